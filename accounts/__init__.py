@@ -1,0 +1,1 @@
+"""Users, roles, identity (KYC), investor suitability and borrower profiles."""

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and onboarding"
+
+    def ready(self) -> None:
+        from accounts.roles import roles_sync
+
+        # Groups and their permissions follow the table in accounts.roles after every
+        # migrate, the way Django itself creates permissions.
+        post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")

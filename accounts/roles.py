@@ -1,0 +1,49 @@
+"""The platform's roles. Each role is a Django group; staff roles carry permissions."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INVESTOR = "investor", "Investor"
+    BORROWER = "borrower", "Borrower"
+    REVIEWER = "reviewer", "Risk reviewer"
+    APPROVER = "approver", "Disbursement approver"
+    COLLECTIONS = "collections", "Collections agent"
+    COMPLIANCE = "compliance", "Compliance officer"
+    REGULATOR = "regulator", "Regulator"
+
+
+CUSTOMER_ROLES = frozenset({Role.INVESTOR, Role.BORROWER})
+STAFF_ROLES = frozenset(
+    {Role.REVIEWER, Role.APPROVER, Role.COLLECTIONS, Role.COMPLIANCE, Role.REGULATOR}
+)
+# Roles whose holders must enrol TOTP before their first action.
+MFA_REQUIRED_ROLES = STAFF_ROLES
+
+# Model permissions each staff role holds, as "app_label.codename". Apps add theirs here
+# as their models arrive; `roles_sync` (run after every migrate) applies the table.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.REVIEWER: (),
+    Role.APPROVER: (),
+    Role.COLLECTIONS: (),
+    Role.COMPLIANCE: ("compliance.view_auditevent",),
+    Role.REGULATOR: (),
+}
+
+
+def roles_sync(**kwargs) -> None:
+    """Create a group per role and give staff groups exactly their listed permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        wanted = ROLE_PERMISSIONS.get(role, ())
+        if not wanted and role not in STAFF_ROLES:
+            continue
+        permissions = []
+        for dotted in wanted:
+            app_label, codename = dotted.split(".", 1)
+            permissions.extend(
+                Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(permissions)

@@ -1,0 +1,1 @@
+"""Audit trail, policies (limits), filings, regulator portal, complaints, data-subject requests."""

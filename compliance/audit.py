@@ -1,0 +1,147 @@
+"""The audit trail: append-only, hash-chained events of every regulated action.
+
+A leaf module: any app may import it; it imports no app. Events are written inside the
+caller's transaction, so an action and its audit row commit or vanish together.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(models.Model):
+    """One regulated action: who did what to which subject, before and after.
+
+    `hash` covers the event's content and the previous event's hash, so editing or
+    deleting any event breaks every later link. The database refuses UPDATE and DELETE.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    subject_type = models.CharField(max_length=64)
+    subject_id = models.CharField(max_length=64)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        app_label = "compliance"
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}:{self.subject_id}"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The single row that serialises appends to the chain: the last event's hash."""
+
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        app_label = "compliance"
+
+    def __str__(self) -> str:
+        return self.last_hash
+
+
+def _event_digest(prev_hash: str, fields: dict) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+def _hashed_fields(event: AuditEvent) -> dict:
+    return {
+        "occurred_at": event.occurred_at.isoformat()
+        if isinstance(event.occurred_at, datetime)
+        else str(event.occurred_at),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "before": event.before,
+        "after": event.after,
+        "ip_address": event.ip_address,
+    }
+
+
+def client_ip(request) -> str | None:
+    """The caller's address as Django sees it (the proxy sets REMOTE_ADDR in production)."""
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    action: str,
+    subject_type: str,
+    subject_id,
+    actor=None,
+    actor_label: str = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    request=None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the current transaction.
+
+    Lock order: the chain head is locked last in any transaction that writes audit rows
+    (call this after taking money locks), and held only until commit.
+    """
+
+    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        actor_label = actor_label or str(actor)
+    else:
+        actor = None
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor=actor,
+        actor_label=actor_label or "system",
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        before=before or {},
+        after=after or {},
+        ip_address=ip_address or client_ip(request),
+        prev_hash=head.last_hash,
+    )
+    event.hash = _event_digest(head.last_hash, _hashed_fields(event))
+    event.save()
+    AuditChainHead.objects.filter(pk=1).update(last_hash=event.hash)
+    return event
+
+
+def audit_chain_verify() -> tuple[bool, int | None]:
+    """Walk the chain in order; return (intact, id of the first broken event or None)."""
+    prev = GENESIS_HASH
+    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        if event.prev_hash != prev or event.hash != _event_digest(prev, _hashed_fields(event)):
+            return False, event.id
+        prev = event.hash
+    return True, None

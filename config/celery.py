@@ -1,0 +1,51 @@
+"""The Celery application: JSON only, late acks, and the one beat schedule."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+app = Celery("p2p")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+def _filesystem_broker_options():
+    """Folders for kombu's filesystem transport (the embedded default broker)."""
+    from django.conf import settings
+
+    root = os.fspath(settings.CELERY_BROKER_FILESYSTEM_DIR)
+    queue = os.path.join(root, "queue")
+    processed = os.path.join(root, "processed")
+    for path in (queue, processed):
+        os.makedirs(path, exist_ok=True)
+    return {
+        "data_folder_in": queue,
+        "data_folder_out": queue,
+        "processed_folder": processed,
+        "store_processed": False,
+    }
+
+
+@app.on_configure.connect
+def _configure_transport(sender, **kwargs):
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        sender.conf.broker_transport_options = _filesystem_broker_options()
+    else:
+        sender.conf.broker_transport_options = {
+            "visibility_timeout": settings.CELERY_BROKER_VISIBILITY_TIMEOUT,
+        }
+
+
+app.autodiscover_tasks()
+
+# The whole beat schedule lives here. The daily batch replays any business date.
+app.conf.beat_schedule = {
+    "sessions-clear-expired": {
+        "task": "accounts.sessions_clear_expired",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

@@ -1,0 +1,106 @@
+"""Domain errors and the one API exception handler that maps them to 4xx JSON.
+
+Every error body is `{"code": "<stable_machine_code>", "message": "<human text>"}`,
+plus `fields` for validation errors. A 500 is a bug, never a way to report bad input.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class DomainError(Exception):
+    """Base of every app's errors: a stable `code`, a message, and the HTTP status."""
+
+    code = "domain_error"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The request cannot be carried out."
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, **context):
+        self.message = message or self.message
+        if code:
+            self.code = code
+        self.context = context
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    message = "Not found."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status_code = status.HTTP_409_CONFLICT
+
+
+_DRF_CODES = {
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "malformed_request",
+    exceptions.ValidationError: "invalid",
+}
+
+
+def _first_code(detail) -> str | None:
+    if isinstance(detail, dict):
+        for value in detail.values():
+            code = _first_code(value)
+            if code:
+                return code
+    elif isinstance(detail, list):
+        for value in detail:
+            code = _first_code(value)
+            if code:
+                return code
+    elif isinstance(detail, exceptions.ErrorDetail):
+        return detail.code
+    return None
+
+
+def api_exception_handler(exc, context):
+    """Render domain and framework errors as `{code, message[, fields]}`."""
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "message": exc.message}
+        if exc.context:
+            body["details"] = {k: str(v) for k, v in exc.context.items()}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        # The first field error's own code (e.g. "max_decimal_places") is the most useful.
+        code = _first_code(detail) or "invalid"
+        if code == "invalid":
+            code = "validation_error"
+        response.data = {
+            "code": code,
+            "message": "The request has invalid fields.",
+            "fields": fields,
+        }
+    else:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response.data = {"code": code, "message": message}
+    return response

@@ -1,0 +1,27 @@
+"""Test settings: the embedded parts by default; DATABASE_URL, CELERY_BROKER_URL and
+CACHE_URL point the suite at real PostgreSQL and Redis (CI sets REQUIRE_SERVICES=1)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-0123456789abcdef0123456789abcdef")
+os.environ.setdefault("PII_ENCRYPTION_KEYS", "Vd0kq9uJ1p8lYF2cCw3bq5mWnA3oT8xZr4sE6yH7gKQ=")
+os.environ.setdefault("CUSTODIAN_WEBHOOK_SECRET", "test-custodian-secret")
+os.environ.setdefault("BUSINESS_DATE_MODE", "manual")
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import VAR_DIR, env
+
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+CELERY_BROKER_FILESYSTEM_DIR = VAR_DIR / "test-broker"
+REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
+# The suite exercises rate limits and lockouts explicitly; leave them on.
+LOGGING["root"]["level"] = "WARNING"
+# Static files come from the app finders here; WhiteNoise serves collected files in production.
+MIDDLEWARE = [m for m in MIDDLEWARE if not m.startswith("whitenoise.")]

@@ -1,0 +1,2 @@
+"""Money maths, the double-entry ledger, custodian adapters, deposits, withdrawals and
+reconciliation."""

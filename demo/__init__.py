@@ -1,0 +1,1 @@
+"""Demo data and the embedded launcher: the top layer, imported by nothing."""

@@ -1,0 +1,51 @@
+"""Demo users of every role. Staff demo users get a fixed TOTP secret so they can sign in."""
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from accounts.roles import Role
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
+# Staff must use TOTP; demo staff share this secret (add it to any authenticator app).
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+
+DEMO_USERS = [
+    ("investor@demo.p2p", [Role.INVESTOR], "investor"),
+    ("borrower@demo.p2p", [Role.BORROWER], "borrower"),
+    ("both@demo.p2p", [Role.INVESTOR, Role.BORROWER], "investor and borrower"),
+    ("reviewer@demo.p2p", [Role.REVIEWER], "risk reviewer (staff, TOTP)"),
+    ("approver@demo.p2p", [Role.APPROVER], "disbursement approver (staff, TOTP)"),
+    ("approver2@demo.p2p", [Role.APPROVER], "second approver (staff, TOTP)"),
+    ("collections@demo.p2p", [Role.COLLECTIONS], "collections (staff, TOTP)"),
+    ("compliance@demo.p2p", [Role.COMPLIANCE], "compliance officer (staff, TOTP)"),
+    ("regulator@demo.p2p", [Role.REGULATOR], "regulator (TOTP)"),
+]
+
+
+def _user(email: str, roles: list[Role]):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(email=email)
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.is_staff = any(role not in (Role.INVESTOR, Role.BORROWER) for role in roles)
+        user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    user.groups.add(*Group.objects.filter(name__in=[r.value for r in roles]))
+    if (
+        user.requires_mfa
+        and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    ):
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+    return user
+
+
+def seed_all() -> list[tuple[str, str]]:
+    """Create every demo user; return (email, description) pairs to print."""
+    for email, roles, _ in DEMO_USERS:
+        _user(email, roles)
+    return [(email, description) for email, _, description in DEMO_USERS]

@@ -1,0 +1,1 @@
+"""Platform statistics, loan disclosure, monthly reports and event notices."""

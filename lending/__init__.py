@@ -1,0 +1,1 @@
+"""Products, applications, risk review, loans, investments, schedules, repayments, daily batch."""

@@ -1,0 +1,78 @@
+"""Shared fixtures: service requirements, API clients, users by role, the browser.
+
+Tests marked `postgres` or `redis` need the real server. Without it they skip and say
+why; with REQUIRE_SERVICES=1 (CI) a missing server fails the test instead.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# beside one unless told that this is deliberate.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _missing(what: str, why: str) -> None:
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but {why}", pytrace=False)
+    pytest.skip(f"needs {what}: {why}")
+
+
+def redis_url() -> str | None:
+    """The Redis URL the suite may use: the Celery broker's, or the cache's."""
+    for url in (settings.CELERY_BROKER_URL, os.environ.get("CACHE_URL", "")):
+        if url.startswith(("redis://", "rediss://")):
+            return url
+    return None
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _missing("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")
+    if item.get_closest_marker("redis") and redis_url() is None:
+        _missing("Redis", "neither CELERY_BROKER_URL nor CACHE_URL is a redis:// URL")
+    if item.get_closest_marker("browser") and CHROMIUM is None:
+        _missing("Chromium", "no chromium on PATH (apt-get install chromium)")
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a verified user holding the given roles (staff roles get TOTP enrolled)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(*roles: str, email: str | None = None, password: str = "Str0ng-pass-phrase", mfa=None):
+        User = get_user_model()
+        email = email or f"user{next(counter)}-{'-'.join(roles) or 'plain'}@example.test"
+        user = User.objects.create_user(email=email, password=password)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        if roles:
+            user.groups.add(*Group.objects.filter(name__in=roles))
+        user.is_staff = any(r not in ("investor", "borrower") for r in roles)
+        user.save(update_fields=["is_staff"])
+        wants_mfa = user.requires_mfa if mfa is None else mfa
+        has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        if wants_mfa and not has_totp:
+            TOTP.activate(user, generate_totp_secret())
+        user.test_password = password
+        return user
+
+    return make
