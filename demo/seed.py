@@ -44,8 +44,15 @@ def _user(email: str, roles: list[Role]):
     return user
 
 
+def seed_users() -> dict[str, object]:
+    """Create every demo user; return them by email."""
+    return {email: _user(email, roles) for email, roles, _ in DEMO_USERS}
+
+
 def seed_all() -> list[tuple[str, str]]:
-    """Create every demo user; return (email, description) pairs to print."""
-    for email, roles, _ in DEMO_USERS:
-        _user(email, roles)
+    """Seed every area in dependency order; return (email, description) pairs to print.
+
+    Each area adds one call here to its own `demo/<area>_data.py` module.
+    """
+    seed_users()
     return [(email, description) for email, _, description in DEMO_USERS]
