@@ -34,7 +34,7 @@ def create_head(apps, schema_editor):
 
 def install_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)
     elif schema_editor.connection.vendor == "sqlite":
         for statement in SQLITE_SQL:
             schema_editor.execute(statement)
