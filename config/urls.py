@@ -13,6 +13,7 @@ admin.site.site_title = "P2P Lending ops"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("lending.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,56 @@
+"""Credit bureau adapter. The sandbox bureau derives a stable report from the national ID's
+keyed hash, so the same person always gets the same score in demos and tests."""
+
+import hashlib
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class BureauReport:
+    score: int
+    overdue_records_6m: int
+    other_platform_borrowing: Decimal
+    other_platform_count: int
+    bureau: str = "sandbox"
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["other_platform_borrowing"] = str(self.other_platform_borrowing)
+        return data
+
+
+class SandboxCreditBureau:
+    """Deterministic reports: score 480-849, mostly no overdue records."""
+
+    name = "sandbox"
+
+    def report(self, *, national_id_key: str) -> BureauReport:
+        digest = hashlib.sha256(f"sandbox-bureau|{national_id_key}".encode()).digest()
+        score = 480 + int.from_bytes(digest[0:2], "big") % 370
+        overdue_roll = digest[2] % 10
+        overdue = 0 if overdue_roll < 7 else overdue_roll - 6
+        platforms = digest[3] % 3
+        borrowing = Decimal(platforms * (int.from_bytes(digest[4:6], "big") % 50) * 1000)
+        return BureauReport(
+            score=score,
+            overdue_records_6m=overdue,
+            other_platform_borrowing=borrowing.quantize(Decimal("0.01")),
+            other_platform_count=platforms,
+        )
+
+
+def credit_bureau() -> SandboxCreditBureau:
+    """The configured bureau (only the sandbox exists yet)."""
+    return SandboxCreditBureau()
+
+
+# Score bands: the lowest score of each grade; below the last band is HR (declined).
+GRADE_BANDS = ((750, "A"), (700, "B"), (650, "C"), (600, "D"), (550, "E"))
+
+
+def grade_for_score(score: int) -> str:
+    for floor, grade in GRADE_BANDS:
+        if score >= floor:
+            return grade
+    return "HR"

@@ -1,0 +1,250 @@
+"""Serializers of the lending API: shapes in and out, no rules (services hold those)."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from lending.models import (
+    Application,
+    AutoInvestRule,
+    Grade,
+    Installment,
+    Investment,
+    Loan,
+    Product,
+    Purpose,
+    RepaymentMethod,
+)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "code",
+            "name",
+            "description",
+            "term_options",
+            "min_amount",
+            "max_amount",
+            "methods",
+            "rates_by_grade",
+            "service_fee_rate",
+            "platform_fee_rate",
+            "late_fee_amount",
+            "penalty_daily_rate",
+            "grace_days",
+            "funding_window_days",
+            "min_investment_amount",
+            "investment_step_amount",
+            "cooling_off_hours",
+            "currency",
+        ]
+
+
+class ApplicationInSerializer(serializers.Serializer):
+    product_id = serializers.IntegerField(min_value=1)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    term_months = serializers.IntegerField(min_value=1, max_value=360)
+    method = serializers.ChoiceField(choices=RepaymentMethod.choices)
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    purpose_detail = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    loan_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "status",
+            "product_id",
+            "amount",
+            "currency",
+            "term_months",
+            "method",
+            "purpose",
+            "purpose_detail",
+            "grade",
+            "annual_rate",
+            "decision_reasons",
+            "submitted_at",
+            "decided_at",
+            "loan_id",
+        ]
+
+    def get_loan_id(self, obj) -> int | None:
+        loan = getattr(obj, "loan", None) if obj.status == Application.Status.APPROVED else None
+        return loan.id if loan else None
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    borrower_email = serializers.EmailField(source="borrower.email")
+    product_code = serializers.CharField(source="product.code")
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "status",
+            "borrower_email",
+            "product_code",
+            "amount",
+            "term_months",
+            "method",
+            "purpose",
+            "purpose_detail",
+            "grade",
+            "annual_rate",
+            "bureau_report",
+            "fraud_flags",
+            "decision_reasons",
+            "submitted_at",
+        ]
+
+
+class DecisionInSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(max_length=500)
+
+
+class LoanPublicSerializer(serializers.ModelSerializer):
+    left_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    product = serializers.CharField(source="product.name")
+    platform_fee_rate = serializers.DecimalField(
+        source="product.platform_fee_rate", max_digits=7, decimal_places=6
+    )
+    min_investment_amount = serializers.DecimalField(
+        source="product.min_investment_amount", max_digits=14, decimal_places=2
+    )
+    investment_step_amount = serializers.DecimalField(
+        source="product.investment_step_amount", max_digits=14, decimal_places=2
+    )
+
+    class Meta:
+        model = Loan
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "product",
+            "amount",
+            "funded_amount",
+            "left_amount",
+            "currency",
+            "annual_rate",
+            "term_months",
+            "method",
+            "grade",
+            "purpose",
+            "listed_on",
+            "funding_deadline_on",
+            "platform_fee_rate",
+            "min_investment_amount",
+            "investment_step_amount",
+        ]
+
+
+class LoanDisclosedSerializer(LoanPublicSerializer):
+    """The loan with its masked borrower disclosure, for signed-in users."""
+
+    class Meta(LoanPublicSerializer.Meta):
+        fields = [*LoanPublicSerializer.Meta.fields, "disclosure"]
+
+
+class LoanFilterSerializer(serializers.Serializer):
+    grade = serializers.ListField(
+        child=serializers.ChoiceField(choices=Grade.choices), required=False
+    )
+    term = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    min_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False)
+    max_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False)
+    min_left = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    max_left = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    purpose = serializers.ListField(
+        child=serializers.ChoiceField(choices=Purpose.choices), required=False
+    )
+    ordering = serializers.ChoiceField(
+        choices=["deadline", "rate", "-rate", "left", "-left", "term", "newest"],
+        required=False,
+        default="deadline",
+    )
+
+
+class BorrowingSerializer(LoanPublicSerializer):
+    class Meta(LoanPublicSerializer.Meta):
+        fields = [*LoanPublicSerializer.Meta.fields, "application_id", "disbursed_on"]
+
+
+class InstallmentSerializer(serializers.ModelSerializer):
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Installment
+        fields = [
+            "id",
+            "number",
+            "due_on",
+            "principal_amount",
+            "interest_amount",
+            "total_amount",
+            "status",
+        ]
+
+
+class InvestmentInSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class InvestmentSerializer(serializers.ModelSerializer):
+    loan_reference = serializers.CharField(source="loan.reference")
+    loan_status = serializers.CharField(source="loan.status")
+
+    class Meta:
+        model = Investment
+        fields = [
+            "id",
+            "status",
+            "loan_id",
+            "loan_reference",
+            "loan_status",
+            "amount",
+            "currency",
+            "source",
+            "created_at",
+        ]
+
+
+class AutoInvestRuleSerializer(serializers.ModelSerializer):
+    grades = serializers.ListField(
+        child=serializers.ChoiceField(choices=[g for g in Grade.values if g != "HR"]),
+        allow_empty=False,
+    )
+
+    class Meta:
+        model = AutoInvestRule
+        fields = [
+            "id",
+            "is_active",
+            "grades",
+            "min_term_months",
+            "max_term_months",
+            "min_rate",
+            "max_rate",
+            "amount_per_loan",
+            "keep_cash_amount",
+            "max_borrower_share",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+    def validate(self, attrs):
+        if attrs.get("min_term_months", 1) > attrs.get("max_term_months", 60):
+            raise serializers.ValidationError({"max_term_months": "Must be at least the minimum."})
+        if attrs.get("min_rate", 0) > attrs.get("max_rate", 1):
+            raise serializers.ValidationError({"max_rate": "Must be at least the minimum."})
+        if attrs.get("amount_per_loan", Decimal("1")) <= 0:
+            raise serializers.ValidationError({"amount_per_loan": "Must be positive."})
+        return attrs

@@ -1,0 +1,27 @@
+"""Routes of the lending API (mounted under /api/v1/ in the `api` namespace)."""
+
+from django.urls import path
+
+from lending.api import views
+
+urlpatterns = [
+    path("products", views.ProductListApi.as_view(), name="product-list"),
+    path("applications", views.ApplicationListApi.as_view(), name="application-list"),
+    path("applications/<int:pk>", views.ApplicationDetailApi.as_view(), name="application-detail"),
+    path("loans", views.LoanListApi.as_view(), name="loan-list"),
+    path("loans/<int:pk>", views.LoanDetailApi.as_view(), name="loan-detail"),
+    path("borrowings", views.BorrowingListApi.as_view(), name="borrowing-list"),
+    path("borrowings/<int:pk>", views.BorrowingDetailApi.as_view(), name="borrowing-detail"),
+    path(
+        "borrowings/<int:pk>/schedule",
+        views.BorrowingScheduleApi.as_view(),
+        name="borrowing-schedule",
+    ),
+    path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
+    path("ops/reviews", views.ReviewListApi.as_view(), name="ops-review-list"),
+    path(
+        "ops/reviews/<int:application_id>/decision",
+        views.ReviewDecisionApi.as_view(),
+        name="ops-review-decision",
+    ),
+]

@@ -1,0 +1,182 @@
+"""Lending API views: validate the shape, call one service or selector, render."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lending import selectors
+from lending.api import serializers as s
+from lending.api.permissions import IsBorrower, IsInvestor, IsReviewer
+from lending.services.applications import application_decide, application_submit
+from lending.services.auto_invest_rules import auto_invest_rule_create
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ProductListApi(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = s.ProductSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.product_list_active()
+
+
+class ApplicationListApi(ListAPIView):
+    permission_classes = [IsBorrower]
+    serializer_class = s.ApplicationSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.application_list_for_borrower(self.request.user).select_related("loan")
+
+    @extend_schema(request=s.ApplicationInSerializer, responses={201: s.ApplicationSerializer})
+    def post(self, request):
+        data = s.ApplicationInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = application_submit(
+            borrower=request.user, request=request, **data.validated_data
+        )
+        return Response(s.ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationDetailApi(RetrieveAPIView):
+    permission_classes = [IsBorrower]
+    serializer_class = s.ApplicationSerializer
+
+    def get_queryset(self):
+        return selectors.application_list_for_borrower(self.request.user).select_related("loan")
+
+
+class LoanListApi(ListAPIView):
+    """The marketplace: open loans, filtered and sorted; anonymous callers see public fields."""
+
+    permission_classes = [AllowAny]
+    pagination_class = Pagination
+
+    def get_serializer_class(self):
+        if self.request.user.is_authenticated:
+            return s.LoanDisclosedSerializer
+        return s.LoanPublicSerializer
+
+    @extend_schema(parameters=[s.LoanFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        params = {
+            key: self.request.query_params.getlist(key)
+            if key in ("grade", "term", "purpose")
+            else self.request.query_params.get(key)
+            for key in self.request.query_params
+            if key in s.LoanFilterSerializer().fields
+        }
+        filters = s.LoanFilterSerializer(data=params)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        return selectors.loan_list_open(
+            grades=f.get("grade"),
+            terms=f.get("term"),
+            min_rate=f.get("min_rate"),
+            max_rate=f.get("max_rate"),
+            min_left=f.get("min_left"),
+            max_left=f.get("max_left"),
+            purposes=f.get("purpose"),
+            ordering=f.get("ordering", "deadline"),
+        )
+
+
+class LoanDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=s.LoanDisclosedSerializer)
+    def get(self, request, pk: int):
+        loan = selectors.loan_get_public(pk)
+        if loan is None:
+            return Response(
+                {"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND
+            )
+        serializer = (
+            s.LoanDisclosedSerializer if request.user.is_authenticated else s.LoanPublicSerializer
+        )
+        return Response(serializer(loan).data)
+
+
+class BorrowingListApi(ListAPIView):
+    permission_classes = [IsBorrower]
+    serializer_class = s.BorrowingSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.borrowing_list_for_borrower(self.request.user)
+
+
+class BorrowingDetailApi(RetrieveAPIView):
+    permission_classes = [IsBorrower]
+    serializer_class = s.BorrowingSerializer
+
+    def get_queryset(self):
+        return selectors.borrowing_list_for_borrower(self.request.user)
+
+
+class BorrowingScheduleApi(ListAPIView):
+    permission_classes = [IsBorrower]
+    serializer_class = s.InstallmentSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        loan = get_object_or_404(
+            selectors.borrowing_list_for_borrower(self.request.user), pk=self.kwargs["pk"]
+        )
+        return selectors.installment_list(loan)
+
+
+class AutoInvestRuleListApi(ListAPIView):
+    permission_classes = [IsInvestor]
+    serializer_class = s.AutoInvestRuleSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.auto_invest_rule_list(self.request.user)
+
+    @extend_schema(request=s.AutoInvestRuleSerializer, responses={201: s.AutoInvestRuleSerializer})
+    def post(self, request):
+        data = s.AutoInvestRuleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = auto_invest_rule_create(
+            investor=request.user, request=request, **data.validated_data
+        )
+        return Response(s.AutoInvestRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewListApi(ListAPIView):
+    permission_classes = [IsReviewer]
+    serializer_class = s.ReviewSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.application_review_queue()
+
+
+class ReviewDecisionApi(APIView):
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=s.DecisionInSerializer, responses=s.ApplicationSerializer)
+    def post(self, request, application_id: int):
+        data = s.DecisionInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        application = application_decide(
+            application_id=application_id,
+            reviewer=request.user,
+            request=request,
+            **data.validated_data,
+        )
+        return Response(s.ApplicationSerializer(application).data)

@@ -1,0 +1,432 @@
+"""Lending records: products, applications, loans, investments, installments, disbursements,
+auto-invest rules, notifications and the business date."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from lending.schedules import Method
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+RATE = {"max_digits": 7, "decimal_places": 6}
+
+
+class Grade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+    E = "E", "E"
+    HR = "HR", "HR (declined)"
+
+
+LENDABLE_GRADES = ("A", "B", "C", "D", "E")
+
+
+class RepaymentMethod(models.TextChoices):
+    EQUAL_INSTALLMENT = Method.EQUAL_INSTALLMENT, "Equal installments"
+    EQUAL_PRINCIPAL = Method.EQUAL_PRINCIPAL, "Equal principal"
+    INTEREST_ONLY = Method.INTEREST_ONLY, "Interest only, principal at maturity"
+
+
+class Purpose(models.TextChoices):
+    CONSUMPTION = "consumption", "Personal consumption"
+    EDUCATION = "education", "Education"
+    HOME_IMPROVEMENT = "home_improvement", "Home improvement"
+    MEDICAL = "medical", "Medical expenses"
+    VEHICLE = "vehicle", "Vehicle purchase"
+    WORKING_CAPITAL = "working_capital", "Business working capital"
+    EQUIPMENT = "equipment", "Business equipment"
+    # Refused at submission (Interim Measures art. 10): kept so a refusal names the purpose.
+    SECURITIES = "securities", "Stocks and securities"
+    FUTURES = "futures", "Futures and derivatives"
+    HIGH_RISK = "high_risk", "Other high-risk investment"
+
+
+PROHIBITED_PURPOSES = frozenset({Purpose.SECURITIES, Purpose.FUTURES, Purpose.HIGH_RISK})
+
+
+class Product(models.Model):
+    """A loan product ops define in the admin: terms, amounts, methods, prices and fees."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    term_options = models.JSONField(
+        default=list, help_text="Allowed terms in months, e.g. [6, 12, 24]."
+    )
+    min_amount = models.DecimalField(**MONEY)
+    max_amount = models.DecimalField(**MONEY)
+    methods = models.JSONField(default=list, help_text="Allowed repayment method codes.")
+    rates_by_grade = models.JSONField(
+        default=dict, help_text='Annual rate per grade as a fraction, e.g. {"A": "0.0800"}.'
+    )
+    service_fee_rate = models.DecimalField(
+        **RATE, default=Decimal("0"), help_text="Fraction of the principal taken at disbursement."
+    )
+    platform_fee_rate = models.DecimalField(
+        **RATE, default=Decimal("0"), help_text="Fraction of interest kept by the platform."
+    )
+    late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0"))
+    penalty_daily_rate = models.DecimalField(**RATE, default=Decimal("0"))
+    grace_days = models.PositiveSmallIntegerField(default=0)
+    funding_window_days = models.PositiveSmallIntegerField(default=7)
+    min_investment_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
+    investment_step_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
+    cooling_off_hours = models.PositiveSmallIntegerField(default=24)
+    auto_invest_max_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.500"),
+        help_text="Share of each loan auto-invest may take before manual investors see it.",
+    )
+    currency = models.CharField(max_length=3, default="CNY")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_amount__gt=0) & Q(max_amount__gte=F("min_amount")),
+                name="lending_product_amount_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_investment_amount__gt=0) & Q(investment_step_amount__gt=0),
+                name="lending_product_investment_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rate_for(self, grade: str) -> Decimal | None:
+        value = (self.rates_by_grade or {}).get(grade)
+        return Decimal(str(value)) if value is not None else None
+
+
+class Application(models.Model):
+    """A borrower's request for a loan, reviewed into approved or rejected."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        UNDER_REVIEW = "under_review", "Under review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW)
+
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="applications")
+    amount = models.DecimalField(**MONEY)
+    term_months = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    purpose_detail = models.CharField(max_length=300, blank=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    grade = models.CharField(max_length=2, choices=Grade.choices, blank=True)
+    annual_rate = models.DecimalField(**RATE, null=True, blank=True)
+    bureau_report = models.JSONField(default=dict, blank=True)
+    fraud_flags = models.JSONField(default=list, blank=True)
+    decision_reasons = models.JSONField(default=list, blank=True)
+    is_auto_decided = models.BooleanField(default=False)
+    risk_checked_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reviewed_applications",
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["borrower"],
+                condition=Q(status__in=["submitted", "under_review"]),
+                name="lending_one_open_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="lending_application_amount_pos"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "risk_checked_at"])]
+
+    def __str__(self) -> str:
+        return f"Application {self.id} ({self.status})"
+
+
+class Loan(models.Model):
+    """A listed loan: open for funding until its deadline, then funded, repaid or cancelled."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for funding"
+        FUNDED = "funded", "Funded"
+        REPAYING = "repaying", "Repaying"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+        DEFAULTED = "defaulted", "Defaulted"
+        WRITTEN_OFF = "written_off", "Written off"
+
+    reference = models.CharField(max_length=20, unique=True)
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="loan")
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="borrowings"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="loans")
+    amount = models.DecimalField(**MONEY)
+    funded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="CNY")
+    annual_rate = models.DecimalField(**RATE)
+    term_months = models.PositiveSmallIntegerField()
+    method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
+    grade = models.CharField(max_length=2, choices=Grade.choices)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    disclosure = models.JSONField(default=dict, blank=True, help_text="Masked borrower facts.")
+    listed_on = models.DateField()
+    funding_deadline_on = models.DateField()
+    funded_at = models.DateTimeField(null=True, blank=True)
+    disbursed_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # Never overfunded, whatever the application code does.
+            models.CheckConstraint(
+                condition=Q(funded_amount__gte=0) & Q(funded_amount__lte=F("amount")),
+                name="lending_loan_not_overfunded",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lending_loan_amount_pos"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "grade"]),
+            models.Index(fields=["status", "funding_deadline_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return self.amount - self.funded_amount
+
+
+class Investment(models.Model):
+    """An investor's ticket in one loan: reserved in custody until disbursement or release."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", "Reserved"
+        CANCELLED = "cancelled", "Cancelled by the investor"
+        RELEASED = "released", "Released (listing cancelled)"
+        ACTIVE = "active", "Active (disbursed)"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        AUTO = "auto", "Auto-invest"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="investments")
+    investor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="investments"
+    )
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="CNY")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RESERVED)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
+    idempotency_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["investor", "idempotency_key"], name="lending_investment_idempotent"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lending_investment_amount_pos"),
+        ]
+        indexes = [
+            models.Index(fields=["investor", "status"]),
+            models.Index(fields=["loan", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Investment {self.id} in {self.loan_id}"
+
+
+class Installment(models.Model):
+    """One scheduled repayment of a loan."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        DUE = "due", "Due"
+        PAID = "paid", "Paid"
+        OVERDUE = "overdue", "Overdue"
+        PAID_LATE = "paid_late", "Paid late"
+        WRITTEN_OFF = "written_off", "Written off"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
+    number = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    principal_amount = models.DecimalField(**MONEY)
+    interest_amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+
+    class Meta:
+        ordering = ["loan_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="lending_installment_unique"),
+            models.CheckConstraint(
+                condition=Q(principal_amount__gte=0) & Q(interest_amount__gte=0),
+                name="lending_installment_nonnegative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} #{self.number}"
+
+    @property
+    def total_amount(self) -> Decimal:
+        return self.principal_amount + self.interest_amount
+
+
+class Disbursement(models.Model):
+    """Paying a funded loan out: started by one approver, approved by another above a threshold.
+
+    One per loan (OneToOne), so two approvers acting at once produce one disbursement.
+    """
+
+    class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", "Waiting for a second approver"
+        SETTLED = "settled", "Settled"
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="disbursement")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    gross_amount = models.DecimalField(**MONEY)
+    fee_amount = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("requested_by")),
+                name="lending_disbursement_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(net_amount=F("gross_amount") - F("fee_amount")),
+                name="lending_disbursement_net",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disbursement of {self.loan_id}"
+
+
+class AutoInvestRule(models.Model):
+    """An investor's standing instruction to invest in newly opened loans that match."""
+
+    investor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="auto_invest_rules"
+    )
+    is_active = models.BooleanField(default=True)
+    grades = models.JSONField(default=list)
+    min_term_months = models.PositiveSmallIntegerField(default=1)
+    max_term_months = models.PositiveSmallIntegerField(default=60)
+    min_rate = models.DecimalField(**RATE, default=Decimal("0"))
+    max_rate = models.DecimalField(**RATE, default=Decimal("1"))
+    amount_per_loan = models.DecimalField(**MONEY)
+    keep_cash_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    max_borrower_share = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.200"),
+        help_text="Most of the investor's holdings that one borrower's loans may make up.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_per_loan__gt=0), name="lending_rule_amount_pos"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_term_months__gte=F("min_term_months")), name="lending_rule_terms"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Auto-invest rule {self.id}"
+
+
+class BlocklistEntry(models.Model):
+    """An identity the platform refuses to lend to (by keyed hash or email)."""
+
+    class Kind(models.TextChoices):
+        NATIONAL_ID = "national_id", "National ID (keyed hash)"
+        PHONE = "phone", "Phone (keyed hash)"
+        BANK_ACCOUNT = "bank_account", "Bank account (keyed hash)"
+        EMAIL = "email", "Email"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    value = models.CharField(max_length=128)
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="lending_blocklist_unique")
+        ]
+        verbose_name_plural = "blocklist entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value[:12]}"
+
+
+class Notification(models.Model):
+    """A message to a user about their application, loan or investment (also emailed)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BusinessDate(models.Model):
+    """The platform's business date in manual mode (a single row moved by run_daily)."""
+
+    current_on = models.DateField()
+
+    def __str__(self) -> str:
+        return str(self.current_on)

@@ -1,0 +1,197 @@
+"""Lending reads: products, applications, the marketplace, holdings, schedules, headroom."""
+
+from decimal import Decimal
+
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from lending import eligibility
+from lending.caps import Caps, borrowing_headroom
+from lending.conf import setting
+from lending.models import (
+    Application,
+    AutoInvestRule,
+    Installment,
+    Investment,
+    Loan,
+    Notification,
+    Product,
+)
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+HELD_STATUSES = (Investment.Status.RESERVED, Investment.Status.ACTIVE)
+LIVE_LOAN_STATUSES = (
+    Loan.Status.OPEN,
+    Loan.Status.FUNDED,
+    Loan.Status.REPAYING,
+    Loan.Status.DEFAULTED,
+)
+
+
+def product_list_active() -> QuerySet[Product]:
+    return Product.objects.filter(is_active=True).order_by("id")
+
+
+def caps_for(kind: str) -> Caps:
+    if kind == "enterprise":
+        return Caps(
+            platform=setting("LENDING_CAP_ENTERPRISE_PLATFORM"),
+            total=setting("LENDING_CAP_ENTERPRISE_TOTAL"),
+        )
+    return Caps(
+        platform=setting("LENDING_CAP_INDIVIDUAL_PLATFORM"),
+        total=setting("LENDING_CAP_INDIVIDUAL_TOTAL"),
+    )
+
+
+def borrower_platform_outstanding(user_id: int, *, exclude_application_id=None) -> Decimal:
+    """Principal this borrower owes or has asked for on this platform.
+
+    Open applications count, so a borrower cannot exceed the cap with parallel requests.
+    """
+    listed = Loan.objects.filter(
+        borrower_id=user_id, status__in=(Loan.Status.OPEN, Loan.Status.FUNDED)
+    ).aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    repaying = Installment.objects.filter(
+        loan__borrower_id=user_id,
+        loan__status__in=(Loan.Status.REPAYING, Loan.Status.DEFAULTED),
+        status__in=(
+            Installment.Status.SCHEDULED,
+            Installment.Status.DUE,
+            Installment.Status.OVERDUE,
+        ),
+    ).aggregate(s=Coalesce(Sum("principal_amount"), ZERO))["s"]
+    pending = (
+        Application.objects.filter(borrower_id=user_id, status__in=Application.OPEN_STATUSES)
+        .exclude(pk=exclude_application_id)
+        .aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    )
+    return listed + repaying + pending
+
+
+def borrower_headroom(user, *, other_platforms: Decimal | None = None, exclude_application_id=None):
+    """(Headroom, kind) for a borrower, or None without a borrower profile."""
+    facts = eligibility.borrower_facts(user)
+    if facts is None:
+        return None
+    other = facts.declared_other_borrowing if other_platforms is None else other_platforms
+    return borrowing_headroom(
+        caps=caps_for(facts.kind),
+        platform_outstanding=borrower_platform_outstanding(
+            user.pk, exclude_application_id=exclude_application_id
+        ),
+        other_platforms_outstanding=other,
+    )
+
+
+def application_list_for_borrower(user) -> QuerySet[Application]:
+    return Application.objects.filter(borrower=user).select_related("product").order_by("-id")
+
+
+def application_review_queue() -> QuerySet[Application]:
+    """Applications the automatic review sent to a person, oldest first."""
+    return (
+        Application.objects.filter(
+            status=Application.Status.UNDER_REVIEW, risk_checked_at__isnull=False
+        )
+        .select_related("product", "borrower")
+        .order_by("submitted_at", "id")
+    )
+
+
+def loan_list_open(
+    *,
+    grades=None,
+    terms=None,
+    min_rate=None,
+    max_rate=None,
+    min_left=None,
+    max_left=None,
+    purposes=None,
+    ordering: str = "deadline",
+) -> QuerySet[Loan]:
+    """Open loans for the marketplace, with the amount left annotated (one query a page)."""
+    qs = (
+        Loan.objects.filter(status=Loan.Status.OPEN)
+        .select_related("product")
+        .annotate(left_amount=F("amount") - F("funded_amount"))
+    )
+    if grades:
+        qs = qs.filter(grade__in=grades)
+    if terms:
+        qs = qs.filter(term_months__in=terms)
+    if min_rate is not None:
+        qs = qs.filter(annual_rate__gte=min_rate)
+    if max_rate is not None:
+        qs = qs.filter(annual_rate__lte=max_rate)
+    if min_left is not None:
+        qs = qs.filter(left_amount__gte=min_left)
+    if max_left is not None:
+        qs = qs.filter(left_amount__lte=max_left)
+    if purposes:
+        qs = qs.filter(purpose__in=purposes)
+    orderings = {
+        "deadline": ("funding_deadline_on", "id"),
+        "rate": ("annual_rate", "id"),
+        "-rate": ("-annual_rate", "-id"),
+        "left": ("left_amount", "id"),
+        "-left": ("-left_amount", "-id"),
+        "term": ("term_months", "id"),
+        "newest": ("-id",),
+    }
+    return qs.order_by(*orderings.get(ordering, orderings["deadline"]))
+
+
+LOAN_ORDERINGS = ("deadline", "rate", "-rate", "left", "-left", "term", "newest")
+
+
+def loan_get_public(loan_id: int) -> Loan | None:
+    """A loan as the marketplace shows it (any status except never-listed)."""
+    return (
+        Loan.objects.select_related("product")
+        .annotate(left_amount=F("amount") - F("funded_amount"))
+        .filter(pk=loan_id)
+        .first()
+    )
+
+
+def investment_list_for_investor(user) -> QuerySet[Investment]:
+    return Investment.objects.filter(investor=user).select_related("loan").order_by("-id")
+
+
+def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal:
+    """What an investor has committed (reserved or disbursed), optionally in one loan."""
+    qs = Investment.objects.filter(investor_id=user_id, status__in=HELD_STATUSES)
+    if loan_id is not None:
+        qs = qs.filter(loan_id=loan_id)
+    return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+
+
+def borrowing_list_for_borrower(user) -> QuerySet[Loan]:
+    return (
+        Loan.objects.filter(borrower=user)
+        .select_related("product")
+        .annotate(left_amount=F("amount") - F("funded_amount"))
+        .order_by("-id")
+    )
+
+
+def installment_list(loan: Loan) -> QuerySet[Installment]:
+    return Installment.objects.filter(loan=loan).order_by("number")
+
+
+def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:
+    return AutoInvestRule.objects.filter(investor=user).order_by("id")
+
+
+def notification_list(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).order_by("-id")
+
+
+def loan_list_funded_awaiting_disbursement() -> QuerySet[Loan]:
+    return (
+        Loan.objects.filter(status=Loan.Status.FUNDED)
+        .select_related("product", "borrower")
+        .filter(Q(disbursement__isnull=True) | Q(disbursement__status="pending_approval"))
+        .order_by("funded_at", "id")
+    )

@@ -1,0 +1,280 @@
+"""Applications: submission, the automatic risk review, and a reviewer's decision.
+
+Every decision stores its reasons, writes an audit event in the same transaction and
+notifies the borrower after commit.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.audit import audit_record
+from config.errors import NotFound
+from lending import eligibility, errors
+from lending.adapters.credit_bureau import credit_bureau, grade_for_score
+from lending.conf import setting
+from lending.models import PROHIBITED_PURPOSES, Application, BlocklistEntry, Product, Purpose
+from lending.schedules import Method
+from lending.selectors import borrower_headroom
+from lending.services.listings import loan_open
+from lending.services.notifications import notification_send
+
+
+def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):
+    """Refuse terms the product does not offer (shared by the preview and submission)."""
+    if not product.is_active:
+        raise errors.ProductUnavailable()
+    if not (product.min_amount <= amount <= product.max_amount):
+        raise errors.AmountOutOfRange(
+            f"The amount must be between {product.min_amount} and {product.max_amount}."
+        )
+    if term_months not in (product.term_options or []):
+        raise errors.TermNotOffered()
+    if method not in (product.methods or []) or method not in Method.ALL:
+        raise errors.MethodNotOffered()
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    borrower,
+    product_id: int,
+    amount: Decimal,
+    term_months: int,
+    method: str,
+    purpose: str,
+    purpose_detail: str = "",
+    request=None,
+) -> Application:
+    """Submit an application: verified identity, borrower profile, product terms, a permitted
+    purpose, headroom under the borrowing caps, and one open application at a time."""
+    if not eligibility.identity_verified(borrower):
+        raise errors.IdentityNotVerified()
+    if eligibility.borrower_facts(borrower) is None:
+        raise errors.BorrowerProfileMissing()
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise errors.ProductUnavailable()
+    ensure_application_terms(product=product, amount=amount, term_months=term_months, method=method)
+    if purpose in PROHIBITED_PURPOSES or purpose not in Purpose.values:
+        raise errors.ProhibitedPurpose()
+    if Application.objects.filter(borrower=borrower, status__in=Application.OPEN_STATUSES).exists():
+        raise errors.ApplicationAlreadyOpen()
+    headroom = borrower_headroom(borrower)
+    if amount > headroom.amount:
+        raise errors.CapExceeded(f"You can borrow at most {headroom.amount} more.")
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                borrower=borrower,
+                product=product,
+                amount=amount,
+                term_months=term_months,
+                method=method,
+                purpose=purpose,
+                purpose_detail=purpose_detail,
+                currency=product.currency,
+            )
+    except IntegrityError as exc:  # a parallel submission won the one-open-application race
+        raise errors.ApplicationAlreadyOpen() from exc
+    audit_record(
+        action="lending.application_submitted",
+        subject_type="application",
+        subject_id=application.id,
+        actor=borrower,
+        after={"amount": str(amount), "term_months": term_months, "product": product.code},
+        request=request,
+    )
+    from lending.tasks import application_review_task
+
+    application_review_task.delay_on_commit(application.id)
+    return application
+
+
+def _fraud_flags(application: Application, facts) -> list[str]:
+    flags = [
+        f"fraud_signal:{kind}" for kind in eligibility.fraud_signal_kinds(application.borrower)
+    ]
+    window_start = timezone.now() - timedelta(days=setting("LENDING_VELOCITY_WINDOW_DAYS"))
+    recent = Application.objects.filter(
+        borrower_id=application.borrower_id, submitted_at__gte=window_start
+    ).count()
+    if recent > setting("LENDING_VELOCITY_MAX_APPLICATIONS"):
+        flags.append("velocity")
+    keys = [
+        (BlocklistEntry.Kind.NATIONAL_ID, facts.national_id_key),
+        (BlocklistEntry.Kind.PHONE, facts.phone_key),
+        (BlocklistEntry.Kind.BANK_ACCOUNT, facts.bank_account_key),
+        (BlocklistEntry.Kind.EMAIL, application.borrower.email.lower()),
+    ]
+    for kind, value in keys:
+        if value and BlocklistEntry.objects.filter(kind=kind, value=value).exists():
+            flags.append(f"blocklist:{kind}")
+    return flags
+
+
+def _inconsistencies(facts, report) -> list[str]:
+    found = []
+    # The bureau sees more other-platform debt than the borrower declared (10% tolerance).
+    if report.other_platform_borrowing > facts.declared_other_borrowing * Decimal("1.1") + 1000:
+        found.append("inconsistent:undeclared_other_borrowing")
+    if facts.monthly_income <= 0 or facts.monthly_obligations >= facts.monthly_income:
+        found.append("inconsistent:obligations_exceed_income")
+    return found
+
+
+@transaction.atomic
+def application_review(*, application_id: int) -> Application:
+    """The automatic review: bureau report, grade, anti-fraud rules and caps.
+
+    Declined grade (HR), a blocklisted identity or a breached cap reject outright; a clean
+    low-risk case within the auto-approve limits is approved and listed; anything else
+    waits for a reviewer. Idempotent: only a `submitted` application is reviewed.
+    """
+    application = (
+        Application.objects.select_for_update()
+        .select_related("borrower", "product")
+        .get(pk=application_id)
+    )
+    if application.status != Application.Status.SUBMITTED:
+        return application
+    facts = eligibility.borrower_facts(application.borrower)
+    report = credit_bureau().report(national_id_key=facts.national_id_key)
+    grade = grade_for_score(report.score)
+    flags = _fraud_flags(application, facts) + _inconsistencies(facts, report)
+    other = max(report.other_platform_borrowing, facts.declared_other_borrowing)
+    headroom = borrower_headroom(
+        application.borrower, other_platforms=other, exclude_application_id=application.id
+    )
+    rate = application.product.rate_for(grade) if grade != "HR" else None
+
+    hard = []
+    if grade == "HR":
+        hard.append("grade_hr_declined")
+    elif rate is None:
+        hard.append("grade_not_priced")
+    if application.amount > headroom.amount:
+        hard.append(f"borrowing_cap_exceeded:{headroom.binding_cap}")
+    hard += [f for f in flags if f.startswith("blocklist:")]
+
+    soft = [f for f in flags if not f.startswith("blocklist:")]
+    if report.overdue_records_6m:
+        soft.append(f"overdue_records_6m:{report.overdue_records_6m}")
+    if grade not in setting("LENDING_AUTO_APPROVE_GRADES"):
+        soft.append(f"grade_{grade}_needs_review")
+    if application.amount > setting("LENDING_AUTO_APPROVE_MAX_AMOUNT"):
+        soft.append("amount_above_auto_approve_limit")
+
+    before = {"status": application.status}
+    application.bureau_report = report.as_json()
+    application.fraud_flags = flags
+    application.grade = grade
+    application.annual_rate = rate
+    application.risk_checked_at = timezone.now()
+    if hard:
+        application.status = Application.Status.REJECTED
+        application.decision_reasons = hard
+        application.is_auto_decided = True
+        application.decided_at = timezone.now()
+    elif not soft:
+        application.status = Application.Status.APPROVED
+        application.decision_reasons = ["auto_approved:clean_low_risk"]
+        application.is_auto_decided = True
+        application.decided_at = timezone.now()
+    else:
+        application.status = Application.Status.UNDER_REVIEW
+        application.decision_reasons = soft
+    application.save()
+    audit_record(
+        action="lending.application_reviewed",
+        subject_type="application",
+        subject_id=application.id,
+        before=before,
+        after={
+            "status": application.status,
+            "grade": grade,
+            "score": report.score,
+            "reasons": application.decision_reasons,
+        },
+    )
+    _after_decision(application)
+    return application
+
+
+def _after_decision(application: Application) -> None:
+    if application.status == Application.Status.APPROVED:
+        loan = loan_open(application=application)
+        notification_send(
+            user=application.borrower,
+            kind="application_approved",
+            title=f"Your application was approved: loan {loan.reference} is open for funding",
+            body=f"Grade {loan.grade}, rate {loan.annual_rate:.2%}, funding until "
+            f"{loan.funding_deadline_on}.",
+            subject_type="loan",
+            subject_id=loan.id,
+        )
+    elif application.status == Application.Status.REJECTED:
+        notification_send(
+            user=application.borrower,
+            kind="application_rejected",
+            title="Your loan application was not approved",
+            body="Reasons: " + ", ".join(application.decision_reasons),
+            subject_type="application",
+            subject_id=application.id,
+        )
+    else:
+        notification_send(
+            user=application.borrower,
+            kind="application_under_review",
+            title="Your loan application is with a reviewer",
+            subject_type="application",
+            subject_id=application.id,
+        )
+
+
+@transaction.atomic
+def application_decide(
+    *, application_id: int, reviewer, decision: str, reason: str, request=None
+) -> Application:
+    """A reviewer approves or rejects an application waiting in the queue, with a reason."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("borrower", "product")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        raise NotFound()
+    if (
+        application.status != Application.Status.UNDER_REVIEW
+        or application.risk_checked_at is None
+        or application.borrower_id == reviewer.pk
+    ):
+        raise errors.ApplicationNotReviewable()
+    reason = (reason or "").strip()
+    if not reason:
+        raise errors.ReasonRequired()
+    if decision == "approve" and application.annual_rate is None:
+        raise errors.ApplicationNotReviewable("This grade is not priced by the product.")
+    before = {"status": application.status}
+    application.status = (
+        Application.Status.APPROVED if decision == "approve" else Application.Status.REJECTED
+    )
+    application.decision_reasons = [*application.decision_reasons, f"reviewer:{reason}"]
+    application.reviewed_by = reviewer
+    application.is_auto_decided = False
+    application.decided_at = timezone.now()
+    application.save()
+    audit_record(
+        action=f"lending.application_{application.status}",
+        subject_type="application",
+        subject_id=application.id,
+        actor=reviewer,
+        before=before,
+        after={"status": application.status, "reason": reason},
+        request=request,
+    )
+    _after_decision(application)
+    return application

@@ -1,0 +1,26 @@
+"""Investors' auto-invest rules: create and switch off."""
+
+from django.db import transaction
+
+from compliance.audit import audit_record
+from lending import eligibility, errors
+from lending.models import AutoInvestRule
+
+
+@transaction.atomic
+def auto_invest_rule_create(*, investor, request=None, **fields) -> AutoInvestRule:
+    """Store a rule; the investor must be verified and have a suitability profile."""
+    if not eligibility.identity_verified(investor):
+        raise errors.IdentityNotVerified()
+    if eligibility.investor_limits(investor) is None:
+        raise errors.InvestorProfileMissing()
+    rule = AutoInvestRule.objects.create(investor=investor, **fields)
+    audit_record(
+        action="lending.auto_invest_rule_created",
+        subject_type="auto_invest_rule",
+        subject_id=rule.id,
+        actor=investor,
+        after={"grades": rule.grades, "amount_per_loan": str(rule.amount_per_loan)},
+        request=request,
+    )
+    return rule

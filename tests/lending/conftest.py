@@ -1,0 +1,112 @@
+"""Lending fixtures: products, and onboarding facts stubbed at lending's one seam
+(lending.eligibility) until the onboarding models are merged."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from lending import eligibility
+from lending.eligibility import BorrowerFacts, InvestorLimits
+
+
+class Onboarding:
+    """Facts per user id that lending.eligibility returns in these tests."""
+
+    def __init__(self):
+        self.verified: set[int] = set()
+        self.borrowers: dict[int, BorrowerFacts] = {}
+        self.investors: dict[int, InvestorLimits] = {}
+        self.signals: dict[int, list[str]] = {}
+
+    def borrower(self, user, *, verified=True, **overrides):
+        facts = {
+            "identity_verified": verified,
+            "national_id_key": f"nid-{user.pk}",
+            "kind": "individual",
+            "monthly_income": D("20000"),
+            "monthly_obligations": D("2000"),
+            "declared_other_borrowing": D("0"),
+            "phone_key": f"phone-{user.pk}",
+            "bank_account_key": f"card-{user.pk}",
+            "masked": {"name": "Z*** W**", "region": "Shanghai", "birth_year": 1988},
+        }
+        facts.update(overrides)
+        if verified:
+            self.verified.add(user.pk)
+        self.borrowers[user.pk] = BorrowerFacts(**facts)
+        return user
+
+    def investor(
+        self, user, *, verified=True, max_grade="E", per_loan=D("100000"), total=D("1000000")
+    ):
+        if verified:
+            self.verified.add(user.pk)
+        self.investors[user.pk] = InvestorLimits(
+            identity_verified=verified,
+            max_grade=max_grade,
+            per_loan_limit=per_loan,
+            total_limit=total,
+        )
+        return user
+
+
+@pytest.fixture
+def onboarding(monkeypatch):
+    state = Onboarding()
+    monkeypatch.setattr(eligibility, "identity_verified", lambda u: u.pk in state.verified)
+    monkeypatch.setattr(eligibility, "borrower_facts", lambda u: state.borrowers.get(u.pk))
+    monkeypatch.setattr(eligibility, "investor_limits", lambda u: state.investors.get(u.pk))
+    monkeypatch.setattr(eligibility, "fraud_signal_kinds", lambda u: state.signals.get(u.pk, []))
+    return state
+
+
+@pytest.fixture
+def product(db):
+    from lending.models import Product
+
+    return Product.objects.create(
+        code="personal",
+        name="Personal loan",
+        term_options=[3, 6, 12, 24],
+        min_amount=D("1000"),
+        max_amount=D("200000"),
+        methods=["equal_installment", "equal_principal", "interest_only"],
+        rates_by_grade={"A": "0.0800", "B": "0.1000", "C": "0.1200", "D": "0.1500", "E": "0.1800"},
+        service_fee_rate=D("0.02"),
+        platform_fee_rate=D("0.10"),
+        late_fee_amount=D("50"),
+        penalty_daily_rate=D("0.0005"),
+        grace_days=3,
+        funding_window_days=7,
+        min_investment_amount=D("100"),
+        investment_step_amount=D("100"),
+        cooling_off_hours=24,
+    )
+
+
+@pytest.fixture
+def borrower(make_user, onboarding):
+    return onboarding.borrower(make_user("borrower"))
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user("reviewer")
+
+
+def bureau_key_for(score_min: int, score_max: int, *, overdue: int | None = 0, other_max=None):
+    """A national-ID key whose sandbox bureau report falls in the given score band."""
+    from lending.adapters.credit_bureau import SandboxCreditBureau
+
+    bureau = SandboxCreditBureau()
+    for i in range(100_000):
+        key = f"probe-{i}"
+        r = bureau.report(national_id_key=key)
+        if not (score_min <= r.score <= score_max):
+            continue
+        if overdue is not None and r.overdue_records_6m != overdue:
+            continue
+        if other_max is not None and r.other_platform_borrowing > other_max:
+            continue
+        return key
+    raise AssertionError("no key found")
