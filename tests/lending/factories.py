@@ -1,0 +1,47 @@
+"""Factories for lending records that tests need without walking the whole review path."""
+
+from datetime import timedelta
+from decimal import Decimal as D
+
+import factory
+
+from lending.business_date import business_date
+from lending.models import Application, Loan
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Application
+
+    amount = D("10000.00")
+    term_months = 12
+    method = "equal_installment"
+    purpose = "education"
+    status = Application.Status.APPROVED
+    grade = "B"
+    annual_rate = D("0.100000")
+
+
+class LoanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Loan
+
+    application = factory.SubFactory(
+        ApplicationFactory,
+        borrower=factory.SelfAttribute("..borrower"),
+        product=factory.SelfAttribute("..product"),
+        amount=factory.SelfAttribute("..amount"),
+        grade=factory.SelfAttribute("..grade"),
+    )
+    reference = factory.Sequence(lambda n: f"LNTEST{n:06d}")
+    amount = D("10000.00")
+    annual_rate = D("0.100000")
+    term_months = 12
+    method = "equal_installment"
+    grade = "B"
+    purpose = "education"
+    listed_on = factory.LazyFunction(business_date)
+    funding_deadline_on = factory.LazyFunction(lambda: business_date() + timedelta(days=7))
+    disclosure = factory.LazyFunction(
+        lambda: {"borrower": {"name": "Z*** W**"}, "credit_report": {"overdue_records_6m": 0}}
+    )

@@ -1,0 +1,37 @@
+"""Expected status of every lending API route for every role (read by the permission matrix test).
+
+roles: anonymous, customer (verified, no role), investor, borrower, reviewer, approver,
+       collections, compliance, regulator
+"""
+
+MISSING = 999999
+
+EXPECTED = {
+    "api:product-list": ("GET", {}, {"default": 200}),
+    "api:application-list": ("GET", {}, {"anonymous": 401, "borrower": 200, "default": 403}),
+    "api:application-detail": (
+        "GET",
+        {"pk": MISSING},
+        {"anonymous": 401, "borrower": 404, "default": 403},
+    ),
+    "api:loan-list": ("GET", {}, {"default": 200}),
+    "api:loan-detail": ("GET", {"pk": MISSING}, {"default": 404}),
+    "api:borrowing-list": ("GET", {}, {"anonymous": 401, "borrower": 200, "default": 403}),
+    "api:borrowing-detail": (
+        "GET",
+        {"pk": MISSING},
+        {"anonymous": 401, "borrower": 404, "default": 403},
+    ),
+    "api:borrowing-schedule": (
+        "GET",
+        {"pk": MISSING},
+        {"anonymous": 401, "borrower": 404, "default": 403},
+    ),
+    "api:auto-invest-rule-list": ("GET", {}, {"anonymous": 401, "investor": 200, "default": 403}),
+    "api:ops-review-list": ("GET", {}, {"anonymous": 401, "reviewer": 200, "default": 403}),
+    "api:ops-review-decision": (
+        "POST",
+        {"application_id": MISSING},
+        {"anonymous": 401, "reviewer": 404, "default": 403},
+    ),
+}
