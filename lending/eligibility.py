@@ -1,12 +1,14 @@
 """The one place lending reads the onboarding facts it depends on (identity, borrower
 profile, investor suitability, fraud signals), as plain dataclasses.
 
-Written before the onboarding models were merged, against these assumed names:
-`user.identity` (status "verified", national_id_hash, phone_hash, bank_account_hash,
-masked_name, region, birth_year), `user.borrower_profile` (kind individual|enterprise,
-monthly_income, monthly_obligations, other_platform_borrowing, employment),
-`user.investor_profile` (risk_level, max_grade, per_loan_limit, total_limit) and
-`accounts.FraudSignal` (user, kind, matched_user). Missing pieces read as "not provided".
+Written before the onboarding models were merged, against the names in the onboarding
+branch: `user.identity` (exists only once verified; national_id_hash, phone_hash,
+bank_card_hash, legal_name_masked, birth_year), `user.borrower_profile`
+(employment_status, monthly_income_amount, monthly_obligations_amount,
+other_platform_outstanding_amount; an optional `kind` individual|enterprise, individual
+when absent), `user.investor_profile` (max_loan_grade, per_loan_limit_amount,
+total_limit_amount) and `accounts.FraudSignal` (user, kind). Missing pieces read as
+"not provided".
 """
 
 from dataclasses import dataclass, field
@@ -51,8 +53,9 @@ def _dec(value) -> Decimal:
 
 
 def identity_verified(user) -> bool:
+    """A verified identity: onboarding stores the Identity row only when the check passed."""
     identity = _related(user, "identity")
-    return identity is not None and getattr(identity, "status", "") == "verified"
+    return identity is not None and getattr(identity, "status", "verified") == "verified"
 
 
 def borrower_facts(user) -> BorrowerFacts | None:
@@ -62,20 +65,20 @@ def borrower_facts(user) -> BorrowerFacts | None:
         return None
     identity = _related(user, "identity")
     masked = {
-        "name": getattr(identity, "masked_name", "") or "",
+        "name": getattr(identity, "legal_name_masked", "") or "",
         "region": getattr(identity, "region", "") or "",
         "birth_year": getattr(identity, "birth_year", None),
-        "employment": getattr(profile, "employment", "") or "",
+        "employment": getattr(profile, "employment_status", "") or "",
     }
     return BorrowerFacts(
         identity_verified=identity_verified(user),
         national_id_key=getattr(identity, "national_id_hash", "") or f"user:{user.pk}",
         kind=getattr(profile, "kind", "individual") or "individual",
-        monthly_income=_dec(getattr(profile, "monthly_income", 0)),
-        monthly_obligations=_dec(getattr(profile, "monthly_obligations", 0)),
-        declared_other_borrowing=_dec(getattr(profile, "other_platform_borrowing", 0)),
+        monthly_income=_dec(getattr(profile, "monthly_income_amount", 0)),
+        monthly_obligations=_dec(getattr(profile, "monthly_obligations_amount", 0)),
+        declared_other_borrowing=_dec(getattr(profile, "other_platform_outstanding_amount", 0)),
         phone_key=getattr(identity, "phone_hash", "") or "",
-        bank_account_key=getattr(identity, "bank_account_hash", "") or "",
+        bank_account_key=getattr(identity, "bank_card_hash", "") or "",
         masked=masked,
     )
 
@@ -87,9 +90,9 @@ def investor_limits(user) -> InvestorLimits | None:
         return None
     return InvestorLimits(
         identity_verified=identity_verified(user),
-        max_grade=getattr(profile, "max_grade", "A") or "A",
-        per_loan_limit=_dec(getattr(profile, "per_loan_limit", 0)),
-        total_limit=_dec(getattr(profile, "total_limit", 0)),
+        max_grade=getattr(profile, "max_loan_grade", "A") or "A",
+        per_loan_limit=_dec(getattr(profile, "per_loan_limit_amount", 0)),
+        total_limit=_dec(getattr(profile, "total_limit_amount", 0)),
     )
 
 

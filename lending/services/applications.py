@@ -93,6 +93,10 @@ def application_submit(
     return application
 
 
+# Flags that refuse the application outright; every other flag sends it to a reviewer.
+HARD_FLAGS = frozenset({"fraud_signal:identity_blocklisted"})
+
+
 def _fraud_flags(application: Application, facts) -> list[str]:
     flags = [
         f"fraud_signal:{kind}" for kind in eligibility.fraud_signal_kinds(application.borrower)
@@ -157,9 +161,9 @@ def application_review(*, application_id: int) -> Application:
         hard.append("grade_not_priced")
     if application.amount > headroom.amount:
         hard.append(f"borrowing_cap_exceeded:{headroom.binding_cap}")
-    hard += [f for f in flags if f.startswith("blocklist:")]
+    hard += [f for f in flags if f in HARD_FLAGS or f.startswith("blocklist:")]
 
-    soft = [f for f in flags if not f.startswith("blocklist:")]
+    soft = [f for f in flags if f not in hard]
     if report.overdue_records_6m:
         soft.append(f"overdue_records_6m:{report.overdue_records_6m}")
     if grade not in setting("LENDING_AUTO_APPROVE_GRADES"):
