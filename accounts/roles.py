@@ -30,6 +30,38 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.REGULATOR: (),
 }
 
+# Lending: reviewers work the application queue and the blocklist; approvers start and
+# check disbursements; compliance reads everything.
+_LENDING_VIEW_ALL = tuple(
+    f"lending.view_{model}"
+    for model in (
+        "product",
+        "application",
+        "loan",
+        "investment",
+        "installment",
+        "disbursement",
+        "autoinvestrule",
+        "blocklistentry",
+        "notification",
+    )
+)
+ROLE_PERMISSIONS[Role.REVIEWER] += (
+    "lending.view_product",
+    "lending.view_application",
+    "lending.change_application",
+    "lending.view_loan",
+    "lending.view_blocklistentry",
+    "lending.add_blocklistentry",
+)
+ROLE_PERMISSIONS[Role.APPROVER] += (
+    "lending.view_loan",
+    "lending.view_investment",
+    "lending.view_disbursement",
+    "lending.view_installment",
+)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += _LENDING_VIEW_ALL
+
 
 def roles_sync(**kwargs) -> None:
     """Create a group per role and give staff groups exactly their listed permissions."""

@@ -111,3 +111,13 @@ NoPendingDisbursement = _error(
 SameApprover = _error(
     "SameApprover", "same_approver", "The second approval must come from another approver.", 403
 )
+IdempotencyKeyReused = _error(
+    "IdempotencyKeyReused",
+    "idempotency_key_reused",
+    "This Idempotency-Key was used with a different request.",
+    422,
+)
+IdempotencyKeyRequired = _error(
+    "IdempotencyKeyRequired", "idempotency_key_required", "Send an Idempotency-Key header."
+)
+RoleRequired = _error("RoleRequired", "role_required", "Your role does not allow this action.", 403)

@@ -1,6 +1,6 @@
 """Lending reads: products, applications, the marketplace, holdings, schedules, headroom."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -9,6 +9,7 @@ from lending import eligibility
 from lending.caps import Caps, borrowing_headroom
 from lending.conf import setting
 from lending.models import (
+    LENDABLE_GRADES,
     Application,
     AutoInvestRule,
     Installment,
@@ -17,6 +18,7 @@ from lending.models import (
     Notification,
     Product,
 )
+from lending.schedules import Method, build_schedule, schedule_totals
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 HELD_STATUSES = (Investment.Status.RESERVED, Investment.Status.ACTIVE)
@@ -195,3 +197,59 @@ def loan_list_funded_awaiting_disbursement() -> QuerySet[Loan]:
         .filter(Q(disbursement__isnull=True) | Q(disbursement__status="pending_approval"))
         .order_by("funded_at", "id")
     )
+
+
+def schedule_preview(params) -> dict | None:
+    """The schedule and total cost an application would have, for the apply page.
+
+    The rate depends on the grade the review gives, so the schedule uses the product's
+    middle grade and the cost is shown for every grade. None when the input is incomplete.
+    """
+    if not params:
+        return None
+    try:
+        product = Product.objects.filter(pk=int(params.get("product", 0)), is_active=True).first()
+        amount = Decimal(str(params.get("amount", ""))).quantize(Decimal("0.01"))
+        term = int(params.get("term_months", 0))
+    except (ValueError, TypeError, InvalidOperation):
+        return {"error": "Enter an amount and a term."}
+    method = params.get("method", "")
+    if product is None or amount <= 0 or term <= 0 or method not in Method.ALL:
+        return {"error": "Enter an amount and a term."}
+    if not (product.min_amount <= amount <= product.max_amount):
+        return {"error": f"Amounts from {product.min_amount:,} to {product.max_amount:,}."}
+    if term not in product.term_options or method not in product.methods:
+        return {"error": "This product does not offer that term or method."}
+    priced = [(g, product.rate_for(g)) for g in LENDABLE_GRADES if product.rate_for(g) is not None]
+    if not priced:
+        return {"error": "This product is not priced yet."}
+    fee = (amount * product.service_fee_rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    by_grade = []
+    for grade, rate in priced:
+        totals = schedule_totals(
+            build_schedule(amount=amount, annual_rate=rate, term_months=term, method=method)
+        )
+        by_grade.append(
+            {
+                "grade": grade,
+                "rate": rate,
+                "interest": totals["interest_amount"],
+                "cost": totals["interest_amount"] + fee,
+            }
+        )
+    grade, rate = priced[len(priced) // 2]
+    lines = build_schedule(amount=amount, annual_rate=rate, term_months=term, method=method)
+    totals = schedule_totals(lines)
+    return {
+        "product": product,
+        "amount": amount,
+        "term": term,
+        "grade": grade,
+        "rate": rate,
+        "lines": lines,
+        "totals": totals,
+        "service_fee": fee,
+        "net_amount": amount - fee,
+        "total_cost": totals["interest_amount"] + fee,
+        "by_grade": by_grade,
+    }

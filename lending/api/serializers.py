@@ -53,6 +53,8 @@ class ApplicationInSerializer(serializers.Serializer):
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    # Plain strings: each model's status choices would otherwise collide as "StatusEnum".
+    status = serializers.CharField(read_only=True)
     loan_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -81,6 +83,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
     borrower_email = serializers.EmailField(source="borrower.email")
     product_code = serializers.CharField(source="product.code")
 
@@ -111,6 +114,7 @@ class DecisionInSerializer(serializers.Serializer):
 
 
 class LoanPublicSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
     left_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     product = serializers.CharField(source="product.name")
     platform_fee_rate = serializers.DecimalField(
@@ -179,6 +183,7 @@ class BorrowingSerializer(LoanPublicSerializer):
 
 
 class InstallmentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
     total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
@@ -199,6 +204,7 @@ class InvestmentInSerializer(serializers.Serializer):
 
 
 class InvestmentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
     loan_reference = serializers.CharField(source="loan.reference")
     loan_status = serializers.CharField(source="loan.status")
 
@@ -248,3 +254,12 @@ class AutoInvestRuleSerializer(serializers.ModelSerializer):
         if attrs.get("amount_per_loan", Decimal("1")) <= 0:
             raise serializers.ValidationError({"amount_per_loan": "Must be positive."})
         return attrs
+
+
+class DisbursementSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loan_id = serializers.IntegerField()
+    status = serializers.CharField()
+    gross_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    fee_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)

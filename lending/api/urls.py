@@ -10,6 +10,25 @@ urlpatterns = [
     path("applications/<int:pk>", views.ApplicationDetailApi.as_view(), name="application-detail"),
     path("loans", views.LoanListApi.as_view(), name="loan-list"),
     path("loans/<int:pk>", views.LoanDetailApi.as_view(), name="loan-detail"),
+    path(
+        "loans/<int:pk>/investments",
+        views.LoanInvestmentCreateApi.as_view(),
+        name="loan-investment-create",
+    ),
+    path("investments", views.InvestmentListApi.as_view(), name="investment-list"),
+    path(
+        "investments/<int:pk>/cancel",
+        views.InvestmentCancelApi.as_view(),
+        name="investment-cancel",
+    ),
+    path(
+        "ops/loans/<int:pk>/disburse", views.OpsLoanDisburseApi.as_view(), name="ops-loan-disburse"
+    ),
+    path(
+        "ops/loans/<int:pk>/disburse/approve",
+        views.OpsLoanDisburseApproveApi.as_view(),
+        name="ops-loan-disburse-approve",
+    ),
     path("borrowings", views.BorrowingListApi.as_view(), name="borrowing-list"),
     path("borrowings/<int:pk>", views.BorrowingDetailApi.as_view(), name="borrowing-detail"),
     path(

@@ -9,11 +9,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lending import selectors
+from lending import errors, selectors
 from lending.api import serializers as s
-from lending.api.permissions import IsBorrower, IsInvestor, IsReviewer
+from lending.api.permissions import IsApprover, IsBorrower, IsInvestor, IsReviewer
 from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.disbursements import disbursement_approve, disbursement_start
+from lending.services.investments import investment_cancel, investment_place
 
 
 class Pagination(PageNumberPagination):
@@ -181,3 +183,84 @@ class ReviewDecisionApi(APIView):
             **data.validated_data,
         )
         return Response(s.ApplicationSerializer(application).data)
+
+
+def _idempotency_key(request) -> str:
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if not key or len(key) > 100:
+        raise errors.IdempotencyKeyRequired()
+    return key
+
+
+class LoanInvestmentCreateApi(APIView):
+    """Invest in an open loan. A replay with the same Idempotency-Key returns the first
+    investment; the same key with a different body is refused (422)."""
+
+    permission_classes = [IsInvestor]
+
+    @extend_schema(request=s.InvestmentInSerializer, responses={201: s.InvestmentSerializer})
+    def post(self, request, pk: int):
+        key = _idempotency_key(request)
+        data = s.InvestmentInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        investment = investment_place(
+            investor=request.user,
+            loan_id=pk,
+            amount=data.validated_data["amount"],
+            idempotency_key=key,
+            request=request,
+        )
+        return Response(s.InvestmentSerializer(investment).data, status=status.HTTP_201_CREATED)
+
+
+class InvestmentListApi(ListAPIView):
+    permission_classes = [IsInvestor]
+    serializer_class = s.InvestmentSerializer
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        return selectors.investment_list_for_investor(self.request.user)
+
+
+class InvestmentCancelApi(APIView):
+    permission_classes = [IsInvestor]
+
+    @extend_schema(request=None, responses=s.InvestmentSerializer)
+    def post(self, request, pk: int):
+        investment = investment_cancel(investor=request.user, investment_id=pk, request=request)
+        return Response(s.InvestmentSerializer(investment).data)
+
+
+class DisbursementSerializerMixin:
+    @staticmethod
+    def body(disbursement):
+        return {
+            "id": disbursement.pk,
+            "loan_id": disbursement.loan_id,
+            "status": disbursement.status,
+            "gross_amount": str(disbursement.gross_amount),
+            "fee_amount": str(disbursement.fee_amount),
+            "net_amount": str(disbursement.net_amount),
+        }
+
+
+class OpsLoanDisburseApi(DisbursementSerializerMixin, APIView):
+    """The maker starts the disbursement of a funded loan."""
+
+    permission_classes = [IsApprover]
+
+    @extend_schema(request=None, responses=s.DisbursementSerializer)
+    def post(self, request, pk: int):
+        disbursement = disbursement_start(loan_id=pk, maker=request.user, request=request)
+        return Response(self.body(disbursement), status=status.HTTP_201_CREATED)
+
+
+class OpsLoanDisburseApproveApi(DisbursementSerializerMixin, APIView):
+    """A second approver (checker) approves; the disbursement then settles."""
+
+    permission_classes = [IsApprover]
+
+    @extend_schema(request=None, responses=s.DisbursementSerializer)
+    def post(self, request, pk: int):
+        disbursement = disbursement_approve(loan_id=pk, checker=request.user, request=request)
+        return Response(self.body(disbursement))

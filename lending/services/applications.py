@@ -243,6 +243,8 @@ def application_decide(
     *, application_id: int, reviewer, decision: str, reason: str, request=None
 ) -> Application:
     """A reviewer approves or rejects an application waiting in the queue, with a reason."""
+    if not reviewer.has_role("reviewer"):
+        raise errors.RoleRequired("Only a risk reviewer may decide applications.")
     application = (
         Application.objects.select_for_update()
         .select_related("borrower", "product")

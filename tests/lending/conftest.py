@@ -1,12 +1,26 @@
 """Lending fixtures: products, and onboarding facts stubbed at lending's one seam
 (lending.eligibility) until the onboarding models are merged."""
 
+import itertools
 from decimal import Decimal as D
 
 import pytest
 
 from lending import eligibility
 from lending.eligibility import BorrowerFacts, InvestorLimits
+
+_fund_keys = itertools.count(1)
+
+
+def assert_ledger_holds() -> None:
+    """Custody's invariants: cached balances equal their postings, all sum to zero."""
+    from custody import selectors
+
+    if not hasattr(selectors, "ledger_proof"):
+        return  # the local stand-in before custody is merged has no ledger
+    proof = selectors.ledger_proof()
+    assert proof.mismatches == []
+    assert proof.balances_sum == 0
 
 
 class Onboarding:
@@ -110,3 +124,70 @@ def bureau_key_for(score_min: int, score_max: int, *, overdue: int | None = 0, o
             continue
         return key
     raise AssertionError("no key found")
+
+
+@pytest.fixture
+def fund(db):
+    """Put money in a user's available balance (stub or real custody, whichever is present)."""
+    from custody import services as custody_services
+
+    def _fund(user, amount):
+        if hasattr(custody_services, "stub_deposit"):
+            custody_services.stub_deposit(user.pk, D(amount))
+            return user
+        # Credit available money from the custodian, as a confirmed deposit would.
+        from custody.models import LedgerAccount
+
+        available_id, _ = custody_services.user_account_ids(user.pk)
+        custody_services.ledger_post(
+            idempotency_key=f"lending-test-fund-{user.pk}-{next(_fund_keys)}",
+            kind="deposit",
+            memo="test funding",
+            legs=[
+                custody_services.Leg(
+                    custody_services.platform_account_id(LedgerAccount.Kind.CUSTODIAN), -D(amount)
+                ),
+                custody_services.Leg(available_id, D(amount)),
+            ],
+        )
+        return user
+
+    yield _fund
+    if hasattr(custody_services, "BAL"):
+        custody_services.BAL.clear()
+        custody_services.KEYS.clear()
+
+
+def available(user):
+    from custody.selectors import wallet_balance
+
+    return wallet_balance(user_id=user.pk).available
+
+
+def reserved(user):
+    from custody.selectors import wallet_balance
+
+    return wallet_balance(user_id=user.pk).reserved
+
+
+@pytest.fixture
+def open_loan(make_user, onboarding, product):
+    """An open 10,000.00 grade-B loan (100 steps of 100.00) listed today."""
+    from tests.lending.factories import LoanFactory
+
+    borrower = onboarding.borrower(make_user("borrower"))
+    return LoanFactory(borrower=borrower, product=product, amount=D("10000.00"), grade="B")
+
+
+@pytest.fixture
+def investor(make_user, onboarding, fund):
+    user = onboarding.investor(make_user("investor"))
+    return fund(user, "50000.00")
+
+
+@pytest.fixture
+def audit_chain_head(db):
+    """The audit chain's head row: a transactional test's flush removes the migrated one."""
+    from compliance.audit import AuditChainHead
+
+    AuditChainHead.objects.get_or_create(pk=1)

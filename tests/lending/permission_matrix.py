@@ -16,6 +16,27 @@ EXPECTED = {
     ),
     "api:loan-list": ("GET", {}, {"default": 200}),
     "api:loan-detail": ("GET", {"pk": MISSING}, {"default": 404}),
+    "api:loan-investment-create": (
+        "POST",
+        {"pk": MISSING},
+        {"anonymous": 401, "investor": 400, "default": 403},
+    ),
+    "api:investment-list": ("GET", {}, {"anonymous": 401, "investor": 200, "default": 403}),
+    "api:investment-cancel": (
+        "POST",
+        {"pk": MISSING},
+        {"anonymous": 401, "investor": 404, "default": 403},
+    ),
+    "api:ops-loan-disburse": (
+        "POST",
+        {"pk": MISSING},
+        {"anonymous": 401, "approver": 404, "default": 403},
+    ),
+    "api:ops-loan-disburse-approve": (
+        "POST",
+        {"pk": MISSING},
+        {"anonymous": 401, "approver": 404, "default": 403},
+    ),
     "api:borrowing-list": ("GET", {}, {"anonymous": 401, "borrower": 200, "default": 403}),
     "api:borrowing-detail": (
         "GET",

@@ -78,7 +78,13 @@ def test_list_sorts(api_client, loans):
     by_rate_desc = api_client.get(reverse("api:loan-list") + "?ordering=-rate").json()["results"]
     assert [r["grade"] for r in by_rate_desc] == ["E", "D", "C", "B", "A"]
     by_left = api_client.get(reverse("api:loan-list") + "?ordering=left").json()["results"]
-    assert [r["left_amount"] for r in by_left][0] == "6000.00"
+    assert [r["left_amount"] for r in by_left] == [
+        "6000.00",
+        "7000.00",
+        "8000.00",
+        "9000.00",
+        "10000.00",
+    ]
 
 
 def test_bad_filter_is_a_400_with_a_code(api_client, loans):

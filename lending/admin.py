@@ -1,0 +1,295 @@
+"""Ops admin for lending: products, the review queue, disbursement approvals, blocklist.
+
+Admin actions call the same services as the API, so rules, audit and notifications
+are identical whichever door a decision comes through.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.utils.html import format_html
+
+from config.errors import DomainError
+from lending.models import (
+    Application,
+    AutoInvestRule,
+    BlocklistEntry,
+    Disbursement,
+    Installment,
+    Investment,
+    Loan,
+    Notification,
+    Product,
+)
+from lending.services.applications import application_decide
+from lending.services.disbursements import disbursement_approve, disbursement_start
+
+
+class ReasonActionForm(ActionForm):
+    reason = forms.CharField(required=False, label="Reason", max_length=500)
+
+
+def _pretty(data) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_active", "min_amount", "max_amount", "service_fee_rate"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "description", "is_active", "currency"]}),
+        ("Terms", {"fields": ["term_options", "min_amount", "max_amount", "methods"]}),
+        ("Pricing", {"fields": ["rates_by_grade"]}),
+        (
+            "Fees",
+            {
+                "fields": [
+                    "service_fee_rate",
+                    "platform_fee_rate",
+                    "late_fee_amount",
+                    "penalty_daily_rate",
+                    "grace_days",
+                ]
+            },
+        ),
+        (
+            "Funding",
+            {
+                "fields": [
+                    "funding_window_days",
+                    "min_investment_amount",
+                    "investment_step_amount",
+                    "cooling_off_hours",
+                    "auto_invest_max_share",
+                ]
+            },
+        ),
+    ]
+
+
+class ReviewQueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting for a reviewer")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(
+                status=Application.Status.UNDER_REVIEW, risk_checked_at__isnull=False
+            )
+        return queryset
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    """The review queue: bureau report and fraud flags beside the decision actions."""
+
+    list_display = [
+        "id",
+        "borrower",
+        "amount",
+        "term_months",
+        "grade",
+        "status",
+        "flag_count",
+        "submitted_at",
+    ]
+    list_filter = [ReviewQueueFilter, "status", "grade", "product"]
+    search_fields = ["borrower__email"]
+    list_select_related = ["borrower", "product"]
+    action_form = ReasonActionForm
+    actions = ["approve", "reject"]
+    readonly_fields = [
+        f.name for f in Application._meta.fields if f.name not in ("bureau_report", "fraud_flags")
+    ] + ["bureau_report_view", "fraud_flags_view"]
+    exclude = ["bureau_report", "fraud_flags"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="flags")
+    def flag_count(self, obj):
+        return len(obj.fraud_flags or [])
+
+    @admin.display(description="Credit bureau report")
+    def bureau_report_view(self, obj):
+        return _pretty(obj.bureau_report)
+
+    @admin.display(description="Fraud signals")
+    def fraud_flags_view(self, obj):
+        return _pretty(obj.fraud_flags)
+
+    def _decide(self, request, queryset, decision):
+        reason = request.POST.get("reason", "").strip()
+        for application in queryset:
+            try:
+                application_decide(
+                    application_id=application.pk,
+                    reviewer=request.user,
+                    decision=decision,
+                    reason=reason,
+                    request=request,
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{application.pk}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{application.pk}: {decision}d.", messages.SUCCESS)
+
+    @admin.action(description="Approve (reason required)", permissions=["change"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, "approve")
+
+    @admin.action(description="Reject (reason required)", permissions=["change"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, "reject")
+
+
+class InvestmentInline(admin.TabularInline):
+    model = Investment
+    extra = 0
+    can_delete = False
+    fields = ["investor", "amount", "status", "source", "created_at"]
+    readonly_fields = fields
+
+
+class DisbursementQueueFilter(admin.SimpleListFilter):
+    title = "disbursement"
+    parameter_name = "disbursement"
+
+    def lookups(self, request, model_admin):
+        return [("to_start", "Funded, not started"), ("to_approve", "Waiting for a checker")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "to_start":
+            return queryset.filter(status=Loan.Status.FUNDED, disbursement__isnull=True)
+        if self.value() == "to_approve":
+            return queryset.filter(disbursement__status=Disbursement.Status.PENDING_APPROVAL)
+        return queryset
+
+
+@admin.register(Loan)
+class LoanAdmin(admin.ModelAdmin):
+    """Loans, with disbursement approvals (maker starts, a different approver checks)."""
+
+    list_display = [
+        "reference",
+        "borrower",
+        "amount",
+        "funded_amount",
+        "grade",
+        "annual_rate",
+        "status",
+        "funding_deadline_on",
+    ]
+    list_filter = [DisbursementQueueFilter, "status", "grade", "product"]
+    search_fields = ["reference", "borrower__email"]
+    list_select_related = ["borrower"]
+    inlines = [InvestmentInline]
+    actions = ["start_disbursement", "approve_disbursement"]
+    readonly_fields = [f.name for f in Loan._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _run(self, request, queryset, service, key, label):
+        for loan in queryset:
+            try:
+                disbursement = service(loan_id=loan.pk, request=request, **{key: request.user})
+            except DomainError as exc:
+                self.message_user(request, f"{loan.reference}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{loan.reference}: {label} ({disbursement.status}).", messages.SUCCESS
+                )
+
+    @admin.action(description="Start disbursement (maker)", permissions=["view"])
+    def start_disbursement(self, request, queryset):
+        self._run(request, queryset, disbursement_start, "maker", "disbursement started")
+
+    @admin.action(description="Approve disbursement (checker)", permissions=["view"])
+    def approve_disbursement(self, request, queryset):
+        self._run(request, queryset, disbursement_approve, "checker", "approved")
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(admin.ModelAdmin):
+    list_display = [
+        "loan",
+        "status",
+        "gross_amount",
+        "fee_amount",
+        "net_amount",
+        "requested_by",
+        "approved_by",
+        "settled_at",
+    ]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in Disbursement._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Investment)
+class InvestmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "loan", "investor", "amount", "status", "source", "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["investor__email", "loan__reference"]
+    list_select_related = ["loan", "investor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Installment)
+class InstallmentAdmin(InvestmentAdmin):
+    list_display = ["loan", "number", "due_on", "principal_amount", "interest_amount", "status"]
+    list_filter = ["status"]
+    search_fields = ["loan__reference"]
+    list_select_related = ["loan"]
+
+
+@admin.register(BlocklistEntry)
+class BlocklistEntryAdmin(admin.ModelAdmin):
+    list_display = ["kind", "value", "reason", "created_at"]
+    list_filter = ["kind"]
+
+
+@admin.register(AutoInvestRule)
+class AutoInvestRuleAdmin(InvestmentAdmin):
+    list_display = ["id", "investor", "grades", "amount_per_loan", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["investor__email"]
+    list_select_related = ["investor"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(InvestmentAdmin):
+    list_display = ["user", "kind", "title", "created_at", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]

@@ -1,0 +1,113 @@
+"""Forms of the lending pages: shapes only; the services hold the rules."""
+
+from decimal import Decimal
+
+from django import forms
+
+from lending.models import (
+    PROHIBITED_PURPOSES,
+    Grade,
+    Product,
+    Purpose,
+    RepaymentMethod,
+)
+
+PERMITTED_PURPOSES = [(v, label) for v, label in Purpose.choices if v not in PROHIBITED_PURPOSES]
+
+
+class ApplicationForm(forms.Form):
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True), empty_label=None
+    )
+    amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), initial=Decimal("20000")
+    )
+    term_months = forms.TypedChoiceField(coerce=int, label="Term")
+    method = forms.ChoiceField(
+        choices=RepaymentMethod.choices, label="Repayment method", initial="equal_installment"
+    )
+    purpose = forms.ChoiceField(choices=PERMITTED_PURPOSES)
+    purpose_detail = forms.CharField(
+        max_length=300, required=False, label="Tell investors more (optional)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        product = None
+        raw = self.data.get("product") if self.is_bound else None
+        queryset = self.fields["product"].queryset
+        if raw and str(raw).isdigit():
+            product = queryset.filter(pk=raw).first()
+        product = product or queryset.first()
+        if product is not None:
+            self.fields["product"].initial = product.pk
+            self.fields["term_months"].choices = [(t, f"{t} months") for t in product.term_options]
+            self.fields["term_months"].initial = 12 if 12 in product.term_options else None
+
+
+class MarketplaceFilterForm(forms.Form):
+    grade = forms.MultipleChoiceField(
+        choices=[(g, g) for g in Grade.values if g != "HR"],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    term = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[(t, f"{t} m") for t in (3, 6, 12, 24, 36)],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    min_rate = forms.DecimalField(
+        required=False, max_digits=5, decimal_places=2, label="Min rate %"
+    )
+    max_rate = forms.DecimalField(
+        required=False, max_digits=5, decimal_places=2, label="Max rate %"
+    )
+    min_left = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label="Min left")
+    purpose = forms.ChoiceField(choices=[("", "Any purpose"), *PERMITTED_PURPOSES], required=False)
+    ordering = forms.ChoiceField(
+        choices=[
+            ("deadline", "Closing soonest"),
+            ("-rate", "Highest rate"),
+            ("rate", "Lowest rate"),
+            ("left", "Least left"),
+            ("newest", "Newest"),
+        ],
+        required=False,
+    )
+
+
+class InvestForm(forms.Form):
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
+
+
+class AutoInvestRuleForm(forms.Form):
+    grades = forms.MultipleChoiceField(
+        choices=[(g, g) for g in Grade.values if g != "HR"], widget=forms.CheckboxSelectMultiple
+    )
+    min_term_months = forms.IntegerField(min_value=1, max_value=60, initial=1)
+    max_term_months = forms.IntegerField(min_value=1, max_value=60, initial=36)
+    min_rate = forms.DecimalField(max_digits=5, decimal_places=2, initial=0, label="Min rate %")
+    max_rate = forms.DecimalField(max_digits=5, decimal_places=2, initial=36, label="Max rate %")
+    amount_per_loan = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("1"))
+    keep_cash_amount = forms.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0"), initial=0
+    )
+    max_borrower_share = forms.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100"),
+        initial=20,
+        label="Max share of one borrower %",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("min_term_months", 0) > data.get("max_term_months", 60):
+            self.add_error("max_term_months", "Must be at least the minimum term.")
+        if data.get("min_rate", 0) > data.get("max_rate", 100):
+            self.add_error("max_rate", "Must be at least the minimum rate.")
+        return data

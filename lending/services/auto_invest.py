@@ -1,0 +1,77 @@
+"""Auto-invest: when a loan opens, matching investor rules invest first, in a fair random
+order, up to the product's auto-invest share of the loan; the rest is left to manual investors."""
+
+import random
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+
+from custody.errors import InsufficientFunds
+from custody.selectors import wallet_balance
+from lending import errors
+from lending.models import AutoInvestRule, Investment, Loan
+from lending.selectors import HELD_STATUSES, investor_held_amount
+from lending.services.investments import investment_place
+
+_shuffle = random.SystemRandom().shuffle
+
+
+def _floor_to_step(amount: Decimal, step: Decimal) -> Decimal:
+    return (amount / step).to_integral_value(rounding=ROUND_DOWN) * step
+
+
+def _matches(rule: AutoInvestRule, loan: Loan) -> bool:
+    return (
+        loan.grade in (rule.grades or [])
+        and rule.min_term_months <= loan.term_months <= rule.max_term_months
+        and rule.min_rate <= loan.annual_rate <= rule.max_rate
+        and rule.investor_id != loan.borrower_id
+    )
+
+
+def _rule_amount(rule: AutoInvestRule, loan: Loan, room: Decimal) -> Decimal:
+    """What this rule may invest now: its ticket, the cash it must keep, and its cap on
+    one borrower's share of the investor's money (held plus available)."""
+    step = loan.product.investment_step_amount
+    available = wallet_balance(user_id=rule.investor_id).available
+    held = investor_held_amount(rule.investor_id)
+    in_borrower = Investment.objects.filter(
+        investor_id=rule.investor_id, status__in=HELD_STATUSES, loan__borrower_id=loan.borrower_id
+    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    borrower_room = rule.max_borrower_share * (held + available) - in_borrower
+    amount = min(rule.amount_per_loan, room, available - rule.keep_cash_amount, borrower_room)
+    return _floor_to_step(max(amount, Decimal("0")), step)
+
+
+def auto_invest_run(*, loan: Loan) -> list[Investment]:
+    """Run every active matching rule once for a newly opened loan (idempotent per rule)."""
+    product = loan.product
+    budget = _floor_to_step(
+        loan.amount * product.auto_invest_max_share, product.investment_step_amount
+    )
+    rules = [r for r in AutoInvestRule.objects.filter(is_active=True) if _matches(r, loan)]
+    _shuffle(rules)
+    placed = []
+    for rule in rules:
+        loan.refresh_from_db(fields=["funded_amount", "status"])
+        room = min(budget - loan.funded_amount, loan.amount - loan.funded_amount)
+        if room < product.min_investment_amount:
+            break
+        amount = _rule_amount(rule, loan, room)
+        if amount < product.min_investment_amount:
+            continue
+        try:
+            with transaction.atomic():
+                placed.append(
+                    investment_place(
+                        investor=rule.investor,
+                        loan_id=loan.pk,
+                        amount=amount,
+                        idempotency_key=f"lending.auto_invest:{rule.pk}:{loan.pk}",
+                        source=Investment.Source.AUTO,
+                    )
+                )
+        except (errors.LendingError, InsufficientFunds):
+            continue  # this rule's investor is not eligible for this loan; the next may be
+    return placed

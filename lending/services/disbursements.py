@@ -1,0 +1,167 @@
+"""Disbursement: pay a funded loan out to the borrower through custody, with maker-checker.
+
+Above LENDING_DISBURSEMENT_CHECKER_THRESHOLD the approver who starts it (maker) cannot
+finish it: a different approver (checker) must approve. The loan row lock and the
+one-disbursement-per-loan constraint make two approvers acting at once settle once.
+"""
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit import audit_record
+from config.errors import NotFound
+from custody import services as custody
+from lending import errors
+from lending.business_date import business_date
+from lending.conf import setting
+from lending.models import Disbursement, Installment, Investment, Loan
+from lending.schedules import build_schedule
+from lending.services.notifications import notification_send
+
+CENT = Decimal("0.01")
+
+
+def ensure_approver(user) -> None:
+    if not user.has_role("approver"):
+        raise errors.RoleRequired("Only a disbursement approver may do this.")
+
+
+def _locked_loan(loan_id: int) -> Loan:
+    loan = (
+        Loan.objects.select_for_update().select_related("product", "borrower").filter(pk=loan_id)
+    ).first()
+    if loan is None:
+        raise NotFound()
+    return loan
+
+
+@transaction.atomic(durable=True)
+def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
+    """The maker starts the disbursement of a funded loan; at or below the threshold it
+    settles at once, above it waits for a second approver."""
+    ensure_approver(maker)
+    loan = _locked_loan(loan_id)
+    if Disbursement.objects.filter(loan=loan).exists():
+        raise errors.DisbursementAlreadyStarted()
+    if loan.status != Loan.Status.FUNDED:
+        raise errors.LoanNotFunded()
+    fee = (loan.amount * loan.product.service_fee_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    disbursement = Disbursement.objects.create(
+        loan=loan,
+        status=Disbursement.Status.PENDING_APPROVAL,
+        requested_by=maker,
+        gross_amount=loan.amount,
+        fee_amount=fee,
+        net_amount=loan.amount - fee,
+    )
+    audit_record(
+        action="lending.disbursement_started",
+        subject_type="loan",
+        subject_id=loan.pk,
+        actor=maker,
+        after={"gross": str(loan.amount), "fee": str(fee)},
+        request=request,
+    )
+    if loan.amount <= setting("LENDING_DISBURSEMENT_CHECKER_THRESHOLD"):
+        _settle(loan, disbursement, actor=maker, request=request)
+    return disbursement
+
+
+@transaction.atomic(durable=True)
+def disbursement_approve(*, loan_id: int, checker, request=None) -> Disbursement:
+    """A second approver (never the maker) approves; the disbursement then settles."""
+    ensure_approver(checker)
+    loan = _locked_loan(loan_id)
+    disbursement = Disbursement.objects.select_for_update().filter(loan=loan).first()
+    if disbursement is None or disbursement.status != Disbursement.Status.PENDING_APPROVAL:
+        raise errors.NoPendingDisbursement()
+    if disbursement.requested_by_id == checker.pk:
+        raise errors.SameApprover()
+    disbursement.approved_by = checker
+    _settle(loan, disbursement, actor=checker, request=request)
+    return disbursement
+
+
+def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
+    """Move every reservation to the borrower less the service fee, in one ledger entry;
+    create the schedule; the loan starts repaying."""
+    investments = list(
+        Investment.objects.select_for_update()
+        .filter(loan=loan, status=Investment.Status.RESERVED)
+        .order_by("id")
+    )
+    per_investor: dict[int, Decimal] = defaultdict(Decimal)
+    for investment in investments:
+        per_investor[investment.investor_id] += investment.amount
+    legs = sorted(per_investor.items())
+    if sum(amount for _, amount in legs) != loan.amount:
+        raise errors.LoanNotFunded("The reservations do not add up to the loan amount.")
+    custody.funds_settle(
+        legs=legs,
+        payee_user_id=loan.borrower_id,
+        fee_amount=disbursement.fee_amount,
+        idempotency_key=f"lending.disbursement:{loan.pk}",
+        memo=f"Disbursement of {loan.reference}",
+    )
+    Investment.objects.filter(pk__in=[i.pk for i in investments]).update(
+        status=Investment.Status.ACTIVE
+    )
+    today = business_date()
+    lines = build_schedule(
+        amount=loan.amount,
+        annual_rate=loan.annual_rate,
+        term_months=loan.term_months,
+        method=loan.method,
+        start_on=today,
+    )
+    Installment.objects.bulk_create(
+        Installment(
+            loan=loan,
+            number=line.number,
+            due_on=line.due_on,
+            principal_amount=line.principal_amount,
+            interest_amount=line.interest_amount,
+        )
+        for line in lines
+    )
+    loan.status = Loan.Status.REPAYING
+    loan.disbursed_on = today
+    loan.save(update_fields=["status", "disbursed_on"])
+    disbursement.status = Disbursement.Status.SETTLED
+    disbursement.settled_at = timezone.now()
+    disbursement.save(update_fields=["status", "approved_by", "settled_at"])
+    audit_record(
+        action="lending.loan_disbursed",
+        subject_type="loan",
+        subject_id=loan.pk,
+        actor=actor,
+        before={"status": Loan.Status.FUNDED},
+        after={
+            "status": loan.status,
+            "net": str(disbursement.net_amount),
+            "fee": str(disbursement.fee_amount),
+            "maker": disbursement.requested_by_id,
+            "checker": disbursement.approved_by_id,
+        },
+        request=request,
+    )
+    notification_send(
+        user=loan.borrower,
+        kind="loan_disbursed",
+        title=f"{disbursement.net_amount} from loan {loan.reference} is in your wallet",
+        body=f"Your first installment is due on {lines[0].due_on}.",
+        subject_type="loan",
+        subject_id=loan.pk,
+    )
+    for investor in get_user_model().objects.filter(pk__in=per_investor):
+        notification_send(
+            user=investor,
+            kind="loan_disbursed",
+            title=f"Loan {loan.reference} was disbursed; your investment is now active",
+            subject_type="loan",
+            subject_id=loan.pk,
+        )

@@ -1,0 +1,25 @@
+"""Routes of the lending pages."""
+
+from django.urls import path
+
+from lending import views
+
+app_name = "lending"
+
+urlpatterns = [
+    path("borrow/apply/", views.application_create, name="application-create"),
+    path("borrow/apply/preview/", views.application_preview, name="application-preview"),
+    path("borrow/applications/", views.application_list, name="application-list"),
+    path("borrow/loans/", views.borrowing_list, name="borrowing-list"),
+    path("borrow/loans/<int:pk>/", views.borrowing_detail, name="borrowing-detail"),
+    path("marketplace/", views.loan_list, name="loan-list"),
+    path("marketplace/<int:pk>/", views.loan_detail, name="loan-detail"),
+    path("marketplace/<int:pk>/invest/", views.loan_invest, name="loan-invest"),
+    path("invest/portfolio/", views.investment_list, name="investment-list"),
+    path(
+        "invest/investments/<int:pk>/cancel/",
+        views.investment_cancel_view,
+        name="investment-cancel",
+    ),
+    path("invest/auto/", views.auto_invest_rule_list, name="auto-invest-rule-list"),
+]

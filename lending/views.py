@@ -1,0 +1,253 @@
+"""Lending pages: apply with a live schedule preview, applications, my loans and schedules;
+the marketplace, loan disclosure, investing with confirmation, holdings and auto-invest rules."""
+
+import uuid
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from config.errors import DomainError
+from lending import selectors
+from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
+from lending.services.applications import application_submit
+from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.investments import investment_cancel, investment_place
+
+HUNDRED = Decimal("100")
+
+
+def role_required(role: str):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not request.user.has_role(role):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@role_required("borrower")
+@require_http_methods(["GET", "POST"])
+def application_create(request):
+    form = ApplicationForm(request.POST or None)
+    headroom = selectors.borrower_headroom(request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            application = application_submit(
+                borrower=request.user,
+                product_id=data["product"].pk,
+                amount=data["amount"],
+                term_months=data["term_months"],
+                method=data["method"],
+                purpose=data["purpose"],
+                purpose_detail=data["purpose_detail"],
+                request=request,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Application {application.pk} submitted. We review it now.")
+            return redirect("lending:application-list")
+    preview = selectors.schedule_preview(
+        form.data if form.is_bound else {name: form[name].value() for name in form.fields}
+    )
+    return render(
+        request,
+        "lending/application_form.html",
+        {"form": form, "headroom": headroom, "preview": preview, "section": "apply"},
+    )
+
+
+@role_required("borrower")
+@require_GET
+def application_preview(request):
+    return render(
+        request,
+        "lending/_schedule_preview.html",
+        {"preview": selectors.schedule_preview(request.GET)},
+    )
+
+
+@role_required("borrower")
+@require_GET
+def application_list(request):
+    applications = selectors.application_list_for_borrower(request.user).select_related("loan")
+    return render(
+        request,
+        "lending/application_list.html",
+        {
+            "applications": applications[:50],
+            "headroom": selectors.borrower_headroom(request.user),
+            "section": "applications",
+        },
+    )
+
+
+@role_required("borrower")
+@require_GET
+def borrowing_list(request):
+    loans = selectors.borrowing_list_for_borrower(request.user)[:50]
+    return render(request, "lending/borrowing_list.html", {"loans": loans, "section": "loans"})
+
+
+@role_required("borrower")
+@require_GET
+def borrowing_detail(request, pk: int):
+    loan = get_object_or_404(selectors.borrowing_list_for_borrower(request.user), pk=pk)
+    installments = list(selectors.installment_list(loan))
+    totals = {
+        "principal": sum((i.principal_amount for i in installments), Decimal("0")),
+        "interest": sum((i.interest_amount for i in installments), Decimal("0")),
+    }
+    totals["total"] = totals["principal"] + totals["interest"]
+    return render(
+        request,
+        "lending/borrowing_detail.html",
+        {"loan": loan, "installments": installments, "totals": totals, "section": "loans"},
+    )
+
+
+def _rate_fraction(value):
+    return None if value is None else value / HUNDRED
+
+
+@require_GET
+def loan_list(request):
+    form = MarketplaceFilterForm(request.GET or None)
+    f = form.cleaned_data if form.is_valid() else {}
+    loans = selectors.loan_list_open(
+        grades=f.get("grade"),
+        terms=f.get("term"),
+        min_rate=_rate_fraction(f.get("min_rate")),
+        max_rate=_rate_fraction(f.get("max_rate")),
+        min_left=f.get("min_left"),
+        purposes=[f["purpose"]] if f.get("purpose") else None,
+        ordering=f.get("ordering") or "deadline",
+    )
+    page = Paginator(loans, 20).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "lending/loan_list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "section": "market"},
+    )
+
+
+@require_GET
+def loan_detail(request, pk: int):
+    loan = selectors.loan_get_public(pk)
+    if loan is None:
+        raise Http404
+    return render(
+        request,
+        "lending/loan_detail.html",
+        {"loan": loan, "form": InvestForm(), "can_invest": _can_invest(request.user)},
+    )
+
+
+def _can_invest(user) -> bool:
+    return user.is_authenticated and user.has_role("investor")
+
+
+@role_required("investor")
+@require_POST
+def loan_invest(request, pk: int):
+    """Two steps: the first POST shows a confirmation; the confirmed POST invests once
+    (its idempotency key travels in the form, so a double submit invests once)."""
+    loan = selectors.loan_get_public(pk)
+    if loan is None:
+        raise Http404
+    form = InvestForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "lending/loan_detail.html", {"loan": loan, "form": form, "can_invest": True}
+        )
+    amount = form.cleaned_data["amount"]
+    if not form.cleaned_data["confirmed"]:
+        confirm = InvestForm(
+            initial={"amount": amount, "confirmed": True, "idempotency_key": uuid.uuid4().hex}
+        )
+        return render(
+            request,
+            "lending/investment_confirm.html",
+            {"loan": loan, "amount": amount, "form": confirm},
+        )
+    try:
+        investment_place(
+            investor=request.user,
+            loan_id=loan.pk,
+            amount=amount,
+            idempotency_key=form.cleaned_data["idempotency_key"] or uuid.uuid4().hex,
+            request=request,
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        return render(
+            request, "lending/loan_detail.html", {"loan": loan, "form": form, "can_invest": True}
+        )
+    messages.success(request, f"You invested {amount} in {loan.reference}.")
+    return redirect("lending:investment-list")
+
+
+@role_required("investor")
+@require_GET
+def investment_list(request):
+    investments = selectors.investment_list_for_investor(request.user).select_related(
+        "loan__product"
+    )[:100]
+    return render(
+        request,
+        "lending/investment_list.html",
+        {"investments": investments, "section": "portfolio"},
+    )
+
+
+@role_required("investor")
+@require_POST
+def investment_cancel_view(request, pk: int):
+    try:
+        investment_cancel(investor=request.user, investment_id=pk, request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Investment cancelled; the money is available again.")
+    return redirect("lending:investment-list")
+
+
+@role_required("investor")
+@require_http_methods(["GET", "POST"])
+def auto_invest_rule_list(request):
+    form = AutoInvestRuleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["min_rate"] = data["min_rate"] / HUNDRED
+        data["max_rate"] = data["max_rate"] / HUNDRED
+        data["max_borrower_share"] = data["max_borrower_share"] / HUNDRED
+        try:
+            auto_invest_rule_create(investor=request.user, request=request, **data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, "Auto-invest rule saved. It applies to loans opening from now."
+            )
+            return redirect("lending:auto-invest-rule-list")
+    rules = selectors.auto_invest_rule_list(request.user)
+    return render(
+        request,
+        "lending/autoinvestrule_list.html",
+        {"form": form, "rules": rules, "section": "auto"},
+    )

@@ -1,0 +1,48 @@
+"""Auto-invest: matching rules invest when a loan opens, within the auto-invest slice."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from lending.models import AutoInvestRule, Investment
+from lending.services.auto_invest import auto_invest_run
+from tests.lending.conftest import available
+from tests.lending.factories import LoanFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def rule(user, **kw):
+    fields = {"grades": ["B"], "amount_per_loan": D("2000"), "max_borrower_share": D("1")}
+    fields.update(kw)
+    return AutoInvestRule.objects.create(investor=user, **fields)
+
+
+def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, fund, product):
+    investors = [fund(onboarding.investor(make_user("investor")), "10000") for _ in range(5)]
+    for user in investors:
+        rule(user)
+    loser = fund(onboarding.investor(make_user("investor")), "10000")
+    rule(loser, grades=["A"])
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"), grade="B")
+    placed = auto_invest_run(loan=loan)
+    loan.refresh_from_db()
+    assert loan.funded_amount == D("5000.00")  # 50% slice
+    assert sum(i.amount for i in placed) == D("5000.00")
+    assert {i.source for i in placed} == {"auto"}
+    assert not Investment.objects.filter(investor=loser).exists()
+    assert auto_invest_run(loan=loan) == []
+
+
+def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, fund, product):
+    keeper = fund(onboarding.investor(make_user("investor")), "2500")
+    rule(keeper, keep_cash_amount=D("1000"))
+    shy = fund(onboarding.investor(make_user("investor")), "10000")
+    rule(shy, max_borrower_share=D("0.05"))
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"), grade="B")
+    auto_invest_run(loan=loan)
+    assert Investment.objects.get(investor=keeper).amount == D("1500.00")
+    assert available(keeper) == D("1000.00")
+    assert Investment.objects.get(investor=shy).amount == D("500.00")

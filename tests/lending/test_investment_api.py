@@ -1,0 +1,88 @@
+"""Investing and disbursement through HTTP: Idempotency-Key replay and reuse, codes, scoping."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from lending.models import Investment
+
+pytestmark = pytest.mark.django_db
+
+
+def invest(client, loan, amount, key="key-1"):
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+    return client.post(
+        reverse("api:loan-investment-create", kwargs={"pk": loan.pk}),
+        {"amount": amount},
+        format="json",
+        **headers,
+    )
+
+
+def test_invest_replay_and_reused_key(api_client, investor, open_loan):
+    api_client.force_authenticate(investor)
+    first = invest(api_client, open_loan, "500.00")
+    assert first.status_code == 201, first.content
+    replay = invest(api_client, open_loan, "500.00")
+    assert replay.status_code == 201 and replay.json() == first.json()
+    reused = invest(api_client, open_loan, "600.00")
+    assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+    assert Investment.objects.count() == 1
+    listed = api_client.get(reverse("api:investment-list")).json()
+    assert [r["id"] for r in listed["results"]] == [first.json()["id"]]
+
+
+@pytest.mark.parametrize(
+    ("amount", "key", "status", "code"),
+    [
+        ("500.00", None, 400, "idempotency_key_required"),
+        ("abc", "k", 400, None),
+        ("-100", "k", 400, None),
+        ("150.00", "k", 400, "not_step_multiple"),
+        ("99999900.00", "k", 409, "exceeds_remaining"),
+    ],
+)
+def test_invest_bad_input_is_a_4xx_with_a_code(
+    api_client, investor, open_loan, amount, key, status, code
+):
+    api_client.force_authenticate(investor)
+    resp = invest(api_client, open_loan, amount, key=key)
+    assert resp.status_code == status, resp.content
+    assert resp.json()["code"]
+    if code:
+        assert resp.json()["code"] == code
+    assert not Investment.objects.exists()
+
+
+def test_cancel_through_the_api(api_client, investor, open_loan):
+    api_client.force_authenticate(investor)
+    investment_id = invest(api_client, open_loan, "500.00").json()["id"]
+    resp = api_client.post(reverse("api:investment-cancel", kwargs={"pk": investment_id}))
+    assert resp.status_code == 200 and resp.json()["status"] == "cancelled"
+
+
+def test_ops_disburse_and_approve(api_client, make_user, onboarding, fund, product):
+    from tests.lending.factories import LoanFactory
+
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(borrower=borrower, product=product, amount=D("60000.00"))
+    for i in range(2):
+        user = fund(onboarding.investor(make_user("investor")), "40000")
+        api_client.force_authenticate(user)
+        assert invest(api_client, loan, "30000.00", key=f"k{i}").status_code == 201
+    maker, checker = make_user("approver"), make_user("approver")
+    api_client.force_authenticate(maker)
+    started = api_client.post(reverse("api:ops-loan-disburse", kwargs={"pk": loan.pk}))
+    assert started.status_code == 201 and started.json()["status"] == "pending_approval"
+    same = api_client.post(reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}))
+    assert same.status_code == 403 and same.json()["code"] == "same_approver"
+    api_client.force_authenticate(checker)
+    done = api_client.post(reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}))
+    assert done.status_code == 200 and done.json()["status"] == "settled"
+    api_client.force_authenticate(borrower)
+    schedule = api_client.get(reverse("api:borrowing-schedule", kwargs={"pk": loan.pk})).json()
+    assert schedule["count"] == 12
+    assert sum(D(r["principal_amount"]) for r in schedule["results"]) == D("60000.00")
+    detail = api_client.get(reverse("api:borrowing-detail", kwargs={"pk": loan.pk})).json()
+    assert detail["status"] == "repaying"

@@ -1,0 +1,118 @@
+"""Lending pages: each renders for its role, refuses others, and the write pages work."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from lending.models import Application, AutoInvestRule, Investment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_marketplace_is_public_and_filters(client, open_loan):
+    resp = client.get(reverse("lending:loan-list"))
+    assert resp.status_code == 200
+    assert open_loan.reference in resp.content.decode()
+    resp = client.get(reverse("lending:loan-list") + "?grade=A")
+    assert open_loan.reference not in resp.content.decode()
+
+
+def test_loan_detail_masks_for_anonymous_and_discloses_when_signed_in(client, open_loan, investor):
+    page = client.get(reverse("lending:loan-detail", kwargs={"pk": open_loan.pk})).content.decode()
+    assert "Risk warning" in page and "Z*** W**" not in page
+    client.force_login(investor)
+    page = client.get(reverse("lending:loan-detail", kwargs={"pk": open_loan.pk})).content.decode()
+    assert "Z*** W**" in page and "Review investment" in page
+
+
+def test_invest_confirms_then_places_once(client, open_loan, investor):
+    client.force_login(investor)
+    url = reverse("lending:loan-invest", kwargs={"pk": open_loan.pk})
+    confirm = client.post(url, {"amount": "300"})
+    assert confirm.status_code == 200 and "Confirm your investment" in confirm.content.decode()
+    key = confirm.context["form"].initial["idempotency_key"]
+    for _ in range(2):  # a double submit invests once
+        done = client.post(url, {"amount": "300", "confirmed": "True", "idempotency_key": key})
+        assert done.status_code == 302
+    assert Investment.objects.get().amount == D("300")
+    assert client.get(reverse("lending:investment-list")).status_code == 200
+
+
+def test_invest_refusal_is_shown_on_the_page(client, open_loan, investor):
+    client.force_login(investor)
+    url = reverse("lending:loan-invest", kwargs={"pk": open_loan.pk})
+    resp = client.post(url, {"amount": "150", "confirmed": "True", "idempotency_key": "x"})
+    assert resp.status_code == 200 and "multiples of 100.00" in resp.content.decode()
+    assert not Investment.objects.exists()
+
+
+def test_apply_page_previews_and_submits(client, borrower, product):
+    client.force_login(borrower)
+    page = client.get(reverse("lending:application-create"))
+    assert page.status_code == 200 and "Total cost" in page.content.decode()
+    preview = client.get(
+        reverse("lending:application-preview"),
+        {
+            "product": product.pk,
+            "amount": "10000",
+            "term_months": "12",
+            "method": "equal_installment",
+        },
+    )
+    assert "10,000.00" in preview.content.decode()
+    resp = client.post(
+        reverse("lending:application-create"),
+        {
+            "product": product.pk,
+            "amount": "20000",
+            "term_months": "12",
+            "method": "equal_installment",
+            "purpose": "education",
+        },
+    )
+    assert resp.status_code == 302
+    assert Application.objects.get().borrower == borrower
+    assert client.get(reverse("lending:application-list")).status_code == 200
+
+
+def test_apply_preview_shows_known_schedule(client, borrower, product):
+    product.rates_by_grade = {"C": "0.12"}
+    product.save()
+    client.force_login(borrower)
+    preview = client.get(
+        reverse("lending:application-preview"),
+        {
+            "product": product.pk,
+            "amount": "10000",
+            "term_months": "12",
+            "method": "equal_installment",
+        },
+    ).content.decode()
+    assert "888.49" in preview and "888.47" in preview
+
+
+def test_borrower_pages_refuse_investors(client, investor):
+    client.force_login(investor)
+    assert client.get(reverse("lending:application-create")).status_code == 403
+    assert client.get(reverse("lending:borrowing-list")).status_code == 403
+
+
+def test_auto_invest_rule_page_saves_a_rule(client, investor):
+    client.force_login(investor)
+    resp = client.post(
+        reverse("lending:auto-invest-rule-list"),
+        {
+            "grades": ["A", "B"],
+            "min_term_months": 3,
+            "max_term_months": 24,
+            "min_rate": "5",
+            "max_rate": "15",
+            "amount_per_loan": "500",
+            "keep_cash_amount": "1000",
+            "max_borrower_share": "20",
+        },
+    )
+    assert resp.status_code == 302
+    rule = AutoInvestRule.objects.get(investor=investor)
+    assert rule.max_rate == D("0.15") and rule.max_borrower_share == D("0.2")
