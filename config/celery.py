@@ -48,4 +48,9 @@ app.conf.beat_schedule = {
         "task": "accounts.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The daily batch (expiry first; later capabilities add their steps to it).
+    "lending-run-daily": {
+        "task": "lending.run_daily",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }

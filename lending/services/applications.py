@@ -87,6 +87,7 @@ def application_submit(
         after={"amount": str(amount), "term_months": term_months, "product": product.code},
         request=request,
     )
+    # Imported here: the task module imports this one.
     from lending.tasks import application_review_task
 
     application_review_task.delay_on_commit(application.id)
