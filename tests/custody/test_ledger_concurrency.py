@@ -1,0 +1,172 @@
+"""The ledger under real concurrency on PostgreSQL: threads, a barrier, killed backends."""
+
+import random
+import threading
+import time
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+from custody.errors import InsufficientFunds
+from custody.models import JournalEntry, LedgerAccount, Posting
+from custody.services import (
+    Leg,
+    funds_release,
+    funds_reserve,
+    ledger_post,
+    platform_account_id,
+    user_account_ids,
+)
+from tests.custody.conftest import assert_ledger_holds, balance, fund
+
+D = Decimal
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_threads(n, work):
+    """Start n threads that wait on one barrier, then run work(i); return their errors."""
+    barrier = threading.Barrier(n)
+    errors = []
+
+    def target(i):
+        try:
+            barrier.wait()
+            work(i)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return errors
+
+
+def test_two_hundred_concurrent_reserves_and_releases_lose_no_update(make_user):
+    users = [make_user("investor") for _ in range(3)]
+    for u in users:
+        fund(u.id, "500.00")
+    done = defaultdict(lambda: [D(0), D(0)])  # user -> [reserved total, released total]
+    lock = threading.Lock()
+
+    def work(i):
+        rng = random.Random(i)
+        for j in range(10):
+            u = rng.choice(users)
+            amount = D(rng.randint(1, 9000)) / 100
+            op = rng.choice(["reserve", "reserve", "release", "deposit"])
+            try:
+                if op == "reserve":
+                    funds_reserve(user_id=u.id, amount=amount, idempotency_key=f"c-{i}-{j}")
+                    with lock:
+                        done[u.id][0] += amount
+                elif op == "release":
+                    funds_release(user_id=u.id, amount=amount, idempotency_key=f"c-{i}-{j}")
+                    with lock:
+                        done[u.id][1] += amount
+                else:
+                    fund(u.id, amount)
+                    with lock:
+                        deposits[u.id] += amount
+            except InsufficientFunds:
+                pass
+
+    deposits = defaultdict(Decimal)
+    errors = run_threads(20, work)
+    assert errors == []
+    for u in users:
+        reserved_total, released_total = done[u.id]
+        expected_reserved = reserved_total - released_total
+        assert balance(u.id) == (
+            D("500.00") + deposits[u.id] - expected_reserved,
+            expected_reserved,
+        )
+    assert_ledger_holds()
+    assert JournalEntry.objects.count() >= 3
+
+
+def test_fifty_concurrent_posts_with_one_key_make_one_entry(make_user):
+    u = make_user("investor")
+    fund(u.id, "100.00")
+    results = []
+
+    def work(i):
+        results.append(
+            funds_reserve(user_id=u.id, amount=D("10.00"), idempotency_key="same-key").pk
+        )
+
+    assert run_threads(50, work) == []
+    assert len(set(results)) == 1
+    assert JournalEntry.objects.filter(idempotency_key="same-key").count() == 1
+    assert balance(u.id) == (D("90.00"), D("10.00"))
+    assert_ledger_holds()
+
+
+def test_backend_killed_in_the_middle_of_a_posting_leaves_no_partial_entry(make_user):
+    u = make_user("investor")
+    fund(u.id, "100.00")
+    available, reserved = user_account_ids(u.id)
+    custodian = platform_account_id(LedgerAccount.Kind.CUSTODIAN)
+    before = (balance(u.id), Posting.objects.count(), JournalEntry.objects.count())
+    holder_ready, release_holder = threading.Event(), threading.Event()
+    poster_pid = []
+    poster_error = []
+
+    def holder():
+        # Hold a lock on the reserved account so the posting stops after inserting its entry.
+        with transaction.atomic():
+            list(LedgerAccount.objects.select_for_update().filter(pk=reserved))
+            holder_ready.set()
+            release_holder.wait(30)
+        connections.close_all()
+
+    def poster():
+        connection.ensure_connection()
+        poster_pid.append(connection.connection.info.backend_pid)
+        try:
+            ledger_post(
+                idempotency_key="killed",
+                kind="reserve",
+                legs=[
+                    Leg(available, D("-50.00")),
+                    Leg(reserved, D("50.00")),
+                    Leg(custodian, D("0.01")),
+                    Leg(available, D("-0.01")),
+                ],
+            )
+        except OperationalError as exc:
+            poster_error.append(exc)
+        finally:
+            connections.close_all()
+
+    h = threading.Thread(target=holder)
+    h.start()
+    assert holder_ready.wait(10)
+    p = threading.Thread(target=poster)
+    p.start()
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                [poster_pid[0] if poster_pid else 0],
+            )
+            row = cursor.fetchone()
+            if row and row[0] == "Lock":
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the posting never reached its lock wait")
+        cursor.execute("SELECT pg_terminate_backend(%s)", [poster_pid[0]])
+    p.join(10)
+    release_holder.set()
+    h.join(10)
+    assert poster_error, "the killed posting must fail"
+    assert not JournalEntry.objects.filter(idempotency_key="killed").exists()
+    assert (balance(u.id), Posting.objects.count(), JournalEntry.objects.count()) == before
+    assert_ledger_holds()
