@@ -82,3 +82,15 @@ class ApproverRoleRequired(CustodyError):
     code = "approver_role_required"
     status_code = status.HTTP_403_FORBIDDEN
     message = "Only a staff member with the approver role may approve adjustments."
+
+
+class CallbackSignatureInvalid(CallbackRefused):
+    code = "callback_signature_invalid"
+    status_code = status.HTTP_401_UNAUTHORIZED
+    message = "The callback signature does not match."
+
+
+class CallbackReplayed(CallbackRefused):
+    code = "callback_replayed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This callback was already received."

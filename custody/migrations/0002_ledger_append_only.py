@@ -24,6 +24,19 @@ CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION custody_refuse_change();
 REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC;
 """
+# A decided adjustment is final: its entry is the record of what happened.
+PG_ADJUSTMENT_SQL = """
+CREATE OR REPLACE FUNCTION custody_refuse_decided_change() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR OLD.status <> 'proposed' THEN
+        RAISE EXCEPTION 'a decided adjustment is final' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER custody_adjustmentrequest_final BEFORE UPDATE OR DELETE ON custody_adjustmentrequest
+    FOR EACH ROW EXECUTE FUNCTION custody_refuse_decided_change();
+"""
 PG_DROP_SQL = """
 DROP TRIGGER IF EXISTS {table}_append_only ON {table};
 DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
@@ -40,6 +53,7 @@ def install(apps, schema_editor):
         schema_editor.execute(PG_SQL, params=None)
         for table in TABLES:
             schema_editor.execute(PG_TABLE_SQL.format(table=table), params=None)
+        schema_editor.execute(PG_ADJUSTMENT_SQL, params=None)
     elif vendor == "sqlite":
         for table in TABLES:
             schema_editor.execute(SQLITE_SQL.format(table=table))
@@ -47,6 +61,10 @@ def install(apps, schema_editor):
 
 def uninstall(apps, schema_editor):
     vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS custody_adjustmentrequest_final ON custody_adjustmentrequest"
+        )
     for table in TABLES:
         if vendor == "postgresql":
             schema_editor.execute(PG_DROP_SQL.format(table=table), params=None)

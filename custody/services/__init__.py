@@ -20,8 +20,8 @@ reserved, currency). HTTP idempotency for money-moving POSTs: `custody.idempoten
 
 from custody.services.ledger import (
     Leg,
-    entry_reverse,
     ensure_balanced,
+    entry_reverse,
     ledger_post,
     platform_account_id,
     user_account_ids,

@@ -52,3 +52,48 @@ def funded(make_user):
         return u
 
     return make
+
+
+def signed_post(
+    client, body: bytes, *, timestamp=None, nonce=None, secret=None, custodian="sandbox"
+):
+    """POST a callback to the platform signed as the sandbox bank would sign it."""
+    from custody.adapters.sandbox import SandboxCustodian, callback_sign
+
+    headers = SandboxCustodian().signed_headers(body, timestamp=timestamp, nonce=nonce)
+    if secret is not None:
+        headers["X-Custodian-Signature"] = callback_sign(
+            secret, headers["X-Custodian-Timestamp"], headers["X-Custodian-Nonce"], body
+        )
+    return client.post(
+        f"/custody/callbacks/{custodian}",
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+
+
+@pytest.fixture
+def local_custodian(settings):
+    """Deliver sandbox callbacks in-process (still signed and verified) and never fail."""
+    settings.SANDBOX_CUSTODIAN_TRANSPORT = "local"
+    settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 0.0
+    return settings
+
+
+@pytest.fixture
+def investor_client(api_client, make_user):
+    user = make_user("investor")
+    api_client.force_authenticate(user)
+    api_client.user = user
+    return api_client
+
+
+@pytest.fixture(autouse=True)
+def _audit_chain_head(request):
+    """Transactional tests empty every table, the audit chain's head row included."""
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+        from compliance.audit import AuditChainHead
+
+        AuditChainHead.objects.get_or_create(pk=1)
