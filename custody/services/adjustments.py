@@ -14,7 +14,8 @@ from custody.models import AdjustmentRequest, LedgerAccount
 from custody.services.ledger import Leg, ledger_post, platform_account_id
 
 
-@transaction.atomic(durable=True)
+# Not durable: the admin's add view already wraps the save in a transaction.
+@transaction.atomic
 def adjustment_propose(
     *, actor, account_id: int, amount: Decimal, reason: str, request=None
 ) -> AdjustmentRequest:

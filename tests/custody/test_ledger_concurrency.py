@@ -10,7 +10,7 @@ import pytest
 from django.db import OperationalError, connection, connections, transaction
 
 from custody.errors import InsufficientFunds
-from custody.models import JournalEntry, LedgerAccount, Posting
+from custody.models import Deposit, JournalEntry, LedgerAccount, Posting, Withdrawal
 from custody.services import (
     Leg,
     funds_release,
@@ -19,6 +19,7 @@ from custody.services import (
     platform_account_id,
     user_account_ids,
 )
+from custody.services.movements import deposit_request, withdrawal_request
 from tests.custody.conftest import assert_ledger_holds, balance, fund
 
 D = Decimal
@@ -47,47 +48,83 @@ def run_threads(n, work):
     return errors
 
 
-def test_two_hundred_concurrent_reserves_and_releases_lose_no_update(make_user):
+def _callback(movement, kind, succeeded):
+    import json
+
+    from custody.adapters.sandbox import SandboxCustodian
+    from custody.services.callbacks import callback_receive
+
+    body = json.dumps(
+        {
+            "type": kind,
+            "reference": str(movement.reference),
+            "status": "succeeded" if succeeded else "failed",
+            "amount": f"{movement.amount:.2f}",
+            "custodian_ref": "BANK",
+        }
+    ).encode()
+    callback_receive(
+        custodian="sandbox", headers=SandboxCustodian().signed_headers(body), body=body
+    )
+
+
+def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch):
+    """20 threads x 10 operations (reserve, release, withdraw, deposit callback) on 3 users."""
+    from custody.services import movements
+
+    monkeypatch.setattr(movements, "_enqueue", lambda kind, movement_id: None)
     users = [make_user("investor") for _ in range(3)]
     for u in users:
         fund(u.id, "500.00")
-    done = defaultdict(lambda: [D(0), D(0)])  # user -> [reserved total, released total]
+    delta = defaultdict(lambda: [D(0), D(0)])  # user -> [available change, reserved change]
     lock = threading.Lock()
+    refused = []
+
+    def apply(user_id, available, reserved):
+        with lock:
+            delta[user_id][0] += available
+            delta[user_id][1] += reserved
 
     def work(i):
         rng = random.Random(i)
         for j in range(10):
             u = rng.choice(users)
             amount = D(rng.randint(1, 9000)) / 100
-            op = rng.choice(["reserve", "reserve", "release", "deposit"])
+            op = rng.choice(["reserve", "release", "withdraw", "deposit"])
             try:
                 if op == "reserve":
                     funds_reserve(user_id=u.id, amount=amount, idempotency_key=f"c-{i}-{j}")
-                    with lock:
-                        done[u.id][0] += amount
+                    apply(u.id, -amount, amount)
                 elif op == "release":
                     funds_release(user_id=u.id, amount=amount, idempotency_key=f"c-{i}-{j}")
-                    with lock:
-                        done[u.id][1] += amount
+                    apply(u.id, amount, -amount)
+                elif op == "withdraw":
+                    w = withdrawal_request(
+                        user=u,
+                        amount=amount,
+                        confirmation=u.test_password,
+                        request_key=f"w-{i}-{j}",
+                    )
+                    apply(u.id, -amount, amount)
+                    succeeded = rng.random() < 0.7
+                    _callback(w, "withdrawal", succeeded)
+                    apply(u.id, 0 if succeeded else amount, -amount)
                 else:
-                    fund(u.id, amount)
-                    with lock:
-                        deposits[u.id] += amount
+                    d = deposit_request(user=u, amount=amount, request_key=f"d-{i}-{j}")
+                    succeeded = rng.random() < 0.8
+                    _callback(d, "deposit", succeeded)
+                    apply(u.id, amount if succeeded else 0, 0)
             except InsufficientFunds:
-                pass
+                refused.append(op)
 
-    deposits = defaultdict(Decimal)
     errors = run_threads(20, work)
     assert errors == []
     for u in users:
-        reserved_total, released_total = done[u.id]
-        expected_reserved = reserved_total - released_total
-        assert balance(u.id) == (
-            D("500.00") + deposits[u.id] - expected_reserved,
-            expected_reserved,
-        )
+        available, reserved = delta[u.id]
+        assert balance(u.id) == (D("500.00") + available, reserved)
     assert_ledger_holds()
-    assert JournalEntry.objects.count() >= 3
+    assert not Withdrawal.objects.filter(status="pending").exists()
+    assert not Deposit.objects.filter(status="pending").exists()
 
 
 def test_fifty_concurrent_posts_with_one_key_make_one_entry(make_user):
