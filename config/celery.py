@@ -48,4 +48,13 @@ app.conf.beat_schedule = {
         "task": "accounts.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=30),
     },
+    # After the custodian's statement for yesterday is available.
+    "custody-reconcile": {
+        "task": "custody.reconcile",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "custody-idempotency-purge": {
+        "task": "custody.idempotency_purge",
+        "schedule": crontab(minute=40),
+    },
 }

@@ -13,6 +13,7 @@ admin.site.site_title = "P2P Lending ops"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("custody.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,4 +25,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
+    path("", include("custody.urls")),
 ]
