@@ -24,9 +24,28 @@ MFA_REQUIRED_ROLES = STAFF_ROLES
 # as their models arrive; `roles_sync` (run after every migrate) applies the table.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.REVIEWER: (),
-    Role.APPROVER: (),
+    Role.APPROVER: (
+        "custody.view_ledgeraccount",
+        "custody.view_journalentry",
+        "custody.view_posting",
+        "custody.view_adjustmentrequest",
+        "custody.add_adjustmentrequest",
+        "custody.change_adjustmentrequest",
+    ),
     Role.COLLECTIONS: (),
-    Role.COMPLIANCE: ("compliance.view_auditevent",),
+    Role.COMPLIANCE: (
+        "compliance.view_auditevent",
+        "custody.view_ledgeraccount",
+        "custody.view_journalentry",
+        "custody.view_posting",
+        "custody.view_deposit",
+        "custody.view_withdrawal",
+        "custody.view_reconciliationrun",
+        "custody.view_reconciliationbreak",
+        "custody.change_reconciliationbreak",
+        "custody.view_adjustmentrequest",
+        "custody.add_adjustmentrequest",
+    ),
     Role.REGULATOR: (),
 }
 

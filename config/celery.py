@@ -18,12 +18,15 @@ def _filesystem_broker_options():
     root = os.fspath(settings.CELERY_BROKER_FILESYSTEM_DIR)
     queue = os.path.join(root, "queue")
     processed = os.path.join(root, "processed")
-    for path in (queue, processed):
+    control = os.path.join(root, "control")
+    for path in (queue, processed, control):
         os.makedirs(path, exist_ok=True)
     return {
         "data_folder_in": queue,
         "data_folder_out": queue,
         "processed_folder": processed,
+        # Exchange tables (broadcast/control) too, or kombu writes them to the working dir.
+        "control_folder": control,
         "store_processed": False,
     }
 
@@ -52,5 +55,14 @@ app.conf.beat_schedule = {
     "lending-run-daily": {
         "task": "lending.run_daily",
         "schedule": crontab(hour=0, minute=15),
+    },
+    # After the custodian's statement for yesterday is available.
+    "custody-reconcile": {
+        "task": "custody.reconcile",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    "custody-idempotency-purge": {
+        "task": "custody.idempotency_purge",
+        "schedule": crontab(minute=40),
     },
 }

@@ -13,6 +13,7 @@ admin.site.site_title = "P2P Lending ops"
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("", include("custody.api.urls")),
     path("", include("lending.api.urls")),
 ]
 
@@ -26,4 +27,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("lending.urls")),
     path("", include("accounts.urls")),
+    path("", include("custody.urls")),
 ]

@@ -117,7 +117,4 @@ IdempotencyKeyReused = _error(
     "This Idempotency-Key was used with a different request.",
     422,
 )
-IdempotencyKeyRequired = _error(
-    "IdempotencyKeyRequired", "idempotency_key_required", "Send an Idempotency-Key header."
-)
 RoleRequired = _error("RoleRequired", "role_required", "Your role does not allow this action.", 403)

@@ -243,7 +243,7 @@ class Investment(models.Model):
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RESERVED)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
-    idempotency_key = models.CharField(max_length=120)
+    idempotency_key = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 

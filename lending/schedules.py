@@ -1,15 +1,17 @@
 """Repayment schedules: pure Decimal maths for the three repayment methods (no ORM).
 
 Interest accrues monthly on the outstanding principal at annual_rate / 12. Every amount is
-rounded to the cent half-up; the last installment takes whatever principal is left, so the
-principal parts always sum exactly to the loan amount.
+rounded to the cent by custody.money (the platform's one rounding rule, half-even); the last
+installment takes whatever principal is left, so the principal parts sum exactly to the loan.
 """
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 
-CENT = Decimal("0.01")
+from custody import money
+
+CENT = money.CENT
 MONTHS_PER_YEAR = 12
 
 
@@ -35,7 +37,7 @@ class ScheduleLine:
 
 
 def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return money.quantize(value)
 
 
 def add_months(start: date, months: int) -> date:

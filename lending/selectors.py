@@ -1,10 +1,11 @@
 """Lending reads: products, applications, the marketplace, holdings, schedules, headroom."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from custody import money
 from lending import eligibility
 from lending.caps import Caps, borrowing_headroom
 from lending.conf import setting
@@ -223,7 +224,7 @@ def schedule_preview(params) -> dict | None:
     priced = [(g, product.rate_for(g)) for g in LENDABLE_GRADES if product.rate_for(g) is not None]
     if not priced:
         return {"error": "This product is not priced yet."}
-    fee = (amount * product.service_fee_rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    fee = money.quantize(amount * product.service_fee_rate)
     by_grade = []
     for grade, rate in priced:
         totals = schedule_totals(

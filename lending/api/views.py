@@ -9,7 +9,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from lending import errors, selectors
+from custody.idempotency import idempotency_key_from, idempotent
+from lending import selectors
 from lending.api import serializers as s
 from lending.api.permissions import IsApprover, IsBorrower, IsInvestor, IsReviewer
 from lending.services.applications import application_decide, application_submit
@@ -185,13 +186,6 @@ class ReviewDecisionApi(APIView):
         return Response(s.ApplicationSerializer(application).data)
 
 
-def _idempotency_key(request) -> str:
-    key = (request.headers.get("Idempotency-Key") or "").strip()
-    if not key or len(key) > 100:
-        raise errors.IdempotencyKeyRequired()
-    return key
-
-
 class LoanInvestmentCreateApi(APIView):
     """Invest in an open loan. A replay with the same Idempotency-Key returns the first
     investment; the same key with a different body is refused (422)."""
@@ -199,8 +193,9 @@ class LoanInvestmentCreateApi(APIView):
     permission_classes = [IsInvestor]
 
     @extend_schema(request=s.InvestmentInSerializer, responses={201: s.InvestmentSerializer})
+    @idempotent
     def post(self, request, pk: int):
-        key = _idempotency_key(request)
+        key = idempotency_key_from(request)
         data = s.InvestmentInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         investment = investment_place(

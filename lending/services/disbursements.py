@@ -6,7 +6,7 @@ one-disbursement-per-loan constraint make two approvers acting at once settle on
 """
 
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from config.errors import NotFound
+from custody import money
 from custody import services as custody
 from lending import errors
 from lending.business_date import business_date
@@ -21,8 +22,6 @@ from lending.conf import setting
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
 from lending.services.notifications import notification_send
-
-CENT = Decimal("0.01")
 
 
 def ensure_approver(user) -> None:
@@ -49,7 +48,7 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         raise errors.DisbursementAlreadyStarted()
     if loan.status != Loan.Status.FUNDED:
         raise errors.LoanNotFunded()
-    fee = (loan.amount * loan.product.service_fee_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    fee = money.quantize(loan.amount * loan.product.service_fee_rate)
     disbursement = Disbursement.objects.create(
         loan=loan,
         status=Disbursement.Status.PENDING_APPROVAL,

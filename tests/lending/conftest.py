@@ -14,13 +14,13 @@ _fund_keys = itertools.count(1)
 
 def assert_ledger_holds() -> None:
     """Custody's invariants: cached balances equal their postings, all sum to zero."""
-    from custody import selectors
+    from custody.models import LedgerAccount
+    from custody.selectors import ledger_proof
 
-    if not hasattr(selectors, "ledger_proof"):
-        return  # the local stand-in before custody is merged has no ledger
-    proof = selectors.ledger_proof()
+    proof = ledger_proof()
     assert proof.mismatches == []
     assert proof.balances_sum == 0
+    assert not LedgerAccount.objects.filter(owner__isnull=False, balance_amount__lt=0).exists()
 
 
 class Onboarding:
@@ -128,34 +128,24 @@ def bureau_key_for(score_min: int, score_max: int, *, overdue: int | None = 0, o
 
 @pytest.fixture
 def fund(db):
-    """Put money in a user's available balance (stub or real custody, whichever is present)."""
-    from custody import services as custody_services
+    """Put money in a user's available balance, as a confirmed deposit would."""
+    from custody.models import LedgerAccount
+    from custody.services import Leg, ledger_post, platform_account_id, user_account_ids
 
     def _fund(user, amount):
-        if hasattr(custody_services, "stub_deposit"):
-            custody_services.stub_deposit(user.pk, D(amount))
-            return user
-        # Credit available money from the custodian, as a confirmed deposit would.
-        from custody.models import LedgerAccount
-
-        available_id, _ = custody_services.user_account_ids(user.pk)
-        custody_services.ledger_post(
+        available_id, _ = user_account_ids(user.pk)
+        ledger_post(
             idempotency_key=f"lending-test-fund-{user.pk}-{next(_fund_keys)}",
             kind="deposit",
             memo="test funding",
             legs=[
-                custody_services.Leg(
-                    custody_services.platform_account_id(LedgerAccount.Kind.CUSTODIAN), -D(amount)
-                ),
-                custody_services.Leg(available_id, D(amount)),
+                Leg(platform_account_id(LedgerAccount.Kind.CUSTODIAN), -D(amount)),
+                Leg(available_id, D(amount)),
             ],
         )
         return user
 
-    yield _fund
-    if hasattr(custody_services, "BAL"):
-        custody_services.BAL.clear()
-        custody_services.KEYS.clear()
+    return _fund
 
 
 def available(user):

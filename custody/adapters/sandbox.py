@@ -1,0 +1,152 @@
+"""The sandbox custodian: a bank inside the platform that books movements in its own
+table and confirms them with HMAC-signed callbacks, exactly as a real bank would.
+
+Delivery (SANDBOX_CUSTODIAN_TRANSPORT): "http" (default) POSTs the signed callback to
+SITE_URL + /custody/callbacks/sandbox, so the web process verifies signature, timestamp
+and nonce as for a real bank; "local" hands the same signed bytes to the same
+verification code in-process (for a worker that cannot reach the web process).
+SANDBOX_CUSTODIAN_FAILURE_RATE (0..1) makes that share of movements fail at the bank.
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import urllib.error
+import urllib.request
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from custody.adapters.base import StatementLine
+from custody.models import Deposit, SandboxBankTransaction, Withdrawal
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"
+
+
+class CallbackDeliveryError(RuntimeError):
+    """The platform did not accept a callback; the task retries."""
+
+
+def callback_sign(secret: bytes, timestamp: str, nonce: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of f"{timestamp}.{nonce}." + raw body with the shared secret."""
+    return hmac.new(secret, f"{timestamp}.{nonce}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+class SandboxCustodian:
+    name = "sandbox"
+
+    def callback_secret(self) -> bytes:
+        return settings.CUSTODIAN_WEBHOOK_SECRET.encode()
+
+    def sub_account_open(self, *, user_id: int) -> str:
+        return f"SBX{user_id:012d}"
+
+    def transfer_authorise(self, *, user, amount: Decimal, confirmation: str) -> bool:
+        # The sandbox bank accepts the user's platform password as the transaction password.
+        return bool(confirmation) and user.check_password(confirmation)
+
+    def deposit_instruct(self, *, deposit_id: int) -> None:
+        self._process(SandboxBankTransaction.Kind.DEPOSIT, Deposit, deposit_id)
+
+    def withdrawal_instruct(self, *, withdrawal_id: int) -> None:
+        self._process(SandboxBankTransaction.Kind.WITHDRAWAL, Withdrawal, withdrawal_id)
+
+    def daily_statement(self, *, on: date) -> list[StatementLine]:
+        rows = SandboxBankTransaction.objects.filter(booked_on=on, succeeded=True).order_by("id")
+        return [
+            StatementLine(
+                reference=str(row.reference),
+                kind=row.kind,
+                amount=row.amount
+                if row.kind == SandboxBankTransaction.Kind.DEPOSIT
+                else -row.amount,
+                booked_on=row.booked_on,
+            )
+            for row in rows
+        ]
+
+    # --- the bank's side --------------------------------------------------------------
+
+    def _book(self, kind: str, movement) -> SandboxBankTransaction:
+        """Book the movement once (a retry finds the first booking and its outcome)."""
+        existing = SandboxBankTransaction.objects.filter(
+            kind=kind, reference=movement.reference
+        ).first()
+        if existing:
+            return existing
+        failure_rate = float(getattr(settings, "SANDBOX_CUSTODIAN_FAILURE_RATE", 0.0))
+        succeeded = secrets.randbelow(1_000_000) >= int(failure_rate * 1_000_000)
+        try:
+            with transaction.atomic():
+                return SandboxBankTransaction.objects.create(
+                    kind=kind,
+                    reference=movement.reference,
+                    external_id=f"SBX-{kind[:3].upper()}-{secrets.token_hex(8)}",
+                    amount=movement.amount,
+                    succeeded=succeeded,
+                    booked_on=timezone.localdate(),
+                )
+        except IntegrityError:
+            return SandboxBankTransaction.objects.get(kind=kind, reference=movement.reference)
+
+    def _process(self, kind: str, model, movement_id: int) -> None:
+        movement = model.objects.filter(pk=movement_id).first()
+        if movement is None or movement.status != model.Status.PENDING:
+            return  # already settled (or never committed): nothing to confirm
+        booking = self._book(kind, movement)
+        payload = {
+            "type": kind,
+            "reference": str(movement.reference),
+            "status": "succeeded" if booking.succeeded else "failed",
+            "amount": f"{booking.amount:.2f}",
+            "currency": movement.currency,
+            "custodian_ref": booking.external_id,
+            "reason": "" if booking.succeeded else "declined by the sandbox bank",
+        }
+        self.deliver(json.dumps(payload, separators=(",", ":")).encode())
+
+    def signed_headers(
+        self, body: bytes, *, timestamp: int | None = None, nonce: str | None = None
+    ) -> dict:
+        timestamp_text = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = nonce or secrets.token_hex(16)
+        return {
+            "Content-Type": "application/json",
+            "X-Custodian-Timestamp": timestamp_text,
+            "X-Custodian-Nonce": nonce,
+            "X-Custodian-Signature": callback_sign(
+                self.callback_secret(), timestamp_text, nonce, body
+            ),
+        }
+
+    def deliver(self, body: bytes) -> None:
+        headers = self.signed_headers(body)
+        if getattr(settings, "SANDBOX_CUSTODIAN_TRANSPORT", "http") == "local":
+            from custody.errors import CustodyError
+            from custody.services.callbacks import callback_receive
+
+            try:
+                callback_receive(custodian=self.name, headers=headers, body=body)
+            except CustodyError as exc:
+                if exc.status_code >= 500:
+                    raise CallbackDeliveryError(exc.code) from exc
+            return
+        base = getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/")
+        url = base + reverse("custody:callback", kwargs={"custodian": self.name})
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own URL
+                response.read()
+        except urllib.error.HTTPError as exc:
+            # A 4xx means the platform has judged the callback (e.g. already settled);
+            # retrying the same message cannot change that. A 5xx is retried.
+            if exc.code >= 500:
+                raise CallbackDeliveryError(f"callback got HTTP {exc.code}") from exc
+        except urllib.error.URLError as exc:
+            raise CallbackDeliveryError(str(exc.reason)) from exc

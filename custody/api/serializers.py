@@ -1,0 +1,79 @@
+"""Serializers of the wallet API: amounts travel as strings and are parsed strictly."""
+
+from rest_framework import serializers
+
+from custody import money
+from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
+
+
+class AmountField(serializers.Field):
+    """A positive amount sent as a decimal string; floats, exponents and the like refused."""
+
+    def to_internal_value(self, data):
+        try:
+            return money.parse_amount(data)
+        except money.AmountError as exc:
+            raise serializers.ValidationError(str(exc), code=exc.code) from None
+
+    def to_representation(self, value):
+        return f"{value:.2f}"
+
+
+class WalletSerializer(serializers.Serializer):
+    available = serializers.DecimalField(max_digits=20, decimal_places=2)
+    reserved = serializers.DecimalField(max_digits=20, decimal_places=2)
+    total = serializers.DecimalField(max_digits=20, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class PostingSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.kind")
+    kind = serializers.CharField(source="entry.kind")
+    memo = serializers.CharField(source="entry.memo")
+    entry_id = serializers.IntegerField()
+
+    class Meta:
+        model = Posting
+        fields = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
+
+
+class PostingFilterSerializer(serializers.Serializer):
+    account = serializers.ChoiceField(choices=LedgerAccount.USER_KINDS, required=False)
+    kind = serializers.RegexField(r"^[a-z_]{1,32}$", required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    export = serializers.ChoiceField(choices=["csv"], required=False)
+
+
+class MovementSerializer(serializers.ModelSerializer):
+    class Meta:
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "amount",
+            "currency",
+            "created_at",
+            "completed_at",
+            "failure_reason",
+        ]
+
+
+class DepositSerializer(MovementSerializer):
+    class Meta(MovementSerializer.Meta):
+        model = Deposit
+
+
+class WithdrawalSerializer(MovementSerializer):
+    class Meta(MovementSerializer.Meta):
+        model = Withdrawal
+
+
+class DepositCreateSerializer(serializers.Serializer):
+    amount = AmountField()
+
+
+class WithdrawalCreateSerializer(serializers.Serializer):
+    amount = AmountField()
+    # The transfer authorisation the custodian asks for (the sandbox: the user's password).
+    password = serializers.CharField(max_length=256, trim_whitespace=False)

@@ -1,0 +1,144 @@
+"""API views of the wallet: balances, postings (paginated, filterable, CSV), deposits and
+withdrawals (money-moving POSTs take an Idempotency-Key)."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from custody import selectors
+from custody.api.serializers import (
+    DepositCreateSerializer,
+    DepositSerializer,
+    PostingFilterSerializer,
+    PostingSerializer,
+    WalletSerializer,
+    WithdrawalCreateSerializer,
+    WithdrawalSerializer,
+)
+from custody.idempotency import HEADER, idempotency_key_from, idempotent
+from custody.services.movements import deposit_request, withdrawal_request
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="1-255 printable ASCII characters",
+)
+
+
+class WalletDetailApi(APIView):
+    @extend_schema(responses=WalletSerializer)
+    def get(self, request):
+        balance = selectors.wallet_balance(user_id=request.user.pk)
+        return Response(
+            WalletSerializer(
+                {
+                    "available": balance.available,
+                    "reserved": balance.reserved,
+                    "total": balance.total,
+                    "currency": balance.currency,
+                }
+            ).data
+        )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def postings_csv_response(postings, filename: str) -> StreamingHttpResponse:
+    """Stream postings as CSV (no row limit, constant memory)."""
+    writer = csv.writer(_Echo())
+    header = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
+
+    def rows():
+        yield writer.writerow(header)
+        for p in postings.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    p.pk,
+                    p.entry_id,
+                    p.created_at.isoformat(),
+                    p.account.kind,
+                    p.entry.kind,
+                    p.entry.memo,
+                    f"{p.amount:.2f}",
+                    p.currency,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class WalletEntryListApi(ListAPIView):
+    serializer_class = PostingSerializer
+
+    def get_queryset(self):
+        self.filters = PostingFilterSerializer(data=self.request.query_params)
+        self.filters.is_valid(raise_exception=True)
+        params = {k: v for k, v in self.filters.validated_data.items() if k != "export"}
+        return selectors.wallet_posting_list(user_id=self.request.user.pk, **params)
+
+    @extend_schema(parameters=[PostingFilterSerializer])
+    def get(self, request, *args, **kwargs):
+        postings = self.get_queryset()
+        if self.filters.validated_data.get("export") == "csv":
+            return postings_csv_response(postings, "wallet-entries.csv")
+        return super().list(request, *args, **kwargs)
+
+
+class WalletDepositListCreateApi(ListAPIView):
+    serializer_class = DepositSerializer
+
+    def get_queryset(self):
+        return selectors.deposit_list(user_id=self.request.user.pk)
+
+    @extend_schema(
+        request=DepositCreateSerializer,
+        responses={201: DepositSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request):
+        data = DepositCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deposit = deposit_request(
+            user=request.user,
+            amount=data.validated_data["amount"],
+            request_key=f"api:{idempotency_key_from(request)}",
+            request=request,
+        )
+        return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
+
+
+class WalletWithdrawalListCreateApi(ListAPIView):
+    serializer_class = WithdrawalSerializer
+
+    def get_queryset(self):
+        return selectors.withdrawal_list(user_id=self.request.user.pk)
+
+    @extend_schema(
+        request=WithdrawalCreateSerializer,
+        responses={201: WithdrawalSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request):
+        data = WithdrawalCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        withdrawal = withdrawal_request(
+            user=request.user,
+            amount=data.validated_data["amount"],
+            confirmation=data.validated_data["password"],
+            request_key=f"api:{idempotency_key_from(request)}",
+            request=request,
+        )
+        return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)

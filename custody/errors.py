@@ -1,0 +1,96 @@
+"""Errors of custody: each carries a stable code and maps to a 4xx response."""
+
+from rest_framework import status
+
+from config.errors import DomainError
+
+
+class CustodyError(DomainError):
+    code = "custody_error"
+
+
+class InsufficientFunds(CustodyError):
+    code = "insufficient_funds"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The account does not hold enough money for this movement."
+
+
+class InvalidAmount(CustodyError):
+    code = "invalid_amount"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The amount is not valid."
+
+
+class UnbalancedEntry(CustodyError):
+    code = "unbalanced_entry"
+    message = "The postings of an entry must sum to zero."
+
+
+class IdempotencyKeyReused(CustodyError):
+    code = "idempotency_key_reused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "This idempotency key was already used with different content."
+
+
+class IdempotencyKeyRequired(CustodyError):
+    code = "idempotency_key_required"
+    message = "Send an Idempotency-Key header (1-255 printable ASCII characters)."
+
+
+class IdempotencyInProgress(CustodyError):
+    code = "idempotency_in_progress"
+    status_code = status.HTTP_409_CONFLICT
+    message = "A request with this idempotency key is still being processed."
+
+
+class AccountNotFound(CustodyError):
+    code = "account_not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    message = "No such ledger account."
+
+
+class CurrencyMismatch(CustodyError):
+    code = "currency_mismatch"
+    message = "All postings of an entry must be in the same currency."
+
+
+class InvalidTransition(CustodyError):
+    code = "invalid_transition"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The object is not in a state that allows this."
+
+
+class AuthorisationFailed(CustodyError):
+    code = "transfer_not_authorised"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "The transfer was not authorised: check your password."
+
+
+class CallbackRefused(CustodyError):
+    code = "callback_refused"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The callback was refused."
+
+
+class SameStaffMember(CustodyError):
+    code = "maker_checker_same_person"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "A different staff member must approve this request."
+
+
+class ApproverRoleRequired(CustodyError):
+    code = "approver_role_required"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Only a staff member with the approver role may approve adjustments."
+
+
+class CallbackSignatureInvalid(CallbackRefused):
+    code = "callback_signature_invalid"
+    status_code = status.HTTP_401_UNAUTHORIZED
+    message = "The callback signature does not match."
+
+
+class CallbackReplayed(CallbackRefused):
+    code = "callback_replayed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This callback was already received."

@@ -1,0 +1,74 @@
+"""Forms of the wallet pages: amounts parsed by the same strict rule as the API."""
+
+import uuid
+
+from django import forms
+
+from custody import money
+from custody.models import LedgerAccount
+
+
+class AmountField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        try:
+            return money.parse_amount(value)
+        except money.AmountError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
+
+
+class _OnceForm(forms.Form):
+    # A token minted when the form is shown: submitting it twice makes one movement.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class DepositForm(_OnceForm):
+    amount = AmountField(label="Amount to deposit")
+
+
+class WithdrawalForm(_OnceForm):
+    amount = AmountField(label="Amount to withdraw")
+
+
+class WithdrawalConfirmForm(WithdrawalForm):
+    password = forms.CharField(
+        label="Transaction password (your account password)",
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        max_length=256,
+        strip=False,
+    )
+
+
+class HistoryFilterForm(forms.Form):
+    account = forms.ChoiceField(
+        required=False,
+        choices=[("", "All accounts"), *[(k, k.title()) for k in LedgerAccount.USER_KINDS]],
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "All kinds"),
+            ("deposit", "Deposits"),
+            ("withdrawal", "Withdrawals"),
+            ("reserve", "Reservations"),
+            ("release", "Releases"),
+            ("settle", "Settlements"),
+            ("adjustment", "Adjustments"),
+        ],
+    )
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,0 +1,130 @@
+"""The HTTP Idempotency-Key mechanism for money-moving POSTs (decorate a DRF view method).
+
+    class InvestmentCreateApi(APIView):
+        @idempotent
+        def post(self, request, loan_id): ...
+
+Keys are scoped per user. The first request claims the key in its own committed
+transaction ("in progress", with a fingerprint of method, path and body hash), runs, and
+records its status and body. A replay gets the first status and body back (header
+`Idempotent-Replayed: true`); a duplicate still in flight waits up to
+IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS for the first to finish, then gets 409
+`idempotency_in_progress`; the same key with a different request gets 422
+`idempotency_key_reused`; a missing or malformed key gets 400 `idempotency_key_required`.
+A 5xx or an unhandled error releases the key so the client can retry. Records are kept
+for IDEMPOTENCY_KEY_TTL_HOURS (at least 24) and then purged by `custody.idempotency_purge`.
+"""
+
+import functools
+import hashlib
+import hmac
+import json
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from custody.errors import IdempotencyInProgress, IdempotencyKeyRequired, IdempotencyKeyReused
+from custody.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MIN_TTL_HOURS = 24
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def idempotency_key_from(request) -> str:
+    """The request's Idempotency-Key: 1-255 printable ASCII characters, or a 400."""
+    key = request.headers.get(HEADER, "")
+    if not (1 <= len(key) <= 255) or not all(0x21 <= ord(c) <= 0x7E for c in key):
+        raise IdempotencyKeyRequired()
+    return key
+
+
+def request_fingerprint(request) -> str:
+    """Keyed hash of method, path and body: bodies may carry a transaction password, so
+    the stored fingerprint must not be a plain hash that could be guessed offline."""
+    body_hash = hashlib.sha256(request.body or b"").hexdigest()
+    message = f"{request.method}|{request.path}|{body_hash}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    """Insert the in-progress record in its own committed transaction, or find the first."""
+    try:
+        with transaction.atomic(durable=True):
+            return IdempotencyRecord.objects.create(
+                user_id=user_id, key=key, fingerprint=fingerprint
+            ), True
+    except IntegrityError:
+        return IdempotencyRecord.objects.get(user_id=user_id, key=key), False
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    deadline = time.monotonic() + float(_setting("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", 5.0))
+    while record.state != IdempotencyRecord.State.DONE:
+        if time.monotonic() >= deadline:
+            raise IdempotencyInProgress()
+        time.sleep(0.05)
+        try:
+            record.refresh_from_db()
+        except IdempotencyRecord.DoesNotExist:
+            # The first attempt failed and released the key: this one may not run in its
+            # place unasked (the client decides), so report it as still unsettled.
+            raise IdempotencyInProgress() from None
+    return Response(
+        record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def _finish(record: IdempotencyRecord, response) -> None:
+    body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        state=IdempotencyRecord.State.DONE,
+        response_status=response.status_code,
+        response_body=body,
+        completed_at=timezone.now(),
+    )
+
+
+def idempotent(view_method):
+    """Make a DRF view method (post) idempotent under the Idempotency-Key header."""
+
+    @functools.wraps(view_method)
+    def wrapper(self, request, *args, **kwargs):
+        key = idempotency_key_from(request)
+        fingerprint = request_fingerprint(request)
+        record, created = _claim(request.user.pk, key, fingerprint)
+        if not created:
+            return _replay(record, fingerprint)
+        try:
+            try:
+                response = view_method(self, request, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - rendered by DRF's handler below
+                response = self.handle_exception(exc)
+        except BaseException:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            raise
+        if response.status_code >= 500:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        else:
+            _finish(record, response)
+        return response
+
+    return wrapper
+
+
+def idempotency_purge(*, now=None) -> int:
+    """Delete records older than the TTL (never less than 24 hours); return how many."""
+    hours = max(MIN_TTL_HOURS, int(_setting("IDEMPOTENCY_KEY_TTL_HOURS", 48)))
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

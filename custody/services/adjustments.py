@@ -1,0 +1,105 @@
+"""Manual adjustments under maker-checker: one staff member proposes, another with the
+approver role approves, and only then does the ledger move."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from compliance.audit import audit_record
+from custody import money
+from custody.errors import ApproverRoleRequired, InvalidAmount, InvalidTransition, SameStaffMember
+from custody.models import AdjustmentRequest, LedgerAccount
+from custody.services.ledger import Leg, ledger_post, platform_account_id
+
+
+# Not durable: the admin's add view already wraps the save in a transaction.
+@transaction.atomic
+def adjustment_propose(
+    *, actor, account_id: int, amount: Decimal, reason: str, request=None
+) -> AdjustmentRequest:
+    """Record a proposed correction (maker). Nothing posts until a checker approves."""
+    if not getattr(actor, "is_platform_staff", False):
+        raise ApproverRoleRequired("Only staff may propose adjustments.", code="staff_required")
+    if not isinstance(amount, Decimal) or not money.is_exact(amount) or amount == 0:
+        raise InvalidAmount("An adjustment is a non-zero amount exact to the cent.")
+    if not reason.strip():
+        raise InvalidTransition("Give the reason for the adjustment.", code="reason_required")
+    account = LedgerAccount.objects.get(pk=account_id)
+    proposal = AdjustmentRequest.objects.create(
+        account=account, amount=amount, reason=reason.strip(), proposed_by=actor
+    )
+    audit_record(
+        action="custody.adjustment_proposed",
+        subject_type="adjustment",
+        subject_id=proposal.pk,
+        actor=actor,
+        after={"account_id": account.pk, "amount": str(amount), "reason": proposal.reason},
+        request=request,
+    )
+    return proposal
+
+
+def _decide(actor, proposal_id: int) -> AdjustmentRequest:
+    proposal = AdjustmentRequest.objects.select_for_update().get(pk=proposal_id)
+    if proposal.status != AdjustmentRequest.Status.PROPOSED:
+        raise InvalidTransition("This adjustment was already decided and is final.")
+    if not actor.has_role(Role.APPROVER):
+        raise ApproverRoleRequired()
+    if actor.pk == proposal.proposed_by_id:
+        raise SameStaffMember()
+    return proposal
+
+
+@transaction.atomic(durable=True)
+def adjustment_approve(*, actor, proposal_id: int, request=None) -> AdjustmentRequest:
+    """Approve (checker) and post: the account against the adjustment suspense account.
+
+    The user-balance floor still holds: a debit larger than the balance is refused.
+    """
+    proposal = _decide(actor, proposal_id)
+    entry = ledger_post(
+        idempotency_key=f"adjustment:{proposal.pk}",
+        kind="adjustment",
+        memo=f"Adjustment #{proposal.pk}: {proposal.reason}"[:255],
+        legs=[
+            Leg(proposal.account_id, proposal.amount),
+            Leg(platform_account_id(LedgerAccount.Kind.ADJUSTMENT), -proposal.amount),
+        ],
+    )
+    proposal.status = AdjustmentRequest.Status.APPROVED
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.entry_id = entry.pk
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "entry"])
+    audit_record(
+        action="custody.adjustment_approved",
+        subject_type="adjustment",
+        subject_id=proposal.pk,
+        actor=actor,
+        before={"status": "proposed"},
+        after={"status": "approved", "entry_id": entry.pk},
+        request=request,
+    )
+    return proposal
+
+
+@transaction.atomic(durable=True)
+def adjustment_reject(*, actor, proposal_id: int, request=None) -> AdjustmentRequest:
+    """Reject (checker): the proposal is closed and nothing posts."""
+    proposal = _decide(actor, proposal_id)
+    proposal.status = AdjustmentRequest.Status.REJECTED
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        action="custody.adjustment_rejected",
+        subject_type="adjustment",
+        subject_id=proposal.pk,
+        actor=actor,
+        before={"status": "proposed"},
+        after={"status": "rejected"},
+        request=request,
+    )
+    return proposal

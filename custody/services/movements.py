@@ -1,0 +1,232 @@
+"""Deposits and withdrawals: the user's instruction, the custodian's confirmation.
+
+Money moves in the ledger only when the custodian confirms: a deposit credits the user's
+available account on a succeeded callback; a withdrawal reserves the amount when asked,
+pays it out on a succeeded callback and releases it on a failed one.
+"""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from compliance.audit import audit_record
+from custody.adapters import custodian_adapter
+from custody.errors import AuthorisationFailed, CallbackRefused, InvalidTransition
+from custody.models import Deposit, LedgerAccount, SubAccount, Withdrawal
+from custody.services.ledger import Leg, ledger_post, platform_account_id, user_account_ids
+from custody.services.reservations import ensure_positive_amount, funds_release, funds_reserve
+
+DEFAULT_CUSTODIAN = "sandbox"
+
+
+def sub_account_ensure(*, user, custodian: str = DEFAULT_CUSTODIAN) -> SubAccount:
+    """The user's sub-account at the custodian, opened on first use."""
+    existing = SubAccount.objects.filter(user=user, custodian=custodian).first()
+    if existing:
+        return existing
+    external_id = custodian_adapter(custodian).sub_account_open(user_id=user.pk)
+    try:
+        with transaction.atomic():
+            return SubAccount.objects.create(
+                user=user, custodian=custodian, external_id=external_id
+            )
+    except IntegrityError:
+        return SubAccount.objects.get(user=user, custodian=custodian)
+
+
+def _enqueue(kind: str, movement_id: int) -> None:
+    from custody.tasks import custodian_process
+
+    custodian_process.delay_on_commit(kind, movement_id)
+
+
+def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: str):
+    """Create the movement, or return the one this user already made with this key."""
+    existing = model.objects.filter(user=user, request_key=request_key).first()
+    if existing:
+        if existing.amount != amount:
+            raise InvalidTransition(
+                "This request key was already used for another amount.", code="request_key_reused"
+            )
+        return existing, False
+    try:
+        with transaction.atomic():
+            return model.objects.create(
+                user=user, amount=amount, request_key=request_key, custodian=custodian
+            ), True
+    except IntegrityError:
+        return model.objects.get(user=user, request_key=request_key), False
+
+
+@transaction.atomic(durable=True)
+def deposit_request(
+    *, user, amount: Decimal, request_key: str, custodian: str = DEFAULT_CUSTODIAN, request=None
+) -> Deposit:
+    """Ask the custodian to take `amount` into the user's sub-account.
+
+    Nothing is credited now: the ledger moves when the custodian's signed callback
+    confirms. The same request key returns the first deposit.
+    """
+    ensure_positive_amount(amount)
+    sub_account_ensure(user=user, custodian=custodian)
+    deposit, created = _create_once(
+        Deposit, user=user, amount=amount, request_key=request_key, custodian=custodian
+    )
+    if created:
+        audit_record(
+            action="custody.deposit_requested",
+            subject_type="deposit",
+            subject_id=deposit.pk,
+            actor=user,
+            after={"amount": str(amount), "reference": str(deposit.reference)},
+            request=request,
+        )
+        _enqueue("deposit", deposit.pk)
+    return deposit
+
+
+@transaction.atomic(durable=True)
+def withdrawal_request(
+    *,
+    user,
+    amount: Decimal,
+    confirmation: str,
+    request_key: str,
+    custodian: str = DEFAULT_CUSTODIAN,
+    request=None,
+) -> Withdrawal:
+    """Reserve `amount` and instruct the custodian to pay it out, once the user authorised it.
+
+    The reservation keeps the money from being invested meanwhile; a failed payout
+    releases it. Raises InsufficientFunds when available money is short.
+    """
+    ensure_positive_amount(amount)
+    if not custodian_adapter(custodian).transfer_authorise(
+        user=user, amount=amount, confirmation=confirmation
+    ):
+        raise AuthorisationFailed()
+    withdrawal, created = _create_once(
+        Withdrawal, user=user, amount=amount, request_key=request_key, custodian=custodian
+    )
+    if not created:
+        return withdrawal
+    funds_reserve(
+        user_id=user.pk,
+        amount=amount,
+        idempotency_key=f"withdrawal:{withdrawal.pk}:reserve",
+        memo=f"Withdrawal {withdrawal.reference}",
+    )
+    audit_record(
+        action="custody.withdrawal_requested",
+        subject_type="withdrawal",
+        subject_id=withdrawal.pk,
+        actor=user,
+        after={"amount": str(amount), "reference": str(withdrawal.reference)},
+        request=request,
+    )
+    _enqueue("withdrawal", withdrawal.pk)
+    return withdrawal
+
+
+def _settled_already(movement, succeeded: bool):
+    wanted = movement.Status.SUCCEEDED if succeeded else movement.Status.FAILED
+    if movement.status == wanted:
+        return movement
+    raise InvalidTransition(f"The {movement._meta.model_name} is already {movement.status}.")
+
+
+def _mark(movement, *, succeeded: bool, custodian_ref: str, reason: str) -> None:
+    now = timezone.now()
+    movement.status = movement.Status.SUCCEEDED if succeeded else movement.Status.FAILED
+    movement.custodian_ref = custodian_ref[:64]
+    movement.failure_reason = "" if succeeded else reason[:255]
+    movement.completed_at = now
+    movement.completed_on = timezone.localdate(now)
+    movement.save(
+        update_fields=["status", "custodian_ref", "failure_reason", "completed_at", "completed_on"]
+    )
+
+
+def _ensure_amount_matches(movement, amount: Decimal) -> None:
+    if amount != movement.amount:
+        raise CallbackRefused(
+            "The confirmed amount differs from the requested amount.",
+            code="callback_amount_mismatch",
+        )
+
+
+@transaction.atomic
+def deposit_settle(
+    *, deposit_id: int, succeeded: bool, amount: Decimal, custodian_ref: str, reason: str = ""
+) -> Deposit:
+    """Apply the custodian's result for a deposit: on success credit the user's available.
+
+    Idempotent: the same result again changes nothing; a contradicting one is refused.
+    Lock order: the deposit row, then ledger accounts (id order), then the audit head.
+    """
+    deposit = Deposit.objects.select_for_update().get(pk=deposit_id)
+    if deposit.status != Deposit.Status.PENDING:
+        return _settled_already(deposit, succeeded)
+    _ensure_amount_matches(deposit, amount)
+    if succeeded:
+        available_id, _ = user_account_ids(deposit.user_id)
+        ledger_post(
+            idempotency_key=f"deposit:{deposit.pk}",
+            kind="deposit",
+            memo=f"Deposit {deposit.reference}",
+            legs=[
+                Leg(platform_account_id(LedgerAccount.Kind.CUSTODIAN), -deposit.amount),
+                Leg(available_id, deposit.amount),
+            ],
+        )
+    _mark(deposit, succeeded=succeeded, custodian_ref=custodian_ref, reason=reason)
+    audit_record(
+        action="custody.deposit_succeeded" if succeeded else "custody.deposit_failed",
+        subject_type="deposit",
+        subject_id=deposit.pk,
+        actor_label=f"custodian:{deposit.custodian}",
+        before={"status": "pending"},
+        after={"status": deposit.status, "custodian_ref": deposit.custodian_ref},
+    )
+    return deposit
+
+
+@transaction.atomic
+def withdrawal_settle(
+    *, withdrawal_id: int, succeeded: bool, amount: Decimal, custodian_ref: str, reason: str = ""
+) -> Withdrawal:
+    """Apply the custodian's result for a withdrawal: pay the reservation out to the
+    custodian on success, release it back to available on failure."""
+    withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
+    if withdrawal.status != Withdrawal.Status.PENDING:
+        return _settled_already(withdrawal, succeeded)
+    _ensure_amount_matches(withdrawal, amount)
+    if succeeded:
+        _, reserved_id = user_account_ids(withdrawal.user_id)
+        ledger_post(
+            idempotency_key=f"withdrawal:{withdrawal.pk}:settle",
+            kind="withdrawal",
+            memo=f"Withdrawal {withdrawal.reference}",
+            legs=[
+                Leg(reserved_id, -withdrawal.amount),
+                Leg(platform_account_id(LedgerAccount.Kind.CUSTODIAN), withdrawal.amount),
+            ],
+        )
+    else:
+        funds_release(
+            user_id=withdrawal.user_id,
+            amount=withdrawal.amount,
+            idempotency_key=f"withdrawal:{withdrawal.pk}:release",
+            memo=f"Failed withdrawal {withdrawal.reference}",
+        )
+    _mark(withdrawal, succeeded=succeeded, custodian_ref=custodian_ref, reason=reason)
+    audit_record(
+        action="custody.withdrawal_succeeded" if succeeded else "custody.withdrawal_failed",
+        subject_type="withdrawal",
+        subject_id=withdrawal.pk,
+        actor_label=f"custodian:{withdrawal.custodian}",
+        before={"status": "pending"},
+        after={"status": withdrawal.status, "custodian_ref": withdrawal.custodian_ref},
+    )
+    return withdrawal

@@ -1,0 +1,97 @@
+"""Reservations of a user's money: reserve, release, and settle to another party.
+
+These are the calls lending makes for investments, disbursements and refunds. Each runs
+inside the caller's transaction (not durable) and posts exactly one entry.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import transaction
+
+from custody import money
+from custody.errors import InvalidAmount
+from custody.models import JournalEntry, LedgerAccount
+from custody.services.ledger import Leg, ledger_post, platform_account_id, user_account_ids
+
+
+def ensure_positive_amount(amount: Decimal) -> Decimal:
+    """Refuse anything but a positive Decimal exact to the cent."""
+    if not isinstance(amount, Decimal) or not money.is_exact(amount) or amount <= 0:
+        raise InvalidAmount(f"{amount!r} is not a positive amount exact to the cent.")
+    return amount
+
+
+@transaction.atomic
+def funds_reserve(
+    *, user_id: int, amount: Decimal, idempotency_key: str, memo: str = ""
+) -> JournalEntry:
+    """Move `amount` from the user's available to their reserved account.
+
+    Raises InsufficientFunds (409 `insufficient_funds`) when available is short; the same
+    key and amount again returns the first entry (IdempotencyKeyReused for a different one).
+    """
+    ensure_positive_amount(amount)
+    available_id, reserved_id = user_account_ids(user_id)
+    return ledger_post(
+        idempotency_key=idempotency_key,
+        kind="reserve",
+        memo=memo,
+        legs=[Leg(available_id, -amount), Leg(reserved_id, amount)],
+    )
+
+
+@transaction.atomic
+def funds_release(
+    *, user_id: int, amount: Decimal, idempotency_key: str, memo: str = ""
+) -> JournalEntry:
+    """Return `amount` from the user's reserved account to their available account."""
+    ensure_positive_amount(amount)
+    available_id, reserved_id = user_account_ids(user_id)
+    return ledger_post(
+        idempotency_key=idempotency_key,
+        kind="release",
+        memo=memo,
+        legs=[Leg(reserved_id, -amount), Leg(available_id, amount)],
+    )
+
+
+@transaction.atomic
+def funds_settle(
+    *,
+    legs: Sequence[tuple[int, Decimal]],
+    payee_user_id: int,
+    fee_amount: Decimal,
+    idempotency_key: str,
+    memo: str = "",
+) -> JournalEntry:
+    """Pay reserved money of one or more payers to a payee, less a platform fee, as ONE entry.
+
+    Each (payer_user_id, amount) leaves that payer's reserved account; the payee's
+    available account receives sum(amounts) - fee_amount and fee_income receives
+    fee_amount. Either every payer pays or none does. Locks all accounts in id order.
+    """
+    if not legs:
+        raise InvalidAmount("A settlement needs at least one payer.")
+    per_payer: dict[int, Decimal] = defaultdict(Decimal)
+    for payer_user_id, amount in legs:
+        per_payer[payer_user_id] += ensure_positive_amount(amount)
+    total = sum(per_payer.values(), Decimal(0))
+    if (
+        not isinstance(fee_amount, Decimal)
+        or not money.is_exact(fee_amount)
+        or not 0 <= fee_amount <= total
+    ):
+        raise InvalidAmount(
+            "The fee must be exact to the cent, at least zero and at most the total."
+        )
+    postings = [
+        Leg(user_account_ids(payer)[1], -amount) for payer, amount in sorted(per_payer.items())
+    ]
+    payee_available_id, _ = user_account_ids(payee_user_id)
+    if total - fee_amount:
+        postings.append(Leg(payee_available_id, total - fee_amount))
+    if fee_amount:
+        postings.append(Leg(platform_account_id(LedgerAccount.Kind.FEE_INCOME), fee_amount))
+    return ledger_post(idempotency_key=idempotency_key, kind="settle", memo=memo, legs=postings)

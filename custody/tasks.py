@@ -1,0 +1,50 @@
+"""Celery tasks of custody: thin, idempotent wrappers that take ids and call services."""
+
+from celery import shared_task
+
+from custody.adapters.sandbox import CallbackDeliveryError
+
+
+@shared_task(
+    name="custody.custodian_process",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(CallbackDeliveryError, ConnectionError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=12,
+)
+def custodian_process(kind: str, movement_id: int) -> None:
+    """Hand a deposit or withdrawal to its custodian; the bank's callback settles it.
+
+    Idempotent: the bank books each movement once, and a settled movement is skipped.
+    """
+    from custody.adapters import custodian_adapter
+    from custody.models import Deposit, Withdrawal
+
+    model = Deposit if kind == "deposit" else Withdrawal
+    custodian = model.objects.filter(pk=movement_id).values_list("custodian", flat=True).first()
+    if custodian is None:
+        return
+    adapter = custodian_adapter(custodian)
+    if kind == "deposit":
+        adapter.deposit_instruct(deposit_id=movement_id)
+    else:
+        adapter.withdrawal_instruct(withdrawal_id=movement_id)
+
+
+@shared_task(name="custody.reconcile", acks_late=True, reject_on_worker_lost=True)
+def reconcile(statement_on: str | None = None) -> int:
+    """Run the daily reconciliation (default: yesterday in the platform time zone)."""
+    from custody.services.reconciliation import reconciliation_run
+
+    return reconciliation_run(statement_on=statement_on).pk
+
+
+@shared_task(name="custody.idempotency_purge", acks_late=True, reject_on_worker_lost=True)
+def idempotency_purge() -> int:
+    """Forget expired Idempotency-Keys and callback nonces."""
+    from custody.idempotency import idempotency_purge as purge_keys
+    from custody.services.callbacks import callback_nonce_purge
+
+    return purge_keys() + callback_nonce_purge()

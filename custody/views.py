@@ -1,0 +1,156 @@
+"""Pages of the wallet (balances, deposit, withdraw with confirmation, history with CSV)
+and the endpoint custodian banks call back."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from custody import selectors
+from custody.api.views import postings_csv_response
+from custody.errors import CustodyError
+from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm
+from custody.services.callbacks import callback_receive
+from custody.services.movements import deposit_request, withdrawal_request
+
+
+def _wallet_context(request, **extra):
+    user_id = request.user.pk
+    return {
+        "balance": selectors.wallet_balance(user_id=user_id),
+        "recent": selectors.wallet_posting_list(user_id=user_id)[:8],
+        "deposits": selectors.deposit_list(user_id=user_id)[:5],
+        "withdrawals": selectors.withdrawal_list(user_id=user_id)[:5],
+        "deposit_form": DepositForm(),
+        "withdrawal_form": WithdrawalForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def wallet(request):
+    return render(request, "custody/wallet_detail.html", _wallet_context(request))
+
+
+@login_required
+@require_POST
+def wallet_deposit(request):
+    form = DepositForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "custody/wallet_detail.html",
+            _wallet_context(request, deposit_form=form),
+            status=400,
+        )
+    try:
+        deposit = deposit_request(
+            user=request.user,
+            amount=form.cleaned_data["amount"],
+            request_key=f"page:{form.cleaned_data['token']}",
+            request=request,
+        )
+    except CustodyError as exc:
+        form.add_error("amount", exc.message)
+        return render(
+            request,
+            "custody/wallet_detail.html",
+            _wallet_context(request, deposit_form=form),
+            status=400,
+        )
+    messages.success(
+        request,
+        f"Deposit of {deposit.amount} {deposit.currency} sent to the custodian bank; "
+        "it appears once the bank confirms.",
+    )
+    return redirect("custody:wallet")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def wallet_withdraw(request):
+    """Two steps: the amount (from the wallet page), then a confirmation with the password."""
+    balance = selectors.wallet_balance(user_id=request.user.pk)
+    if request.method == "GET" or "password" not in request.POST:
+        form = WithdrawalForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            confirm = WithdrawalConfirmForm(initial=form.cleaned_data)
+            return render(
+                request,
+                "custody/withdrawal_confirm.html",
+                {"form": confirm, "amount": form.cleaned_data["amount"], "balance": balance},
+            )
+        if request.method == "POST":
+            return render(
+                request,
+                "custody/wallet_detail.html",
+                _wallet_context(request, withdrawal_form=form),
+                status=400,
+            )
+        return redirect("custody:wallet")
+    form = WithdrawalConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            withdrawal = withdrawal_request(
+                user=request.user,
+                amount=form.cleaned_data["amount"],
+                confirmation=form.cleaned_data["password"],
+                request_key=f"page:{form.cleaned_data['token']}",
+                request=request,
+            )
+        except CustodyError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Withdrawal of {withdrawal.amount} {withdrawal.currency} requested; "
+                "the money is reserved until the custodian bank pays it out.",
+            )
+            return redirect("custody:wallet")
+    amount = form.cleaned_data.get("amount") if hasattr(form, "cleaned_data") else None
+    return render(
+        request,
+        "custody/withdrawal_confirm.html",
+        {"form": form, "amount": amount, "balance": balance},
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+def wallet_history(request):
+    form = HistoryFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    postings = selectors.wallet_posting_list(
+        user_id=request.user.pk, **{k: v for k, v in filters.items() if v}
+    )
+    if request.GET.get("export") == "csv":
+        return postings_csv_response(postings, "wallet-history.csv")
+    page = Paginator(postings, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "custody/wallet_history.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "balance": selectors.wallet_balance(user_id=request.user.pk),
+        },
+    )
+
+
+@csrf_exempt
+@require_POST
+def custodian_callback(request, custodian: str):
+    """Signed deposit and withdrawal results from a custodian bank."""
+    try:
+        result = callback_receive(custodian=custodian, headers=request.headers, body=request.body)
+    except CustodyError as exc:
+        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status_code)
+    return JsonResponse(result)

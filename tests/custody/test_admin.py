@@ -1,0 +1,55 @@
+"""The ops admin: the ledger is read-only even for superusers; breaks and adjustments work."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.sites import site
+from django.test import RequestFactory
+
+from custody.models import AdjustmentRequest, JournalEntry, LedgerAccount, Posting
+from custody.services import user_account_ids
+from tests.custody.conftest import fund
+
+pytestmark = pytest.mark.django_db
+
+
+def test_ledger_admin_is_read_only_for_superusers(django_user_model):
+    superuser = django_user_model.objects.create_superuser(
+        email="root@example.test", password="x" * 12
+    )
+    request = RequestFactory().get("/")
+    request.user = superuser
+    for model in (LedgerAccount, JournalEntry, Posting):
+        model_admin = site._registry[model]
+        assert not model_admin.has_add_permission(request)
+        assert not model_admin.has_change_permission(request)
+        assert not model_admin.has_delete_permission(request)
+        assert model_admin.has_view_permission(request)
+
+
+def test_adjustment_admin_proposes_and_a_second_approver_approves(client, make_user, user):
+    fund(user.id, "1.00")
+    maker, checker = make_user("approver"), make_user("approver")
+    for staff in (maker, checker):
+        staff.is_staff = True
+        staff.save()
+    available, _ = user_account_ids(user.id)
+    client.force_login(maker)
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": available, "amount": "2.50", "reason": "Goodwill"},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    proposal = AdjustmentRequest.objects.get()
+    client.post(
+        "/admin/custody/adjustmentrequest/",
+        {"action": "approve", "_selected_action": [proposal.pk]},
+    )
+    assert AdjustmentRequest.objects.get().status == "proposed"  # the maker may not approve
+    client.force_login(checker)
+    client.post(
+        "/admin/custody/adjustmentrequest/",
+        {"action": "approve", "_selected_action": [proposal.pk]},
+    )
+    assert AdjustmentRequest.objects.get().status == "approved"
+    assert LedgerAccount.objects.get(pk=available).balance_amount == Decimal("3.50")

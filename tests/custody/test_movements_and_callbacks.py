@@ -1,0 +1,167 @@
+"""Deposits and withdrawals through the sandbox custodian and its signed callbacks."""
+
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from custody.adapters.sandbox import SandboxCustodian
+from custody.errors import AuthorisationFailed, InsufficientFunds
+from custody.models import CallbackNonce, Deposit, JournalEntry, SandboxBankTransaction, Withdrawal
+from custody.services.movements import deposit_request, withdrawal_request
+from tests.custody.conftest import assert_ledger_holds, balance, fund, signed_post
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def _deposit(user, amount="100.00", key="d1"):
+    return deposit_request(user=user, amount=D(amount), request_key=key)
+
+
+def _callback_body(movement, status="succeeded", kind="deposit", amount=None):
+    return json.dumps(
+        {
+            "type": kind,
+            "reference": str(movement.reference),
+            "status": status,
+            "amount": amount or f"{movement.amount:.2f}",
+            "custodian_ref": "BANK-1",
+        }
+    ).encode()
+
+
+def test_deposit_is_credited_only_when_the_custodian_confirms(user, local_custodian):
+    deposit = _deposit(user)
+    assert balance(user.id) == (D("0.00"), D("0.00"))
+    SandboxCustodian().deposit_instruct(deposit_id=deposit.pk)
+    deposit.refresh_from_db()
+    assert deposit.status == Deposit.Status.SUCCEEDED
+    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert SandboxBankTransaction.objects.get(reference=deposit.reference).succeeded
+    assert_ledger_holds()
+
+
+def test_deposit_request_with_the_same_key_returns_the_first(user):
+    assert _deposit(user).pk == _deposit(user).pk
+    assert Deposit.objects.count() == 1
+
+
+def test_signed_callback_over_http_credits_once_and_refuses_its_replay(user):
+    deposit = _deposit(user)
+    body = _callback_body(deposit)
+    client = Client()
+    first = signed_post(client, body, nonce="nonce-0001")
+    assert first.status_code == 200, first.content
+    replay = signed_post(client, body, nonce="nonce-0001")
+    assert replay.status_code == 409, replay.content
+    assert replay.json()["code"] == "callback_replayed"
+    # The bank resending the same result under a new nonce is harmless.
+    assert signed_post(client, body, nonce="nonce-0002").status_code == 200
+    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert JournalEntry.objects.filter(kind="deposit").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"secret": b"wrong-secret"}, 401, "callback_signature_invalid"),
+        ({"timestamp": int(time.time()) - 301}, 400, "callback_stale"),
+        ({"timestamp": int(time.time()) + 400}, 400, "callback_stale"),
+    ],
+)
+def test_forged_and_stale_callbacks_are_refused_and_change_nothing(user, kwargs, status, code):
+    deposit = _deposit(user)
+    response = signed_post(Client(), _callback_body(deposit), **kwargs)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    deposit.refresh_from_db()
+    assert deposit.status == Deposit.Status.PENDING
+    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert not CallbackNonce.objects.exists()
+
+
+def test_tampered_body_fails_the_signature(user):
+    deposit = _deposit(user)
+    body = _callback_body(deposit)
+    headers = SandboxCustodian().signed_headers(body)
+    response = Client().post(
+        "/custody/callbacks/sandbox",
+        data=body.replace(b"100.00", b"900.00"),
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert response.status_code == 401
+    assert balance(user.id) == (D("0.00"), D("0.00"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"[]",
+        b'{"type": "deposit"}',
+        b'{"type":"deposit","status":"succeeded","reference":"x","amount":"1"}',
+    ],
+)
+def test_malformed_callbacks_are_4xx(user, body):
+    response = signed_post(Client(), body)
+    assert 400 <= response.status_code < 500
+    assert "code" in response.json()
+
+
+def test_callback_with_another_amount_is_refused(user):
+    deposit = _deposit(user)
+    response = signed_post(Client(), _callback_body(deposit, amount="100.01"))
+    assert response.json()["code"] == "callback_amount_mismatch"
+    assert balance(user.id) == (D("0.00"), D("0.00"))
+
+
+def test_unknown_custodian_is_refused():
+    response = signed_post(Client(), b"{}", custodian="nobank")
+    assert response.status_code == 400
+
+
+def test_withdrawal_reserves_then_pays_out_on_success(user, local_custodian):
+    fund(user.id, "100.00")
+    withdrawal = withdrawal_request(
+        user=user, amount=D("30.00"), confirmation=user.test_password, request_key="w1"
+    )
+    assert balance(user.id) == (D("70.00"), D("30.00"))
+    SandboxCustodian().withdrawal_instruct(withdrawal_id=withdrawal.pk)
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == Withdrawal.Status.SUCCEEDED
+    assert balance(user.id) == (D("70.00"), D("0.00"))
+    assert_ledger_holds()
+
+
+def test_failed_withdrawal_releases_its_reservation(user, local_custodian):
+    local_custodian.SANDBOX_CUSTODIAN_FAILURE_RATE = 1.0
+    fund(user.id, "100.00")
+    withdrawal = withdrawal_request(
+        user=user, amount=D("30.00"), confirmation=user.test_password, request_key="w1"
+    )
+    SandboxCustodian().withdrawal_instruct(withdrawal_id=withdrawal.pk)
+    withdrawal.refresh_from_db()
+    assert withdrawal.status == Withdrawal.Status.FAILED
+    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert_ledger_holds()
+
+
+def test_withdrawal_needs_the_transfer_authorisation(user):
+    fund(user.id, "100.00")
+    with pytest.raises(AuthorisationFailed):
+        withdrawal_request(user=user, amount=D("30.00"), confirmation="wrong", request_key="w1")
+    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert not Withdrawal.objects.exists()
+
+
+def test_withdrawal_above_available_is_refused_and_leaves_no_request(user):
+    fund(user.id, "10.00")
+    with pytest.raises(InsufficientFunds):
+        withdrawal_request(
+            user=user, amount=D("10.01"), confirmation=user.test_password, request_key="w1"
+        )
+    assert not Withdrawal.objects.exists()
+    assert balance(user.id) == (D("10.00"), D("0.00"))

@@ -1,0 +1,142 @@
+"""Reconciliation: the ledger's own proof, and the statement compared line by line."""
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from custody.adapters import StatementLine
+from custody.adapters.sandbox import SandboxCustodian
+from custody.errors import InvalidTransition
+from custody.models import Deposit, LedgerAccount, ReconciliationBreak, Withdrawal
+from custody.services import user_account_ids
+from custody.services.movements import deposit_request
+from custody.services.reconciliation import break_resolve, reconciliation_run
+from tests.custody.conftest import fund
+
+D = Decimal
+DAY = date(2026, 11, 20)
+pytestmark = pytest.mark.django_db
+
+
+def _settled(user, n, model=Deposit, on=DAY):
+    now = timezone.now()
+    return model.objects.bulk_create(
+        [
+            model(
+                user=user,
+                amount=D(100 + i % 997) / 100,
+                request_key=f"{model.__name__}-{on}-{i}",
+                status=model.Status.SUCCEEDED,
+                completed_at=now,
+                completed_on=on,
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+
+
+def _line(m, sign=1, **change):
+    line = {
+        "reference": str(m.reference),
+        "kind": "deposit" if sign > 0 else "withdrawal",
+        "amount": sign * m.amount,
+        "booked_on": DAY,
+    }
+    line.update(change)
+    return StatementLine(**line)
+
+
+def test_reconciliation_finds_exactly_the_injected_breaks_in_a_10000_line_statement(user):
+    deposits = _settled(user, 9000)
+    withdrawals = _settled(user, 1000, Withdrawal)
+    lines = [_line(d) for d in deposits] + [_line(w, -1) for w in withdrawals]
+    expected = set()
+    # missing: settled in the ledger that day, absent from the statement
+    for m in (deposits[10], deposits[20], withdrawals[5]):
+        lines.remove(_line(m, 1 if isinstance(m, Deposit) else -1))
+        expected.add(("missing", str(m.reference)))
+    # duplicate: the bank lists one movement twice
+    for m in (deposits[30], deposits[40]):
+        lines.append(_line(m))
+        expected.add(("duplicate", str(m.reference)))
+    # amount mismatch
+    for i in (50, 60):
+        idx = lines.index(_line(deposits[i]))
+        lines[idx] = _line(deposits[i], amount=deposits[i].amount + D("0.01"))
+        expected.add(("amount_mismatch", str(deposits[i].reference)))
+    # unknown to the ledger
+    for ref in (str(uuid.uuid4()), "BANK-FEE-7781"):
+        lines.append(StatementLine(reference=ref, kind="fee", amount=D("-1.00"), booked_on=DAY))
+        expected.add(("unknown", ref))
+    # timing: the ledger settled it the day before
+    early = _settled(user, 1, on=DAY - timedelta(days=1))[0]
+    lines.append(_line(early))
+    expected.add(("timing", str(early.reference)))
+    assert len(lines) >= 10000
+
+    run = reconciliation_run(statement_on=DAY, lines=lines)
+
+    found = set(ReconciliationBreak.objects.filter(run=run).values_list("kind", "reference"))
+    assert found == expected
+    assert run.breaks_found == len(expected)
+    mismatch = ReconciliationBreak.objects.get(
+        kind="amount_mismatch", reference=str(deposits[50].reference)
+    )
+    assert mismatch.statement_amount - mismatch.ledger_amount == D("0.01")
+
+
+def test_a_clean_day_has_no_breaks_and_a_rerun_opens_none_twice(user):
+    deposits = _settled(user, 50)
+    lines = [_line(d) for d in deposits[1:]]
+    reconciliation_run(statement_on=DAY, lines=lines)
+    reconciliation_run(statement_on=DAY, lines=lines)
+    assert ReconciliationBreak.objects.count() == 1
+    clean = reconciliation_run(statement_on=DAY - timedelta(days=3), lines=[])
+    assert clean.breaks_found == 0 and clean.is_clean
+
+
+def test_a_tampered_cached_balance_opens_a_balance_break(user):
+    fund(user.id, "10.00")
+    available, _ = user_account_ids(user.id)
+    LedgerAccount.objects.filter(pk=available).update(balance_amount=D("12.00"))
+    run = reconciliation_run(statement_on=DAY, lines=[])
+    assert run.balance_mismatches == 1
+    assert run.balances_sum_amount == D("2.00")
+    assert ReconciliationBreak.objects.get().reference == f"account:{available}"
+
+
+def test_sandbox_statement_matches_the_ledger_after_real_deposits(user, local_custodian):
+    for i in range(3):
+        deposit = deposit_request(user=user, amount=D("10.00"), request_key=f"d{i}")
+        SandboxCustodian().deposit_instruct(deposit_id=deposit.pk)
+    run = reconciliation_run(statement_on=timezone.localdate())
+    assert run.statement_lines == 3
+    assert run.is_clean
+
+
+def test_reconcile_ledger_command_reports_and_fails_on_breaks(user, capsys):
+    call_command("reconcile_ledger", "--date", "2026-01-01")
+    assert "The ledger reconciles" in capsys.readouterr().out
+    _settled(user, 1, on=date(2026, 1, 2))
+    with pytest.raises(CommandError):
+        call_command("reconcile_ledger", "--date", "2026-01-02")
+
+
+def test_breaks_are_resolved_once_with_a_note(user, make_user):
+    _settled(user, 1)
+    reconciliation_run(statement_on=DAY, lines=[])
+    item = ReconciliationBreak.objects.get()
+    ops = make_user("compliance")
+    with pytest.raises(InvalidTransition):
+        break_resolve(break_id=item.pk, actor=ops, note="  ")
+    break_resolve(break_id=item.pk, actor=ops, note="Bank confirmed booking on next statement.")
+    item.refresh_from_db()
+    assert (item.status, item.resolved_by) == ("resolved", ops)
+    with pytest.raises(InvalidTransition):
+        break_resolve(break_id=item.pk, actor=ops, note="again")

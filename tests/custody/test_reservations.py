@@ -1,0 +1,109 @@
+"""Reservations: reserve, release and settle, as lending uses them."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from custody.errors import IdempotencyKeyReused, InsufficientFunds, InvalidAmount
+from custody.models import LedgerAccount, Posting
+from custody.services import funds_release, funds_reserve, funds_settle
+from tests.custody.conftest import assert_ledger_holds, balance
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+def test_reserve_then_release(funded):
+    u = funded("100.00")
+    funds_reserve(user_id=u.id, amount=D("30.00"), idempotency_key="r1")
+    assert balance(u.id) == (D("70.00"), D("30.00"))
+    funds_release(user_id=u.id, amount=D("10.00"), idempotency_key="l1")
+    assert balance(u.id) == (D("80.00"), D("20.00"))
+    assert_ledger_holds()
+
+
+def test_reserve_refuses_more_than_available(funded):
+    u = funded("10.00")
+    with pytest.raises(InsufficientFunds):
+        funds_reserve(user_id=u.id, amount=D("10.01"), idempotency_key="r1")
+    assert balance(u.id) == (D("10.00"), D("0.00"))
+
+
+def test_release_refuses_more_than_reserved(funded):
+    u = funded("10.00")
+    funds_reserve(user_id=u.id, amount=D("5.00"), idempotency_key="r1")
+    with pytest.raises(InsufficientFunds):
+        funds_release(user_id=u.id, amount=D("5.01"), idempotency_key="l1")
+    assert balance(u.id) == (D("5.00"), D("5.00"))
+
+
+@pytest.mark.parametrize("amount", [D("-1.00"), D("0"), D("0.001"), D("NaN"), 1.5])
+def test_reservations_refuse_bad_amounts(funded, amount):
+    u = funded("10.00")
+    with pytest.raises(InvalidAmount):
+        funds_reserve(user_id=u.id, amount=amount, idempotency_key="r1")
+    assert balance(u.id) == (D("10.00"), D("0.00"))
+
+
+def test_reserve_key_reused_for_another_amount_is_refused(funded):
+    u = funded("10.00")
+    funds_reserve(user_id=u.id, amount=D("1.00"), idempotency_key="r1")
+    with pytest.raises(IdempotencyKeyReused):
+        funds_reserve(user_id=u.id, amount=D("2.00"), idempotency_key="r1")
+    assert balance(u.id) == (D("9.00"), D("1.00"))
+
+
+def test_settle_pays_many_payers_to_one_payee_less_fee_as_one_entry(funded, make_user):
+    a, b = funded("100.00"), funded("100.00")
+    borrower = make_user("borrower")
+    funds_reserve(user_id=a.id, amount=D("60.00"), idempotency_key="ra")
+    funds_reserve(user_id=b.id, amount=D("40.00"), idempotency_key="rb")
+    entry = funds_settle(
+        legs=[(a.id, D("60.00")), (b.id, D("40.00"))],
+        payee_user_id=borrower.id,
+        fee_amount=D("2.50"),
+        idempotency_key="disburse-1",
+    )
+    assert Posting.objects.filter(entry=entry).count() == 4
+    assert balance(a.id) == (D("40.00"), D("0.00"))
+    assert balance(b.id) == (D("60.00"), D("0.00"))
+    assert balance(borrower.id) == (D("97.50"), D("0.00"))
+    assert LedgerAccount.objects.get(kind="fee_income").balance_amount == D("2.50")
+    assert_ledger_holds()
+
+
+def test_settle_is_all_or_nothing_when_one_payer_is_short(funded, make_user):
+    a, b = funded("100.00"), funded("100.00")
+    borrower = make_user("borrower")
+    funds_reserve(user_id=a.id, amount=D("60.00"), idempotency_key="ra")
+    funds_reserve(user_id=b.id, amount=D("10.00"), idempotency_key="rb")
+    with pytest.raises(InsufficientFunds):
+        funds_settle(
+            legs=[(a.id, D("60.00")), (b.id, D("40.00"))],
+            payee_user_id=borrower.id,
+            fee_amount=D("0"),
+            idempotency_key="d1",
+        )
+    assert balance(a.id) == (D("40.00"), D("60.00"))
+    assert balance(borrower.id) == (D("0.00"), D("0.00"))
+
+
+def test_settle_refuses_a_fee_above_the_total(funded, make_user):
+    a = funded("10.00")
+    funds_reserve(user_id=a.id, amount=D("10.00"), idempotency_key="ra")
+    with pytest.raises(InvalidAmount):
+        funds_settle(
+            legs=[(a.id, D("10.00"))],
+            payee_user_id=make_user().id,
+            fee_amount=D("10.01"),
+            idempotency_key="d",
+        )
+
+
+def test_services_join_the_callers_transaction(funded):
+    u = funded("10.00")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        funds_reserve(user_id=u.id, amount=D("5.00"), idempotency_key="r1")
+        raise RuntimeError("the caller fails after reserving")
+    assert balance(u.id) == (D("10.00"), D("0.00"))

@@ -1,0 +1,69 @@
+"""A real Celery worker on Redis delivers sandbox callbacks over HTTP to a live server,
+so the signature, window and nonce checks run exactly as for a real bank."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app
+from custody.models import CallbackNonce, Deposit, SandboxBankTransaction, Withdrawal
+from custody.services.movements import deposit_request, withdrawal_request
+from tests.custody.conftest import assert_ledger_holds, balance, fund
+
+D = Decimal
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def _wait_for(predicate, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
+    live_server, settings, make_user
+):
+    settings.SITE_URL = live_server.url
+    settings.SANDBOX_CUSTODIAN_TRANSPORT = "http"
+    settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 0.0
+    user = make_user("investor")
+    fund(user.id, "50.00")
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        deposit = deposit_request(user=user, amount=D("25.00"), request_key="d1")
+        withdrawal = withdrawal_request(
+            user=user, amount=D("20.00"), confirmation=user.test_password, request_key="w1"
+        )
+        assert _wait_for(
+            lambda: (
+                Deposit.objects.get(pk=deposit.pk).status == "succeeded"
+                and Withdrawal.objects.get(pk=withdrawal.pk).status == "succeeded"
+            )
+        ), "the worker did not settle both movements"
+    assert balance(user.id) == (D("55.00"), D("0.00"))
+    assert CallbackNonce.objects.count() == 2
+    assert SandboxBankTransaction.objects.count() == 2
+    assert_ledger_holds()
+
+
+def test_worker_releases_a_withdrawal_the_bank_declines(live_server, settings, make_user):
+    settings.SITE_URL = live_server.url
+    settings.SANDBOX_CUSTODIAN_TRANSPORT = "http"
+    settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 1.0
+    user = make_user("investor")
+    fund(user.id, "50.00")
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
+        withdrawal = withdrawal_request(
+            user=user, amount=D("20.00"), confirmation=user.test_password, request_key="w1"
+        )
+        assert _wait_for(lambda: Withdrawal.objects.get(pk=withdrawal.pk).status == "failed")
+    assert balance(user.id) == (D("50.00"), D("0.00"))
+    assert_ledger_holds()
