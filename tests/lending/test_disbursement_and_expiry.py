@@ -12,7 +12,7 @@ from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import add_months
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_place
-from tests.lending.conftest import available, reserved
+from tests.lending.conftest import assert_ledger_holds, available, reserved
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +110,4 @@ def test_run_daily_expires_missed_listings_and_releases_reservations(
     assert Loan.objects.get(pk=on_time.pk).status == "open"
     call_command("run_daily", "--as-of", (deadline + timedelta(days=1)).isoformat())  # replay
     assert available(investor) == D("50000.00")
+    assert_ledger_holds()
