@@ -139,7 +139,7 @@ def application_review(*, application_id: int) -> Application:
     waits for a reviewer. Idempotent: only a `submitted` application is reviewed.
     """
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("borrower", "product")
         .get(pk=application_id)
     )
@@ -247,7 +247,7 @@ def application_decide(
     if not reviewer.has_role("reviewer"):
         raise errors.RoleRequired("Only a risk reviewer may decide applications.")
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("borrower", "product")
         .filter(pk=application_id)
         .first()

@@ -31,7 +31,9 @@ def ensure_approver(user) -> None:
 
 def _locked_loan(loan_id: int) -> Loan:
     loan = (
-        Loan.objects.select_for_update().select_related("product", "borrower").filter(pk=loan_id)
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("product", "borrower")
+        .filter(pk=loan_id)
     ).first()
     if loan is None:
         raise NotFound()

@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,9 +32,9 @@ def _replay(investor, idempotency_key: str, loan_id: int, amount: Decimal) -> In
     return existing
 
 
-def _ensure_investor_may_invest(*, investor, limits, loan: Loan, amount: Decimal) -> None:
+def _ensure_investor_may_invest(*, investor, limits, loan: Loan, amount: Decimal, today) -> None:
     product = loan.product
-    if loan.status != Loan.Status.OPEN or business_date() > loan.funding_deadline_on:
+    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         raise errors.LoanNotOpen()
     if loan.borrower_id == investor.pk:
         raise errors.OwnLoan()
@@ -75,7 +75,15 @@ def investment_place(
     limits = eligibility.investor_limits(investor)
     if limits is None:
         raise errors.InvestorProfileMissing()
-    loan = Loan.objects.select_for_update().select_related("product").filter(pk=loan_id).first()
+    today = business_date()  # read before the loan lock: it keeps the locked section short
+    # Lock only the loan row: a plain FOR UPDATE would also lock the joined product row
+    # and serialise every loan of the product.
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("product")
+        .filter(pk=loan_id)
+        .first()
+    )
     if loan is None:
         raise NotFound()
     # Serialises one investor's requests across loans, so limits hold under concurrency.
@@ -84,20 +92,19 @@ def investment_place(
     existing = _replay(investor, idempotency_key, loan_id, amount)
     if existing is not None:
         return existing
-    _ensure_investor_may_invest(investor=investor, limits=limits, loan=loan, amount=amount)
-    try:
-        with transaction.atomic():
-            investment = Investment.objects.create(
-                loan=loan,
-                investor=investor,
-                amount=amount,
-                currency=loan.currency,
-                source=source,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        # The same key won a race in another transaction: return its investment.
-        return Investment.objects.get(investor=investor, idempotency_key=idempotency_key)
+    _ensure_investor_may_invest(
+        investor=investor, limits=limits, loan=loan, amount=amount, today=today
+    )
+    # No race on the key is left: the investor's row lock serialises their requests, and the
+    # replay check above ran under it. The unique constraint stays as the last word.
+    investment = Investment.objects.create(
+        loan=loan,
+        investor=investor,
+        amount=amount,
+        currency=loan.currency,
+        source=source,
+        idempotency_key=idempotency_key,
+    )
     custody.funds_reserve(
         user_id=investor.pk,
         amount=amount,
@@ -159,7 +166,7 @@ def investment_cancel(*, investor, investment_id: int, request=None) -> Investme
     )
     if loan_id is None:
         raise NotFound()
-    loan = Loan.objects.select_for_update().select_related("product").get(pk=loan_id)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan_id)
     investment = Investment.objects.select_for_update().get(pk=investment_id)
     if investment.status != Investment.Status.RESERVED or loan.status != Loan.Status.OPEN:
         raise errors.InvestmentNotCancellable()
