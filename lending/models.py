@@ -212,6 +212,23 @@ class Loan(models.Model):
         indexes = [
             models.Index(fields=["status", "grade"]),
             models.Index(fields=["status", "funding_deadline_on"]),
+            # The marketplace's sort orders over open loans, each ending in id for a stable page.
+            models.Index(
+                fields=["funding_deadline_on", "id"],
+                condition=Q(status="open"),
+                name="lending_loan_open_deadline",
+            ),
+            models.Index(
+                fields=["annual_rate", "id"],
+                condition=Q(status="open"),
+                name="lending_loan_open_rate",
+            ),
+            models.Index(
+                F("amount") - F("funded_amount"),
+                "id",
+                condition=Q(status="open"),
+                name="lending_loan_open_left",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,15 +12,11 @@ from custody.idempotency import idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
 from lending.api.permissions import IsApprover, IsBorrower, IsInvestor, IsReviewer
+from lending.pagination import MarketplacePagination, Pagination
 from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_cancel, investment_place
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class ProductListApi(ListAPIView):
@@ -63,7 +58,7 @@ class LoanListApi(ListAPIView):
     """The marketplace: open loans, filtered and sorted; anonymous callers see public fields."""
 
     permission_classes = [AllowAny]
-    pagination_class = Pagination
+    pagination_class = MarketplacePagination
 
     def get_serializer_class(self):
         if self.request.user.is_authenticated:

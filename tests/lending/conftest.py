@@ -181,3 +181,11 @@ def audit_chain_head(db):
     from compliance.audit import AuditChainHead
 
     AuditChainHead.objects.get_or_create(pk=1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached marketplace counts must not leak from one test's data into the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,37 @@
+"""Pagination for the marketplace: the total count of a large list is cached briefly.
+
+Counting 100,000 open loans costs more than fetching a page of them; a count up to
+MARKETPLACE_COUNT_TTL seconds old is accurate enough for "page 3 of 5,000".
+"""
+
+import hashlib
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+from rest_framework.pagination import PageNumberPagination
+
+MARKETPLACE_COUNT_TTL = 15
+
+
+class CachedCountPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return super().count
+        key = "lending:count:" + hashlib.sha256(str(query).encode()).hexdigest()
+        value = cache.get(key)
+        if value is None:
+            value = self.object_list.order_by().count()
+            cache.set(key, value, MARKETPLACE_COUNT_TTL)
+        return value
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class MarketplacePagination(Pagination):
+    django_paginator_class = CachedCountPaginator
