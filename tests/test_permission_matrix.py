@@ -66,7 +66,7 @@ def test_every_api_route_has_a_permission_matrix_entry_and_vice_versa():
 
 
 def test_every_entry_covers_every_role():
-    for name, (method, kwargs, statuses) in _expected_entries().items():
+    for name, (method, _kwargs, statuses) in _expected_entries().items():
         unknown = set(statuses) - set(ROLES) - {"default"}
         assert not unknown, f"{name}: unknown roles {unknown}"
         uncovered = [r for r in ROLES if r not in statuses and "default" not in statuses]
