@@ -157,6 +157,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[P2P Lending] "
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "P2P Lending"
+# Accept the code of the neighbouring 30-second periods too: phones drift. A code still
+# works only once (allauth remembers used codes for a period).
+MFA_TOTP_TOLERANCE = 1
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_FRONTEND_URLS = {

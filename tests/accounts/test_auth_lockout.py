@@ -115,3 +115,32 @@ def test_lockout_of_one_login_leaves_other_logins_from_that_address_alone(client
     assert _headless_login(client, neighbour.email, neighbour.test_password).status_code == 200
     assert _page_login(client, neighbour.email, neighbour.test_password).status_code == 302
     assert set(AccessAttempt.objects.values_list("username", flat=True)) == {victim.email}
+
+
+def test_allauth_limits_failures_on_one_login_spread_over_many_addresses(client, make_user):
+    """Guessing one password from many IPs dodges the per-pair lockout; allauth's
+    per-login limit ("login_failed" in ACCOUNT_RATE_LIMITS) catches it."""
+    user = make_user("investor")
+    per_key = int(settings.ACCOUNT_RATE_LIMITS["login_failed"].split(",")[1].split("/")[0])
+    for n in range(per_key):
+        response = _headless_login(client, user.email, "wrong-password-1", ip=f"192.0.2.{n + 1}")
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] != "too_many_login_attempts"
+    limited = _headless_login(client, user.email, user.test_password, ip="192.0.2.200")
+    assert limited.status_code == 400
+    assert limited.json()["errors"][0]["code"] == "too_many_login_attempts"
+
+
+def test_signups_from_one_address_are_rate_limited(client):
+    per_ip = int(settings.ACCOUNT_RATE_LIMITS["signup"].split("/")[0])
+    statuses = [
+        post_json(
+            client,
+            "/auth/signup",
+            {"email": f"s{n}@example.test", "password": "Correct-horse-battery-9"},
+            REMOTE_ADDR=IP,
+        ).status_code
+        for n in range(per_ip + 1)
+    ]
+    assert statuses[:per_ip] == [401] * per_ip  # each waits for its email code
+    assert statuses[-1] == 429
