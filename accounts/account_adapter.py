@@ -1,6 +1,10 @@
 """django-allauth adapter: email-only accounts, audit of sign-ups, logins and failures."""
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth import get_user_model
 
 from accounts import auth_audit
@@ -33,6 +37,22 @@ class AccountAdapter(DefaultAccountAdapter):
             user=user,
             locked_out=bool(getattr(request, "axes_locked_out", False)),
         )
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A sensitive change (adding a second factor, changing the password) needs a
+        fresh password; one typed to sign in a few minutes ago is fresh enough, so staff
+        go from their first sign-in straight to TOTP enrolment."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        user = getattr(request, "user", None) if request is not None else None
+        if user is None or not user.is_authenticated:
+            return True
+        records = get_authentication_records(request, user)
+        fresh = [r for r in records if r.get("method") == "password" and "at" in r]
+        if not fresh:
+            return True
+        return time.time() - fresh[-1]["at"] >= account_settings.REAUTHENTICATION_TIMEOUT
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         # allauth announces every security change (password reset, TOTP enrolled, ...)

@@ -1,6 +1,7 @@
 """Staff and regulators must enrol TOTP before they can do anything else."""
 
 from allauth.mfa.models import Authenticator
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -46,5 +47,11 @@ class StaffMfaRequiredMiddleware:
         if not request.path.startswith(_ALLOWED_PREFIXES) and lacks_required_mfa(user):
             if request.path.startswith("/api/"):
                 return mfa_required_response()
+            messages.info(
+                request,
+                "Your role requires two-factor authentication. Set up an authenticator app "
+                "to continue.",
+                fail_silently=True,
+            )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -2,6 +2,8 @@
 enrolling (page redirect, API 403 mfa_required); the admin signs in through allauth."""
 
 import re
+import time
+from unittest import mock
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -34,17 +36,7 @@ def test_headless_totp_enrolment_then_login_needs_a_code(client, make_user):
     secret = pending.json()["meta"]["secret"]
     assert pending.json()["meta"]["totp_url"].startswith("otpauth://totp/")
 
-    # Adding a factor is a sensitive change: allauth wants the password again first.
-    stale = post_json(
-        client, "/account/authenticators/totp", {"code": totp_code(secret)}, token=token
-    )
-    assert stale.status_code == 401
-    assert [f["id"] for f in stale.json()["data"]["flows"]] == ["reauthenticate"]
-    reauth = post_json(
-        client, "/auth/reauthenticate", {"password": user.test_password}, token=token
-    )
-    assert reauth.status_code == 200, reauth.content
-
+    # Signed in moments ago: enrolment needs no second password prompt.
     wrong = post_json(client, "/account/authenticators/totp", {"code": "000000"}, token=token)
     assert wrong.status_code == 400
     activated = post_json(
@@ -89,11 +81,50 @@ def test_headless_totp_enrolment_then_login_needs_a_code(client, make_user):
     assert reused.status_code == 400
 
 
+def _age_sign_in(client, seconds):
+    """Move this session's authentication records into the past."""
+    session = client.session
+    for record in session["account_authentication_methods"]:
+        record["at"] -= seconds
+    session.save()
+
+
+def test_enrolment_needs_a_fresh_password_unless_signed_in_moments_ago(client, make_user):
+    from allauth.account import app_settings
+
+    user = make_user("investor")
+    client.post("/accounts/login/", {"login": user.email, "password": user.test_password})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+
+    _age_sign_in(client, app_settings.REAUTHENTICATION_TIMEOUT + 1)
+    stale = client.get("/accounts/2fa/totp/activate/")
+    assert stale.status_code == 302
+    assert stale["Location"].startswith("/accounts/reauthenticate/")
+    client.post("/accounts/reauthenticate/", {"password": user.test_password})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+
+
+def test_headless_enrolment_on_a_stale_session_asks_to_reauthenticate(client, make_user):
+    from allauth.account import app_settings
+
+    user = make_user("investor")
+    token = _login_token(client, user).json()["meta"]["session_token"]
+    secret = client.get(
+        "/_allauth/app/v1/account/authenticators/totp", headers={"X-Session-Token": token}
+    ).json()["meta"]["secret"]
+    later = time.time() + app_settings.REAUTHENTICATION_TIMEOUT + 1
+    with mock.patch("time.time", return_value=later):
+        stale = post_json(
+            client, "/account/authenticators/totp", {"code": totp_code(secret)}, token=token
+        )
+    assert stale.status_code == 401
+    assert [f["id"] for f in stale.json()["data"]["flows"]] == ["reauthenticate"]
+    assert not Authenticator.objects.filter(user=user).exists()
+
+
 def test_page_totp_enrolment_shows_a_qr_code_and_recovery_codes(client, make_user):
     user = make_user("investor")
-    client.force_login(user)
-    # allauth asks for the password again before adding a second factor.
-    client.post("/accounts/reauthenticate/", {"password": user.test_password})
+    client.post("/accounts/login/", {"login": user.email, "password": user.test_password})
     page = client.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200
     html = page.content.decode()
