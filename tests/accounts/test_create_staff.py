@@ -1,6 +1,8 @@
 """`manage.py create_staff`: a staff user with one role, a set-password link by mail, an
 audited role grant, TOTP before the first action; role changes in the admin are audited."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
@@ -128,3 +130,33 @@ def test_role_changes_in_the_admin_are_audited(client, make_user):
         },
     )
     assert AuditEvent.objects.filter(action="account.roles_changed").count() == 1
+
+
+def test_password_change_and_reset_by_email_are_audited(client, make_user):
+    user = make_user("investor")
+    client.post("/accounts/login/", {"login": user.email, "password": user.test_password})
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": user.test_password,
+            "password1": "Brand-new-pass-2026",
+            "password2": "Brand-new-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    changed = AuditEvent.objects.get(action="account.password_changed")
+    assert changed.subject_id == str(user.pk) and changed.actor_id == user.pk
+
+    client.logout()
+    mail.outbox.clear()
+    client.post("/accounts/password/reset/", {"email": user.email})
+    link = link_in_mail(user.email, "/accounts/password/reset/key/")
+    form_page = client.get(urlsplit(link).path, follow=True)
+    set_url = form_page.redirect_chain[-1][0]
+    client.post(set_url, {"password1": "Another-pass-2026", "password2": "Another-pass-2026"})
+    user.refresh_from_db()
+    assert user.check_password("Another-pass-2026")
+    assert (
+        AuditEvent.objects.filter(action="account.password_reset", subject_id=str(user.pk)).count()
+        == 1
+    )

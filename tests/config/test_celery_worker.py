@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -90,6 +91,8 @@ def test_worker_runs_a_task_through_the_filesystem_broker(tmp_path):
         _run_sessions_clear_expired_through_a_worker(lambda: any(queue.iterdir()))
     # The worker consumed the very file the producer wrote.
     assert any(processed.iterdir())
+    # ... and the app is back on the configured broker.
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL
 
 
 @pytest.mark.redis
