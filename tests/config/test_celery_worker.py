@@ -86,6 +86,8 @@ def test_worker_runs_a_task_through_the_filesystem_broker(tmp_path):
         "data_folder_out": str(queue),
         "processed_folder": str(processed),
         "store_processed": True,
+        # Broadcast (pidbox) exchanges; kombu's default is ./control in the working dir.
+        "control_folder": str(tmp_path / "control"),
     }
     with _app_broker("filesystem://", options):
         _run_sessions_clear_expired_through_a_worker(lambda: any(queue.iterdir()))
