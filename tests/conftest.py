@@ -32,53 +32,6 @@ def redis_url() -> str | None:
     return None
 
 
-def _audit_triggers(enable: bool) -> None:
-    """Switch the audit trail's append-only triggers on or off (for the test flush only)."""
-    import importlib
-
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            action = "ENABLE" if enable else "DISABLE"
-            cursor.execute(f"ALTER TABLE compliance_auditevent {action} TRIGGER USER")
-        elif connection.vendor == "sqlite":
-            migration = importlib.import_module(
-                "compliance.migrations.0002_chain_head_and_append_only"
-            )
-            cursor.execute("DROP TRIGGER IF EXISTS compliance_auditevent_no_update")
-            cursor.execute("DROP TRIGGER IF EXISTS compliance_auditevent_no_delete")
-            if enable:
-                for statement in migration.SQLITE_SQL:
-                    cursor.execute(statement)
-
-
-def _flush_keeping_the_audit_chain_usable(original):
-    """Transactional tests (live_server, transaction=True) end with a flush, which the
-    append-only audit triggers refuse, and which deletes the chain-head row a data
-    migration created. Suspend the triggers around the flush and put the head back."""
-
-    def _fixture_teardown(self):
-        from compliance.audit import AuditChainHead
-
-        _audit_triggers(enable=False)
-        try:
-            original(self)
-        finally:
-            _audit_triggers(enable=True)
-        AuditChainHead.objects.get_or_create(pk=1)
-
-    return _fixture_teardown
-
-
-def pytest_configure(config):
-    from django.test import TransactionTestCase
-
-    TransactionTestCase._fixture_teardown = _flush_keeping_the_audit_chain_usable(
-        TransactionTestCase._fixture_teardown
-    )
-
-
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         _missing("PostgreSQL", "DATABASE_URL does not point at PostgreSQL")
