@@ -97,3 +97,10 @@ def identity_decrypted(identity: Identity) -> dict[str, str]:
 def fraud_signal_list(user: User):
     """Onboarding fraud signals against a user, newest first (the risk review reads these)."""
     return FraudSignal.objects.filter(user=user).select_related("matched_user")
+
+
+def has_totp(user: User) -> bool:
+    """Whether the user has enrolled an authenticator app (shown on the settings page)."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

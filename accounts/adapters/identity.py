@@ -117,15 +117,19 @@ def identity_provider() -> IdentityProvider:
 
 # --- Sandbox test data: valid numbers for demos and tests, never real people's --------
 
-# Area codes present in python-stdnum's birth-place table (Beijing, Shanghai, Shenzhen,
-# Hangzhou, Nanjing, Wuhan).
+# Area codes in python-stdnum's birth-place table (Beijing, Shanghai, Shenzhen, Hangzhou,
+# Nanjing, Wuhan); some are younger than others, so sandbox_national_id checks the year.
 SANDBOX_AREA_CODES = ("110105", "310104", "440305", "330106", "320102", "420106")
 
 
 def sandbox_national_id(*, birth: datetime.date, sequence: int, area: str = "110105") -> str:
     """A resident ID that passes the checksum, for a made-up person born on `birth`."""
     body = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
+    number = body + ric.calc_check_digit(body + "0")
+    if not ric.is_valid(number):
+        # Area codes come and go; python-stdnum knows which existed in the birth year.
+        raise ValueError(f"Area {area} did not exist in {birth.year}; choose another.")
+    return number
 
 
 def sandbox_phone(sequence: int) -> str:
