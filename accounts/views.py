@@ -59,6 +59,11 @@ def _steps(state, current: str) -> list[dict]:
     ]
 
 
+def _posted(request):
+    # Not `request.POST or None`: an empty POST must still bind, and fail, the form.
+    return request.POST if request.method == "POST" else None
+
+
 def _next(state) -> str:
     step = state.next_step
     return reverse(STEP_URLS[step]) if step else reverse("accounts:dashboard")
@@ -84,7 +89,7 @@ def onboarding_identity(request):
     state = selectors.onboarding_get(request.user)
     if state.is_verified:
         return redirect(_next(state))
-    form = IdentityForm(request.POST or None)
+    form = IdentityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.identity_submit(user=request.user, request=request, **form.cleaned_data)
@@ -110,7 +115,7 @@ def onboarding_roles(request):
     if not state.is_verified:
         return redirect("accounts:onboarding-identity")
     held = sorted(state.roles & {"investor", "borrower"})
-    form = RolesForm(request.POST or None, initial={"roles": held})
+    form = RolesForm(_posted(request), initial={"roles": held})
     if request.method == "POST" and form.is_valid():
         try:
             granted = services.role_grant(
@@ -162,9 +167,7 @@ def onboarding_investor(request):
     if not state.is_investor:
         messages.info(request, "Choose the investor role first.")
         return redirect("accounts:onboarding-roles")
-    form = InvestorProfileForm(
-        request.POST or None, initial=_investor_initial(state.investor_profile)
-    )
+    form = InvestorProfileForm(_posted(request), initial=_investor_initial(state.investor_profile))
     if request.method == "POST" and form.is_valid():
         try:
             profile = services.investor_profile_submit(
@@ -179,19 +182,18 @@ def onboarding_investor(request):
                 f"you may invest in loans graded up to {profile.max_loan_grade}.",
             )
             return redirect(_next(selectors.onboarding_get(request.user)))
+    shown = (
+        form if form.is_bound else InvestorProfileForm(_investor_initial(state.investor_profile))
+    )
     return render(
         request,
         "accounts/onboarding_investor.html",
-        {"form": form, "state": state, "steps": _steps(state, "investor")},
+        {"form": form, "state": state, "steps": _steps(state, "investor"), **_preview(shown)},
     )
 
 
-@login_required
-@require_POST
-def onboarding_investor_preview(request):
-    """The htmx live preview: the risk level and limits these answers would give."""
-    form = InvestorProfileForm(request.POST)
-    result = error = None
+def _preview(form: InvestorProfileForm) -> dict:
+    """The risk level and limits the answers so far would give, or why they cannot."""
     form.is_valid()
     needed = (
         "investor_type",
@@ -200,14 +202,22 @@ def onboarding_investor_preview(request):
         "annual_income_amount",
         "net_investible_assets_amount",
     )
-    if all(name in form.cleaned_data for name in needed):
-        # The preview shows the outcome before every risk is ticked; submit still needs all.
-        answers = replace(_suitability_input(form), risks_acknowledged=frozenset(RISK_KEYS))
-        try:
-            result = services.investor_profile_assess(answers)
-        except DomainError as exc:
-            error = exc.message
-    return render(request, "accounts/_suitability_preview.html", {"result": result, "error": error})
+    if not all(name in form.cleaned_data for name in needed):
+        return {"result": None, "error": None}
+    # The preview shows the outcome before every risk is ticked; saving still needs all.
+    answers = replace(_suitability_input(form), risks_acknowledged=frozenset(RISK_KEYS))
+    try:
+        return {"result": services.investor_profile_assess(answers), "error": None}
+    except DomainError as exc:
+        return {"result": None, "error": exc.message}
+
+
+@login_required
+@require_POST
+def onboarding_investor_preview(request):
+    """The htmx live preview beside the questionnaire."""
+    preview = _preview(InvestorProfileForm(request.POST))
+    return render(request, "accounts/_suitability_preview.html", preview)
 
 
 @login_required
@@ -229,7 +239,7 @@ def onboarding_borrower(request):
         if profile
         else {"other_platform_outstanding_amount": "0.00"}
     )
-    form = BorrowerProfileForm(request.POST or None, initial=initial)
+    form = BorrowerProfileForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.borrower_profile_submit(
