@@ -29,6 +29,12 @@ class IdentityAlreadyVerified(AccountsError):
     message = "Your identity is already verified."
 
 
+class IdentityAttemptsExceeded(AccountsError):
+    code = "identity_attempts_exceeded"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    message = "Too many failed identity checks. Try again tomorrow or contact support."
+
+
 class IdentityNotVerified(AccountsError):
     code = "identity_not_verified"
     status_code = status.HTTP_403_FORBIDDEN

@@ -2,6 +2,7 @@
 profiles, and the audited reveal and rotation of personal data."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from accounts.errors import (
     IDENTITY_REASON_MESSAGES,
     DuplicateIdentity,
     IdentityAlreadyVerified,
+    IdentityAttemptsExceeded,
     IdentityNotVerified,
     IdentityRejected,
     RoleNotAllowed,
@@ -36,6 +38,9 @@ from compliance.audit import audit_record
 
 # Per-loan share of an investor's total limit: diversify over at least ten loans.
 DEFAULT_PER_LOAN_SHARE = Decimal("0.10")
+# Rejected identity checks allowed per user in 24 hours. Without a cap the duplicate
+# refusal would let one account test which ID numbers, phones and cards are registered.
+DEFAULT_IDENTITY_MAX_REJECTIONS_PER_DAY = 5
 
 _DUPLICATE_KINDS = (
     (
@@ -56,6 +61,19 @@ _DUPLICATE_KINDS = (
 
 def _lock_user(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
+
+
+def ensure_identity_attempts_left(user: User) -> None:
+    """Refuse a new identity check after too many rejections in the last 24 hours."""
+    limit = getattr(
+        settings, "IDENTITY_MAX_REJECTIONS_PER_DAY", DEFAULT_IDENTITY_MAX_REJECTIONS_PER_DAY
+    )
+    since = timezone.now() - timedelta(hours=24)
+    rejected = IdentityCheck.objects.filter(
+        user=user, status=IdentityCheck.Status.REJECTED, created_at__gte=since
+    ).count()
+    if rejected >= limit:
+        raise IdentityAttemptsExceeded()
 
 
 def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[str, str, User]]:
@@ -110,6 +128,7 @@ def _identity_decide(*, user: User, submission: IdentitySubmission, request) -> 
     user = _lock_user(user)
     if Identity.objects.filter(user=user).exists():
         raise IdentityAlreadyVerified()
+    ensure_identity_attempts_left(user)
 
     provider = identity_provider()
     decision = provider.verify(submission)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -85,6 +86,7 @@ def onboarding(request):
 
 
 @login_required
+@sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card")
 def onboarding_identity(request):
     state = selectors.onboarding_get(request.user)
     if state.is_verified:

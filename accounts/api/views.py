@@ -1,5 +1,7 @@
 """API views of accounts: GET /me and the onboarding POSTs. Each calls one service."""
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -35,6 +37,9 @@ class MeApi(APIView):
         return _me_response(request)
 
 
+@method_decorator(
+    sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card"), name="dispatch"
+)
 class MeIdentityApi(APIView):
     @extend_schema(
         summary="Submit a real-name identity check",

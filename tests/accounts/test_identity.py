@@ -313,3 +313,33 @@ def test_admin_shows_masked_identity_and_reveal_writes_audit_event(client, make_
     assert reveal.status_code == 200
     assert data["national_id"] in reveal.content.decode()
     assert AuditEvent.objects.filter(action="pii.view", actor=officer).count() == 1
+
+
+@pytest.mark.django_db
+def test_identity_checks_stop_after_five_rejections_a_day(api_client, make_user):
+    user = make_user()
+    for n in range(5):
+        response = post(api_client, user, person(70 + n, phone="100"))
+        assert response.json()["code"] == "invalid_phone"
+    response = post(api_client, user, person(80))
+    assert response.status_code == 429
+    assert response.json()["code"] == "identity_attempts_exceeded"
+    assert not Identity.objects.filter(user=user).exists()
+    assert IdentityCheck.objects.filter(user=user).count() == 5
+
+
+@pytest.mark.django_db
+def test_pii_rotate_command_rewrites_rows_under_the_new_key(make_user):
+    from cryptography.fernet import Fernet
+    from django.conf import settings
+    from django.core.management import call_command
+
+    user = make_user()
+    data = person(90)
+    services.identity_submit(user=user, **data)
+    new_key = Fernet.generate_key().decode()
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key, *settings.PII_ENCRYPTION_KEYS]):
+        call_command("pii_rotate", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key]):
+        assert selectors.identity_decrypted(Identity.objects.get(user=user)) == data
+    assert AuditEvent.objects.filter(action="pii.rotate").count() == 1

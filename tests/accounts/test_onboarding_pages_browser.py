@@ -1,16 +1,15 @@
 """One real browser run of the whole onboarding wizard in headless Chromium."""
 
 import datetime
-import importlib
 import os
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, Identity, InvestorProfile
 from compliance.audit import AuditChainHead
+from tests.accounts.audit_flushable import audit_flushable  # noqa: F401 - fixture
 from tests.conftest import CHROMIUM
 
 SHOTS = os.environ.get("ONBOARDING_SHOTS_DIR", "/tmp/shots-onboarding")
@@ -24,27 +23,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def audit_flushable(django_db_setup, django_db_blocker):
-    """Let the live server's transactional test be flushed, then restore the audit trail.
-
-    The flush after a transactional test deletes audit rows, which the append-only
-    triggers refuse, and removes the chain head the data migration made. A module-scoped
-    fixture is torn down after that flush, so it can put both back.
-    """
-    migration = importlib.import_module("compliance.migrations.0002_chain_head_and_append_only")
-    with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        migration.drop_triggers(None, editor)
-    yield
-    with django_db_blocker.unblock():
-        with connection.schema_editor() as editor:
-            migration.install_triggers(None, editor)
-        AuditChainHead.objects.get_or_create(pk=1)
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_whole_wizard_in_a_browser(audit_flushable, live_server, make_user):
+@pytest.mark.usefixtures("audit_flushable")
+def test_whole_wizard_in_a_browser(live_server, make_user):
     from playwright.sync_api import sync_playwright
 
     AuditChainHead.objects.get_or_create(pk=1)
