@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.cache import add_never_cache_headers
 
-from accounts.errors import RoleRequired
+from accounts.errors import PiiRevealForbidden
 from accounts.models import (
     BorrowerProfile,
     FraudSignal,
@@ -86,7 +87,7 @@ class IdentityAdmin(_ReadOnlyAdmin):
             return redirect("admin:accounts_identity_change", object_id)
         try:
             revealed = identity_pii_reveal(identity=identity, viewer=request.user, request=request)
-        except RoleRequired as exc:
+        except PiiRevealForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         context = {
             **self.admin_site.each_context(request),
@@ -95,7 +96,11 @@ class IdentityAdmin(_ReadOnlyAdmin):
             "revealed": revealed,
             "title": f"Personal data of {identity.user}",
         }
-        return TemplateResponse(request, "admin/accounts/identity/reveal.html", context)
+        response = TemplateResponse(request, "admin/accounts/identity/reveal.html", context)
+        # Clear personal data must not linger in a browser or proxy cache.
+        add_never_cache_headers(response)
+        response["Cache-Control"] += ", no-store"
+        return response
 
 
 @admin.register(IdentityCheck)

@@ -52,6 +52,12 @@ class RoleRequired(AccountsError):
     message = "This needs a role you do not hold."
 
 
+class PiiRevealForbidden(AccountsError):
+    code = "pii_view_forbidden"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "You may not view personal data."
+
+
 class SuitabilityRefused(AccountsError):
     """The questionnaire cannot be assessed (risks unacknowledged, thresholds unmet)."""
 

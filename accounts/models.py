@@ -112,16 +112,16 @@ class Identity(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
     legal_name_encrypted = models.TextField()
-    legal_name_masked = models.CharField(max_length=64)
+    legal_name_masked = models.CharField("legal name (masked)", max_length=64)
     national_id_encrypted = models.TextField()
     national_id_hash = models.CharField(max_length=64, unique=True)
-    national_id_masked = models.CharField(max_length=32)
+    national_id_masked = models.CharField("resident ID (masked)", max_length=32)
     phone_encrypted = models.TextField()
     phone_hash = models.CharField(max_length=64, unique=True)
-    phone_masked = models.CharField(max_length=32)
+    phone_masked = models.CharField("mobile phone (masked)", max_length=32)
     bank_card_encrypted = models.TextField()
     bank_card_hash = models.CharField(max_length=64, unique=True)
-    bank_card_masked = models.CharField(max_length=32)
+    bank_card_masked = models.CharField("bank card (masked)", max_length=32)
     birth_year = models.PositiveSmallIntegerField()
     identity_check = models.OneToOneField(
         IdentityCheck, on_delete=models.PROTECT, related_name="identity"

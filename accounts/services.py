@@ -19,6 +19,7 @@ from accounts.errors import (
     IdentityAttemptsExceeded,
     IdentityNotVerified,
     IdentityRejected,
+    PiiRevealForbidden,
     RoleNotAllowed,
     RoleRequired,
     SuitabilityRefused,
@@ -407,7 +408,7 @@ def borrower_profile_submit(
 def identity_pii_reveal(*, identity: Identity, viewer: User, request=None) -> dict[str, str]:
     """Decrypt an identity for a staff member allowed to see it; every reveal is audited."""
     if not viewer.has_perm("accounts.reveal_identity_pii"):
-        raise RoleRequired("You may not view personal data.", code="pii_view_forbidden")
+        raise PiiRevealForbidden()
     revealed = selectors.identity_decrypted(identity)
     audit_record(
         action="pii.view",

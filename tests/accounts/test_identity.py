@@ -15,7 +15,12 @@ from accounts.adapters.identity import (
     sandbox_national_id,
     sandbox_phone,
 )
-from accounts.errors import DuplicateIdentity, IdentityAlreadyVerified, IdentityRejected
+from accounts.errors import (
+    DuplicateIdentity,
+    IdentityAlreadyVerified,
+    IdentityRejected,
+    PiiRevealForbidden,
+)
 from accounts.models import FraudSignal, Identity, IdentityCheck
 from compliance.audit import AuditEvent
 
@@ -97,6 +102,14 @@ def test_sandbox_refuses_a_minor():
     seventeen = today.replace(year=today.year - 17)
     decision = verify(national_id=sandbox_national_id(birth=seventeen, sequence=3))
     assert decision.reasons == ("underage",)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"national_id": "110105198001019993"}, {"legal_name": "Blocked Person"}],
+)
+def test_sandbox_has_its_own_blocklist_when_settings_name_none(overrides):
+    assert verify(**overrides).reasons == ("identity_blocklisted",)
 
 
 def test_sandbox_refuses_blocklisted_ids_and_names():
@@ -284,9 +297,9 @@ def test_staff_reveal_of_pii_is_audited_and_others_are_refused(client, make_user
     identity = Identity.objects.get(user=user)
     officer = make_user("compliance")
     customer = make_user()
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(PiiRevealForbidden):
         services.identity_pii_reveal(identity=identity, viewer=customer)
-    assert getattr(refused.value, "code", "") == "pii_view_forbidden"
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
     assert services.identity_pii_reveal(identity=identity, viewer=officer) == data
     event = AuditEvent.objects.get(action="pii.view")
     assert (event.actor, event.subject_id) == (officer, str(user.pk))
@@ -312,6 +325,7 @@ def test_admin_shows_masked_identity_and_reveal_writes_audit_event(client, make_
     reveal = client.post(reverse("admin:accounts_identity_reveal", args=[identity.pk]))
     assert reveal.status_code == 200
     assert data["national_id"] in reveal.content.decode()
+    assert "no-store" in reveal["Cache-Control"]
     assert AuditEvent.objects.filter(action="pii.view", actor=officer).count() == 1
 
 
