@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import pii, selectors
-from accounts.adapters.identity import IdentitySubmission, identity_provider
+from accounts.adapters.identity import IdentityDecision, IdentitySubmission, identity_provider
 from accounts.errors import (
     IDENTITY_REASON_MESSAGES,
     DuplicateIdentity,
@@ -124,22 +124,32 @@ def _record_rejection(*, user, provider, reference, reasons, signals, request) -
     return check
 
 
-@transaction.atomic
-def _identity_decide(*, user: User, submission: IdentitySubmission, request) -> IdentityCheck:
-    user = _lock_user(user)
+def _ensure_may_submit(user: User) -> None:
     if Identity.objects.filter(user=user).exists():
         raise IdentityAlreadyVerified()
     ensure_identity_attempts_left(user)
 
-    provider = identity_provider()
-    decision = provider.verify(submission)
+
+@transaction.atomic
+def _identity_record(
+    *,
+    user: User,
+    submission: IdentitySubmission,
+    provider_name: str,
+    decision: IdentityDecision,
+    request,
+) -> IdentityCheck:
+    """Store the provider's decision under the user's row lock; duplicates are found here."""
+    user = _lock_user(user)
+    # Checked again under the lock: a parallel request may have finished meanwhile.
+    _ensure_may_submit(user)
     if not decision.passed:
         signals = []
         if "identity_blocklisted" in decision.reasons:
             signals.append((FraudSignal.Kind.BLOCKLISTED, None))
         return _record_rejection(
             user=user,
-            provider=provider.name,
+            provider=provider_name,
             reference=decision.reference,
             reasons=decision.reasons,
             signals=signals,
@@ -151,7 +161,7 @@ def _identity_decide(*, user: User, submission: IdentitySubmission, request) -> 
         check = IdentityCheck.objects.create(
             user=user,
             status=IdentityCheck.Status.VERIFIED,
-            provider=provider.name,
+            provider=provider_name,
             provider_reference=decision.reference,
         )
         try:
@@ -178,7 +188,7 @@ def _identity_decide(*, user: User, submission: IdentitySubmission, request) -> 
                 actor=user,
                 after={
                     "status": check.status,
-                    "provider": provider.name,
+                    "provider": provider_name,
                     "reference": decision.reference,
                     "check_id": check.pk,
                     "national_id": identity.national_id_masked,
@@ -189,7 +199,7 @@ def _identity_decide(*, user: User, submission: IdentitySubmission, request) -> 
 
     return _record_rejection(
         user=user,
-        provider=provider.name,
+        provider=provider_name,
         reference=decision.reference,
         reasons=[reason for reason, _, _ in duplicates],
         signals=[(signal, other) for _, signal, other in duplicates],
@@ -227,7 +237,17 @@ def identity_submit(
     submission = IdentitySubmission(
         legal_name=legal_name, national_id=national_id, phone=phone, bank_card=bank_card
     )
-    check = _identity_decide(user=user, submission=submission, request=request)
+    _ensure_may_submit(user)
+    # The provider is an outside system: ask it before any transaction or lock is held.
+    provider = identity_provider()
+    decision = provider.verify(submission)
+    check = _identity_record(
+        user=user,
+        submission=submission,
+        provider_name=provider.name,
+        decision=decision,
+        request=request,
+    )
     if check.status == IdentityCheck.Status.VERIFIED:
         return check.identity
     first = check.reasons[0]
