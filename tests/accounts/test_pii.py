@@ -3,6 +3,8 @@
 import pytest
 from cryptography.fernet import Fernet
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts import pii
 from accounts.pii import PiiKind
@@ -60,3 +62,31 @@ def test_lookup_hash_is_keyed_normalised_and_separated_by_kind():
 )
 def test_mask_hides_all_but_a_few_characters(kind, value, masked):
     assert pii.mask(kind, value) == masked
+
+
+digits = st.text(alphabet="0123456789", min_size=16, max_size=19)
+
+
+@given(card=digits)
+def test_masked_card_never_shows_more_than_the_last_four(card):
+    masked = pii.mask(PiiKind.BANK_CARD, card)
+    assert masked.endswith(card[-4:])
+    assert sum(c.isdigit() for c in masked) == 4
+
+
+@given(
+    number=st.text(alphabet="0123456789", min_size=17, max_size=17),
+    check=st.sampled_from("0123456789X"),
+)
+def test_masked_national_id_keeps_eight_characters(number, check):
+    masked = pii.mask(PiiKind.NATIONAL_ID, number + check)
+    assert masked == number[:4] + "********" + number[14:] + check
+    assert len(masked.replace("*", "")) == 8
+
+
+@given(phone=st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_phone_spellings_hash_alike(phone):
+    with override_settings(PII_ENCRYPTION_KEYS=[OLD_KEY]):
+        plain = "13" + phone
+        spaced = f"+86 {plain[:3]} {plain[3:7]} {plain[7:]}"
+        assert pii.lookup_hash(PiiKind.PHONE, plain) == pii.lookup_hash(PiiKind.PHONE, spaced)
