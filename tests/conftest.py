@@ -130,3 +130,25 @@ def page(request, _chromium):
     yield page
     context.close()
     assert not page.console_errors, page.console_errors
+
+
+@pytest.fixture
+def page_login(page, live_server):
+    """Sign `user` in on the browser page (session cookie of a forced login); return page."""
+    from django.test import Client
+
+    def login(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return page
+
+    return login
