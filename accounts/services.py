@@ -37,12 +37,6 @@ from accounts.roles import CUSTOMER_ROLES, Role
 from compliance import policies
 from compliance.audit import audit_record
 
-# Per-loan share of an investor's total limit: diversify over at least ten loans.
-DEFAULT_PER_LOAN_SHARE = Decimal("0.10")
-# Rejected identity checks allowed per user in 24 hours. Without a cap the duplicate
-# refusal would let one account test which ID numbers, phones and cards are registered.
-DEFAULT_IDENTITY_MAX_REJECTIONS_PER_DAY = 5
-
 _DUPLICATE_KINDS = (
     (
         PiiKind.NATIONAL_ID,
@@ -66,9 +60,7 @@ def _lock_user(user: User) -> User:
 
 def ensure_identity_attempts_left(user: User) -> None:
     """Refuse a new identity check after too many rejections in the last 24 hours."""
-    limit = getattr(
-        settings, "IDENTITY_MAX_REJECTIONS_PER_DAY", DEFAULT_IDENTITY_MAX_REJECTIONS_PER_DAY
-    )
+    limit = settings.IDENTITY_MAX_REJECTIONS_PER_DAY
     since = timezone.now() - timedelta(hours=24)
     rejected = IdentityCheck.objects.filter(
         user=user, status=IdentityCheck.Status.REJECTED, created_at__gte=since
@@ -320,7 +312,7 @@ def investor_profile_assess(
                 investor_type=answers.investor_type,
             ),
             retail_cap_share=settings.RETAIL_INVESTMENT_CAP_SHARE,
-            per_loan_share=getattr(settings, "INVESTOR_PER_LOAN_SHARE", DEFAULT_PER_LOAN_SHARE),
+            per_loan_share=settings.INVESTOR_PER_LOAN_SHARE,
         )
     except policies.SuitabilityRefused as exc:
         raise SuitabilityRefused(exc.message, code=exc.code) from exc

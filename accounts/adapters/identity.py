@@ -21,12 +21,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from accounts.pii import PiiKind, normalise
 
-DEFAULT_PROVIDER = "accounts.adapters.identity.SandboxIdentityProvider"
 ADULT_AGE = 18
-# The sandbox's own blocklist, used when the settings name none: checksum-valid numbers
-# and names a tester can type to see a blocklist refusal.
-SANDBOX_BLOCKLIST_NATIONAL_IDS = ("110105198001019993", "110105197505209980")
-SANDBOX_BLOCKLIST_NAMES = ("黑名单", "Blocked Person")
 
 # Letters of any script (CJK included), with the separators names really contain:
 # space, middle dot (维吾尔 names: 买买提·艾力), apostrophe and hyphen. No digits.
@@ -95,14 +90,10 @@ class SandboxIdentityProvider:
             reasons.append("invalid_bank_card")
 
         blocked_ids = {
-            normalise(PiiKind.NATIONAL_ID, v)
-            for v in getattr(
-                settings, "IDENTITY_BLOCKLIST_NATIONAL_IDS", SANDBOX_BLOCKLIST_NATIONAL_IDS
-            )
+            normalise(PiiKind.NATIONAL_ID, v) for v in settings.IDENTITY_BLOCKLIST_NATIONAL_IDS
         }
         blocked_names = {
-            normalise(PiiKind.LEGAL_NAME, v).casefold()
-            for v in getattr(settings, "IDENTITY_BLOCKLIST_NAMES", SANDBOX_BLOCKLIST_NAMES)
+            normalise(PiiKind.LEGAL_NAME, v).casefold() for v in settings.IDENTITY_BLOCKLIST_NAMES
         }
         if national_id in blocked_ids or name.casefold() in blocked_names:
             reasons.append("identity_blocklisted")
@@ -117,8 +108,7 @@ class SandboxIdentityProvider:
 
 def identity_provider() -> IdentityProvider:
     """The configured provider (settings.IDENTITY_PROVIDER, sandbox by default)."""
-    path = getattr(settings, "IDENTITY_PROVIDER", DEFAULT_PROVIDER)
-    return import_string(path)()
+    return import_string(settings.IDENTITY_PROVIDER)()
 
 
 # --- Sandbox test data: valid numbers for demos and tests, never real people's --------

@@ -285,6 +285,22 @@ BUSINESS_DATE_MODE = env.str("BUSINESS_DATE_MODE", default="calendar")
 # net investible assets (FCA PS19/14 model, 10% for restricted investors).
 RETAIL_INVESTMENT_CAP_SHARE = Decimal(env.str("RETAIL_INVESTMENT_CAP_SHARE", default="0.10"))
 
+# Identity (KYC): the provider adapter and its blocklist (the sandbox's own list by default).
+IDENTITY_PROVIDER = env.str(
+    "IDENTITY_PROVIDER", default="accounts.adapters.identity.SandboxIdentityProvider"
+)
+IDENTITY_BLOCKLIST_NATIONAL_IDS = env.list(
+    "IDENTITY_BLOCKLIST_NATIONAL_IDS", default=["110105198001019993", "110105197505209980"]
+)
+IDENTITY_BLOCKLIST_NAMES = env.list(
+    "IDENTITY_BLOCKLIST_NAMES", default=["黑名单", "Blocked Person"]
+)
+# Rejected identity checks allowed per user in 24 hours. Without a cap the duplicate
+# refusal would let one account probe which ID numbers, phones and cards are registered.
+IDENTITY_MAX_REJECTIONS_PER_DAY = env.int("IDENTITY_MAX_REJECTIONS_PER_DAY", default=5)
+# Per-loan share of an investor's total limit: diversify over at least ten loans.
+INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
+
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
