@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
+from demo.accounts_data import seed_accounts
 from demo.lending_data import seed_lending
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
@@ -56,5 +57,6 @@ def seed_all() -> list[tuple[str, str]]:
     Each area adds one call here to its own `demo/<area>_data.py` module.
     """
     seed_users()
+    seed_accounts()
     seed_lending()
     return [(email, description) for email, _, description in DEMO_USERS]

@@ -175,14 +175,6 @@ def investor(make_user, onboarding, fund):
     return fund(user, "50000.00")
 
 
-@pytest.fixture
-def audit_chain_head(db):
-    """The audit chain's head row: a transactional test's flush removes the migrated one."""
-    from compliance.audit import AuditChainHead
-
-    AuditChainHead.objects.get_or_create(pk=1)
-
-
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Cached marketplace counts must not leak from one test's data into the next."""

@@ -16,7 +16,6 @@ from tests.lending.factories import LoanFactory
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("audit_chain_head"),
 ]
 
 REQUESTS = 300

@@ -1,0 +1,133 @@
+"""Lending on top of the real onboarding records (no stubbed seam): verified identities,
+suitability limits and borrower profiles drive application and investment rules."""
+
+import datetime
+from decimal import Decimal as D
+
+import pytest
+
+from accounts import services as onboarding
+from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from accounts.models import FraudSignal
+from compliance.policies import RISK_KEYS
+from lending import eligibility
+from lending.models import Loan
+from lending.services.applications import application_review, application_submit
+from lending.services.investments import investment_place
+from tests.lending.factories import LoanFactory
+
+pytestmark = pytest.mark.django_db
+
+_seq = iter(range(100, 1000))
+
+
+def verify(user):
+    n = next(_seq)
+    onboarding.identity_submit(
+        user=user,
+        legal_name="王小明",
+        national_id=sandbox_national_id(birth=datetime.date(1985, 3, 14), sequence=n),
+        phone=sandbox_phone(77_000_000 + n),
+        bank_card=sandbox_bank_card(700_000 + n),
+    )
+    user.refresh_from_db()
+    return user
+
+
+def make_investor(make_user, tolerance="medium", investor_type="retail"):
+    user = verify(make_user("investor"))
+    onboarding.investor_profile_submit(
+        user=user,
+        answers=onboarding.SuitabilityInput(
+            risk_tolerance=tolerance,
+            investment_experience="moderate",
+            risks_acknowledged=frozenset(RISK_KEYS),
+            annual_income_amount=D("300000"),
+            net_investible_assets_amount=D("500000"),
+            investor_type=investor_type,
+        ),
+    )
+    return type(user).objects.get(pk=user.pk)
+
+
+def make_borrower(make_user, **profile):
+    user = verify(make_user("borrower"))
+    fields = {
+        "employment_status": "employed",
+        "employer": "ACME",
+        "monthly_income_amount": D("20000"),
+        "monthly_obligations_amount": D("3000"),
+        "other_platform_outstanding_amount": D("0"),
+        "purposes": ["education"],
+    }
+    fields.update(profile)
+    onboarding.borrower_profile_submit(user=user, **fields)
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_eligibility_reads_the_onboarding_records(make_user):
+    investor = make_investor(make_user)
+    limits = eligibility.investor_limits(investor)
+    assert limits.identity_verified and limits.max_grade in "ABCDE"
+    assert limits.per_loan_limit > 0 and limits.total_limit >= limits.per_loan_limit
+    borrower = make_borrower(make_user)
+    facts = eligibility.borrower_facts(borrower)
+    assert facts.identity_verified and facts.national_id_key == borrower.identity.national_id_hash
+    assert facts.masked["name"] == borrower.identity.legal_name_masked
+    assert eligibility.borrower_facts(make_user("borrower")) is None
+    assert not eligibility.identity_verified(make_user("investor"))
+
+
+def test_application_reviewed_with_the_bureau_report_of_the_real_identity(make_user, product):
+    borrower = make_borrower(make_user)
+    app = application_submit(
+        borrower=borrower,
+        product_id=product.id,
+        amount=D("20000"),
+        term_months=12,
+        method="equal_installment",
+        purpose="education",
+    )
+    app = application_review(application_id=app.id)
+    assert app.status in ("approved", "under_review", "rejected")
+    assert app.bureau_report["bureau"] == "sandbox"
+    if app.status == "approved":
+        loan = Loan.objects.get(application=app)
+        assert loan.disclosure["borrower"]["name"] == borrower.identity.legal_name_masked
+
+
+def test_investor_grade_and_per_loan_limit_come_from_suitability(make_user, fund, product):
+    investor = fund(make_investor(make_user, tolerance="very_low"), "100000")
+    limits = eligibility.investor_limits(investor)
+    borrower = make_borrower(make_user)
+    too_risky = LoanFactory(borrower=borrower, product=product, grade="E")
+    with pytest.raises(Exception) as exc:
+        investment_place(
+            investor=investor, loan_id=too_risky.pk, amount=D("100"), idempotency_key="e"
+        )
+    assert exc.value.code == "grade_above_risk_level"
+    ok_loan = LoanFactory(
+        borrower=borrower, product=product, grade=limits.max_grade, amount=D("200000")
+    )
+    over = (limits.per_loan_limit // 100 + 1) * 100
+    with pytest.raises(Exception) as exc:
+        investment_place(investor=investor, loan_id=ok_loan.pk, amount=over, idempotency_key="o")
+    assert exc.value.code in ("per_loan_limit_exceeded", "total_limit_exceeded")
+    investment_place(investor=investor, loan_id=ok_loan.pk, amount=D("100"), idempotency_key="k")
+
+
+def test_onboarding_fraud_signal_reaches_the_review(make_user, product):
+    borrower = make_borrower(make_user)
+    other = make_user("borrower")
+    FraudSignal.objects.create(user=borrower, kind="duplicate_phone", matched_user=other)
+    app = application_submit(
+        borrower=borrower,
+        product_id=product.id,
+        amount=D("20000"),
+        term_months=12,
+        method="equal_installment",
+        purpose="education",
+    )
+    app = application_review(application_id=app.id)
+    assert "fraud_signal:duplicate_phone" in app.fraud_flags
+    assert app.status != "approved"
