@@ -14,7 +14,7 @@ from compliance.policies import RISK_KEYS
 
 # email: (legal name, birth date, sequence, area code, investor answers, borrower answers)
 DEMO_PEOPLE = {
-    "investor@demo.p2p": (
+    "investor@demo.example": (
         "王小明",
         datetime.date(1985, 3, 14),
         1,
@@ -28,7 +28,7 @@ DEMO_PEOPLE = {
         },
         None,
     ),
-    "borrower@demo.p2p": (
+    "borrower@demo.example": (
         "李华",
         datetime.date(1992, 7, 2),
         2,
@@ -43,7 +43,7 @@ DEMO_PEOPLE = {
             "purposes": ["home_improvement", "education"],
         },
     ),
-    "both@demo.p2p": (
+    "both@demo.example": (
         "陈静",
         datetime.date(1979, 11, 23),
         3,
