@@ -1,15 +1,27 @@
-"""Demo lending data: products, and loans listed by demo borrowers across grades and terms."""
+"""Demo lending data, made through the same services as real use: products; borrowers who
+apply and are reviewed; investors who deposit, invest and auto-invest; loans open, funded,
+waiting for a second approver, repaying, and expired."""
 
+import datetime
 import random
 from datetime import timedelta
 from decimal import Decimal as D
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.db import transaction
 
-from lending.adapters.credit_bureau import credit_bureau
-from lending.business_date import business_date
-from lending.models import Application, Loan, Product, Purpose
+from accounts import services as onboarding
+from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from accounts.models import Identity
+from accounts.roles import Role
+from compliance.policies import RISK_KEYS
+from custody.services.movements import deposit_request, deposit_settle
+from lending.business_date import business_date, business_date_set
+from lending.models import Application, AutoInvestRule, Loan, Product
+from lending.services.applications import application_decide, application_review, application_submit
+from lending.services.batch import run_daily
+from lending.services.disbursements import disbursement_approve, disbursement_start
+from lending.services.investments import investment_place
 
 PRODUCTS = [
     {
@@ -41,7 +53,13 @@ PRODUCTS = [
         "min_amount": D("10000"),
         "max_amount": D("1000000"),
         "methods": ["equal_installment", "interest_only"],
-        "rates_by_grade": {"A": "0.0800", "B": "0.0980", "C": "0.1200", "D": "0.1450"},
+        "rates_by_grade": {
+            "A": "0.0800",
+            "B": "0.0980",
+            "C": "0.1200",
+            "D": "0.1450",
+            "E": "0.1700",
+        },
         "service_fee_rate": D("0.025"),
         "platform_fee_rate": D("0.12"),
         "late_fee_amount": D("100"),
@@ -52,86 +70,189 @@ PRODUCTS = [
     },
 ]
 
-PERMITTED = [
-    Purpose.EDUCATION,
-    Purpose.HOME_IMPROVEMENT,
-    Purpose.MEDICAL,
-    Purpose.VEHICLE,
-    Purpose.WORKING_CAPITAL,
-    Purpose.CONSUMPTION,
-    Purpose.EQUIPMENT,
-]
-REGIONS = ["Shanghai", "Beijing", "Guangdong", "Zhejiang", "Jiangsu", "Sichuan", "Hubei"]
-NAMES = ["Z*** W**", "L* N**", "C*** J**", "H** M**", "Y*** X***", "Z**** Q**", "W* F**"]
+PURPOSES = ["education", "home_improvement", "medical", "vehicle", "working_capital", "consumption"]
+EMPLOYMENT = ["employed", "self_employed", "business_owner", "employed"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 
 
 def seed_products() -> list[Product]:
     return [Product.objects.update_or_create(code=p["code"], defaults=p)[0] for p in PRODUCTS]
 
 
-def seed_lending(count: int = 24) -> None:
-    """Products, and `count` open listings by demo marketplace borrowers (idempotent)."""
-    products = seed_products()
+def _person(email: str, n: int, role: Role):
+    """A verified customer with the given role (sandbox identity numbers, unique by n)."""
+    user, _ = get_user_model().objects.get_or_create(email=email)
+    if not Identity.objects.filter(user=user).exists():
+        onboarding.identity_submit(
+            user=user,
+            legal_name=SURNAMES[n % len(SURNAMES)] + "小" + "明华静伟芳"[n % 5],
+            national_id=sandbox_national_id(
+                birth=datetime.date(1970 + n % 30, 1 + n % 12, 1 + n % 28), sequence=400 + n
+            ),
+            phone=sandbox_phone(66_000_000 + n),
+            bank_card=sandbox_bank_card(600_000 + n),
+        )
+    onboarding.role_grant(user=user, roles=[role])
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def _deposit(user, amount: D, key: str) -> None:
+    deposit = deposit_request(user=user, amount=amount, request_key=key)
+    deposit_settle(
+        deposit_id=deposit.pk, succeeded=True, amount=amount, custodian_ref=f"demo-{key}"
+    )
+
+
+def _investor(n: int):
+    user = _person(f"market-investor{n}@demo.example", n, Role.INVESTOR)
+    if not hasattr(user, "investor_profile"):
+        onboarding.investor_profile_submit(
+            user=user,
+            answers=onboarding.SuitabilityInput(
+                risk_tolerance="very_high",
+                investment_experience="extensive",
+                risks_acknowledged=frozenset(RISK_KEYS),
+                annual_income_amount=D("900000"),
+                net_investible_assets_amount=D("6000000"),
+                investor_type="sophisticated",
+            ),
+        )
+        _deposit(user, D("400000.00"), f"market-investor{n}")
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def _borrower(n: int, rng: random.Random):
+    user = _person(f"market-borrower{n}@demo.example", 100 + n, Role.BORROWER)
+    if not hasattr(user, "borrower_profile"):
+        income = D(rng.choice([9000, 15000, 22000, 35000, 60000]))
+        onboarding.borrower_profile_submit(
+            user=user,
+            employment_status=EMPLOYMENT[n % len(EMPLOYMENT)],
+            employer="",
+            monthly_income_amount=income,
+            monthly_obligations_amount=(income * D("0.2")).quantize(D("1")),
+            other_platform_outstanding_amount=D("0"),
+            purposes=["education"],
+        )
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def _listed_loan(borrower, product, rng, reviewer) -> Loan | None:
+    """Apply, let the automatic review run, and have the demo reviewer decide the rest."""
+    application = application_submit(
+        borrower=borrower,
+        product_id=product.pk,
+        amount=D(rng.choice([5000, 8000, 10000, 20000, 30000, 50000, 80000, 120000])).max(
+            product.min_amount
+        ),
+        term_months=rng.choice(product.term_options),
+        method=rng.choice(product.methods),
+        purpose=rng.choice(PURPOSES),
+        purpose_detail="",
+    )
+    application = application_review(application_id=application.pk)
+    if application.status == Application.Status.UNDER_REVIEW:
+        application_decide(
+            application_id=application.pk,
+            reviewer=reviewer,
+            decision="approve",
+            reason="Income and employment checked (demo).",
+        )
+    return Loan.objects.filter(application=application).first()
+
+
+def _fund(loan: Loan, investors, rng, share: D) -> None:
+    """Invest until `share` of the loan is funded, in steps, from random investors."""
+    step = loan.product.investment_step_amount
+    target = (loan.amount * share / step).to_integral_value() * step
+    i = 0
+    while True:
+        loan.refresh_from_db()
+        left = min(target - loan.funded_amount, loan.amount - loan.funded_amount)
+        if left < loan.product.min_investment_amount or loan.status != Loan.Status.OPEN:
+            return
+        ticket = min(left, step * rng.choice([5, 10, 20, 50, 100]))
+        investor = investors[rng.randrange(len(investors))]
+        investment_place(
+            investor=investor, loan_id=loan.pk, amount=ticket, idempotency_key=f"demo-{loan.pk}-{i}"
+        )
+        i += 1
+
+
+def seed_lending() -> None:
+    """Products now; loans once the caller's transaction commits, because deposits,
+    disbursements and expiry are durable transactions of their own. Seeds loans once."""
+    seed_products()
+    transaction.on_commit(_seed_loans)
+
+
+def _seed_loans() -> None:
     if Loan.objects.exists():
         return
+    personal = Product.objects.get(code="personal")
+    business = Product.objects.get(code="business")
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
     User = get_user_model()
-    borrower_group = Group.objects.filter(name="borrower").first()
-    today = business_date()
-    bureau = credit_bureau()
-    for i in range(count):
-        user, _ = User.objects.get_or_create(email=f"market-borrower{i + 1}@demo.p2p")
-        if borrower_group:
-            user.groups.add(borrower_group)
-        product = products[1 if i % 3 == 2 else 0]
-        grade = rng.choice([g for g in "ABCDE" if g in product.rates_by_grade])
-        amount = D(rng.choice([5000, 8000, 10000, 20000, 30000, 50000, 80000, 120000]))
-        amount = max(amount, product.min_amount)
-        term = rng.choice(product.term_options)
-        method = rng.choice(product.methods)
-        report = bureau.report(national_id_key=f"demo-{i}")
-        application = Application.objects.create(
-            borrower=user,
-            product=product,
-            amount=amount,
-            term_months=term,
-            method=method,
-            purpose=rng.choice(PERMITTED),
-            status=Application.Status.APPROVED,
-            grade=grade,
-            annual_rate=product.rate_for(grade),
-            bureau_report=report.as_json(),
-            decision_reasons=["auto_approved:clean_low_risk"],
-            is_auto_decided=True,
-        )
-        listed = today - timedelta(days=rng.randint(0, 5))
-        Loan.objects.create(
-            reference=f"LN{listed:%y%m%d}{i + 1:04d}",
-            application=application,
-            borrower=user,
-            product=product,
-            amount=amount,
-            annual_rate=application.annual_rate,
-            term_months=term,
-            method=method,
-            grade=grade,
-            purpose=application.purpose,
-            listed_on=listed,
-            funding_deadline_on=listed + timedelta(days=product.funding_window_days),
-            disclosure={
-                "borrower": {
-                    "kind": "enterprise" if product.code == "business" else "individual",
-                    "name": NAMES[i % len(NAMES)],
-                    "region": REGIONS[i % len(REGIONS)],
-                    "birth_year": 1970 + (i * 7) % 30,
-                    "employment": "employed",
-                    "monthly_income_band": rng.choice(
-                        ["5,000-10,000", "10,000-20,000", "20,000 and above"]
-                    ),
-                },
-                "credit_report": report.as_json() | {"score": None},
-                "purpose_detail": "",
-                "risk_warning": "Lending puts your capital at risk; you may lose some or all of "
-                "the money you lend.",
+    reviewer = User.objects.get(email="reviewer@demo.example")
+    approver = User.objects.get(email="approver@demo.example")
+    approver2 = User.objects.get(email="approver2@demo.example")
+    investors = [_investor(n) for n in range(10)]
+    demo_investor = User.objects.filter(email="investor@demo.example").first()
+    if demo_investor is not None and hasattr(demo_investor, "investor_profile"):
+        _deposit(demo_investor, D("50000.00"), "demo-investor")
+    both = User.objects.filter(email="both@demo.example").first()
+    if both is not None and hasattr(both, "investor_profile"):
+        _deposit(both, D("100000.00"), "demo-both")
+        AutoInvestRule.objects.get_or_create(
+            investor=both,
+            defaults={
+                "grades": ["A", "B", "C"],
+                "min_term_months": 3,
+                "max_term_months": 24,
+                "amount_per_loan": D("1000"),
+                "keep_cash_amount": D("20000"),
+                "max_borrower_share": D("0.2"),
             },
         )
+
+    today = business_date()
+    borrowers = iter(_borrower(n, rng) for n in range(40))
+    # Two weeks ago: listings that missed their deadline (expired by the batch below), and
+    # loans that filled and were paid out.
+    business_date_set(on=today - timedelta(days=14))
+    for _ in range(3):
+        loan = _listed_loan(next(borrowers), personal, rng, reviewer)
+        if loan:
+            _fund(loan, investors, rng, D("0.4"))
+    for k in range(5):
+        loan = _listed_loan(next(borrowers), personal if k % 2 else business, rng, reviewer)
+        if loan:
+            _fund(loan, investors, rng, D("1"))
+            disbursement = disbursement_start(loan_id=loan.pk, maker=approver)
+            if disbursement.status == "pending_approval":
+                disbursement_approve(loan_id=loan.pk, checker=approver2)
+    run_daily(as_of=today)
+    # Today: funded loans waiting for ops, and the open marketplace.
+    for _ in range(2):
+        loan = _listed_loan(next(borrowers), business, rng, reviewer)
+        if loan:
+            _fund(loan, investors, rng, D("1"))
+            if loan.amount > D("50000"):
+                disbursement_start(loan_id=loan.pk, maker=approver)
+    for k in range(24):
+        loan = _listed_loan(next(borrowers), business if k % 3 == 2 else personal, rng, reviewer)
+        if loan:
+            _fund(loan, investors, rng, D(rng.choice(["0", "0.1", "0.3", "0.6", "0.9"])))
+    # Left for the reviewers' queue: above the auto-approve limit.
+    for _ in range(3):
+        borrower = next(borrowers)
+        application = application_submit(
+            borrower=borrower,
+            product_id=business.pk,
+            amount=D("150000"),
+            term_months=24,
+            method="equal_installment",
+            purpose="working_capital",
+            purpose_detail="A second delivery van for the bakery.",
+        )
+        application_review(application_id=application.pk)
