@@ -6,7 +6,8 @@
 3. The same rush through HTTP against gunicorn.
 4. The marketplace page and API with 100,000 open loans: p50 against a no-database view.
 
-Runs in its own database `<DATABASE_URL name>_bench`, created and migrated here.
+Runs in its own database `<DATABASE_URL name>_bench`, created and migrated here. Investors
+are onboarded through the real services (sandbox identity, suitability profile).
 Targets: service >= 0.2x the hot-row ceiling, HTTP >= 0.1x, zero overfunding,
 marketplace p50 within 4x the no-database view.
 """
@@ -83,24 +84,6 @@ def _ensure_database(database_url: str) -> None:
     ).stdout.strip()
     if not exists:
         subprocess.run(["createdb", *_psql_args(database_url), name], check=True)
-
-
-# --- the onboarding seam ------------------------------------------------------------------
-
-
-def install_onboarding_stub() -> None:
-    """Every user is a verified investor (grade E allowed, generous limits) and a borrower."""
-    from lending import eligibility
-    from lending.eligibility import BorrowerFacts, InvestorLimits
-
-    eligibility.identity_verified = lambda user: True
-    eligibility.investor_limits = lambda user: InvestorLimits(
-        True, "E", D("1000000"), D("100000000")
-    )
-    eligibility.borrower_facts = lambda user: BorrowerFacts(
-        True, f"bench-{user.pk}", "individual", D("50000"), D("1000"), D("0")
-    )
-    eligibility.fraud_signal_kinds = lambda user: []
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -183,9 +166,44 @@ def _fund(user, amount: D) -> None:
     )
 
 
+def _verified_investor(email: str):
+    """A real onboarded investor: sandbox identity, sophisticated suitability profile."""
+    import datetime
+
+    from accounts import services as onboarding
+    from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+    from accounts.models import Identity
+    from compliance.policies import RISK_KEYS
+
+    user = _user(email, "investor")
+    if not Identity.objects.filter(user=user).exists():
+        n = Identity.objects.count() + 1
+        onboarding.identity_submit(
+            user=user,
+            legal_name="测试投资人",
+            national_id=sandbox_national_id(
+                birth=datetime.date(1960, 1, 1) + timedelta(days=n), sequence=n
+            ),
+            phone=sandbox_phone(55_000_000 + n),
+            bank_card=sandbox_bank_card(500_000 + n),
+        )
+        onboarding.investor_profile_submit(
+            user=user,
+            answers=onboarding.SuitabilityInput(
+                risk_tolerance="very_high",
+                investment_experience="extensive",
+                risks_acknowledged=frozenset(RISK_KEYS),
+                annual_income_amount=D("900000"),
+                net_investible_assets_amount=D("6000000"),
+                investor_type="sophisticated",
+            ),
+        )
+    return type(user).objects.get(pk=user.pk)
+
+
 def _investors(tag: str):
     users = [
-        _user(f"bench-{tag}-investor{i}@bench.example", "investor") for i in range(RUSH_INVESTORS)
+        _verified_investor(f"bench-{tag}-investor{i}@bench.example") for i in range(RUSH_INVESTORS)
     ]
     for user in users:
         _fund(user, D("100000.00"))
@@ -490,7 +508,6 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    install_onboarding_stub()
     only = set(sys.argv[1:])
     report = {}
     if not only or "ceiling" in only:

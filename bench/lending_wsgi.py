@@ -1,5 +1,4 @@
-"""WSGI app for the lending HTTP benchmark: the real app, the baseline URL, and the
-onboarding facts stubbed at lending's one seam (every bench investor verified)."""
+"""WSGI app for the lending HTTP benchmark: the real app plus the no-database baseline URL."""
 
 import os
 
@@ -10,10 +9,6 @@ from django.conf import settings
 
 django.setup()
 settings.ROOT_URLCONF = "bench.lending_urls"
-
-from bench.lending import install_onboarding_stub  # noqa: E402
-
-install_onboarding_stub()
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 
