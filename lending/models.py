@@ -224,6 +224,11 @@ class Loan(models.Model):
                 name="lending_loan_open_rate",
             ),
             models.Index(
+                fields=["grade", "annual_rate", "id"],
+                condition=Q(status="open"),
+                name="lending_loan_open_grade_rate",
+            ),
+            models.Index(
                 F("amount") - F("funded_amount"),
                 "id",
                 condition=Q(status="open"),
