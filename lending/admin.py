@@ -189,10 +189,11 @@ class LoanAdmin(admin.ModelAdmin):
         "annual_rate",
         "status",
         "funding_deadline_on",
+        "disbursement_state",
     ]
     list_filter = [DisbursementQueueFilter, "status", "grade", "product"]
     search_fields = ["reference", "borrower__email"]
-    list_select_related = ["borrower"]
+    list_select_related = ["borrower", "disbursement__requested_by"]
     inlines = [InvestmentInline]
     actions = ["start_disbursement", "approve_disbursement"]
     readonly_fields = [f.name for f in Loan._meta.fields]
@@ -202,6 +203,15 @@ class LoanAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="disbursement")
+    def disbursement_state(self, obj):
+        disbursement = getattr(obj, "disbursement", None)
+        if disbursement is None:
+            return "—"
+        if disbursement.status == Disbursement.Status.PENDING_APPROVAL:
+            return f"waiting for a checker (maker {disbursement.requested_by})"
+        return disbursement.get_status_display()
 
     def _run(self, request, queryset, service, key, label):
         for loan in queryset:

@@ -65,6 +65,8 @@ def test_disbursement_actions_enforce_maker_checker(client, make_user, onboardin
     client.post(url, {"action": "start_disbursement", "_selected_action": [loan.pk]})
     client.post(url, {"action": "approve_disbursement", "_selected_action": [loan.pk]})
     assert Disbursement.objects.get(loan=loan).status == "pending_approval"
+    queue = client.get(url + "?disbursement=to_approve").content.decode()
+    assert loan.reference in queue and "waiting for a checker" in queue
     client.force_login(checker)
     client.post(url, {"action": "approve_disbursement", "_selected_action": [loan.pk]})
     assert Disbursement.objects.get(loan=loan).status == "settled"

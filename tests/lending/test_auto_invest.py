@@ -46,3 +46,20 @@ def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, 
     assert Investment.objects.get(investor=keeper).amount == D("1500.00")
     assert available(keeper) == D("1000.00")
     assert Investment.objects.get(investor=shy).amount == D("500.00")
+
+
+def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding, fund, product):
+    product.auto_invest_max_share = D("0.1")  # room for one 1,000 ticket per 10,000 loan
+    product.save()
+    investors = [fund(onboarding.investor(make_user("investor")), "100000") for _ in range(6)]
+    for user in investors:
+        rule(user, amount_per_loan=D("1000"))
+    borrower = onboarding.borrower(make_user("borrower"))
+    winners = set()
+    for _ in range(12):
+        loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"), grade="B")
+        placed = auto_invest_run(loan=loan)
+        assert len(placed) == 1
+        winners.add(placed[0].investor_id)
+    # With a fixed order one investor would win all 12; a fair shuffle spreads them.
+    assert len(winners) >= 3
