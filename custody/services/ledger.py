@@ -92,16 +92,19 @@ def _apply(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             ids = list(deltas)
+            # One round trip: the balance UPDATE runs as a data-modifying CTE beside the
+            # postings INSERT; both see the same snapshot and both land or neither does.
             cursor.execute(
-                f"UPDATE {account_table} AS a SET balance_amount = a.balance_amount + d.delta "  # noqa: S608
-                "FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, delta) WHERE a.id = d.id",
-                [ids, [deltas[i] for i in ids]],
-            )
-            cursor.execute(
-                f"INSERT INTO {posting_table} (entry_id, account_id, amount, currency, created_at) "  # noqa: S608
+                f"WITH moved AS (UPDATE {account_table} AS a "  # noqa: S608
+                "SET balance_amount = a.balance_amount + d.delta "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, delta) WHERE a.id = d.id "
+                "RETURNING a.id) "
+                f"INSERT INTO {posting_table} (entry_id, account_id, amount, currency, created_at) "
                 "SELECT %s, t.account_id, t.amount, %s, %s "
                 "FROM unnest(%s::bigint[], %s::numeric[]) AS t(account_id, amount)",
                 [
+                    ids,
+                    [deltas[i] for i in ids],
                     entry_id,
                     currency,
                     now,
@@ -130,6 +133,29 @@ def _apply(
                 for leg in legs
             ],
         )
+
+
+def _lock_accounts(ids: list[int]) -> list[tuple]:
+    """Lock the accounts in ascending id order and return (id, owner_id, balance, currency).
+
+    Lock order is the same for every caller, so two entries never deadlock. No-key locks
+    leave inserts that reference these rows (postings, loans) unblocked.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, owner_id, balance_amount, currency "  # noqa: S608 - our table name
+                f"FROM {LedgerAccount._meta.db_table} "
+                "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                [ids],
+            )
+            return cursor.fetchall()
+    return list(
+        LedgerAccount.objects.select_for_update(no_key=True)
+        .filter(id__in=ids)
+        .order_by("id")
+        .values_list("id", "owner_id", "balance_amount", "currency")
+    )
 
 
 @transaction.atomic
@@ -176,14 +202,7 @@ def ledger_post(
     deltas: dict[int, Decimal] = defaultdict(Decimal)
     for leg in legs:
         deltas[leg.account_id] += leg.amount
-    # Lock order: ascending account id, for every caller, so two entries never deadlock.
-    locked = {
-        row[0]: row
-        for row in LedgerAccount.objects.select_for_update(no_key=True)
-        .filter(id__in=list(deltas))
-        .order_by("id")
-        .values_list("id", "owner_id", "balance_amount", "currency")
-    }
+    locked = {row[0]: row for row in _lock_accounts(list(deltas))}
     if len(locked) != len(deltas):
         raise AccountNotFound(account_ids=sorted(set(deltas) - set(locked)))
     for account_id, delta in deltas.items():
