@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
+from demo.custody_data import seed_custody
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
 # Staff must use TOTP; demo staff share this secret (add it to any authenticator app).
@@ -54,5 +55,6 @@ def seed_all() -> list[tuple[str, str]]:
 
     Each area adds one call here to its own `demo/<area>_data.py` module.
     """
-    seed_users()
+    users = seed_users()
+    seed_custody(users, DEMO_PASSWORD)
     return [(email, description) for email, _, description in DEMO_USERS]

@@ -51,11 +51,11 @@ class SandboxCustodian:
         # The sandbox bank accepts the user's platform password as the transaction password.
         return bool(confirmation) and user.check_password(confirmation)
 
-    def deposit_instruct(self, *, deposit_id: int) -> None:
-        self._process(SandboxBankTransaction.Kind.DEPOSIT, Deposit, deposit_id)
+    def deposit_instruct(self, *, deposit_id: int, transport: str | None = None) -> None:
+        self._process(SandboxBankTransaction.Kind.DEPOSIT, Deposit, deposit_id, transport)
 
-    def withdrawal_instruct(self, *, withdrawal_id: int) -> None:
-        self._process(SandboxBankTransaction.Kind.WITHDRAWAL, Withdrawal, withdrawal_id)
+    def withdrawal_instruct(self, *, withdrawal_id: int, transport: str | None = None) -> None:
+        self._process(SandboxBankTransaction.Kind.WITHDRAWAL, Withdrawal, withdrawal_id, transport)
 
     def daily_statement(self, *, on: date) -> list[StatementLine]:
         rows = SandboxBankTransaction.objects.filter(booked_on=on, succeeded=True).order_by("id")
@@ -95,7 +95,7 @@ class SandboxCustodian:
         except IntegrityError:
             return SandboxBankTransaction.objects.get(kind=kind, reference=movement.reference)
 
-    def _process(self, kind: str, model, movement_id: int) -> None:
+    def _process(self, kind: str, model, movement_id: int, transport: str | None) -> None:
         movement = model.objects.filter(pk=movement_id).first()
         if movement is None or movement.status != model.Status.PENDING:
             return  # already settled (or never committed): nothing to confirm
@@ -109,7 +109,7 @@ class SandboxCustodian:
             "custodian_ref": booking.external_id,
             "reason": "" if booking.succeeded else "declined by the sandbox bank",
         }
-        self.deliver(json.dumps(payload, separators=(",", ":")).encode())
+        self.deliver(json.dumps(payload, separators=(",", ":")).encode(), transport=transport)
 
     def signed_headers(
         self, body: bytes, *, timestamp: int | None = None, nonce: str | None = None
@@ -125,9 +125,10 @@ class SandboxCustodian:
             ),
         }
 
-    def deliver(self, body: bytes) -> None:
+    def deliver(self, body: bytes, *, transport: str | None = None) -> None:
         headers = self.signed_headers(body)
-        if getattr(settings, "SANDBOX_CUSTODIAN_TRANSPORT", "http") == "local":
+        transport = transport or getattr(settings, "SANDBOX_CUSTODIAN_TRANSPORT", "http")
+        if transport == "local":
             from custody.errors import CustodyError
             from custody.services.callbacks import callback_receive
 

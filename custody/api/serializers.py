@@ -1,11 +1,15 @@
 """Serializers of the wallet API: amounts travel as strings and are parsed strictly."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from custody import money
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "100.00"}
+)
 class AmountField(serializers.Field):
     """A positive amount sent as a decimal string; floats, exponents and the like refused."""
 

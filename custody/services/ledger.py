@@ -135,6 +135,20 @@ def _apply(
         )
 
 
+def ensure_within_limits(
+    locked: dict[int, tuple], deltas: dict[int, Decimal], currency: str
+) -> None:
+    """Refuse the entry if a user account would go below zero (TigerBeetle's
+    debits-must-not-exceed-credits flag) or an account has another currency. Runs on the
+    locked rows, so the balances it reads cannot change before the update."""
+    for account_id, delta in deltas.items():
+        _, owner_id, balance, account_currency = locked[account_id]
+        if account_currency != currency:
+            raise CurrencyMismatch(account_id=account_id)
+        if owner_id is not None and balance + delta < 0:
+            raise InsufficientFunds(account_id=account_id)
+
+
 def _lock_accounts(ids: list[int]) -> list[tuple]:
     """Lock the accounts in ascending id order and return (id, owner_id, balance, currency).
 
@@ -205,12 +219,7 @@ def ledger_post(
     locked = {row[0]: row for row in _lock_accounts(list(deltas))}
     if len(locked) != len(deltas):
         raise AccountNotFound(account_ids=sorted(set(deltas) - set(locked)))
-    for account_id, delta in deltas.items():
-        _, owner_id, balance, account_currency = locked[account_id]
-        if account_currency != currency:
-            raise CurrencyMismatch(account_id=account_id)
-        if owner_id is not None and balance + delta < 0:
-            raise InsufficientFunds(account_id=account_id)
+    ensure_within_limits(locked, deltas, currency)
     _apply(entry_id, legs, deltas, locked, currency, now)
     return JournalEntry(
         id=entry_id,
