@@ -22,6 +22,7 @@ from custody.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
+    InvalidTransition,
     UnbalancedEntry,
 )
 from custody.models import JournalEntry, LedgerAccount, Posting
@@ -235,8 +236,17 @@ def ledger_post(
 
 @transaction.atomic
 def entry_reverse(*, entry_id: int, idempotency_key: str, memo: str = "") -> JournalEntry:
-    """Correct an entry the only permitted way: a new entry with every posting negated."""
+    """Correct an entry the only permitted way: a new entry with every posting negated.
+
+    An entry is reversed at most once (a unique constraint on `reverses`); the same key
+    again returns the reversal.
+    """
     original = JournalEntry.objects.get(pk=entry_id)
+    existing = JournalEntry.objects.filter(reverses_id=entry_id).first()
+    if existing is not None and existing.idempotency_key != idempotency_key:
+        raise InvalidTransition(
+            f"Entry #{entry_id} is already reversed by #{existing.pk}.", code="already_reversed"
+        )
     legs = [
         Leg(a, -m)
         for a, m in Posting.objects.filter(entry_id=entry_id).values_list("account_id", "amount")
@@ -267,6 +277,30 @@ def _get_or_create_accounts(owner_id: int | None, kinds: Sequence[str]) -> dict[
         )
         found = dict(query.values_list("kind", "id"))
     return found
+
+
+def user_account_ids_many(user_ids) -> dict[int, tuple[int, int]]:
+    """{user id: (available id, reserved id)} for many users in two or three queries."""
+    user_ids = set(user_ids)
+    kinds = LedgerAccount.USER_KINDS
+
+    def found():
+        rows = LedgerAccount.objects.filter(owner_id__in=user_ids, kind__in=kinds).values_list(
+            "owner_id", "kind", "id"
+        )
+        by_user: dict[int, dict[str, int]] = {}
+        for owner_id, kind, account_id in rows:
+            by_user.setdefault(owner_id, {})[kind] = account_id
+        return by_user
+
+    by_user = found()
+    missing = [(u, k) for u in user_ids for k in kinds if k not in by_user.get(u, {})]
+    if missing:
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(owner_id=u, kind=k) for u, k in missing], ignore_conflicts=True
+        )
+        by_user = found()
+    return {u: (by_user[u][kinds[0]], by_user[u][kinds[1]]) for u in user_ids}
 
 
 def user_account_ids(user_id: int) -> tuple[int, int]:
