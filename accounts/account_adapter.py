@@ -1,8 +1,63 @@
-"""django-allauth adapter: email-only accounts, audit of sign-ups and failed logins."""
+"""django-allauth adapter: email-only accounts, audit of sign-ups, logins and failures."""
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from django.contrib.auth import get_user_model
+
+from accounts import auth_audit
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return True
+
+    def save_user(self, request, user, form, commit=True):
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            auth_audit.audit_signup(request=request, user=user)
+        return user
+
+    def post_login(self, request, user, **kwargs):
+        # Called once every login stage (email verification, MFA) has passed, for the
+        # page flow and the headless API alike.
+        response = super().post_login(request, user, **kwargs)
+        auth_audit.audit_login(request=request, user=user)
+        return response
+
+    def authentication_failed(self, request, **credentials) -> None:
+        super().authentication_failed(request, **credentials)
+        login = credentials.get("email") or credentials.get("username") or ""
+        user = get_user_model().objects.filter(email__iexact=login).first() if login else None
+        auth_audit.audit_login_failed(
+            request=request,
+            login=login,
+            user=user,
+            locked_out=bool(getattr(request, "axes_locked_out", False)),
+        )
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A sensitive change (adding a second factor, changing the password) needs a
+        fresh password; one typed to sign in a few minutes ago is fresh enough, so staff
+        go from their first sign-in straight to TOTP enrolment."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        user = getattr(request, "user", None) if request is not None else None
+        if user is None or not user.is_authenticated:
+            return True
+        records = get_authentication_records(request, user)
+        fresh = [r for r in records if r.get("method") == "password" and "at" in r]
+        if not fresh:
+            return True
+        return time.time() - fresh[-1]["at"] >= account_settings.REAUTHENTICATION_TIMEOUT
+
+    def send_notification_mail(self, template_prefix, user, context=None, email=None):
+        # allauth announces every security change (password reset, TOTP enrolled, ...)
+        # through this one hook, after the change has committed: audit it here.
+        auth_audit.audit_security_notification(
+            request=self.request, template_prefix=template_prefix, user=user
+        )
+        super().send_notification_mail(template_prefix, user, context, email)

@@ -1,9 +1,35 @@
-"""Admin for users: roles as groups; no passwords or PII shown in lists."""
+"""Admin for users: roles as groups; no passwords or PII shown in lists; PII revealed
+only on request, audited."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.cache import add_never_cache_headers
 
-from accounts.models import User
+from accounts.auth_audit import audit_roles_changed
+from accounts.errors import PiiRevealForbidden
+from accounts.models import (
+    BorrowerProfile,
+    FraudSignal,
+    Identity,
+    IdentityCheck,
+    InvestorProfile,
+    User,
+)
+from accounts.services import identity_pii_reveal
+
+
+def _roles_of(user) -> set[str]:
+    """Roles as the audit trail records them: group names plus the admin flags."""
+    if user.pk is None:
+        return set()
+    current = type(user).objects.get(pk=user.pk)
+    roles = set(current.groups.values_list("name", flat=True))
+    roles.update(f"flag:{flag}" for flag in ("is_staff", "is_superuser") if getattr(current, flag))
+    return roles
 
 
 @admin.register(User)
@@ -18,3 +44,124 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
+
+    def save_model(self, request, obj, form, change):
+        # Read what the user held before this save; groups are saved later, in save_related.
+        obj._roles_before = _roles_of(obj) if change else set()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        before = getattr(user, "_roles_before", set())
+        audit_roles_changed(
+            request=request, actor=request.user, user=user, before=before, after=_roles_of(user)
+        )
+
+
+# --- Onboarding: identities are shown masked; clear values only through an audited reveal.
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Identity)
+class IdentityAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "user",
+        "legal_name_masked",
+        "national_id_masked",
+        "phone_masked",
+        "verified_at",
+    )
+    search_fields = ("user__email",)
+    fields = (
+        "user",
+        "legal_name_masked",
+        "national_id_masked",
+        "phone_masked",
+        "bank_card_masked",
+        "birth_year",
+        "verified_at",
+    )
+    change_form_template = "admin/accounts/identity/change_form.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="accounts_identity_reveal",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def reveal_view(self, request, object_id):
+        """Show the clear values to a permitted staff member; `identity_pii_reveal` audits it."""
+        identity = get_object_or_404(Identity.objects.select_related("user"), pk=object_id)
+        if request.method != "POST":
+            return redirect("admin:accounts_identity_change", object_id)
+        try:
+            revealed = identity_pii_reveal(identity=identity, viewer=request.user, request=request)
+        except PiiRevealForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "identity": identity,
+            "revealed": revealed,
+            "title": f"Personal data of {identity.user}",
+        }
+        response = TemplateResponse(request, "admin/accounts/identity/reveal.html", context)
+        # Clear personal data must not linger in a browser or proxy cache.
+        add_never_cache_headers(response)
+        response["Cache-Control"] += ", no-store"
+        return response
+
+
+@admin.register(IdentityCheck)
+class IdentityCheckAdmin(_ReadOnlyAdmin):
+    list_display = ("user", "status", "reasons", "provider", "created_at")
+    list_filter = ("status", "provider")
+    search_fields = ("user__email",)
+
+
+@admin.register(FraudSignal)
+class FraudSignalAdmin(_ReadOnlyAdmin):
+    list_display = ("user", "kind", "matched_user", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "matched_user__email")
+
+
+@admin.register(InvestorProfile)
+class InvestorProfileAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "user",
+        "investor_type",
+        "risk_level",
+        "max_loan_grade",
+        "per_loan_limit_amount",
+        "total_limit_amount",
+    )
+    list_filter = ("investor_type", "risk_level")
+    search_fields = ("user__email",)
+
+
+@admin.register(BorrowerProfile)
+class BorrowerProfileAdmin(_ReadOnlyAdmin):
+    list_display = (
+        "user",
+        "employment_status",
+        "monthly_income_amount",
+        "monthly_obligations_amount",
+    )
+    list_filter = ("employment_status",)
+    search_fields = ("user__email",)

@@ -1,13 +1,62 @@
-"""Navigation for the base layout: which sections the signed-in user's roles open."""
+"""Navigation for the base layout: the links each of the signed-in user's roles opens."""
+
+from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Role
+
+# (label, candidate URL names) per role. Sections of other apps appear once their URLs
+# exist, so the menu never links to a page that is not there.
+ROLE_LINKS = {
+    Role.INVESTOR: [
+        ("Marketplace", ("lending:marketplace", "lending:loan-list")),
+        ("Portfolio", ("lending:portfolio",)),
+        ("Auto-invest", ("lending:auto-invest", "lending:auto-invest-rules")),
+    ],
+    Role.BORROWER: [
+        ("Apply", ("lending:apply", "lending:application-create")),
+        ("My loans", ("lending:borrowings", "lending:borrowing-list", "lending:my-loans")),
+    ],
+    "customer": [
+        ("Wallet", ("custody:wallet", "custody:wallet-detail")),
+    ],
+}
+
+
+def _first_url(names) -> str | None:
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _links(role) -> list[dict]:
+    links = []
+    for label, names in ROLE_LINKS[role]:
+        url = _first_url(names)
+        if url:
+            links.append({"label": label, "url": url})
+    return links
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_roles": frozenset()}
-    return {"nav_roles": frozenset(user.role_names), "nav_is_staff": user.is_platform_staff}
+    roles = frozenset(user.role_names)
+    links = []
+    if Role.INVESTOR in roles:
+        links += _links(Role.INVESTOR)
+    if Role.BORROWER in roles:
+        links += _links(Role.BORROWER)
+    if roles & {Role.INVESTOR, Role.BORROWER}:
+        links += _links("customer")
+    return {
+        "nav_roles": roles,
+        "nav_is_staff": user.is_platform_staff,
+        "nav_links": links,
+    }
 
 
 __all__ = ["Role", "navigation"]

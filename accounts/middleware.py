@@ -1,13 +1,17 @@
 """Staff and regulators must enrol TOTP before they can do anything else."""
 
 from allauth.mfa.models import Authenticator
+from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-# Paths a user without MFA may still reach: enrolment itself, logout, static files.
+# Paths a user without MFA may still reach: enrolment itself (and the re-authentication
+# allauth asks for before enrolment), logout, the headless API that apps enrol through,
+# static files and the health check. Anything else would redirect back here in a loop.
 _ALLOWED_PREFIXES = (
     "/accounts/2fa/",
+    "/accounts/reauthenticate/",
     "/accounts/logout/",
     "/_allauth/",
     "/static/",
@@ -19,26 +23,35 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def lacks_required_mfa(user) -> bool:
+    """True for a signed-in staff member or regulator who has not enrolled TOTP yet."""
+    return bool(user and user.is_authenticated and user.requires_mfa and not has_totp(user))
+
+
+def mfa_required_response() -> JsonResponse:
+    from accounts.errors import MfaRequired
+
+    return JsonResponse({"code": MfaRequired.code, "message": MfaRequired.message}, status=403)
+
+
 class StaffMfaRequiredMiddleware:
+    """Refuse session-authenticated staff without TOTP: 403 `mfa_required` on the API, a
+    redirect to enrolment on pages. Token-authenticated API calls are checked by
+    `accounts.api.authentication.SessionTokenAuthentication`, which DRF runs later."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(_ALLOWED_PREFIXES)
-            and user.requires_mfa
-            and not has_totp(user)
-        ):
+        if not request.path.startswith(_ALLOWED_PREFIXES) and lacks_required_mfa(user):
             if request.path.startswith("/api/"):
-                return JsonResponse(
-                    {
-                        "code": "mfa_required",
-                        "message": "Enrol an authenticator app before using staff functions.",
-                    },
-                    status=403,
-                )
+                return mfa_required_response()
+            messages.info(
+                request,
+                "Your role requires two-factor authentication. Set up an authenticator app "
+                "to continue.",
+                fail_silently=True,
+            )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -72,3 +72,200 @@ class User(AbstractUser):
             or self.is_staff
             or bool(self.role_names & {str(r) for r in MFA_REQUIRED_ROLES})
         )
+
+
+class IdentityStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Not verified"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+class IdentityCheck(models.Model):
+    """One identity decision by the provider: the outcome and its reasons, never the data.
+
+    A rejected check keeps no personal data at all, not even encrypted.
+    """
+
+    class Status(models.TextChoices):
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_checks")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=32)
+    provider_reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status} {self.created_at:%Y-%m-%d}"
+
+
+class Identity(models.Model):
+    """A user's verified real-name identity. PII is Fernet-encrypted; `*_hash` columns are
+    keyed HMACs for duplicate lookups (unique: one person, phone or card per account);
+    `*_masked` are the only forms shown outside an audited reveal."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
+    legal_name_encrypted = models.TextField()
+    legal_name_masked = models.CharField("legal name (masked)", max_length=64)
+    national_id_encrypted = models.TextField()
+    national_id_hash = models.CharField(max_length=64, unique=True)
+    national_id_masked = models.CharField("resident ID (masked)", max_length=32)
+    phone_encrypted = models.TextField()
+    phone_hash = models.CharField(max_length=64, unique=True)
+    phone_masked = models.CharField("mobile phone (masked)", max_length=32)
+    bank_card_encrypted = models.TextField()
+    bank_card_hash = models.CharField(max_length=64, unique=True)
+    bank_card_masked = models.CharField("bank card (masked)", max_length=32)
+    birth_year = models.PositiveSmallIntegerField()
+    identity_check = models.OneToOneField(
+        IdentityCheck, on_delete=models.PROTECT, related_name="identity"
+    )
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "identities"
+        permissions = [("reveal_identity_pii", "Can reveal identity PII (audited)")]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name_masked} ({self.national_id_masked})"
+
+
+class FraudSignal(models.Model):
+    """A suspicious fact found during onboarding, for the lending risk review to weigh."""
+
+    class Kind(models.TextChoices):
+        DUPLICATE_NATIONAL_ID = "duplicate_national_id", "National ID used by another account"
+        DUPLICATE_PHONE = "duplicate_phone", "Phone used by another account"
+        DUPLICATE_BANK_CARD = "duplicate_bank_card", "Bank card used by another account"
+        BLOCKLISTED = "identity_blocklisted", "Identity on the blocklist"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="fraud_signals")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    matched_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} user={self.user_id} matched={self.matched_user_id}"
+
+
+class InvestorProfile(models.Model):
+    """Suitability answers and the risk level and limits assessed from them
+    (compliance.policies holds the rules)."""
+
+    class RiskTolerance(models.TextChoices):
+        VERY_LOW = "very_low", "Very low: I cannot accept any loss"
+        LOW = "low", "Low: small losses only"
+        MEDIUM = "medium", "Medium: some loss for a better return"
+        HIGH = "high", "High: large losses for a high return"
+        VERY_HIGH = "very_high", "Very high: I accept losing everything I lend"
+
+    class Experience(models.TextChoices):
+        NONE = "none", "None"
+        LIMITED = "limited", "Limited (under 2 years)"
+        MODERATE = "moderate", "Moderate (2-5 years)"
+        EXTENSIVE = "extensive", "Extensive (over 5 years)"
+
+    class InvestorType(models.TextChoices):
+        RETAIL = "retail", "Retail"
+        SOPHISTICATED = "sophisticated", "Sophisticated"
+
+    class RiskLevel(models.TextChoices):
+        CONSERVATIVE = "conservative", "Conservative"
+        MODERATE = "moderate", "Moderate"
+        BALANCED = "balanced", "Balanced"
+        GROWTH = "growth", "Growth"
+        AGGRESSIVE = "aggressive", "Aggressive"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="investor_profile")
+    risk_tolerance = models.CharField(max_length=16, choices=RiskTolerance.choices)
+    investment_experience = models.CharField(max_length=16, choices=Experience.choices)
+    risks_acknowledged = models.JSONField(default=list)
+    annual_income_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    net_investible_assets_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    investor_type = models.CharField(max_length=16, choices=InvestorType.choices)
+    risk_level = models.CharField(max_length=16, choices=RiskLevel.choices)
+    max_loan_grade = models.CharField(max_length=1)
+    per_loan_limit_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    total_limit_amount = models.DecimalField(max_digits=16, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    assessed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(annual_income_amount__gte=0)
+                & models.Q(net_investible_assets_amount__gte=0)
+                & models.Q(per_loan_limit_amount__gte=0)
+                & models.Q(total_limit_amount__gte=0),
+                name="investor_profile_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(per_loan_limit_amount__lte=models.F("total_limit_amount")),
+                name="investor_profile_per_loan_within_total",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_loan_grade__in=["A", "B", "C", "D", "E"]),
+                name="investor_profile_grade_a_to_e",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.risk_level}"
+
+
+class BorrowerProfile(models.Model):
+    """What a borrower declares about work, income and debts; the risk review reads it."""
+
+    class EmploymentStatus(models.TextChoices):
+        EMPLOYED = "employed", "Employed"
+        SELF_EMPLOYED = "self_employed", "Self-employed"
+        BUSINESS_OWNER = "business_owner", "Business owner"
+        RETIRED = "retired", "Retired"
+        STUDENT = "student", "Student"
+        UNEMPLOYED = "unemployed", "Not working"
+
+    class Purpose(models.TextChoices):
+        DEBT_CONSOLIDATION = "debt_consolidation", "Debt consolidation"
+        HOME_IMPROVEMENT = "home_improvement", "Home improvement"
+        EDUCATION = "education", "Education"
+        MEDICAL = "medical", "Medical expenses"
+        VEHICLE = "vehicle", "Vehicle"
+        BUSINESS = "business", "Small business"
+        WEDDING = "wedding", "Wedding"
+        TRAVEL = "travel", "Travel"
+        OTHER = "other", "Other"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="borrower_profile")
+    employment_status = models.CharField(max_length=16, choices=EmploymentStatus.choices)
+    employer = models.CharField(max_length=120, blank=True)
+    monthly_income_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    monthly_obligations_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    other_platform_outstanding_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    purposes = models.JSONField(default=list)
+    currency = models.CharField(max_length=3)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(monthly_income_amount__gte=0)
+                & models.Q(monthly_obligations_amount__gte=0)
+                & models.Q(other_platform_outstanding_amount__gte=0),
+                name="borrower_profile_amounts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.employment_status}"

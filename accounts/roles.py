@@ -23,7 +23,12 @@ MFA_REQUIRED_ROLES = STAFF_ROLES
 # Model permissions each staff role holds, as "app_label.codename". Apps add theirs here
 # as their models arrive; `roles_sync` (run after every migrate) applies the table.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.REVIEWER: (),
+    Role.REVIEWER: (
+        "accounts.view_identity",
+        "accounts.reveal_identity_pii",
+        "accounts.view_fraudsignal",
+        "accounts.view_borrowerprofile",
+    ),
     Role.APPROVER: (
         "custody.view_ledgeraccount",
         "custody.view_journalentry",
@@ -35,6 +40,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.COLLECTIONS: (),
     Role.COMPLIANCE: (
         "compliance.view_auditevent",
+        "accounts.view_identity",
+        "accounts.reveal_identity_pii",
+        "accounts.view_identitycheck",
+        "accounts.view_fraudsignal",
+        "accounts.view_investorprofile",
         "custody.view_ledgeraccount",
         "custody.view_journalentry",
         "custody.view_posting",

@@ -7,4 +7,15 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("onboarding/", views.onboarding, name="onboarding"),
+    path("onboarding/identity/", views.onboarding_identity, name="onboarding-identity"),
+    path("onboarding/roles/", views.onboarding_roles, name="onboarding-roles"),
+    path("onboarding/investor/", views.onboarding_investor, name="onboarding-investor"),
+    path(
+        "onboarding/investor/preview/",
+        views.onboarding_investor_preview,
+        name="onboarding-investor-preview",
+    ),
+    path("onboarding/borrower/", views.onboarding_borrower, name="onboarding-borrower"),
+    path("settings/", views.account_settings, name="settings"),
 ]

@@ -1,7 +1,73 @@
-"""Pages of accounts: home and the signed-in user's dashboard."""
+"""Pages of accounts: home, dashboard, the onboarding wizard and account settings.
 
+Every form posts to the same service the API calls; views only validate shape and render.
+"""
+
+from dataclasses import replace
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.errors import IDENTITY_REASON_MESSAGES
+from accounts.forms import BorrowerProfileForm, IdentityForm, InvestorProfileForm, RolesForm
+from compliance.policies import RISK_KEYS
+from config.errors import DomainError
+
+STEP_URLS = {
+    "identity": "accounts:onboarding-identity",
+    "roles": "accounts:onboarding-roles",
+    "investor": "accounts:onboarding-investor",
+    "borrower": "accounts:onboarding-borrower",
+}
+
+
+def _steps(state, current: str) -> list[dict]:
+    """The wizard's step indicator: identity, roles, then the profiles the roles need."""
+    wanted = ["identity", "roles"]
+    if state.is_investor or not state.is_borrower:
+        wanted.append("investor")
+    if state.is_borrower or not state.is_investor:
+        wanted.append("borrower")
+    labels = {
+        "identity": "Verify identity",
+        "roles": "Choose roles",
+        "investor": "Investor profile",
+        "borrower": "Borrower profile",
+    }
+    done = {
+        "identity": state.is_verified,
+        "roles": state.is_investor or state.is_borrower,
+        "investor": state.investor_profile is not None,
+        "borrower": state.borrower_profile is not None,
+    }
+    optional = not (state.is_investor or state.is_borrower)
+    return [
+        {
+            "key": key,
+            "number": number,
+            "label": labels[key],
+            "done": done[key],
+            "current": key == current,
+            "optional": optional and key in ("investor", "borrower"),
+            "url": reverse(STEP_URLS[key]),
+        }
+        for number, key in enumerate(wanted, start=1)
+    ]
+
+
+def _posted(request):
+    # Not `request.POST or None`: an empty POST must still bind, and fail, the form.
+    return request.POST if request.method == "POST" else None
+
+
+def _next(state) -> str:
+    step = state.next_step
+    return reverse(STEP_URLS[step]) if step else reverse("accounts:dashboard")
 
 
 def home(request):
@@ -10,4 +76,194 @@ def home(request):
 
 @login_required
 def dashboard(request):
-    return render(request, "accounts/dashboard.html")
+    state = selectors.onboarding_get(request.user)
+    return render(request, "accounts/dashboard.html", {"state": state})
+
+
+@login_required
+def onboarding(request):
+    return redirect(_next(selectors.onboarding_get(request.user)))
+
+
+@login_required
+@sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card")
+def onboarding_identity(request):
+    state = selectors.onboarding_get(request.user)
+    if state.is_verified:
+        return redirect(_next(state))
+    form = IdentityForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identity_submit(user=request.user, request=request, **form.cleaned_data)
+        except DomainError as exc:
+            reasons = exc.context.get("reasons", exc.code).split(",")
+            for reason in reasons:
+                field = IdentityForm.REASON_FIELDS.get(reason)
+                form.add_error(field, IDENTITY_REASON_MESSAGES.get(reason, exc.message))
+            state = selectors.onboarding_get(request.user)
+        else:
+            messages.success(request, "Your identity is verified.")
+            return redirect(_next(selectors.onboarding_get(request.user)))
+    return render(
+        request,
+        "accounts/onboarding_identity.html",
+        {"form": form, "state": state, "steps": _steps(state, "identity")},
+    )
+
+
+@login_required
+def onboarding_roles(request):
+    state = selectors.onboarding_get(request.user)
+    if not state.is_verified:
+        return redirect("accounts:onboarding-identity")
+    held = sorted(state.roles & {"investor", "borrower"})
+    form = RolesForm(_posted(request), initial={"roles": held})
+    if request.method == "POST" and form.is_valid():
+        try:
+            granted = services.role_grant(
+                user=request.user, roles=form.cleaned_data["roles"], request=request
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if granted:
+                names = " and ".join(sorted(granted))
+                messages.success(request, f"You are now registered as {names}.")
+            return redirect(_next(selectors.onboarding_get(request.user)))
+    return render(
+        request,
+        "accounts/onboarding_roles.html",
+        {"form": form, "state": state, "held": held, "steps": _steps(state, "roles")},
+    )
+
+
+def _suitability_input(form: InvestorProfileForm) -> services.SuitabilityInput:
+    data = form.cleaned_data
+    return services.SuitabilityInput(
+        risk_tolerance=data["risk_tolerance"],
+        investment_experience=data["investment_experience"],
+        risks_acknowledged=form.acknowledged(),
+        annual_income_amount=data["annual_income_amount"],
+        net_investible_assets_amount=data["net_investible_assets_amount"],
+        investor_type=data["investor_type"],
+    )
+
+
+def _investor_initial(profile) -> dict:
+    if profile is None:
+        return {"investor_type": "retail"}
+    initial = {
+        "investor_type": profile.investor_type,
+        "risk_tolerance": profile.risk_tolerance,
+        "investment_experience": profile.investment_experience,
+        "annual_income_amount": profile.annual_income_amount,
+        "net_investible_assets_amount": profile.net_investible_assets_amount,
+    }
+    initial.update({f"risk_{key}": True for key in profile.risks_acknowledged})
+    return initial
+
+
+@login_required
+def onboarding_investor(request):
+    state = selectors.onboarding_get(request.user)
+    if not state.is_investor:
+        messages.info(request, "Choose the investor role first.")
+        return redirect("accounts:onboarding-roles")
+    form = InvestorProfileForm(_posted(request), initial=_investor_initial(state.investor_profile))
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile = services.investor_profile_submit(
+                user=request.user, answers=_suitability_input(form), request=request
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Your risk level is {profile.get_risk_level_display().lower()}: "
+                f"you may invest in loans graded up to {profile.max_loan_grade}.",
+            )
+            return redirect(_next(selectors.onboarding_get(request.user)))
+    shown = (
+        form if form.is_bound else InvestorProfileForm(_investor_initial(state.investor_profile))
+    )
+    return render(
+        request,
+        "accounts/onboarding_investor.html",
+        {"form": form, "state": state, "steps": _steps(state, "investor"), **_preview(shown)},
+    )
+
+
+def _preview(form: InvestorProfileForm) -> dict:
+    """The risk level and limits the answers so far would give, or why they cannot."""
+    form.is_valid()
+    needed = (
+        "investor_type",
+        "risk_tolerance",
+        "investment_experience",
+        "annual_income_amount",
+        "net_investible_assets_amount",
+    )
+    if not all(name in form.cleaned_data for name in needed):
+        return {"result": None, "error": None}
+    # The preview shows the outcome before every risk is ticked; saving still needs all.
+    answers = replace(_suitability_input(form), risks_acknowledged=frozenset(RISK_KEYS))
+    try:
+        return {"result": services.investor_profile_assess(answers), "error": None}
+    except DomainError as exc:
+        return {"result": None, "error": exc.message}
+
+
+@login_required
+@require_POST
+def onboarding_investor_preview(request):
+    """The htmx live preview beside the questionnaire."""
+    preview = _preview(InvestorProfileForm(request.POST))
+    return render(request, "accounts/_suitability_preview.html", preview)
+
+
+@login_required
+def onboarding_borrower(request):
+    state = selectors.onboarding_get(request.user)
+    if not state.is_borrower:
+        messages.info(request, "Choose the borrower role first.")
+        return redirect("accounts:onboarding-roles")
+    profile = state.borrower_profile
+    initial = (
+        {
+            "employment_status": profile.employment_status,
+            "employer": profile.employer,
+            "monthly_income_amount": profile.monthly_income_amount,
+            "monthly_obligations_amount": profile.monthly_obligations_amount,
+            "other_platform_outstanding_amount": profile.other_platform_outstanding_amount,
+            "purposes": profile.purposes,
+        }
+        if profile
+        else {"other_platform_outstanding_amount": "0.00"}
+    )
+    form = BorrowerProfileForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.borrower_profile_submit(
+                user=request.user, request=request, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Your borrower profile is saved.")
+            return redirect(_next(selectors.onboarding_get(request.user)))
+    return render(
+        request,
+        "accounts/onboarding_borrower.html",
+        {"form": form, "state": state, "steps": _steps(state, "borrower")},
+    )
+
+
+@login_required
+def account_settings(request):
+    state = selectors.onboarding_get(request.user)
+    return render(
+        request,
+        "accounts/account_settings.html",
+        {"state": state, "has_totp": selectors.has_totp(request.user)},
+    )

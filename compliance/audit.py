@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
@@ -55,16 +55,15 @@ class AuditEvent(models.Model):
         raise RuntimeError("Audit events are append-only.")
 
 
-class AuditChainHead(models.Model):
-    """The single row that serialises appends to the chain: the last event's hash."""
+# Appends to the chain are serialised by a transaction-scoped advisory lock on
+# PostgreSQL; SQLite's IMMEDIATE transactions already serialise every writer.
+_CHAIN_LOCK_ID = 0x41554449  # "AUDI"
 
-    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
 
-    class Meta:
-        app_label = "compliance"
-
-    def __str__(self) -> str:
-        return self.last_hash
+def _chain_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_ID])
 
 
 def _event_digest(prev_hash: str, fields: dict) -> str:
@@ -110,11 +109,13 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain inside the current transaction.
 
-    Lock order: the chain head is locked last in any transaction that writes audit rows
+    Lock order: the chain lock is taken last in any transaction that writes audit rows
     (call this after taking money locks), and held only until commit.
     """
-
-    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    _chain_lock()
+    prev_hash = (
+        AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    )
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_label = actor_label or str(actor)
     else:
@@ -129,11 +130,10 @@ def audit_record(
         before=before or {},
         after=after or {},
         ip_address=ip_address or client_ip(request),
-        prev_hash=head.last_hash,
+        prev_hash=prev_hash,
     )
-    event.hash = _event_digest(head.last_hash, _hashed_fields(event))
+    event.hash = _event_digest(prev_hash, _hashed_fields(event))
     event.save()
-    AuditChainHead.objects.filter(pk=1).update(last_hash=event.hash)
     return event
 
 

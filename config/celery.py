@@ -18,12 +18,15 @@ def _filesystem_broker_options():
     root = os.fspath(settings.CELERY_BROKER_FILESYSTEM_DIR)
     queue = os.path.join(root, "queue")
     processed = os.path.join(root, "processed")
-    for path in (queue, processed):
+    control = os.path.join(root, "control")
+    for path in (queue, processed, control):
         os.makedirs(path, exist_ok=True)
     return {
         "data_folder_in": queue,
         "data_folder_out": queue,
         "processed_folder": processed,
+        # Exchange tables (broadcast/control) too, or kombu writes them to the working dir.
+        "control_folder": control,
         "store_processed": False,
     }
 

@@ -10,11 +10,11 @@ from custody.services.movements import deposit_request, withdrawal_request
 from custody.services.reconciliation import reconciliation_run
 
 DEMO_DEPOSITS = {
-    "investor@demo.p2p": [Decimal("50000.00"), Decimal("25000.00")],
-    "both@demo.p2p": [Decimal("20000.00")],
-    "borrower@demo.p2p": [Decimal("3000.00")],
+    "investor@demo.example": [Decimal("50000.00"), Decimal("25000.00")],
+    "both@demo.example": [Decimal("20000.00")],
+    "borrower@demo.example": [Decimal("3000.00")],
 }
-DEMO_WITHDRAWALS = {"investor@demo.p2p": Decimal("1500.00")}
+DEMO_WITHDRAWALS = {"investor@demo.example": Decimal("1500.00")}
 
 
 def seed_custody(users: dict, password: str) -> None:

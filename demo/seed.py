@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.roles import Role
+from demo.accounts_data import seed_accounts
 from demo.custody_data import seed_custody
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
@@ -14,15 +15,15 @@ DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 DEMO_USERS = [
-    ("investor@demo.p2p", [Role.INVESTOR], "investor"),
-    ("borrower@demo.p2p", [Role.BORROWER], "borrower"),
-    ("both@demo.p2p", [Role.INVESTOR, Role.BORROWER], "investor and borrower"),
-    ("reviewer@demo.p2p", [Role.REVIEWER], "risk reviewer (staff, TOTP)"),
-    ("approver@demo.p2p", [Role.APPROVER], "disbursement approver (staff, TOTP)"),
-    ("approver2@demo.p2p", [Role.APPROVER], "second approver (staff, TOTP)"),
-    ("collections@demo.p2p", [Role.COLLECTIONS], "collections (staff, TOTP)"),
-    ("compliance@demo.p2p", [Role.COMPLIANCE], "compliance officer (staff, TOTP)"),
-    ("regulator@demo.p2p", [Role.REGULATOR], "regulator (TOTP)"),
+    ("investor@demo.example", [Role.INVESTOR], "investor"),
+    ("borrower@demo.example", [Role.BORROWER], "borrower"),
+    ("both@demo.example", [Role.INVESTOR, Role.BORROWER], "investor and borrower"),
+    ("reviewer@demo.example", [Role.REVIEWER], "risk reviewer (staff, TOTP)"),
+    ("approver@demo.example", [Role.APPROVER], "disbursement approver (staff, TOTP)"),
+    ("approver2@demo.example", [Role.APPROVER], "second approver (staff, TOTP)"),
+    ("collections@demo.example", [Role.COLLECTIONS], "collections (staff, TOTP)"),
+    ("compliance@demo.example", [Role.COMPLIANCE], "compliance officer (staff, TOTP)"),
+    ("regulator@demo.example", [Role.REGULATOR], "regulator (TOTP)"),
 ]
 
 
@@ -56,5 +57,6 @@ def seed_all() -> list[tuple[str, str]]:
     Each area adds one call here to its own `demo/<area>_data.py` module.
     """
     users = seed_users()
+    seed_accounts()
     seed_custody(users, DEMO_PASSWORD)
     return [(email, description) for email, _, description in DEMO_USERS]

@@ -41,6 +41,15 @@ def pytest_runtest_setup(item):
         _missing("Chromium", "no chromium on PATH (apt-get install chromium)")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters, used TOTP codes and throttles live in the cache: start each
+    test with none, so tests neither leak limits into each other nor depend on order."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
@@ -76,3 +85,70 @@ def make_user(db):
         return user
 
     return make
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    from playwright.sync_api import sync_playwright
+
+    if CHROMIUM is None:
+        pytest.skip("no chromium on PATH")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(request, _chromium):
+    """A fresh browser page (own cookies) for tests marked `browser`; pair with live_server.
+    Console errors other than expected HTTP statuses fail the test."""
+    context = _chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda m: (
+            page.console_errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not page.console_errors, page.console_errors
+
+
+@pytest.fixture
+def page_login(page, live_server):
+    """Sign `user` in on the browser page (session cookie of a forced login); return page."""
+    from django.test import Client
+
+    def login(user):
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        page.context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return page
+
+    return login

@@ -3,10 +3,26 @@
 from allauth.headless.contrib.rest_framework.authentication import XSessionTokenAuthentication
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from accounts.middleware import lacks_required_mfa
+
 
 class SessionTokenAuthentication(XSessionTokenAuthentication):
     """The app API's credential. The WWW-Authenticate challenge makes DRF return 401
-    (not 403) to anonymous callers, as HTTP intends."""
+    (not 403) to anonymous callers, as HTTP intends.
+
+    Staff and regulators without TOTP are refused here with 403 `mfa_required`: the
+    session middleware cannot see token-authenticated users, so this is the API's gate.
+    """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and lacks_required_mfa(result[0]):
+            # Imported here: DRF imports this class while rest_framework.views (which
+            # config.errors needs) is still initialising.
+            from accounts.errors import MfaRequired
+
+            raise MfaRequired()
+        return result
 
     def authenticate_header(self, request) -> str:
         return 'X-Session-Token realm="api"'

@@ -1,19 +1,152 @@
-"""API views of accounts."""
+"""API views of accounts: GET /me and the onboarding POSTs. Each calls one service."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors, services
+from accounts.api.serializers import (
+    BorrowerProfileInputSerializer,
+    IdentityInputSerializer,
+    InvestorProfileInputSerializer,
+    MeSerializer,
+    RolesInputSerializer,
+    me_payload,
+)
 
-class MeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.EmailField()
-    roles = serializers.ListField(child=serializers.CharField())
+_ERRORS = {
+    400: OpenApiResponse(description="Invalid fields: `{code, message, fields}`."),
+    401: OpenApiResponse(description="Not signed in."),
+}
+
+
+def _me_response(request, status_code=status.HTTP_200_OK) -> Response:
+    onboarding = selectors.onboarding_get(request.user)
+    return Response(MeSerializer(me_payload(onboarding)).data, status=status_code)
 
 
 class MeApi(APIView):
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(
+        summary="The signed-in user: roles, identity status (masked), profiles, limits",
+        responses={200: MeSerializer, 401: _ERRORS[401]},
+    )
     def get(self, request):
-        user = request.user
-        return Response({"id": user.id, "email": user.email, "roles": sorted(user.role_names)})
+        return _me_response(request)
+
+
+@method_decorator(
+    sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card"), name="dispatch"
+)
+class MeIdentityApi(APIView):
+    @extend_schema(
+        summary="Submit a real-name identity check",
+        description=(
+            "Checks the legal name, resident ID (checksum, age 18+), China mobile number and "
+            "bank card through the identity provider. Refusals: 422 with the provider's reason "
+            "as `code` (`invalid_national_id`, `underage`, `invalid_phone`, "
+            "`invalid_bank_card`, `invalid_legal_name`, `identity_blocklisted`); 409 "
+            "`duplicate_identity`, `duplicate_phone`, `duplicate_bank_card` or "
+            "`identity_already_verified`. Nothing is stored in clear."
+        ),
+        request=IdentityInputSerializer,
+        responses={
+            201: MeSerializer,
+            **_ERRORS,
+            409: OpenApiResponse(
+                description="Already verified or details held by another account."
+            ),
+            422: OpenApiResponse(description="The identity check did not pass."),
+        },
+        examples=[
+            OpenApiExample(
+                "Identity",
+                value={
+                    "legal_name": "王小明",
+                    "national_id": "110105199001010010",
+                    "phone": "13800000001",
+                    "bank_card": "6222020000000000013",
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        serializer = IdentityInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.identity_submit(user=request.user, request=request, **serializer.validated_data)
+        return _me_response(request, status.HTTP_201_CREATED)
+
+
+class MeRolesApi(APIView):
+    @extend_schema(
+        summary="Take the investor and/or borrower role (after the identity check)",
+        request=RolesInputSerializer,
+        responses={
+            200: MeSerializer,
+            **_ERRORS,
+            403: OpenApiResponse(description="`identity_not_verified`."),
+        },
+    )
+    def post(self, request):
+        serializer = RolesInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.role_grant(
+            user=request.user, roles=serializer.validated_data["roles"], request=request
+        )
+        return _me_response(request)
+
+
+class MeInvestorProfileApi(APIView):
+    @extend_schema(
+        summary="Answer the suitability questionnaire: risk level and investment limits",
+        request=InvestorProfileInputSerializer,
+        responses={
+            200: MeSerializer,
+            **_ERRORS,
+            403: OpenApiResponse(description="`investor_role_required`."),
+            422: OpenApiResponse(
+                description="`risks_not_acknowledged` or `sophisticated_not_qualified`."
+            ),
+        },
+    )
+    def post(self, request):
+        services.ensure_role(request.user, "investor")
+        serializer = InvestorProfileInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.investor_profile_submit(
+            user=request.user,
+            answers=services.SuitabilityInput(
+                risk_tolerance=data["risk_tolerance"],
+                investment_experience=data["investment_experience"],
+                risks_acknowledged=frozenset(data["risks_acknowledged"]),
+                annual_income_amount=data["annual_income_amount"],
+                net_investible_assets_amount=data["net_investible_assets_amount"],
+                investor_type=data["investor_type"],
+            ),
+            request=request,
+        )
+        return _me_response(request)
+
+
+class MeBorrowerProfileApi(APIView):
+    @extend_schema(
+        summary="Declare employment, income and obligations as a borrower",
+        request=BorrowerProfileInputSerializer,
+        responses={
+            200: MeSerializer,
+            **_ERRORS,
+            403: OpenApiResponse(description="`borrower_role_required`."),
+        },
+    )
+    def post(self, request):
+        services.ensure_role(request.user, "borrower")
+        serializer = BorrowerProfileInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.borrower_profile_submit(
+            user=request.user, request=request, **serializer.validated_data
+        )
+        return _me_response(request)

@@ -1,5 +1,6 @@
 """Settings shared by every environment, read from environment variables (django-environ)."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -139,9 +140,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Failed logins: django-axes locks a (login, IP) pair after AXES_FAILURE_LIMIT failures;
+# allauth's per-key limit sits above it and catches guessing spread over many IPs.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login_failed": "10/m/ip,20/15m/key",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -150,8 +153,13 @@ ACCOUNT_RATE_LIMITS = {
 }
 ACCOUNT_ADAPTER = "accounts.account_adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[P2P Lending] "
+# Mail the owner on every security change (password, MFA, email); the adapter audits them.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "P2P Lending"
+# Accept the code of the neighbouring 30-second periods too: phones drift. A code still
+# works only once (allauth remembers used codes for a period).
+MFA_TOTP_TOLERANCE = 1
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
 HEADLESS_FRONTEND_URLS = {
@@ -162,10 +170,13 @@ HEADLESS_FRONTEND_URLS = {
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # django-axes: lock a (username, IP) pair out after repeated failures, with a cool-off.
+# The username comes from the credentials allauth passes to authenticate(), so the page
+# form and the headless JSON login count against the same pair.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_FORM_FIELD = "email"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
@@ -264,6 +275,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Platform ---------------------------------------------------------------------------
 PLATFORM_NAME = "P2P Lending"
+# Absolute links in mail sent outside a web request (create_staff's set-password link).
+PLATFORM_BASE_URL = env.str("PLATFORM_BASE_URL", default="http://localhost:8000")
 PLATFORM_CURRENCY = env.str("PLATFORM_CURRENCY", default="CNY")
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
 CUSTODIAN_WEBHOOK_SECRET = env.str("CUSTODIAN_WEBHOOK_SECRET")
@@ -271,6 +284,22 @@ BUSINESS_DATE_MODE = env.str("BUSINESS_DATE_MODE", default="calendar")
 # Investor suitability: a retail investor may commit at most this share of declared
 # net investible assets (FCA PS19/14 model, 10% for restricted investors).
 RETAIL_INVESTMENT_CAP_SHARE = Decimal(env.str("RETAIL_INVESTMENT_CAP_SHARE", default="0.10"))
+
+# Identity (KYC): the provider adapter and its blocklist (the sandbox's own list by default).
+IDENTITY_PROVIDER = env.str(
+    "IDENTITY_PROVIDER", default="accounts.adapters.identity.SandboxIdentityProvider"
+)
+IDENTITY_BLOCKLIST_NATIONAL_IDS = env.list(
+    "IDENTITY_BLOCKLIST_NATIONAL_IDS", default=["110105198001019993", "110105197505209980"]
+)
+IDENTITY_BLOCKLIST_NAMES = env.list(
+    "IDENTITY_BLOCKLIST_NAMES", default=["黑名单", "Blocked Person"]
+)
+# Rejected identity checks allowed per user in 24 hours. Without a cap the duplicate
+# refusal would let one account probe which ID numbers, phones and cards are registered.
+IDENTITY_MAX_REJECTIONS_PER_DAY = env.int("IDENTITY_MAX_REJECTIONS_PER_DAY", default=5)
+# Per-loan share of an investor's total limit: diversify over at least ten loans.
+INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -49,7 +49,15 @@ class PostingFilterSerializer(serializers.Serializer):
     export = serializers.ChoiceField(choices=["csv"], required=False)
 
 
+@extend_schema_field({"type": "string", "description": "pending, succeeded or failed"})
+class MovementStatusField(serializers.CharField):
+    """The movement's status. Not an enum in the schema: another app's `status` enum would
+    collide with it (drf-spectacular W001) unless settings name both."""
+
+
 class MovementSerializer(serializers.ModelSerializer):
+    status = MovementStatusField(read_only=True)
+
     class Meta:
         fields = [
             "id",

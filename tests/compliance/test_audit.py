@@ -30,6 +30,7 @@ def test_audit_event_refuses_update_and_delete_in_python():
         event.delete()
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_database_refuses_update_and_delete_of_audit_events():
     _record(1)

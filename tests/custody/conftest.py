@@ -87,13 +87,3 @@ def investor_client(api_client, make_user):
     api_client.force_authenticate(user)
     api_client.user = user
     return api_client
-
-
-@pytest.fixture(autouse=True)
-def _audit_chain_head(request):
-    """Transactional tests empty every table, the audit chain's head row included."""
-    if request.node.get_closest_marker("django_db"):
-        request.getfixturevalue("_django_db_helper")
-        from compliance.audit import AuditChainHead
-
-        AuditChainHead.objects.get_or_create(pk=1)

@@ -96,15 +96,10 @@ SHOTS = Path("/tmp/shots-custody")
 
 
 @pytest.mark.browser
-@pytest.mark.postgres  # the SQLite test database cannot be flushed past the audit trigger
 @pytest.mark.django_db(transaction=True)
-def test_wallet_pages_render_in_chromium(live_server, client, make_user):
-    from playwright.sync_api import sync_playwright
-
-    from compliance.audit import AuditChainHead
+def test_wallet_pages_render_in_chromium(live_server, page_login, make_user):
     from custody.services.movements import deposit_request
 
-    AuditChainHead.objects.get_or_create(pk=1)
     user = make_user("investor")
     fund(user.id, "12500.00")
     funds_reserve(
@@ -114,47 +109,29 @@ def test_wallet_pages_render_in_chromium(live_server, client, make_user):
         memo="Investment in loan L-2026-0042",
     )
     deposit_request(user=user, amount=D("500.00"), request_key="d-pending")
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
     SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on(
-            "response",
-            lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
-        )
-        page.goto(f"{live_server.url}/wallet/")
-        assert page.locator("h1").inner_text() == "Wallet"
-        page.screenshot(path=str(SHOTS / "wallet.png"), full_page=True)
-        page.fill("#id_withdraw_amount", "250.00")
-        page.click("text=Continue")
-        page.wait_for_selector("text=Confirm withdrawal")
-        page.screenshot(path=str(SHOTS / "withdraw-confirm.png"), full_page=True)
-        page.fill("input[name=password]", user.test_password)
-        page.click("button[type=submit] >> text=Withdraw")
-        page.wait_for_selector("text=Withdrawal of 250.00")
-        page.screenshot(path=str(SHOTS / "wallet-after-withdraw.png"), full_page=True)
-        page.goto(f"{live_server.url}/wallet/history")
-        page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.goto(f"{live_server.url}/wallet/")
-        page.screenshot(path=str(SHOTS / "wallet-mobile.png"), full_page=True)
-        browser.close()
+    page = page_login(user)
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "response",
+        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
+    )
+    page.goto(f"{live_server.url}/wallet/")
+    assert page.locator("h1").inner_text() == "Wallet"
+    page.screenshot(path=str(SHOTS / "wallet.png"), full_page=True)
+    page.fill("#id_withdraw_amount", "250.00")
+    page.click("text=Continue")
+    page.wait_for_selector("text=Confirm withdrawal")
+    page.screenshot(path=str(SHOTS / "withdraw-confirm.png"), full_page=True)
+    page.fill("input[name=password]", user.test_password)
+    page.click("button[type=submit] >> text=Withdraw")
+    page.wait_for_selector("text=Withdrawal of 250.00")
+    page.screenshot(path=str(SHOTS / "wallet-after-withdraw.png"), full_page=True)
+    page.goto(f"{live_server.url}/wallet/history")
+    page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/wallet/")
+    page.screenshot(path=str(SHOTS / "wallet-mobile.png"), full_page=True)
     assert [e for e in errors if "favicon" not in e and "Failed to load resource" not in e] == []
     assert balance(user.id) == (D("9250.00"), D("3250.00"))

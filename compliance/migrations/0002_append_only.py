@@ -1,4 +1,8 @@
-"""Create the audit chain's head row and make audit events append-only in PostgreSQL."""
+"""Make audit events append-only in PostgreSQL: a trigger refuses UPDATE, DELETE, TRUNCATE.
+
+The model refuses changes in Python on every database; the embedded SQLite default relies
+on that alone.
+"""
 
 from django.db import migrations
 
@@ -25,38 +29,18 @@ DROP TRIGGER IF EXISTS compliance_auditevent_no_truncate ON compliance_auditeven
 DROP TRIGGER IF EXISTS compliance_auditevent_append_only ON compliance_auditevent;
 """
 
-SQLITE_SQL = [
-    """CREATE TRIGGER compliance_auditevent_no_update BEFORE UPDATE ON compliance_auditevent
-       BEGIN SELECT RAISE(ABORT, 'compliance_auditevent is append-only'); END;""",
-    """CREATE TRIGGER compliance_auditevent_no_delete BEFORE DELETE ON compliance_auditevent
-       BEGIN SELECT RAISE(ABORT, 'compliance_auditevent is append-only'); END;""",
-]
-
-
-def create_head(apps, schema_editor):
-    apps.get_model("compliance", "AuditChainHead").objects.get_or_create(pk=1)
-
 
 def install_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(APPEND_ONLY_SQL, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_SQL:
-            schema_editor.execute(statement)
 
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_SQL)
-    elif schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS compliance_auditevent_no_update")
-        schema_editor.execute("DROP TRIGGER IF EXISTS compliance_auditevent_no_delete")
+        schema_editor.execute(DROP_SQL, params=None)
 
 
 class Migration(migrations.Migration):
     dependencies = [("compliance", "0001_initial")]
 
-    operations = [
-        migrations.RunPython(create_head, migrations.RunPython.noop),
-        migrations.RunPython(install_triggers, drop_triggers),
-    ]
+    operations = [migrations.RunPython(install_triggers, drop_triggers)]

@@ -1,0 +1,1 @@
+"""Adapters to systems outside the platform that accounts depends on (identity provider)."""

@@ -1,0 +1,138 @@
+"""Identity providers: the interface the onboarding service calls, and the sandbox provider.
+
+The provider is chosen by settings.IDENTITY_PROVIDER (a dotted path); the sandbox checks
+what a real provider would check against its registries, offline: the resident ID's
+checksum, birth place and age, the legal name's shape, a China mobile number, a bank
+card's Luhn digit, and a blocklist (settings.IDENTITY_BLOCKLIST_NATIONAL_IDS / _NAMES).
+"""
+
+import datetime
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from stdnum import luhn
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
+from accounts.pii import PiiKind, normalise
+
+ADULT_AGE = 18
+
+# Letters of any script (CJK included), with the separators names really contain:
+# space, middle dot (维吾尔 names: 买买提·艾力), apostrophe and hyphen. No digits.
+_NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ \u00b7'\u2019-](?=[^\W\d_]))*$")
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_CARD_RE = re.compile(r"^\d{16,19}$")
+
+
+@dataclass(frozen=True)
+class IdentitySubmission:
+    legal_name: str
+    national_id: str
+    phone: str
+    bank_card: str
+
+
+@dataclass(frozen=True)
+class IdentityDecision:
+    passed: bool
+    reasons: tuple[str, ...] = ()
+    reference: str = ""
+    birth_date: datetime.date | None = field(default=None)
+
+
+class IdentityProvider(Protocol):
+    name: str
+
+    def verify(self, submission: IdentitySubmission) -> IdentityDecision:
+        """Check the person is who they claim; never raise for a bad submission."""
+
+
+def _age_on(birth: datetime.date, today: datetime.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+class SandboxIdentityProvider:
+    """Offline checks with the same outcomes a real provider returns."""
+
+    name = "sandbox"
+
+    def verify(self, submission: IdentitySubmission) -> IdentityDecision:
+        reasons: list[str] = []
+        name = normalise(PiiKind.LEGAL_NAME, submission.legal_name)
+        if not (2 <= len(name) <= 30) or not _NAME_RE.match(name):
+            reasons.append("invalid_legal_name")
+
+        national_id = normalise(PiiKind.NATIONAL_ID, submission.national_id)
+        birth = None
+        try:
+            ric.validate(national_id)
+            birth = ric.get_birth_date(national_id)
+        except StdnumValidationError:
+            reasons.append("invalid_national_id")
+        if birth is not None:
+            today = timezone.localdate()
+            if birth > today:
+                reasons.append("invalid_national_id")
+            elif _age_on(birth, today) < ADULT_AGE:
+                reasons.append("underage")
+
+        if not _PHONE_RE.match(normalise(PiiKind.PHONE, submission.phone)):
+            reasons.append("invalid_phone")
+
+        card = normalise(PiiKind.BANK_CARD, submission.bank_card)
+        if not _CARD_RE.match(card) or not luhn.is_valid(card):
+            reasons.append("invalid_bank_card")
+
+        blocked_ids = {
+            normalise(PiiKind.NATIONAL_ID, v) for v in settings.IDENTITY_BLOCKLIST_NATIONAL_IDS
+        }
+        blocked_names = {
+            normalise(PiiKind.LEGAL_NAME, v).casefold() for v in settings.IDENTITY_BLOCKLIST_NAMES
+        }
+        if national_id in blocked_ids or name.casefold() in blocked_names:
+            reasons.append("identity_blocklisted")
+
+        return IdentityDecision(
+            passed=not reasons,
+            reasons=tuple(dict.fromkeys(reasons)),
+            reference=f"sandbox-{uuid.uuid4().hex[:16]}",
+            birth_date=birth if not reasons else None,
+        )
+
+
+def identity_provider() -> IdentityProvider:
+    """The configured provider (settings.IDENTITY_PROVIDER, sandbox by default)."""
+    return import_string(settings.IDENTITY_PROVIDER)()
+
+
+# --- Sandbox test data: valid numbers for demos and tests, never real people's --------
+
+# Area codes in python-stdnum's birth-place table (Beijing, Shanghai, Shenzhen, Hangzhou,
+# Nanjing, Wuhan); some are younger than others, so sandbox_national_id checks the year.
+SANDBOX_AREA_CODES = ("110105", "310104", "440305", "330106", "320102", "420106")
+
+
+def sandbox_national_id(*, birth: datetime.date, sequence: int, area: str = "110105") -> str:
+    """A resident ID that passes the checksum, for a made-up person born on `birth`."""
+    body = f"{area}{birth:%Y%m%d}{sequence % 1000:03d}"
+    number = body + ric.calc_check_digit(body + "0")
+    if not ric.is_valid(number):
+        # Area codes come and go; python-stdnum knows which existed in the birth year.
+        raise ValueError(f"Area {area} did not exist in {birth.year}; choose another.")
+    return number
+
+
+def sandbox_phone(sequence: int) -> str:
+    return f"138{sequence % 100_000_000:08d}"
+
+
+def sandbox_bank_card(sequence: int, *, prefix: str = "622202") -> str:
+    """A 19-digit UnionPay-style card number with a valid Luhn check digit."""
+    body = f"{prefix}{sequence % 10**12:012d}"
+    return body + luhn.calc_check_digit(body)

@@ -1,0 +1,158 @@
+"""API shapes of accounts: the signed-in user's summary (masked PII only) and onboarding inputs."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from accounts.models import BorrowerProfile, InvestorProfile
+from accounts.roles import CUSTOMER_ROLES
+from compliance.policies import RISK_KEYS
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
+
+
+class IdentityInputSerializer(serializers.Serializer):
+    legal_name = serializers.CharField(max_length=60, trim_whitespace=True)
+    national_id = serializers.CharField(max_length=32, trim_whitespace=True)
+    phone = serializers.CharField(max_length=20, trim_whitespace=True)
+    bank_card = serializers.CharField(max_length=32, trim_whitespace=True)
+
+
+class RolesInputSerializer(serializers.Serializer):
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(str(r) for r in CUSTOMER_ROLES)),
+        min_length=1,
+        max_length=2,
+    )
+
+
+class InvestorProfileInputSerializer(serializers.Serializer):
+    risk_tolerance = serializers.ChoiceField(choices=InvestorProfile.RiskTolerance.choices)
+    investment_experience = serializers.ChoiceField(choices=InvestorProfile.Experience.choices)
+    risks_acknowledged = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(RISK_KEYS)),
+        help_text="Keys of the acknowledged risks; all ten must be present: "
+        + ", ".join(RISK_KEYS),
+    )
+    annual_income_amount = serializers.DecimalField(**MONEY)
+    net_investible_assets_amount = serializers.DecimalField(**MONEY)
+    investor_type = serializers.ChoiceField(choices=InvestorProfile.InvestorType.choices)
+
+
+class BorrowerProfileInputSerializer(serializers.Serializer):
+    employment_status = serializers.ChoiceField(choices=BorrowerProfile.EmploymentStatus.choices)
+    employer = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
+    monthly_income_amount = serializers.DecimalField(**MONEY)
+    monthly_obligations_amount = serializers.DecimalField(**MONEY)
+    other_platform_outstanding_amount = serializers.DecimalField(**MONEY)
+    purposes = serializers.ListField(
+        child=serializers.ChoiceField(choices=BorrowerProfile.Purpose.choices),
+        min_length=1,
+    )
+
+    def validate(self, attrs):
+        if attrs["employment_status"] in ("employed",) and not attrs.get("employer", "").strip():
+            raise serializers.ValidationError(
+                {"employer": ["Name your employer."]}, code="employer_required"
+            )
+        return attrs
+
+
+class IdentityOutSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["unverified", "verified", "rejected"])
+    legal_name = serializers.CharField(allow_null=True, help_text="Masked.")
+    national_id = serializers.CharField(allow_null=True, help_text="Masked, e.g. 1101********1234.")
+    phone = serializers.CharField(allow_null=True, help_text="Masked, e.g. 138****5678.")
+    bank_card = serializers.CharField(allow_null=True, help_text="Masked: last four digits.")
+    verified_at = serializers.DateTimeField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it was rejected.")
+
+
+class InvestorProfileOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = InvestorProfile
+        fields = [
+            "risk_tolerance",
+            "investment_experience",
+            "investor_type",
+            "annual_income_amount",
+            "net_investible_assets_amount",
+            "risk_level",
+            "max_loan_grade",
+            "per_loan_limit_amount",
+            "total_limit_amount",
+            "currency",
+            "assessed_at",
+        ]
+
+
+class BorrowerProfileOutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BorrowerProfile
+        fields = [
+            "employment_status",
+            "employer",
+            "monthly_income_amount",
+            "monthly_obligations_amount",
+            "other_platform_outstanding_amount",
+            "purposes",
+            "currency",
+            "updated_at",
+        ]
+
+
+class LimitsOutSerializer(serializers.Serializer):
+    max_loan_grade = serializers.CharField()
+    per_loan_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    display_name = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    identity = IdentityOutSerializer()
+    investor_profile = InvestorProfileOutSerializer(allow_null=True)
+    borrower_profile = BorrowerProfileOutSerializer(allow_null=True)
+    limits = LimitsOutSerializer(
+        allow_null=True, help_text="Investment limits; null until assessed."
+    )
+    next_step = serializers.ChoiceField(
+        choices=["identity", "roles", "investor", "borrower"],
+        allow_null=True,
+        help_text="The first unfinished onboarding step, or null when onboarding is complete.",
+    )
+
+
+def me_payload(onboarding) -> dict:
+    """The GET /me body from a selectors.Onboarding: masked identity, never clear PII."""
+    user, identity, check = onboarding.user, onboarding.identity, onboarding.last_check
+    investor = onboarding.investor_profile
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "roles": sorted(onboarding.roles),
+        "identity": {
+            "status": str(onboarding.identity_status),
+            "legal_name": identity.legal_name_masked if identity else None,
+            "national_id": identity.national_id_masked if identity else None,
+            "phone": identity.phone_masked if identity else None,
+            "bank_card": identity.bank_card_masked if identity else None,
+            "verified_at": identity.verified_at if identity else None,
+            "reasons": list(check.reasons) if check and not identity else [],
+        },
+        "investor_profile": investor,
+        "borrower_profile": onboarding.borrower_profile,
+        "limits": {
+            "max_loan_grade": investor.max_loan_grade,
+            "per_loan_amount": investor.per_loan_limit_amount,
+            "total_amount": investor.total_limit_amount,
+            "currency": investor.currency,
+        }
+        if investor
+        else None,
+        "next_step": onboarding.next_step,
+    }

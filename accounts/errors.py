@@ -1,0 +1,96 @@
+"""Errors of accounts: each has a stable code, an HTTP status and a message."""
+
+from rest_framework import status
+
+from config.errors import DomainError
+
+
+class AccountsError(DomainError):
+    code = "accounts_error"
+
+
+class MfaRequired(AccountsError):
+    code = "mfa_required"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Enrol an authenticator app before using staff functions."
+
+
+class StaffEmailTaken(AccountsError):
+    code = "email_taken"
+    status_code = status.HTTP_409_CONFLICT
+    message = "An account with this email address already exists."
+
+
+class StaffRoleUnknown(AccountsError):
+    code = "role_unknown"
+    message = "Not a staff role."
+
+
+class IdentityRejected(AccountsError):
+    """The identity provider refused the submission; `code` is its first reason."""
+
+    code = "identity_rejected"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "The identity check did not pass."
+
+
+class DuplicateIdentity(AccountsError):
+    code = "duplicate_identity"
+    status_code = status.HTTP_409_CONFLICT
+    message = "These details are already registered to another account."
+
+
+class IdentityAlreadyVerified(AccountsError):
+    code = "identity_already_verified"
+    status_code = status.HTTP_409_CONFLICT
+    message = "Your identity is already verified."
+
+
+class IdentityAttemptsExceeded(AccountsError):
+    code = "identity_attempts_exceeded"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    message = "Too many failed identity checks. Try again tomorrow or contact support."
+
+
+class IdentityNotVerified(AccountsError):
+    code = "identity_not_verified"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Verify your identity first."
+
+
+class RoleNotAllowed(AccountsError):
+    code = "role_not_allowed"
+    message = "Only the investor and borrower roles can be chosen."
+
+
+class RoleRequired(AccountsError):
+    code = "role_required"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "This needs a role you do not hold."
+
+
+class PiiRevealForbidden(AccountsError):
+    code = "pii_view_forbidden"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "You may not view personal data."
+
+
+class SuitabilityRefused(AccountsError):
+    """The questionnaire cannot be assessed (risks unacknowledged, thresholds unmet)."""
+
+    code = "suitability_refused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+# Provider reasons and the messages a person sees for them.
+IDENTITY_REASON_MESSAGES = {
+    "invalid_legal_name": "Enter your legal name as on your ID card (2-30 letters, no digits).",
+    "invalid_national_id": "The ID number is not a valid resident ID number.",
+    "underage": "You must be 18 or older to use the platform.",
+    "invalid_phone": "Enter a China mobile number (11 digits starting with 1).",
+    "invalid_bank_card": "The bank card number is not valid (16-19 digits).",
+    "identity_blocklisted": "We cannot verify this identity. Contact support.",
+    "duplicate_identity": "This ID number is already registered to another account.",
+    "duplicate_phone": "This phone number is already registered to another account.",
+    "duplicate_bank_card": "This bank card is already registered to another account.",
+}

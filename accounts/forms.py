@@ -1,0 +1,138 @@
+"""Page forms of onboarding. They validate shape only; the services decide and store."""
+
+from decimal import Decimal
+
+from django import forms
+
+from accounts.models import BorrowerProfile, InvestorProfile
+from compliance.policies import RISKS
+
+MONEY_ATTRS = {"inputmode": "decimal", "placeholder": "0.00", "autocomplete": "off"}
+
+
+def money_field(label: str, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.00"),
+        help_text=help_text,
+        widget=forms.TextInput(attrs=MONEY_ATTRS),
+    )
+
+
+class IdentityForm(forms.Form):
+    legal_name = forms.CharField(
+        label="Legal name",
+        max_length=60,
+        help_text="Exactly as printed on your resident ID card.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    national_id = forms.CharField(
+        label="Resident ID number",
+        max_length=32,
+        help_text="18 characters; the last may be X.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label="Mobile phone",
+        max_length=20,
+        help_text="A China mobile number in your name, e.g. 138 0013 8000.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
+    )
+    bank_card = forms.CharField(
+        label="Bank card number",
+        max_length=32,
+        help_text="A debit card in your own name; money only ever returns to this card.",
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+
+    # Which field a provider reason belongs to, so the error shows next to it.
+    REASON_FIELDS = {
+        "invalid_legal_name": "legal_name",
+        "invalid_national_id": "national_id",
+        "underage": "national_id",
+        "duplicate_identity": "national_id",
+        "identity_blocklisted": None,
+        "invalid_phone": "phone",
+        "duplicate_phone": "phone",
+        "invalid_bank_card": "bank_card",
+        "duplicate_bank_card": "bank_card",
+    }
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label="I want to",
+        choices=[("investor", "Invest: lend money to borrowers"), ("borrower", "Borrow money")],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one role."},
+    )
+
+
+class InvestorProfileForm(forms.Form):
+    investor_type = forms.ChoiceField(
+        label="Investor type",
+        choices=InvestorProfile.InvestorType.choices,
+        widget=forms.RadioSelect,
+        initial="retail",
+        help_text="Sophisticated: net investible assets of ¥3,000,000 or more, "
+        "or annual income of ¥500,000 or more.",
+    )
+    risk_tolerance = forms.ChoiceField(
+        label="How much loss could you accept?",
+        choices=InvestorProfile.RiskTolerance.choices,
+        widget=forms.RadioSelect,
+    )
+    investment_experience = forms.ChoiceField(
+        label="Your experience of lending or investing",
+        choices=InvestorProfile.Experience.choices,
+        widget=forms.RadioSelect,
+    )
+    annual_income_amount = money_field("Annual income (¥)", "Before tax, from all sources.")
+    net_investible_assets_amount = money_field(
+        "Net investible assets (¥)",
+        "Savings and investments you could lend, excluding your home and pension.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, text in RISKS:
+            self.fields[f"risk_{key}"] = forms.BooleanField(
+                label=text,
+                required=True,
+                error_messages={"required": "Tick to confirm you understand this risk."},
+            )
+
+    def risk_fields(self):
+        return [self[f"risk_{key}"] for key, _ in RISKS]
+
+    def acknowledged(self) -> frozenset[str]:
+        return frozenset(key for key, _ in RISKS if self.cleaned_data.get(f"risk_{key}"))
+
+
+class BorrowerProfileForm(forms.Form):
+    employment_status = forms.ChoiceField(
+        label="Employment", choices=BorrowerProfile.EmploymentStatus.choices
+    )
+    employer = forms.CharField(label="Employer or business name", max_length=120, required=False)
+    monthly_income_amount = money_field("Monthly income after tax (¥)")
+    monthly_obligations_amount = money_field(
+        "Monthly debt and rent payments (¥)", "Mortgage or rent, card and loan repayments."
+    )
+    other_platform_outstanding_amount = money_field(
+        "Owed on other lending platforms (¥)",
+        "Total still owed on other online lending platforms; 0 if none.",
+    )
+    purposes = forms.MultipleChoiceField(
+        label="What would you borrow for?",
+        choices=BorrowerProfile.Purpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one purpose."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("employment_status") == "employed" and not data.get("employer", "").strip():
+            self.add_error("employer", "Name your employer.")
+        return data

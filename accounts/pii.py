@@ -1,0 +1,128 @@
+"""Personal data at rest: normalisation, Fernet encryption with key rotation, keyed lookup
+hashes, and masking. Nothing here touches the database.
+
+Keys come from settings.PII_ENCRYPTION_KEYS, newest first. Encryption uses the first key;
+decryption tries each (MultiFernet), so prepending a new key rotates without downtime.
+Lookup hashes are HMAC-SHA256 under a key derived (HKDF) from each PII key: new rows are
+hashed under the first key, lookups try every key, and `rotate` rewrites both.
+"""
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import models
+
+
+class PiiKind(models.TextChoices):
+    NATIONAL_ID = "national_id", "National ID"
+    PHONE = "phone", "Mobile phone"
+    BANK_CARD = "bank_card", "Bank card"
+    LEGAL_NAME = "legal_name", "Legal name"
+
+
+class PiiKeyError(RuntimeError):
+    """The configured keys cannot decrypt a stored value (a key was removed too early)."""
+
+
+def _keys() -> tuple[str, ...]:
+    keys = tuple(k.strip() for k in settings.PII_ENCRYPTION_KEYS if k.strip())
+    if not keys:
+        raise PiiKeyError("PII_ENCRYPTION_KEYS is empty.")
+    return keys
+
+
+@lru_cache(maxsize=8)
+def _multifernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+@lru_cache(maxsize=8)
+def _hash_keys(keys: tuple[str, ...]) -> tuple[bytes, ...]:
+    derived = []
+    for key in keys:
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"p2p-pii-lookup-v1")
+        derived.append(hkdf.derive(key.encode()))
+    return tuple(derived)
+
+
+def normalise(kind: str, value: str) -> str:
+    """The canonical form that is encrypted and hashed: no spaces or separators."""
+    value = (value or "").strip()
+    if kind == PiiKind.NATIONAL_ID:
+        return re.sub(r"[\s-]", "", value).upper()
+    if kind == PiiKind.PHONE:
+        digits = re.sub(r"[\s()-]", "", value)
+        if digits.startswith("+86"):
+            digits = digits[3:]
+        elif digits.startswith("0086"):
+            digits = digits[4:]
+        return digits
+    if kind == PiiKind.BANK_CARD:
+        return re.sub(r"[\s-]", "", value)
+    return " ".join(value.split())
+
+
+def encrypt(value: str) -> str:
+    return _multifernet(_keys()).encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _multifernet(_keys()).decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise PiiKeyError("No configured PII key decrypts this value.") from exc
+
+
+def _digest(key: bytes, kind: str, value: str) -> str:
+    # The kind is part of the message, so equal digits of a phone and a card never collide.
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def lookup_hash(kind: str, value: str) -> str:
+    """The hash stored for a new value: under the first (current) key."""
+    return _digest(_hash_keys(_keys())[0], kind, normalise(kind, value))
+
+
+def lookup_hashes(kind: str, value: str) -> list[str]:
+    """Every hash the value may be stored under while older keys are still configured."""
+    canonical = normalise(kind, value)
+    return [_digest(key, kind, canonical) for key in _hash_keys(_keys())]
+
+
+def rotate(token: str) -> str:
+    """Re-encrypt a stored value under the current key."""
+    try:
+        return _multifernet(_keys()).rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise PiiKeyError("No configured PII key decrypts this value.") from exc
+
+
+def mask(kind: str, value: str) -> str:
+    """The display form that is safe to show anyone: most characters hidden."""
+    value = normalise(kind, value)
+    if kind == PiiKind.NATIONAL_ID:
+        if len(value) <= 8:
+            return "*" * len(value)
+        # A fixed run of stars also hides whether it is a 15- or 18-character ID.
+        return value[:4] + "********" + value[-4:]
+    if kind == PiiKind.PHONE:
+        if len(value) < 7:
+            return "*" * len(value)
+        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    if kind == PiiKind.BANK_CARD:
+        return "**** **** **** " + value[-4:]
+    if kind == PiiKind.LEGAL_NAME:
+        if not value:
+            return ""
+        if " " in value:
+            # Latin names: first letter of each part, "Wang Li" -> "W*** L*".
+            return " ".join(part[0] + "*" * max(len(part) - 1, 1) for part in value.split())
+        # Chinese names: keep the surname, "王小明" -> "王**".
+        return value[0] + "*" * max(len(value) - 1, 1)
+    raise ValueError(f"Unknown PII kind: {kind}")

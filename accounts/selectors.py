@@ -1,0 +1,106 @@
+"""Onboarding reads: identity status, the signed-in user's summary, next steps, signals."""
+
+from dataclasses import dataclass, field
+
+from accounts import pii
+from accounts.models import (
+    BorrowerProfile,
+    FraudSignal,
+    Identity,
+    IdentityCheck,
+    IdentityStatus,
+    InvestorProfile,
+    User,
+)
+from accounts.pii import PiiKind
+from accounts.roles import Role
+
+
+@dataclass
+class Onboarding:
+    """Where a user stands in onboarding, read once per request."""
+
+    user: User
+    identity: Identity | None
+    last_check: IdentityCheck | None
+    roles: set[str]
+    investor_profile: InvestorProfile | None
+    borrower_profile: BorrowerProfile | None
+    steps: list[dict] = field(default_factory=list)
+
+    @property
+    def identity_status(self) -> str:
+        if self.identity is not None:
+            return IdentityStatus.VERIFIED
+        if self.last_check is not None and self.last_check.status == IdentityCheck.Status.REJECTED:
+            return IdentityStatus.REJECTED
+        return IdentityStatus.UNVERIFIED
+
+    @property
+    def is_verified(self) -> bool:
+        return self.identity is not None
+
+    @property
+    def is_investor(self) -> bool:
+        return Role.INVESTOR.value in self.roles
+
+    @property
+    def is_borrower(self) -> bool:
+        return Role.BORROWER.value in self.roles
+
+    @property
+    def next_step(self) -> str | None:
+        """The first unfinished wizard step: identity, roles, investor, borrower."""
+        if not self.is_verified:
+            return "identity"
+        if not (self.is_investor or self.is_borrower):
+            return "roles"
+        if self.is_investor and self.investor_profile is None:
+            return "investor"
+        if self.is_borrower and self.borrower_profile is None:
+            return "borrower"
+        return None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.next_step is None
+
+
+def onboarding_get(user: User) -> Onboarding:
+    """Everything the dashboard, the wizard and GET /me show, in four queries."""
+    identity = Identity.objects.filter(user=user).first()
+    last_check = IdentityCheck.objects.filter(user=user).order_by("-created_at", "-id").first()
+    return Onboarding(
+        user=user,
+        identity=identity,
+        last_check=last_check,
+        roles=set(user.groups.values_list("name", flat=True)),
+        investor_profile=InvestorProfile.objects.filter(user=user).first(),
+        borrower_profile=BorrowerProfile.objects.filter(user=user).first(),
+    )
+
+
+def identity_status(user: User) -> str:
+    return onboarding_get(user).identity_status
+
+
+def identity_decrypted(identity: Identity) -> dict[str, str]:
+    """The clear values. Callers outside an audited reveal must not use this."""
+    return {
+        PiiKind.LEGAL_NAME.value: pii.decrypt(identity.legal_name_encrypted),
+        PiiKind.NATIONAL_ID.value: pii.decrypt(identity.national_id_encrypted),
+        PiiKind.PHONE.value: pii.decrypt(identity.phone_encrypted),
+        PiiKind.BANK_CARD.value: pii.decrypt(identity.bank_card_encrypted),
+    }
+
+
+def fraud_signal_list(user: User):
+    """Onboarding fraud signals against a user, newest first (the risk review reads these)."""
+    return FraudSignal.objects.filter(user=user).select_related("matched_user")
+
+
+def has_totp(user: User) -> bool:
+    """Whether the user has enrolled an authenticator app (shown on the settings page)."""
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,455 @@
+"""Onboarding use cases that write: identity check, role grants, investor and borrower
+profiles, and the audited reveal and rotation of personal data."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import pii, selectors
+from accounts.adapters.identity import IdentityDecision, IdentitySubmission, identity_provider
+from accounts.errors import (
+    IDENTITY_REASON_MESSAGES,
+    DuplicateIdentity,
+    IdentityAlreadyVerified,
+    IdentityAttemptsExceeded,
+    IdentityNotVerified,
+    IdentityRejected,
+    PiiRevealForbidden,
+    RoleNotAllowed,
+    RoleRequired,
+    SuitabilityRefused,
+)
+from accounts.models import (
+    BorrowerProfile,
+    FraudSignal,
+    Identity,
+    IdentityCheck,
+    InvestorProfile,
+    User,
+)
+from accounts.pii import PiiKind
+from accounts.roles import CUSTOMER_ROLES, Role
+from compliance import policies
+from compliance.audit import audit_record
+
+_DUPLICATE_KINDS = (
+    (
+        PiiKind.NATIONAL_ID,
+        "national_id_hash",
+        "duplicate_identity",
+        FraudSignal.Kind.DUPLICATE_NATIONAL_ID,
+    ),
+    (PiiKind.PHONE, "phone_hash", "duplicate_phone", FraudSignal.Kind.DUPLICATE_PHONE),
+    (
+        PiiKind.BANK_CARD,
+        "bank_card_hash",
+        "duplicate_bank_card",
+        FraudSignal.Kind.DUPLICATE_BANK_CARD,
+    ),
+)
+
+
+def _lock_user(user: User) -> User:
+    return User.objects.select_for_update().get(pk=user.pk)
+
+
+def ensure_identity_attempts_left(user: User) -> None:
+    """Refuse a new identity check after too many rejections in the last 24 hours."""
+    limit = settings.IDENTITY_MAX_REJECTIONS_PER_DAY
+    since = timezone.now() - timedelta(hours=24)
+    rejected = IdentityCheck.objects.filter(
+        user=user, status=IdentityCheck.Status.REJECTED, created_at__gte=since
+    ).count()
+    if rejected >= limit:
+        raise IdentityAttemptsExceeded()
+
+
+def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[str, str, User]]:
+    """(reason, signal kind, other user) for each detail another account already holds."""
+    found = []
+    values = {
+        PiiKind.NATIONAL_ID: submission.national_id,
+        PiiKind.PHONE: submission.phone,
+        PiiKind.BANK_CARD: submission.bank_card,
+    }
+    for kind, column, reason, signal in _DUPLICATE_KINDS:
+        other = (
+            Identity.objects.filter(**{f"{column}__in": pii.lookup_hashes(kind, values[kind])})
+            .exclude(user=user)
+            .select_related("user")
+            .first()
+        )
+        if other is not None:
+            found.append((reason, signal, other.user))
+    return found
+
+
+def _record_rejection(*, user, provider, reference, reasons, signals, request) -> IdentityCheck:
+    check = IdentityCheck.objects.create(
+        user=user,
+        status=IdentityCheck.Status.REJECTED,
+        reasons=list(reasons),
+        provider=provider,
+        provider_reference=reference,
+    )
+    for kind, matched in signals:
+        FraudSignal.objects.create(user=user, kind=kind, matched_user=matched)
+    audit_record(
+        action="identity.reject",
+        subject_type="user",
+        subject_id=user.pk,
+        actor=user,
+        after={
+            "status": check.status,
+            "reasons": list(reasons),
+            "provider": provider,
+            "reference": reference,
+            "check_id": check.pk,
+        },
+        request=request,
+    )
+    return check
+
+
+def _ensure_may_submit(user: User) -> None:
+    if Identity.objects.filter(user=user).exists():
+        raise IdentityAlreadyVerified()
+    ensure_identity_attempts_left(user)
+
+
+@transaction.atomic
+def _identity_record(
+    *,
+    user: User,
+    submission: IdentitySubmission,
+    provider_name: str,
+    decision: IdentityDecision,
+    request,
+) -> IdentityCheck:
+    """Store the provider's decision under the user's row lock; duplicates are found here."""
+    user = _lock_user(user)
+    # Checked again under the lock: a parallel request may have finished meanwhile.
+    _ensure_may_submit(user)
+    if not decision.passed:
+        signals = []
+        if "identity_blocklisted" in decision.reasons:
+            signals.append((FraudSignal.Kind.BLOCKLISTED, None))
+        return _record_rejection(
+            user=user,
+            provider=provider_name,
+            reference=decision.reference,
+            reasons=decision.reasons,
+            signals=signals,
+            request=request,
+        )
+
+    duplicates = _find_duplicates(user, submission)
+    if not duplicates:
+        check = IdentityCheck.objects.create(
+            user=user,
+            status=IdentityCheck.Status.VERIFIED,
+            provider=provider_name,
+            provider_reference=decision.reference,
+        )
+        try:
+            # A savepoint: a concurrent submission of the same details loses on the
+            # unique hash columns and is then reported as the duplicate it is.
+            with transaction.atomic():
+                identity = Identity.objects.create(
+                    user=user,
+                    identity_check=check,
+                    verified_at=timezone.now(),
+                    birth_year=decision.birth_date.year,
+                    **_encrypted_columns(submission),
+                )
+        except IntegrityError:
+            check.delete()
+            duplicates = _find_duplicates(user, submission)
+            if not duplicates:
+                raise
+        else:
+            audit_record(
+                action="identity.verify",
+                subject_type="user",
+                subject_id=user.pk,
+                actor=user,
+                after={
+                    "status": check.status,
+                    "provider": provider_name,
+                    "reference": decision.reference,
+                    "check_id": check.pk,
+                    "national_id": identity.national_id_masked,
+                },
+                request=request,
+            )
+            return check
+
+    return _record_rejection(
+        user=user,
+        provider=provider_name,
+        reference=decision.reference,
+        reasons=[reason for reason, _, _ in duplicates],
+        signals=[(signal, other) for _, signal, other in duplicates],
+        request=request,
+    )
+
+
+def _encrypted_columns(submission: IdentitySubmission) -> dict:
+    columns = {
+        "legal_name_encrypted": pii.encrypt(
+            pii.normalise(PiiKind.LEGAL_NAME, submission.legal_name)
+        ),
+        "legal_name_masked": pii.mask(PiiKind.LEGAL_NAME, submission.legal_name),
+    }
+    for kind, value in (
+        (PiiKind.NATIONAL_ID, submission.national_id),
+        (PiiKind.PHONE, submission.phone),
+        (PiiKind.BANK_CARD, submission.bank_card),
+    ):
+        columns[f"{kind}_encrypted"] = pii.encrypt(pii.normalise(kind, value))
+        columns[f"{kind}_hash"] = pii.lookup_hash(kind, value)
+        columns[f"{kind}_masked"] = pii.mask(kind, value)
+    return columns
+
+
+def identity_submit(
+    *, user: User, legal_name: str, national_id: str, phone: str, bank_card: str, request=None
+) -> Identity:
+    """Verify a real-name identity through the configured provider and keep it encrypted.
+
+    Every decision is audited. A rejection keeps only its reasons (no personal data) and
+    is raised after its record commits; a national ID, phone or bank card that another
+    account holds is refused and recorded as a fraud signal against this user.
+    """
+    submission = IdentitySubmission(
+        legal_name=legal_name, national_id=national_id, phone=phone, bank_card=bank_card
+    )
+    _ensure_may_submit(user)
+    # The provider is an outside system: ask it before any transaction or lock is held.
+    provider = identity_provider()
+    decision = provider.verify(submission)
+    check = _identity_record(
+        user=user,
+        submission=submission,
+        provider_name=provider.name,
+        decision=decision,
+        request=request,
+    )
+    if check.status == IdentityCheck.Status.VERIFIED:
+        return check.identity
+    first = check.reasons[0]
+    reasons = ",".join(check.reasons)
+    if first.startswith("duplicate_"):
+        raise DuplicateIdentity(IDENTITY_REASON_MESSAGES[first], code=first, reasons=reasons)
+    raise IdentityRejected(IDENTITY_REASON_MESSAGES.get(first), code=first, reasons=reasons)
+
+
+@transaction.atomic
+def role_grant(*, user: User, roles, request=None) -> set[str]:
+    """Give a verified user the investor and/or borrower role (one person may hold both).
+
+    Only customer roles can be chosen here; staff roles are granted by operations.
+    Returns the roles newly granted; granting a held role again changes nothing.
+    """
+    wanted = {str(r) for r in roles}
+    if not wanted or not wanted <= {str(r) for r in CUSTOMER_ROLES}:
+        raise RoleNotAllowed()
+    user = _lock_user(user)
+    if not Identity.objects.filter(user=user).exists():
+        raise IdentityNotVerified("Verify your identity before choosing a role.")
+    before = set(user.groups.values_list("name", flat=True))
+    new = wanted - before
+    if new:
+        user.groups.add(*Group.objects.filter(name__in=new))
+        audit_record(
+            action="role.grant",
+            subject_type="user",
+            subject_id=user.pk,
+            actor=user,
+            before={"roles": sorted(before)},
+            after={"roles": sorted(before | new), "granted": sorted(new)},
+            request=request,
+        )
+    return new
+
+
+def ensure_role(user: User, role: Role | str) -> None:
+    """Refuse a customer action to a user without the role it needs (403 `<role>_role_required`)."""
+    role = Role(role)
+    if not user.groups.filter(name=role.value).exists():
+        raise RoleRequired(
+            f"Take the {role.label.lower()} role first.", code=f"{role.value}_role_required"
+        )
+
+
+@dataclass(frozen=True)
+class SuitabilityInput:
+    risk_tolerance: str
+    investment_experience: str
+    risks_acknowledged: frozenset[str]
+    annual_income_amount: Decimal
+    net_investible_assets_amount: Decimal
+    investor_type: str
+
+
+def investor_profile_assess(
+    answers: SuitabilityInput,
+) -> policies.Suitability:
+    """Assess answers without storing them (the wizard's preview uses this too)."""
+    try:
+        return policies.assess_suitability(
+            policies.SuitabilityAnswers(
+                risk_tolerance=answers.risk_tolerance,
+                investment_experience=answers.investment_experience,
+                risks_acknowledged=frozenset(answers.risks_acknowledged),
+                annual_income=answers.annual_income_amount,
+                net_investible_assets=answers.net_investible_assets_amount,
+                investor_type=answers.investor_type,
+            ),
+            retail_cap_share=settings.RETAIL_INVESTMENT_CAP_SHARE,
+            per_loan_share=settings.INVESTOR_PER_LOAN_SHARE,
+        )
+    except policies.SuitabilityRefused as exc:
+        raise SuitabilityRefused(exc.message, code=exc.code) from exc
+
+
+@transaction.atomic
+def investor_profile_submit(
+    *, user: User, answers: SuitabilityInput, request=None
+) -> InvestorProfile:
+    """Store an investor's suitability answers with the assessed risk level and limits.
+
+    All ten risks must be acknowledged; the highest loan grade and the per-loan and total
+    limits follow compliance.policies. A new questionnaire replaces the old assessment.
+    """
+    user = _lock_user(user)
+    ensure_role(user, Role.INVESTOR)
+    result = investor_profile_assess(answers)
+    before = InvestorProfile.objects.filter(user=user).first()
+    profile, _ = InvestorProfile.objects.update_or_create(
+        user=user,
+        defaults={
+            "risk_tolerance": answers.risk_tolerance,
+            "investment_experience": answers.investment_experience,
+            "risks_acknowledged": [
+                k for k in policies.RISK_KEYS if k in answers.risks_acknowledged
+            ],
+            "annual_income_amount": answers.annual_income_amount,
+            "net_investible_assets_amount": answers.net_investible_assets_amount,
+            "investor_type": answers.investor_type,
+            "risk_level": result.risk_level,
+            "max_loan_grade": result.max_loan_grade,
+            "per_loan_limit_amount": result.per_loan_limit,
+            "total_limit_amount": result.total_limit,
+            "currency": settings.PLATFORM_CURRENCY,
+            "assessed_at": timezone.now(),
+        },
+    )
+    audit_record(
+        action="investor_profile.assess",
+        subject_type="user",
+        subject_id=user.pk,
+        actor=user,
+        before=_suitability_snapshot(before) if before else {},
+        after=_suitability_snapshot(profile),
+        request=request,
+    )
+    return profile
+
+
+def _suitability_snapshot(profile: InvestorProfile) -> dict:
+    return {
+        "investor_type": profile.investor_type,
+        "risk_level": profile.risk_level,
+        "max_loan_grade": profile.max_loan_grade,
+        "per_loan_limit_amount": str(profile.per_loan_limit_amount),
+        "total_limit_amount": str(profile.total_limit_amount),
+    }
+
+
+@transaction.atomic
+def borrower_profile_submit(
+    *,
+    user: User,
+    employment_status: str,
+    employer: str,
+    monthly_income_amount: Decimal,
+    monthly_obligations_amount: Decimal,
+    other_platform_outstanding_amount: Decimal,
+    purposes,
+    request=None,
+) -> BorrowerProfile:
+    """Store what a borrower declares; the lending risk review reads it with the bureau."""
+    user = _lock_user(user)
+    ensure_role(user, Role.BORROWER)
+    profile, created = BorrowerProfile.objects.update_or_create(
+        user=user,
+        defaults={
+            "employment_status": employment_status,
+            "employer": employer.strip(),
+            "monthly_income_amount": monthly_income_amount,
+            "monthly_obligations_amount": monthly_obligations_amount,
+            "other_platform_outstanding_amount": other_platform_outstanding_amount,
+            "purposes": list(dict.fromkeys(purposes)),
+            "currency": settings.PLATFORM_CURRENCY,
+            "updated_at": timezone.now(),
+        },
+    )
+    audit_record(
+        action="borrower_profile.create" if created else "borrower_profile.update",
+        subject_type="user",
+        subject_id=user.pk,
+        actor=user,
+        after={
+            "employment_status": profile.employment_status,
+            "monthly_income_amount": str(profile.monthly_income_amount),
+            "monthly_obligations_amount": str(profile.monthly_obligations_amount),
+            "other_platform_outstanding_amount": str(profile.other_platform_outstanding_amount),
+        },
+        request=request,
+    )
+    return profile
+
+
+@transaction.atomic
+def identity_pii_reveal(*, identity: Identity, viewer: User, request=None) -> dict[str, str]:
+    """Decrypt an identity for a staff member allowed to see it; every reveal is audited."""
+    if not viewer.has_perm("accounts.reveal_identity_pii"):
+        raise PiiRevealForbidden()
+    revealed = selectors.identity_decrypted(identity)
+    audit_record(
+        action="pii.view",
+        subject_type="user",
+        subject_id=identity.user_id,
+        actor=viewer,
+        after={"fields": sorted(revealed)},
+        request=request,
+    )
+    return revealed
+
+
+@transaction.atomic
+def identity_pii_rotate() -> int:
+    """Re-encrypt and re-hash every identity under the current (first) PII key.
+
+    Run after prepending a new key; once it has finished, old keys can be removed.
+    """
+    count = 0
+    for identity in Identity.objects.select_for_update().order_by("id"):
+        plain = selectors.identity_decrypted(identity)
+        for kind in (PiiKind.LEGAL_NAME, PiiKind.NATIONAL_ID, PiiKind.PHONE, PiiKind.BANK_CARD):
+            column = f"{kind}_encrypted"
+            setattr(identity, column, pii.rotate(getattr(identity, column)))
+            if kind != PiiKind.LEGAL_NAME:
+                setattr(identity, f"{kind}_hash", pii.lookup_hash(kind, plain[kind]))
+        identity.save()
+        count += 1
+    audit_record(
+        action="pii.rotate", subject_type="identity", subject_id="*", after={"rows": count}
+    )
+    return count

@@ -1,0 +1,56 @@
+"""Two accounts submitting the same national ID at the same instant: exactly one wins."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts import services
+from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from accounts.models import FraudSignal, Identity
+from compliance.audit import audit_chain_verify
+from config.errors import DomainError
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
+    users = [make_user(), make_user()]
+    national_id = sandbox_national_id(birth=datetime.date(1970, 6, 6), sequence=9)
+    barrier = threading.Barrier(len(users))
+    outcomes = {}
+
+    def submit(index, user):
+        try:
+            barrier.wait()
+            services.identity_submit(
+                user=user,
+                legal_name="孙七",
+                national_id=national_id,
+                phone=sandbox_phone(900 + index),
+                bank_card=sandbox_bank_card(900 + index),
+            )
+            outcomes[index] = "verified"
+        except DomainError as exc:
+            outcomes[index] = exc.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(i, u)) for i, u in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes.values()) == ["duplicate_identity", "verified"]
+    assert Identity.objects.count() == 1
+    loser = users[next(i for i, o in outcomes.items() if o != "verified")]
+    winner = Identity.objects.get().user
+    signal = FraudSignal.objects.get()
+    assert (signal.user, signal.matched_user, signal.kind) == (
+        loser,
+        winner,
+        "duplicate_national_id",
+    )
+    assert audit_chain_verify() == (True, None)

@@ -1,0 +1,29 @@
+"""seed_demo: every printed login works, and running it twice changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from demo.seed import DEMO_PASSWORD, DEMO_USERS
+
+
+@pytest.mark.django_db
+def test_every_demo_login_signs_in_through_the_login_page(client):
+    call_command("seed_demo", stdout=StringIO())
+    for email, _, _ in DEMO_USERS:
+        client.logout()
+        response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+        # Customers land on their dashboard; staff go on to the TOTP step.
+        assert response.status_code == 302, (email, response.content[:500])
+        assert "/accounts/login/" not in response["Location"]
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    from django.contrib.auth import get_user_model
+
+    call_command("seed_demo", stdout=StringIO())
+    users = get_user_model().objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert get_user_model().objects.count() == users == len(DEMO_USERS)
