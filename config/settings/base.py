@@ -301,6 +301,16 @@ IDENTITY_MAX_REJECTIONS_PER_DAY = env.int("IDENTITY_MAX_REJECTIONS_PER_DAY", def
 # Per-loan share of an investor's total limit: diversify over at least ten loans.
 INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
 
+# Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
+# network but runs the same signature check); a failure rate makes it refuse some movements.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SANDBOX_CUSTODIAN_TRANSPORT = env.str("SANDBOX_CUSTODIAN_TRANSPORT", default="http")
+SANDBOX_CUSTODIAN_FAILURE_RATE = env.float("SANDBOX_CUSTODIAN_FAILURE_RATE", default=0.0)
+# Idempotency-Key: a duplicate waits this long for the first request before a 409; keys are
+# kept at least 24 hours (DESIGN.md section 5).
+IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = env.float("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", default=5.0)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
+
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {

@@ -26,8 +26,6 @@ from django.utils import timezone
 from custody.adapters.base import StatementLine
 from custody.models import Deposit, SandboxBankTransaction, Withdrawal
 
-DEFAULT_SITE_URL = "http://127.0.0.1:8000"
-
 
 class CallbackDeliveryError(RuntimeError):
     """The platform did not accept a callback; the task retries."""
@@ -80,7 +78,7 @@ class SandboxCustodian:
         ).first()
         if existing:
             return existing
-        failure_rate = float(getattr(settings, "SANDBOX_CUSTODIAN_FAILURE_RATE", 0.0))
+        failure_rate = settings.SANDBOX_CUSTODIAN_FAILURE_RATE
         succeeded = secrets.randbelow(1_000_000) >= int(failure_rate * 1_000_000)
         try:
             with transaction.atomic():
@@ -127,7 +125,7 @@ class SandboxCustodian:
 
     def deliver(self, body: bytes, *, transport: str | None = None) -> None:
         headers = self.signed_headers(body)
-        transport = transport or getattr(settings, "SANDBOX_CUSTODIAN_TRANSPORT", "http")
+        transport = transport or settings.SANDBOX_CUSTODIAN_TRANSPORT
         if transport == "local":
             from custody.errors import CustodyError
             from custody.services.callbacks import callback_receive
@@ -138,7 +136,7 @@ class SandboxCustodian:
                 if exc.status_code >= 500:
                     raise CallbackDeliveryError(exc.code) from exc
             return
-        base = getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/")
+        base = settings.SITE_URL.rstrip("/")
         url = base + reverse("custody:callback", kwargs={"custodian": self.name})
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
         try:
