@@ -180,7 +180,9 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# One client-address rule for lockouts and the audit trail (see compliance.audit.client_ip).
+AXES_CLIENT_IP_CALLABLE = "compliance.audit.client_ip"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -281,6 +283,8 @@ PLATFORM_CURRENCY = env.str("PLATFORM_CURRENCY", default="CNY")
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
 CUSTODIAN_WEBHOOK_SECRET = env.str("CUSTODIAN_WEBHOOK_SECRET")
 BUSINESS_DATE_MODE = env.str("BUSINESS_DATE_MODE", default="calendar")
+# seed_demo creates staff with a published password and TOTP secret: never in production.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)
 # Investor suitability: a retail investor may commit at most this share of declared
 # net investible assets (FCA PS19/14 model, 10% for restricted investors).
 RETAIL_INVESTMENT_CAP_SHARE = Decimal(env.str("RETAIL_INVESTMENT_CAP_SHARE", default="0.10"))
