@@ -119,6 +119,8 @@ def _user(email: str, role: str):
 
 
 def _loan(borrower, product, amount: D, grade="B", rate=D("0.10"), term=12, purpose="education"):
+    from django.utils import timezone
+
     from lending.business_date import business_date
     from lending.models import Application, Loan
 
@@ -147,6 +149,7 @@ def _loan(borrower, product, amount: D, grade="B", rate=D("0.10"), term=12, purp
         purpose=purpose,
         listed_on=today,
         funding_deadline_on=today + timedelta(days=30),
+        auto_invest_done_at=timezone.now(),
     )
 
 
@@ -418,6 +421,7 @@ def http_rush() -> dict:
 
 def _seed_market(count: int) -> None:
     from django.db import transaction
+    from django.utils import timezone
 
     from lending.business_date import business_date
     from lending.models import Application, Loan
@@ -428,6 +432,7 @@ def _seed_market(count: int) -> None:
     product = _product()
     borrower = _user("bench-market-borrower@bench.example", "borrower")
     today = business_date()
+    now = timezone.now()
     grades = ["A", "B", "C"]
     for start in range(have, count, 5000):
         n = min(5000, count - start)
@@ -461,6 +466,7 @@ def _seed_market(count: int) -> None:
                     purpose="education",
                     listed_on=today,
                     funding_deadline_on=today + timedelta(days=1 + (start + i) % 30),
+                    auto_invest_done_at=now,
                 )
                 for i, a in enumerate(apps)
             )

@@ -5,6 +5,7 @@ caller's transaction, so an action and its audit row commit or vanish together.
 """
 
 import hashlib
+import ipaddress
 import json
 from datetime import datetime
 
@@ -88,10 +89,26 @@ def _hashed_fields(event: AuditEvent) -> dict:
 
 
 def client_ip(request) -> str | None:
-    """The caller's address as Django sees it (the proxy sets REMOTE_ADDR in production)."""
+    """The caller's address: the one function that audit events and lockouts both use.
+
+    Behind TRUSTED_PROXY_COUNT proxies, each appends the address it received from to
+    X-Forwarded-For, so the client is that many entries from the right; anything further
+    left was written by the client and is not trusted. Direct (count 0): REMOTE_ADDR.
+    """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return remote
 
 
 @transaction.atomic

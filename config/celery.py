@@ -61,6 +61,10 @@ app.conf.beat_schedule = {
         "task": "custody.reconcile",
         "schedule": crontab(hour=2, minute=15),
     },
+    "custody-pending-movements-resend": {
+        "task": "custody.pending_movements_resend",
+        "schedule": crontab(minute="*/15"),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

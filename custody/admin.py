@@ -66,6 +66,8 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(Posting)
 class PostingAdmin(ReadOnlyAdmin):
+    # Millions of rows: skip the unfiltered COUNT(*) on every page.
+    show_full_result_count = False
     list_display = ["id", "created_at", "entry", "account", "amount"]
     list_select_related = ["entry", "account"]
     search_fields = ["entry__idempotency_key"]

@@ -35,10 +35,6 @@ HEADER = "Idempotency-Key"
 MIN_TTL_HOURS = 24
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def idempotency_key_from(request) -> str:
     """The request's Idempotency-Key: 1-255 printable ASCII characters, or a 400."""
     key = request.headers.get(HEADER, "")
@@ -69,7 +65,7 @@ def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyRecord,
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
-    deadline = time.monotonic() + float(_setting("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", 5.0))
+    deadline = time.monotonic() + settings.IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS
     while record.state != IdempotencyRecord.State.DONE:
         if time.monotonic() >= deadline:
             raise IdempotencyInProgress()
@@ -124,7 +120,7 @@ def idempotent(view_method):
 
 def idempotency_purge(*, now=None) -> int:
     """Delete records older than the TTL (never less than 24 hours); return how many."""
-    hours = max(MIN_TTL_HOURS, int(_setting("IDEMPOTENCY_KEY_TTL_HOURS", 48)))
+    hours = max(MIN_TTL_HOURS, settings.IDEMPOTENCY_KEY_TTL_HOURS)
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted

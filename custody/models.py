@@ -102,6 +102,10 @@ class JournalEntry(models.Model):
     class Meta:
         verbose_name_plural = "journal entries"
         ordering = ["-id"]
+        constraints = [
+            # An entry is reversed at most once.
+            models.UniqueConstraint(fields=["reverses"], name="custody_entry_reversed_once"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.idempotency_key}"

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, F, QuerySet, Sum
+from django.db.models.functions import Cast, Round
 
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
 
@@ -72,18 +74,28 @@ class LedgerProof:
         return not self.mismatches and self.balances_sum == 0
 
 
+def _posting_sums() -> dict[int, Decimal]:
+    """Sum of postings per account, exact on both backends.
+
+    PostgreSQL sums NUMERIC exactly. SQLite stores decimals as REAL, so it sums whole
+    cents (each posting rounded to its cent first) as integers instead of adding floats.
+    """
+    postings = Posting.objects.order_by().values("account_id")
+    if connection.vendor == "postgresql":
+        return dict(postings.annotate(total=Sum("amount")).values_list("account_id", "total"))
+    cents = postings.annotate(
+        cents=Sum(Cast(Round(F("amount") * 100), output_field=BigIntegerField()))
+    ).values_list("account_id", "cents")
+    return {account_id: Decimal(total) / 100 for account_id, total in cents}
+
+
 def ledger_proof() -> LedgerProof:
     """Prove every cached balance equals the sum of its postings and all balances sum to 0.
 
     One GROUP BY over the postings and one scan of the accounts; the comparison runs in
     Python on Decimals so SQLite's REAL storage cannot produce a false difference.
     """
-    sums = dict(
-        Posting.objects.order_by()
-        .values("account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "total")
-    )
+    sums = _posting_sums()
     mismatches = []
     balances_sum = Decimal("0.00")
     checked = 0
@@ -98,3 +110,19 @@ def ledger_proof() -> LedgerProof:
         if balance != posted:
             mismatches.append((account_id, balance, posted))
     return LedgerProof(accounts_checked=checked, mismatches=mismatches, balances_sum=balances_sum)
+
+
+def pending_movement_ids(*, older_than_minutes: int) -> list[tuple[str, int]]:
+    """(kind, id) of deposits and withdrawals still pending after the given time."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    return [
+        (kind, pk)
+        for kind, model in (("deposit", Deposit), ("withdrawal", Withdrawal))
+        for pk in model.objects.filter(status=model.Status.PENDING, created_at__lt=cutoff)
+        .order_by("id")
+        .values_list("pk", flat=True)
+    ]

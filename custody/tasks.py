@@ -48,3 +48,16 @@ def idempotency_purge() -> int:
     from custody.services.callbacks import callback_nonce_purge
 
     return purge_keys() + callback_nonce_purge()
+
+
+@shared_task(name="custody.pending_movements_resend", acks_late=True, reject_on_worker_lost=True)
+def pending_movements_resend(older_than_minutes: int = 10) -> int:
+    """Hand still-pending movements to their custodian again (a lost enqueue, a bank that
+    never called back). Safe: the bank books each movement once and a settled one is
+    skipped."""
+    from custody.selectors import pending_movement_ids
+
+    pending = pending_movement_ids(older_than_minutes=older_than_minutes)
+    for kind, movement_id in pending:
+        custodian_process.delay(kind, movement_id)
+    return len(pending)

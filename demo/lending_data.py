@@ -19,6 +19,7 @@ from custody.services.movements import deposit_request, deposit_settle
 from lending.business_date import business_date, business_date_set
 from lending.models import Application, AutoInvestRule, Loan, Product
 from lending.services.applications import application_decide, application_review, application_submit
+from lending.services.auto_invest import auto_invest_run
 from lending.services.batch import run_daily
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_place
@@ -158,7 +159,10 @@ def _listed_loan(borrower, product, rng, reviewer) -> Loan | None:
             decision="approve",
             reason="Income and employment checked (demo).",
         )
-    return Loan.objects.filter(application=application).first()
+    loan = Loan.objects.filter(application=application).first()
+    if loan is not None:
+        auto_invest_run(loan_id=loan.pk)  # what the worker does after the listing commits
+    return loan
 
 
 def _fund(loan: Loan, investors, rng, share: D) -> None:
@@ -197,9 +201,6 @@ def _seed_loans() -> None:
     approver = User.objects.get(email="approver@demo.example")
     approver2 = User.objects.get(email="approver2@demo.example")
     investors = [_investor(n) for n in range(10)]
-    demo_investor = User.objects.filter(email="investor@demo.example").first()
-    if demo_investor is not None and hasattr(demo_investor, "investor_profile"):
-        _deposit(demo_investor, D("50000.00"), "demo-investor")
     both = User.objects.filter(email="both@demo.example").first()
     if both is not None and hasattr(both, "investor_profile"):
         _deposit(both, D("100000.00"), "demo-both")

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import Role
 from demo.accounts_data import seed_accounts
+from demo.custody_data import seed_custody
 from demo.lending_data import seed_lending
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
@@ -56,7 +57,8 @@ def seed_all() -> list[tuple[str, str]]:
 
     Each area adds one call here to its own `demo/<area>_data.py` module.
     """
-    seed_users()
+    users = seed_users()
     seed_accounts()
+    seed_custody(users, DEMO_PASSWORD)
     seed_lending()
     return [(email, description) for email, _, description in DEMO_USERS]

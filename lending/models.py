@@ -193,6 +193,8 @@ class Loan(models.Model):
     disclosure = models.JSONField(default=dict, blank=True, help_text="Masked borrower facts.")
     listed_on = models.DateField()
     funding_deadline_on = models.DateField()
+    # Manual investors see and fund the loan only after auto-invest has had its turn.
+    auto_invest_done_at = models.DateTimeField(null=True, blank=True)
     funded_at = models.DateTimeField(null=True, blank=True)
     disbursed_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -115,7 +115,7 @@ def loan_list_open(
 ) -> QuerySet[Loan]:
     """Open loans for the marketplace, with the amount left annotated (one query a page)."""
     qs = (
-        Loan.objects.filter(status=Loan.Status.OPEN)
+        Loan.objects.filter(status=Loan.Status.OPEN, auto_invest_done_at__isnull=False)
         .select_related("product")
         .annotate(left_amount=F("amount") - F("funded_amount"))
     )

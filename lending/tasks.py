@@ -6,6 +6,7 @@ from celery import shared_task
 
 from lending.business_date import business_date
 from lending.services.applications import application_review
+from lending.services.auto_invest import auto_invest_run
 from lending.services.batch import run_daily
 
 
@@ -13,6 +14,12 @@ from lending.services.batch import run_daily
 def application_review_task(application_id: int) -> str:
     """The automatic risk review of one application (a no-op once it left `submitted`)."""
     return application_review(application_id=application_id).status
+
+
+@shared_task(name="lending.loan_auto_invest", acks_late=True, reject_on_worker_lost=True)
+def loan_auto_invest_task(loan_id: int) -> int:
+    """Auto-invest for a newly listed loan, then open it to manual investors."""
+    return len(auto_invest_run(loan_id=loan_id))
 
 
 @shared_task(name="lending.run_daily", acks_late=True, reject_on_worker_lost=True)

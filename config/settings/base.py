@@ -180,7 +180,9 @@ AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# One client-address rule for lockouts and the audit trail (see compliance.audit.client_ip).
+AXES_CLIENT_IP_CALLABLE = "compliance.audit.client_ip"
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -281,6 +283,8 @@ PLATFORM_CURRENCY = env.str("PLATFORM_CURRENCY", default="CNY")
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
 CUSTODIAN_WEBHOOK_SECRET = env.str("CUSTODIAN_WEBHOOK_SECRET")
 BUSINESS_DATE_MODE = env.str("BUSINESS_DATE_MODE", default="calendar")
+# seed_demo creates staff with a published password and TOTP secret: never in production.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=False)
 # Investor suitability: a retail investor may commit at most this share of declared
 # net investible assets (FCA PS19/14 model, 10% for restricted investors).
 RETAIL_INVESTMENT_CAP_SHARE = Decimal(env.str("RETAIL_INVESTMENT_CAP_SHARE", default="0.10"))
@@ -300,6 +304,16 @@ IDENTITY_BLOCKLIST_NAMES = env.list(
 IDENTITY_MAX_REJECTIONS_PER_DAY = env.int("IDENTITY_MAX_REJECTIONS_PER_DAY", default=5)
 # Per-loan share of an investor's total limit: diversify over at least ten loans.
 INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
+
+# Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
+# network but runs the same signature check); a failure rate makes it refuse some movements.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SANDBOX_CUSTODIAN_TRANSPORT = env.str("SANDBOX_CUSTODIAN_TRANSPORT", default="http")
+SANDBOX_CUSTODIAN_FAILURE_RATE = env.float("SANDBOX_CUSTODIAN_FAILURE_RATE", default=0.0)
+# Idempotency-Key: a duplicate waits this long for the first request before a 409; keys are
+# kept at least 24 hours (DESIGN.md section 5).
+IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = env.float("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", default=5.0)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

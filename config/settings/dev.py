@@ -9,6 +9,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-0123
 os.environ.setdefault("PII_ENCRYPTION_KEYS", "rE6C3E1wAV7o0aXbQ3b9Tz4m1O2Hc6J5n0lqJm8KQ1Y=")
 os.environ.setdefault("CUSTODIAN_WEBHOOK_SECRET", "dev-sandbox-custodian-secret")
 os.environ.setdefault("BUSINESS_DATE_MODE", "manual")
+os.environ.setdefault("DEMO_DATA_ALLOWED", "true")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, env

@@ -31,6 +31,6 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Links mailed outside a request (create_staff) must name a host in ALLOWED_HOSTS.
 PLATFORM_BASE_URL = env.str("PLATFORM_BASE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
-# Behind a proxy the client address is the first X-Forwarded-For hop the proxy appended.
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Production runs behind one TLS-terminating proxy (set TRUSTED_PROXY_COUNT to match the
+# deployment): the client address is the entry that proxy appended to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)

@@ -7,6 +7,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-0123456789abcdef012345
 os.environ.setdefault("PII_ENCRYPTION_KEYS", "Vd0kq9uJ1p8lYF2cCw3bq5mWnA3oT8xZr4sE6yH7gKQ=")
 os.environ.setdefault("CUSTODIAN_WEBHOOK_SECRET", "test-custodian-secret")
 os.environ.setdefault("BUSINESS_DATE_MODE", "manual")
+os.environ.setdefault("DEMO_DATA_ALLOWED", "true")
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import VAR_DIR, env

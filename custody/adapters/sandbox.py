@@ -26,8 +26,6 @@ from django.utils import timezone
 from custody.adapters.base import StatementLine
 from custody.models import Deposit, SandboxBankTransaction, Withdrawal
 
-DEFAULT_SITE_URL = "http://127.0.0.1:8000"
-
 
 class CallbackDeliveryError(RuntimeError):
     """The platform did not accept a callback; the task retries."""
@@ -51,11 +49,11 @@ class SandboxCustodian:
         # The sandbox bank accepts the user's platform password as the transaction password.
         return bool(confirmation) and user.check_password(confirmation)
 
-    def deposit_instruct(self, *, deposit_id: int) -> None:
-        self._process(SandboxBankTransaction.Kind.DEPOSIT, Deposit, deposit_id)
+    def deposit_instruct(self, *, deposit_id: int, transport: str | None = None) -> None:
+        self._process(SandboxBankTransaction.Kind.DEPOSIT, Deposit, deposit_id, transport)
 
-    def withdrawal_instruct(self, *, withdrawal_id: int) -> None:
-        self._process(SandboxBankTransaction.Kind.WITHDRAWAL, Withdrawal, withdrawal_id)
+    def withdrawal_instruct(self, *, withdrawal_id: int, transport: str | None = None) -> None:
+        self._process(SandboxBankTransaction.Kind.WITHDRAWAL, Withdrawal, withdrawal_id, transport)
 
     def daily_statement(self, *, on: date) -> list[StatementLine]:
         rows = SandboxBankTransaction.objects.filter(booked_on=on, succeeded=True).order_by("id")
@@ -80,7 +78,7 @@ class SandboxCustodian:
         ).first()
         if existing:
             return existing
-        failure_rate = float(getattr(settings, "SANDBOX_CUSTODIAN_FAILURE_RATE", 0.0))
+        failure_rate = settings.SANDBOX_CUSTODIAN_FAILURE_RATE
         succeeded = secrets.randbelow(1_000_000) >= int(failure_rate * 1_000_000)
         try:
             with transaction.atomic():
@@ -95,7 +93,7 @@ class SandboxCustodian:
         except IntegrityError:
             return SandboxBankTransaction.objects.get(kind=kind, reference=movement.reference)
 
-    def _process(self, kind: str, model, movement_id: int) -> None:
+    def _process(self, kind: str, model, movement_id: int, transport: str | None) -> None:
         movement = model.objects.filter(pk=movement_id).first()
         if movement is None or movement.status != model.Status.PENDING:
             return  # already settled (or never committed): nothing to confirm
@@ -109,7 +107,7 @@ class SandboxCustodian:
             "custodian_ref": booking.external_id,
             "reason": "" if booking.succeeded else "declined by the sandbox bank",
         }
-        self.deliver(json.dumps(payload, separators=(",", ":")).encode())
+        self.deliver(json.dumps(payload, separators=(",", ":")).encode(), transport=transport)
 
     def signed_headers(
         self, body: bytes, *, timestamp: int | None = None, nonce: str | None = None
@@ -125,9 +123,10 @@ class SandboxCustodian:
             ),
         }
 
-    def deliver(self, body: bytes) -> None:
+    def deliver(self, body: bytes, *, transport: str | None = None) -> None:
         headers = self.signed_headers(body)
-        if getattr(settings, "SANDBOX_CUSTODIAN_TRANSPORT", "http") == "local":
+        transport = transport or settings.SANDBOX_CUSTODIAN_TRANSPORT
+        if transport == "local":
             from custody.errors import CustodyError
             from custody.services.callbacks import callback_receive
 
@@ -137,7 +136,7 @@ class SandboxCustodian:
                 if exc.status_code >= 500:
                     raise CallbackDeliveryError(exc.code) from exc
             return
-        base = getattr(settings, "SITE_URL", DEFAULT_SITE_URL).rstrip("/")
+        base = settings.SITE_URL.rstrip("/")
         url = base + reverse("custody:callback", kwargs={"custodian": self.name})
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
         try:

@@ -1,11 +1,15 @@
 """Serializers of the wallet API: amounts travel as strings and are parsed strictly."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from custody import money
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "100.00"}
+)
 class AmountField(serializers.Field):
     """A positive amount sent as a decimal string; floats, exponents and the like refused."""
 
@@ -45,7 +49,15 @@ class PostingFilterSerializer(serializers.Serializer):
     export = serializers.ChoiceField(choices=["csv"], required=False)
 
 
+@extend_schema_field({"type": "string", "description": "pending, succeeded or failed"})
+class MovementStatusField(serializers.CharField):
+    """The movement's status. Not an enum in the schema: another app's `status` enum would
+    collide with it (drf-spectacular W001) unless settings name both."""
+
+
 class MovementSerializer(serializers.ModelSerializer):
+    status = MovementStatusField(read_only=True)
+
     class Meta:
         fields = [
             "id",

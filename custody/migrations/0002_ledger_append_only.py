@@ -41,8 +41,8 @@ PG_DROP_SQL = """
 DROP TRIGGER IF EXISTS {table}_append_only ON {table};
 DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};
 """
-# SQLite (embedded mode) refuses UPDATE; DELETE stays possible so the test runner can
-# empty tables between tests (the model and admin refuse it everywhere).
+# SQLite (embedded mode) refuses UPDATE. A later migration that makes SQLite rebuild
+# these tables (e.g. adding a constraint) drops the triggers and must install them again; DELETE stays possible so the test runner can empty tables between tests (the model and admin refuse it everywhere).
 SQLITE_SQL = """CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
     BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"""
 

@@ -11,7 +11,7 @@ InsufficientFunds (409 `insufficient_funds`); accounts are locked in ascending i
                  idempotency_key, memo="")   payers' reserved -> payee's available,
                                              fee_amount -> platform fee_income
     ledger_post(*, idempotency_key, kind, memo, legs=[Leg(account_id, amount), ...])
-    user_account_ids(user_id) -> (available_id, reserved_id)
+    user_account_ids(user_id) -> (available_id, reserved_id); user_account_ids_many(ids)
     platform_account_id(kind) -> id   (custodian, fee_income, adjustment, loan_receivable)
 
 Reads: `custody.selectors.wallet_balance(user_id=...)` -> WalletBalance(available,
@@ -25,6 +25,7 @@ from custody.services.ledger import (
     ledger_post,
     platform_account_id,
     user_account_ids,
+    user_account_ids_many,
 )
 from custody.services.reservations import funds_release, funds_reserve, funds_settle
 
@@ -38,4 +39,5 @@ __all__ = [
     "ledger_post",
     "platform_account_id",
     "user_account_ids",
+    "user_account_ids_many",
 ]

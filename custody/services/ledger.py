@@ -22,6 +22,7 @@ from custody.errors import (
     IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
+    InvalidTransition,
     UnbalancedEntry,
 )
 from custody.models import JournalEntry, LedgerAccount, Posting
@@ -92,16 +93,19 @@ def _apply(
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             ids = list(deltas)
+            # One round trip: the balance UPDATE runs as a data-modifying CTE beside the
+            # postings INSERT; both see the same snapshot and both land or neither does.
             cursor.execute(
-                f"UPDATE {account_table} AS a SET balance_amount = a.balance_amount + d.delta "  # noqa: S608
-                "FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, delta) WHERE a.id = d.id",
-                [ids, [deltas[i] for i in ids]],
-            )
-            cursor.execute(
-                f"INSERT INTO {posting_table} (entry_id, account_id, amount, currency, created_at) "  # noqa: S608
+                f"WITH moved AS (UPDATE {account_table} AS a "  # noqa: S608
+                "SET balance_amount = a.balance_amount + d.delta "
+                "FROM unnest(%s::bigint[], %s::numeric[]) AS d(id, delta) WHERE a.id = d.id "
+                "RETURNING a.id) "
+                f"INSERT INTO {posting_table} (entry_id, account_id, amount, currency, created_at) "
                 "SELECT %s, t.account_id, t.amount, %s, %s "
                 "FROM unnest(%s::bigint[], %s::numeric[]) AS t(account_id, amount)",
                 [
+                    ids,
+                    [deltas[i] for i in ids],
                     entry_id,
                     currency,
                     now,
@@ -130,6 +134,43 @@ def _apply(
                 for leg in legs
             ],
         )
+
+
+def ensure_within_limits(
+    locked: dict[int, tuple], deltas: dict[int, Decimal], currency: str
+) -> None:
+    """Refuse the entry if a user account would go below zero (TigerBeetle's
+    debits-must-not-exceed-credits flag) or an account has another currency. Runs on the
+    locked rows, so the balances it reads cannot change before the update."""
+    for account_id, delta in deltas.items():
+        _, owner_id, balance, account_currency = locked[account_id]
+        if account_currency != currency:
+            raise CurrencyMismatch(account_id=account_id)
+        if owner_id is not None and balance + delta < 0:
+            raise InsufficientFunds(account_id=account_id)
+
+
+def _lock_accounts(ids: list[int]) -> list[tuple]:
+    """Lock the accounts in ascending id order and return (id, owner_id, balance, currency).
+
+    Lock order is the same for every caller, so two entries never deadlock. No-key locks
+    leave inserts that reference these rows (postings, loans) unblocked.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, owner_id, balance_amount, currency "  # noqa: S608 - our table name
+                f"FROM {LedgerAccount._meta.db_table} "
+                "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                [ids],
+            )
+            return cursor.fetchall()
+    return list(
+        LedgerAccount.objects.select_for_update(no_key=True)
+        .filter(id__in=ids)
+        .order_by("id")
+        .values_list("id", "owner_id", "balance_amount", "currency")
+    )
 
 
 @transaction.atomic
@@ -176,22 +217,10 @@ def ledger_post(
     deltas: dict[int, Decimal] = defaultdict(Decimal)
     for leg in legs:
         deltas[leg.account_id] += leg.amount
-    # Lock order: ascending account id, for every caller, so two entries never deadlock.
-    locked = {
-        row[0]: row
-        for row in LedgerAccount.objects.select_for_update(no_key=True)
-        .filter(id__in=list(deltas))
-        .order_by("id")
-        .values_list("id", "owner_id", "balance_amount", "currency")
-    }
+    locked = {row[0]: row for row in _lock_accounts(list(deltas))}
     if len(locked) != len(deltas):
         raise AccountNotFound(account_ids=sorted(set(deltas) - set(locked)))
-    for account_id, delta in deltas.items():
-        _, owner_id, balance, account_currency = locked[account_id]
-        if account_currency != currency:
-            raise CurrencyMismatch(account_id=account_id)
-        if owner_id is not None and balance + delta < 0:
-            raise InsufficientFunds(account_id=account_id)
+    ensure_within_limits(locked, deltas, currency)
     _apply(entry_id, legs, deltas, locked, currency, now)
     return JournalEntry(
         id=entry_id,
@@ -207,8 +236,17 @@ def ledger_post(
 
 @transaction.atomic
 def entry_reverse(*, entry_id: int, idempotency_key: str, memo: str = "") -> JournalEntry:
-    """Correct an entry the only permitted way: a new entry with every posting negated."""
+    """Correct an entry the only permitted way: a new entry with every posting negated.
+
+    An entry is reversed at most once (a unique constraint on `reverses`); the same key
+    again returns the reversal.
+    """
     original = JournalEntry.objects.get(pk=entry_id)
+    existing = JournalEntry.objects.filter(reverses_id=entry_id).first()
+    if existing is not None and existing.idempotency_key != idempotency_key:
+        raise InvalidTransition(
+            f"Entry #{entry_id} is already reversed by #{existing.pk}.", code="already_reversed"
+        )
     legs = [
         Leg(a, -m)
         for a, m in Posting.objects.filter(entry_id=entry_id).values_list("account_id", "amount")
@@ -239,6 +277,30 @@ def _get_or_create_accounts(owner_id: int | None, kinds: Sequence[str]) -> dict[
         )
         found = dict(query.values_list("kind", "id"))
     return found
+
+
+def user_account_ids_many(user_ids) -> dict[int, tuple[int, int]]:
+    """{user id: (available id, reserved id)} for many users in two or three queries."""
+    user_ids = set(user_ids)
+    kinds = LedgerAccount.USER_KINDS
+
+    def found():
+        rows = LedgerAccount.objects.filter(owner_id__in=user_ids, kind__in=kinds).values_list(
+            "owner_id", "kind", "id"
+        )
+        by_user: dict[int, dict[str, int]] = {}
+        for owner_id, kind, account_id in rows:
+            by_user.setdefault(owner_id, {})[kind] = account_id
+        return by_user
+
+    by_user = found()
+    missing = [(u, k) for u in user_ids for k in kinds if k not in by_user.get(u, {})]
+    if missing:
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(owner_id=u, kind=k) for u, k in missing], ignore_conflicts=True
+        )
+        by_user = found()
+    return {u: (by_user[u][kinds[0]], by_user[u][kinds[1]]) for u in user_ids}
 
 
 def user_account_ids(user_id: int) -> tuple[int, int]:

@@ -59,7 +59,8 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
         return model.objects.get(user=user, request_key=request_key), False
 
 
-@transaction.atomic(durable=True)
+# Not durable: the demo seed runs every service inside one transaction.
+@transaction.atomic
 def deposit_request(
     *, user, amount: Decimal, request_key: str, custodian: str = DEFAULT_CUSTODIAN, request=None
 ) -> Deposit:
@@ -86,7 +87,8 @@ def deposit_request(
     return deposit
 
 
-@transaction.atomic(durable=True)
+# Not durable: the demo seed runs every service inside one transaction.
+@transaction.atomic
 def withdrawal_request(
     *,
     user,

@@ -13,7 +13,13 @@ from django.db import transaction
 from custody import money
 from custody.errors import InvalidAmount
 from custody.models import JournalEntry, LedgerAccount
-from custody.services.ledger import Leg, ledger_post, platform_account_id, user_account_ids
+from custody.services.ledger import (
+    Leg,
+    ledger_post,
+    platform_account_id,
+    user_account_ids,
+    user_account_ids_many,
+)
 
 
 def ensure_positive_amount(amount: Decimal) -> Decimal:
@@ -86,10 +92,9 @@ def funds_settle(
         raise InvalidAmount(
             "The fee must be exact to the cent, at least zero and at most the total."
         )
-    postings = [
-        Leg(user_account_ids(payer)[1], -amount) for payer, amount in sorted(per_payer.items())
-    ]
-    payee_available_id, _ = user_account_ids(payee_user_id)
+    accounts = user_account_ids_many([*per_payer, payee_user_id])
+    postings = [Leg(accounts[payer][1], -amount) for payer, amount in sorted(per_payer.items())]
+    payee_available_id, _ = accounts[payee_user_id]
     if total - fee_amount:
         postings.append(Leg(payee_available_id, total - fee_amount))
     if fee_amount:

@@ -1,11 +1,16 @@
 """Auto-invest: when a loan opens, matching investor rules invest first, in a fair random
-order, up to the product's auto-invest share of the loan; the rest is left to manual investors."""
+order, up to the product's auto-invest share of the loan; then manual investing opens.
+
+Each rule invests in its own transaction, so only one investor's custody accounts are
+locked at a time (a batch holding several would risk a lock cycle with a disbursement).
+"""
 
 import random
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from custody.errors import InsufficientFunds
 from custody.selectors import wallet_balance
@@ -44,8 +49,13 @@ def _rule_amount(rule: AutoInvestRule, loan: Loan, room: Decimal) -> Decimal:
     return _floor_to_step(max(amount, Decimal("0")), step)
 
 
-def auto_invest_run(*, loan: Loan) -> list[Investment]:
-    """Run every active matching rule once for a newly opened loan (idempotent per rule)."""
+def auto_invest_run(*, loan_id: int) -> list[Investment]:
+    """Run every active matching rule once for a newly opened loan, then open it to manual
+    investors. Idempotent: each rule's investment has a fixed key, and a finished loan is
+    left alone."""
+    loan = Loan.objects.select_related("product").get(pk=loan_id)
+    if loan.auto_invest_done_at is not None or loan.status != Loan.Status.OPEN:
+        return []
     product = loan.product
     budget = _floor_to_step(
         loan.amount * product.auto_invest_max_share, product.investment_step_amount
@@ -62,7 +72,7 @@ def auto_invest_run(*, loan: Loan) -> list[Investment]:
         if amount < product.min_investment_amount:
             continue
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 placed.append(
                     investment_place(
                         investor=rule.investor,
@@ -74,4 +84,7 @@ def auto_invest_run(*, loan: Loan) -> list[Investment]:
                 )
         except (errors.LendingError, InsufficientFunds):
             continue  # this rule's investor is not eligible for this loan; the next may be
+    Loan.objects.filter(pk=loan.pk, auto_invest_done_at__isnull=True).update(
+        auto_invest_done_at=timezone.now()
+    )
     return placed

@@ -32,10 +32,14 @@ def _replay(investor, idempotency_key: str, loan_id: int, amount: Decimal) -> In
     return existing
 
 
-def _ensure_investor_may_invest(*, investor, limits, loan: Loan, amount: Decimal, today) -> None:
+def _ensure_investor_may_invest(
+    *, investor, limits, loan: Loan, amount: Decimal, today, source: str
+) -> None:
     product = loan.product
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         raise errors.LoanNotOpen()
+    if source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
+        raise errors.LoanNotOpen("The loan opens to investors in a moment.")
     if loan.borrower_id == investor.pk:
         raise errors.OwnLoan()
     if not eligibility.grade_allowed(loan.grade, limits.max_grade):
@@ -93,7 +97,7 @@ def investment_place(
     if existing is not None:
         return existing
     _ensure_investor_may_invest(
-        investor=investor, limits=limits, loan=loan, amount=amount, today=today
+        investor=investor, limits=limits, loan=loan, amount=amount, today=today, source=source
     )
     # No race on the key is left: the investor's row lock serialises their requests, and the
     # replay check above ran under it. The unique constraint stays as the last word.

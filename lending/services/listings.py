@@ -10,7 +10,6 @@ from compliance.audit import audit_record
 from lending import eligibility
 from lending.business_date import business_date
 from lending.models import Application, Loan
-from lending.services.auto_invest import auto_invest_run
 
 RISK_WARNING = (
     "Lending puts your capital at risk. This loan is not a deposit and is not covered by "
@@ -81,7 +80,9 @@ def loan_open(*, application: Application) -> Loan:
         subject_id=loan.id,
         after={"reference": loan.reference, "amount": str(loan.amount), "grade": loan.grade},
     )
-    # Auto-invest rules go first, in the same transaction, so no manual investor can see the
-    # loan before its auto-invest slice has been offered.
-    auto_invest_run(loan=loan)
+    # Auto-invest rules go first, each in its own transaction after this one commits (one
+    # investor's accounts locked at a time); manual investing opens when they are done.
+    from lending.tasks import loan_auto_invest_task
+
+    loan_auto_invest_task.delay_on_commit(loan.pk)
     return loan

@@ -109,3 +109,22 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     assert errors == []
     assert AuditEvent.objects.count() == writers * per_writer
     assert audit_chain_verify() == (True, None)
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.9", "10.0.0.1"),  # direct: a client-written header is ignored
+        (1, "198.51.100.9", "198.51.100.9"),  # one proxy appended the client
+        (1, "6.6.6.6, 198.51.100.9", "198.51.100.9"),  # spoofed entry left of it ignored
+        (2, "198.51.100.9, 192.0.2.1", "198.51.100.9"),
+        (1, "", "10.0.0.1"),  # header missing: the proxy itself
+        (1, "not-an-ip", "10.0.0.1"),
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(rf, settings, proxies, forwarded, expected):
+    from compliance.audit import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected

@@ -53,3 +53,23 @@ def test_adjustment_admin_proposes_and_a_second_approver_approves(client, make_u
     )
     assert AdjustmentRequest.objects.get().status == "approved"
     assert LedgerAccount.objects.get(pk=available).balance_amount == Decimal("3.50")
+
+
+def test_breaks_queue_resolves_a_break_with_a_note(client, make_user, user):
+    from datetime import date
+
+    from custody.models import ReconciliationBreak
+    from custody.services.reconciliation import reconciliation_run
+    from tests.custody.test_reconciliation import _settled
+
+    _settled(user, 1, on=date(2026, 11, 20))
+    reconciliation_run(statement_on=date(2026, 11, 20), lines=[])
+    item = ReconciliationBreak.objects.get()
+    ops = make_user("compliance")
+    client.force_login(ops)
+    assert client.get("/admin/custody/reconciliationbreak/").status_code == 200
+    url = f"/admin/custody/reconciliationbreak/{item.pk}/change/"
+    assert client.post(url, {"resolution_note": ""}).status_code == 200  # refused: note needed
+    assert client.post(url, {"resolution_note": "Booked by the bank next day."}).status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.resolved_by_id) == ("resolved", ops.id)

@@ -7,7 +7,7 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from custody.models import Deposit, IdempotencyRecord, Withdrawal
+from custody.models import Deposit, IdempotencyRecord, JournalEntry, Withdrawal
 from tests.custody.conftest import assert_ledger_holds, balance, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -55,6 +55,8 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(make_user, kin
     model = Deposit if kind == "deposits" else Withdrawal
     assert model.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1
+    # A deposit posts nothing until the bank confirms; a withdrawal reserves once.
+    assert JournalEntry.objects.filter(kind="reserve").count() == (0 if kind == "deposits" else 1)
     expected = ("100.00", "0.00") if kind == "deposits" else ("90.00", "10.00")
     assert tuple(str(x) for x in balance(user.id)) == expected
     assert_ledger_holds()

@@ -180,3 +180,15 @@ def test_one_entry_with_ten_thousand_postings_is_a_handful_of_statements(django_
     data_statements = [q for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(data_statements) <= (4 if connection.vendor == "postgresql" else 10)
     assert_ledger_holds()
+
+
+def test_an_entry_is_reversed_at_most_once(user):
+    from custody.errors import InvalidTransition
+
+    fund(user.id, "100.00")
+    entry = _move(user.id, D("30.00"))
+    first = entry_reverse(entry_id=entry.pk, idempotency_key="rev-1")
+    assert entry_reverse(entry_id=entry.pk, idempotency_key="rev-1").pk == first.pk
+    with pytest.raises(InvalidTransition):
+        entry_reverse(entry_id=entry.pk, idempotency_key="rev-2")
+    assert balance(user.id) == (D("100.00"), D("0.00"))

@@ -165,3 +165,19 @@ def test_withdrawal_above_available_is_refused_and_leaves_no_request(user):
         )
     assert not Withdrawal.objects.exists()
     assert balance(user.id) == (D("10.00"), D("0.00"))
+
+
+def test_pending_movements_are_handed_to_the_bank_again(user, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from custody import tasks
+
+    old = _deposit(user, key="old")
+    Deposit.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    _deposit(user, key="fresh")
+    sent = []
+    monkeypatch.setattr(tasks.custodian_process, "delay", lambda *args: sent.append(args))
+    assert tasks.pending_movements_resend() == 1
+    assert sent == [("deposit", old.pk)]

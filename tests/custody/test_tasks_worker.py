@@ -6,10 +6,18 @@ from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.utils import timezone
 
 from config.celery import app
-from custody.models import CallbackNonce, Deposit, SandboxBankTransaction, Withdrawal
+from custody.models import (
+    CallbackNonce,
+    Deposit,
+    ReconciliationRun,
+    SandboxBankTransaction,
+    Withdrawal,
+)
 from custody.services.movements import deposit_request, withdrawal_request
+from custody.tasks import reconcile
 from tests.custody.conftest import assert_ledger_holds, balance, fund
 
 D = Decimal
@@ -46,6 +54,11 @@ def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
                 and Withdrawal.objects.get(pk=withdrawal.pk).status == "succeeded"
             )
         ), "the worker did not settle both movements"
+        # The daily reconciliation runs through the same worker and finds the day clean.
+        reconcile.delay(timezone.localdate().isoformat())
+        assert _wait_for(ReconciliationRun.objects.exists)
+    run = ReconciliationRun.objects.get()
+    assert run.statement_lines == 2 and run.is_clean
     assert balance(user.id) == (D("55.00"), D("0.00"))
     assert CallbackNonce.objects.count() == 2
     assert SandboxBankTransaction.objects.count() == 2

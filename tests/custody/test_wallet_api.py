@@ -192,3 +192,16 @@ def test_entries_csv_export_has_every_filtered_row(investor_client):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "id" and len(rows) == 1 + 26
+
+
+def test_deposit_and_withdrawal_lists_are_own_and_use_fixed_queries(
+    investor_client, make_user, api_client
+):
+    for i in range(5):
+        _post(investor_client, "/api/v1/wallet/deposits", {"amount": f"{i + 1}.00"}, key=f"k{i}")
+    with CaptureQueriesContext(connection) as queries:
+        page = investor_client.get("/api/v1/wallet/deposits").json()
+    assert page["count"] == 5 and len(queries) <= 3
+    api_client.force_authenticate(make_user("investor"))
+    assert api_client.get("/api/v1/wallet/deposits").json()["count"] == 0
+    assert api_client.get("/api/v1/wallet/withdrawals").json()["count"] == 0

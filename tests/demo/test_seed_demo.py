@@ -27,3 +27,14 @@ def test_seed_demo_is_idempotent():
     users = get_user_model().objects.count()
     call_command("seed_demo", stdout=StringIO())
     assert get_user_model().objects.count() == users == len(DEMO_USERS)
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
+        call_command("seed_demo", stdout=StringIO())
+    assert get_user_model().objects.count() == 0

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import factory
+from django.utils import timezone
 
 from lending.business_date import business_date
 from lending.models import Application, Loan
@@ -42,6 +43,7 @@ class LoanFactory(factory.django.DjangoModelFactory):
     purpose = "education"
     listed_on = factory.LazyFunction(business_date)
     funding_deadline_on = factory.LazyFunction(lambda: business_date() + timedelta(days=7))
+    auto_invest_done_at = factory.LazyFunction(timezone.now)
     disclosure = factory.LazyFunction(
         lambda: {"borrower": {"name": "Z*** W**"}, "credit_report": {"overdue_records_6m": 0}}
     )

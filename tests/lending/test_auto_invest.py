@@ -25,14 +25,16 @@ def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, fund, prod
     loser = fund(onboarding.investor(make_user("investor")), "10000")
     rule(loser, grades=["A"])
     borrower = onboarding.borrower(make_user("borrower"))
-    loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"), grade="B")
-    placed = auto_invest_run(loan=loan)
+    loan = LoanFactory(
+        borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
+    )
+    placed = auto_invest_run(loan_id=loan.pk)
     loan.refresh_from_db()
     assert loan.funded_amount == D("5000.00")  # 50% slice
     assert sum(i.amount for i in placed) == D("5000.00")
     assert {i.source for i in placed} == {"auto"}
     assert not Investment.objects.filter(investor=loser).exists()
-    assert auto_invest_run(loan=loan) == []
+    assert auto_invest_run(loan_id=loan.pk) == []
 
 
 def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, fund, product):
@@ -41,8 +43,10 @@ def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, 
     shy = fund(onboarding.investor(make_user("investor")), "10000")
     rule(shy, max_borrower_share=D("0.05"))
     borrower = onboarding.borrower(make_user("borrower"))
-    loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"), grade="B")
-    auto_invest_run(loan=loan)
+    loan = LoanFactory(
+        borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
+    )
+    auto_invest_run(loan_id=loan.pk)
     assert Investment.objects.get(investor=keeper).amount == D("1500.00")
     assert available(keeper) == D("1000.00")
     assert Investment.objects.get(investor=shy).amount == D("500.00")
@@ -57,9 +61,41 @@ def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding,
     borrower = onboarding.borrower(make_user("borrower"))
     winners = set()
     for _ in range(12):
-        loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"), grade="B")
-        placed = auto_invest_run(loan=loan)
+        loan = LoanFactory(
+            borrower=borrower,
+            product=product,
+            amount=D("10000"),
+            grade="B",
+            auto_invest_done_at=None,
+        )
+        placed = auto_invest_run(loan_id=loan.pk)
         assert len(placed) == 1
         winners.add(placed[0].investor_id)
     # With a fixed order one investor would win all 12; a fair shuffle spreads them.
     assert len(winners) >= 3
+
+
+def test_manual_investors_wait_until_auto_invest_has_run(
+    make_user, onboarding, fund, product, api_client
+):
+    from django.urls import reverse
+
+    from lending.services.investments import investment_place
+
+    manual = fund(onboarding.investor(make_user("investor")), "10000")
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(
+        borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
+    )
+    assert api_client.get(reverse("api:loan-list")).json()["count"] == 0
+    with pytest.raises(Exception) as exc:
+        investment_place(investor=manual, loan_id=loan.pk, amount=D("100"), idempotency_key="early")
+    assert exc.value.code == "loan_not_open"
+    auto_invest_run(loan_id=loan.pk)
+    loan.refresh_from_db()
+    assert loan.auto_invest_done_at is not None
+    assert [r["id"] for r in api_client.get(reverse("api:loan-list")).json()["results"]] == [
+        loan.pk
+    ]
+    investment_place(investor=manual, loan_id=loan.pk, amount=D("100"), idempotency_key="now")
+    assert auto_invest_run(loan_id=loan.pk) == []  # a redelivered task changes nothing

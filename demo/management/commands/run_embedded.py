@@ -36,8 +36,10 @@ class Command(BaseCommand):
             "worker": [*celery, "worker", "--loglevel=INFO", "--concurrency=2"],
             "beat": [*celery, "beat", "--loglevel=INFO"],
         }
+        # The sandbox custodian's callbacks (sent by the worker) must reach this web server.
+        env = {**os.environ, "SITE_URL": f"http://{addr}:{port}"}
         processes = {
-            name: subprocess.Popen(command, cwd=settings.BASE_DIR)  # noqa: S603
+            name: subprocess.Popen(command, cwd=settings.BASE_DIR, env=env)  # noqa: S603
             for name, command in commands.items()
         }
         self.stdout.write(

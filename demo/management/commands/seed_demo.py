@@ -1,6 +1,7 @@
 """Create demo users of every role (and, as capabilities grow, their data); print logins."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_all
@@ -10,6 +11,11 @@ class Command(BaseCommand):
     help = "Create demo users for every role and demo data; print the logins. Idempotent."
 
     def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Demo data is refused here (DEMO_DATA_ALLOWED is off): its staff accounts "
+                "share a published password and TOTP secret."
+            )
         with transaction.atomic():
             logins = seed_all()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all):"))
