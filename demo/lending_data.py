@@ -15,8 +15,10 @@ from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, s
 from accounts.models import Identity
 from accounts.roles import Role
 from compliance.policies import RISK_KEYS
+from custody.errors import InsufficientFunds
 from custody.services.movements import deposit_request, deposit_settle
 from lending.business_date import business_date, business_date_set
+from lending.errors import LendingError
 from lending.models import Application, AutoInvestRule, Loan, Product
 from lending.services.applications import application_decide, application_review, application_submit
 from lending.services.auto_invest import auto_invest_run
@@ -244,6 +246,24 @@ def _seed_loans() -> None:
         loan = _listed_loan(next(borrowers), business if k % 3 == 2 else personal, rng, reviewer)
         if loan:
             _fund(loan, investors, rng, D(rng.choice(["0", "0.1", "0.3", "0.6", "0.9"])))
+    # The demo investor's own holdings: a few tickets in open loans within their risk level.
+    demo_investor = User.objects.filter(email="investor@demo.example").first()
+    if demo_investor is not None and hasattr(demo_investor, "investor_profile"):
+        open_loans = Loan.objects.filter(status=Loan.Status.OPEN).order_by("id")
+        placed = 0
+        for loan in open_loans:
+            if placed == 4:
+                break
+            try:
+                investment_place(
+                    investor=demo_investor,
+                    loan_id=loan.pk,
+                    amount=loan.product.investment_step_amount * 20,
+                    idempotency_key=f"demo-investor-{loan.pk}",
+                )
+                placed += 1
+            except (LendingError, InsufficientFunds):
+                continue  # above their risk level or nearly full: try the next loan
     # Left for the reviewers' queue: above the auto-approve limit.
     for _ in range(3):
         borrower = next(borrowers)
