@@ -426,6 +426,9 @@ def _seed_market(count: int) -> None:
     from lending.business_date import business_date
     from lending.models import Application, Loan
 
+    Loan.objects.filter(reference__startswith="MK", auto_invest_done_at__isnull=True).update(
+        auto_invest_done_at=timezone.now()
+    )
     have = Loan.objects.filter(status="open", reference__startswith="MK").count()
     if have >= count:
         return
