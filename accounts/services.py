@@ -1,6 +1,7 @@
 """Onboarding use cases that write: identity check, role grants, investor and borrower
 profiles, and the audited reveal and rotation of personal data."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -217,6 +218,31 @@ def _encrypted_columns(submission: IdentitySubmission) -> dict:
     return columns
 
 
+_NON_ASCII_REASONS = (
+    (PiiKind.NATIONAL_ID, "national_id", "invalid_national_id"),
+    (PiiKind.PHONE, "phone", "invalid_phone"),
+    (PiiKind.BANK_CARD, "bank_card", "invalid_bank_card"),
+)
+
+
+def _refuse_non_ascii(submission: IdentitySubmission, decision: IdentityDecision):
+    """Refuse numbers in other scripts' digits whatever the provider said: registries issue
+    ASCII numbers only, and a variant spelling would hash apart from the original."""
+    reasons = [
+        reason
+        for kind, attribute, reason in _NON_ASCII_REASONS
+        if not pii.is_ascii_canonical(kind, getattr(submission, attribute))
+    ]
+    if not reasons:
+        return decision
+    return dataclasses.replace(
+        decision,
+        passed=False,
+        reasons=tuple(dict.fromkeys((*decision.reasons, *reasons))),
+        birth_date=None,
+    )
+
+
 def identity_submit(
     *, user: User, legal_name: str, national_id: str, phone: str, bank_card: str, request=None
 ) -> Identity:
@@ -226,13 +252,18 @@ def identity_submit(
     is raised after its record commits; a national ID, phone or bank card that another
     account holds is refused and recorded as a fraud signal against this user.
     """
+    # The provider, the blocklist, the duplicate search and the stored hash all see the same
+    # canonical (NFKC-folded) values, so a full-width variant cannot pass as a new person.
     submission = IdentitySubmission(
-        legal_name=legal_name, national_id=national_id, phone=phone, bank_card=bank_card
+        legal_name=pii.normalise(PiiKind.LEGAL_NAME, legal_name),
+        national_id=pii.normalise(PiiKind.NATIONAL_ID, national_id),
+        phone=pii.normalise(PiiKind.PHONE, phone),
+        bank_card=pii.normalise(PiiKind.BANK_CARD, bank_card),
     )
     _ensure_may_submit(user)
     # The provider is an outside system: ask it before any transaction or lock is held.
     provider = identity_provider()
-    decision = provider.verify(submission)
+    decision = _refuse_non_ascii(submission, provider.verify(submission))
     check = _identity_record(
         user=user,
         submission=submission,

@@ -1,6 +1,7 @@
 """The identity check: provider rules, duplicates and fraud signals, nothing in clear, audit."""
 
 import datetime
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from accounts import selectors, services
 from accounts.adapters.identity import (
+    IdentityDecision,
     IdentitySubmission,
     SandboxIdentityProvider,
     sandbox_bank_card,
@@ -224,6 +226,87 @@ def test_duplicate_national_id_is_found_in_another_spelling(make_user):
     with pytest.raises(DuplicateIdentity) as refused:
         services.identity_submit(user=second, **person(12, national_id=spaced))
     assert refused.value.code == "duplicate_identity"
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("shared", "code"),
+    [
+        ("national_id", "duplicate_identity"),
+        ("phone", "duplicate_phone"),
+        ("bank_card", "duplicate_bank_card"),
+    ],
+)
+def test_a_full_width_spelling_of_another_accounts_details_is_a_duplicate(
+    api_client, make_user, shared, code
+):
+    first, second = make_user(), make_user()
+    assert post(api_client, first, person(41)).status_code == 201
+    data = person(42, **{shared: full_width(person(41)[shared])})
+    response = post(api_client, second, data)
+    assert response.status_code == 409
+    assert response.json()["code"] == code
+    assert not Identity.objects.filter(user=second).exists()
+
+
+@pytest.mark.django_db
+def test_a_full_width_blocklisted_national_id_is_refused(api_client, make_user):
+    user = make_user()
+    data = person(43)
+    with override_settings(IDENTITY_BLOCKLIST_NATIONAL_IDS=[data["national_id"]]):
+        response = post(api_client, user, {**data, "national_id": full_width(data["national_id"])})
+    assert response.status_code == 422
+    assert response.json()["code"] == "identity_blocklisted"
+    assert not Identity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_full_width_identity_is_stored_in_its_ascii_form(api_client, make_user):
+    user = make_user()
+    data = person(44)
+    typed = {**data, "national_id": full_width(data["national_id"])}
+    assert post(api_client, user, typed).status_code == 201
+    identity = Identity.objects.get(user=user)
+    assert selectors.identity_decrypted(identity)["national_id"] == data["national_id"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("national_id", "١١٠١٠٥١٩٩٠٠١٠١٠٠١٠", "invalid_national_id"),
+        ("phone", "१३८०००००००१", "invalid_phone"),
+        ("bank_card", "٦٢٢٢٠٢٠٠٠٠٠٠٠٠٠٠٠١٣", "invalid_bank_card"),
+    ],
+)
+def test_digits_of_other_scripts_are_refused(api_client, make_user, field, value, code):
+    user = make_user()
+    response = post(api_client, user, person(45, **{field: value}))
+    assert response.status_code == 422
+    assert response.json()["code"] == code
+    assert not Identity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_other_scripts_digits_whatever_the_provider_says(make_user):
+    class LenientProvider:
+        name = "lenient"
+
+        def verify(self, submission):
+            return IdentityDecision(passed=True, birth_date=datetime.date(1990, 1, 1))
+
+    user = make_user()
+    with (
+        patch("accounts.services.identity_provider", LenientProvider),
+        pytest.raises(IdentityRejected) as refused,
+    ):
+        services.identity_submit(user=user, **person(46, phone="١٣٨٠٠٠٠٠٠٠١"))
+    assert refused.value.code == "invalid_phone"
+    assert not Identity.objects.exists()
 
 
 @pytest.mark.django_db
