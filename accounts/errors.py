@@ -63,6 +63,12 @@ class RoleNotAllowed(AccountsError):
     message = "Only the investor and borrower roles can be chosen."
 
 
+class RoleNotAllowedForStaff(AccountsError):
+    code = "role_not_allowed_for_staff"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Staff accounts cannot take the investor or borrower role."
+
+
 class RoleRequired(AccountsError):
     code = "role_required"
     status_code = status.HTTP_403_FORBIDDEN

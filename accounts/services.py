@@ -22,6 +22,7 @@ from accounts.errors import (
     IdentityRejected,
     PiiRevealForbidden,
     RoleNotAllowed,
+    RoleNotAllowedForStaff,
     RoleRequired,
     SuitabilityRefused,
 )
@@ -34,7 +35,7 @@ from accounts.models import (
     User,
 )
 from accounts.pii import PiiKind
-from accounts.roles import CUSTOMER_ROLES, Role
+from accounts.roles import CUSTOMER_ROLES, STAFF_ROLES, Role
 from compliance import policies
 from compliance.audit import audit_record
 
@@ -280,17 +281,27 @@ def identity_submit(
     raise IdentityRejected(IDENTITY_REASON_MESSAGES.get(first), code=first, reasons=reasons)
 
 
+def ensure_not_staff(user: User) -> None:
+    """Refuse a customer role to anyone who runs the platform (403 `role_not_allowed_for_staff`)."""
+    staff_roles = {str(r) for r in STAFF_ROLES}
+    if user.is_staff or user.is_superuser or user.groups.filter(name__in=staff_roles).exists():
+        raise RoleNotAllowedForStaff()
+
+
 @transaction.atomic
 def role_grant(*, user: User, roles, request=None) -> set[str]:
     """Give a verified user the investor and/or borrower role (one person may hold both).
 
-    Only customer roles can be chosen here; staff roles are granted by operations.
+    Only customer roles can be chosen here; staff roles are granted by operations. Staff
+    (any staff role, is_staff or superuser) cannot take them: one person must not both
+    decide on loans and invest in or borrow them (conflict of interest).
     Returns the roles newly granted; granting a held role again changes nothing.
     """
     wanted = {str(r) for r in roles}
     if not wanted or not wanted <= {str(r) for r in CUSTOMER_ROLES}:
         raise RoleNotAllowed()
     user = _lock_user(user)
+    ensure_not_staff(user)
     if not Identity.objects.filter(user=user).exists():
         raise IdentityNotVerified("Verify your identity before choosing a role.")
     before = set(user.groups.values_list("name", flat=True))

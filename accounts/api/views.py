@@ -87,7 +87,9 @@ class MeRolesApi(APIView):
         responses={
             200: MeSerializer,
             **_ERRORS,
-            403: OpenApiResponse(description="`identity_not_verified`."),
+            403: OpenApiResponse(
+                description="`identity_not_verified` or `role_not_allowed_for_staff`."
+            ),
         },
     )
     def post(self, request):

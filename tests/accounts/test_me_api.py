@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, InvestorProfile
@@ -120,6 +121,34 @@ def test_roles_before_identity_are_refused(api_client, signed_in):
     response = api_client.post("/api/v1/me/roles", {"roles": ["investor"]}, format="json")
     assert response.status_code == 403
     assert response.json()["code"] == "identity_not_verified"
+    assert not user.groups.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("staff_role", ["reviewer", "approver", "compliance", "regulator"])
+def test_staff_cannot_take_customer_roles(api_client, signed_in, staff_role):
+    user = signed_in(staff_role)
+    assert api_client.post("/api/v1/me/identity", identity(7), format="json").status_code == 201
+    response = api_client.post(
+        "/api/v1/me/roles", {"roles": ["borrower", "investor"]}, format="json"
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "role_not_allowed_for_staff"
+    assert set(user.groups.values_list("name", flat=True)) == {staff_role}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("flag", ["is_staff", "is_superuser"])
+def test_admin_flags_alone_bar_customer_roles(api_client, signed_in, flag):
+    user = signed_in()
+    assert api_client.post("/api/v1/me/identity", identity(8), format="json").status_code == 201
+    setattr(user, flag, True)
+    user.save(update_fields=[flag])
+    # Staff flags require TOTP before any action; enrol so the refusal under test is reached.
+    TOTP.activate(user, generate_totp_secret())
+    response = api_client.post("/api/v1/me/roles", {"roles": ["investor"]}, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "role_not_allowed_for_staff"
     assert not user.groups.exists()
 
 
