@@ -81,6 +81,12 @@ class PiiRevealForbidden(AccountsError):
     message = "You may not view personal data."
 
 
+class PiiRevealReasonRequired(AccountsError):
+    code = "pii_view_reason_required"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "State why you need to see this person's data (at least 10 characters)."
+
+
 class SuitabilityRefused(AccountsError):
     """The questionnaire cannot be assessed (risks unacknowledged, thresholds unmet)."""
 

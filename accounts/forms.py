@@ -136,3 +136,16 @@ class BorrowerProfileForm(forms.Form):
         if data.get("employment_status") == "employed" and not data.get("employer", "").strip():
             self.add_error("employer", "Name your employer.")
         return data
+
+
+class PiiRevealForm(forms.Form):
+    """The reason a staff member gives before seeing a person's data (kept in the audit)."""
+
+    reason = forms.CharField(
+        label="Reason for viewing",
+        min_length=10,
+        max_length=500,
+        help_text="E.g. the complaint or case number and why the clear values are needed. "
+        "Recorded in the audit trail.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )

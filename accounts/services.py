@@ -21,6 +21,7 @@ from accounts.errors import (
     IdentityNotVerified,
     IdentityRejected,
     PiiRevealForbidden,
+    PiiRevealReasonRequired,
     RoleNotAllowed,
     RoleNotAllowedForStaff,
     RoleRequired,
@@ -458,18 +459,31 @@ def borrower_profile_submit(
     return profile
 
 
+PII_REVEAL_REASON_MIN_LENGTH = 10
+
+
 @transaction.atomic
-def identity_pii_reveal(*, identity: Identity, viewer: User, request=None) -> dict[str, str]:
-    """Decrypt an identity for a staff member allowed to see it; every reveal is audited."""
+def identity_pii_reveal(
+    *, identity: Identity, viewer: User, reason: str, request=None
+) -> dict[str, str]:
+    """Decrypt an identity for a staff member allowed to see it, for a stated reason.
+
+    Every reveal is audited with the viewer's reason and the names of the fields shown,
+    never the values: the onboarding page promises staff see personal data only with a
+    recorded reason.
+    """
     if not viewer.has_perm("accounts.reveal_identity_pii"):
         raise PiiRevealForbidden()
+    reason = " ".join((reason or "").split())
+    if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
+        raise PiiRevealReasonRequired()
     revealed = selectors.identity_decrypted(identity)
     audit_record(
         action="pii.view",
         subject_type="user",
         subject_id=identity.user_id,
         actor=viewer,
-        after={"fields": sorted(revealed)},
+        after={"fields": sorted(revealed), "reason": reason},
         request=request,
     )
     return revealed

@@ -22,6 +22,7 @@ from accounts.errors import (
     IdentityAlreadyVerified,
     IdentityRejected,
     PiiRevealForbidden,
+    PiiRevealReasonRequired,
 )
 from accounts.models import FraudSignal, Identity, IdentityCheck
 from compliance.audit import AuditEvent
@@ -372,8 +373,11 @@ def test_key_rotation_reencrypts_and_rehashes_stored_identities(make_user):
             services.identity_submit(user=make_user(), **person(43, bank_card=data["bank_card"]))
 
 
+REASON = "Complaint C-1042: customer disputes the bank card on file"
+
+
 @pytest.mark.django_db
-def test_staff_reveal_of_pii_is_audited_and_others_are_refused(client, make_user):
+def test_staff_reveal_of_pii_is_audited_with_its_reason_and_others_are_refused(client, make_user):
     user = make_user()
     data = person(51)
     services.identity_submit(user=user, **data)
@@ -381,15 +385,52 @@ def test_staff_reveal_of_pii_is_audited_and_others_are_refused(client, make_user
     officer = make_user("compliance")
     customer = make_user()
     with pytest.raises(PiiRevealForbidden):
-        services.identity_pii_reveal(identity=identity, viewer=customer)
+        services.identity_pii_reveal(identity=identity, viewer=customer, reason=REASON)
     assert not AuditEvent.objects.filter(action="pii.view").exists()
-    assert services.identity_pii_reveal(identity=identity, viewer=officer) == data
+    assert services.identity_pii_reveal(identity=identity, viewer=officer, reason=REASON) == data
     event = AuditEvent.objects.get(action="pii.view")
     assert (event.actor, event.subject_id) == (officer, str(user.pk))
+    assert event.after == {"fields": sorted(data), "reason": REASON}
+    # The audit trail records that data was seen and why, never the data itself.
+    for value in (data["national_id"], data["phone"], data["bank_card"], data["legal_name"]):
+        assert value not in str(event.after) and value not in str(event.before)
 
 
 @pytest.mark.django_db
-def test_admin_shows_masked_identity_and_reveal_writes_audit_event(client, make_user):
+@pytest.mark.parametrize("reason", ["", "   ", "because", "  short   "])
+def test_reveal_without_a_reason_of_ten_characters_is_refused(make_user, reason):
+    user = make_user()
+    services.identity_submit(user=user, **person(52))
+    identity = Identity.objects.get(user=user)
+    with pytest.raises(PiiRevealReasonRequired):
+        services.identity_pii_reveal(
+            identity=identity, viewer=make_user("compliance"), reason=reason
+        )
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
+
+
+@pytest.mark.django_db
+def test_reviewers_cannot_reveal_pii(client, make_user):
+    user = make_user()
+    services.identity_submit(user=user, **person(53))
+    identity = Identity.objects.get(user=user)
+    reviewer = make_user("reviewer")
+    with pytest.raises(PiiRevealForbidden):
+        services.identity_pii_reveal(identity=identity, viewer=reviewer, reason=REASON)
+    client.force_login(reviewer)
+    url = reverse("admin:accounts_identity_reveal", args=[identity.pk])
+    assert client.post(url, {"reason": REASON}).status_code == 403
+    assert client.get(url).status_code == 403
+    change = client.get(reverse("admin:accounts_identity_change", args=[identity.pk]))
+    assert change.status_code == 200  # still sees the masked identity
+    assert url not in change.content.decode()
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
+
+
+@pytest.mark.django_db
+def test_admin_shows_masked_identity_and_reveal_needs_a_reason_and_writes_audit_event(
+    client, make_user
+):
     from allauth.mfa.models import Authenticator
 
     user = make_user()
@@ -404,12 +445,26 @@ def test_admin_shows_masked_identity_and_reveal_writes_audit_event(client, make_
     page = change.content.decode()
     assert identity.national_id_masked in page
     assert data["national_id"] not in page and data["phone"] not in page
+    url = reverse("admin:accounts_identity_reveal", args=[identity.pk])
+    assert url in page
+
+    ask = client.get(url)
+    assert ask.status_code == 200
+    assert 'name="reason"' in ask.content.decode()
+    assert data["national_id"] not in ask.content.decode()
+    for bad in ({}, {"reason": "curious"}):
+        refused = client.post(url, bad)
+        assert refused.status_code == 200
+        assert data["national_id"] not in refused.content.decode()
+        assert 'class="errorlist' in refused.content.decode()
     assert not AuditEvent.objects.filter(action="pii.view").exists()
-    reveal = client.post(reverse("admin:accounts_identity_reveal", args=[identity.pk]))
+
+    reveal = client.post(url, {"reason": REASON})
     assert reveal.status_code == 200
     assert data["national_id"] in reveal.content.decode()
     assert "no-store" in reveal["Cache-Control"]
-    assert AuditEvent.objects.filter(action="pii.view", actor=officer).count() == 1
+    event = AuditEvent.objects.get(action="pii.view", actor=officer)
+    assert event.after["reason"] == REASON
 
 
 @pytest.mark.django_db
