@@ -21,6 +21,18 @@ def money_field(label: str, help_text: str = "") -> forms.DecimalField:
     )
 
 
+class BoundedMultipleChoiceField(forms.MultipleChoiceField):
+    """A multiple choice that refuses more values than it has choices (repeats included),
+    so a crafted POST cannot make the server validate a huge list."""
+
+    def validate(self, value):
+        if len(value) > len(self.choices):
+            raise forms.ValidationError(
+                "Choose at most %(limit)d.", code="max_length", params={"limit": len(self.choices)}
+            )
+        super().validate(value)
+
+
 class IdentityForm(forms.Form):
     legal_name = forms.CharField(
         label="Legal name",
@@ -62,7 +74,7 @@ class IdentityForm(forms.Form):
 
 
 class RolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(
+    roles = BoundedMultipleChoiceField(
         label="I want to",
         choices=[("investor", "Invest: lend money to borrowers"), ("borrower", "Borrow money")],
         widget=forms.CheckboxSelectMultiple,
@@ -124,7 +136,7 @@ class BorrowerProfileForm(forms.Form):
         "Owed on other lending platforms (¥)",
         "Total still owed on other online lending platforms; 0 if none.",
     )
-    purposes = forms.MultipleChoiceField(
+    purposes = BoundedMultipleChoiceField(
         label="What would you borrow for?",
         choices=BorrowerProfile.Purpose.choices,
         widget=forms.CheckboxSelectMultiple,

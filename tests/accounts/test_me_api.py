@@ -171,6 +171,8 @@ def test_roles_api_refuses_staff_roles_with_a_field_error(api_client, signed_in)
         ({"annual_income_amount": "lots"}, 400, "validation_error"),
         ({"risk_tolerance": "yolo"}, 400, "invalid_choice"),
         ({"risks_acknowledged": ["total_loss", "astrology"]}, 400, "invalid_choice"),
+        ({"risks_acknowledged": list(RISK_KEYS) * 10_000}, 400, "max_length"),
+        ({"risks_acknowledged": [*RISK_KEYS, RISK_KEYS[0]]}, 400, "max_length"),
     ],
 )
 def test_bad_investor_answers_get_a_code_and_store_nothing(
@@ -192,6 +194,8 @@ def test_bad_investor_answers_get_a_code_and_store_nothing(
         ({"employer": ""}, "employer_required"),
         ({"purposes": []}, "min_length"),
         ({"purposes": ["gambling"]}, "invalid_choice"),
+        ({"purposes": ["other"] * 100_000}, "max_length"),
+        ({"purposes": [p for p, _ in BorrowerProfile.Purpose.choices] + ["other"]}, "max_length"),
         ({"monthly_income_amount": "-1"}, "min_value"),
         ({"employment_status": "astronaut"}, "invalid_choice"),
     ],
