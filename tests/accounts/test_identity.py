@@ -175,7 +175,7 @@ def test_bad_identity_is_refused_with_a_code_and_nothing_stored(
     check = IdentityCheck.objects.get(user=user)
     assert check.status == "rejected" and code in check.reasons
     assert AuditEvent.objects.filter(action="identity.reject", subject_id=str(user.pk)).count() == 1
-    assert selectors.identity_status(user) == "rejected"
+    assert selectors.onboarding_get(user).identity_status == "rejected"
     assert_nothing_in_clear(data["national_id"], data["phone"], data["bank_card"])
 
 
@@ -325,7 +325,7 @@ def test_a_rejected_user_may_try_again_and_pass(make_user):
     with pytest.raises(IdentityRejected):
         services.identity_submit(user=user, **person(31, phone="123"))
     services.identity_submit(user=user, **person(31))
-    assert selectors.identity_status(user) == "verified"
+    assert selectors.onboarding_get(user).identity_status == "verified"
     assert list(IdentityCheck.objects.filter(user=user).values_list("status", flat=True)) == [
         "verified",
         "rejected",
