@@ -26,6 +26,13 @@ class StaffRoleUnknown(AccountsError):
     message = "Not a staff role."
 
 
+class StaffPasswordInvalid(AccountsError):
+    """The password fails AUTH_PASSWORD_VALIDATORS; the message lists each reason."""
+
+    code = "password_invalid"
+    message = "The password is too weak."
+
+
 class IdentityRejected(AccountsError):
     """The identity provider refused the submission; `code` is its first reason."""
 
