@@ -23,9 +23,9 @@ MFA_REQUIRED_ROLES = STAFF_ROLES
 # Model permissions each staff role holds, as "app_label.codename". Apps add theirs here
 # as their models arrive; `roles_sync` (run after every migrate) applies the table.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # Reviewers work from masked data; clear PII is for compliance, with a recorded reason.
     Role.REVIEWER: (
         "accounts.view_identity",
-        "accounts.reveal_identity_pii",
         "accounts.view_fraudsignal",
         "accounts.view_borrowerprofile",
     ),
