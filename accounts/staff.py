@@ -15,11 +15,7 @@ from django.http import HttpRequest
 
 from accounts.auth_audit import audit_roles_changed
 from accounts.errors import StaffEmailTaken, StaffPasswordInvalid, StaffRoleUnknown
-from accounts.roles import STAFF_ROLES, Role
-
-# Regulators use their own portal, never the Django admin; they still enrol TOTP
-# (accounts.roles.MFA_REQUIRED_ROLES), so User.requires_mfa covers them without is_staff.
-_ADMIN_ROLES = STAFF_ROLES - {Role.REGULATOR}
+from accounts.roles import ADMIN_ROLES, STAFF_ROLES
 
 
 @transaction.atomic
@@ -39,7 +35,7 @@ def staff_create(*, email: str, role: str, password: str | None = None, actor=No
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise StaffEmailTaken()
-    is_staff = role in {str(r) for r in _ADMIN_ROLES}
+    is_staff = role in {str(r) for r in ADMIN_ROLES}
     if password:
         try:
             validate_password(password, user=User(email=email, is_staff=is_staff))
