@@ -4,13 +4,14 @@ only on request, audited."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.cache import add_never_cache_headers
 
 from accounts.auth_audit import audit_roles_changed
-from accounts.errors import PiiRevealForbidden
+from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
+from accounts.forms import PiiRevealForm
 from accounts.models import (
     BorrowerProfile,
     FraudSignal,
@@ -105,18 +106,30 @@ class IdentityAdmin(_ReadOnlyAdmin):
         return urls + super().get_urls()
 
     def reveal_view(self, request, object_id):
-        """Show the clear values to a permitted staff member; `identity_pii_reveal` audits it."""
+        """Ask a permitted staff member for a reason, then show the clear values;
+        `identity_pii_reveal` checks the permission and audits the reason."""
         identity = get_object_or_404(Identity.objects.select_related("user"), pk=object_id)
-        if request.method != "POST":
-            return redirect("admin:accounts_identity_change", object_id)
-        try:
-            revealed = identity_pii_reveal(identity=identity, viewer=request.user, request=request)
-        except PiiRevealForbidden as exc:
-            raise PermissionDenied(exc.message) from exc
+        if not request.user.has_perm("accounts.reveal_identity_pii"):
+            raise PermissionDenied(PiiRevealForbidden.message)
+        form = PiiRevealForm(request.POST if request.method == "POST" else None)
+        revealed = None
+        if form.is_valid():
+            try:
+                revealed = identity_pii_reveal(
+                    identity=identity,
+                    viewer=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except PiiRevealForbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except PiiRevealReasonRequired as exc:
+                form.add_error("reason", exc.message)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "identity": identity,
+            "form": form,
             "revealed": revealed,
             "title": f"Personal data of {identity.user}",
         }

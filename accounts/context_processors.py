@@ -57,6 +57,3 @@ def navigation(request):
         "nav_is_staff": user.is_platform_staff,
         "nav_links": links,
     }
-
-
-__all__ = ["Role", "navigation"]

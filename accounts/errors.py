@@ -26,6 +26,13 @@ class StaffRoleUnknown(AccountsError):
     message = "Not a staff role."
 
 
+class StaffPasswordInvalid(AccountsError):
+    """The password fails AUTH_PASSWORD_VALIDATORS; the message lists each reason."""
+
+    code = "password_invalid"
+    message = "The password is too weak."
+
+
 class IdentityRejected(AccountsError):
     """The identity provider refused the submission; `code` is its first reason."""
 
@@ -63,6 +70,12 @@ class RoleNotAllowed(AccountsError):
     message = "Only the investor and borrower roles can be chosen."
 
 
+class RoleNotAllowedForStaff(AccountsError):
+    code = "role_not_allowed_for_staff"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Staff accounts cannot take the investor or borrower role."
+
+
 class RoleRequired(AccountsError):
     code = "role_required"
     status_code = status.HTTP_403_FORBIDDEN
@@ -73,6 +86,12 @@ class PiiRevealForbidden(AccountsError):
     code = "pii_view_forbidden"
     status_code = status.HTTP_403_FORBIDDEN
     message = "You may not view personal data."
+
+
+class PiiRevealReasonRequired(AccountsError):
+    code = "pii_view_reason_required"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "State why you need to see this person's data (at least 10 characters)."
 
 
 class SuitabilityRefused(AccountsError):

@@ -21,6 +21,18 @@ def money_field(label: str, help_text: str = "") -> forms.DecimalField:
     )
 
 
+class BoundedMultipleChoiceField(forms.MultipleChoiceField):
+    """A multiple choice that refuses more values than it has choices (repeats included),
+    so a crafted POST cannot make the server validate a huge list."""
+
+    def validate(self, value):
+        if len(value) > len(self.choices):
+            raise forms.ValidationError(
+                "Choose at most %(limit)d.", code="max_length", params={"limit": len(self.choices)}
+            )
+        super().validate(value)
+
+
 class IdentityForm(forms.Form):
     legal_name = forms.CharField(
         label="Legal name",
@@ -62,7 +74,7 @@ class IdentityForm(forms.Form):
 
 
 class RolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(
+    roles = BoundedMultipleChoiceField(
         label="I want to",
         choices=[("investor", "Invest: lend money to borrowers"), ("borrower", "Borrow money")],
         widget=forms.CheckboxSelectMultiple,
@@ -124,7 +136,7 @@ class BorrowerProfileForm(forms.Form):
         "Owed on other lending platforms (¥)",
         "Total still owed on other online lending platforms; 0 if none.",
     )
-    purposes = forms.MultipleChoiceField(
+    purposes = BoundedMultipleChoiceField(
         label="What would you borrow for?",
         choices=BorrowerProfile.Purpose.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -136,3 +148,16 @@ class BorrowerProfileForm(forms.Form):
         if data.get("employment_status") == "employed" and not data.get("employer", "").strip():
             self.add_error("employer", "Name your employer.")
         return data
+
+
+class PiiRevealForm(forms.Form):
+    """The reason a staff member gives before seeing a person's data (kept in the audit)."""
+
+    reason = forms.CharField(
+        label="Reason for viewing",
+        min_length=10,
+        max_length=500,
+        help_text="E.g. the complaint or case number and why the clear values are needed. "
+        "Recorded in the audit trail.",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )

@@ -1,10 +1,11 @@
 """Staff and regulators must enrol TOTP before they can do anything else."""
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from accounts.selectors import has_totp
 
 # Paths a user without MFA may still reach: enrolment itself (and the re-authentication
 # allauth asks for before enrolment), logout, the headless API that apps enrol through,
@@ -17,10 +18,6 @@ _ALLOWED_PREFIXES = (
     "/static/",
     "/healthz",
 )
-
-
-def has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 def lacks_required_mfa(user) -> bool:

@@ -10,6 +10,7 @@ hashed under the first key, lookups try every key, and `rotate` rewrites both.
 import hashlib
 import hmac
 import re
+import unicodedata
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -52,8 +53,14 @@ def _hash_keys(keys: tuple[str, ...]) -> tuple[bytes, ...]:
 
 
 def normalise(kind: str, value: str) -> str:
-    """The canonical form that is encrypted and hashed: no spaces or separators."""
-    value = (value or "").strip()
+    """The canonical form that is encrypted and hashed: NFKC-folded, no separators.
+
+    NFKC folds the full-width digits and plus sign a CJK IME types to ASCII, so one
+    person's number has one hash however it was typed. Other non-ASCII digits (Arabic-Indic,
+    Devanagari) survive the fold and fail `is_ascii_canonical`, so they are refused rather
+    than hashed as a second identity.
+    """
+    value = unicodedata.normalize("NFKC", value or "").strip()
     if kind == PiiKind.NATIONAL_ID:
         return re.sub(r"[\s-]", "", value).upper()
     if kind == PiiKind.PHONE:
@@ -66,6 +73,18 @@ def normalise(kind: str, value: str) -> str:
     if kind == PiiKind.BANK_CARD:
         return re.sub(r"[\s-]", "", value)
     return " ".join(value.split())
+
+
+_CANONICAL = {
+    PiiKind.NATIONAL_ID: re.compile(r"[0-9X]+", re.ASCII),
+    PiiKind.PHONE: re.compile(r"[0-9]+", re.ASCII),
+    PiiKind.BANK_CARD: re.compile(r"[0-9]+", re.ASCII),
+}
+
+
+def is_ascii_canonical(kind: str, value: str) -> bool:
+    """Whether the canonical form holds only the ASCII characters its kind allows."""
+    return bool(_CANONICAL[kind].fullmatch(normalise(kind, value)))
 
 
 def encrypt(value: str) -> str:

@@ -19,13 +19,15 @@ STAFF_ROLES = frozenset(
 )
 # Roles whose holders must enrol TOTP before their first action.
 MFA_REQUIRED_ROLES = STAFF_ROLES
+# Roles that open the Django admin (is_staff). Regulators use their own portal instead.
+ADMIN_ROLES = STAFF_ROLES - {Role.REGULATOR}
 
 # Model permissions each staff role holds, as "app_label.codename". Apps add theirs here
 # as their models arrive; `roles_sync` (run after every migrate) applies the table.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # Reviewers work from masked data; clear PII is for compliance, with a recorded reason.
     Role.REVIEWER: (
         "accounts.view_identity",
-        "accounts.reveal_identity_pii",
         "accounts.view_fraudsignal",
         "accounts.view_borrowerprofile",
     ),

@@ -1,11 +1,12 @@
-"""Onboarding reads: identity status, the signed-in user's summary, next steps, signals."""
+"""Onboarding reads: the signed-in user's onboarding state, decrypted identities, MFA."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
 
 from accounts import pii
 from accounts.models import (
     BorrowerProfile,
-    FraudSignal,
     Identity,
     IdentityCheck,
     IdentityStatus,
@@ -26,7 +27,6 @@ class Onboarding:
     roles: set[str]
     investor_profile: InvestorProfile | None
     borrower_profile: BorrowerProfile | None
-    steps: list[dict] = field(default_factory=list)
 
     @property
     def identity_status(self) -> str:
@@ -80,10 +80,6 @@ def onboarding_get(user: User) -> Onboarding:
     )
 
 
-def identity_status(user: User) -> str:
-    return onboarding_get(user).identity_status
-
-
 def identity_decrypted(identity: Identity) -> dict[str, str]:
     """The clear values. Callers outside an audited reveal must not use this."""
     return {
@@ -94,13 +90,6 @@ def identity_decrypted(identity: Identity) -> dict[str, str]:
     }
 
 
-def fraud_signal_list(user: User):
-    """Onboarding fraud signals against a user, newest first (the risk review reads these)."""
-    return FraudSignal.objects.filter(user=user).select_related("matched_user")
-
-
 def has_totp(user: User) -> bool:
-    """Whether the user has enrolled an authenticator app (shown on the settings page)."""
-    from allauth.mfa.models import Authenticator
-
+    """Whether the user has enrolled an authenticator app (the MFA gate and settings page)."""
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

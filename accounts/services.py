@@ -1,6 +1,7 @@
 """Onboarding use cases that write: identity check, role grants, investor and borrower
 profiles, and the audited reveal and rotation of personal data."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +21,9 @@ from accounts.errors import (
     IdentityNotVerified,
     IdentityRejected,
     PiiRevealForbidden,
+    PiiRevealReasonRequired,
     RoleNotAllowed,
+    RoleNotAllowedForStaff,
     RoleRequired,
     SuitabilityRefused,
 )
@@ -33,7 +36,7 @@ from accounts.models import (
     User,
 )
 from accounts.pii import PiiKind
-from accounts.roles import CUSTOMER_ROLES, Role
+from accounts.roles import CUSTOMER_ROLES, STAFF_ROLES, Role
 from compliance import policies
 from compliance.audit import audit_record
 
@@ -217,6 +220,31 @@ def _encrypted_columns(submission: IdentitySubmission) -> dict:
     return columns
 
 
+_NON_ASCII_REASONS = (
+    (PiiKind.NATIONAL_ID, "national_id", "invalid_national_id"),
+    (PiiKind.PHONE, "phone", "invalid_phone"),
+    (PiiKind.BANK_CARD, "bank_card", "invalid_bank_card"),
+)
+
+
+def _refuse_non_ascii(submission: IdentitySubmission, decision: IdentityDecision):
+    """Refuse numbers in other scripts' digits whatever the provider said: registries issue
+    ASCII numbers only, and a variant spelling would hash apart from the original."""
+    reasons = [
+        reason
+        for kind, attribute, reason in _NON_ASCII_REASONS
+        if not pii.is_ascii_canonical(kind, getattr(submission, attribute))
+    ]
+    if not reasons:
+        return decision
+    return dataclasses.replace(
+        decision,
+        passed=False,
+        reasons=tuple(dict.fromkeys((*decision.reasons, *reasons))),
+        birth_date=None,
+    )
+
+
 def identity_submit(
     *, user: User, legal_name: str, national_id: str, phone: str, bank_card: str, request=None
 ) -> Identity:
@@ -226,13 +254,18 @@ def identity_submit(
     is raised after its record commits; a national ID, phone or bank card that another
     account holds is refused and recorded as a fraud signal against this user.
     """
+    # The provider, the blocklist, the duplicate search and the stored hash all see the same
+    # canonical (NFKC-folded) values, so a full-width variant cannot pass as a new person.
     submission = IdentitySubmission(
-        legal_name=legal_name, national_id=national_id, phone=phone, bank_card=bank_card
+        legal_name=pii.normalise(PiiKind.LEGAL_NAME, legal_name),
+        national_id=pii.normalise(PiiKind.NATIONAL_ID, national_id),
+        phone=pii.normalise(PiiKind.PHONE, phone),
+        bank_card=pii.normalise(PiiKind.BANK_CARD, bank_card),
     )
     _ensure_may_submit(user)
     # The provider is an outside system: ask it before any transaction or lock is held.
     provider = identity_provider()
-    decision = provider.verify(submission)
+    decision = _refuse_non_ascii(submission, provider.verify(submission))
     check = _identity_record(
         user=user,
         submission=submission,
@@ -249,17 +282,27 @@ def identity_submit(
     raise IdentityRejected(IDENTITY_REASON_MESSAGES.get(first), code=first, reasons=reasons)
 
 
+def ensure_not_staff(user: User) -> None:
+    """Refuse a customer role to anyone who runs the platform (403 `role_not_allowed_for_staff`)."""
+    staff_roles = {str(r) for r in STAFF_ROLES}
+    if user.is_staff or user.is_superuser or user.groups.filter(name__in=staff_roles).exists():
+        raise RoleNotAllowedForStaff()
+
+
 @transaction.atomic
 def role_grant(*, user: User, roles, request=None) -> set[str]:
     """Give a verified user the investor and/or borrower role (one person may hold both).
 
-    Only customer roles can be chosen here; staff roles are granted by operations.
+    Only customer roles can be chosen here; staff roles are granted by operations. Staff
+    (any staff role, is_staff or superuser) cannot take them: one person must not both
+    decide on loans and invest in or borrow them (conflict of interest).
     Returns the roles newly granted; granting a held role again changes nothing.
     """
     wanted = {str(r) for r in roles}
     if not wanted or not wanted <= {str(r) for r in CUSTOMER_ROLES}:
         raise RoleNotAllowed()
     user = _lock_user(user)
+    ensure_not_staff(user)
     if not Identity.objects.filter(user=user).exists():
         raise IdentityNotVerified("Verify your identity before choosing a role.")
     before = set(user.groups.values_list("name", flat=True))
@@ -416,18 +459,31 @@ def borrower_profile_submit(
     return profile
 
 
+PII_REVEAL_REASON_MIN_LENGTH = 10
+
+
 @transaction.atomic
-def identity_pii_reveal(*, identity: Identity, viewer: User, request=None) -> dict[str, str]:
-    """Decrypt an identity for a staff member allowed to see it; every reveal is audited."""
+def identity_pii_reveal(
+    *, identity: Identity, viewer: User, reason: str, request=None
+) -> dict[str, str]:
+    """Decrypt an identity for a staff member allowed to see it, for a stated reason.
+
+    Every reveal is audited with the viewer's reason and the names of the fields shown,
+    never the values: the onboarding page promises staff see personal data only with a
+    recorded reason.
+    """
     if not viewer.has_perm("accounts.reveal_identity_pii"):
         raise PiiRevealForbidden()
+    reason = " ".join((reason or "").split())
+    if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
+        raise PiiRevealReasonRequired()
     revealed = selectors.identity_decrypted(identity)
     audit_record(
         action="pii.view",
         subject_type="user",
         subject_id=identity.user_id,
         actor=viewer,
-        after={"fields": sorted(revealed)},
+        after={"fields": sorted(revealed), "reason": reason},
         request=request,
     )
     return revealed

@@ -8,12 +8,14 @@ from allauth.core import context
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 
 from accounts.auth_audit import audit_roles_changed
-from accounts.errors import StaffEmailTaken, StaffRoleUnknown
-from accounts.roles import STAFF_ROLES
+from accounts.errors import StaffEmailTaken, StaffPasswordInvalid, StaffRoleUnknown
+from accounts.roles import ADMIN_ROLES, STAFF_ROLES
 
 
 @transaction.atomic
@@ -22,8 +24,10 @@ def staff_create(*, email: str, role: str, password: str | None = None, actor=No
 
     The address counts as verified because the operator vouches for it, and without a
     password the account is unusable until its owner follows the emailed set-password
-    link. The role grant is audited in the same transaction. Staff must still enrol TOTP
-    before their first action (StaffMfaRequiredMiddleware).
+    link. A given password must pass AUTH_PASSWORD_VALIDATORS, like any password a person
+    sets. Staff roles open the admin (is_staff), except regulators, who get the portal.
+    The role grant is audited in the same transaction. Staff and regulators must still
+    enrol TOTP before their first action (StaffMfaRequiredMiddleware).
     """
     if role not in {str(r) for r in STAFF_ROLES}:
         raise StaffRoleUnknown(f"{role!r} is not one of {sorted(str(r) for r in STAFF_ROLES)}.")
@@ -31,7 +35,13 @@ def staff_create(*, email: str, role: str, password: str | None = None, actor=No
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
         raise StaffEmailTaken()
-    user = User.objects.create_user(email=email, password=password or None, is_staff=True)
+    is_staff = role in {str(r) for r in ADMIN_ROLES}
+    if password:
+        try:
+            validate_password(password, user=User(email=email, is_staff=is_staff))
+        except ValidationError as exc:
+            raise StaffPasswordInvalid("Password refused: " + " ".join(exc.messages)) from exc
+    user = User.objects.create_user(email=email, password=password or None, is_staff=is_staff)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     user.groups.add(Group.objects.get(name=role))
     audit_roles_changed(actor=actor, user=user, before=[], after=[role])

@@ -8,12 +8,23 @@ import uuid
 
 _request_id = contextvars.ContextVar("request_id", default="-")
 
-# National ID (18 chars, China), phone numbers, bank cards and emails never reach a log.
+# Separators people type inside long numbers: space, hyphens and dashes, and their
+# full-width forms (U+3000, U+FF0D). At most one between two digits.
+_SEP = "[ \\-\u2010-\u2015\u2212\u3000\uff0d]?"
+# `\d` is Unicode-aware on str patterns, so full-width digits match too; the literal
+# characters below list their full-width forms (U+FF0B plus, U+FF11.. digits, U+FF38 X).
+# Lookarounds replace `\b`, which never fires between a CJK character and a digit.
+_PLUS = "[+\uff0b]"
+_CHECK = "[\\dXx\uff38\uff58]"
+_PHONE = f"[1\uff11][3-9\uff13-\uff19](?:{_SEP}\\d){{9}}"
+_CN_PREFIX = f"(?:{_PLUS}|00){_SEP}[8\uff18][6\uff16]{_SEP}"
+# Emails go first so a phone-number local part does not leave the domain behind; long
+# numbers (cards) go before phones so a phone-shaped run inside a card is not cut out alone.
 _PII_PATTERNS = [
-    (re.compile(r"\b\d{17}[\dXx]\b"), "[national-id]"),
-    (re.compile(r"\b\d{12,19}\b"), "[number]"),
-    (re.compile(r"\+?\b1[3-9]\d{9}\b"), "[phone]"),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), "[email]"),
+    (re.compile(rf"(?<!\d)(?:\d{_SEP}){{17}}{_CHECK}(?!\d)"), "[national-id]"),
+    (re.compile(rf"(?<![\d+\uff0b])\d(?:{_SEP}\d){{11,18}}(?!\d)"), "[number]"),
+    (re.compile(rf"(?:{_CN_PREFIX}|(?<!\d)){_PHONE}(?!\d)"), "[phone]"),
 ]
 
 

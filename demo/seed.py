@@ -6,7 +6,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from accounts.roles import Role
+from accounts.roles import ADMIN_ROLES, Role
 from demo.accounts_data import seed_accounts
 from demo.custody_data import seed_custody
 from demo.lending_data import seed_lending
@@ -33,7 +33,7 @@ def _user(email: str, roles: list[Role]):
     user, created = User.objects.get_or_create(email=email)
     if created:
         user.set_password(DEMO_PASSWORD)
-        user.is_staff = any(role not in (Role.INVESTOR, Role.BORROWER) for role in roles)
+        user.is_staff = any(role in ADMIN_ROLES for role in roles)
         user.save()
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}

@@ -66,6 +66,8 @@ def make_user(db):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from accounts.roles import ADMIN_ROLES
+
     counter = iter(range(1, 1_000_000))
 
     def make(*roles: str, email: str | None = None, password: str = "Str0ng-pass-phrase", mfa=None):
@@ -75,7 +77,7 @@ def make_user(db):
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         if roles:
             user.groups.add(*Group.objects.filter(name__in=roles))
-        user.is_staff = any(r not in ("investor", "borrower") for r in roles)
+        user.is_staff = any(r in ADMIN_ROLES for r in roles)
         user.save(update_fields=["is_staff"])
         wants_mfa = user.requires_mfa if mfa is None else mfa
         has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -26,8 +26,11 @@ ADULT_AGE = 18
 # Letters of any script (CJK included), with the separators names really contain:
 # space, middle dot (维吾尔 names: 买买提·艾力), apostrophe and hyphen. No digits.
 _NAME_RE = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ \u00b7'\u2019-](?=[^\W\d_]))*$")
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-_CARD_RE = re.compile(r"^\d{16,19}$")
+# re.ASCII: `\d` would otherwise match every script's digits (١٢٣, १२३), which no
+# registry issues and which would hash apart from the same number in ASCII.
+_NATIONAL_ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+_PHONE_RE = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
+_CARD_RE = re.compile(r"^\d{16,19}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class SandboxIdentityProvider:
         national_id = normalise(PiiKind.NATIONAL_ID, submission.national_id)
         birth = None
         try:
+            if not _NATIONAL_ID_RE.match(national_id):
+                raise StdnumValidationError()
             ric.validate(national_id)
             birth = ric.get_birth_date(national_id)
         except StdnumValidationError:

@@ -31,6 +31,9 @@ class InvestorProfileInputSerializer(serializers.Serializer):
     investment_experience = serializers.ChoiceField(choices=InvestorProfile.Experience.choices)
     risks_acknowledged = serializers.ListField(
         child=serializers.ChoiceField(choices=list(RISK_KEYS)),
+        # Bounded by the number of choices: an unbounded list is a cheap way to make the
+        # server validate 100,000 items.
+        max_length=len(RISK_KEYS),
         help_text="Keys of the acknowledged risks; all ten must be present: "
         + ", ".join(RISK_KEYS),
     )
@@ -48,6 +51,7 @@ class BorrowerProfileInputSerializer(serializers.Serializer):
     purposes = serializers.ListField(
         child=serializers.ChoiceField(choices=BorrowerProfile.Purpose.choices),
         min_length=1,
+        max_length=len(BorrowerProfile.Purpose.choices),
     )
 
     def validate(self, attrs):

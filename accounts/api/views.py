@@ -16,6 +16,7 @@ from accounts.api.serializers import (
     RolesInputSerializer,
     me_payload,
 )
+from accounts.roles import Role
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid fields: `{code, message, fields}`."),
@@ -87,7 +88,9 @@ class MeRolesApi(APIView):
         responses={
             200: MeSerializer,
             **_ERRORS,
-            403: OpenApiResponse(description="`identity_not_verified`."),
+            403: OpenApiResponse(
+                description="`identity_not_verified` or `role_not_allowed_for_staff`."
+            ),
         },
     )
     def post(self, request):
@@ -113,7 +116,10 @@ class MeInvestorProfileApi(APIView):
         },
     )
     def post(self, request):
-        services.ensure_role(request.user, "investor")
+        # Kept although the service checks again under the row lock: without the role the
+        # answer is 403 before any validation, so a caller learns nothing about the shape
+        # (tests/accounts/permission_matrix.py expects 403 for an empty body).
+        services.ensure_role(request.user, Role.INVESTOR)
         serializer = InvestorProfileInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -143,7 +149,10 @@ class MeBorrowerProfileApi(APIView):
         },
     )
     def post(self, request):
-        services.ensure_role(request.user, "borrower")
+        # Kept although the service checks again under the row lock: without the role the
+        # answer is 403 before any validation, so a caller learns nothing about the shape
+        # (tests/accounts/permission_matrix.py expects 403 for an empty body).
+        services.ensure_role(request.user, Role.BORROWER)
         serializer = BorrowerProfileInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.borrower_profile_submit(

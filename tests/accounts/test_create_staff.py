@@ -160,3 +160,59 @@ def test_password_change_and_reset_by_email_are_audited(client, make_user):
         AuditEvent.objects.filter(action="account.password_reset", subject_id=str(user.pk)).count()
         == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short1A", "too short"),
+        ("password123", "too common"),
+        ("8167203945127", "entirely numeric"),
+        ("weak.staff@example.test", "too similar"),
+    ],
+)
+def test_create_staff_refuses_a_password_the_validators_refuse(password, reason, django_user_model):
+    with pytest.raises(CommandError, match=reason):
+        call_command(
+            "create_staff",
+            "--email",
+            "weak.staff@example.test",
+            "--role",
+            "approver",
+            "--password",
+            password,
+        )
+    assert not django_user_model.objects.filter(email="weak.staff@example.test").exists()
+    assert not AuditEvent.objects.filter(action="account.roles_changed").exists()
+
+
+def test_regulators_are_not_admin_staff_but_must_enrol_totp(client, django_user_model):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    call_command(
+        "create_staff",
+        "--email",
+        "watchdog@example.test",
+        "--role",
+        "regulator",
+        "--password",
+        "Regulator-pass-2026",
+    )
+    user = django_user_model.objects.get(email="watchdog@example.test")
+    assert not user.is_staff and not user.is_superuser
+    assert user.role_names == {"regulator"}
+    assert user.requires_mfa
+
+    client.force_login(user)
+    # Without TOTP nothing is reachable; with it, the admin is still closed to regulators.
+    assert client.get("/api/v1/me").json()["code"] == "mfa_required"
+    TOTP.activate(user, generate_totp_secret())
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("role", ["reviewer", "approver", "collections", "compliance"])
+def test_operations_staff_open_the_admin(role, django_user_model):
+    call_command("create_staff", "--email", f"{role}@example.test", "--role", role)
+    assert django_user_model.objects.get(email=f"{role}@example.test").is_staff

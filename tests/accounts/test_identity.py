@@ -1,6 +1,7 @@
 """The identity check: provider rules, duplicates and fraud signals, nothing in clear, audit."""
 
 import datetime
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.urls import reverse
 
 from accounts import selectors, services
 from accounts.adapters.identity import (
+    IdentityDecision,
     IdentitySubmission,
     SandboxIdentityProvider,
     sandbox_bank_card,
@@ -20,6 +22,7 @@ from accounts.errors import (
     IdentityAlreadyVerified,
     IdentityRejected,
     PiiRevealForbidden,
+    PiiRevealReasonRequired,
 )
 from accounts.models import FraudSignal, Identity, IdentityCheck
 from compliance.audit import AuditEvent
@@ -172,7 +175,7 @@ def test_bad_identity_is_refused_with_a_code_and_nothing_stored(
     check = IdentityCheck.objects.get(user=user)
     assert check.status == "rejected" and code in check.reasons
     assert AuditEvent.objects.filter(action="identity.reject", subject_id=str(user.pk)).count() == 1
-    assert selectors.identity_status(user) == "rejected"
+    assert selectors.onboarding_get(user).identity_status == "rejected"
     assert_nothing_in_clear(data["national_id"], data["phone"], data["bank_card"])
 
 
@@ -226,6 +229,87 @@ def test_duplicate_national_id_is_found_in_another_spelling(make_user):
     assert refused.value.code == "duplicate_identity"
 
 
+def full_width(text: str) -> str:
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in text)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("shared", "code"),
+    [
+        ("national_id", "duplicate_identity"),
+        ("phone", "duplicate_phone"),
+        ("bank_card", "duplicate_bank_card"),
+    ],
+)
+def test_a_full_width_spelling_of_another_accounts_details_is_a_duplicate(
+    api_client, make_user, shared, code
+):
+    first, second = make_user(), make_user()
+    assert post(api_client, first, person(41)).status_code == 201
+    data = person(42, **{shared: full_width(person(41)[shared])})
+    response = post(api_client, second, data)
+    assert response.status_code == 409
+    assert response.json()["code"] == code
+    assert not Identity.objects.filter(user=second).exists()
+
+
+@pytest.mark.django_db
+def test_a_full_width_blocklisted_national_id_is_refused(api_client, make_user):
+    user = make_user()
+    data = person(43)
+    with override_settings(IDENTITY_BLOCKLIST_NATIONAL_IDS=[data["national_id"]]):
+        response = post(api_client, user, {**data, "national_id": full_width(data["national_id"])})
+    assert response.status_code == 422
+    assert response.json()["code"] == "identity_blocklisted"
+    assert not Identity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_full_width_identity_is_stored_in_its_ascii_form(api_client, make_user):
+    user = make_user()
+    data = person(44)
+    typed = {**data, "national_id": full_width(data["national_id"])}
+    assert post(api_client, user, typed).status_code == 201
+    identity = Identity.objects.get(user=user)
+    assert selectors.identity_decrypted(identity)["national_id"] == data["national_id"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("national_id", "١١٠١٠٥١٩٩٠٠١٠١٠٠١٠", "invalid_national_id"),
+        ("phone", "१३८०००००००१", "invalid_phone"),
+        ("bank_card", "٦٢٢٢٠٢٠٠٠٠٠٠٠٠٠٠٠١٣", "invalid_bank_card"),
+    ],
+)
+def test_digits_of_other_scripts_are_refused(api_client, make_user, field, value, code):
+    user = make_user()
+    response = post(api_client, user, person(45, **{field: value}))
+    assert response.status_code == 422
+    assert response.json()["code"] == code
+    assert not Identity.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_other_scripts_digits_whatever_the_provider_says(make_user):
+    class LenientProvider:
+        name = "lenient"
+
+        def verify(self, submission):
+            return IdentityDecision(passed=True, birth_date=datetime.date(1990, 1, 1))
+
+    user = make_user()
+    with (
+        patch("accounts.services.identity_provider", LenientProvider),
+        pytest.raises(IdentityRejected) as refused,
+    ):
+        services.identity_submit(user=user, **person(46, phone="١٣٨٠٠٠٠٠٠٠١"))
+    assert refused.value.code == "invalid_phone"
+    assert not Identity.objects.exists()
+
+
 @pytest.mark.django_db
 def test_a_verified_identity_cannot_be_submitted_again(make_user):
     user = make_user()
@@ -241,7 +325,7 @@ def test_a_rejected_user_may_try_again_and_pass(make_user):
     with pytest.raises(IdentityRejected):
         services.identity_submit(user=user, **person(31, phone="123"))
     services.identity_submit(user=user, **person(31))
-    assert selectors.identity_status(user) == "verified"
+    assert selectors.onboarding_get(user).identity_status == "verified"
     assert list(IdentityCheck.objects.filter(user=user).values_list("status", flat=True)) == [
         "verified",
         "rejected",
@@ -289,8 +373,11 @@ def test_key_rotation_reencrypts_and_rehashes_stored_identities(make_user):
             services.identity_submit(user=make_user(), **person(43, bank_card=data["bank_card"]))
 
 
+REASON = "Complaint C-1042: customer disputes the bank card on file"
+
+
 @pytest.mark.django_db
-def test_staff_reveal_of_pii_is_audited_and_others_are_refused(client, make_user):
+def test_staff_reveal_of_pii_is_audited_with_its_reason_and_others_are_refused(client, make_user):
     user = make_user()
     data = person(51)
     services.identity_submit(user=user, **data)
@@ -298,15 +385,52 @@ def test_staff_reveal_of_pii_is_audited_and_others_are_refused(client, make_user
     officer = make_user("compliance")
     customer = make_user()
     with pytest.raises(PiiRevealForbidden):
-        services.identity_pii_reveal(identity=identity, viewer=customer)
+        services.identity_pii_reveal(identity=identity, viewer=customer, reason=REASON)
     assert not AuditEvent.objects.filter(action="pii.view").exists()
-    assert services.identity_pii_reveal(identity=identity, viewer=officer) == data
+    assert services.identity_pii_reveal(identity=identity, viewer=officer, reason=REASON) == data
     event = AuditEvent.objects.get(action="pii.view")
     assert (event.actor, event.subject_id) == (officer, str(user.pk))
+    assert event.after == {"fields": sorted(data), "reason": REASON}
+    # The audit trail records that data was seen and why, never the data itself.
+    for value in (data["national_id"], data["phone"], data["bank_card"], data["legal_name"]):
+        assert value not in str(event.after) and value not in str(event.before)
 
 
 @pytest.mark.django_db
-def test_admin_shows_masked_identity_and_reveal_writes_audit_event(client, make_user):
+@pytest.mark.parametrize("reason", ["", "   ", "because", "  short   "])
+def test_reveal_without_a_reason_of_ten_characters_is_refused(make_user, reason):
+    user = make_user()
+    services.identity_submit(user=user, **person(52))
+    identity = Identity.objects.get(user=user)
+    with pytest.raises(PiiRevealReasonRequired):
+        services.identity_pii_reveal(
+            identity=identity, viewer=make_user("compliance"), reason=reason
+        )
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
+
+
+@pytest.mark.django_db
+def test_reviewers_cannot_reveal_pii(client, make_user):
+    user = make_user()
+    services.identity_submit(user=user, **person(53))
+    identity = Identity.objects.get(user=user)
+    reviewer = make_user("reviewer")
+    with pytest.raises(PiiRevealForbidden):
+        services.identity_pii_reveal(identity=identity, viewer=reviewer, reason=REASON)
+    client.force_login(reviewer)
+    url = reverse("admin:accounts_identity_reveal", args=[identity.pk])
+    assert client.post(url, {"reason": REASON}).status_code == 403
+    assert client.get(url).status_code == 403
+    change = client.get(reverse("admin:accounts_identity_change", args=[identity.pk]))
+    assert change.status_code == 200  # still sees the masked identity
+    assert url not in change.content.decode()
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
+
+
+@pytest.mark.django_db
+def test_admin_shows_masked_identity_and_reveal_needs_a_reason_and_writes_audit_event(
+    client, make_user
+):
     from allauth.mfa.models import Authenticator
 
     user = make_user()
@@ -321,12 +445,26 @@ def test_admin_shows_masked_identity_and_reveal_writes_audit_event(client, make_
     page = change.content.decode()
     assert identity.national_id_masked in page
     assert data["national_id"] not in page and data["phone"] not in page
+    url = reverse("admin:accounts_identity_reveal", args=[identity.pk])
+    assert url in page
+
+    ask = client.get(url)
+    assert ask.status_code == 200
+    assert 'name="reason"' in ask.content.decode()
+    assert data["national_id"] not in ask.content.decode()
+    for bad in ({}, {"reason": "curious"}):
+        refused = client.post(url, bad)
+        assert refused.status_code == 200
+        assert data["national_id"] not in refused.content.decode()
+        assert 'class="errorlist' in refused.content.decode()
     assert not AuditEvent.objects.filter(action="pii.view").exists()
-    reveal = client.post(reverse("admin:accounts_identity_reveal", args=[identity.pk]))
+
+    reveal = client.post(url, {"reason": REASON})
     assert reveal.status_code == 200
     assert data["national_id"] in reveal.content.decode()
     assert "no-store" in reveal["Cache-Control"]
-    assert AuditEvent.objects.filter(action="pii.view", actor=officer).count() == 1
+    event = AuditEvent.objects.get(action="pii.view", actor=officer)
+    assert event.after["reason"] == REASON
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 import datetime
 import threading
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -19,6 +20,22 @@ def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
     users = [make_user(), make_user()]
     national_id = sandbox_national_id(birth=datetime.date(1970, 6, 6), sequence=9)
     barrier = threading.Barrier(len(users))
+    # Hold each transaction after its duplicate pre-check until both have passed it, so
+    # both try the insert and the loser must take the IntegrityError branch; without this
+    # the second request usually finds the first identity in its pre-check and the race
+    # path is never run.
+    past_precheck = threading.Barrier(len(users))
+    real_find_duplicates = services._find_duplicates
+    calls = []
+
+    def find_duplicates(user, submission):
+        found = real_find_duplicates(user, submission)
+        first_call = not any(who == user.pk for who, _ in calls)
+        calls.append((user.pk, bool(found)))
+        if first_call:
+            past_precheck.wait(timeout=30)
+        return found
+
     outcomes = {}
 
     def submit(index, user):
@@ -38,12 +55,18 @@ def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
             connection.close()
 
     threads = [threading.Thread(target=submit, args=(i, u)) for i, u in enumerate(users)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with patch.object(services, "_find_duplicates", find_duplicates):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     assert sorted(outcomes.values()) == ["duplicate_identity", "verified"]
+    loser_pk = users[next(i for i, o in outcomes.items() if o != "verified")].pk
+    # Both pre-checks found nothing; the loser searched again only after its insert hit
+    # the unique hash (the IntegrityError branch) and found the winner there.
+    assert sorted(calls[:2]) == sorted([(users[0].pk, False), (users[1].pk, False)])
+    assert calls[2:] == [(loser_pk, True)]
     assert Identity.objects.count() == 1
     loser = users[next(i for i, o in outcomes.items() if o != "verified")]
     winner = Identity.objects.get().user

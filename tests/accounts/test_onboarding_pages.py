@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, Identity, IdentityCheck, InvestorProfile
 from compliance.audit import AuditEvent
@@ -200,6 +201,22 @@ def test_borrower_page_needs_employer_when_employed(client, signed_in):
     )
     assert "Name your employer." in response.content.decode()
     assert not BorrowerProfile.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["borrower", "roles"])
+def test_list_fields_refuse_more_values_than_choices(client, signed_in, page):
+    user = signed_in("borrower") if page == "borrower" else signed_in()
+    if page == "roles":
+        services.identity_submit(user=user, **identity_form(9))
+        data = {"roles": ["investor"] * 500}
+    else:
+        data = {**BORROWER_FORM, "purposes": ["other"] * 500}
+    response = client.post(reverse(f"accounts:onboarding-{page}"), data)
+    assert response.status_code == 200
+    assert "Choose at most" in response.content.decode()
+    assert not BorrowerProfile.objects.filter(user=user).exists()
+    assert not user.groups.exclude(name="borrower").exists()
 
 
 @pytest.mark.django_db

@@ -90,3 +90,50 @@ def test_phone_spellings_hash_alike(phone):
         plain = "13" + phone
         spaced = f"+86 {plain[:3]} {plain[3:7]} {plain[7:]}"
         assert pii.lookup_hash(PiiKind.PHONE, plain) == pii.lookup_hash(PiiKind.PHONE, spaced)
+
+
+def _full_width(text: str, mask: list[bool]) -> str:
+    """`text` with the characters picked by `mask` typed in full width (as a CJK IME does)."""
+    return (
+        "".join(
+            chr(ord(ch) + 0xFEE0) if pick and "!" <= ch <= "~" else ch
+            for ch, pick in zip(text, mask, strict=False)
+        )
+        + text[len(mask) :]
+    )
+
+
+@given(
+    kind_and_value=st.one_of(
+        st.tuples(
+            st.just(PiiKind.NATIONAL_ID),
+            st.text(alphabet="0123456789", min_size=17, max_size=17).map(lambda d: d + "X"),
+        ),
+        st.tuples(
+            st.just(PiiKind.PHONE), st.text(alphabet="0123456789", min_size=9, max_size=9)
+        ).map(lambda t: (t[0], "13" + t[1])),
+        st.tuples(
+            st.just(PiiKind.BANK_CARD), st.text(alphabet="0123456789", min_size=16, max_size=19)
+        ),
+    ),
+    mask=st.lists(st.booleans(), min_size=1, max_size=19),
+)
+def test_full_width_spellings_hash_like_their_ascii_form(kind_and_value, mask):
+    kind, value = kind_and_value
+    variant = _full_width(value, mask)
+    with override_settings(PII_ENCRYPTION_KEYS=[OLD_KEY]):
+        assert pii.lookup_hash(kind, variant) == pii.lookup_hash(kind, value)
+        assert pii.normalise(kind, variant) == value
+        assert pii.is_ascii_canonical(kind, variant)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        (PiiKind.NATIONAL_ID, "١١٠١٠٥١٩٩٠٠١٠١٠٠٥٣"),  # Arabic-Indic digits: NFKC keeps them
+        (PiiKind.PHONE, "१३८००००००००७"),  # Devanagari
+        (PiiKind.BANK_CARD, "６２２２०२००००००००००००१३"),
+    ],
+)
+def test_digits_of_other_scripts_are_not_canonical(kind, value):
+    assert not pii.is_ascii_canonical(kind, value)
