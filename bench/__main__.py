@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-MODULES = ["bench.custody"]
+MODULES = ["bench.custody", "bench.lending"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -28,6 +28,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 from urllib.parse import urlparse
 
+NAME = "lending"
 STEP = D("100.00")
 RUSH_STEPS = 1000
 RUSH_CLIENTS = 32
@@ -517,6 +518,72 @@ def marketplace() -> dict:
             "api_filtered": round(filtered / base, 2),
         },
     }
+
+
+def _url_from_dsn(dsn: dict) -> str:
+    user = dsn.get("user", "postgres")
+    password = f":{dsn['password']}" if dsn.get("password") else ""
+    host = dsn.get("host", "127.0.0.1")
+    port = dsn.get("port", 5432)
+    return f"postgres://{user}{password}@{host}:{port}/{dsn['dbname']}"
+
+
+def run(db) -> list:
+    """The harness entry (`python -m bench lending`): the figures as harness Results."""
+    from bench.harness import Result
+
+    url = _url_from_dsn(db.dsn())
+    ceiling = hot_row_ceiling(url)
+    service = service_rush()
+    server = _gunicorn(url)
+    try:
+        http = http_rush()
+        market = marketplace()
+    finally:
+        server.terminate()
+        server.wait(10)
+    p50 = market["p50_ms"]
+    return [
+        Result(
+            "hot-loan rush: service, 32 clients, 3x demand",
+            "ops/s",
+            service["investments_per_s"],
+            ceiling,
+            ">= 0.2x",
+            note=f"baseline: pgbench 8 clients on one hot row; accepted {service['accepted']}, "
+            f"overfunded {service['overfunded']}, refusals {service['refusals']}",
+        ),
+        Result(
+            "hot-loan rush: HTTP via gunicorn",
+            "ops/s",
+            http["investments_per_s"],
+            ceiling,
+            ">= 0.1x",
+            note=f"accepted {http['accepted']}, overfunded {http['overfunded']}",
+        ),
+        Result(
+            "marketplace page p50, 100,000 loans",
+            "s",
+            p50["page"] / 1000,
+            p50["no_database"] / 1000,
+            "<= 4x",
+            note="baseline: a view that touches no database, same server",
+        ),
+        Result(
+            "marketplace API p50, 100,000 loans",
+            "s",
+            p50["api"] / 1000,
+            p50["no_database"] / 1000,
+            "<= 4x",
+        ),
+        Result(
+            "marketplace API p50, filtered and sorted",
+            "s",
+            p50["api_filtered"] / 1000,
+            p50["no_database"] / 1000,
+            "<= 4x",
+        ),
+    ]
 
 
 def main() -> None:
