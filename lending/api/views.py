@@ -1,14 +1,14 @@
 """Lending API views: validate the shape, call one service or selector, render."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from custody.idempotency import idempotency_key_from, idempotent
+from custody.idempotency import HEADER, idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
 from lending.api.permissions import IsApprover, IsBorrower, IsInvestor, IsReviewer
@@ -17,6 +17,14 @@ from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_cancel, investment_place
+
+# Money-moving POSTs: a replay with the same key returns the first response.
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    HEADER,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="1-255 printable ASCII characters; a replay returns the first response",
+)
 
 
 class ProductListApi(ListAPIView):
@@ -187,7 +195,11 @@ class LoanInvestmentCreateApi(APIView):
 
     permission_classes = [IsInvestor]
 
-    @extend_schema(request=s.InvestmentInSerializer, responses={201: s.InvestmentSerializer})
+    @extend_schema(
+        request=s.InvestmentInSerializer,
+        responses={201: s.InvestmentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     @idempotent
     def post(self, request, pk: int):
         key = idempotency_key_from(request)
@@ -215,7 +227,10 @@ class InvestmentListApi(ListAPIView):
 class InvestmentCancelApi(APIView):
     permission_classes = [IsInvestor]
 
-    @extend_schema(request=None, responses=s.InvestmentSerializer)
+    @extend_schema(
+        request=None, responses=s.InvestmentSerializer, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    @idempotent
     def post(self, request, pk: int):
         investment = investment_cancel(investor=request.user, investment_id=pk, request=request)
         return Response(s.InvestmentSerializer(investment).data)
@@ -239,7 +254,10 @@ class OpsLoanDisburseApi(DisbursementSerializerMixin, APIView):
 
     permission_classes = [IsApprover]
 
-    @extend_schema(request=None, responses=s.DisbursementSerializer)
+    @extend_schema(
+        request=None, responses=s.DisbursementSerializer, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    @idempotent
     def post(self, request, pk: int):
         disbursement = disbursement_start(loan_id=pk, maker=request.user, request=request)
         return Response(self.body(disbursement), status=status.HTTP_201_CREATED)
@@ -250,7 +268,10 @@ class OpsLoanDisburseApproveApi(DisbursementSerializerMixin, APIView):
 
     permission_classes = [IsApprover]
 
-    @extend_schema(request=None, responses=s.DisbursementSerializer)
+    @extend_schema(
+        request=None, responses=s.DisbursementSerializer, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    @idempotent
     def post(self, request, pk: int):
         disbursement = disbursement_approve(loan_id=pk, checker=request.user, request=request)
         return Response(self.body(disbursement))

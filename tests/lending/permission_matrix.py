@@ -22,20 +22,21 @@ EXPECTED = {
         {"anonymous": 401, "investor": 400, "default": 403},
     ),
     "api:investment-list": ("GET", {}, {"anonymous": 401, "investor": 200, "default": 403}),
+    # Money-moving POSTs: without an Idempotency-Key the caller with the role gets 400.
     "api:investment-cancel": (
         "POST",
         {"pk": MISSING},
-        {"anonymous": 401, "investor": 404, "default": 403},
+        {"anonymous": 401, "investor": 400, "default": 403},
     ),
     "api:ops-loan-disburse": (
         "POST",
         {"pk": MISSING},
-        {"anonymous": 401, "approver": 404, "default": 403},
+        {"anonymous": 401, "approver": 400, "default": 403},
     ),
     "api:ops-loan-disburse-approve": (
         "POST",
         {"pk": MISSING},
-        {"anonymous": 401, "approver": 404, "default": 403},
+        {"anonymous": 401, "approver": 400, "default": 403},
     ),
     "api:borrowing-list": ("GET", {}, {"anonymous": 401, "borrower": 200, "default": 403}),
     "api:borrowing-detail": (

@@ -58,7 +58,9 @@ def test_invest_bad_input_is_a_4xx_with_a_code(
 def test_cancel_through_the_api(api_client, investor, open_loan):
     api_client.force_authenticate(investor)
     investment_id = invest(api_client, open_loan, "500.00").json()["id"]
-    resp = api_client.post(reverse("api:investment-cancel", kwargs={"pk": investment_id}))
+    resp = api_client.post(
+        reverse("api:investment-cancel", kwargs={"pk": investment_id}), HTTP_IDEMPOTENCY_KEY="c1"
+    )
     assert resp.status_code == 200 and resp.json()["status"] == "cancelled"
 
 
@@ -73,12 +75,25 @@ def test_ops_disburse_and_approve(api_client, make_user, onboarding, fund, produ
         assert invest(api_client, loan, "30000.00", key=f"k{i}").status_code == 201
     maker, checker = make_user("approver"), make_user("approver")
     api_client.force_authenticate(maker)
-    started = api_client.post(reverse("api:ops-loan-disburse", kwargs={"pk": loan.pk}))
+    assert (
+        api_client.post(reverse("api:ops-loan-disburse", kwargs={"pk": loan.pk})).status_code == 400
+    )
+    started = api_client.post(
+        reverse("api:ops-loan-disburse", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="d1"
+    )
+    replay = api_client.post(
+        reverse("api:ops-loan-disburse", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="d1"
+    )
+    assert replay.status_code == 201 and replay.json() == started.json()
     assert started.status_code == 201 and started.json()["status"] == "pending_approval"
-    same = api_client.post(reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}))
+    same = api_client.post(
+        reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="a1"
+    )
     assert same.status_code == 403 and same.json()["code"] == "same_approver"
     api_client.force_authenticate(checker)
-    done = api_client.post(reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}))
+    done = api_client.post(
+        reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="a2"
+    )
     assert done.status_code == 200 and done.json()["status"] == "settled"
     api_client.force_authenticate(borrower)
     schedule = api_client.get(reverse("api:borrowing-schedule", kwargs={"pk": loan.pk})).json()
