@@ -1,8 +1,11 @@
 """Create demo users of every role (and, as capabilities grow, their data); print logins."""
 
+from contextlib import nullcontext
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_all
 
@@ -16,7 +19,13 @@ class Command(BaseCommand):
                 "Demo data is refused here (DEMO_DATA_ALLOWED is off): its staff accounts "
                 "share a published password and TOTP secret."
             )
-        with transaction.atomic():
+        # The demo sends dozens of notifications: keep them in the outbox, not the terminal.
+        quiet_mail = (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend")
+            if settings.EMAIL_BACKEND == "config.mail.ConsoleAndFileBackend"
+            else nullcontext()
+        )
+        with quiet_mail, transaction.atomic():
             logins = seed_all()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all):"))
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
