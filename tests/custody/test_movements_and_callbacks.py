@@ -75,11 +75,57 @@ def test_signed_callback_over_http_credits_once_and_refuses_its_replay(user):
 def test_forged_and_stale_callbacks_are_refused_and_change_nothing(user, kwargs, status, code):
     deposit = _deposit(user)
     response = signed_post(Client(), _callback_body(deposit), **kwargs)
+    _assert_refused_unchanged(response, deposit, user, status, code)
+
+
+def _assert_refused_unchanged(response, deposit, user, status, code):
     assert (response.status_code, response.json()["code"]) == (status, code)
     deposit.refresh_from_db()
     assert deposit.status == Deposit.Status.PENDING
     assert balance(user.id) == (D("0.00"), D("0.00"))
     assert not CallbackNonce.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "\u00e9" * 64,  # non-ASCII: compare_digest would raise TypeError (a 500)
+        "\uff10" * 64,  # fullwidth digits
+        "0" * 63,
+        "0" * 65,
+        "g" * 64,
+        "",
+        " " + "0" * 63,
+    ],
+    ids=["non-ascii", "fullwidth", "short", "long", "not-hex", "empty", "padded-short"],
+)
+def test_malformed_signatures_are_refused_with_a_code(user, signature):
+    deposit = _deposit(user)
+    body = _callback_body(deposit)
+    headers = SandboxCustodian().signed_headers(body)
+    headers["X-Custodian-Signature"] = signature
+    response = Client(raise_request_exception=False).post(
+        "/custody/callbacks/sandbox",
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    _assert_refused_unchanged(response, deposit, user, 401, "callback_signature_invalid")
+
+
+def test_uppercase_hex_signature_is_accepted(user):
+    deposit = _deposit(user)
+    body = _callback_body(deposit)
+    headers = SandboxCustodian().signed_headers(body)
+    headers["X-Custodian-Signature"] = headers["X-Custodian-Signature"].upper()
+    response = Client().post(
+        "/custody/callbacks/sandbox",
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert response.status_code == 200, response.content
+    assert balance(user.id) == (D("100.00"), D("0.00"))
 
 
 def test_tampered_body_fails_the_signature(user):
