@@ -29,8 +29,17 @@ def quantize(value: Decimal) -> Decimal:
 
 
 def is_exact(value: Decimal) -> bool:
-    """True when the Decimal has no digits below the minor unit."""
-    return value.is_finite() and value == value.quantize(CENT, rounding=ROUNDING)
+    """True when the Decimal has no digits below the minor unit.
+
+    Never raises: a value too long to quantize in the default 28-digit context (which
+    signals InvalidOperation) is not an exact amount.
+    """
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    try:
+        return value == value.quantize(CENT, rounding=ROUNDING)
+    except InvalidOperation:
+        return False
 
 
 def parse_amount(raw) -> Decimal:
@@ -54,10 +63,11 @@ def parse_amount(raw) -> Decimal:
         raise AmountError("amount_invalid", "The amount is not a decimal number.")
     if value <= 0:
         raise AmountError("amount_not_positive", "The amount must be greater than zero.")
-    if not is_exact(value):
-        raise AmountError("amount_too_precise", f"Use at most {PLACES} decimal places.")
+    # Magnitude first: quantizing a value of 29+ digits signals InvalidOperation.
     if value > MAX_AMOUNT:
         raise AmountError("amount_too_large", f"The amount may not exceed {MAX_AMOUNT}.")
+    if not is_exact(value):
+        raise AmountError("amount_too_precise", f"Use at most {PLACES} decimal places.")
     return quantize(value)
 
 

@@ -157,6 +157,14 @@ def test_malformed_callbacks_are_4xx(user, body):
     assert "code" in response.json()
 
 
+@pytest.mark.parametrize("amount", ["9" * 29, "9" * 32, "9" * 30 + ".00", "1e3", "-1.00"])
+def test_callback_with_a_bad_amount_is_4xx_and_changes_nothing(user, amount):
+    deposit = _deposit(user)
+    client = Client(raise_request_exception=False)
+    response = signed_post(client, _callback_body(deposit, amount=amount))
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_malformed")
+
+
 def test_callback_with_another_amount_is_refused(user):
     deposit = _deposit(user)
     response = signed_post(Client(), _callback_body(deposit, amount="100.01"))

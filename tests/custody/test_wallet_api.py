@@ -105,6 +105,8 @@ BAD_AMOUNTS = [
     ('{"amount": "Infinity"}', "amount_invalid"),
     ('{"amount": "1e3"}', "amount_invalid"),
     ('{"amount": "100000000000"}', "amount_too_large"),
+    ('{"amount": "' + "9" * 29 + '"}', "amount_too_large"),
+    ('{"amount": "' + "9" * 32 + '"}', "amount_too_large"),
     ('{"amount": "\\u0661\\u0660"}', "amount_invalid"),
     ('{"amount": 10.5}', "amount_not_string"),
     ('{"amount": 1e3}', "amount_not_string"),

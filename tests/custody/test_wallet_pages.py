@@ -45,11 +45,30 @@ def test_deposit_form_creates_one_deposit_per_token(signed_in):
     assert Deposit.objects.get().amount == D("50.00")
 
 
-@pytest.mark.parametrize("amount", ["-5", "0", "1.001", "NaN", "1e3", "abc", ""])
+PAGE_BAD_AMOUNTS = ["-5", "0", "1.001", "NaN", "1e3", "abc", "", "9" * 29, "9" * 32, "\u0661"]
+
+
+@pytest.mark.parametrize("amount", PAGE_BAD_AMOUNTS)
 def test_deposit_form_refuses_bad_amounts(signed_in, amount):
+    signed_in.raise_request_exception = False
     response = signed_in.post("/wallet/deposit", {"amount": amount, "token": TOKEN})
     assert response.status_code == 400
     assert not Deposit.objects.exists()
+
+
+@pytest.mark.parametrize("amount", PAGE_BAD_AMOUNTS)
+def test_withdrawal_form_refuses_bad_amounts(signed_in, amount):
+    signed_in.raise_request_exception = False
+    fund(signed_in.user.id, "100.00")
+    response = signed_in.post("/wallet/withdraw", {"amount": amount, "token": TOKEN})
+    assert response.status_code == 400
+    confirm = signed_in.post(
+        "/wallet/withdraw",
+        {"amount": amount, "token": TOKEN, "password": signed_in.user.test_password},
+    )
+    assert confirm.status_code == 400
+    assert not Withdrawal.objects.exists()
+    assert balance(signed_in.user.id) == (D("100.00"), D("0.00"))
 
 
 def test_withdrawal_is_confirmed_with_the_password(signed_in):
