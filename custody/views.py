@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from custody import selectors
 from custody.api.views import postings_csv_response
-from custody.errors import CustodyError
+from custody.errors import AuthorisationLocked, CustodyError
 from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm
 from custody.services.callbacks import callback_receive
 from custody.services.movements import deposit_request, withdrawal_request
@@ -93,6 +93,7 @@ def wallet_withdraw(request):
             )
         return redirect("custody:wallet")
     form = WithdrawalConfirmForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             withdrawal = withdrawal_request(
@@ -104,6 +105,8 @@ def wallet_withdraw(request):
             )
         except CustodyError as exc:
             form.add_error(None, exc.message)
+            if isinstance(exc, AuthorisationLocked):
+                status = exc.status_code
         else:
             messages.success(
                 request,
@@ -116,7 +119,7 @@ def wallet_withdraw(request):
         request,
         "custody/withdrawal_confirm.html",
         {"form": form, "amount": amount, "balance": balance},
-        status=400,
+        status=status,
     )
 
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from custody import selectors
@@ -119,8 +120,23 @@ class WalletDepositListCreateApi(ListAPIView):
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
 
+class WithdrawalRateThrottle(UserRateThrottle):
+    """A per-user cap on withdrawal POSTs beside the password lockout, so a client cannot
+    hammer the custodian's authorisation. A constant for now; the integrator moves it to
+    settings (DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
+
+    scope = "custody_withdrawal"
+    rate = "10/min"
+
+
 class WalletWithdrawalListCreateApi(ListAPIView):
     serializer_class = WithdrawalSerializer
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "POST":
+            throttles.append(WithdrawalRateThrottle())
+        return throttles
 
     def get_queryset(self):
         return selectors.withdrawal_list(user_id=self.request.user.pk)
