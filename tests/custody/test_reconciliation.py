@@ -140,3 +140,30 @@ def test_breaks_are_resolved_once_with_a_note(user, make_user):
     assert (item.status, item.resolved_by) == ("resolved", ops)
     with pytest.raises(InvalidTransition):
         break_resolve(break_id=item.pk, actor=ops, note="again")
+
+
+def test_a_posting_committed_while_the_proof_runs_opens_no_false_break(user):
+    """The reviewer's race: a deposit lands while the proof reads the ledger. Simulated by
+    posting just before the run's second SQL statement: a proof that reads balances and
+    posting sums in two statements sees the balance without its posting; one statement
+    cannot be split. (Posting after the first statement returns would not do on SQLite:
+    it steps a statement lazily, so a write on the same connection shows through.)"""
+    from django.db import connection
+
+    fund(user.id, "50.00")
+    state = {"statements": 0, "posted": False}
+
+    def post_before_second_statement(execute, sql, params, many, context):
+        state["statements"] += 1
+        if state["statements"] == 2 and not state["posted"]:
+            state["posted"] = True
+            fund(user.id, "7.00")  # a concurrent deposit committing in between
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(post_before_second_statement):
+        run = reconciliation_run(statement_on=DAY, lines=[])
+    assert state["posted"]
+    assert run.balance_mismatches == 0
+    assert run.balances_sum_amount == 0
+    assert not ReconciliationBreak.objects.filter(kind=ReconciliationBreak.Kind.BALANCE).exists()
+    assert run.is_clean
