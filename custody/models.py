@@ -86,7 +86,8 @@ class JournalEntry(models.Model):
 
     `idempotency_key` is chosen by the caller (TigerBeetle's client-chosen ids): posting
     the same key again with the same content returns this entry; with different content
-    it is refused. `content_hash` covers kind and postings, so the check is one compare.
+    it is refused. `content_hash` covers kind and postings; `reverses` is compared beside
+    it. A reversal cannot itself be reversed.
     """
 
     idempotency_key = models.CharField(max_length=200, unique=True)
