@@ -1,6 +1,6 @@
 """Reads of custody: wallet balances, a user's postings, and the ledger's own proof."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -68,10 +68,12 @@ class LedgerProof:
     accounts_checked: int
     mismatches: list[tuple[int, Decimal, Decimal]]  # (account id, cached, sum of postings)
     balances_sum: Decimal
+    # (entry id, sum of its postings) for every entry whose postings do not sum to zero.
+    unbalanced_entries: list[tuple[int, Decimal]] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
-        return not self.mismatches and self.balances_sum == 0
+        return not self.mismatches and self.balances_sum == 0 and not self.unbalanced_entries
 
 
 def _proof_rows() -> list[tuple[int, Decimal, Decimal]]:
@@ -107,8 +109,28 @@ def _proof_rows() -> list[tuple[int, Decimal, Decimal]]:
     return [(i, Decimal(cached) / 100, Decimal(posted) / 100) for i, cached, posted in rows]
 
 
+def ledger_unbalanced_entries() -> list[tuple[int, Decimal]]:
+    """(entry id, sum) of every entry whose postings do not sum to zero: one GROUP BY ...
+    HAVING. An entry's postings commit together, so this needs no shared snapshot with
+    the balances. SQLite sums whole cents, as in `_proof_rows`."""
+    postings = Posting._meta.db_table
+    amount = (
+        "amount" if connection.vendor == "postgresql" else "CAST(ROUND(amount * 100) AS INTEGER)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT entry_id, SUM({amount}) FROM {postings} "  # noqa: S608
+            f"GROUP BY entry_id HAVING SUM({amount}) <> 0 ORDER BY entry_id"
+        )
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return [(entry_id, Decimal(total)) for entry_id, total in rows]
+    return [(entry_id, Decimal(total) / 100) for entry_id, total in rows]
+
+
 def ledger_proof() -> LedgerProof:
-    """Prove every cached balance equals the sum of its postings and all balances sum to 0.
+    """Prove every cached balance equals the sum of its postings, all balances sum to 0,
+    and every entry's postings sum to 0.
 
     Balances and posting sums come from one statement, so they describe the same moment;
     the comparison runs in Python on Decimals.
@@ -122,7 +144,10 @@ def ledger_proof() -> LedgerProof:
         if balance != posted:
             mismatches.append((account_id, balance, posted))
     return LedgerProof(
-        accounts_checked=checked, mismatches=mismatches, balances_sum=balances_sum.quantize(CENT)
+        accounts_checked=checked,
+        mismatches=mismatches,
+        balances_sum=balances_sum.quantize(CENT),
+        unbalanced_entries=ledger_unbalanced_entries(),
     )
 
 

@@ -91,8 +91,9 @@ def reconciliation_run(
     lines: Sequence[StatementLine] | None = None,
     custodian: str = "sandbox",
 ) -> ReconciliationRun:
-    """Reconcile one day: (1) every cached balance equals the sum of its postings and all
-    balances sum to zero; (2) the custodian's statement for the day matches the ledger.
+    """Reconcile one day: (1) every cached balance equals the sum of its postings, all
+    balances sum to zero and every entry's postings sum to zero; (2) the custodian's
+    statement for the day matches the ledger.
 
     Each difference opens a break (once per day, kind and reference, so a rerun is
     idempotent). Runs outside any money transaction: it only reads the ledger.
@@ -123,6 +124,29 @@ def reconciliation_run(
                 ledger_amount=cached,
             )
             for account_id, cached, posted in proof.mismatches
+        ]
+        if proof.balances_sum != 0:
+            # Money created or destroyed somewhere: double entry says the total is zero.
+            breaks.append(
+                ReconciliationBreak(
+                    run=run,
+                    statement_on=statement_on,
+                    kind=Kind.BALANCE,
+                    reference="ledger:sum",
+                    statement_amount=Decimal("0.00"),
+                    ledger_amount=proof.balances_sum,
+                )
+            )
+        breaks += [
+            ReconciliationBreak(
+                run=run,
+                statement_on=statement_on,
+                kind=Kind.BALANCE,
+                reference=f"entry:{entry_id}",
+                statement_amount=Decimal("0.00"),
+                ledger_amount=total,
+            )
+            for entry_id, total in proof.unbalanced_entries
         ]
         breaks += [
             ReconciliationBreak(

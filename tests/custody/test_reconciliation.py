@@ -108,7 +108,8 @@ def test_a_tampered_cached_balance_opens_a_balance_break(user):
     run = reconciliation_run(statement_on=DAY, lines=[])
     assert run.balance_mismatches == 1
     assert run.balances_sum_amount == D("2.00")
-    assert ReconciliationBreak.objects.get().reference == f"account:{available}"
+    references = set(ReconciliationBreak.objects.values_list("reference", flat=True))
+    assert references == {f"account:{available}", "ledger:sum"}
 
 
 def test_sandbox_statement_matches_the_ledger_after_real_deposits(user, local_custodian):
@@ -167,3 +168,63 @@ def test_a_posting_committed_while_the_proof_runs_opens_no_false_break(user):
     assert run.balances_sum_amount == 0
     assert not ReconciliationBreak.objects.filter(kind=ReconciliationBreak.Kind.BALANCE).exists()
     assert run.is_clean
+
+
+def _raw_posting(entry_id, account_id, amount):
+    """A one-legged posting written behind ledger_post's back, as a buggy path might."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO custody_posting (entry_id, account_id, amount, currency, created_at) "
+            "VALUES (%s, %s, %s, 'CNY', %s)",
+            [
+                entry_id,
+                account_id,
+                str(amount),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
+
+
+def test_a_non_zero_ledger_total_and_an_unbalanced_entry_open_balance_breaks(user):
+    from custody.models import JournalEntry
+
+    fund(user.id, "50.00")
+    available, _ = user_account_ids(user.id)
+    entry = JournalEntry.objects.get()
+    _raw_posting(entry.pk, available, D("5.00"))
+    # The cached balance follows its postings, so no account mismatch hides the problem.
+    LedgerAccount.objects.filter(pk=available).update(balance_amount=D("55.00"))
+    run = reconciliation_run(statement_on=DAY, lines=[])
+    assert run.balance_mismatches == 0
+    assert run.balances_sum_amount == D("5.00")
+    breaks = {b.reference: (b.kind, b.ledger_amount) for b in ReconciliationBreak.objects.all()}
+    assert breaks == {
+        "ledger:sum": (ReconciliationBreak.Kind.BALANCE, D("5.00")),
+        f"entry:{entry.pk}": (ReconciliationBreak.Kind.BALANCE, D("5.00")),
+    }
+    assert run.breaks_found == 2 and not run.is_clean
+
+
+def test_an_unbalanced_entry_opens_a_break_even_when_the_total_is_zero(user, make_user):
+    from custody.models import JournalEntry
+
+    other = make_user("investor")
+    fund(user.id, "50.00")
+    fund(other.id, "50.00")
+    first, second = JournalEntry.objects.order_by("id")
+    a, _ = user_account_ids(user.id)
+    b, _ = user_account_ids(other.id)
+    # +5 in one entry, -5 in another: balances and their total still agree.
+    _raw_posting(first.pk, a, D("5.00"))
+    _raw_posting(second.pk, b, D("-5.00"))
+    LedgerAccount.objects.filter(pk=a).update(balance_amount=D("55.00"))
+    LedgerAccount.objects.filter(pk=b).update(balance_amount=D("45.00"))
+    run = reconciliation_run(statement_on=DAY, lines=[])
+    assert run.balance_mismatches == 0 and run.balances_sum_amount == 0
+    assert set(ReconciliationBreak.objects.values_list("reference", "ledger_amount")) == {
+        (f"entry:{first.pk}", D("5.00")),
+        (f"entry:{second.pk}", D("-5.00")),
+    }
+    assert not run.is_clean
