@@ -317,6 +317,7 @@ class ReconciliationBreak(models.Model):
         UNKNOWN = "unknown", "Unknown to the ledger"
         TIMING = "timing", "Booked on a different day"
         BALANCE = "balance", "Cached balance differs from postings"
+        STATUS_MISMATCH = "status_mismatch", "Settled at the bank, not in the ledger"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

@@ -41,6 +41,20 @@ def _ledger_movements(
     return found
 
 
+def _unsettled_movements(references: Sequence[str]) -> dict[str, str]:
+    """{reference: status} of our movements the ledger holds as pending or failed."""
+    found: dict[str, str] = {}
+    refs = [uuid.UUID(r) for r in references]
+    for model in (Deposit, Withdrawal):
+        unsettled = model.objects.exclude(status=model.Status.SUCCEEDED)
+        for i in range(0, len(refs), CHUNK):
+            for reference, status in unsettled.filter(
+                reference__in=refs[i : i + CHUNK]
+            ).values_list("reference", "status"):
+                found[str(reference)] = status
+    return found
+
+
 def statement_compare(
     *, statement_on: date, lines: Sequence[StatementLine]
 ) -> list[tuple[str, str, Decimal | None, Decimal | None]]:
@@ -56,6 +70,9 @@ def statement_compare(
         except ValueError:
             continue  # not one of ours: reported as unknown below
     ledger = _ledger_movements(references=parsed, statement_on=statement_on)
+    # The bank booked these, but the ledger does not hold them as succeeded: ours if the
+    # ledger knows them as pending or failed (a lost or contradicting callback).
+    unsettled = _unsettled_movements([str(r) for r in parsed if str(r) not in ledger])
     differences = []
     for reference, same in by_reference.items():
         line = same[0]
@@ -63,7 +80,9 @@ def statement_compare(
             differences.append((Kind.DUPLICATE, reference, sum(x.amount for x in same), None))
         known = ledger.get(str(uuid.UUID(reference))) if _is_uuid(reference) else None
         if known is None:
-            differences.append((Kind.UNKNOWN, reference, line.amount, None))
+            in_ledger = str(uuid.UUID(reference)) in unsettled if _is_uuid(reference) else False
+            kind = Kind.STATUS_MISMATCH if in_ledger else Kind.UNKNOWN
+            differences.append((kind, reference, line.amount, None))
             continue
         ledger_amount, completed_on = known
         if ledger_amount != line.amount:

@@ -228,3 +228,25 @@ def test_an_unbalanced_entry_opens_a_break_even_when_the_total_is_zero(user, mak
         (f"entry:{second.pk}", D("-5.00")),
     }
     assert not run.is_clean
+
+
+def test_a_movement_settled_at_the_bank_but_failed_or_pending_in_the_ledger_is_a_status_mismatch(
+    user,
+):
+    from custody.services.movements import deposit_settle
+
+    failed = deposit_request(user=user, amount=D("10.00"), request_key="failed")
+    deposit_settle(deposit_id=failed.pk, succeeded=False, amount=D("10.00"), custodian_ref="r")
+    pending = deposit_request(user=user, amount=D("11.00"), request_key="pending")
+    stranger = str(uuid.uuid4())
+    lines = [
+        StatementLine(str(failed.reference), "deposit", D("10.00"), DAY),
+        StatementLine(str(pending.reference), "deposit", D("11.00"), DAY),
+        StatementLine(stranger, "deposit", D("12.00"), DAY),
+    ]
+    reconciliation_run(statement_on=DAY, lines=lines)
+    assert set(ReconciliationBreak.objects.values_list("kind", "reference")) == {
+        (ReconciliationBreak.Kind.STATUS_MISMATCH, str(failed.reference)),
+        (ReconciliationBreak.Kind.STATUS_MISMATCH, str(pending.reference)),
+        (ReconciliationBreak.Kind.UNKNOWN, stranger),
+    }
