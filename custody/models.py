@@ -292,6 +292,7 @@ class ReconciliationRun(models.Model):
     balance_mismatches = models.PositiveIntegerField(default=0)
     balances_sum_amount = models.DecimalField(**MONEY, default=0)
     statement_lines = models.PositiveIntegerField(default=0)
+    # The statement date's breaks still open after this run (a rerun re-finds, not re-counts).
     breaks_found = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -115,7 +115,8 @@ def reconciliation_run(
     statement for the day matches the ledger.
 
     Each difference opens a break (once per day, kind and reference, so a rerun is
-    idempotent). Runs outside any money transaction: it only reads the ledger.
+    idempotent); `breaks_found` is the number of the day's breaks still open after the
+    run. Runs outside any money transaction: it only reads the ledger.
     """
     if statement_on is None:
         statement_on = timezone.localdate() - timedelta(days=1)
@@ -179,7 +180,12 @@ def reconciliation_run(
             for kind, reference, statement_amount, ledger_amount in differences
         ]
         ReconciliationBreak.objects.bulk_create(breaks, batch_size=1000, ignore_conflicts=True)
-        run.breaks_found = len(breaks)
+        # Not len(breaks): a rerun's duplicates are dropped by the unique constraint, and a
+        # difference ops already resolved stays resolved. What the day still has open is
+        # the truthful answer (new breaks are linked to this run, earlier ones to theirs).
+        run.breaks_found = ReconciliationBreak.objects.filter(
+            statement_on=statement_on, status=ReconciliationBreak.Status.OPEN
+        ).count()
         run.finished_at = timezone.now()
         run.save(update_fields=["breaks_found", "finished_at"])
         audit_record(

@@ -250,3 +250,18 @@ def test_a_movement_settled_at_the_bank_but_failed_or_pending_in_the_ledger_is_a
         (ReconciliationBreak.Kind.STATUS_MISMATCH, str(pending.reference)),
         (ReconciliationBreak.Kind.UNKNOWN, stranger),
     }
+
+
+def test_a_rerun_counts_the_days_open_breaks_not_the_rows_it_could_not_insert(user, make_user):
+    deposits = _settled(user, 3)
+    lines = [_line(d) for d in deposits[1:]]  # the first is missing from the statement
+    first = reconciliation_run(statement_on=DAY, lines=lines)
+    assert first.breaks_found == 1 and first.breaks.count() == 1
+    rerun = reconciliation_run(statement_on=DAY, lines=lines)
+    assert rerun.breaks_found == 1 and rerun.breaks.count() == 0 and not rerun.is_clean
+    ops = make_user("compliance")
+    break_resolve(break_id=first.breaks.get().pk, actor=ops, note="bank confirmed late")
+    after_resolution = reconciliation_run(statement_on=DAY, lines=lines)
+    assert after_resolution.breaks_found == 0
+    assert after_resolution.is_clean
+    assert ReconciliationBreak.objects.count() == 1
