@@ -71,6 +71,23 @@ def parse_amount(raw) -> Decimal:
     return quantize(value)
 
 
+def parse_signed_amount(raw) -> Decimal:
+    """Parse a correction that may be negative: the rules of parse_amount on its magnitude
+    (plain ASCII decimal string, 2 places, at most MAX_AMOUNT), and never zero."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    negative = isinstance(text, str) and text.startswith("-")
+    magnitude = text[1:] if isinstance(text, str) and text[:1] in ("-", "+") else text
+    if isinstance(magnitude, str) and magnitude[:1] in ("-", "+"):
+        raise AmountError("amount_invalid", "The amount is not a decimal number.")
+    try:
+        value = parse_amount(magnitude)
+    except AmountError as exc:
+        if exc.code == "amount_not_positive":
+            raise AmountError("amount_zero", "The amount may not be zero.") from None
+        raise
+    return -value if negative else value
+
+
 def allocate(total: Decimal, weights: Sequence[tuple[int, Decimal]]) -> dict[int, Decimal]:
     """Split `total` by weights with the largest-remainder method; parts sum exactly.
 

@@ -73,3 +73,73 @@ def test_breaks_queue_resolves_a_break_with_a_note(client, make_user, user):
     assert client.post(url, {"resolution_note": "Booked by the bank next day."}).status_code == 302
     item.refresh_from_db()
     assert (item.status, item.resolved_by_id) == ("resolved", ops.id)
+
+
+@pytest.fixture
+def maker(client, make_user):
+    staff = make_user("approver")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    return staff
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1e5",
+        "1E2",
+        "\u0661\u0662",
+        "\uff15",
+        "0",
+        "-0.00",
+        "0.001",
+        "--5",
+        "+-5",
+        "NaN",
+        "9" * 29,
+        "-" + "9" * 32,
+        "abc",
+        "",
+    ],
+)
+def test_adjustment_form_refuses_bad_amounts(client, maker, user, amount):
+    client.raise_request_exception = False
+    fund(user.id, "10.00")
+    available, _ = user_account_ids(user.id)
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": available, "amount": amount, "reason": "x"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors["amount"]
+    assert not AdjustmentRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"), [("-2.50", "-2.50"), ("7", "7.00"), ("+1.5", "1.50")]
+)
+def test_adjustment_form_takes_signed_plain_amounts(client, maker, user, amount, expected):
+    available, _ = user_account_ids(user.id)
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": available, "amount": amount, "reason": "x"},
+    )
+    assert response.status_code == 302
+    assert AdjustmentRequest.objects.get().amount == Decimal(expected)
+
+
+def test_adjustment_form_does_not_offer_the_suspense_account(client, maker):
+    from custody.services import platform_account_id
+
+    suspense = platform_account_id(LedgerAccount.Kind.ADJUSTMENT)
+    custodian = platform_account_id(LedgerAccount.Kind.CUSTODIAN)
+    form = client.get("/admin/custody/adjustmentrequest/add/").context["adminform"].form
+    offered = set(form.fields["account"].queryset.values_list("id", flat=True))
+    assert custodian in offered and suspense not in offered
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": suspense, "amount": "5.00", "reason": "x"},
+    )
+    assert response.status_code == 200 and "account" in response.context["adminform"].form.errors
+    assert not AdjustmentRequest.objects.exists()

@@ -125,3 +125,35 @@ def test_allocate_gives_leftover_cents_to_lower_ids_on_equal_weights(n, leftover
     parts = allocate(total, [(i, D(1)) for i in range(n, 0, -1)])
     for i in range(1, n + 1):
         assert parts[i] == D("1.00") + (D("0.01") if i <= leftover else 0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("-2.50", "-2.50"), ("7", "7.00"), ("+1.5", "1.50"), (" -0.01 ", "-0.01")],
+)
+def test_parse_signed_amount_accepts_plain_signed_decimals(raw, expected):
+    from custody.money import parse_signed_amount
+
+    assert parse_signed_amount(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("0", "amount_zero"),
+        ("-0.00", "amount_zero"),
+        ("--5", "amount_invalid"),
+        ("-+5", "amount_invalid"),
+        ("1e5", "amount_invalid"),
+        ("-\u0661", "amount_invalid"),
+        ("-" + "9" * 29, "amount_too_large"),
+        ("-1.001", "amount_too_precise"),
+        (-5.5, "amount_not_string"),
+    ],
+)
+def test_parse_signed_amount_refuses_bad_input_with_a_code(raw, code):
+    from custody.money import parse_signed_amount
+
+    with pytest.raises(AmountError) as excinfo:
+        parse_signed_amount(raw)
+    assert excinfo.value.code == code
