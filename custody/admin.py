@@ -208,7 +208,7 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
         "entry",
     ]
     list_filter = ["status"]
-    list_select_related = ["account", "proposed_by", "decided_by"]
+    list_select_related = ["account", "proposed_by", "decided_by", "entry"]
     actions = ["approve", "reject"]
     readonly_fields = ["status", "proposed_by", "proposed_at", "decided_by", "decided_at", "entry"]
 

@@ -143,3 +143,35 @@ def test_adjustment_form_does_not_offer_the_suspense_account(client, maker):
     )
     assert response.status_code == 200 and "account" in response.context["adminform"].form.errors
     assert not AdjustmentRequest.objects.exists()
+
+
+def test_adjustment_changelist_queries_do_not_grow_with_rows(client, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from custody.services.adjustments import adjustment_approve, adjustment_propose
+
+    maker, checker = make_user("approver"), make_user("approver")
+    for staff in (maker, checker):
+        staff.is_staff = True
+        staff.save()
+    for _ in range(6):
+        owner = make_user("investor")
+        fund(owner.id, "10.00")
+        proposal = adjustment_propose(
+            actor=maker,
+            account_id=user_account_ids(owner.id)[0],
+            amount=Decimal("1.00"),
+            reason="r",
+        )
+        adjustment_approve(actor=checker, proposal_id=proposal.pk)
+    client.force_login(checker)
+    ids = list(AdjustmentRequest.objects.order_by("id").values_list("id", flat=True))
+    counts = []
+    for n in (2, 6):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/admin/custody/adjustmentrequest/?id__lte={ids[n - 1]}")
+        assert response.status_code == 200
+        assert len(response.context["cl"].result_list) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
