@@ -127,11 +127,24 @@ def wallet_withdraw(request):
 @require_GET
 def wallet_history(request):
     form = HistoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    postings = selectors.wallet_posting_list(
-        user_id=request.user.pk, **{k: v for k, v in filters.items() if v}
-    )
-    if request.GET.get("export") == "csv":
+    if form.is_bound and not form.is_valid():
+        # Like the API's 400: a filter that does not parse is shown, never silently dropped
+        # (an export would otherwise hold every posting instead of the asked-for range).
+        return render(
+            request,
+            "custody/wallet_history.html",
+            {
+                "form": form,
+                "page": Paginator([], 25).get_page(1),
+                "query": "",
+                "balance": selectors.wallet_balance(user_id=request.user.pk),
+            },
+            status=400,
+        )
+    filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
+    export = filters.pop("export", "")
+    postings = selectors.wallet_posting_list(user_id=request.user.pk, **filters)
+    if export == "csv":
         return postings_csv_response(postings, "wallet-history.csv")
     page = Paginator(postings, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
