@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from custody import selectors
-from custody.api.views import postings_csv_response
 from custody.errors import AuthorisationLocked, CustodyError
+from custody.exports import postings_csv_response
 from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm
 from custody.services.callbacks import callback_receive
 from custody.services.movements import deposit_request, withdrawal_request

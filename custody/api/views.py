@@ -1,9 +1,6 @@
 """API views of the wallet: balances, postings (paginated, filterable, CSV), deposits and
 withdrawals (money-moving POSTs take an Idempotency-Key)."""
 
-import csv
-
-from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -21,6 +18,7 @@ from custody.api.serializers import (
     WithdrawalCreateSerializer,
     WithdrawalSerializer,
 )
+from custody.exports import postings_csv_response
 from custody.idempotency import HEADER, idempotency_key_from, idempotent
 from custody.services.movements import deposit_request, withdrawal_request
 
@@ -46,37 +44,6 @@ class WalletDetailApi(APIView):
                 }
             ).data
         )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def postings_csv_response(postings, filename: str) -> StreamingHttpResponse:
-    """Stream postings as CSV (no row limit, constant memory)."""
-    writer = csv.writer(_Echo())
-    header = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
-
-    def rows():
-        yield writer.writerow(header)
-        for p in postings.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    p.pk,
-                    p.entry_id,
-                    p.created_at.isoformat(),
-                    p.account.kind,
-                    p.entry.kind,
-                    p.entry.memo,
-                    f"{p.amount:.2f}",
-                    p.currency,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class WalletEntryListApi(ListAPIView):
