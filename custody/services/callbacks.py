@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -70,6 +71,12 @@ def _parse(body: bytes) -> dict:
         raise CallbackRefused("Unknown callback type.", code="callback_malformed")
     if payload.get("status") not in ("succeeded", "failed"):
         raise CallbackRefused("Unknown status.", code="callback_malformed")
+    if payload.get("currency") != settings.PLATFORM_CURRENCY:
+        # One platform currency: an amount in any other (or unnamed) is not ours to book.
+        raise CallbackRefused(
+            f"The callback's currency is not {settings.PLATFORM_CURRENCY}.",
+            code="callback_currency_mismatch",
+        )
     try:
         payload["reference"] = uuid.UUID(str(payload.get("reference")))
         payload["amount"] = money.parse_amount(payload.get("amount"))

@@ -21,14 +21,16 @@ def _deposit(user, amount="100.00", key="d1"):
     return deposit_request(user=user, amount=D(amount), request_key=key)
 
 
-def _callback_body(movement, status="succeeded", kind="deposit", amount=None):
+def _callback_body(movement, status="succeeded", kind="deposit", amount=None, **extra):
     return json.dumps(
         {
             "type": kind,
             "reference": str(movement.reference),
             "status": status,
             "amount": amount or f"{movement.amount:.2f}",
+            "currency": "CNY",
             "custodian_ref": "BANK-1",
+            **extra,
         }
     ).encode()
 
@@ -163,6 +165,34 @@ def test_callback_with_a_bad_amount_is_4xx_and_changes_nothing(user, amount):
     client = Client(raise_request_exception=False)
     response = signed_post(client, _callback_body(deposit, amount=amount))
     _assert_refused_unchanged(response, deposit, user, 400, "callback_malformed")
+
+
+@pytest.mark.parametrize("currency", ["USD", "cny", "", None, 156])
+def test_callback_in_another_currency_is_refused(user, currency):
+    deposit = _deposit(user)
+    response = signed_post(Client(), _callback_body(deposit, currency=currency))
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_currency_mismatch")
+
+
+def test_callback_without_a_currency_is_refused(user):
+    deposit = _deposit(user)
+    body = json.loads(_callback_body(deposit))
+    del body["currency"]
+    response = signed_post(Client(), json.dumps(body).encode())
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_currency_mismatch")
+
+
+def test_custodian_process_refuses_an_unknown_kind(user, monkeypatch):
+    from custody import tasks
+    from custody.adapters.sandbox import SandboxCustodian
+
+    deposit = _deposit(user)
+    called = []
+    monkeypatch.setattr(SandboxCustodian, "withdrawal_instruct", lambda *a, **k: called.append(k))
+    monkeypatch.setattr(SandboxCustodian, "deposit_instruct", lambda *a, **k: called.append(k))
+    with pytest.raises(ValueError, match="unknown movement kind"):
+        tasks.custodian_process.run("refund", deposit.pk)
+    assert called == []
 
 
 def test_callback_with_another_amount_is_refused(user):
