@@ -80,5 +80,7 @@ class HistoryFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.", code="date_range")
+            self.add_error(
+                "date_to", forms.ValidationError("Pick a date on or after From.", code="date_range")
+            )
         return cleaned
