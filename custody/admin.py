@@ -164,15 +164,32 @@ class ReconciliationBreakAdmin(admin.ModelAdmin):
 
 
 class AdjustmentProposeForm(forms.ModelForm):
+    # A text field parsed by the money module: Django's DecimalField would take "1e5" and
+    # non-ASCII digits.
+    amount = forms.CharField(
+        max_length=33,
+        help_text="Positive credits the account, negative debits it; e.g. -12.50.",
+    )
+
     class Meta:
         model = AdjustmentRequest
         fields = ["account", "amount", "reason"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "account" in self.fields:
+            # The suspense account is the other side of every adjustment, never its target.
+            self.fields["account"].queryset = (
+                LedgerAccount.objects.exclude(kind=LedgerAccount.Kind.ADJUSTMENT)
+                .select_related("owner")
+                .order_by("id")
+            )
+
     def clean_amount(self):
-        amount = self.cleaned_data["amount"]
-        if amount is None or amount == 0 or not money.is_exact(amount):
-            raise ValidationError("A non-zero amount exact to the cent.")
-        return amount
+        try:
+            return money.parse_signed_amount(self.cleaned_data["amount"])
+        except money.AmountError as exc:
+            raise ValidationError(str(exc), code=exc.code) from None
 
 
 @admin.register(AdjustmentRequest)
@@ -191,7 +208,7 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
         "entry",
     ]
     list_filter = ["status"]
-    list_select_related = ["account", "proposed_by", "decided_by"]
+    list_select_related = ["account", "proposed_by", "decided_by", "entry"]
     actions = ["approve", "reject"]
     readonly_fields = ["status", "proposed_by", "proposed_at", "decided_by", "decided_at", "entry"]
 

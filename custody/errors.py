@@ -66,6 +66,12 @@ class AuthorisationFailed(CustodyError):
     message = "The transfer was not authorised: check your password."
 
 
+class AuthorisationLocked(AuthorisationFailed):
+    code = "authorisation_locked"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    message = "Too many wrong transaction passwords: try again in 15 minutes."
+
+
 class CallbackRefused(CustodyError):
     code = "callback_refused"
     status_code = status.HTTP_400_BAD_REQUEST

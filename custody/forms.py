@@ -72,3 +72,15 @@ class HistoryFilterForm(forms.Form):
     date_to = forms.DateField(
         required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
     )
+    export = forms.ChoiceField(
+        required=False, choices=[("", "Page"), ("csv", "CSV")], widget=forms.HiddenInput
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error(
+                "date_to", forms.ValidationError("Pick a date on or after From.", code="date_range")
+            )
+        return cleaned

@@ -11,6 +11,8 @@ records its status and body. A replay gets the first status and body back (heade
 IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS for the first to finish, then gets 409
 `idempotency_in_progress`; the same key with a different request gets 422
 `idempotency_key_reused`; a missing or malformed key gets 400 `idempotency_key_required`.
+A record left in progress for IN_PROGRESS_STALE_AFTER (its request died) is taken over
+by a retry of the same request.
 A 5xx or an unhandled error releases the key so the client can retry. Records are kept
 for IDEMPOTENCY_KEY_TTL_HOURS (at least 24) and then purged by `custody.idempotency_purge`.
 """
@@ -33,6 +35,10 @@ from custody.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MIN_TTL_HOURS = 24
+# Longer than any request may run (gunicorn's timeout is far shorter): an in-progress
+# record this old has lost its request. A constant for now; the integrator moves it to
+# settings beside the request timeout.
+IN_PROGRESS_STALE_AFTER = timedelta(minutes=10)
 
 
 def idempotency_key_from(request) -> str:
@@ -52,14 +58,42 @@ def request_fingerprint(request) -> str:
 
 
 def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
-    """Insert the in-progress record in its own committed transaction, or find the first."""
+    """Insert the in-progress record in its own committed transaction, or find the first.
+
+    An in-progress record older than IN_PROGRESS_STALE_AFTER belongs to a request that
+    cannot still be running (the web server kills requests long before), so a retry of
+    the same request takes it over; the money services behind @idempotent are themselves
+    idempotent by request key, so running again cannot move money twice. The takeover is
+    a compare-and-set on `created_at`: of two retries racing for it, one wins.
+    """
     try:
         with transaction.atomic(durable=True):
             return IdempotencyRecord.objects.create(
                 user_id=user_id, key=key, fingerprint=fingerprint
             ), True
     except IntegrityError:
-        return IdempotencyRecord.objects.get(user_id=user_id, key=key), False
+        pass
+    try:
+        record = IdempotencyRecord.objects.get(user_id=user_id, key=key)
+    except IdempotencyRecord.DoesNotExist:
+        # The first attempt released the key between our insert and this read: it is
+        # unsettled, and the client decides whether to retry.
+        raise IdempotencyInProgress() from None
+    now = timezone.now()
+    if (
+        record.state == IdempotencyRecord.State.IN_PROGRESS
+        and record.fingerprint == fingerprint
+        and record.created_at < now - IN_PROGRESS_STALE_AFTER
+    ):
+        taken = IdempotencyRecord.objects.filter(
+            pk=record.pk,
+            state=IdempotencyRecord.State.IN_PROGRESS,
+            created_at=record.created_at,
+        ).update(created_at=now)
+        if taken:
+            record.created_at = now
+            return record, True
+    return record, False
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -86,7 +86,8 @@ class JournalEntry(models.Model):
 
     `idempotency_key` is chosen by the caller (TigerBeetle's client-chosen ids): posting
     the same key again with the same content returns this entry; with different content
-    it is refused. `content_hash` covers kind and postings, so the check is one compare.
+    it is refused. `content_hash` covers kind and postings; `reverses` is compared beside
+    it. A reversal cannot itself be reversed.
     """
 
     idempotency_key = models.CharField(max_length=200, unique=True)
@@ -291,6 +292,7 @@ class ReconciliationRun(models.Model):
     balance_mismatches = models.PositiveIntegerField(default=0)
     balances_sum_amount = models.DecimalField(**MONEY, default=0)
     statement_lines = models.PositiveIntegerField(default=0)
+    # The statement date's breaks still open after this run (a rerun re-finds, not re-counts).
     breaks_found = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -316,6 +318,7 @@ class ReconciliationBreak(models.Model):
         UNKNOWN = "unknown", "Unknown to the ledger"
         TIMING = "timing", "Booked on a different day"
         BALANCE = "balance", "Cached balance differs from postings"
+        STATUS_MISMATCH = "status_mismatch", "Settled at the bank, not in the ledger"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"

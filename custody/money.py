@@ -29,8 +29,17 @@ def quantize(value: Decimal) -> Decimal:
 
 
 def is_exact(value: Decimal) -> bool:
-    """True when the Decimal has no digits below the minor unit."""
-    return value.is_finite() and value == value.quantize(CENT, rounding=ROUNDING)
+    """True when the Decimal has no digits below the minor unit.
+
+    Never raises: a value too long to quantize in the default 28-digit context (which
+    signals InvalidOperation) is not an exact amount.
+    """
+    if not isinstance(value, Decimal) or not value.is_finite():
+        return False
+    try:
+        return value == value.quantize(CENT, rounding=ROUNDING)
+    except InvalidOperation:
+        return False
 
 
 def parse_amount(raw) -> Decimal:
@@ -54,11 +63,29 @@ def parse_amount(raw) -> Decimal:
         raise AmountError("amount_invalid", "The amount is not a decimal number.")
     if value <= 0:
         raise AmountError("amount_not_positive", "The amount must be greater than zero.")
-    if not is_exact(value):
-        raise AmountError("amount_too_precise", f"Use at most {PLACES} decimal places.")
+    # Magnitude first: quantizing a value of 29+ digits signals InvalidOperation.
     if value > MAX_AMOUNT:
         raise AmountError("amount_too_large", f"The amount may not exceed {MAX_AMOUNT}.")
+    if not is_exact(value):
+        raise AmountError("amount_too_precise", f"Use at most {PLACES} decimal places.")
     return quantize(value)
+
+
+def parse_signed_amount(raw) -> Decimal:
+    """Parse a correction that may be negative: the rules of parse_amount on its magnitude
+    (plain ASCII decimal string, 2 places, at most MAX_AMOUNT), and never zero."""
+    text = raw.strip() if isinstance(raw, str) else raw
+    negative = isinstance(text, str) and text.startswith("-")
+    magnitude = text[1:] if isinstance(text, str) and text[:1] in ("-", "+") else text
+    if isinstance(magnitude, str) and magnitude[:1] in ("-", "+"):
+        raise AmountError("amount_invalid", "The amount is not a decimal number.")
+    try:
+        value = parse_amount(magnitude)
+    except AmountError as exc:
+        if exc.code == "amount_not_positive":
+            raise AmountError("amount_zero", "The amount may not be zero.") from None
+        raise
+    return -value if negative else value
 
 
 def allocate(total: Decimal, weights: Sequence[tuple[int, Decimal]]) -> dict[int, Decimal]:

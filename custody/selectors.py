@@ -1,14 +1,14 @@
 """Reads of custody: wallet balances, a user's postings, and the ledger's own proof."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BigIntegerField, F, QuerySet, Sum
-from django.db.models.functions import Cast, Round
+from django.db.models import QuerySet
 
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
+from custody.money import CENT
 
 
 @dataclass(frozen=True)
@@ -68,48 +68,87 @@ class LedgerProof:
     accounts_checked: int
     mismatches: list[tuple[int, Decimal, Decimal]]  # (account id, cached, sum of postings)
     balances_sum: Decimal
+    # (entry id, sum of its postings) for every entry whose postings do not sum to zero.
+    unbalanced_entries: list[tuple[int, Decimal]] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
-        return not self.mismatches and self.balances_sum == 0
+        return not self.mismatches and self.balances_sum == 0 and not self.unbalanced_entries
 
 
-def _posting_sums() -> dict[int, Decimal]:
-    """Sum of postings per account, exact on both backends.
+def _proof_rows() -> list[tuple[int, Decimal, Decimal]]:
+    """(account id, cached balance, sum of postings) for every account, in ONE statement.
 
-    PostgreSQL sums NUMERIC exactly. SQLite stores decimals as REAL, so it sums whole
-    cents (each posting rounded to its cent first) as integers instead of adding floats.
+    One statement reads one snapshot (PostgreSQL's statement snapshot under READ
+    COMMITTED; SQLite's read transaction of an autocommit statement), so a posting that
+    commits while the proof runs is either in both the balance and the sum or in neither.
+    Two statements could see a balance without its posting and report a false break.
+
+    PostgreSQL sums NUMERIC exactly. SQLite stores decimals as REAL, so there both sides
+    are compared in whole cents (each value rounded to its cent first) as integers.
     """
-    postings = Posting.objects.order_by().values("account_id")
+    accounts = LedgerAccount._meta.db_table
+    postings = Posting._meta.db_table
     if connection.vendor == "postgresql":
-        return dict(postings.annotate(total=Sum("amount")).values_list("account_id", "total"))
-    cents = postings.annotate(
-        cents=Sum(Cast(Round(F("amount") * 100), output_field=BigIntegerField()))
-    ).values_list("account_id", "cents")
-    return {account_id: Decimal(total) / 100 for account_id, total in cents}
+        balance, amount = "a.balance_amount", "amount"
+    else:
+        balance = "CAST(ROUND(a.balance_amount * 100) AS INTEGER)"
+        amount = "CAST(ROUND(amount * 100) AS INTEGER)"
+    sql = (
+        f"SELECT a.id, {balance}, COALESCE(s.total, 0) FROM {accounts} AS a "  # noqa: S608
+        f"LEFT JOIN (SELECT account_id, SUM({amount}) AS total FROM {postings} "
+        "GROUP BY account_id) AS s ON s.account_id = a.id ORDER BY a.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        # Read every row now: SQLite steps a statement lazily, and a write on this same
+        # connection between two fetches would show through half-way.
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return [(i, Decimal(cached), Decimal(posted)) for i, cached, posted in rows]
+    return [(i, Decimal(cached) / 100, Decimal(posted) / 100) for i, cached, posted in rows]
+
+
+def ledger_unbalanced_entries() -> list[tuple[int, Decimal]]:
+    """(entry id, sum) of every entry whose postings do not sum to zero: one GROUP BY ...
+    HAVING. An entry's postings commit together, so this needs no shared snapshot with
+    the balances. SQLite sums whole cents, as in `_proof_rows`."""
+    postings = Posting._meta.db_table
+    amount = (
+        "amount" if connection.vendor == "postgresql" else "CAST(ROUND(amount * 100) AS INTEGER)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT entry_id, SUM({amount}) FROM {postings} "  # noqa: S608
+            f"GROUP BY entry_id HAVING SUM({amount}) <> 0 ORDER BY entry_id"
+        )
+        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        return [(entry_id, Decimal(total)) for entry_id, total in rows]
+    return [(entry_id, Decimal(total) / 100) for entry_id, total in rows]
 
 
 def ledger_proof() -> LedgerProof:
-    """Prove every cached balance equals the sum of its postings and all balances sum to 0.
+    """Prove every cached balance equals the sum of its postings, all balances sum to 0,
+    and every entry's postings sum to 0.
 
-    One GROUP BY over the postings and one scan of the accounts; the comparison runs in
-    Python on Decimals so SQLite's REAL storage cannot produce a false difference.
+    Balances and posting sums come from one statement, so they describe the same moment;
+    the comparison runs in Python on Decimals.
     """
-    sums = _posting_sums()
     mismatches = []
     balances_sum = Decimal("0.00")
     checked = 0
-    for account_id, balance in (
-        LedgerAccount.objects.order_by("id")
-        .values_list("id", "balance_amount")
-        .iterator(chunk_size=10000)
-    ):
+    for account_id, balance, posted in _proof_rows():
         checked += 1
         balances_sum += balance
-        posted = sums.get(account_id) or Decimal("0.00")
         if balance != posted:
             mismatches.append((account_id, balance, posted))
-    return LedgerProof(accounts_checked=checked, mismatches=mismatches, balances_sum=balances_sum)
+    return LedgerProof(
+        accounts_checked=checked,
+        mismatches=mismatches,
+        balances_sum=balances_sum.quantize(CENT),
+        unbalanced_entries=ledger_unbalanced_entries(),
+    )
 
 
 def pending_movement_ids(*, older_than_minutes: int) -> list[tuple[str, int]]:

@@ -4,6 +4,8 @@ from celery import shared_task
 
 from custody.adapters.sandbox import CallbackDeliveryError
 
+MOVEMENT_KINDS = ("deposit", "withdrawal")
+
 
 @shared_task(
     name="custody.custodian_process",
@@ -22,6 +24,9 @@ def custodian_process(kind: str, movement_id: int) -> None:
     from custody.adapters import custodian_adapter
     from custody.models import Deposit, Withdrawal
 
+    if kind not in MOVEMENT_KINDS:
+        # A malformed message: fail it (not retried) rather than treat it as a withdrawal.
+        raise ValueError(f"custodian_process: unknown movement kind {kind!r}")
     model = Deposit if kind == "deposit" else Withdrawal
     custodian = model.objects.filter(pk=movement_id).values_list("custodian", flat=True).first()
     if custodian is None:

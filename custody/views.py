@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from custody import selectors
-from custody.api.views import postings_csv_response
-from custody.errors import CustodyError
+from custody.errors import AuthorisationLocked, CustodyError
+from custody.exports import postings_csv_response
 from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm
 from custody.services.callbacks import callback_receive
 from custody.services.movements import deposit_request, withdrawal_request
@@ -93,6 +93,7 @@ def wallet_withdraw(request):
             )
         return redirect("custody:wallet")
     form = WithdrawalConfirmForm(request.POST)
+    status = 400
     if form.is_valid():
         try:
             withdrawal = withdrawal_request(
@@ -104,6 +105,8 @@ def wallet_withdraw(request):
             )
         except CustodyError as exc:
             form.add_error(None, exc.message)
+            if isinstance(exc, AuthorisationLocked):
+                status = exc.status_code
         else:
             messages.success(
                 request,
@@ -116,7 +119,7 @@ def wallet_withdraw(request):
         request,
         "custody/withdrawal_confirm.html",
         {"form": form, "amount": amount, "balance": balance},
-        status=400,
+        status=status,
     )
 
 
@@ -124,11 +127,24 @@ def wallet_withdraw(request):
 @require_GET
 def wallet_history(request):
     form = HistoryFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    postings = selectors.wallet_posting_list(
-        user_id=request.user.pk, **{k: v for k, v in filters.items() if v}
-    )
-    if request.GET.get("export") == "csv":
+    if form.is_bound and not form.is_valid():
+        # Like the API's 400: a filter that does not parse is shown, never silently dropped
+        # (an export would otherwise hold every posting instead of the asked-for range).
+        return render(
+            request,
+            "custody/wallet_history.html",
+            {
+                "form": form,
+                "page": Paginator([], 25).get_page(1),
+                "query": "",
+                "balance": selectors.wallet_balance(user_id=request.user.pk),
+            },
+            status=400,
+        )
+    filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
+    export = filters.pop("export", "")
+    postings = selectors.wallet_posting_list(user_id=request.user.pk, **filters)
+    if export == "csv":
         return postings_csv_response(postings, "wallet-history.csv")
     page = Paginator(postings, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -1,13 +1,11 @@
 """API views of the wallet: balances, postings (paginated, filterable, CSV), deposits and
 withdrawals (money-moving POSTs take an Idempotency-Key)."""
 
-import csv
-
-from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from custody import selectors
@@ -20,6 +18,7 @@ from custody.api.serializers import (
     WithdrawalCreateSerializer,
     WithdrawalSerializer,
 )
+from custody.exports import postings_csv_response
 from custody.idempotency import HEADER, idempotency_key_from, idempotent
 from custody.services.movements import deposit_request, withdrawal_request
 
@@ -45,37 +44,6 @@ class WalletDetailApi(APIView):
                 }
             ).data
         )
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def postings_csv_response(postings, filename: str) -> StreamingHttpResponse:
-    """Stream postings as CSV (no row limit, constant memory)."""
-    writer = csv.writer(_Echo())
-    header = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
-
-    def rows():
-        yield writer.writerow(header)
-        for p in postings.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    p.pk,
-                    p.entry_id,
-                    p.created_at.isoformat(),
-                    p.account.kind,
-                    p.entry.kind,
-                    p.entry.memo,
-                    f"{p.amount:.2f}",
-                    p.currency,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class WalletEntryListApi(ListAPIView):
@@ -119,8 +87,23 @@ class WalletDepositListCreateApi(ListAPIView):
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
 
+class WithdrawalRateThrottle(UserRateThrottle):
+    """A per-user cap on withdrawal POSTs beside the password lockout, so a client cannot
+    hammer the custodian's authorisation. A constant for now; the integrator moves it to
+    settings (DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
+
+    scope = "custody_withdrawal"
+    rate = "10/min"
+
+
 class WalletWithdrawalListCreateApi(ListAPIView):
     serializer_class = WithdrawalSerializer
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "POST":
+            throttles.append(WithdrawalRateThrottle())
+        return throttles
 
     def get_queryset(self):
         return selectors.withdrawal_list(user_id=self.request.user.pk)

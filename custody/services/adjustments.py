@@ -27,6 +27,12 @@ def adjustment_propose(
     if not reason.strip():
         raise InvalidTransition("Give the reason for the adjustment.", code="reason_required")
     account = LedgerAccount.objects.get(pk=account_id)
+    if account.kind == LedgerAccount.Kind.ADJUSTMENT:
+        # It is the other leg of every adjustment: an entry against itself moves nothing.
+        raise InvalidTransition(
+            "The adjustment suspense account cannot be adjusted.",
+            code="adjustment_account_refused",
+        )
     proposal = AdjustmentRequest.objects.create(
         account=account, amount=amount, reason=reason.strip(), proposed_by=actor
     )

@@ -2,11 +2,13 @@
 
 import hmac
 import json
+import re
 import time
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,6 +23,9 @@ from custody.services.movements import deposit_settle, withdrawal_settle
 # it bounds how long a captured message could be replayed, and how long nonces are kept.
 CALLBACK_WINDOW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
+# A hex HMAC-SHA256: exactly 64 ASCII hex digits (either case). Anything else is refused
+# before comparing, since compare_digest raises TypeError on non-ASCII text.
+SIGNATURE_RE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _header(headers: Mapping, name: str) -> str:
@@ -45,6 +50,7 @@ def callback_verify(
         not (timestamp.isascii() and timestamp.isdigit())
         or not (8 <= len(nonce) <= 64)
         or not nonce.isascii()
+        or not SIGNATURE_RE.fullmatch(signature)
     ):
         raise CallbackSignatureInvalid("Missing or malformed signature headers.")
     expected = callback_sign(adapter.callback_secret(), timestamp, nonce, body)
@@ -65,6 +71,12 @@ def _parse(body: bytes) -> dict:
         raise CallbackRefused("Unknown callback type.", code="callback_malformed")
     if payload.get("status") not in ("succeeded", "failed"):
         raise CallbackRefused("Unknown status.", code="callback_malformed")
+    if payload.get("currency") != settings.PLATFORM_CURRENCY:
+        # One platform currency: an amount in any other (or unnamed) is not ours to book.
+        raise CallbackRefused(
+            f"The callback's currency is not {settings.PLATFORM_CURRENCY}.",
+            code="callback_currency_mismatch",
+        )
     try:
         payload["reference"] = uuid.UUID(str(payload.get("reference")))
         payload["amount"] = money.parse_amount(payload.get("amount"))

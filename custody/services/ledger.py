@@ -187,8 +187,8 @@ def ledger_post(
     Rules: postings are exact non-zero cents summing to zero; accounts are locked in id
     order (no-key locks, so inserts referencing them are not blocked); user accounts never
     go below zero (checked on the locked rows, and by a CHECK constraint); the same key
-    with the same kind and postings returns the first entry, with different ones raises
-    IdempotencyKeyReused. Runs inside the caller's transaction when there is one.
+    with the same kind, postings and reversed entry returns the first entry, with different
+    ones raises IdempotencyKeyReused. Runs inside the caller's transaction when there is one.
     """
     legs = list(legs)
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
@@ -210,7 +210,9 @@ def ledger_post(
     )
     if entry_id is None:
         existing = JournalEntry.objects.get(idempotency_key=idempotency_key)
-        if existing.content_hash != content_hash:
+        # The hash covers kind and postings, not what the entry reverses: two entries with
+        # equal postings would otherwise share one reversal under a reused key.
+        if existing.content_hash != content_hash or existing.reverses_id != reverses_id:
             raise IdempotencyKeyReused(key=idempotency_key)
         return existing
 
@@ -239,9 +241,17 @@ def entry_reverse(*, entry_id: int, idempotency_key: str, memo: str = "") -> Jou
     """Correct an entry the only permitted way: a new entry with every posting negated.
 
     An entry is reversed at most once (a unique constraint on `reverses`); the same key
-    again returns the reversal.
+    again returns the reversal, and the same key for another entry raises
+    IdempotencyKeyReused. A reversal itself cannot be reversed (InvalidTransition
+    `reversal_not_reversible`): undoing a correction is a new, reviewed entry (an
+    adjustment), so the trail never shows money flipping back and forth unexplained.
     """
     original = JournalEntry.objects.get(pk=entry_id)
+    if original.reverses_id is not None:
+        raise InvalidTransition(
+            f"Entry #{entry_id} is itself a reversal and cannot be reversed.",
+            code="reversal_not_reversible",
+        )
     existing = JournalEntry.objects.filter(reverses_id=entry_id).first()
     if existing is not None and existing.idempotency_key != idempotency_key:
         raise InvalidTransition(

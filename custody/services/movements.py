@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from custody.adapters import custodian_adapter
-from custody.errors import AuthorisationFailed, CallbackRefused, InvalidTransition
+from custody.errors import CallbackRefused, InvalidTransition
 from custody.models import Deposit, LedgerAccount, SubAccount, Withdrawal
+from custody.services.authorisation import withdrawal_authorise
 from custody.services.ledger import Leg, ledger_post, platform_account_id, user_account_ids
 from custody.services.reservations import ensure_positive_amount, funds_release, funds_reserve
 
@@ -87,8 +88,6 @@ def deposit_request(
     return deposit
 
 
-# Not durable: the demo seed runs every service inside one transaction.
-@transaction.atomic
 def withdrawal_request(
     *,
     user,
@@ -101,13 +100,25 @@ def withdrawal_request(
     """Reserve `amount` and instruct the custodian to pay it out, once the user authorised it.
 
     The reservation keeps the money from being invested meanwhile; a failed payout
-    releases it. Raises InsufficientFunds when available money is short.
+    releases it. Raises InsufficientFunds when available money is short, and
+    AuthorisationFailed / AuthorisationLocked on a wrong password or too many of them.
+    The authorisation runs before the withdrawal's transaction, so the audit event of a
+    refused password is kept.
     """
     ensure_positive_amount(amount)
-    if not custodian_adapter(custodian).transfer_authorise(
-        user=user, amount=amount, confirmation=confirmation
-    ):
-        raise AuthorisationFailed()
+    withdrawal_authorise(
+        user=user, amount=amount, confirmation=confirmation, custodian=custodian, request=request
+    )
+    return _withdrawal_create(
+        user=user, amount=amount, request_key=request_key, custodian=custodian, request=request
+    )
+
+
+# Not durable: the demo seed runs every service inside one transaction.
+@transaction.atomic
+def _withdrawal_create(
+    *, user, amount: Decimal, request_key: str, custodian: str, request
+) -> Withdrawal:
     withdrawal, created = _create_once(
         Withdrawal, user=user, amount=amount, request_key=request_key, custodian=custodian
     )

@@ -41,6 +41,20 @@ def _ledger_movements(
     return found
 
 
+def _unsettled_movements(references: Sequence[str]) -> dict[str, str]:
+    """{reference: status} of our movements the ledger holds as pending or failed."""
+    found: dict[str, str] = {}
+    refs = [uuid.UUID(r) for r in references]
+    for model in (Deposit, Withdrawal):
+        unsettled = model.objects.exclude(status=model.Status.SUCCEEDED)
+        for i in range(0, len(refs), CHUNK):
+            for reference, status in unsettled.filter(
+                reference__in=refs[i : i + CHUNK]
+            ).values_list("reference", "status"):
+                found[str(reference)] = status
+    return found
+
+
 def statement_compare(
     *, statement_on: date, lines: Sequence[StatementLine]
 ) -> list[tuple[str, str, Decimal | None, Decimal | None]]:
@@ -56,6 +70,9 @@ def statement_compare(
         except ValueError:
             continue  # not one of ours: reported as unknown below
     ledger = _ledger_movements(references=parsed, statement_on=statement_on)
+    # The bank booked these, but the ledger does not hold them as succeeded: ours if the
+    # ledger knows them as pending or failed (a lost or contradicting callback).
+    unsettled = _unsettled_movements([str(r) for r in parsed if str(r) not in ledger])
     differences = []
     for reference, same in by_reference.items():
         line = same[0]
@@ -63,7 +80,9 @@ def statement_compare(
             differences.append((Kind.DUPLICATE, reference, sum(x.amount for x in same), None))
         known = ledger.get(str(uuid.UUID(reference))) if _is_uuid(reference) else None
         if known is None:
-            differences.append((Kind.UNKNOWN, reference, line.amount, None))
+            in_ledger = str(uuid.UUID(reference)) in unsettled if _is_uuid(reference) else False
+            kind = Kind.STATUS_MISMATCH if in_ledger else Kind.UNKNOWN
+            differences.append((kind, reference, line.amount, None))
             continue
         ledger_amount, completed_on = known
         if ledger_amount != line.amount:
@@ -91,11 +110,13 @@ def reconciliation_run(
     lines: Sequence[StatementLine] | None = None,
     custodian: str = "sandbox",
 ) -> ReconciliationRun:
-    """Reconcile one day: (1) every cached balance equals the sum of its postings and all
-    balances sum to zero; (2) the custodian's statement for the day matches the ledger.
+    """Reconcile one day: (1) every cached balance equals the sum of its postings, all
+    balances sum to zero and every entry's postings sum to zero; (2) the custodian's
+    statement for the day matches the ledger.
 
     Each difference opens a break (once per day, kind and reference, so a rerun is
-    idempotent). Runs outside any money transaction: it only reads the ledger.
+    idempotent); `breaks_found` is the number of the day's breaks still open after the
+    run. Runs outside any money transaction: it only reads the ledger.
     """
     if statement_on is None:
         statement_on = timezone.localdate() - timedelta(days=1)
@@ -124,6 +145,29 @@ def reconciliation_run(
             )
             for account_id, cached, posted in proof.mismatches
         ]
+        if proof.balances_sum != 0:
+            # Money created or destroyed somewhere: double entry says the total is zero.
+            breaks.append(
+                ReconciliationBreak(
+                    run=run,
+                    statement_on=statement_on,
+                    kind=Kind.BALANCE,
+                    reference="ledger:sum",
+                    statement_amount=Decimal("0.00"),
+                    ledger_amount=proof.balances_sum,
+                )
+            )
+        breaks += [
+            ReconciliationBreak(
+                run=run,
+                statement_on=statement_on,
+                kind=Kind.BALANCE,
+                reference=f"entry:{entry_id}",
+                statement_amount=Decimal("0.00"),
+                ledger_amount=total,
+            )
+            for entry_id, total in proof.unbalanced_entries
+        ]
         breaks += [
             ReconciliationBreak(
                 run=run,
@@ -136,7 +180,12 @@ def reconciliation_run(
             for kind, reference, statement_amount, ledger_amount in differences
         ]
         ReconciliationBreak.objects.bulk_create(breaks, batch_size=1000, ignore_conflicts=True)
-        run.breaks_found = len(breaks)
+        # Not len(breaks): a rerun's duplicates are dropped by the unique constraint, and a
+        # difference ops already resolved stays resolved. What the day still has open is
+        # the truthful answer (new breaks are linked to this run, earlier ones to theirs).
+        run.breaks_found = ReconciliationBreak.objects.filter(
+            statement_on=statement_on, status=ReconciliationBreak.Status.OPEN
+        ).count()
         run.finished_at = timezone.now()
         run.save(update_fields=["breaks_found", "finished_at"])
         audit_record(

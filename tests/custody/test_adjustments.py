@@ -107,3 +107,15 @@ def test_a_debit_adjustment_cannot_take_a_user_below_zero(user, staff):
         adjustment_approve(actor=checker, proposal_id=proposal.pk)
     assert AdjustmentRequest.objects.get().status == "proposed"
     assert balance(user.id) == (D("3.00"), D("0.00"))
+
+
+def test_the_suspense_account_itself_cannot_be_adjusted(staff):
+    from custody.models import LedgerAccount
+    from custody.services import platform_account_id
+
+    maker, _, _ = staff
+    suspense = platform_account_id(LedgerAccount.Kind.ADJUSTMENT)
+    with pytest.raises(InvalidTransition) as excinfo:
+        adjustment_propose(actor=maker, account_id=suspense, amount=D("5.00"), reason="x")
+    assert excinfo.value.code == "adjustment_account_refused"
+    assert not AdjustmentRequest.objects.exists()

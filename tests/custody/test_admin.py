@@ -73,3 +73,105 @@ def test_breaks_queue_resolves_a_break_with_a_note(client, make_user, user):
     assert client.post(url, {"resolution_note": "Booked by the bank next day."}).status_code == 302
     item.refresh_from_db()
     assert (item.status, item.resolved_by_id) == ("resolved", ops.id)
+
+
+@pytest.fixture
+def maker(client, make_user):
+    staff = make_user("approver")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    return staff
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "1e5",
+        "1E2",
+        "\u0661\u0662",
+        "\uff15",
+        "0",
+        "-0.00",
+        "0.001",
+        "--5",
+        "+-5",
+        "NaN",
+        "9" * 29,
+        "-" + "9" * 32,
+        "abc",
+        "",
+    ],
+)
+def test_adjustment_form_refuses_bad_amounts(client, maker, user, amount):
+    client.raise_request_exception = False
+    fund(user.id, "10.00")
+    available, _ = user_account_ids(user.id)
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": available, "amount": amount, "reason": "x"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors["amount"]
+    assert not AdjustmentRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"), [("-2.50", "-2.50"), ("7", "7.00"), ("+1.5", "1.50")]
+)
+def test_adjustment_form_takes_signed_plain_amounts(client, maker, user, amount, expected):
+    available, _ = user_account_ids(user.id)
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": available, "amount": amount, "reason": "x"},
+    )
+    assert response.status_code == 302
+    assert AdjustmentRequest.objects.get().amount == Decimal(expected)
+
+
+def test_adjustment_form_does_not_offer_the_suspense_account(client, maker):
+    from custody.services import platform_account_id
+
+    suspense = platform_account_id(LedgerAccount.Kind.ADJUSTMENT)
+    custodian = platform_account_id(LedgerAccount.Kind.CUSTODIAN)
+    form = client.get("/admin/custody/adjustmentrequest/add/").context["adminform"].form
+    offered = set(form.fields["account"].queryset.values_list("id", flat=True))
+    assert custodian in offered and suspense not in offered
+    response = client.post(
+        "/admin/custody/adjustmentrequest/add/",
+        {"account": suspense, "amount": "5.00", "reason": "x"},
+    )
+    assert response.status_code == 200 and "account" in response.context["adminform"].form.errors
+    assert not AdjustmentRequest.objects.exists()
+
+
+def test_adjustment_changelist_queries_do_not_grow_with_rows(client, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from custody.services.adjustments import adjustment_approve, adjustment_propose
+
+    maker, checker = make_user("approver"), make_user("approver")
+    for staff in (maker, checker):
+        staff.is_staff = True
+        staff.save()
+    for _ in range(6):
+        owner = make_user("investor")
+        fund(owner.id, "10.00")
+        proposal = adjustment_propose(
+            actor=maker,
+            account_id=user_account_ids(owner.id)[0],
+            amount=Decimal("1.00"),
+            reason="r",
+        )
+        adjustment_approve(actor=checker, proposal_id=proposal.pk)
+    client.force_login(checker)
+    ids = list(AdjustmentRequest.objects.order_by("id").values_list("id", flat=True))
+    counts = []
+    for n in (2, 6):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"/admin/custody/adjustmentrequest/?id__lte={ids[n - 1]}")
+        assert response.status_code == 200
+        assert len(response.context["cl"].result_list) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

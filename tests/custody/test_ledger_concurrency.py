@@ -60,6 +60,7 @@ def _callback(movement, kind, succeeded):
             "reference": str(movement.reference),
             "status": "succeeded" if succeeded else "failed",
             "amount": f"{movement.amount:.2f}",
+            "currency": "CNY",
             "custodian_ref": "BANK",
         }
     ).encode()

@@ -192,3 +192,29 @@ def test_an_entry_is_reversed_at_most_once(user):
     with pytest.raises(InvalidTransition):
         entry_reverse(entry_id=entry.pk, idempotency_key="rev-2")
     assert balance(user.id) == (D("100.00"), D("0.00"))
+
+
+def test_a_reversal_key_reused_for_another_entry_is_refused(user):
+    fund(user.id, "100.00")
+    first, second = _move(user.id, D("30.00"), "a"), _move(user.id, D("30.00"), "b")
+    reversal = entry_reverse(entry_id=first.pk, idempotency_key="revX")
+    with pytest.raises(IdempotencyKeyReused):
+        entry_reverse(entry_id=second.pk, idempotency_key="revX")
+    assert not JournalEntry.objects.filter(reverses_id=second.pk).exists()
+    assert JournalEntry.objects.get(idempotency_key="revX").pk == reversal.pk
+    # The first move is undone, the second still holds 30.00 reserved.
+    assert balance(user.id) == (D("70.00"), D("30.00"))
+    assert_ledger_holds()
+
+
+def test_a_reversal_cannot_itself_be_reversed(user):
+    from custody.errors import InvalidTransition
+
+    fund(user.id, "100.00")
+    entry = _move(user.id, D("30.00"))
+    reversal = entry_reverse(entry_id=entry.pk, idempotency_key="rev-1")
+    with pytest.raises(InvalidTransition) as excinfo:
+        entry_reverse(entry_id=reversal.pk, idempotency_key="rev-of-rev")
+    assert excinfo.value.code == "reversal_not_reversible"
+    assert not JournalEntry.objects.filter(idempotency_key="rev-of-rev").exists()
+    assert balance(user.id) == (D("100.00"), D("0.00"))

@@ -43,6 +43,10 @@ def test_quantize_refuses_float():
         ("1e3", "amount_invalid"),
         ("1E-2", "amount_invalid"),
         ("99999999999", "amount_too_large"),
+        ("9" * 28, "amount_too_large"),
+        ("9" * 29, "amount_too_large"),
+        ("9" * 32, "amount_too_large"),
+        ("0." + "0" * 27 + "1", "amount_too_precise"),
         ("1" * 40, "amount_invalid"),
         ("\u0661\u0662\u0663", "amount_invalid"),
         ("\uff11\uff12", "amount_invalid"),
@@ -121,3 +125,35 @@ def test_allocate_gives_leftover_cents_to_lower_ids_on_equal_weights(n, leftover
     parts = allocate(total, [(i, D(1)) for i in range(n, 0, -1)])
     for i in range(1, n + 1):
         assert parts[i] == D("1.00") + (D("0.01") if i <= leftover else 0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("-2.50", "-2.50"), ("7", "7.00"), ("+1.5", "1.50"), (" -0.01 ", "-0.01")],
+)
+def test_parse_signed_amount_accepts_plain_signed_decimals(raw, expected):
+    from custody.money import parse_signed_amount
+
+    assert parse_signed_amount(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("0", "amount_zero"),
+        ("-0.00", "amount_zero"),
+        ("--5", "amount_invalid"),
+        ("-+5", "amount_invalid"),
+        ("1e5", "amount_invalid"),
+        ("-\u0661", "amount_invalid"),
+        ("-" + "9" * 29, "amount_too_large"),
+        ("-1.001", "amount_too_precise"),
+        (-5.5, "amount_not_string"),
+    ],
+)
+def test_parse_signed_amount_refuses_bad_input_with_a_code(raw, code):
+    from custody.money import parse_signed_amount
+
+    with pytest.raises(AmountError) as excinfo:
+        parse_signed_amount(raw)
+    assert excinfo.value.code == code

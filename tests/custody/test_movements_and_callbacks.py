@@ -21,14 +21,16 @@ def _deposit(user, amount="100.00", key="d1"):
     return deposit_request(user=user, amount=D(amount), request_key=key)
 
 
-def _callback_body(movement, status="succeeded", kind="deposit", amount=None):
+def _callback_body(movement, status="succeeded", kind="deposit", amount=None, **extra):
     return json.dumps(
         {
             "type": kind,
             "reference": str(movement.reference),
             "status": status,
             "amount": amount or f"{movement.amount:.2f}",
+            "currency": "CNY",
             "custodian_ref": "BANK-1",
+            **extra,
         }
     ).encode()
 
@@ -75,11 +77,57 @@ def test_signed_callback_over_http_credits_once_and_refuses_its_replay(user):
 def test_forged_and_stale_callbacks_are_refused_and_change_nothing(user, kwargs, status, code):
     deposit = _deposit(user)
     response = signed_post(Client(), _callback_body(deposit), **kwargs)
+    _assert_refused_unchanged(response, deposit, user, status, code)
+
+
+def _assert_refused_unchanged(response, deposit, user, status, code):
     assert (response.status_code, response.json()["code"]) == (status, code)
     deposit.refresh_from_db()
     assert deposit.status == Deposit.Status.PENDING
     assert balance(user.id) == (D("0.00"), D("0.00"))
     assert not CallbackNonce.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "\u00e9" * 64,  # non-ASCII: compare_digest would raise TypeError (a 500)
+        "\uff10" * 64,  # fullwidth digits
+        "0" * 63,
+        "0" * 65,
+        "g" * 64,
+        "",
+        " " + "0" * 63,
+    ],
+    ids=["non-ascii", "fullwidth", "short", "long", "not-hex", "empty", "padded-short"],
+)
+def test_malformed_signatures_are_refused_with_a_code(user, signature):
+    deposit = _deposit(user)
+    body = _callback_body(deposit)
+    headers = SandboxCustodian().signed_headers(body)
+    headers["X-Custodian-Signature"] = signature
+    response = Client(raise_request_exception=False).post(
+        "/custody/callbacks/sandbox",
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    _assert_refused_unchanged(response, deposit, user, 401, "callback_signature_invalid")
+
+
+def test_uppercase_hex_signature_is_accepted(user):
+    deposit = _deposit(user)
+    body = _callback_body(deposit)
+    headers = SandboxCustodian().signed_headers(body)
+    headers["X-Custodian-Signature"] = headers["X-Custodian-Signature"].upper()
+    response = Client().post(
+        "/custody/callbacks/sandbox",
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert response.status_code == 200, response.content
+    assert balance(user.id) == (D("100.00"), D("0.00"))
 
 
 def test_tampered_body_fails_the_signature(user):
@@ -109,6 +157,42 @@ def test_malformed_callbacks_are_4xx(user, body):
     response = signed_post(Client(), body)
     assert 400 <= response.status_code < 500
     assert "code" in response.json()
+
+
+@pytest.mark.parametrize("amount", ["9" * 29, "9" * 32, "9" * 30 + ".00", "1e3", "-1.00"])
+def test_callback_with_a_bad_amount_is_4xx_and_changes_nothing(user, amount):
+    deposit = _deposit(user)
+    client = Client(raise_request_exception=False)
+    response = signed_post(client, _callback_body(deposit, amount=amount))
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_malformed")
+
+
+@pytest.mark.parametrize("currency", ["USD", "cny", "", None, 156])
+def test_callback_in_another_currency_is_refused(user, currency):
+    deposit = _deposit(user)
+    response = signed_post(Client(), _callback_body(deposit, currency=currency))
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_currency_mismatch")
+
+
+def test_callback_without_a_currency_is_refused(user):
+    deposit = _deposit(user)
+    body = json.loads(_callback_body(deposit))
+    del body["currency"]
+    response = signed_post(Client(), json.dumps(body).encode())
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_currency_mismatch")
+
+
+def test_custodian_process_refuses_an_unknown_kind(user, monkeypatch):
+    from custody import tasks
+    from custody.adapters.sandbox import SandboxCustodian
+
+    deposit = _deposit(user)
+    called = []
+    monkeypatch.setattr(SandboxCustodian, "withdrawal_instruct", lambda *a, **k: called.append(k))
+    monkeypatch.setattr(SandboxCustodian, "deposit_instruct", lambda *a, **k: called.append(k))
+    with pytest.raises(ValueError, match="unknown movement kind"):
+        tasks.custodian_process.run("refund", deposit.pk)
+    assert called == []
 
 
 def test_callback_with_another_amount_is_refused(user):

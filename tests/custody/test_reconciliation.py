@@ -108,7 +108,8 @@ def test_a_tampered_cached_balance_opens_a_balance_break(user):
     run = reconciliation_run(statement_on=DAY, lines=[])
     assert run.balance_mismatches == 1
     assert run.balances_sum_amount == D("2.00")
-    assert ReconciliationBreak.objects.get().reference == f"account:{available}"
+    references = set(ReconciliationBreak.objects.values_list("reference", flat=True))
+    assert references == {f"account:{available}", "ledger:sum"}
 
 
 def test_sandbox_statement_matches_the_ledger_after_real_deposits(user, local_custodian):
@@ -140,3 +141,127 @@ def test_breaks_are_resolved_once_with_a_note(user, make_user):
     assert (item.status, item.resolved_by) == ("resolved", ops)
     with pytest.raises(InvalidTransition):
         break_resolve(break_id=item.pk, actor=ops, note="again")
+
+
+def test_a_posting_committed_while_the_proof_runs_opens_no_false_break(user):
+    """The reviewer's race: a deposit lands while the proof reads the ledger. Simulated by
+    posting just before the run's second SQL statement: a proof that reads balances and
+    posting sums in two statements sees the balance without its posting; one statement
+    cannot be split. (Posting after the first statement returns would not do on SQLite:
+    it steps a statement lazily, so a write on the same connection shows through.)"""
+    from django.db import connection
+
+    fund(user.id, "50.00")
+    state = {"statements": 0, "posted": False}
+
+    def post_before_second_statement(execute, sql, params, many, context):
+        state["statements"] += 1
+        if state["statements"] == 2 and not state["posted"]:
+            state["posted"] = True
+            fund(user.id, "7.00")  # a concurrent deposit committing in between
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(post_before_second_statement):
+        run = reconciliation_run(statement_on=DAY, lines=[])
+    assert state["posted"]
+    assert run.balance_mismatches == 0
+    assert run.balances_sum_amount == 0
+    assert not ReconciliationBreak.objects.filter(kind=ReconciliationBreak.Kind.BALANCE).exists()
+    assert run.is_clean
+
+
+def _raw_posting(entry_id, account_id, amount):
+    """A one-legged posting written behind ledger_post's back, as a buggy path might."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO custody_posting (entry_id, account_id, amount, currency, created_at) "
+            "VALUES (%s, %s, %s, 'CNY', %s)",
+            [
+                entry_id,
+                account_id,
+                str(amount),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
+
+
+def test_a_non_zero_ledger_total_and_an_unbalanced_entry_open_balance_breaks(user):
+    from custody.models import JournalEntry
+
+    fund(user.id, "50.00")
+    available, _ = user_account_ids(user.id)
+    entry = JournalEntry.objects.get()
+    _raw_posting(entry.pk, available, D("5.00"))
+    # The cached balance follows its postings, so no account mismatch hides the problem.
+    LedgerAccount.objects.filter(pk=available).update(balance_amount=D("55.00"))
+    run = reconciliation_run(statement_on=DAY, lines=[])
+    assert run.balance_mismatches == 0
+    assert run.balances_sum_amount == D("5.00")
+    breaks = {b.reference: (b.kind, b.ledger_amount) for b in ReconciliationBreak.objects.all()}
+    assert breaks == {
+        "ledger:sum": (ReconciliationBreak.Kind.BALANCE, D("5.00")),
+        f"entry:{entry.pk}": (ReconciliationBreak.Kind.BALANCE, D("5.00")),
+    }
+    assert run.breaks_found == 2 and not run.is_clean
+
+
+def test_an_unbalanced_entry_opens_a_break_even_when_the_total_is_zero(user, make_user):
+    from custody.models import JournalEntry
+
+    other = make_user("investor")
+    fund(user.id, "50.00")
+    fund(other.id, "50.00")
+    first, second = JournalEntry.objects.order_by("id")
+    a, _ = user_account_ids(user.id)
+    b, _ = user_account_ids(other.id)
+    # +5 in one entry, -5 in another: balances and their total still agree.
+    _raw_posting(first.pk, a, D("5.00"))
+    _raw_posting(second.pk, b, D("-5.00"))
+    LedgerAccount.objects.filter(pk=a).update(balance_amount=D("55.00"))
+    LedgerAccount.objects.filter(pk=b).update(balance_amount=D("45.00"))
+    run = reconciliation_run(statement_on=DAY, lines=[])
+    assert run.balance_mismatches == 0 and run.balances_sum_amount == 0
+    assert set(ReconciliationBreak.objects.values_list("reference", "ledger_amount")) == {
+        (f"entry:{first.pk}", D("5.00")),
+        (f"entry:{second.pk}", D("-5.00")),
+    }
+    assert not run.is_clean
+
+
+def test_a_movement_settled_at_the_bank_but_failed_or_pending_in_the_ledger_is_a_status_mismatch(
+    user,
+):
+    from custody.services.movements import deposit_settle
+
+    failed = deposit_request(user=user, amount=D("10.00"), request_key="failed")
+    deposit_settle(deposit_id=failed.pk, succeeded=False, amount=D("10.00"), custodian_ref="r")
+    pending = deposit_request(user=user, amount=D("11.00"), request_key="pending")
+    stranger = str(uuid.uuid4())
+    lines = [
+        StatementLine(str(failed.reference), "deposit", D("10.00"), DAY),
+        StatementLine(str(pending.reference), "deposit", D("11.00"), DAY),
+        StatementLine(stranger, "deposit", D("12.00"), DAY),
+    ]
+    reconciliation_run(statement_on=DAY, lines=lines)
+    assert set(ReconciliationBreak.objects.values_list("kind", "reference")) == {
+        (ReconciliationBreak.Kind.STATUS_MISMATCH, str(failed.reference)),
+        (ReconciliationBreak.Kind.STATUS_MISMATCH, str(pending.reference)),
+        (ReconciliationBreak.Kind.UNKNOWN, stranger),
+    }
+
+
+def test_a_rerun_counts_the_days_open_breaks_not_the_rows_it_could_not_insert(user, make_user):
+    deposits = _settled(user, 3)
+    lines = [_line(d) for d in deposits[1:]]  # the first is missing from the statement
+    first = reconciliation_run(statement_on=DAY, lines=lines)
+    assert first.breaks_found == 1 and first.breaks.count() == 1
+    rerun = reconciliation_run(statement_on=DAY, lines=lines)
+    assert rerun.breaks_found == 1 and rerun.breaks.count() == 0 and not rerun.is_clean
+    ops = make_user("compliance")
+    break_resolve(break_id=first.breaks.get().pk, actor=ops, note="bank confirmed late")
+    after_resolution = reconciliation_run(statement_on=DAY, lines=lines)
+    assert after_resolution.breaks_found == 0
+    assert after_resolution.is_clean
+    assert ReconciliationBreak.objects.count() == 1

@@ -105,6 +105,8 @@ BAD_AMOUNTS = [
     ('{"amount": "Infinity"}', "amount_invalid"),
     ('{"amount": "1e3"}', "amount_invalid"),
     ('{"amount": "100000000000"}', "amount_too_large"),
+    ('{"amount": "' + "9" * 29 + '"}', "amount_too_large"),
+    ('{"amount": "' + "9" * 32 + '"}', "amount_too_large"),
     ('{"amount": "\\u0661\\u0660"}', "amount_invalid"),
     ('{"amount": 10.5}', "amount_not_string"),
     ('{"amount": 1e3}', "amount_not_string"),
@@ -205,3 +207,52 @@ def test_deposit_and_withdrawal_lists_are_own_and_use_fixed_queries(
     api_client.force_authenticate(make_user("investor"))
     assert api_client.get("/api/v1/wallet/deposits").json()["count"] == 0
     assert api_client.get("/api/v1/wallet/withdrawals").json()["count"] == 0
+
+
+def test_a_key_released_between_insert_and_read_is_409_not_500(investor_client, monkeypatch):
+    from django.db import IntegrityError
+
+    def lost_race(**kwargs):
+        raise IntegrityError("duplicate key")  # the row was there, then released
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", lost_race)
+    investor_client.raise_request_exception = False
+    response = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="gone")
+    assert response.status_code == 409
+    assert response.json()["code"] == "idempotency_in_progress"
+    assert not Deposit.objects.exists()
+
+
+def _age_in_progress(key, minutes):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    IdempotencyRecord.objects.filter(key=key).update(
+        state=IdempotencyRecord.State.IN_PROGRESS,
+        created_at=timezone.now() - timedelta(minutes=minutes),
+        response_status=None,
+        response_body=None,
+    )
+
+
+def test_a_stale_in_progress_key_is_taken_over_by_the_same_request(investor_client, settings):
+    settings.IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = 0.1
+    first = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s")
+    _age_in_progress("s", minutes=9)  # the first request might still be running
+    assert (
+        _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s").json()[
+            "code"
+        ]
+        == "idempotency_in_progress"
+    )
+    other = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "11.00"}, key="s")
+    assert other.status_code == 422
+    _age_in_progress("s", minutes=11)  # it died: the retry runs, the service dedupes
+    retry = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s")
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+    assert retry.json()["reference"] == first.json()["reference"]
+    assert Deposit.objects.count() == 1
+    assert IdempotencyRecord.objects.get(key="s").state == IdempotencyRecord.State.DONE
+    replay = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s")
+    assert replay.headers["Idempotent-Replayed"] == "true"

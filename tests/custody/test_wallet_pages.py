@@ -45,11 +45,30 @@ def test_deposit_form_creates_one_deposit_per_token(signed_in):
     assert Deposit.objects.get().amount == D("50.00")
 
 
-@pytest.mark.parametrize("amount", ["-5", "0", "1.001", "NaN", "1e3", "abc", ""])
+PAGE_BAD_AMOUNTS = ["-5", "0", "1.001", "NaN", "1e3", "abc", "", "9" * 29, "9" * 32, "\u0661"]
+
+
+@pytest.mark.parametrize("amount", PAGE_BAD_AMOUNTS)
 def test_deposit_form_refuses_bad_amounts(signed_in, amount):
+    signed_in.raise_request_exception = False
     response = signed_in.post("/wallet/deposit", {"amount": amount, "token": TOKEN})
     assert response.status_code == 400
     assert not Deposit.objects.exists()
+
+
+@pytest.mark.parametrize("amount", PAGE_BAD_AMOUNTS)
+def test_withdrawal_form_refuses_bad_amounts(signed_in, amount):
+    signed_in.raise_request_exception = False
+    fund(signed_in.user.id, "100.00")
+    response = signed_in.post("/wallet/withdraw", {"amount": amount, "token": TOKEN})
+    assert response.status_code == 400
+    confirm = signed_in.post(
+        "/wallet/withdraw",
+        {"amount": amount, "token": TOKEN, "password": signed_in.user.test_password},
+    )
+    assert confirm.status_code == 400
+    assert not Withdrawal.objects.exists()
+    assert balance(signed_in.user.id) == (D("100.00"), D("0.00"))
 
 
 def test_withdrawal_is_confirmed_with_the_password(signed_in):
@@ -86,7 +105,7 @@ def test_history_filters_and_downloads_csv(signed_in):
         funds_reserve(user_id=signed_in.user.id, amount=D("1.00"), idempotency_key=f"r{i}")
     page = signed_in.get("/wallet/history?account=reserved")
     assert page.status_code == 200 and b"30 postings" in page.content
-    assert signed_in.get("/wallet/history?date_from=garbage").status_code == 200
+    assert signed_in.get("/wallet/history?date_from=garbage").status_code == 400
     csv_response = signed_in.get("/wallet/history?kind=deposit&export=csv")
     rows = b"".join(csv_response.streaming_content).decode().strip().splitlines()
     assert len(rows) == 2 and "100.00" in rows[1]
@@ -130,8 +149,44 @@ def test_wallet_pages_render_in_chromium(live_server, page_login, make_user):
     page.screenshot(path=str(SHOTS / "wallet-after-withdraw.png"), full_page=True)
     page.goto(f"{live_server.url}/wallet/history")
     page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
+    bad_filter = f"{live_server.url}/wallet/history?date_from=2026-02-01&date_to=2026-01-01"
+    page.goto(bad_filter)  # a 400 on purpose: the errors are shown, nothing exported
+    assert page.locator("text=Check the filters").is_visible()
+    assert page.locator("text=Download CSV").count() == 0
+    page.screenshot(path=str(SHOTS / "history-invalid-filter.png"), full_page=True)
+    errors = [e for e in errors if e != bad_filter]
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/wallet/")
     page.screenshot(path=str(SHOTS / "wallet-mobile.png"), full_page=True)
     assert [e for e in errors if "favicon" not in e and "Failed to load resource" not in e] == []
     assert balance(user.id) == (D("9250.00"), D("3250.00"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_from=bad",
+        "date_from=2024-13-45",
+        "date_to=10000-01-01",
+        "date_from=%00",
+        "account=x",
+        "kind=x",
+        "export=xls",
+        "date_from=2026-02-01&date_to=2026-01-01",
+    ],
+)
+def test_history_shows_invalid_filters_as_errors_with_400(signed_in, query):
+    fund(signed_in.user.id, "10.00")
+    response = signed_in.get(f"/wallet/history?{query}")
+    assert response.status_code == 400
+    assert b"Check the filters" in response.content
+    assert response.context["form"].errors
+    assert b"Download CSV" not in response.content
+
+
+@pytest.mark.parametrize("query", ["export=csv&date_from=bad", "export=csv&account=x"])
+def test_history_does_not_export_when_a_filter_is_invalid(signed_in, query):
+    fund(signed_in.user.id, "10.00")
+    response = signed_in.get(f"/wallet/history?{query}")
+    assert response.status_code == 400
+    assert not response.get("Content-Type", "").startswith("text/csv")
