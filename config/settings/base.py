@@ -228,6 +228,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
+        "custody_withdrawal": env.str("API_THROTTLE_WITHDRAWAL", default="10/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -315,6 +316,12 @@ SANDBOX_CUSTODIAN_FAILURE_RATE = env.float("SANDBOX_CUSTODIAN_FAILURE_RATE", def
 # kept at least 24 hours (DESIGN.md section 5).
 IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = env.float("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
+# The transaction password guards money leaving the platform: after this many wrong
+# passwords within the window, every withdrawal attempt is refused (even a right one).
+WITHDRAWAL_AUTHORISATION_MAX_FAILURES = env.int("WITHDRAWAL_AUTHORISATION_MAX_FAILURES", default=5)
+WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS = env.int(
+    "WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS", default=15 * 60
+)
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -89,11 +89,9 @@ class WalletDepositListCreateApi(ListAPIView):
 
 class WithdrawalRateThrottle(UserRateThrottle):
     """A per-user cap on withdrawal POSTs beside the password lockout, so a client cannot
-    hammer the custodian's authorisation. A constant for now; the integrator moves it to
-    settings (DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
+    hammer the custodian's authorisation (rate: DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
 
     scope = "custody_withdrawal"
-    rate = "10/min"
 
 
 class WalletWithdrawalListCreateApi(ListAPIView):

@@ -3,18 +3,13 @@ per-user failure counter and lockout, every failure written to the audit trail."
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 from compliance.audit import audit_record
 from custody.adapters import custodian_adapter
 from custody.errors import AuthorisationFailed, AuthorisationLocked
-
-# The transaction password guards money leaving the platform: after this many wrong
-# passwords within the window, every attempt is refused (even a right one) until the window
-# ends. Module constants for now; the integrator moves them to settings.
-AUTHORISATION_MAX_FAILURES = 5
-AUTHORISATION_WINDOW_SECONDS = 15 * 60
 
 
 def _failures_key(user_id: int) -> str:
@@ -30,11 +25,11 @@ def _failure_count_up(user_id: int) -> int:
     key = _failures_key(user_id)
     # The window starts at the first failure (add is a no-op when the key exists), so a
     # steady trickle of guesses cannot keep extending it beyond 15 minutes per 5 guesses.
-    cache.add(key, 0, timeout=AUTHORISATION_WINDOW_SECONDS)
+    cache.add(key, 0, timeout=settings.WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS)
     try:
         return cache.incr(key)
     except ValueError:  # expired between add and incr: this failure opens a new window
-        cache.set(key, 1, timeout=AUTHORISATION_WINDOW_SECONDS)
+        cache.set(key, 1, timeout=settings.WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS)
         return 1
 
 
@@ -56,14 +51,14 @@ def withdrawal_authorise(
 ) -> None:
     """Check the user's transfer authorisation with the custodian, or raise.
 
-    Raises AuthorisationLocked (429) once AUTHORISATION_MAX_FAILURES wrong passwords fell
-    within AUTHORISATION_WINDOW_SECONDS, without asking the custodian, and
+    Raises AuthorisationLocked (429) once WITHDRAWAL_AUTHORISATION_MAX_FAILURES wrong passwords
+    fell within WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS, without asking the custodian, and
     AuthorisationFailed (403) on a wrong password. Each refusal is audited. A right
     password clears the counter. Call it outside the withdrawal's transaction so the audit
     of a refusal is kept.
     """
     failures = authorisation_failures(user_id=user.pk)
-    if failures >= AUTHORISATION_MAX_FAILURES:
+    if failures >= settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES:
         _failure_audit(user, reason="locked", failures=failures, request=request)
         raise AuthorisationLocked()
     if custodian_adapter(custodian).transfer_authorise(
@@ -73,6 +68,6 @@ def withdrawal_authorise(
         return
     failures = _failure_count_up(user.pk)
     _failure_audit(user, reason="wrong_password", failures=failures, request=request)
-    if failures >= AUTHORISATION_MAX_FAILURES:
+    if failures >= settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES:
         raise AuthorisationLocked()
     raise AuthorisationFailed()

@@ -4,11 +4,12 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 
 from compliance.models import AuditEvent
 from custody.errors import AuthorisationFailed, AuthorisationLocked
 from custody.models import Withdrawal
-from custody.services.authorisation import AUTHORISATION_MAX_FAILURES, authorisation_failures
+from custody.services.authorisation import authorisation_failures
 from custody.services.movements import withdrawal_request
 from tests.custody.conftest import balance, fund
 
@@ -23,7 +24,7 @@ def _withdraw(user, password, key):
 
 def test_wrong_passwords_lock_the_user_out_even_for_the_right_one(user):
     fund(user.id, "100.00")
-    for i in range(AUTHORISATION_MAX_FAILURES - 1):
+    for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES - 1):
         with pytest.raises(AuthorisationFailed) as excinfo:
             _withdraw(user, f"wrong{i}", f"w{i}")
         assert excinfo.value.code == "transfer_not_authorised"
@@ -38,16 +39,21 @@ def test_wrong_passwords_lock_the_user_out_even_for_the_right_one(user):
         AuditEvent.objects.filter(action=FAILED).order_by("id").values_list("after", flat=True)
     )
     reasons = [e["reason"] for e in events]
-    assert reasons == ["wrong_password"] * AUTHORISATION_MAX_FAILURES + ["locked"]
+    assert reasons == ["wrong_password"] * settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES + [
+        "locked"
+    ]
     assert AuditEvent.objects.filter(action=FAILED, subject_id=str(user.pk)).count() == 6
 
 
 def test_a_right_password_clears_the_failure_counter(user):
     fund(user.id, "100.00")
-    for i in range(AUTHORISATION_MAX_FAILURES - 1):
+    for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES - 1):
         with pytest.raises(AuthorisationFailed):
             _withdraw(user, f"wrong{i}", f"w{i}")
-    assert authorisation_failures(user_id=user.pk) == AUTHORISATION_MAX_FAILURES - 1
+    assert (
+        authorisation_failures(user_id=user.pk)
+        == settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES - 1
+    )
     _withdraw(user, user.test_password, "ok")
     assert authorisation_failures(user_id=user.pk) == 0
     with pytest.raises(AuthorisationFailed) as excinfo:
@@ -58,7 +64,7 @@ def test_a_right_password_clears_the_failure_counter(user):
 def test_the_counter_is_per_user(user, make_user):
     other = make_user("investor")
     fund(other.id, "100.00")
-    for i in range(AUTHORISATION_MAX_FAILURES):
+    for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES):
         with pytest.raises(AuthorisationFailed):
             _withdraw(user, f"wrong{i}", f"w{i}")
     assert _withdraw(other, other.test_password, "ok").status == Withdrawal.Status.PENDING
@@ -78,16 +84,19 @@ def test_api_locks_out_with_429_authorisation_locked(investor_client):
     fund(user.id, "100.00")
     codes = [
         _api_withdraw(investor_client, f"wrong{i}", f"k{i}").json()["code"]
-        for i in range(AUTHORISATION_MAX_FAILURES)
+        for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES)
     ]
-    assert codes == ["transfer_not_authorised"] * (AUTHORISATION_MAX_FAILURES - 1) + [
-        "authorisation_locked"
-    ]
+    assert codes == ["transfer_not_authorised"] * (
+        settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES - 1
+    ) + ["authorisation_locked"]
     right = _api_withdraw(investor_client, user.test_password, "k-right")
     assert (right.status_code, right.json()["code"]) == (429, "authorisation_locked")
     assert not Withdrawal.objects.exists()
     assert balance(user.id) == (D("100.00"), D("0.00"))
-    assert AuditEvent.objects.filter(action=FAILED).count() == AUTHORISATION_MAX_FAILURES + 1
+    assert (
+        AuditEvent.objects.filter(action=FAILED).count()
+        == settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES + 1
+    )
 
 
 def test_api_throttles_withdrawal_posts(investor_client):
@@ -110,7 +119,7 @@ def test_page_shows_the_lockout_as_a_form_error(client, user):
     client.force_login(user)
     fund(user.id, "100.00")
     token = "3f2b1c5e-0d3a-4c51-9e7a-0a1b2c3d4e5f"
-    for i in range(AUTHORISATION_MAX_FAILURES):
+    for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES):
         response = client.post(
             "/wallet/withdraw", {"amount": "10.00", "token": token, "password": f"bad{i}"}
         )
@@ -121,4 +130,7 @@ def test_page_shows_the_lockout_as_a_form_error(client, user):
     assert right.status_code == 429
     assert b"Too many wrong transaction passwords" in right.content
     assert not Withdrawal.objects.exists()
-    assert AuditEvent.objects.filter(action=FAILED).count() == AUTHORISATION_MAX_FAILURES + 1
+    assert (
+        AuditEvent.objects.filter(action=FAILED).count()
+        == settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES + 1
+    )
