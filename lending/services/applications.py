@@ -115,7 +115,9 @@ def _fraud_flags(application: Application, facts) -> list[str]:
         (BlocklistEntry.Kind.EMAIL, application.borrower.email.lower()),
     ]
     for kind, value in keys:
-        if value and BlocklistEntry.objects.filter(kind=kind, value=value).exists():
+        # Emails are typed into the admin by people: match them whatever their case.
+        match = {"value__iexact": value} if kind == BlocklistEntry.Kind.EMAIL else {"value": value}
+        if value and BlocklistEntry.objects.filter(kind=kind, **match).exists():
             flags.append(f"blocklist:{kind}")
     return flags
 

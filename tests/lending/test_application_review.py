@@ -156,6 +156,14 @@ def test_blocklisted_identity_is_rejected(make_user, onboarding, product):
     assert "blocklist:phone" in app.decision_reasons
 
 
+def test_blocklisted_email_matches_whatever_its_case(make_user, onboarding, product):
+    user = clean_borrower(onboarding, make_user("borrower"))
+    BlocklistEntry.objects.create(kind="email", value=user.email.upper(), reason="typed by ops")
+    app = application_review(application_id=submit(user, product).id)
+    assert app.status == "rejected"
+    assert "blocklist:email" in app.decision_reasons
+
+
 def test_profile_inconsistency_is_flagged(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"), monthly_obligations=D("25000"))
     app = application_review(application_id=submit(user, product).id)
