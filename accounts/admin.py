@@ -21,6 +21,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import identity_pii_reveal
+from config.admin import ReadOnlyAdmin
 
 
 def _roles_of(user) -> set[str]:
@@ -63,19 +64,8 @@ class UserAdmin(BaseUserAdmin):
 # --- Onboarding: identities are shown masked; clear values only through an audited reveal.
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Identity)
-class IdentityAdmin(_ReadOnlyAdmin):
+class IdentityAdmin(ReadOnlyAdmin):
     list_display = (
         "user",
         "legal_name_masked",
@@ -141,21 +131,21 @@ class IdentityAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(IdentityCheck)
-class IdentityCheckAdmin(_ReadOnlyAdmin):
+class IdentityCheckAdmin(ReadOnlyAdmin):
     list_display = ("user", "status", "reasons", "provider", "created_at")
     list_filter = ("status", "provider")
     search_fields = ("user__email",)
 
 
 @admin.register(FraudSignal)
-class FraudSignalAdmin(_ReadOnlyAdmin):
+class FraudSignalAdmin(ReadOnlyAdmin):
     list_display = ("user", "kind", "matched_user", "created_at")
     list_filter = ("kind",)
     search_fields = ("user__email", "matched_user__email")
 
 
 @admin.register(InvestorProfile)
-class InvestorProfileAdmin(_ReadOnlyAdmin):
+class InvestorProfileAdmin(ReadOnlyAdmin):
     list_display = (
         "user",
         "investor_type",
@@ -169,7 +159,7 @@ class InvestorProfileAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(BorrowerProfile)
-class BorrowerProfileAdmin(_ReadOnlyAdmin):
+class BorrowerProfileAdmin(ReadOnlyAdmin):
     list_display = (
         "user",
         "employment_status",

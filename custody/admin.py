@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from config.admin import ReadOnlyAdmin
 from custody import money
 from custody.errors import CustodyError
 from custody.models import (
@@ -19,19 +20,6 @@ from custody.models import (
 )
 from custody.services.adjustments import adjustment_approve, adjustment_propose, adjustment_reject
 from custody.services.reconciliation import break_resolve
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Nobody adds, changes or deletes through the admin: money moves only through services."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerAccount)

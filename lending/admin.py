@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.utils.html import format_html
 
+from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from lending.models import (
     Application,
@@ -234,7 +235,7 @@ class LoanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(admin.ModelAdmin):
+class DisbursementAdmin(ReadOnlyAdmin):
     list_display = [
         "loan",
         "status",
@@ -248,35 +249,17 @@ class DisbursementAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     readonly_fields = [f.name for f in Disbursement._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Investment)
-class InvestmentAdmin(admin.ModelAdmin):
+class InvestmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "loan", "investor", "amount", "status", "source", "created_at"]
     list_filter = ["status", "source"]
     search_fields = ["investor__email", "loan__reference"]
     list_select_related = ["loan", "investor"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Installment)
-class InstallmentAdmin(InvestmentAdmin):
+class InstallmentAdmin(ReadOnlyAdmin):
     list_display = ["loan", "number", "due_on", "principal_amount", "interest_amount", "status"]
     list_filter = ["status"]
     search_fields = ["loan__reference"]
@@ -290,7 +273,7 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(AutoInvestRule)
-class AutoInvestRuleAdmin(InvestmentAdmin):
+class AutoInvestRuleAdmin(ReadOnlyAdmin):
     list_display = ["id", "investor", "grades", "amount_per_loan", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["investor__email"]
@@ -298,7 +281,7 @@ class AutoInvestRuleAdmin(InvestmentAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(InvestmentAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["user", "kind", "title", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["user__email"]
