@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import DomainError
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
-from lending.pagination import CachedCountPaginator
+from lending.pagination import CachedCountPaginator, cached_page
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import investment_cancel, investment_place
@@ -136,13 +137,28 @@ def loan_list(request):
         purposes=[f["purpose"]] if f.get("purpose") else None,
         ordering=f.get("ordering") or "deadline",
     )
-    page = CachedCountPaginator(loans, 20).get_page(request.GET.get("page"))
+    paginator = CachedCountPaginator(loans, 20)
     query = request.GET.copy()
     query.pop("page", None)
+
+    def market():
+        # The listing alone: the same for every caller, so it may be served cached.
+        return render_to_string(
+            "lending/_loan_list_market.html",
+            {
+                "form": form,
+                "page": paginator.get_page(request.GET.get("page")),
+                "query": query.urlencode(),
+            },
+        )
+
     return render(
         request,
         "lending/loan_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "section": "market"},
+        {
+            "market": cached_page(paginator, "html", request.GET, market),
+            "section": "market",
+        },
     )
 
 
