@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -137,7 +137,6 @@ def _loan_fund(loan: Loan, *, amount: Decimal, today) -> bool:
     return True
 
 
-@transaction.atomic
 def investment_place(
     *,
     investor,
@@ -152,39 +151,61 @@ def investment_place(
     A replay with the same key returns the first investment. Refusals change nothing.
     When the last step is sold the loan becomes funded and everyone is notified.
     """
-    # 1. No locks: refuse early (a rush on a filled loan is refused here, lock-free).
-    existing = _replay(investor, idempotency_key, loan_id, amount)
-    if existing is not None:
-        return existing
+    # 1. No locks and no transaction: refuse early (a rush on a filled loan ends here). One
+    # query reads the loan and whether this key was used before.
+    loan = (
+        Loan.objects.select_related("product")
+        .annotate(
+            replayed=Exists(
+                Investment.objects.filter(investor=investor, idempotency_key=idempotency_key)
+            )
+        )
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None or loan.replayed:
+        existing = _replay(investor, idempotency_key, loan_id, amount)
+        if existing is not None:
+            return existing
     if not eligibility.identity_verified(investor):
         raise errors.IdentityNotVerified()
     limits = eligibility.investor_limits(investor)
     if limits is None:
         raise errors.InvestorProfileMissing()
-    today = business_date()
-    loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
     if loan is None:
         raise NotFound()
+    today = business_date()
     _ensure_loan_suits(
         investor=investor, limits=limits, loan=loan, amount=amount, today=today, source=source
     )
+    with transaction.atomic():
+        return _place_locked(
+            investor=investor,
+            limits=limits,
+            loan=loan,
+            amount=amount,
+            today=today,
+            idempotency_key=idempotency_key,
+            source=source,
+            request=request,
+        )
+
+
+def _place_locked(
+    *, investor, limits, loan: Loan, amount: Decimal, today, idempotency_key, source, request
+) -> Investment:
     # 2. The investor's row lock: serialises one investor's requests across loans, so the
     # replay and limit checks below cannot race with the investor's other requests.
     get_user_model().objects.select_for_update(no_key=True).filter(pk=investor.pk).values(
         "pk"
     ).first()
     # A duplicate that was in flight has committed by the time its twin holds the lock.
-    existing = _replay(investor, idempotency_key, loan_id, amount)
+    existing = _replay(investor, idempotency_key, loan.pk, amount)
     if existing is not None:
         return existing
     _ensure_within_limits(investor=investor, limits=limits, loan_id=loan.pk, amount=amount)
-    # 3. The loan row lock, held to commit: only the writes from here on.
-    if not _loan_fund(loan, amount=amount, today=today):
-        # Refused on the locked row: say why from the latest state. A loan never reopens, so
-        # if it reads open now it was open then, and the amount left was short.
-        loan.refresh_from_db(fields=["status", "funded_amount", "amount"])
-        _ensure_loan_open(loan, amount=amount, today=today)
-        raise errors.ExceedsRemaining("The loan has less left than that.")
+    # Inserted before the loan lock: the row is invisible to others until commit, and its
+    # foreign-key KEY SHARE lock on the loan does not conflict with NO KEY UPDATE.
     investment = Investment.objects.create(
         loan=loan,
         investor=investor,
@@ -193,6 +214,13 @@ def investment_place(
         source=source,
         idempotency_key=idempotency_key,
     )
+    # 3. The loan row lock, held to commit: only the writes from here on.
+    if not _loan_fund(loan, amount=amount, today=today):
+        # Refused on the locked row: say why from the latest state. A loan never reopens, so
+        # if it reads open now it was open then, and the amount left was short.
+        loan.refresh_from_db(fields=["status", "funded_amount", "amount"])
+        _ensure_loan_open(loan, amount=amount, today=today)
+        raise errors.ExceedsRemaining("The loan has less left than that.")
     custody.funds_reserve(
         user_id=investor.pk,
         amount=amount,
