@@ -25,18 +25,22 @@ MARKETPLACE_PAGE_TTL = 2
 CACHE_COUNTS_FROM = 1000
 
 
-def cached_page(paginator: Paginator, kind: str, params, render):
-    """`render()`, or its result for the same `kind` and query parameters rendered up to
-    MARKETPLACE_PAGE_TTL seconds ago when the list is large (see the module docstring)."""
-    if paginator.count < CACHE_COUNTS_FROM:
-        return render()
+def page_cache_key(kind: str, params) -> str:
+    """The key of a rendered page: its kind and every query parameter, order-insensitive."""
     canonical = "&".join(f"{k}={v}" for k, values in sorted(params.lists()) for v in values)
-    key = f"lending:page:{kind}:" + hashlib.sha256(canonical.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = render()
+    return f"lending:page:{kind}:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def page_cache_get(key: str):
+    """A page rendered up to MARKETPLACE_PAGE_TTL seconds ago, or None. Only valid requests
+    on a large list were stored, so a hit needs no validation, query or count."""
+    return cache.get(key)
+
+
+def page_cache_set(key: str, paginator: Paginator, value) -> None:
+    """Keep a rendered page briefly, only when its list is large (small ones stay exact)."""
+    if paginator.count >= CACHE_COUNTS_FROM:
         cache.set(key, value, MARKETPLACE_PAGE_TTL)
-    return value
 
 
 class CachedCountPaginator(Paginator):

@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.errors import DomainError
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
-from lending.pagination import CachedCountPaginator, cached_page
+from lending.pagination import (
+    CachedCountPaginator,
+    page_cache_get,
+    page_cache_key,
+    page_cache_set,
+)
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import investment_cancel, investment_place
@@ -126,24 +131,26 @@ def _rate_fraction(value):
 
 @require_GET
 def loan_list(request):
-    form = MarketplaceFilterForm(request.GET or None)
-    f = form.cleaned_data if form.is_valid() else {}
-    loans = selectors.loan_list_open(
-        grades=f.get("grade"),
-        terms=f.get("term"),
-        min_rate=_rate_fraction(f.get("min_rate")),
-        max_rate=_rate_fraction(f.get("max_rate")),
-        min_left=f.get("min_left"),
-        purposes=[f["purpose"]] if f.get("purpose") else None,
-        ordering=f.get("ordering") or "deadline",
-    )
-    paginator = CachedCountPaginator(loans, 20)
-    query = request.GET.copy()
-    query.pop("page", None)
-
-    def market():
-        # The listing alone: the same for every caller, so it may be served cached.
-        return render_to_string(
+    # The listing is the same for every caller with the same filters: a large one may be
+    # served as rendered a moment ago (lending.pagination), skipping validation and queries.
+    key = page_cache_key("html", request.GET)
+    market = page_cache_get(key)
+    if market is None:
+        form = MarketplaceFilterForm(request.GET or None)
+        f = form.cleaned_data if form.is_valid() else {}
+        loans = selectors.loan_list_open(
+            grades=f.get("grade"),
+            terms=f.get("term"),
+            min_rate=_rate_fraction(f.get("min_rate")),
+            max_rate=_rate_fraction(f.get("max_rate")),
+            min_left=f.get("min_left"),
+            purposes=[f["purpose"]] if f.get("purpose") else None,
+            ordering=f.get("ordering") or "deadline",
+        )
+        paginator = CachedCountPaginator(loans, 20)
+        query = request.GET.copy()
+        query.pop("page", None)
+        market = render_to_string(
             "lending/_loan_list_market.html",
             {
                 "form": form,
@@ -151,15 +158,8 @@ def loan_list(request):
                 "query": query.urlencode(),
             },
         )
-
-    return render(
-        request,
-        "lending/loan_list.html",
-        {
-            "market": cached_page(paginator, "html", request.GET, market),
-            "section": "market",
-        },
-    )
+        page_cache_set(key, paginator, market)
+    return render(request, "lending/loan_list.html", {"market": market, "section": "market"})
 
 
 @require_GET
