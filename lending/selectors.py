@@ -170,6 +170,15 @@ def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal
     return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
 
 
+def investor_held_amounts(user_id: int, *, loan_id: int) -> tuple[Decimal, Decimal]:
+    """(held in this loan, held in total) for an investor, in one query."""
+    sums = Investment.objects.filter(investor_id=user_id, status__in=HELD_STATUSES).aggregate(
+        in_loan=Coalesce(Sum("amount", filter=Q(loan_id=loan_id)), ZERO),
+        total=Coalesce(Sum("amount"), ZERO),
+    )
+    return sums["in_loan"], sums["total"]
+
+
 def borrowing_list_for_borrower(user) -> QuerySet[Loan]:
     return (
         Loan.objects.filter(borrower=user)

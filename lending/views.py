@@ -10,12 +10,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import DomainError
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
-from lending.pagination import CachedCountPaginator
+from lending.pagination import (
+    CachedCountPaginator,
+    page_cache_get,
+    page_cache_key,
+    page_cache_set,
+)
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import investment_cancel, investment_place
@@ -125,25 +131,35 @@ def _rate_fraction(value):
 
 @require_GET
 def loan_list(request):
-    form = MarketplaceFilterForm(request.GET or None)
-    f = form.cleaned_data if form.is_valid() else {}
-    loans = selectors.loan_list_open(
-        grades=f.get("grade"),
-        terms=f.get("term"),
-        min_rate=_rate_fraction(f.get("min_rate")),
-        max_rate=_rate_fraction(f.get("max_rate")),
-        min_left=f.get("min_left"),
-        purposes=[f["purpose"]] if f.get("purpose") else None,
-        ordering=f.get("ordering") or "deadline",
-    )
-    page = CachedCountPaginator(loans, 20).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "lending/loan_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "section": "market"},
-    )
+    # The listing is the same for every caller with the same filters: a large one may be
+    # served as rendered a moment ago (lending.pagination), skipping validation and queries.
+    key = page_cache_key("html", request.GET)
+    market = page_cache_get(key)
+    if market is None:
+        form = MarketplaceFilterForm(request.GET or None)
+        f = form.cleaned_data if form.is_valid() else {}
+        loans = selectors.loan_list_open(
+            grades=f.get("grade"),
+            terms=f.get("term"),
+            min_rate=_rate_fraction(f.get("min_rate")),
+            max_rate=_rate_fraction(f.get("max_rate")),
+            min_left=f.get("min_left"),
+            purposes=[f["purpose"]] if f.get("purpose") else None,
+            ordering=f.get("ordering") or "deadline",
+        )
+        paginator = CachedCountPaginator(loans, 20)
+        query = request.GET.copy()
+        query.pop("page", None)
+        market = render_to_string(
+            "lending/_loan_list_market.html",
+            {
+                "form": form,
+                "page": paginator.get_page(request.GET.get("page")),
+                "query": query.urlencode(),
+            },
+        )
+        page_cache_set(key, paginator, market)
+    return render(request, "lending/loan_list.html", {"market": market, "section": "market"})
 
 
 @require_GET

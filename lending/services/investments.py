@@ -1,17 +1,26 @@
 """Investing: place an investment (reserving the investor's funds in custody) and cancel one
 within the cooling-off window.
 
-Lock order (platform-wide): the loan row first, then the investor's user row (limits), then
-custody's accounts (custody locks them in id order), then the audit chain head last.
-The loan's CHECK (funded_amount <= amount) backs the Python check: never overfunded.
+Lock order (platform-wide, never inverted): the investor's user row first, then the loan row,
+then custody's accounts (custody locks them in id order), then the audit chain lock last.
+Disbursement, expiry and cancellation start at the loan row and never lock a user row, so the
+investor-first order here cannot close a cycle with them. Both rows take NO KEY UPDATE locks,
+which do not block the KEY SHARE locks that inserts referencing them (investments,
+notifications, audit events) take.
+
+Placing keeps the hot loan row locked as briefly as possible: everything that depends only on
+the investor (replay, identity, limits, holdings) and the loan's static facts (grade, product,
+minimum and step, borrower) is checked before the loan lock, the loan read unlocked; the lock
+is taken by one conditional UPDATE that re-checks status, deadline and the amount left on the
+locked row. The loan's CHECK (funded_amount <= amount) backs it: never overfunded.
 """
 
 from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -20,21 +29,32 @@ from custody import services as custody
 from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.models import Investment, Loan
-from lending.selectors import investor_held_amount
+from lending.selectors import investor_held_amounts
 from lending.services.notifications import notification_send
 
 
 def _replay(investor, idempotency_key: str, loan_id: int, amount: Decimal) -> Investment | None:
     """The investment an earlier request with this key made; a different body is refused."""
-    existing = Investment.objects.filter(investor=investor, idempotency_key=idempotency_key).first()
+    existing = (
+        Investment.objects.filter(investor=investor, idempotency_key=idempotency_key)
+        .select_related("loan")
+        .first()
+    )
     if existing is not None and (existing.loan_id != loan_id or existing.amount != amount):
         raise errors.IdempotencyKeyReused()
     return existing
 
 
-def _ensure_investor_may_invest(
-    *, investor, limits, loan: Loan, amount: Decimal, today, source: str
-) -> None:
+def _ensure_loan_open(loan: Loan, *, amount: Decimal, today) -> None:
+    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
+        raise errors.LoanNotOpen()
+    if amount > loan.amount - loan.funded_amount:
+        raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
+
+
+def _ensure_loan_suits(*, investor, limits, loan: Loan, amount: Decimal, today, source) -> None:
+    """The rules on the loan's facts, read unlocked: the status and amount left are checked
+    again on the locked row (`_loan_fund`); the rest never changes while a loan is open."""
     product = loan.product
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         raise errors.LoanNotOpen()
@@ -48,15 +68,75 @@ def _ensure_investor_may_invest(
         raise errors.BelowMinimum(f"The minimum investment is {product.min_investment_amount}.")
     if amount % product.investment_step_amount != 0:
         raise errors.NotAStepMultiple(f"Invest in multiples of {product.investment_step_amount}.")
-    if amount > loan.amount - loan.funded_amount:
-        raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
-    if investor_held_amount(investor.pk, loan_id=loan.pk) + amount > limits.per_loan_limit:
+    _ensure_loan_open(loan, amount=amount, today=today)
+
+
+def _ensure_within_limits(*, investor, limits, loan_id: int, amount: Decimal) -> None:
+    """Holdings only grow under the investor's row lock, so checked under it they hold."""
+    in_loan, total = investor_held_amounts(investor.pk, loan_id=loan_id)
+    if in_loan + amount > limits.per_loan_limit:
         raise errors.PerLoanLimitExceeded(f"Your limit per loan is {limits.per_loan_limit}.")
-    if investor_held_amount(investor.pk) + amount > limits.total_limit:
+    if total + amount > limits.total_limit:
         raise errors.TotalLimitExceeded(f"Your total limit is {limits.total_limit}.")
 
 
-@transaction.atomic
+def _loan_fund(loan: Loan, *, amount: Decimal, today) -> bool:
+    """Lock the loan row and add `amount` to it if it is still open with that much left;
+    mark it funded when this fills it. Updates `loan` in place; False when refused.
+
+    On PostgreSQL one conditional UPDATE ... RETURNING takes the lock, re-checks on the
+    latest row version and writes: one round trip inside the hot row's critical section.
+    """
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        table = Loan._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET funded_amount = funded_amount + %(amount)s, "  # noqa: S608
+                "status = CASE WHEN funded_amount + %(amount)s = amount THEN %(funded)s "
+                "ELSE status END, "
+                "funded_at = CASE WHEN funded_amount + %(amount)s = amount THEN %(now)s "
+                "ELSE funded_at END "
+                "WHERE id = %(id)s AND status = %(open)s AND funding_deadline_on >= %(today)s "
+                "AND funded_amount + %(amount)s <= amount "
+                "RETURNING status, funded_amount, funded_at",
+                {
+                    "amount": amount,
+                    "funded": Loan.Status.FUNDED,
+                    "open": Loan.Status.OPEN,
+                    "now": now,
+                    "id": loan.pk,
+                    "today": today,
+                },
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        loan.status, loan.funded_amount, loan.funded_at = row
+        return True
+    # SQLite serialises writers (IMMEDIATE transactions) and stores decimals as REAL: check
+    # the amounts in Python on the row read inside this transaction.
+    current = (
+        Loan.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk=loan.pk)
+        .values("status", "funding_deadline_on", "funded_amount", "amount")
+        .first()
+    )
+    if (
+        current["status"] != Loan.Status.OPEN
+        or today > current["funding_deadline_on"]
+        or current["funded_amount"] + amount > current["amount"]
+    ):
+        return False
+    funded = current["funded_amount"] + amount == current["amount"]
+    changes = {"status": Loan.Status.FUNDED, "funded_at": now} if funded else {}
+    Loan.objects.filter(pk=loan.pk).update(funded_amount=F("funded_amount") + amount, **changes)
+    loan.funded_amount = current["funded_amount"] + amount
+    if funded:
+        loan.status, loan.funded_at = Loan.Status.FUNDED, now
+    return True
+
+
 def investment_place(
     *,
     investor,
@@ -71,36 +151,61 @@ def investment_place(
     A replay with the same key returns the first investment. Refusals change nothing.
     When the last step is sold the loan becomes funded and everyone is notified.
     """
-    existing = _replay(investor, idempotency_key, loan_id, amount)
-    if existing is not None:
-        return existing
+    # 1. No locks and no transaction: refuse early (a rush on a filled loan ends here). One
+    # query reads the loan and whether this key was used before.
+    loan = (
+        Loan.objects.select_related("product")
+        .annotate(
+            replayed=Exists(
+                Investment.objects.filter(investor=investor, idempotency_key=idempotency_key)
+            )
+        )
+        .filter(pk=loan_id)
+        .first()
+    )
+    if loan is None or loan.replayed:
+        existing = _replay(investor, idempotency_key, loan_id, amount)
+        if existing is not None:
+            return existing
     if not eligibility.identity_verified(investor):
         raise errors.IdentityNotVerified()
     limits = eligibility.investor_limits(investor)
     if limits is None:
         raise errors.InvestorProfileMissing()
-    today = business_date()  # read before the loan lock: it keeps the locked section short
-    # Lock only the loan row: a plain FOR UPDATE would also lock the joined product row
-    # and serialise every loan of the product.
-    loan = (
-        Loan.objects.select_for_update(of=("self",))
-        .select_related("product")
-        .filter(pk=loan_id)
-        .first()
-    )
     if loan is None:
         raise NotFound()
-    # Serialises one investor's requests across loans, so limits hold under concurrency.
-    get_user_model().objects.select_for_update().filter(pk=investor.pk).values("pk").first()
-    # A duplicate that was in flight has committed by the time its twin holds the locks.
-    existing = _replay(investor, idempotency_key, loan_id, amount)
-    if existing is not None:
-        return existing
-    _ensure_investor_may_invest(
+    today = business_date()
+    _ensure_loan_suits(
         investor=investor, limits=limits, loan=loan, amount=amount, today=today, source=source
     )
-    # No race on the key is left: the investor's row lock serialises their requests, and the
-    # replay check above ran under it. The unique constraint stays as the last word.
+    with transaction.atomic():
+        return _place_locked(
+            investor=investor,
+            limits=limits,
+            loan=loan,
+            amount=amount,
+            today=today,
+            idempotency_key=idempotency_key,
+            source=source,
+            request=request,
+        )
+
+
+def _place_locked(
+    *, investor, limits, loan: Loan, amount: Decimal, today, idempotency_key, source, request
+) -> Investment:
+    # 2. The investor's row lock: serialises one investor's requests across loans, so the
+    # replay and limit checks below cannot race with the investor's other requests.
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=investor.pk).values(
+        "pk"
+    ).first()
+    # A duplicate that was in flight has committed by the time its twin holds the lock.
+    existing = _replay(investor, idempotency_key, loan.pk, amount)
+    if existing is not None:
+        return existing
+    _ensure_within_limits(investor=investor, limits=limits, loan_id=loan.pk, amount=amount)
+    # Inserted before the loan lock: the row is invisible to others until commit, and its
+    # foreign-key KEY SHARE lock on the loan does not conflict with NO KEY UPDATE.
     investment = Investment.objects.create(
         loan=loan,
         investor=investor,
@@ -109,16 +214,18 @@ def investment_place(
         source=source,
         idempotency_key=idempotency_key,
     )
+    # 3. The loan row lock, held to commit: only the writes from here on.
+    if not _loan_fund(loan, amount=amount, today=today):
+        # Refused on the locked row: say why from the latest state. A loan never reopens, so
+        # if it reads open now it was open then, and the amount left was short.
+        loan.refresh_from_db(fields=["status", "funded_amount", "amount"])
+        _ensure_loan_open(loan, amount=amount, today=today)
+        raise errors.ExceedsRemaining("The loan has less left than that.")
     custody.funds_reserve(
         user_id=investor.pk,
         amount=amount,
         idempotency_key=f"lending.investment:{investment.pk}",
         memo=f"Investment in {loan.reference}",
-    )
-    funded = loan.funded_amount + amount == loan.amount
-    Loan.objects.filter(pk=loan.pk).update(
-        funded_amount=F("funded_amount") + amount,
-        **({"status": Loan.Status.FUNDED, "funded_at": timezone.now()} if funded else {}),
     )
     audit_record(
         action="lending.investment_placed",
@@ -128,8 +235,7 @@ def investment_place(
         after={"loan": loan.reference, "amount": str(amount), "source": source},
         request=request,
     )
-    if funded:
-        loan.refresh_from_db()
+    if loan.status == Loan.Status.FUNDED:
         _notify_funded(loan)
     return investment
 

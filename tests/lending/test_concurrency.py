@@ -92,6 +92,50 @@ def test_hot_loan_rush_through_the_service_never_overfunds(rush):
     _assert_sold_exactly(loan, investors, _run(work))
 
 
+def test_rush_racing_the_loans_expiry_neither_deadlocks_nor_strands_money(rush):
+    """Investors lock their user row then the loan; expiry locks the loan then their custody
+    accounts. The orders never cross, so no deadlock: every placed reservation is released
+    by the expiry, and every request after it is refused."""
+    from datetime import timedelta
+
+    from lending.services.expiry import loan_expire
+    from lending.services.investments import investment_place
+
+    hot, investors = rush
+    # Too large to fill with these requests, so it is still open when the expiry runs.
+    loan = LoanFactory(borrower=hot.borrower, product=hot.product, amount=STEP * 1000)
+    expire_at = THREADS * 2  # mid-rush: some investments commit before, the rest race it
+
+    def work(i):
+        try:
+            if i == expire_at:
+                assert loan_expire(
+                    loan_id=loan.pk, as_of=loan.funding_deadline_on + timedelta(days=1)
+                )
+                return "expired"
+            investment_place(
+                investor=investors[i % INVESTORS],
+                loan_id=loan.pk,
+                amount=STEP,
+                idempotency_key=f"x{i}",
+            )
+            return "ok"
+        except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted below
+            return getattr(exc, "code", repr(exc))
+
+    outcomes = _run(work)
+    assert "expired" in outcomes and "ok" in outcomes and "loan_not_open" in outcomes, outcomes
+    assert set(outcomes) <= {"ok", "expired", "loan_not_open"}, set(outcomes)
+    loan.refresh_from_db()
+    assert loan.status == "cancelled" and loan.funded_amount == 0
+    assert not Investment.objects.filter(loan=loan, status="reserved").exists()
+    assert Investment.objects.filter(loan=loan).count() == outcomes.count("ok")
+    for user in investors:
+        assert reserved(user) == 0
+        assert available(user) == D("1000.00")
+    assert_ledger_holds()
+
+
 def test_hot_loan_rush_through_http_has_no_5xx(rush):
     from rest_framework.test import APIClient
 

@@ -159,3 +159,41 @@ def test_cancel_of_someone_elses_investment_is_not_found(
     with pytest.raises(Exception) as exc:
         investment_cancel(investor=other, investment_id=investment.pk)
     assert exc.value.code == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"funded_amount": D("9800.00")}, "exceeds_remaining"),
+        ({"status": "cancelled"}, "loan_not_open"),
+    ],
+)
+def test_loan_changed_after_the_unlocked_checks_is_refused_on_the_locked_row(
+    investor, open_loan, monkeypatch, changes, code
+):
+    """The rules read the loan unlocked; the conditional update on the locked row has the last
+    word, so a loan that filled or closed in between refuses and nothing is written."""
+    from lending.services import investments
+
+    checked = investments._ensure_within_limits
+
+    def then_the_loan_changes(**kwargs):
+        checked(**kwargs)
+        Loan.objects.filter(pk=open_loan.pk).update(**changes)
+
+    monkeypatch.setattr(investments, "_ensure_within_limits", then_the_loan_changes)
+    before = (available(investor), reserved(investor))
+    with pytest.raises(Exception) as exc:
+        place(investor, open_loan, "300.00")
+    assert exc.value.code == code
+    assert not Investment.objects.filter(loan=open_loan).exists()
+    assert (available(investor), reserved(investor)) == before
+
+
+def test_the_last_step_returns_the_loan_as_funded(investor, open_loan):
+    Loan.objects.filter(pk=open_loan.pk).update(funded_amount=open_loan.amount - D("300.00"))
+    investment = place(investor, open_loan, "300.00")
+    assert investment.loan.status == "funded"
+    assert investment.loan.funded_amount == investment.loan.amount
+    open_loan.refresh_from_db()
+    assert open_loan.status == "funded" and open_loan.funded_at is not None
