@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
+from custody import money
 from lending.models import (
     PROHIBITED_PURPOSES,
     Grade,
@@ -43,6 +44,13 @@ class ApplicationForm(forms.Form):
             self.fields["product"].initial = product.pk
             self.fields["term_months"].choices = [(t, f"{t} months") for t in product.term_options]
             self.fields["term_months"].initial = 12 if 12 in product.term_options else None
+
+    def clean_amount(self):
+        # Re-read the raw text with the strict parser: DecimalField takes full-width digits.
+        try:
+            return money.parse_amount(self.data.get("amount", ""))
+        except money.AmountError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
 
 
 class MarketplaceFilterForm(forms.Form):

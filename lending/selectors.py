@@ -1,6 +1,6 @@
 """Lending reads: products, applications, the marketplace, holdings, schedules, headroom."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -217,11 +217,21 @@ def schedule_preview(params) -> dict | None:
     """
     if not params:
         return None
+    raw_amount = params.get("amount")
+    if raw_amount is None or raw_amount == "":
+        return {"error": "Enter an amount and a term."}
+    try:
+        # The strict parser, not Decimal(): NaN, Infinity, exponents and non-ASCII digits
+        # parse as Decimals and then break every comparison below.
+        amount = money.parse_amount(
+            str(raw_amount) if isinstance(raw_amount, Decimal) else raw_amount
+        )
+    except money.AmountError as exc:
+        return {"error": f"Check the amount: {exc}"}
     try:
         product = Product.objects.filter(pk=int(params.get("product", 0)), is_active=True).first()
-        amount = Decimal(str(params.get("amount", ""))).quantize(Decimal("0.01"))
         term = int(params.get("term_months", 0))
-    except (ValueError, TypeError, InvalidOperation):
+    except (ValueError, TypeError, OverflowError):
         return {"error": "Enter an amount and a term."}
     method = params.get("method", "")
     if product is None or amount <= 0 or term <= 0 or method not in Method.ALL:
