@@ -185,6 +185,18 @@ class Loan(models.Model):
     funded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     currency = models.CharField(max_length=3, default="CNY")
     annual_rate = models.DecimalField(**RATE)
+    # The fees are terms of the loan agreement: copied from the product when the loan is
+    # listed, so a later change to the product never reprices a listed loan. No defaults:
+    # a loan created without its fees fails loudly instead of being free.
+    service_fee_rate = models.DecimalField(
+        **RATE, help_text="Fraction of the principal taken at disbursement."
+    )
+    platform_fee_rate = models.DecimalField(
+        **RATE, help_text="Fraction of interest kept by the platform."
+    )
+    late_fee_amount = models.DecimalField(**MONEY)
+    penalty_daily_rate = models.DecimalField(**RATE)
+    grace_days = models.PositiveSmallIntegerField()
     term_months = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
     grade = models.CharField(max_length=2, choices=Grade.choices)
@@ -210,6 +222,15 @@ class Loan(models.Model):
                 name="lending_loan_not_overfunded",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="lending_loan_amount_pos"),
+            models.CheckConstraint(
+                condition=Q(service_fee_rate__gte=0)
+                & Q(service_fee_rate__lt=1)
+                & Q(platform_fee_rate__gte=0)
+                & Q(platform_fee_rate__lt=1)
+                & Q(late_fee_amount__gte=0)
+                & Q(penalty_daily_rate__gte=0),
+                name="lending_loan_fees_in_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "grade"]),

@@ -117,9 +117,6 @@ class LoanPublicSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     left_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     product = serializers.CharField(source="product.name")
-    platform_fee_rate = serializers.DecimalField(
-        source="product.platform_fee_rate", max_digits=7, decimal_places=6
-    )
     min_investment_amount = serializers.DecimalField(
         source="product.min_investment_amount", max_digits=14, decimal_places=2
     )

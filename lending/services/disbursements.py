@@ -50,7 +50,7 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         raise errors.DisbursementAlreadyStarted()
     if loan.status != Loan.Status.FUNDED:
         raise errors.LoanNotFunded()
-    fee = money.quantize(loan.amount * loan.product.service_fee_rate)
+    fee = money.quantize(loan.amount * loan.service_fee_rate)
     disbursement = Disbursement.objects.create(
         loan=loan,
         status=Disbursement.Status.PENDING_APPROVAL,

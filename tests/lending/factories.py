@@ -37,6 +37,11 @@ class LoanFactory(factory.django.DjangoModelFactory):
     reference = factory.Sequence(lambda n: f"LNTEST{n:06d}")
     amount = D("10000.00")
     annual_rate = D("0.100000")
+    service_fee_rate = factory.SelfAttribute("product.service_fee_rate")
+    platform_fee_rate = factory.SelfAttribute("product.platform_fee_rate")
+    late_fee_amount = factory.SelfAttribute("product.late_fee_amount")
+    penalty_daily_rate = factory.SelfAttribute("product.penalty_daily_rate")
+    grace_days = factory.SelfAttribute("product.grace_days")
     term_months = 12
     method = "equal_installment"
     grade = "B"
