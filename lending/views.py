@@ -137,7 +137,17 @@ def loan_list(request):
     market = page_cache_get(key)
     if market is None:
         form = MarketplaceFilterForm(request.GET or None)
-        f = form.cleaned_data if form.is_valid() else {}
+        if form.is_bound and not form.is_valid():
+            # Listing everything while one filter is ignored would mislead: show what to fix,
+            # list nothing, and never cache the rendering of a refused request.
+            market = render_to_string("lending/_loan_list_market.html", {"form": form})
+            return render(
+                request,
+                "lending/loan_list.html",
+                {"market": market, "section": "market"},
+                status=400,
+            )
+        f = form.cleaned_data if form.is_bound else {}
         loans = selectors.loan_list_open(
             grades=f.get("grade"),
             terms=f.get("term"),
