@@ -227,7 +227,7 @@ def schedule_preview(params) -> dict | None:
             str(raw_amount) if isinstance(raw_amount, Decimal) else raw_amount
         )
     except money.AmountError as exc:
-        return {"error": f"Check the amount: {exc}"}
+        return {"error": f"Check the amount. {exc}"}
     try:
         product = Product.objects.filter(pk=int(params.get("product", 0)), is_active=True).first()
         term = int(params.get("term_months", 0))
