@@ -178,6 +178,8 @@ def investment_place(
     _ensure_loan_suits(
         investor=investor, limits=limits, loan=loan, amount=amount, today=today, source=source
     )
+    # Not durable: auto-invest (lending.services.auto_invest) runs each rule's placement inside
+    # its own durable transaction, so this block nests there and must not claim the top level.
     with transaction.atomic():
         return _place_locked(
             investor=investor,
@@ -265,7 +267,7 @@ def _notify_funded(loan: Loan) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def investment_cancel(*, investor, investment_id: int, request=None) -> Investment:
     """Cancel a reservation while the loan is open and within the product's cooling-off
     window; the funds return to the investor's available balance."""

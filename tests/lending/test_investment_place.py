@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from lending.models import Investment, Loan, Notification
@@ -197,3 +198,11 @@ def test_the_last_step_returns_the_loan_as_funded(investor, open_loan):
     assert investment.loan.funded_amount == investment.loan.amount
     open_loan.refresh_from_db()
     assert open_loan.status == "funded" and open_loan.funded_at is not None
+
+
+def test_cancel_is_a_top_level_transaction_and_refuses_to_nest(investor, open_loan):
+    investment = place(investor, open_loan, "500.00")
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        investment_cancel(investor=investor, investment_id=investment.pk)
+    investment.refresh_from_db()
+    assert investment.status == "reserved"
