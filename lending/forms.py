@@ -12,6 +12,18 @@ from lending.models import (
     Purpose,
     RepaymentMethod,
 )
+from lending.selectors import LOAN_ORDERINGS
+
+# A label for each of the selector's sort orders: a new order without one fails at import.
+ORDERING_LABELS = {
+    "deadline": "Closing soonest",
+    "rate": "Lowest rate",
+    "-rate": "Highest rate",
+    "left": "Least left",
+    "-left": "Most left",
+    "term": "Shortest term",
+    "newest": "Newest",
+}
 
 PERMITTED_PURPOSES = [(v, label) for v, label in Purpose.choices if v not in PROHIBITED_PURPOSES]
 
@@ -74,13 +86,7 @@ class MarketplaceFilterForm(forms.Form):
     min_left = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label="Min left")
     purpose = forms.ChoiceField(choices=[("", "Any purpose"), *PERMITTED_PURPOSES], required=False)
     ordering = forms.ChoiceField(
-        choices=[
-            ("deadline", "Closing soonest"),
-            ("-rate", "Highest rate"),
-            ("rate", "Lowest rate"),
-            ("left", "Least left"),
-            ("newest", "Newest"),
-        ],
+        choices=[(key, ORDERING_LABELS[key]) for key in LOAN_ORDERINGS],
         required=False,
     )
 

@@ -102,6 +102,19 @@ def application_review_queue() -> QuerySet[Application]:
     )
 
 
+# The marketplace's sort orders (the page form and the API accept exactly these keys), each
+# ending in id for a stable page (lending.models has partial indexes on open loans for most).
+LOAN_ORDERINGS = {
+    "deadline": ("funding_deadline_on", "id"),
+    "rate": ("annual_rate", "id"),
+    "-rate": ("-annual_rate", "-id"),
+    "left": ("left_amount", "id"),
+    "-left": ("-left_amount", "-id"),
+    "term": ("term_months", "id"),
+    "newest": ("-id",),
+}
+
+
 def loan_list_open(
     *,
     grades=None,
@@ -133,19 +146,7 @@ def loan_list_open(
         qs = qs.filter(left_amount__lte=max_left)
     if purposes:
         qs = qs.filter(purpose__in=purposes)
-    orderings = {
-        "deadline": ("funding_deadline_on", "id"),
-        "rate": ("annual_rate", "id"),
-        "-rate": ("-annual_rate", "-id"),
-        "left": ("left_amount", "id"),
-        "-left": ("-left_amount", "-id"),
-        "term": ("term_months", "id"),
-        "newest": ("-id",),
-    }
-    return qs.order_by(*orderings.get(ordering, orderings["deadline"]))
-
-
-LOAN_ORDERINGS = ("deadline", "rate", "-rate", "left", "-left", "term", "newest")
+    return qs.order_by(*LOAN_ORDERINGS[ordering])
 
 
 def loan_get_public(loan_id: int) -> Loan | None:

@@ -15,6 +15,7 @@ from lending.models import (
     Purpose,
     RepaymentMethod,
 )
+from lending.selectors import LOAN_ORDERINGS
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -168,7 +169,7 @@ class LoanFilterSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=Purpose.choices), required=False
     )
     ordering = serializers.ChoiceField(
-        choices=["deadline", "rate", "-rate", "left", "-left", "term", "newest"],
+        choices=list(LOAN_ORDERINGS),
         required=False,
         default="deadline",
     )

@@ -261,20 +261,7 @@ class InvestmentCancelApi(APIView):
         return Response(s.InvestmentSerializer(investment).data)
 
 
-class DisbursementSerializerMixin:
-    @staticmethod
-    def body(disbursement):
-        return {
-            "id": disbursement.pk,
-            "loan_id": disbursement.loan_id,
-            "status": disbursement.status,
-            "gross_amount": str(disbursement.gross_amount),
-            "fee_amount": str(disbursement.fee_amount),
-            "net_amount": str(disbursement.net_amount),
-        }
-
-
-class OpsLoanDisburseApi(DisbursementSerializerMixin, APIView):
+class OpsLoanDisburseApi(APIView):
     """The maker starts the disbursement of a funded loan."""
 
     permission_classes = [IsApprover]
@@ -285,10 +272,10 @@ class OpsLoanDisburseApi(DisbursementSerializerMixin, APIView):
     @idempotent
     def post(self, request, pk: int):
         disbursement = disbursement_start(loan_id=pk, maker=request.user, request=request)
-        return Response(self.body(disbursement), status=status.HTTP_201_CREATED)
+        return Response(s.DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED)
 
 
-class OpsLoanDisburseApproveApi(DisbursementSerializerMixin, APIView):
+class OpsLoanDisburseApproveApi(APIView):
     """A second approver (checker) approves; the disbursement then settles."""
 
     permission_classes = [IsApprover]
@@ -299,4 +286,4 @@ class OpsLoanDisburseApproveApi(DisbursementSerializerMixin, APIView):
     @idempotent
     def post(self, request, pk: int):
         disbursement = disbursement_approve(loan_id=pk, checker=request.user, request=request)
-        return Response(self.body(disbursement))
+        return Response(s.DisbursementSerializer(disbursement).data)

@@ -86,6 +86,15 @@ def test_ops_disburse_and_approve(api_client, make_user, onboarding, fund, produ
     )
     assert replay.status_code == 201 and replay.json() == started.json()
     assert started.status_code == 201 and started.json()["status"] == "pending_approval"
+    body = {
+        "id": started.json()["id"],
+        "loan_id": loan.pk,
+        "status": "pending_approval",
+        "gross_amount": "60000.00",
+        "fee_amount": "1200.00",
+        "net_amount": "58800.00",
+    }
+    assert started.json() == body
     same = api_client.post(
         reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="a1"
     )
@@ -95,6 +104,7 @@ def test_ops_disburse_and_approve(api_client, make_user, onboarding, fund, produ
         reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="a2"
     )
     assert done.status_code == 200 and done.json()["status"] == "settled"
+    assert done.json() == {**body, "status": "settled"}
     api_client.force_authenticate(borrower)
     schedule = api_client.get(reverse("api:borrowing-schedule", kwargs={"pk": loan.pk})).json()
     assert schedule["count"] == 12

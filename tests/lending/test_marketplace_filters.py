@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from lending import pagination
+from lending.selectors import LOAN_ORDERINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,14 @@ def test_marketplace_never_caches_a_refused_request(client, open_loan, large):
     good = "grade=B"
     client.get(reverse("lending:loan-list") + "?" + good)
     assert cache.get(pagination.page_cache_key("html", QueryDict(good))) is not None
+
+
+@pytest.mark.parametrize("ordering", list(LOAN_ORDERINGS))
+def test_marketplace_page_and_api_accept_every_sort_order_of_the_selector(
+    client, open_loan, ordering
+):
+    page = client.get(reverse("lending:loan-list"), {"ordering": ordering})
+    assert page.status_code == 200 and open_loan.reference in page.content.decode()
+    client.force_login(open_loan.borrower)
+    api = client.get(reverse("api:loan-list"), {"ordering": ordering})
+    assert api.status_code == 200 and api.json()["count"] == 1
