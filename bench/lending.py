@@ -151,6 +151,7 @@ def _loan(borrower, product, amount: D, grade="B", rate=D("0.10"), term=12, purp
         listed_on=today,
         funding_deadline_on=today + timedelta(days=30),
         auto_invest_done_at=timezone.now(),
+        **product.listing_terms(),
     )
 
 
@@ -471,6 +472,7 @@ def _seed_market(count: int) -> None:
                     listed_on=today,
                     funding_deadline_on=today + timedelta(days=1 + (start + i) % 30),
                     auto_invest_done_at=now,
+                    **product.listing_terms(),
                 )
                 for i, a in enumerate(apps)
             )

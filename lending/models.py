@@ -105,6 +105,17 @@ class Product(models.Model):
         value = (self.rates_by_grade or {}).get(grade)
         return Decimal(str(value)) if value is not None else None
 
+    def listing_terms(self) -> dict:
+        """Fees and penalties a loan keeps for life: copied onto it when it is listed, so a
+        later change to the product never reprices loans already shown to people."""
+        return {
+            "service_fee_rate": self.service_fee_rate,
+            "platform_fee_rate": self.platform_fee_rate,
+            "late_fee_amount": self.late_fee_amount,
+            "penalty_daily_rate": self.penalty_daily_rate,
+            "grace_days": self.grace_days,
+        }
+
 
 class Application(models.Model):
     """A borrower's request for a loan, reviewed into approved or rejected."""
