@@ -147,7 +147,9 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,20/15m/key",
     "signup": "20/m/ip",
-    "confirm_email": "1/3m/key",
+    # A new user who signs in again before entering the code gets a fresh one, not an error;
+    # five an hour per address still stops anyone using signup to flood an inbox.
+    "confirm_email": "5/60m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
