@@ -149,7 +149,9 @@ def _settled_already(movement, succeeded: bool):
     raise InvalidTransition(f"The {movement._meta.model_name} is already {movement.status}.")
 
 
-def _mark(movement, *, succeeded: bool, custodian_ref: str, reason: str) -> None:
+def _complete(movement, *, succeeded: bool, custodian_ref: str, reason: str) -> None:
+    """Record the custodian's result on a deposit or withdrawal and audit it."""
+    kind = movement._meta.model_name
     now = timezone.now()
     movement.status = movement.Status.SUCCEEDED if succeeded else movement.Status.FAILED
     movement.custodian_ref = custodian_ref[:64]
@@ -158,6 +160,14 @@ def _mark(movement, *, succeeded: bool, custodian_ref: str, reason: str) -> None
     movement.completed_on = timezone.localdate(now)
     movement.save(
         update_fields=["status", "custodian_ref", "failure_reason", "completed_at", "completed_on"]
+    )
+    audit_record(
+        action=f"custody.{kind}_{'succeeded' if succeeded else 'failed'}",
+        subject_type=kind,
+        subject_id=movement.pk,
+        actor_label=f"custodian:{movement.custodian}",
+        before={"status": "pending"},
+        after={"status": movement.status, "custodian_ref": movement.custodian_ref},
     )
 
 
@@ -193,15 +203,7 @@ def deposit_settle(
                 Leg(available_id, deposit.amount),
             ],
         )
-    _mark(deposit, succeeded=succeeded, custodian_ref=custodian_ref, reason=reason)
-    audit_record(
-        action="custody.deposit_succeeded" if succeeded else "custody.deposit_failed",
-        subject_type="deposit",
-        subject_id=deposit.pk,
-        actor_label=f"custodian:{deposit.custodian}",
-        before={"status": "pending"},
-        after={"status": deposit.status, "custodian_ref": deposit.custodian_ref},
-    )
+    _complete(deposit, succeeded=succeeded, custodian_ref=custodian_ref, reason=reason)
     return deposit
 
 
@@ -233,13 +235,5 @@ def withdrawal_settle(
             idempotency_key=f"withdrawal:{withdrawal.pk}:release",
             memo=f"Failed withdrawal {withdrawal.reference}",
         )
-    _mark(withdrawal, succeeded=succeeded, custodian_ref=custodian_ref, reason=reason)
-    audit_record(
-        action="custody.withdrawal_succeeded" if succeeded else "custody.withdrawal_failed",
-        subject_type="withdrawal",
-        subject_id=withdrawal.pk,
-        actor_label=f"custodian:{withdrawal.custodian}",
-        before={"status": "pending"},
-        after={"status": withdrawal.status, "custodian_ref": withdrawal.custodian_ref},
-    )
+    _complete(withdrawal, succeeded=succeeded, custodian_ref=custodian_ref, reason=reason)
     return withdrawal
