@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from custody.api.serializers import AmountField
 from lending.models import (
     Application,
     AutoInvestRule,
@@ -46,7 +47,7 @@ class ProductSerializer(serializers.ModelSerializer):
 
 class ApplicationInSerializer(serializers.Serializer):
     product_id = serializers.IntegerField(min_value=1)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountField()
     term_months = serializers.IntegerField(min_value=1, max_value=360)
     method = serializers.ChoiceField(choices=RepaymentMethod.choices)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
@@ -198,7 +199,7 @@ class InstallmentSerializer(serializers.ModelSerializer):
 
 
 class InvestmentInSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountField()
 
 
 class InvestmentSerializer(serializers.ModelSerializer):

@@ -55,6 +55,19 @@ def test_invest_bad_input_is_a_4xx_with_a_code(
     assert not Investment.objects.exists()
 
 
+@pytest.mark.parametrize("amount", [500.0, "5e2", "\uff15\uff10\uff10.00", "500.001", "NaN"])
+def test_invest_refuses_amounts_that_are_not_decimal_strings(
+    api_client, investor, open_loan, amount
+):
+    # Money travels as a decimal string (or an exact integer): float JSON numbers, exponents, non-ASCII digits and
+    # sub-cent precision are refused with a code, exactly as the wallet API refuses them.
+    api_client.force_authenticate(investor)
+    resp = invest(api_client, open_loan, amount)
+    assert resp.status_code == 400, resp.content
+    assert resp.json()["fields"]["amount"]
+    assert not Investment.objects.exists()
+
+
 def test_cancel_through_the_api(api_client, investor, open_loan):
     api_client.force_authenticate(investor)
     investment_id = invest(api_client, open_loan, "500.00").json()["id"]
