@@ -111,8 +111,7 @@ def client_ip(request) -> str | None:
         return remote
 
 
-@transaction.atomic
-def audit_record(
+def _event(
     *,
     action: str,
     subject_type: str,
@@ -124,20 +123,11 @@ def audit_record(
     request=None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the current transaction.
-
-    Lock order: the chain lock is taken last in any transaction that writes audit rows
-    (call this after taking money locks), and held only until commit.
-    """
-    _chain_lock()
-    prev_hash = (
-        AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
-    )
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_label = actor_label or str(actor)
     else:
         actor = None
-    event = AuditEvent(
+    return AuditEvent(
         occurred_at=timezone.now(),
         actor=actor,
         actor_label=actor_label or "system",
@@ -147,11 +137,37 @@ def audit_record(
         before=before or {},
         after=after or {},
         ip_address=ip_address or client_ip(request),
-        prev_hash=prev_hash,
     )
-    event.hash = _event_digest(prev_hash, _hashed_fields(event))
-    event.save()
-    return event
+
+
+@transaction.atomic
+def audit_record_many(events: list[dict]) -> list[AuditEvent]:
+    """Append several events to the chain, in order, inside the current transaction: one
+    chain lock and one insert however many there are. Each dict holds `audit_record`'s
+    keyword arguments.
+
+    Lock order: the chain lock is taken last in any transaction that writes audit rows
+    (call this after taking money locks), and held only until commit.
+    """
+    if not events:
+        return []
+    _chain_lock()
+    prev_hash = (
+        AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS_HASH
+    )
+    built = []
+    for fields in events:
+        event = _event(**fields)
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = _event_digest(prev_hash, _hashed_fields(event))
+        built.append(event)
+    return AuditEvent.objects.bulk_create(built)
+
+
+def audit_record(**fields) -> AuditEvent:
+    """Append one event to the chain inside the current transaction (see
+    `audit_record_many` for the keyword arguments and the lock order)."""
+    return audit_record_many([fields])[0]
 
 
 def audit_chain_verify() -> tuple[bool, int | None]:

@@ -279,9 +279,16 @@ class Loan(models.Model):
 
 
 class Investment(models.Model):
-    """An investor's ticket in one loan: reserved in custody until disbursement or release."""
+    """An investor's ticket in one loan: reserved in custody until disbursement or release.
+
+    A ticket starts as a pending order; the loan's next settlement batch (see
+    lending.services.investments) reserves it or refuses it. A refused order is deleted by
+    the request that placed it once it has read why, so a refusal leaves nothing behind.
+    """
 
     class Status(models.TextChoices):
+        PENDING = "pending", "Pending (being placed)"
+        REFUSED = "refused", "Refused"
         RESERVED = "reserved", "Reserved"
         CANCELLED = "cancelled", "Cancelled by the investor"
         RELEASED = "released", "Released (listing cancelled)"
@@ -300,6 +307,10 @@ class Investment(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RESERVED)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.MANUAL)
     idempotency_key = models.CharField(max_length=255)
+    # Why a refused order was refused (an error code), for the request that placed it.
+    refusal_code = models.CharField(max_length=32, blank=True)
+    # The investor's address when they placed it, for the audit event of the placement.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,7 +22,9 @@ from lending.models import (
 from lending.schedules import Method, build_schedule, schedule_totals
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
-HELD_STATUSES = (Investment.Status.RESERVED, Investment.Status.ACTIVE)
+# What counts against an investor's limits: pending orders too, so parallel orders cannot
+# pass the limits together.
+HELD_STATUSES = (Investment.Status.PENDING, Investment.Status.RESERVED, Investment.Status.ACTIVE)
 LIVE_LOAN_STATUSES = (
     Loan.Status.OPEN,
     Loan.Status.FUNDED,
@@ -160,11 +162,19 @@ def loan_get_public(loan_id: int) -> Loan | None:
 
 
 def investment_list_for_investor(user) -> QuerySet[Investment]:
-    return Investment.objects.filter(investor=user).select_related("loan").order_by("-id")
+    """The investor's investments; refused orders (deleted as soon as their request reads
+    them) are never shown."""
+    return (
+        Investment.objects.filter(investor=user)
+        .exclude(status=Investment.Status.REFUSED)
+        .select_related("loan")
+        .order_by("-id")
+    )
 
 
 def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal:
-    """What an investor has committed (reserved or disbursed), optionally in one loan."""
+    """What an investor has committed (ordered, reserved or disbursed), optionally in one
+    loan."""
     qs = Investment.objects.filter(investor_id=user_id, status__in=HELD_STATUSES)
     if loan_id is not None:
         qs = qs.filter(loan_id=loan_id)

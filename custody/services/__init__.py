@@ -6,6 +6,8 @@ raises IdempotencyKeyReused (422 `idempotency_key_reused`); a short account rais
 InsufficientFunds (409 `insufficient_funds`); accounts are locked in ascending id order):
 
     funds_reserve(*, user_id, amount, idempotency_key, memo="")   available -> reserved
+    funds_reserve_batch(*, requests=[(user_id, amount), ...], budget, idempotency_key,
+                        memo="") -> [None | why]   as many as fit, in order, ONE entry
     funds_release(*, user_id, amount, idempotency_key, memo="")   reserved -> available
     funds_settle(*, legs=[(payer_user_id, amount), ...], payee_user_id, fee_amount,
                  idempotency_key, memo="")   payers' reserved -> payee's available,
@@ -27,14 +29,22 @@ from custody.services.ledger import (
     user_account_ids,
     user_account_ids_many,
 )
-from custody.services.reservations import funds_release, funds_reserve, funds_settle
+from custody.services.reservations import (
+    OVER_BUDGET,
+    funds_release,
+    funds_reserve,
+    funds_reserve_batch,
+    funds_settle,
+)
 
 __all__ = [
+    "OVER_BUDGET",
     "Leg",
     "ensure_balanced",
     "entry_reverse",
     "funds_release",
     "funds_reserve",
+    "funds_reserve_batch",
     "funds_settle",
     "ledger_post",
     "platform_account_id",

@@ -150,7 +150,7 @@ def ensure_within_limits(
             raise InsufficientFunds(account_id=account_id)
 
 
-def _lock_accounts(ids: list[int]) -> list[tuple]:
+def lock_accounts(ids: list[int]) -> list[tuple]:
     """Lock the accounts in ascending id order and return (id, owner_id, balance, currency).
 
     Lock order is the same for every caller, so two entries never deadlock. No-key locks
@@ -219,7 +219,7 @@ def ledger_post(
     deltas: dict[int, Decimal] = defaultdict(Decimal)
     for leg in legs:
         deltas[leg.account_id] += leg.amount
-    locked = {row[0]: row for row in _lock_accounts(list(deltas))}
+    locked = {row[0]: row for row in lock_accounts(list(deltas))}
     if len(locked) != len(deltas):
         raise AccountNotFound(account_ids=sorted(set(deltas) - set(locked)))
     ensure_within_limits(locked, deltas, currency)

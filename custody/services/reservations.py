@@ -11,11 +11,12 @@ from decimal import Decimal
 from django.db import transaction
 
 from custody import money
-from custody.errors import InvalidAmount
+from custody.errors import InsufficientFunds, InvalidAmount
 from custody.models import JournalEntry, LedgerAccount
 from custody.services.ledger import (
     Leg,
     ledger_post,
+    lock_accounts,
     platform_account_id,
     user_account_ids,
     user_account_ids_many,
@@ -46,6 +47,50 @@ def funds_reserve(
         memo=memo,
         legs=[Leg(available_id, -amount), Leg(reserved_id, amount)],
     )
+
+
+# Why a request in a batch was not reserved.
+OVER_BUDGET = "over_budget"
+
+
+@transaction.atomic
+def funds_reserve_batch(
+    *,
+    requests: Sequence[tuple[int, Decimal]],
+    budget: Decimal,
+    idempotency_key: str,
+    memo: str = "",
+) -> list[str | None]:
+    """Reserve as many of `requests` ((user_id, amount) pairs) as fit, in the order given,
+    as ONE entry: a request fits when its user's available balance (less what this batch
+    already took from it) covers it and the batch total stays within `budget`.
+
+    Returns, per request, None when reserved, else why not: OVER_BUDGET or
+    InsufficientFunds.code. Every user's accounts are locked in id order before any
+    balance is read, so the answers hold until the caller's transaction ends.
+    """
+    for _, amount in requests:
+        ensure_positive_amount(amount)
+    accounts = user_account_ids_many({user_id for user_id, _ in requests})
+    locked = lock_accounts([account_id for pair in accounts.values() for account_id in pair])
+    balances = {row[0]: row[2] for row in locked}
+    left = {user_id: balances[available_id] for user_id, (available_id, _) in accounts.items()}
+    outcomes: list[str | None] = []
+    legs: list[Leg] = []
+    for user_id, amount in requests:
+        if amount > budget:
+            outcomes.append(OVER_BUDGET)
+        elif amount > left[user_id]:
+            outcomes.append(InsufficientFunds.code)
+        else:
+            budget -= amount
+            left[user_id] -= amount
+            available_id, reserved_id = accounts[user_id]
+            legs += [Leg(available_id, -amount), Leg(reserved_id, amount)]
+            outcomes.append(None)
+    if legs:
+        ledger_post(idempotency_key=idempotency_key, kind="reserve", memo=memo, legs=legs)
+    return outcomes
 
 
 @transaction.atomic

@@ -1,18 +1,30 @@
 """Investing: place an investment (reserving the investor's funds in custody) and cancel one
 within the cooling-off window.
 
-Lock order (platform-wide, never inverted): the investor's user row first, then the loan row,
-then custody's accounts (custody locks them in id order), then the audit chain lock last.
-Disbursement, expiry and cancellation start at the loan row and never lock a user row, so the
-investor-first order here cannot close a cycle with them. Both rows take NO KEY UPDATE locks,
-which do not block the KEY SHARE locks that inserts referencing them (investments,
-notifications, audit events) take.
+Placing is two short steps, so that a rush on one loan does not queue on its row:
 
-Placing keeps the hot loan row locked as briefly as possible: everything that depends only on
-the investor (replay, identity, limits, holdings) and the loan's static facts (grade, product,
-minimum and step, borrower) is checked before the loan lock, the loan read unlocked; the lock
-is taken by one conditional UPDATE that re-checks status, deadline and the amount left on the
-locked row. The loan's CHECK (funded_amount <= amount) backs it: never overfunded.
+1. The order. Under the investor's row lock (serialising one investor's requests, so the
+   replay and limit checks hold), the investment is inserted as a `pending` order and
+   committed. Nothing here touches the loan row.
+2. The settlement, in batches (group commit). Whoever takes the loan's batch lock settles
+   every pending order of that loan, oldest first, in one transaction: one loan-row lock,
+   one custody entry reserving every accepted ticket (`funds_reserve_batch`: each fits the
+   investor's available balance and the loan's amount left), one audit append. Requests
+   that find the lock taken wait for that batch to commit (a shared lock) and read their
+   outcome; an order that arrived after the batch began is settled by the next one. A
+   refused order is marked with its code, and the request deletes it once it has read it:
+   refusals leave nothing behind.
+
+If the request dies between the two steps its order stays pending, is settled by the loan's
+next batch (a later investment, a replay of the same key, or the daily batch), and a replay
+returns its outcome: nothing is lost. Inside a caller's transaction (auto-invest, tests)
+both steps run in that transaction, waiting for the batch lock.
+
+Lock order (platform-wide, never inverted): the investor's user row (orders only); the
+loan's batch lock, then the loan row, then its pending orders, then custody's accounts (in
+id order), then the audit chain lock. Disbursement, expiry and cancellation start at the
+loan row and never take the batch lock or a user row. The loan's CHECK (funded_amount <=
+amount) backs the amount-left check: never overfunded.
 """
 
 from datetime import timedelta
@@ -23,14 +35,23 @@ from django.db import connection, transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from compliance.audit import audit_record, audit_record_many, client_ip
 from config.errors import NotFound
 from custody import services as custody
+from custody.errors import InsufficientFunds
 from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.models import Investment, Loan
 from lending.selectors import investor_held_amounts
 from lending.services.notifications import notification_send
+
+# The refusals a settlement batch can give an order, by code.
+_REFUSALS = {
+    error.code: error for error in (errors.LoanNotOpen, errors.ExceedsRemaining, InsufficientFunds)
+}
+# pg_advisory locks: the loan's batch lock is this base plus the loan id (one 64-bit key
+# space with the audit chain's lock, whose key is far below this base).
+_BATCH_LOCK_BASE = 0x4C4F414E << 32  # "LOAN"
 
 
 def _replay(investor, idempotency_key: str, loan_id: int, amount: Decimal) -> Investment | None:
@@ -54,7 +75,8 @@ def _ensure_loan_open(loan: Loan, *, amount: Decimal, today) -> None:
 
 def _ensure_loan_suits(*, investor, limits, loan: Loan, amount: Decimal, today, source) -> None:
     """The rules on the loan's facts, read unlocked: the status and amount left are checked
-    again on the locked row (`_loan_fund`); the rest never changes while a loan is open."""
+    again by the settlement batch on the locked row; the rest never changes while a loan
+    is open."""
     product = loan.product
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         raise errors.LoanNotOpen()
@@ -72,69 +94,13 @@ def _ensure_loan_suits(*, investor, limits, loan: Loan, amount: Decimal, today, 
 
 
 def _ensure_within_limits(*, investor, limits, loan_id: int, amount: Decimal) -> None:
-    """Holdings only grow under the investor's row lock, so checked under it they hold."""
+    """Holdings (pending orders included) only grow under the investor's row lock, so
+    checked under it they hold."""
     in_loan, total = investor_held_amounts(investor.pk, loan_id=loan_id)
     if in_loan + amount > limits.per_loan_limit:
         raise errors.PerLoanLimitExceeded(f"Your limit per loan is {limits.per_loan_limit}.")
     if total + amount > limits.total_limit:
         raise errors.TotalLimitExceeded(f"Your total limit is {limits.total_limit}.")
-
-
-def _loan_fund(loan: Loan, *, amount: Decimal, today) -> bool:
-    """Lock the loan row and add `amount` to it if it is still open with that much left;
-    mark it funded when this fills it. Updates `loan` in place; False when refused.
-
-    On PostgreSQL one conditional UPDATE ... RETURNING takes the lock, re-checks on the
-    latest row version and writes: one round trip inside the hot row's critical section.
-    """
-    now = timezone.now()
-    if connection.vendor == "postgresql":
-        table = Loan._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET funded_amount = funded_amount + %(amount)s, "  # noqa: S608
-                "status = CASE WHEN funded_amount + %(amount)s = amount THEN %(funded)s "
-                "ELSE status END, "
-                "funded_at = CASE WHEN funded_amount + %(amount)s = amount THEN %(now)s "
-                "ELSE funded_at END "
-                "WHERE id = %(id)s AND status = %(open)s AND funding_deadline_on >= %(today)s "
-                "AND funded_amount + %(amount)s <= amount "
-                "RETURNING status, funded_amount, funded_at",
-                {
-                    "amount": amount,
-                    "funded": Loan.Status.FUNDED,
-                    "open": Loan.Status.OPEN,
-                    "now": now,
-                    "id": loan.pk,
-                    "today": today,
-                },
-            )
-            row = cursor.fetchone()
-        if row is None:
-            return False
-        loan.status, loan.funded_amount, loan.funded_at = row
-        return True
-    # SQLite serialises writers (IMMEDIATE transactions) and stores decimals as REAL: check
-    # the amounts in Python on the row read inside this transaction.
-    current = (
-        Loan.objects.select_for_update(no_key=True, of=("self",))
-        .filter(pk=loan.pk)
-        .values("status", "funding_deadline_on", "funded_amount", "amount")
-        .first()
-    )
-    if (
-        current["status"] != Loan.Status.OPEN
-        or today > current["funding_deadline_on"]
-        or current["funded_amount"] + amount > current["amount"]
-    ):
-        return False
-    funded = current["funded_amount"] + amount == current["amount"]
-    changes = {"status": Loan.Status.FUNDED, "funded_at": now} if funded else {}
-    Loan.objects.filter(pk=loan.pk).update(funded_amount=F("funded_amount") + amount, **changes)
-    loan.funded_amount = current["funded_amount"] + amount
-    if funded:
-        loan.status, loan.funded_at = Loan.Status.FUNDED, now
-    return True
 
 
 def investment_place(
@@ -163,83 +129,202 @@ def investment_place(
         .filter(pk=loan_id)
         .first()
     )
+    existing = None
     if loan is None or loan.replayed:
         existing = _replay(investor, idempotency_key, loan_id, amount)
-        if existing is not None:
-            return existing
-    if not eligibility.identity_verified(investor):
-        raise errors.IdentityNotVerified()
-    limits = eligibility.investor_limits(investor)
-    if limits is None:
-        raise errors.InvestorProfileMissing()
-    if loan is None:
-        raise NotFound()
-    today = business_date()
-    _ensure_loan_suits(
-        investor=investor, limits=limits, loan=loan, amount=amount, today=today, source=source
-    )
-    # Not durable: auto-invest (lending.services.auto_invest) runs each rule's placement inside
-    # its own durable transaction, so this block nests there and must not claim the top level.
-    with transaction.atomic():
-        return _place_locked(
+    if existing is None:
+        if not eligibility.identity_verified(investor):
+            raise errors.IdentityNotVerified()
+        limits = eligibility.investor_limits(investor)
+        if limits is None:
+            raise errors.InvestorProfileMissing()
+        if loan is None:
+            raise NotFound()
+        _ensure_loan_suits(
             investor=investor,
             limits=limits,
             loan=loan,
             amount=amount,
-            today=today,
-            idempotency_key=idempotency_key,
+            today=business_date(),
             source=source,
-            request=request,
         )
+    elif existing.status not in (Investment.Status.PENDING, Investment.Status.REFUSED):
+        return existing
+    # Inside a caller's transaction (auto-invest, tests) the order cannot commit on its own:
+    # it is settled in that transaction. Not durable for the same reason.
+    nested = transaction.get_connection().in_atomic_block
+    with transaction.atomic():
+        if existing is None:
+            existing = _order_create(
+                investor=investor,
+                limits=limits,
+                loan=loan,
+                amount=amount,
+                idempotency_key=idempotency_key,
+                source=source,
+                request=request,
+            )
+        if nested and existing.status == Investment.Status.PENDING:
+            _batch_lock(loan_id, wait=True)
+            _settle_pending(loan_id)
+    if not nested and existing.status == Investment.Status.PENDING:
+        _await_settlement(loan_id, existing.pk)
+    return _outcome(existing.pk)
 
 
-def _place_locked(
-    *, investor, limits, loan: Loan, amount: Decimal, today, idempotency_key, source, request
+def _order_create(
+    *, investor, limits, loan: Loan, amount: Decimal, idempotency_key, source, request
 ) -> Investment:
-    # 2. The investor's row lock: serialises one investor's requests across loans, so the
-    # replay and limit checks below cannot race with the investor's other requests.
+    """Step 1: the pending order, under the investor's row lock. A twin request with the
+    same key that got here first has committed by the time this one holds the lock."""
     get_user_model().objects.select_for_update(no_key=True).filter(pk=investor.pk).values(
         "pk"
     ).first()
-    # A duplicate that was in flight has committed by the time its twin holds the lock.
     existing = _replay(investor, idempotency_key, loan.pk, amount)
     if existing is not None:
         return existing
     _ensure_within_limits(investor=investor, limits=limits, loan_id=loan.pk, amount=amount)
-    # Inserted before the loan lock: the row is invisible to others until commit, and its
-    # foreign-key KEY SHARE lock on the loan does not conflict with NO KEY UPDATE.
-    investment = Investment.objects.create(
+    # The insert's foreign-key KEY SHARE lock on the loan does not conflict with the
+    # batch's NO KEY UPDATE lock on it.
+    return Investment.objects.create(
         loan=loan,
         investor=investor,
         amount=amount,
         currency=loan.currency,
+        status=Investment.Status.PENDING,
         source=source,
         idempotency_key=idempotency_key,
+        ip_address=client_ip(request),
     )
-    # 3. The loan row lock, held to commit: only the writes from here on.
-    if not _loan_fund(loan, amount=amount, today=today):
-        # Refused on the locked row: say why from the latest state. A loan never reopens, so
-        # if it reads open now it was open then, and the amount left was short.
-        loan.refresh_from_db(fields=["status", "funded_amount", "amount"])
-        _ensure_loan_open(loan, amount=amount, today=today)
-        raise errors.ExceedsRemaining("The loan has less left than that.")
-    custody.funds_reserve(
-        user_id=investor.pk,
-        amount=amount,
-        idempotency_key=f"lending.investment:{investment.pk}",
-        memo=f"Investment in {loan.reference}",
+
+
+def _batch_lock(loan_id: int, *, wait: bool, shared: bool = False) -> bool:
+    """Take the loan's settlement-batch lock until the transaction ends; False when
+    `wait` is off and another transaction holds it. SQLite serialises every writer, so
+    there it is always free."""
+    if connection.vendor != "postgresql":
+        return True
+    function = {
+        (True, False): "pg_advisory_xact_lock",
+        (False, False): "pg_try_advisory_xact_lock",
+        (True, True): "pg_advisory_xact_lock_shared",
+    }[(wait, shared)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [_BATCH_LOCK_BASE + loan_id])
+        row = cursor.fetchone()
+    return row[0] is not False
+
+
+def _await_settlement(loan_id: int, investment_id: int) -> None:
+    """Step 2 outside any transaction: lead a batch if none is running; else wait for the
+    running batch on our order's row (it locks the orders it settles) and, if our order
+    committed too late for it, queue for the lock and settle the next batch ourselves."""
+    with transaction.atomic(durable=True):
+        if _batch_lock(loan_id, wait=False):
+            _settle_pending(loan_id)
+            return
+    with transaction.atomic(durable=True):
+        status = (
+            Investment.objects.select_for_update(of=("self",))
+            .filter(pk=investment_id)
+            .values_list("status", flat=True)
+            .first()
+        )
+    if status != Investment.Status.PENDING:
+        return
+    with transaction.atomic(durable=True):
+        _batch_lock(loan_id, wait=True)
+        if Investment.objects.filter(pk=investment_id, status=Investment.Status.PENDING).exists():
+            _settle_pending(loan_id)
+
+
+def _outcome(investment_id: int) -> Investment:
+    """The settled order: the investment, or its refusal raised (and the order deleted)."""
+    investment = Investment.objects.select_related("loan").get(pk=investment_id)
+    if investment.status == Investment.Status.REFUSED:
+        Investment.objects.filter(pk=investment_id, status=Investment.Status.REFUSED).delete()
+        raise _REFUSALS[investment.refusal_code]()
+    return investment
+
+
+def _settle_pending(loan_id: int) -> None:
+    """Settle every pending order of the loan, oldest first, in the caller's transaction
+    (which holds the loan's batch lock): reserve the ones that fit, refuse the others."""
+    loan = (
+        Loan.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("borrower")
+        .get(pk=loan_id)
     )
-    audit_record(
-        action="lending.investment_placed",
-        subject_type="investment",
-        subject_id=investment.pk,
-        actor=investor,
-        after={"loan": loan.reference, "amount": str(amount), "source": source},
-        request=request,
+    orders = list(
+        Investment.objects.select_for_update(of=("self",))
+        .select_related("investor")
+        .filter(loan_id=loan_id, status=Investment.Status.PENDING)
+        .order_by("id")
+    )
+    if not orders:
+        return
+    if loan.status != Loan.Status.OPEN or business_date() > loan.funding_deadline_on:
+        outcomes = [errors.LoanNotOpen.code] * len(orders)
+    else:
+        outcomes = custody.funds_reserve_batch(
+            requests=[(order.investor_id, order.amount) for order in orders],
+            budget=loan.amount - loan.funded_amount,
+            idempotency_key=f"lending.investment-batch:{orders[0].pk}",
+            memo=f"Investments in {loan.reference}",
+        )
+        outcomes = [
+            errors.ExceedsRemaining.code if why == custody.OVER_BUDGET else why for why in outcomes
+        ]
+    accepted = [order for order, why in zip(orders, outcomes, strict=True) if why is None]
+    for code in set(outcomes) - {None}:
+        refused = [o.pk for o, why in zip(orders, outcomes, strict=True) if why == code]
+        Investment.objects.filter(pk__in=refused).update(
+            status=Investment.Status.REFUSED, refusal_code=code
+        )
+    if not accepted:
+        return
+    Investment.objects.filter(pk__in=[order.pk for order in accepted]).update(
+        status=Investment.Status.RESERVED
+    )
+    total = sum((order.amount for order in accepted), Decimal("0.00"))
+    loan.funded_amount += total
+    changes = {"funded_amount": F("funded_amount") + total}
+    if loan.funded_amount == loan.amount:
+        loan.status, loan.funded_at = Loan.Status.FUNDED, timezone.now()
+        changes.update(status=loan.status, funded_at=loan.funded_at)
+    Loan.objects.filter(pk=loan.pk).update(**changes)
+    audit_record_many(
+        [
+            {
+                "action": "lending.investment_placed",
+                "subject_type": "investment",
+                "subject_id": order.pk,
+                "actor": order.investor,
+                "after": {
+                    "loan": loan.reference,
+                    "amount": str(order.amount),
+                    "source": order.source,
+                },
+                "ip_address": order.ip_address,
+            }
+            for order in accepted
+        ]
     )
     if loan.status == Loan.Status.FUNDED:
         _notify_funded(loan)
-    return investment
+
+
+def investments_settle_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Settle the orders whose request died before settling them, and delete refusals
+    nobody came back to read. A daily-batch step; returns how many orders it cleared."""
+    stale = Investment.objects.filter(created_at__lt=timezone.now() - older_than)
+    pending = list(stale.filter(status=Investment.Status.PENDING).values_list("loan_id", flat=True))
+    for loan_id in sorted(set(pending)):
+        with transaction.atomic():
+            _batch_lock(loan_id, wait=True)
+            _settle_pending(loan_id)
+    deleted, _ = stale.filter(status=Investment.Status.REFUSED).delete()
+    return len(pending) + deleted
 
 
 def _notify_funded(loan: Loan) -> None:

@@ -128,3 +128,23 @@ def test_client_ip_trusts_only_the_configured_proxies(rf, settings, proxies, for
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+@pytest.mark.django_db
+def test_audit_record_many_appends_in_order_on_one_chain():
+    from compliance.audit import audit_record_many
+
+    first = _record(0)
+    events = audit_record_many(
+        [
+            {"action": "test.batch", "subject_type": "thing", "subject_id": n, "ip_address": ip}
+            for n, ip in ((1, "192.0.2.1"), (2, None), (3, "2001:db8::1"))
+        ]
+    )
+    assert [e.subject_id for e in events] == ["1", "2", "3"]
+    assert events[0].prev_hash == first.hash
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    stored = list(AuditEvent.objects.filter(action="test.batch").order_by("id"))
+    assert [e.ip_address for e in stored] == ["192.0.2.1", None, "2001:db8::1"]
+    assert audit_chain_verify() == (True, None)
+    assert audit_record_many([]) == []

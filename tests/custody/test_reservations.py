@@ -107,3 +107,56 @@ def test_services_join_the_callers_transaction(funded):
         funds_reserve(user_id=u.id, amount=D("5.00"), idempotency_key="r1")
         raise RuntimeError("the caller fails after reserving")
     assert balance(u.id) == (D("10.00"), D("0.00"))
+
+
+def test_reserve_batch_takes_requests_in_order_within_budget_and_funds(funded):
+    from custody.models import JournalEntry
+    from custody.services import OVER_BUDGET, funds_reserve_batch
+
+    a, b, c = funded("300.00"), funded("50.00"), funded("1000.00")
+    entries_before = JournalEntry.objects.count()
+    outcomes = funds_reserve_batch(
+        requests=[
+            (a.id, D("200.00")),  # fits
+            (b.id, D("100.00")),  # b has 50: refused, takes nothing from the budget
+            (a.id, D("200.00")),  # a has 100 left after the first: refused
+            (c.id, D("300.00")),  # fits: 500 of the 500 budget used
+            (c.id, D("100.00")),  # over budget although c could pay
+        ],
+        budget=D("500.00"),
+        idempotency_key="batch-1",
+        memo="test batch",
+    )
+    assert outcomes == [None, "insufficient_funds", "insufficient_funds", None, OVER_BUDGET]
+    assert balance(a.id) == (D("100.00"), D("200.00"))
+    assert balance(b.id) == (D("50.00"), D("0.00"))
+    assert balance(c.id) == (D("700.00"), D("300.00"))
+    assert JournalEntry.objects.count() == entries_before + 1
+    assert_ledger_holds()
+
+
+def test_reserve_batch_with_nothing_accepted_posts_nothing(funded):
+    from custody.models import JournalEntry
+    from custody.services import funds_reserve_batch
+
+    u = funded("10.00")
+    before = JournalEntry.objects.count()
+    assert funds_reserve_batch(
+        requests=[(u.id, D("20.00"))], budget=D("100.00"), idempotency_key="batch-2"
+    ) == ["insufficient_funds"]
+    assert JournalEntry.objects.count() == before
+    assert balance(u.id) == (D("10.00"), D("0.00"))
+
+
+@pytest.mark.parametrize("amount", [D("-1.00"), D("0"), D("0.001"), 1.5])
+def test_reserve_batch_refuses_a_bad_amount_outright(funded, amount):
+    from custody.services import funds_reserve_batch
+
+    u = funded("10.00")
+    with pytest.raises(InvalidAmount):
+        funds_reserve_batch(
+            requests=[(u.id, D("1.00")), (u.id, amount)],
+            budget=D("100.00"),
+            idempotency_key="batch-3",
+        )
+    assert balance(u.id) == (D("10.00"), D("0.00"))

@@ -65,6 +65,8 @@ def _assert_sold_exactly(loan, investors, outcomes):
     held = Investment.objects.filter(loan=loan, status="reserved")
     assert held.count() == 100
     assert sum(i.amount for i in held) == loan.amount
+    # No order is left pending, and refused orders were deleted by their requests.
+    assert Investment.objects.filter(loan=loan).count() == 100
     for user in investors:
         mine = sum((i.amount for i in held if i.investor_id == user.pk), D("0"))
         assert reserved(user) == mine  # every refused request changed nothing
