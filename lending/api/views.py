@@ -11,7 +11,13 @@ from rest_framework.views import APIView
 from custody.idempotency import HEADER, idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
-from lending.api.permissions import IsApprover, IsBorrower, IsInvestor, IsReviewer
+from lending.api.permissions import (
+    IsApprover,
+    IsBorrower,
+    IsDisbursementMaker,
+    IsInvestor,
+    IsReviewer,
+)
 from lending.pagination import (
     CachedCountPaginator,
     MarketplacePagination,
@@ -262,9 +268,9 @@ class InvestmentCancelApi(APIView):
 
 
 class OpsLoanDisburseApi(APIView):
-    """The maker starts the disbursement of a funded loan."""
+    """The maker (operations or an approver) starts the disbursement of a funded loan."""
 
-    permission_classes = [IsApprover]
+    permission_classes = [IsDisbursementMaker]
 
     @extend_schema(
         request=None, responses=s.DisbursementSerializer, parameters=[IDEMPOTENCY_PARAMETER]
