@@ -57,4 +57,12 @@ EXPECTED = {
         {"application_id": MISSING},
         {"anonymous": 401, "reviewer": 404, "default": 403},
     ),
+    # Every signed-in user has notifications; only their own are visible (another's id: 404).
+    "api:me-notification-list": ("GET", {}, {"anonymous": 401, "default": 200}),
+    "api:me-notification-read": (
+        "POST",
+        {"pk": MISSING},
+        {"anonymous": 401, "default": 404},
+    ),
+    "api:me-notification-read-all": ("POST", {}, {"anonymous": 401, "default": 200}),
 }
