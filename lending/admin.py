@@ -98,7 +98,7 @@ class ProductAdminForm(forms.ModelForm):
                 or rate is None
                 or not rate.is_finite()
                 or not Decimal("0") < rate < Decimal("1")
-                or rate.as_tuple().exponent < -6
+                or rate.normalize().as_tuple().exponent < -6
             ):
                 raise _invalid(
                     f"Grade {grade}: a rate is a fraction above 0 and below 1 with at most "

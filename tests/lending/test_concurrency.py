@@ -160,7 +160,7 @@ def gunicorn(transactional_db):
     )
     server = process_start(gunicorn_command(port=port, workers=2, threads=8), env)
     base = f"http://127.0.0.1:{port}"
-    status, body = http_wait(f"{base}/healthz", seconds=20, process=server)
+    status, body = http_wait(f"{base}/healthz", seconds=60, process=server)
     if status != 200:
         pytest.fail(f"gunicorn did not start: {status} {body} {process_stop(server)[-3000:]}")
     yield base
