@@ -11,11 +11,19 @@ class Role(models.TextChoices):
     COLLECTIONS = "collections", "Collections agent"
     COMPLIANCE = "compliance", "Compliance officer"
     REGULATOR = "regulator", "Regulator"
+    OPERATIONS = "operations", "Operations"
 
 
 CUSTOMER_ROLES = frozenset({Role.INVESTOR, Role.BORROWER})
 STAFF_ROLES = frozenset(
-    {Role.REVIEWER, Role.APPROVER, Role.COLLECTIONS, Role.COMPLIANCE, Role.REGULATOR}
+    {
+        Role.REVIEWER,
+        Role.APPROVER,
+        Role.COLLECTIONS,
+        Role.COMPLIANCE,
+        Role.REGULATOR,
+        Role.OPERATIONS,
+    }
 )
 # Roles whose holders must enrol TOTP before their first action.
 MFA_REQUIRED_ROLES = STAFF_ROLES
@@ -59,10 +67,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "custody.add_adjustmentrequest",
     ),
     Role.REGULATOR: (),
+    Role.OPERATIONS: (),
 }
 
 # Lending: reviewers work the application queue and the blocklist; approvers start and
-# check disbursements; compliance reads everything.
+# check disbursements; operations define products and start disbursements (an approver
+# checks them); compliance reads everything.
 _LENDING_VIEW_ALL = tuple(
     f"lending.view_{model}"
     for model in (
@@ -92,6 +102,16 @@ ROLE_PERMISSIONS[Role.APPROVER] += (
     "lending.view_installment",
 )
 ROLE_PERMISSIONS[Role.COMPLIANCE] += _LENDING_VIEW_ALL
+# Products are edited, never deleted: loans keep them (PROTECT) and copy their fee terms.
+ROLE_PERMISSIONS[Role.OPERATIONS] += (
+    "lending.view_product",
+    "lending.add_product",
+    "lending.change_product",
+    "lending.view_application",
+    "lending.view_loan",
+    "lending.view_investment",
+    "lending.view_disbursement",
+)
 
 
 def roles_sync(**kwargs) -> None:

@@ -24,6 +24,7 @@ DEMO_USERS = [
     ("approver2@demo.example", [Role.APPROVER], "second approver (staff, TOTP)"),
     ("collections@demo.example", [Role.COLLECTIONS], "collections (staff, TOTP)"),
     ("compliance@demo.example", [Role.COMPLIANCE], "compliance officer (staff, TOTP)"),
+    ("operations@demo.example", [Role.OPERATIONS], "operations: products, disbursements (TOTP)"),
     ("regulator@demo.example", [Role.REGULATOR], "regulator (TOTP)"),
 ]
 

@@ -5,15 +5,18 @@ are identical whichever door a decision comes through.
 """
 
 import json
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from lending.models import (
+    LENDABLE_GRADES,
     Application,
     AutoInvestRule,
     BlocklistEntry,
@@ -23,9 +26,16 @@ from lending.models import (
     Loan,
     Notification,
     Product,
+    RepaymentMethod,
 )
 from lending.services.applications import application_decide
-from lending.services.disbursements import disbursement_approve, disbursement_start
+from lending.services.disbursements import (
+    disbursement_approve,
+    disbursement_start,
+    may_approve_disbursement,
+    may_start_disbursement,
+)
+from lending.services.products import product_save
 
 
 class ReasonActionForm(ActionForm):
@@ -36,8 +46,91 @@ def _pretty(data) -> str:
     return format_html("<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _invalid(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+class ProductAdminForm(forms.ModelForm):
+    """The product's JSON fields and rates checked here, so a product ops save can always
+    be applied for and listed (a rate the loan cannot store would fail only at listing)."""
+
+    class Meta:
+        model = Product
+        fields = [
+            f.name for f in Product._meta.concrete_fields if not f.primary_key
+        ]  # the admin's fieldsets choose among them
+
+    def clean_term_options(self):
+        terms = self.cleaned_data["term_options"]
+        if (
+            not isinstance(terms, list)
+            or not terms
+            or not all(type(t) is int and 1 <= t <= 360 for t in terms)
+        ):
+            raise _invalid("A list of terms in months from 1 to 360, e.g. [6, 12, 24].", "terms")
+        return sorted(set(terms))
+
+    def clean_methods(self):
+        methods = self.cleaned_data["methods"]
+        allowed = list(RepaymentMethod.values)
+        if (
+            not isinstance(methods, list)
+            or not methods
+            or not all(isinstance(m, str) and m in allowed for m in methods)
+        ):
+            raise _invalid(f"A list of repayment methods among {allowed}.", "methods")
+        return list(dict.fromkeys(methods))
+
+    def clean_rates_by_grade(self):
+        rates = self.cleaned_data["rates_by_grade"]
+        if not isinstance(rates, dict) or not rates:
+            raise _invalid('Annual rates by grade, e.g. {"A": "0.0800", "B": "0.1000"}.', "rates")
+        cleaned = {}
+        for grade, value in rates.items():
+            if grade not in LENDABLE_GRADES:
+                raise _invalid(f"{grade!r} is not a grade: grades are A to E.", "rates")
+            try:
+                rate = Decimal(value if isinstance(value, str) else repr(value))
+            except (InvalidOperation, TypeError, ValueError):
+                rate = None
+            if (
+                isinstance(value, bool)
+                or rate is None
+                or not rate.is_finite()
+                or not Decimal("0") < rate < Decimal("1")
+                or rate.normalize().as_tuple().exponent < -6
+            ):
+                raise _invalid(
+                    f"Grade {grade}: a rate is a fraction above 0 and below 1 with at most "
+                    'six decimal places, e.g. "0.0800".',
+                    "rates",
+                )
+            cleaned[grade] = str(rate)
+        return {grade: cleaned[grade] for grade in LENDABLE_GRADES if grade in cleaned}
+
+    def clean(self):
+        data = super().clean()
+        fractions = [
+            ("service_fee_rate", False),
+            ("platform_fee_rate", False),
+            ("penalty_daily_rate", False),
+            ("auto_invest_max_share", True),
+        ]
+        for name, one_allowed in fractions:
+            value = data.get(name)
+            if value is not None and not (0 <= value < 1 or (one_allowed and value == 1)):
+                self.add_error(name, _invalid("A fraction from 0 to below 1.", "fraction"))
+        late_fee = data.get("late_fee_amount")
+        if late_fee is not None and late_fee < 0:
+            self.add_error("late_fee_amount", _invalid("Zero or more.", "negative"))
+        return data
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    """Ops define products here; a save is audited (lending.services.products)."""
+
+    form = ProductAdminForm
     list_display = ["code", "name", "is_active", "min_amount", "max_amount", "service_fee_rate"]
     list_filter = ["is_active"]
     search_fields = ["code", "name"]
@@ -70,6 +163,9 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        product_save(product=obj, actor=request.user, request=request)
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -225,11 +321,21 @@ class LoanAdmin(admin.ModelAdmin):
                     request, f"{loan.reference}: {label} ({disbursement.status}).", messages.SUCCESS
                 )
 
-    @admin.action(description="Start disbursement (maker)", permissions=["view"])
+    # Each action is offered only to the roles its service admits (operations or an approver
+    # start; an approver checks); the service checks again, and refuses the maker as checker.
+    def has_start_disbursement_permission(self, request):
+        return self.has_view_permission(request) and may_start_disbursement(request.user)
+
+    def has_approve_disbursement_permission(self, request):
+        return self.has_view_permission(request) and may_approve_disbursement(request.user)
+
+    @admin.action(description="Start disbursement (maker)", permissions=["start_disbursement"])
     def start_disbursement(self, request, queryset):
         self._run(request, queryset, disbursement_start, "maker", "disbursement started")
 
-    @admin.action(description="Approve disbursement (checker)", permissions=["view"])
+    @admin.action(
+        description="Approve disbursement (checker)", permissions=["approve_disbursement"]
+    )
     def approve_disbursement(self, request, queryset):
         self._run(request, queryset, disbursement_approve, "checker", "approved")
 

@@ -211,6 +211,11 @@ def notification_list(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-id")
 
 
+def notification_unread_count(user) -> int:
+    """One COUNT on the (user, read_at) index: cheap enough for every page's navigation."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
 def loan_list_funded_awaiting_disbursement() -> QuerySet[Loan]:
     return (
         Loan.objects.filter(status=Loan.Status.FUNDED)

@@ -22,4 +22,6 @@ urlpatterns = [
         name="investment-cancel",
     ),
     path("invest/auto/", views.auto_invest_rule_list, name="auto-invest-rule-list"),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
 ]

@@ -1,5 +1,6 @@
 """Lending pages: apply with a live schedule preview, applications, my loans and schedules;
-the marketplace, loan disclosure, investing with confirmation, holdings and auto-invest rules."""
+the marketplace, loan disclosure, investing with confirmation, holdings, auto-invest rules
+and the user's notifications."""
 
 import uuid
 from decimal import Decimal
@@ -8,6 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,6 +27,7 @@ from lending.pagination import (
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import investment_cancel, investment_place
+from lending.services.notifications import notifications_mark_read
 
 HUNDRED = Decimal("100")
 
@@ -277,3 +280,27 @@ def auto_invest_rule_list(request):
         "lending/autoinvestrule_list.html",
         {"form": form, "rules": rules, "section": "auto"},
     )
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    """The user's notifications, newest first, unread ones highlighted."""
+    page = Paginator(selectors.notification_list(request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "lending/notification_list.html",
+        # The navigation's unread badge reads this count instead of counting again.
+        {"page": page, "notifications_unread": selectors.notification_unread_count(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def notification_read_all(request):
+    marked = notifications_mark_read(user=request.user)
+    if marked:
+        messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} read.")
+    return redirect("lending:notification-list")

@@ -7,11 +7,9 @@ task, and beat loading the schedule into the database scheduler.
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import yaml
 from django.conf import settings
 
 from tests.conftest import redis_url
+from tests.servers import free_port, http_wait, postgres_url, process_start, process_stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -28,27 +27,18 @@ BASE_DIR = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
 
 
-def _server_dsn(dbname: str) -> str:
-    db = settings.DATABASES["default"]
-    user = db.get("USER") or "postgres"
-    host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{host}:{port}/{dbname}"
-
-
 @pytest.fixture(scope="module")
 def compose_env():
     """Production settings pointing at a fresh database and the suite's Redis."""
     name = f"p2p_compose_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_server_dsn("postgres"), autocommit=True) as conn:
+    with psycopg.connect(postgres_url("postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "compose-test-" + "k" * 60,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": _server_dsn(name),
+        "DATABASE_URL": postgres_url(name),
         "CELERY_BROKER_URL": redis_url(),
         "CACHE_URL": redis_url(),
         "PII_ENCRYPTION_KEYS": "Vd0kq9uJ1p8lYF2cCw3bq5mWnA3oT8xZr4sE6yH7gKQ=",
@@ -56,7 +46,7 @@ def compose_env():
         "VAR_DIR": f"/tmp/{name}",
     }
     yield env
-    with psycopg.connect(_server_dsn("postgres"), autocommit=True) as conn:
+    with psycopg.connect(postgres_url("postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -73,12 +63,6 @@ def _command(service: str) -> list[str]:
     return [*_EXECUTABLES[head], *rest]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def migrated(compose_env):
     result = subprocess.run(
@@ -91,22 +75,6 @@ def migrated(compose_env):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return compose_env
-
-
-def _start(command, env):
-    return subprocess.Popen(
-        command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-
-
-def _stop(process) -> str:
-    process.terminate()
-    try:
-        output, _ = process.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output or ""
 
 
 def test_compose_defines_the_production_topology():
@@ -122,25 +90,16 @@ def test_compose_defines_the_production_topology():
 
 
 def test_migrate_then_web_serves_healthz_on_gunicorn(migrated):
-    port = _free_port()
+    port = free_port()
     command = [arg.replace("0.0.0.0:8000", f"127.0.0.1:{port}") for arg in _command("web")]
     command = [arg if arg != "3" else "1" for arg in command]  # one worker is enough here
-    web = _start(command, migrated)
+    web = process_start(command, migrated)
     try:
-        body = None
-        for _ in range(60):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    body = r.read().decode()
-                    status = r.status
-                break
-            except OSError:
-                time.sleep(0.5)
-        assert body is not None, _stop(web)
-        assert status == 200
+        status, body = http_wait(f"http://127.0.0.1:{port}/healthz", seconds=30, process=web)
+        assert status == 200, (status, body, process_stop(web)[-3000:])
         assert '"database": "ok"' in body and '"broker": "ok"' in body and '"cache": "ok"' in body
     finally:
-        _stop(web)
+        process_stop(web)
 
 
 def test_worker_runs_a_real_task_from_the_broker(migrated):
@@ -150,7 +109,7 @@ def test_worker_runs_a_real_task_from_the_broker(migrated):
             "INSERT INTO django_session (session_key, session_data, expire_date) "
             "VALUES ('expired-compose-session', 'x', now() - interval '1 day')"
         )
-    worker = _start(
+    worker = process_start(
         [*_command("worker"), "--concurrency=1", "-n", f"compose-{os.getpid()}@%h"], migrated
     )
     try:
@@ -177,13 +136,13 @@ def test_worker_runs_a_real_task_from_the_broker(migrated):
             if remaining == 0:
                 break
             time.sleep(0.5)
-        assert remaining == 0, _stop(worker)[-3000:]
+        assert remaining == 0, process_stop(worker)[-3000:]
     finally:
-        _stop(worker)
+        process_stop(worker)
 
 
 def test_beat_loads_the_schedule_into_the_database_scheduler(migrated):
-    beat = _start(
+    beat = process_start(
         [*_command("beat"), "--pidfile=", f"--schedule=/tmp/beat-{os.getpid()}"], migrated
     )
     try:
@@ -197,7 +156,7 @@ def test_beat_loads_the_schedule_into_the_database_scheduler(migrated):
             if "sessions-clear-expired" in names:
                 break
             time.sleep(0.5)
-        assert beat.poll() is None, _stop(beat)[-3000:]
+        assert beat.poll() is None, process_stop(beat)[-3000:]
         assert "sessions-clear-expired" in names
     finally:
-        _stop(beat)
+        process_stop(beat)

@@ -20,6 +20,7 @@ ROLES = (
     "collections",
     "compliance",
     "regulator",
+    "operations",
 )
 API_NAMESPACE = "api"
 

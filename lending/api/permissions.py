@@ -2,6 +2,8 @@
 
 from rest_framework.permissions import BasePermission
 
+from lending.services.disbursements import MAKER_ROLES
+
 
 def role_required(*roles: str) -> type[BasePermission]:
     """A permission class admitting authenticated users who hold any of `roles`."""
@@ -21,3 +23,4 @@ IsBorrower = role_required("borrower")
 IsInvestor = role_required("investor")
 IsReviewer = role_required("reviewer")
 IsApprover = role_required("approver")
+IsDisbursementMaker = role_required(*MAKER_ROLES)

@@ -12,6 +12,7 @@ from lending.models import (
     Installment,
     Investment,
     Loan,
+    Notification,
     Product,
     Purpose,
     RepaymentMethod,
@@ -262,3 +263,28 @@ class DisbursementSerializer(serializers.Serializer):
     gross_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     fee_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "subject_type",
+            "subject_id",
+            "created_at",
+            "read_at",
+            "is_read",
+        ]
+
+    def get_is_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class NotificationReadAllSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many were unread.")

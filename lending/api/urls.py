@@ -43,4 +43,15 @@ urlpatterns = [
         views.ReviewDecisionApi.as_view(),
         name="ops-review-decision",
     ),
+    path("me/notifications", views.NotificationListApi.as_view(), name="me-notification-list"),
+    path(
+        "me/notifications/read-all",
+        views.NotificationReadAllApi.as_view(),
+        name="me-notification-read-all",
+    ),
+    path(
+        "me/notifications/<int:pk>/read",
+        views.NotificationReadApi.as_view(),
+        name="me-notification-read",
+    ),
 ]

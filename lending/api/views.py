@@ -11,7 +11,13 @@ from rest_framework.views import APIView
 from custody.idempotency import HEADER, idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
-from lending.api.permissions import IsApprover, IsBorrower, IsInvestor, IsReviewer
+from lending.api.permissions import (
+    IsApprover,
+    IsBorrower,
+    IsDisbursementMaker,
+    IsInvestor,
+    IsReviewer,
+)
 from lending.pagination import (
     CachedCountPaginator,
     MarketplacePagination,
@@ -24,6 +30,7 @@ from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_cancel, investment_place
+from lending.services.notifications import notification_mark_read, notifications_mark_read
 
 # Money-moving POSTs: a replay with the same key returns the first response.
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -262,9 +269,9 @@ class InvestmentCancelApi(APIView):
 
 
 class OpsLoanDisburseApi(APIView):
-    """The maker starts the disbursement of a funded loan."""
+    """The maker (operations or an approver) starts the disbursement of a funded loan."""
 
-    permission_classes = [IsApprover]
+    permission_classes = [IsDisbursementMaker]
 
     @extend_schema(
         request=None, responses=s.DisbursementSerializer, parameters=[IDEMPOTENCY_PARAMETER]
@@ -287,3 +294,44 @@ class OpsLoanDisburseApproveApi(APIView):
     def post(self, request, pk: int):
         disbursement = disbursement_approve(loan_id=pk, checker=request.user, request=request)
         return Response(s.DisbursementSerializer(disbursement).data)
+
+
+class NotificationPagination(Pagination):
+    """A page of notifications, with the user's unread count for an app's badge."""
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["unread_count"] = selectors.notification_unread_count(self.request.user)
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["unread_count"] = {"type": "integer", "example": 2}
+        return schema
+
+
+class NotificationListApi(ListAPIView):
+    """The caller's notifications, newest first."""
+
+    serializer_class = s.NotificationSerializer
+    pagination_class = NotificationPagination
+
+    def get_queryset(self):
+        return selectors.notification_list(self.request.user)
+
+
+class NotificationReadApi(APIView):
+    """Mark one of the caller's notifications read; another user's id is 404."""
+
+    @extend_schema(request=None, responses=s.NotificationSerializer)
+    def post(self, request, pk: int):
+        notification = notification_mark_read(user=request.user, notification_id=pk)
+        return Response(s.NotificationSerializer(notification).data)
+
+
+class NotificationReadAllApi(APIView):
+    """Mark all of the caller's notifications read."""
+
+    @extend_schema(request=None, responses=s.NotificationReadAllSerializer)
+    def post(self, request):
+        return Response({"marked": notifications_mark_read(user=request.user)})

@@ -1,8 +1,9 @@
 """Disbursement: pay a funded loan out to the borrower through custody, with maker-checker.
 
-Above LENDING_DISBURSEMENT_CHECKER_THRESHOLD the approver who starts it (maker) cannot
-finish it: a different approver (checker) must approve. The loan row lock and the
-one-disbursement-per-loan constraint make two approvers acting at once settle once.
+Operations (or an approver) start it (maker). Above LENDING_DISBURSEMENT_CHECKER_THRESHOLD
+the maker cannot finish it: a different person holding the approver role (checker) must
+approve. The loan row lock and the one-disbursement-per-loan constraint make two approvers
+acting at once settle once.
 """
 
 from collections import defaultdict
@@ -23,9 +24,27 @@ from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
 from lending.services.notifications import notification_send
 
+# Ops start disbursements of funded loans day to day; an approver may start one too. Only
+# an approver checks one, and never the person who started it.
+MAKER_ROLES = ("operations", "approver")
+CHECKER_ROLES = ("approver",)
+
+
+def may_start_disbursement(user) -> bool:
+    return any(user.has_role(role) for role in MAKER_ROLES)
+
+
+def may_approve_disbursement(user) -> bool:
+    return any(user.has_role(role) for role in CHECKER_ROLES)
+
+
+def ensure_may_start_disbursement(user) -> None:
+    if not may_start_disbursement(user):
+        raise errors.RoleRequired("Only operations or a disbursement approver may start this.")
+
 
 def ensure_approver(user) -> None:
-    if not user.has_role("approver"):
+    if not may_approve_disbursement(user):
         raise errors.RoleRequired("Only a disbursement approver may do this.")
 
 
@@ -44,7 +63,7 @@ def _locked_loan(loan_id: int) -> Loan:
 def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
     """The maker starts the disbursement of a funded loan; at or below the threshold it
     settles at once, above it waits for a second approver."""
-    ensure_approver(maker)
+    ensure_may_start_disbursement(maker)
     loan = _locked_loan(loan_id)
     if Disbursement.objects.filter(loan=loan).exists():
         raise errors.DisbursementAlreadyStarted()

@@ -1,9 +1,12 @@
-"""Notify a user: a stored notification, and an email sent after the transaction commits."""
+"""Notify a user: a stored notification, and an email sent after the transaction commits;
+the user marks their notifications read."""
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
+from config.errors import NotFound
 from lending.models import Notification
 
 
@@ -23,4 +26,29 @@ def notification_send(
     transaction.on_commit(
         lambda: send_mail(subject, body or title, None, [email], fail_silently=True)
     )
+    return notification
+
+
+def notifications_mark_read(*, user) -> int:
+    """Mark every unread notification of `user` read; return how many were unread."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (again is a no-op). Another user's
+    notification is NotFound, as if it did not exist: its id reveals nothing."""
+    notification = Notification.objects.filter(user=user, pk=notification_id).first()
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        now = timezone.now()
+        # Conditional on still unread, so a concurrent mark keeps the first time.
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=now
+        ):
+            notification.read_at = now
+        else:
+            notification.refresh_from_db(fields=["read_at"])
     return notification

@@ -155,7 +155,9 @@ def test_page_login_with_totp_asks_for_the_code(client, make_user):
     assert AuditEvent.objects.filter(action="account.login", subject_id=str(user.pk)).count() == 1
 
 
-@pytest.mark.parametrize("role", ["reviewer", "approver", "collections", "compliance", "regulator"])
+@pytest.mark.parametrize(
+    "role", ["reviewer", "approver", "collections", "compliance", "regulator", "operations"]
+)
 def test_staff_without_totp_are_sent_to_enrolment_and_refused_by_the_api(client, make_user, role):
     user = make_user(role, mfa=False)
     client.force_login(user)

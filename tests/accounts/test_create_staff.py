@@ -212,7 +212,9 @@ def test_regulators_are_not_admin_staff_but_must_enrol_totp(client, django_user_
     assert response["Location"].startswith("/admin/login/")
 
 
-@pytest.mark.parametrize("role", ["reviewer", "approver", "collections", "compliance"])
+@pytest.mark.parametrize(
+    "role", ["reviewer", "approver", "collections", "compliance", "operations"]
+)
 def test_operations_staff_open_the_admin(role, django_user_model):
     call_command("create_staff", "--email", f"{role}@example.test", "--role", role)
     assert django_user_model.objects.get(email=f"{role}@example.test").is_staff

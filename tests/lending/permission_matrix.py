@@ -1,7 +1,7 @@
 """Expected status of every lending API route for every role (read by the permission matrix test).
 
 roles: anonymous, customer (verified, no role), investor, borrower, reviewer, approver,
-       collections, compliance, regulator
+       collections, compliance, regulator, operations
 """
 
 MISSING = 999999
@@ -28,10 +28,11 @@ EXPECTED = {
         {"pk": MISSING},
         {"anonymous": 401, "investor": 400, "default": 403},
     ),
+    # Operations or an approver start a disbursement; only an approver checks it.
     "api:ops-loan-disburse": (
         "POST",
         {"pk": MISSING},
-        {"anonymous": 401, "approver": 400, "default": 403},
+        {"anonymous": 401, "approver": 400, "operations": 400, "default": 403},
     ),
     "api:ops-loan-disburse-approve": (
         "POST",
@@ -56,4 +57,12 @@ EXPECTED = {
         {"application_id": MISSING},
         {"anonymous": 401, "reviewer": 404, "default": 403},
     ),
+    # Every signed-in user has notifications; only their own are visible (another's id: 404).
+    "api:me-notification-list": ("GET", {}, {"anonymous": 401, "default": 200}),
+    "api:me-notification-read": (
+        "POST",
+        {"pk": MISSING},
+        {"anonymous": 401, "default": 404},
+    ),
+    "api:me-notification-read-all": ("POST", {}, {"anonymous": 401, "default": 200}),
 }

@@ -1,17 +1,28 @@
-"""Concurrency on real PostgreSQL threads: the hot-loan rush (service and HTTP) and two
-approvers approving one disbursement at once."""
+"""Concurrency on real PostgreSQL threads: the hot-loan rush (through the service, and over
+real HTTP to a separate gunicorn) and two approvers approving one disbursement at once."""
 
+import json
+import os
 import threading
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
-from django.urls import reverse
 
 from lending.models import Disbursement, Installment, Investment, Loan
 from tests.lending.conftest import assert_ledger_holds, available, reserved
 from tests.lending.factories import LoanFactory
+from tests.servers import (
+    free_port,
+    gunicorn_command,
+    http_wait,
+    postgres_url,
+    process_start,
+    process_stop,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -138,20 +149,88 @@ def test_rush_racing_the_loans_expiry_neither_deadlocks_nor_strands_money(rush):
     assert_ledger_holds()
 
 
-def test_hot_loan_rush_through_http_has_no_5xx(rush):
-    from rest_framework.test import APIClient
+@pytest.fixture
+def gunicorn(transactional_db):
+    """The project's WSGI app on gunicorn (a separate process: 2 workers x 8 threads) serving
+    the test database; its data is committed, since the test is transactional."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DATABASE_URL=postgres_url(connection.settings_dict["NAME"]),
+        API_THROTTLE_USER="100000/min",
+    )
+    server = process_start(gunicorn_command(port=port, workers=2, threads=8), env)
+    base = f"http://127.0.0.1:{port}"
+    status, body = http_wait(f"{base}/healthz", seconds=60, process=server)
+    if status != 200:
+        pytest.fail(f"gunicorn did not start: {status} {body} {process_stop(server)[-3000:]}")
+    yield base
+    output = process_stop(server)
+    assert "Traceback" not in output, output[-3000:]
 
-    loan, investors = rush
-    url = reverse("api:loan-investment-create", kwargs={"pk": loan.pk})
+
+def _session_token(user) -> str:
+    """An X-Session-Token for `user`: a committed session, as allauth headless keeps them."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user, fund, product):
+    """300 POSTs with distinct Idempotency-Keys over real sockets to a separate gunicorn:
+    exactly 100 steps sold, every refusal a 4xx with a code that left no investment and no
+    ledger movement behind."""
+    from custody.models import JournalEntry
+    from tests.lending.test_onboarding_integration import make_investor
+
+    # The server runs in another process: no stubbed eligibility there, so the investors
+    # are onboarded for real (verified identity, suitability profile).
+    borrower = make_user("borrower")
+    loan = LoanFactory(borrower=borrower, product=product, amount=STEP * 100)
+    investors = [fund(make_investor(make_user), "1000.00") for _ in range(INVESTORS)]
+    tokens = [_session_token(user) for user in investors]
+    url = f"{gunicorn}/api/v1/loans/{loan.pk}/investments"
+    entries_before = JournalEntry.objects.count()
+    body = json.dumps({"amount": "100.00"})
 
     def work(i):
-        client = APIClient()
-        client.force_authenticate(investors[i % INVESTORS])
-        resp = client.post(url, {"amount": "100.00"}, format="json", HTTP_IDEMPOTENCY_KEY=f"h{i}")
-        assert resp.status_code < 500, resp.content
-        return "ok" if resp.status_code == 201 else resp.json()["code"]
+        request = urllib.request.Request(  # noqa: S310 - a local http:// URL
+            url,
+            data=body.encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Session-Token": tokens[i % INVESTORS],
+                "Idempotency-Key": f"rush-{i}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - same
+                status, data = response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            status, data = exc.code, exc.read()
+        assert status < 500, (status, data[:500])
+        if status == 201:
+            return "ok"
+        assert 400 <= status < 500, (status, data[:500])
+        return json.loads(data)["code"]
 
-    _assert_sold_exactly(loan, investors, _run(work))
+    outcomes = _run(work)
+    _assert_sold_exactly(loan, investors, outcomes)
+    # Refused requests left nothing: one investment and one reservation entry per sale.
+    sold = Investment.objects.filter(loan=loan)
+    assert sold.count() == 100
+    moved = JournalEntry.objects.order_by("id")[entries_before:]
+    assert {(e.kind, e.idempotency_key) for e in moved} == {
+        ("reserve", f"lending.investment:{pk}") for pk in sold.values_list("pk", flat=True)
+    }
 
 
 def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund, product):

@@ -9,7 +9,8 @@ from accounts.staff import staff_create
 
 class Command(BaseCommand):
     help = (
-        "Create a staff user (reviewer, approver, collections, compliance, regulator). "
+        "Create a staff user (reviewer, approver, collections, compliance, operations, "
+        "regulator). "
         "Without --password, mail a set-password link. TOTP enrolment is required at "
         "first sign-in."
     )
