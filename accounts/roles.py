@@ -92,6 +92,14 @@ ROLE_PERMISSIONS[Role.APPROVER] += (
     "lending.view_installment",
 )
 ROLE_PERMISSIONS[Role.COMPLIANCE] += _LENDING_VIEW_ALL
+# Enterprise borrowers: reviewers see the masked facts; compliance sees the registry
+# decisions and may reveal the clear values (audited, with a reason).
+ROLE_PERMISSIONS[Role.REVIEWER] += ("accounts.view_enterprise",)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (
+    "accounts.view_enterprise",
+    "accounts.view_enterprisecheck",
+    "accounts.reveal_enterprise_pii",
+)
 
 
 def roles_sync(**kwargs) -> None:
