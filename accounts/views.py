@@ -255,7 +255,11 @@ def onboarding_borrower(request):
             "purposes": profile.purposes,
         }
         if profile
-        else {"other_platform_outstanding_amount": "0.00"}
+        else {
+            "other_platform_outstanding_amount": "0.00",
+            # A company's legal representative borrowing for it runs the business.
+            **({"employment_status": "business_owner"} if state.is_enterprise else {}),
+        }
     )
     form = BorrowerProfileForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
