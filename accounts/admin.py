@@ -14,6 +14,8 @@ from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
 from accounts.forms import PiiRevealForm
 from accounts.models import (
     BorrowerProfile,
+    Enterprise,
+    EnterpriseCheck,
     FraudSignal,
     Identity,
     IdentityCheck,
@@ -21,6 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.services import identity_pii_reveal
+from accounts.services_enterprise import enterprise_pii_reveal
 from config.admin import ReadOnlyAdmin
 
 
@@ -167,4 +170,79 @@ class BorrowerProfileAdmin(ReadOnlyAdmin):
         "monthly_obligations_amount",
     )
     list_filter = ("employment_status",)
+    search_fields = ("user__email",)
+
+
+# --- Enterprise borrowers: reviewers see the masked facts; compliance may reveal them.
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(ReadOnlyAdmin):
+    list_display = (
+        "user",
+        "company_name_masked",
+        "credit_code_masked",
+        "legal_representative_name_masked",
+        "verified_at",
+    )
+    search_fields = ("user__email",)
+    fields = (
+        "user",
+        "company_name_masked",
+        "credit_code_masked",
+        "legal_representative_name_masked",
+        "legal_representative_id_masked",
+        "registered_address_masked",
+        "verified_at",
+    )
+    change_form_template = "admin/accounts/enterprise/change_form.html"
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name="accounts_enterprise_reveal",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def reveal_view(self, request, object_id):
+        """Ask a permitted staff member for a reason, then show the clear values;
+        `enterprise_pii_reveal` checks the permission and audits the reason."""
+        enterprise = get_object_or_404(Enterprise.objects.select_related("user"), pk=object_id)
+        if not request.user.has_perm("accounts.reveal_enterprise_pii"):
+            raise PermissionDenied(PiiRevealForbidden.message)
+        form = PiiRevealForm(request.POST if request.method == "POST" else None)
+        revealed = None
+        if form.is_valid():
+            try:
+                revealed = enterprise_pii_reveal(
+                    enterprise=enterprise,
+                    viewer=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except PiiRevealForbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except PiiRevealReasonRequired as exc:
+                form.add_error("reason", exc.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "enterprise": enterprise,
+            "form": form,
+            "revealed": revealed,
+            "title": f"Enterprise data of {enterprise.user}",
+        }
+        response = TemplateResponse(request, "admin/accounts/enterprise/reveal.html", context)
+        add_never_cache_headers(response)
+        response["Cache-Control"] += ", no-store"
+        return response
+
+
+@admin.register(EnterpriseCheck)
+class EnterpriseCheckAdmin(ReadOnlyAdmin):
+    list_display = ("user", "status", "reasons", "registry", "created_at")
+    list_filter = ("status", "registry")
     search_fields = ("user__email",)

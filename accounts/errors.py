@@ -101,6 +101,55 @@ class SuitabilityRefused(AccountsError):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
+class EnterpriseRejected(AccountsError):
+    """The enterprise cannot be registered; `code` is the first reason (bad input, a
+    registry refusal, or a legal representative who is not the verified user)."""
+
+    code = "enterprise_rejected"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "The enterprise could not be verified."
+
+
+class DuplicateEnterprise(AccountsError):
+    code = "duplicate_credit_code"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This credit code is already registered to another account."
+
+
+class EnterpriseAlreadyRegistered(AccountsError):
+    code = "enterprise_already_registered"
+    status_code = status.HTTP_409_CONFLICT
+    message = "Your account already borrows for a registered enterprise."
+
+
+class EnterpriseAttemptsExceeded(AccountsError):
+    code = "enterprise_attempts_exceeded"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    message = "Too many failed enterprise registrations. Try again tomorrow or contact support."
+
+
+# Enterprise reasons (input checks, the registry, the platform's rules) and their messages.
+ENTERPRISE_REASON_MESSAGES = {
+    "invalid_company_name": "Enter the company's full legal name as on its business licence.",
+    "invalid_credit_code": "A unified social credit code has 18 digits and capital letters "
+    "(no I, O, S, V or Z).",
+    "invalid_credit_code_checksum": "This credit code's check character is wrong: "
+    "check for a typing mistake.",
+    "credit_code_not_enterprise": "Only enterprises registered with the market regulator "
+    "(codes starting with 9) can borrow.",
+    "invalid_legal_representative_id": "The legal representative's ID number is not a valid "
+    "resident ID number.",
+    "legal_representative_mismatch": "The legal representative must be you: enter the name and "
+    "ID number of your verified identity.",
+    "invalid_registered_address": "Enter the registered address on the business licence.",
+    "enterprise_deregistered": "The registry shows this enterprise as deregistered.",
+    "enterprise_revoked": "The registry shows this enterprise's business licence as revoked.",
+    "enterprise_abnormal_operations": "The registry lists this enterprise for abnormal "
+    "operations. Contact support.",
+    "duplicate_credit_code": "This credit code is already registered to another account.",
+}
+
+
 # Provider reasons and the messages a person sees for them.
 IDENTITY_REASON_MESSAGES = {
     "invalid_legal_name": "Enter your legal name as on your ID card (2-30 letters, no digits).",

@@ -73,6 +73,60 @@ class IdentityForm(forms.Form):
     }
 
 
+class EnterpriseForm(forms.Form):
+    company_name = forms.CharField(
+        label="Company legal name",
+        max_length=100,
+        help_text="Exactly as on the business licence (营业执照).",
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    credit_code = forms.CharField(
+        label="Unified social credit code",
+        max_length=24,
+        help_text="18 characters on the business licence, e.g. 91440300MA5XXXXXXX.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+            }
+        ),
+    )
+    legal_representative_name = forms.CharField(
+        label="Legal representative",
+        max_length=60,
+        help_text="You: the name of your verified identity.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    legal_representative_id = forms.CharField(
+        label="Legal representative's resident ID",
+        max_length=32,
+        help_text="Your own resident ID number.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    registered_address = forms.CharField(
+        label="Registered address",
+        max_length=200,
+        help_text="As on the business licence.",
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+
+    # Which field a refusal reason belongs to, so the error shows next to it.
+    REASON_FIELDS = {
+        "invalid_company_name": "company_name",
+        "invalid_credit_code": "credit_code",
+        "invalid_credit_code_checksum": "credit_code",
+        "credit_code_not_enterprise": "credit_code",
+        "duplicate_credit_code": "credit_code",
+        "enterprise_deregistered": "credit_code",
+        "enterprise_revoked": "credit_code",
+        "enterprise_abnormal_operations": None,
+        "invalid_legal_representative_id": "legal_representative_id",
+        "legal_representative_mismatch": "legal_representative_id",
+        "invalid_registered_address": "registered_address",
+    }
+
+
 class RolesForm(forms.Form):
     roles = BoundedMultipleChoiceField(
         label="I want to",

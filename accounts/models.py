@@ -144,6 +144,7 @@ class FraudSignal(models.Model):
         DUPLICATE_PHONE = "duplicate_phone", "Phone used by another account"
         DUPLICATE_BANK_CARD = "duplicate_bank_card", "Bank card used by another account"
         BLOCKLISTED = "identity_blocklisted", "Identity on the blocklist"
+        DUPLICATE_CREDIT_CODE = "duplicate_credit_code", "Credit code used by another account"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="fraud_signals")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -158,6 +159,68 @@ class FraudSignal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} user={self.user_id} matched={self.matched_user_id}"
+
+
+class EnterpriseCheck(models.Model):
+    """One enterprise-registry decision: the outcome and its reasons, never the data."""
+
+    class Status(models.TextChoices):
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enterprise_checks")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    registry = models.CharField(max_length=32)
+    registry_reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status} {self.created_at:%Y-%m-%d}"
+
+
+class Enterprise(models.Model):
+    """The company a borrower borrows for, as the registry confirmed it.
+
+    The legal representative is the user's own verified identity (the wizard asks for the
+    name and resident ID again and they must match): the person who signs the loan for the
+    company is the person the platform verified. Their details are kept here as the
+    registry named them, since a company's representative can change and the identity
+    cannot. PII is stored as in `Identity`: Fernet-encrypted, keyed hashes for lookups
+    (one credit code per account), masked forms for every other view.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="enterprise")
+    company_name_encrypted = models.TextField()
+    company_name_masked = models.CharField("company name (masked)", max_length=120)
+    credit_code_encrypted = models.TextField()
+    credit_code_hash = models.CharField(max_length=64, unique=True)
+    credit_code_masked = models.CharField("credit code (masked)", max_length=32)
+    legal_representative_name_encrypted = models.TextField()
+    legal_representative_name_masked = models.CharField(
+        "legal representative (masked)", max_length=64
+    )
+    legal_representative_id_encrypted = models.TextField()
+    legal_representative_id_hash = models.CharField(max_length=64, db_index=True)
+    legal_representative_id_masked = models.CharField(
+        "legal representative's resident ID (masked)", max_length=32
+    )
+    registered_address_encrypted = models.TextField()
+    registered_address_masked = models.CharField("registered address (masked)", max_length=64)
+    enterprise_check = models.OneToOneField(
+        EnterpriseCheck, on_delete=models.PROTECT, related_name="enterprise"
+    )
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        permissions = [("reveal_enterprise_pii", "Can reveal enterprise PII (audited)")]
+
+    def __str__(self) -> str:
+        return f"{self.company_name_masked} ({self.credit_code_masked})"
 
 
 class InvestorProfile(models.Model):

@@ -19,12 +19,18 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
+from accounts import credit_code
+
 
 class PiiKind(models.TextChoices):
     NATIONAL_ID = "national_id", "National ID"
     PHONE = "phone", "Mobile phone"
     BANK_CARD = "bank_card", "Bank card"
     LEGAL_NAME = "legal_name", "Legal name"
+    # An enterprise borrower's facts (accounts.models.Enterprise).
+    COMPANY_NAME = "company_name", "Company name"
+    CREDIT_CODE = "credit_code", "Unified social credit code"
+    ADDRESS = "address", "Registered address"
 
 
 class PiiKeyError(RuntimeError):
@@ -72,6 +78,8 @@ def normalise(kind: str, value: str) -> str:
         return digits
     if kind == PiiKind.BANK_CARD:
         return re.sub(r"[\s-]", "", value)
+    if kind == PiiKind.CREDIT_CODE:
+        return credit_code.normalise(value)
     return " ".join(value.split())
 
 
@@ -79,7 +87,23 @@ _CANONICAL = {
     PiiKind.NATIONAL_ID: re.compile(r"[0-9X]+", re.ASCII),
     PiiKind.PHONE: re.compile(r"[0-9]+", re.ASCII),
     PiiKind.BANK_CARD: re.compile(r"[0-9]+", re.ASCII),
+    PiiKind.CREDIT_CODE: re.compile(r"[0-9A-Z]+", re.ASCII),
 }
+
+# Legal-form endings of Chinese company names, longest first: kept visible when a name is
+# masked, so an investor sees the kind of firm but not which one.
+_COMPANY_SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "合伙企业",
+    "集团公司",
+    "公司",
+    "Co., Ltd.",
+    "Co., Ltd",
+    "Ltd.",
+    "Ltd",
+)
 
 
 def is_ascii_canonical(kind: str, value: str) -> bool:
@@ -144,4 +168,27 @@ def mask(kind: str, value: str) -> str:
             return " ".join(part[0] + "*" * max(len(part) - 1, 1) for part in value.split())
         # Chinese names: keep the surname, "王小明" -> "王**".
         return value[0] + "*" * max(len(value) - 1, 1)
+    if kind == PiiKind.CREDIT_CODE:
+        if len(value) <= 8:
+            return "*" * len(value)
+        # Keep the authority, type and province (the first four) and the last four.
+        return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    if kind == PiiKind.COMPANY_NAME:
+        return _mask_company_name(value)
+    if kind == PiiKind.ADDRESS:
+        # The first six characters usually name the province and city; hide the rest.
+        return value[:6] + "****" if len(value) > 6 else value[:2] + "****"
     raise ValueError(f"Unknown PII kind: {kind}")
+
+
+def _mask_company_name(value: str) -> str:
+    """ "深圳湾科技有限公司" -> "深圳***有限公司": the first two characters and the legal form."""
+    if not value:
+        return ""
+    suffix = next((s for s in _COMPANY_SUFFIXES if value.endswith(s) and len(value) > len(s)), "")
+    body = value[: len(value) - len(suffix)].rstrip() if suffix else value
+    # At most eight stars: a long Latin name would otherwise print a row of them.
+    masked = body[:2] + "*" * min(max(len(body) - 2, 2), 8)
+    if not suffix:
+        return masked
+    return masked + (" " if suffix.isascii() else "") + suffix

@@ -112,6 +112,14 @@ ROLE_PERMISSIONS[Role.OPERATIONS] += (
     "lending.view_investment",
     "lending.view_disbursement",
 )
+# Enterprise borrowers: reviewers see the masked facts; compliance sees the registry
+# decisions and may reveal the clear values (audited, with a reason).
+ROLE_PERMISSIONS[Role.REVIEWER] += ("accounts.view_enterprise",)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (
+    "accounts.view_enterprise",
+    "accounts.view_enterprisecheck",
+    "accounts.reveal_enterprise_pii",
+)
 
 
 def roles_sync(**kwargs) -> None:

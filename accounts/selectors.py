@@ -7,6 +7,7 @@ from allauth.mfa.models import Authenticator
 from accounts import pii
 from accounts.models import (
     BorrowerProfile,
+    Enterprise,
     Identity,
     IdentityCheck,
     IdentityStatus,
@@ -27,6 +28,7 @@ class Onboarding:
     roles: set[str]
     investor_profile: InvestorProfile | None
     borrower_profile: BorrowerProfile | None
+    enterprise: Enterprise | None = None
 
     @property
     def identity_status(self) -> str:
@@ -49,6 +51,11 @@ class Onboarding:
         return Role.BORROWER.value in self.roles
 
     @property
+    def is_enterprise(self) -> bool:
+        """Borrows for a registered enterprise (an optional step; enterprise caps apply)."""
+        return self.enterprise is not None
+
+    @property
     def next_step(self) -> str | None:
         """The first unfinished wizard step: identity, roles, investor, borrower."""
         if not self.is_verified:
@@ -67,7 +74,7 @@ class Onboarding:
 
 
 def onboarding_get(user: User) -> Onboarding:
-    """Everything the dashboard, the wizard and GET /me show, in four queries."""
+    """Everything the dashboard, the wizard and GET /me show, in six queries."""
     identity = Identity.objects.filter(user=user).first()
     last_check = IdentityCheck.objects.filter(user=user).order_by("-created_at", "-id").first()
     return Onboarding(
@@ -77,6 +84,7 @@ def onboarding_get(user: User) -> Onboarding:
         roles=set(user.groups.values_list("name", flat=True)),
         investor_profile=InvestorProfile.objects.filter(user=user).first(),
         borrower_profile=BorrowerProfile.objects.filter(user=user).first(),
+        enterprise=Enterprise.objects.filter(user=user).first(),
     )
 
 
@@ -87,6 +95,17 @@ def identity_decrypted(identity: Identity) -> dict[str, str]:
         PiiKind.NATIONAL_ID.value: pii.decrypt(identity.national_id_encrypted),
         PiiKind.PHONE.value: pii.decrypt(identity.phone_encrypted),
         PiiKind.BANK_CARD.value: pii.decrypt(identity.bank_card_encrypted),
+    }
+
+
+def enterprise_decrypted(enterprise: Enterprise) -> dict[str, str]:
+    """The clear values. Callers outside an audited reveal must not use this."""
+    return {
+        "company_name": pii.decrypt(enterprise.company_name_encrypted),
+        "credit_code": pii.decrypt(enterprise.credit_code_encrypted),
+        "legal_representative_name": pii.decrypt(enterprise.legal_representative_name_encrypted),
+        "legal_representative_id": pii.decrypt(enterprise.legal_representative_id_encrypted),
+        "registered_address": pii.decrypt(enterprise.registered_address_encrypted),
     }
 
 

@@ -16,6 +16,12 @@ urlpatterns = [
         views.onboarding_investor_preview,
         name="onboarding-investor-preview",
     ),
+    path("onboarding/enterprise/", views.onboarding_enterprise, name="onboarding-enterprise"),
+    path(
+        "onboarding/enterprise/check-code/",
+        views.onboarding_enterprise_check_code,
+        name="onboarding-enterprise-check-code",
+    ),
     path("onboarding/borrower/", views.onboarding_borrower, name="onboarding-borrower"),
     path("settings/", views.account_settings, name="settings"),
 ]

@@ -7,14 +7,21 @@ from dataclasses import replace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
-from accounts.errors import IDENTITY_REASON_MESSAGES
-from accounts.forms import BorrowerProfileForm, IdentityForm, InvestorProfileForm, RolesForm
+from accounts import credit_code, selectors, services, services_enterprise
+from accounts.errors import ENTERPRISE_REASON_MESSAGES, IDENTITY_REASON_MESSAGES
+from accounts.forms import (
+    BorrowerProfileForm,
+    EnterpriseForm,
+    IdentityForm,
+    InvestorProfileForm,
+    RolesForm,
+)
 from compliance.policies import RISK_KEYS
 from config.errors import DomainError
 
@@ -23,6 +30,7 @@ STEP_URLS = {
     "roles": "accounts:onboarding-roles",
     "investor": "accounts:onboarding-investor",
     "borrower": "accounts:onboarding-borrower",
+    "enterprise": "accounts:onboarding-enterprise",
 }
 
 
@@ -31,21 +39,29 @@ def _steps(state, current: str) -> list[dict]:
     wanted = ["identity", "roles"]
     if state.is_investor or not state.is_borrower:
         wanted.append("investor")
+    if state.is_borrower:
+        # Optional: only borrowers who borrow for a company register one.
+        wanted.append("enterprise")
     if state.is_borrower or not state.is_investor:
         wanted.append("borrower")
     labels = {
         "identity": "Verify identity",
         "roles": "Choose roles",
         "investor": "Investor profile",
+        "enterprise": "Company",
         "borrower": "Borrower profile",
     }
     done = {
         "identity": state.is_verified,
         "roles": state.is_investor or state.is_borrower,
         "investor": state.investor_profile is not None,
+        "enterprise": state.is_enterprise,
         "borrower": state.borrower_profile is not None,
     }
     optional = not (state.is_investor or state.is_borrower)
+    notes = {"enterprise": "if you borrow for a company"}
+    if optional:
+        notes.update(investor="if you invest / borrow", borrower="if you invest / borrow")
     return [
         {
             "key": key,
@@ -53,7 +69,7 @@ def _steps(state, current: str) -> list[dict]:
             "label": labels[key],
             "done": done[key],
             "current": key == current,
-            "optional": optional and key in ("investor", "borrower"),
+            "note": notes.get(key, ""),
             "url": reverse(STEP_URLS[key]),
         }
         for number, key in enumerate(wanted, start=1)
@@ -239,7 +255,11 @@ def onboarding_borrower(request):
             "purposes": profile.purposes,
         }
         if profile
-        else {"other_platform_outstanding_amount": "0.00"}
+        else {
+            "other_platform_outstanding_amount": "0.00",
+            # A company's legal representative borrowing for it runs the business.
+            **({"employment_status": "business_owner"} if state.is_enterprise else {}),
+        }
     )
     form = BorrowerProfileForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -256,6 +276,69 @@ def onboarding_borrower(request):
         request,
         "accounts/onboarding_borrower.html",
         {"form": form, "state": state, "steps": _steps(state, "borrower")},
+    )
+
+
+_ENTERPRISE_FIELDS = (
+    "company_name",
+    "credit_code",
+    "legal_representative_name",
+    "legal_representative_id",
+    "registered_address",
+)
+
+
+@login_required
+@sensitive_post_parameters(*_ENTERPRISE_FIELDS)
+def onboarding_enterprise(request):
+    """The optional company step: a borrower who is a company's legal representative
+    registers it, and the enterprise borrowing caps apply to their applications."""
+    state = selectors.onboarding_get(request.user)
+    if not state.is_verified:
+        return redirect("accounts:onboarding-identity")
+    if not state.is_borrower:
+        messages.info(request, "Choose the borrower role first.")
+        return redirect("accounts:onboarding-roles")
+    form = EnterpriseForm(_posted(request)) if not state.is_enterprise else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        try:
+            services_enterprise.enterprise_submit(
+                user=request.user, request=request, **form.cleaned_data
+            )
+        except DomainError as exc:
+            reasons = exc.context.get("reasons", exc.code).split(",")
+            for reason in reasons:
+                field = EnterpriseForm.REASON_FIELDS.get(reason)
+                form.add_error(field, ENTERPRISE_REASON_MESSAGES.get(reason, exc.message))
+            state = selectors.onboarding_get(request.user)
+        else:
+            messages.success(request, "Your company is registered: enterprise limits apply.")
+            return redirect(_next(selectors.onboarding_get(request.user)))
+    return render(
+        request,
+        "accounts/onboarding_enterprise.html",
+        {"form": form, "state": state, "steps": _steps(state, "enterprise")},
+    )
+
+
+@login_required
+@require_POST
+def onboarding_enterprise_check_code(request):
+    """The htmx check of the credit code as it is typed: shape and check character only
+    (no registry call, nothing stored)."""
+    if not request.user.has_role("borrower"):
+        raise PermissionDenied
+    value = request.POST.get("credit_code", "")[:40]
+    code = credit_code.normalise(value)
+    reason = None
+    if code:
+        reason = credit_code.refusal(code)
+        if reason is None and not credit_code.is_market_entity(code):
+            reason = "credit_code_not_enterprise"
+    return render(
+        request,
+        "accounts/_credit_code_check.html",
+        {"code": code, "reason": reason, "message": ENTERPRISE_REASON_MESSAGES.get(reason)},
     )
 
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from accounts import services
+from accounts import services, services_enterprise
+from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from accounts.models import BorrowerProfile, Identity, InvestorProfile
+from accounts.models import BorrowerProfile, Enterprise, Identity, InvestorProfile
 from accounts.roles import Role
 from compliance.policies import RISK_KEYS
 
@@ -64,6 +65,31 @@ DEMO_PEOPLE = {
             "purposes": ["business"],
         },
     ),
+    "enterprise@demo.example": (
+        "张伟",
+        datetime.date(1986, 9, 18),
+        4,
+        "330106",
+        None,
+        # An enterprise borrower's profile holds the company's figures.
+        {
+            "employment_status": "business_owner",
+            "employer": "杭州西溪包装材料有限公司",
+            "monthly_income_amount": Decimal("420000.00"),
+            "monthly_obligations_amount": Decimal("95000.00"),
+            "other_platform_outstanding_amount": Decimal("800000.00"),
+            "purposes": ["business"],
+        },
+    ),
+}
+
+# email: the company the demo user represents (sandbox credit code, registry says in business).
+DEMO_ENTERPRISES = {
+    "enterprise@demo.example": {
+        "company_name": "杭州西溪包装材料有限公司",
+        "credit_code": sandbox_credit_code(2026, division="330106"),
+        "registered_address": "浙江省杭州市西湖区文二西路8号",
+    },
 }
 
 
@@ -86,6 +112,15 @@ def seed_accounts() -> None:
             r for r, answers in ((Role.INVESTOR, investor), (Role.BORROWER, borrower)) if answers
         ]
         services.role_grant(user=user, roles=roles)
+        company = DEMO_ENTERPRISES.get(email)
+        if company and not Enterprise.objects.filter(user=user).exists():
+            # The demo user is the company's legal representative, as the platform requires.
+            services_enterprise.enterprise_submit(
+                user=user,
+                legal_representative_name=name,
+                legal_representative_id=sandbox_national_id(birth=birth, sequence=seq, area=area),
+                **company,
+            )
         if investor and not InvestorProfile.objects.filter(user=user).exists():
             services.investor_profile_submit(
                 user=user,

@@ -140,18 +140,20 @@ def _borrower(n: int, rng: random.Random):
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _listed_loan(borrower, product, rng, reviewer) -> Loan | None:
+def _listed_loan(
+    borrower, product, rng, reviewer, *, amount=None, purpose=None, detail=""
+) -> Loan | None:
     """Apply, let the automatic review run, and have the demo reviewer decide the rest."""
+    if amount is None:
+        amount = D(rng.choice([5000, 8000, 10000, 20000, 30000, 50000, 80000, 120000]))
     application = application_submit(
         borrower=borrower,
         product_id=product.pk,
-        amount=D(rng.choice([5000, 8000, 10000, 20000, 30000, 50000, 80000, 120000])).max(
-            product.min_amount
-        ),
+        amount=amount.max(product.min_amount),
         term_months=rng.choice(product.term_options),
         method=rng.choice(product.methods),
-        purpose=rng.choice(PURPOSES),
-        purpose_detail="",
+        purpose=purpose or rng.choice(PURPOSES),
+        purpose_detail=detail,
     )
     application = application_review(application_id=application.pk)
     if application.status == Application.Status.UNDER_REVIEW:
@@ -246,6 +248,21 @@ def _seed_loans() -> None:
         loan = _listed_loan(next(borrowers), business if k % 3 == 2 else personal, rng, reviewer)
         if loan:
             _fund(loan, investors, rng, D(rng.choice(["0", "0.1", "0.3", "0.6", "0.9"])))
+    # The demo enterprise borrower: above an individual's 200,000 cap, within the company's
+    # 1,000,000 (the reviewer approves it; the bureau's grade decides whether it can list).
+    company = User.objects.filter(email="enterprise@demo.example").first()
+    if company is not None and hasattr(company, "enterprise"):
+        loan = _listed_loan(
+            company,
+            business,
+            rng,
+            reviewer,
+            amount=D("600000"),
+            purpose="working_capital",
+            detail="Working capital for a second corrugated-board line.",
+        )
+        if loan:
+            _fund(loan, investors, rng, D("0.1"))
     # The demo investor's own holdings: a few tickets in open loans within their risk level.
     demo_investor = User.objects.filter(email="investor@demo.example").first()
     if demo_investor is not None and hasattr(demo_investor, "investor_profile"):

@@ -19,6 +19,7 @@ DEMO_USERS = [
     ("investor@demo.example", [Role.INVESTOR], "investor"),
     ("borrower@demo.example", [Role.BORROWER], "borrower"),
     ("both@demo.example", [Role.INVESTOR, Role.BORROWER], "investor and borrower"),
+    ("enterprise@demo.example", [Role.BORROWER], "enterprise borrower (borrows for a company)"),
     ("reviewer@demo.example", [Role.REVIEWER], "risk reviewer (staff, TOTP)"),
     ("approver@demo.example", [Role.APPROVER], "disbursement approver (staff, TOTP)"),
     ("approver2@demo.example", [Role.APPROVER], "second approver (staff, TOTP)"),

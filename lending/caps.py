@@ -8,8 +8,11 @@ ZERO = Decimal("0.00")
 
 @dataclass(frozen=True)
 class Caps:
+    """The two caps of one kind of borrower: `individual` or `enterprise`."""
+
     platform: Decimal
     total: Decimal
+    kind: str = "individual"
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,7 @@ class Headroom:
 
     platform_left: Decimal
     total_left: Decimal
+    caps: Caps | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -35,6 +39,7 @@ def borrowing_headroom(
     return Headroom(
         platform_left=caps.platform - platform_outstanding,
         total_left=caps.total - platform_outstanding - other_platforms_outstanding,
+        caps=caps,
     )
 
 

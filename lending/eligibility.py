@@ -27,6 +27,8 @@ class BorrowerFacts:
     phone_key: str = ""
     bank_account_key: str = ""
     masked: dict = field(default_factory=dict)
+    # Enterprise borrowers: the credit code's keyed hash (the bureau's key for the company).
+    credit_code_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,27 +53,43 @@ def identity_verified(user) -> bool:
 def borrower_facts(user) -> BorrowerFacts | None:
     """The borrower's identity and profile facts, or None without a borrower profile.
 
-    Onboarding has no enterprise borrowers yet, so every borrower takes the individual caps.
+    A borrower who registered an enterprise borrows for it: `kind` is `enterprise` (the
+    enterprise caps apply), the bureau is asked about the company, and the masked facts
+    investors see are the company's. The profile's amounts are then the company's.
     """
     profile = _related(user, "borrower_profile")
     if profile is None:
         return None
     identity = _related(user, "identity")
+    enterprise = _related(user, "enterprise")
+    if enterprise is not None:
+        masked = {
+            "name": enterprise.company_name_masked,
+            "credit_code": enterprise.credit_code_masked,
+            "legal_representative": enterprise.legal_representative_name_masked,
+            "registered_address": enterprise.registered_address_masked,
+            "region": "",
+            "birth_year": None,
+            "employment": "",
+        }
+    else:
+        masked = {
+            "name": identity.legal_name_masked if identity else "",
+            "region": "",
+            "birth_year": identity.birth_year if identity else None,
+            "employment": profile.get_employment_status_display(),
+        }
     return BorrowerFacts(
         identity_verified=identity is not None,
         national_id_key=identity.national_id_hash if identity else f"user:{user.pk}",
-        kind=getattr(profile, "kind", "individual"),
+        kind="enterprise" if enterprise is not None else "individual",
         monthly_income=profile.monthly_income_amount,
         monthly_obligations=profile.monthly_obligations_amount,
         declared_other_borrowing=profile.other_platform_outstanding_amount,
         phone_key=identity.phone_hash if identity else "",
         bank_account_key=identity.bank_card_hash if identity else "",
-        masked={
-            "name": identity.legal_name_masked if identity else "",
-            "region": "",
-            "birth_year": identity.birth_year if identity else None,
-            "employment": profile.get_employment_status_display(),
-        },
+        masked=masked,
+        credit_code_key=enterprise.credit_code_hash if enterprise is not None else "",
     )
 
 

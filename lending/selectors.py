@@ -42,6 +42,7 @@ def caps_for(kind: str) -> Caps:
         return Caps(
             platform=setting("LENDING_CAP_ENTERPRISE_PLATFORM"),
             total=setting("LENDING_CAP_ENTERPRISE_TOTAL"),
+            kind="enterprise",
         )
     return Caps(
         platform=setting("LENDING_CAP_INDIVIDUAL_PLATFORM"),

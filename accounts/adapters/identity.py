@@ -56,6 +56,19 @@ class IdentityProvider(Protocol):
         """Check the person is who they claim; never raise for a bad submission."""
 
 
+def resident_id_birth_date(national_id: str) -> datetime.date | None:
+    """The birth date of a well-formed 18-character resident ID (GB 11643 check digit,
+    known birth place), or None when the number is not one."""
+    national_id = normalise(PiiKind.NATIONAL_ID, national_id)
+    try:
+        if not _NATIONAL_ID_RE.match(national_id):
+            raise StdnumValidationError()
+        ric.validate(national_id)
+        return ric.get_birth_date(national_id)
+    except StdnumValidationError:
+        return None
+
+
 def _age_on(birth: datetime.date, today: datetime.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
@@ -72,13 +85,8 @@ class SandboxIdentityProvider:
             reasons.append("invalid_legal_name")
 
         national_id = normalise(PiiKind.NATIONAL_ID, submission.national_id)
-        birth = None
-        try:
-            if not _NATIONAL_ID_RE.match(national_id):
-                raise StdnumValidationError()
-            ric.validate(national_id)
-            birth = ric.get_birth_date(national_id)
-        except StdnumValidationError:
+        birth = resident_id_birth_date(national_id)
+        if birth is None:
             reasons.append("invalid_national_id")
         if birth is not None:
             today = timezone.localdate()

@@ -18,6 +18,16 @@ class IdentityInputSerializer(serializers.Serializer):
     bank_card = serializers.CharField(max_length=32, trim_whitespace=True)
 
 
+class EnterpriseInputSerializer(serializers.Serializer):
+    company_name = serializers.CharField(max_length=100, trim_whitespace=True)
+    credit_code = serializers.CharField(
+        max_length=24, trim_whitespace=True, help_text="Unified social credit code, 18 characters."
+    )
+    legal_representative_name = serializers.CharField(max_length=60, trim_whitespace=True)
+    legal_representative_id = serializers.CharField(max_length=32, trim_whitespace=True)
+    registered_address = serializers.CharField(max_length=200, trim_whitespace=True)
+
+
 class RolesInputSerializer(serializers.Serializer):
     roles = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(str(r) for r in CUSTOMER_ROLES)),
@@ -72,6 +82,15 @@ class IdentityOutSerializer(serializers.Serializer):
     reasons = serializers.ListField(child=serializers.CharField(), help_text="Why it was rejected.")
 
 
+class EnterpriseOutSerializer(serializers.Serializer):
+    company_name = serializers.CharField(help_text="Masked, e.g. 深圳***有限公司.")
+    credit_code = serializers.CharField(help_text="Masked, e.g. 9144**********8216.")
+    legal_representative_name = serializers.CharField(help_text="Masked.")
+    legal_representative_id = serializers.CharField(help_text="Masked.")
+    registered_address = serializers.CharField(help_text="Masked: province and city.")
+    verified_at = serializers.DateTimeField()
+
+
 class InvestorProfileOutSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvestorProfile
@@ -120,6 +139,9 @@ class MeSerializer(serializers.Serializer):
     identity = IdentityOutSerializer()
     investor_profile = InvestorProfileOutSerializer(allow_null=True)
     borrower_profile = BorrowerProfileOutSerializer(allow_null=True)
+    enterprise = EnterpriseOutSerializer(
+        allow_null=True, help_text="The enterprise the user borrows for (masked), or null."
+    )
     limits = LimitsOutSerializer(
         allow_null=True, help_text="Investment limits; null until assessed."
     )
@@ -150,6 +172,7 @@ def me_payload(onboarding) -> dict:
         },
         "investor_profile": investor,
         "borrower_profile": onboarding.borrower_profile,
+        "enterprise": _enterprise_payload(onboarding.enterprise),
         "limits": {
             "max_loan_grade": investor.max_loan_grade,
             "per_loan_amount": investor.per_loan_limit_amount,
@@ -159,4 +182,17 @@ def me_payload(onboarding) -> dict:
         if investor
         else None,
         "next_step": onboarding.next_step,
+    }
+
+
+def _enterprise_payload(enterprise) -> dict | None:
+    if enterprise is None:
+        return None
+    return {
+        "company_name": enterprise.company_name_masked,
+        "credit_code": enterprise.credit_code_masked,
+        "legal_representative_name": enterprise.legal_representative_name_masked,
+        "legal_representative_id": enterprise.legal_representative_id_masked,
+        "registered_address": enterprise.registered_address_masked,
+        "verified_at": enterprise.verified_at,
     }

@@ -306,6 +306,15 @@ IDENTITY_BLOCKLIST_NAMES = env.list(
 # Rejected identity checks allowed per user in 24 hours. Without a cap the duplicate
 # refusal would let one account probe which ID numbers, phones and cards are registered.
 IDENTITY_MAX_REJECTIONS_PER_DAY = env.int("IDENTITY_MAX_REJECTIONS_PER_DAY", default=5)
+# Enterprise borrowers: the registry adapter, the sandbox's abnormal-operations list, and
+# rejected registrations allowed per user in 24 hours (as for identity checks).
+ENTERPRISE_REGISTRY = env.str(
+    "ENTERPRISE_REGISTRY", default="accounts.adapters.enterprise_registry.SandboxEnterpriseRegistry"
+)
+ENTERPRISE_REGISTRY_ABNORMAL_CODES = env.list(
+    "ENTERPRISE_REGISTRY_ABNORMAL_CODES", default=["91310000MA00000012"]
+)
+ENTERPRISE_MAX_REJECTIONS_PER_DAY = env.int("ENTERPRISE_MAX_REJECTIONS_PER_DAY", default=5)
 # Per-loan share of an investor's total limit: diversify over at least ten loans.
 INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
 

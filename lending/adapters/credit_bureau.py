@@ -1,5 +1,6 @@
 """Credit bureau adapter. The sandbox bureau derives a stable report from the national ID's
-keyed hash, so the same person always gets the same score in demos and tests."""
+keyed hash, so the same person always gets the same score in demos and tests; an
+enterprise's report (the bureau's enterprise credit report) comes from its credit code's."""
 
 import hashlib
 from dataclasses import asdict, dataclass
@@ -13,6 +14,11 @@ class BureauReport:
     other_platform_borrowing: Decimal
     other_platform_count: int
     bureau: str = "sandbox"
+    subject: str = "individual"  # individual | enterprise
+    # Enterprise reports only: court judgments against the company in the last two years,
+    # and its tax credit rating (A, B, M, C, D; A is best).
+    court_judgments_2y: int = 0
+    tax_credit_rating: str = ""
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -38,6 +44,30 @@ class SandboxCreditBureau:
             other_platform_borrowing=borrowing.quantize(Decimal("0.01")),
             other_platform_count=platforms,
         )
+
+    def enterprise_report(self, *, credit_code_key: str) -> BureauReport:
+        """The company's report: same score range; other-platform borrowing in enterprise
+        sizes (up to about 2,900,000 over at most three platforms)."""
+        digest = hashlib.sha256(f"sandbox-bureau-enterprise|{credit_code_key}".encode()).digest()
+        score = 480 + int.from_bytes(digest[0:2], "big") % 370
+        overdue_roll = digest[2] % 10
+        overdue = 0 if overdue_roll < 7 else overdue_roll - 6
+        platforms = digest[3] % 3
+        borrowing = Decimal(platforms * (int.from_bytes(digest[4:6], "big") % 50) * 20000)
+        judgments = max(0, digest[6] % 8 - 5)
+        return BureauReport(
+            score=score,
+            overdue_records_6m=overdue,
+            other_platform_borrowing=borrowing.quantize(Decimal("0.01")),
+            other_platform_count=platforms,
+            subject="enterprise",
+            court_judgments_2y=judgments,
+            tax_credit_rating=next(r for floor, r in _TAX_RATINGS if score >= floor),
+        )
+
+
+# The sandbox's tax credit rating follows the score: the lowest score of each rating.
+_TAX_RATINGS = ((750, "A"), (650, "B"), (600, "M"), (550, "C"), (0, "D"))
 
 
 def credit_bureau() -> SandboxCreditBureau:

@@ -64,7 +64,14 @@ def application_submit(
         raise errors.ApplicationAlreadyOpen()
     headroom = borrower_headroom(borrower)
     if amount > headroom.amount:
-        raise errors.CapExceeded(f"You can borrow at most {headroom.amount} more.")
+        caps = headroom.caps  # always set by borrowing_headroom
+        kind = "a company" if caps.kind == "enterprise" else "a person"
+        raise errors.CapExceeded(
+            f"You can borrow at most {headroom.amount} more: {kind} may owe at most "
+            f"{caps.platform:,.0f} on this platform and {caps.total:,.0f} on all platforms.",
+            kind=caps.kind,
+            binding_cap=headroom.binding_cap,
+        )
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -148,7 +155,12 @@ def application_review(*, application_id: int) -> Application:
     if application.status != Application.Status.SUBMITTED:
         return application
     facts = eligibility.borrower_facts(application.borrower)
-    report = credit_bureau().report(national_id_key=facts.national_id_key)
+    bureau = credit_bureau()
+    if facts.kind == "enterprise":
+        # The company borrows: its enterprise credit report, keyed by the credit code.
+        report = bureau.enterprise_report(credit_code_key=facts.credit_code_key)
+    else:
+        report = bureau.report(national_id_key=facts.national_id_key)
     grade = grade_for_score(report.score)
     flags = _fraud_flags(application, facts) + _inconsistencies(facts, report)
     other = max(report.other_platform_borrowing, facts.declared_other_borrowing)
@@ -163,7 +175,8 @@ def application_review(*, application_id: int) -> Application:
     elif rate is None:
         hard.append("grade_not_priced")
     if application.amount > headroom.amount:
-        hard.append(f"borrowing_cap_exceeded:{headroom.binding_cap}")
+        # e.g. borrowing_cap_exceeded:enterprise_total; the kind says which caps applied.
+        hard.append(f"borrowing_cap_exceeded:{_cap_label(headroom)}")
     hard += [f for f in flags if f in HARD_FLAGS or f.startswith("blocklist:")]
 
     soft = [f for f in flags if f not in hard]
@@ -208,6 +221,14 @@ def application_review(*, application_id: int) -> Application:
     )
     _after_decision(application)
     return application
+
+
+def _cap_label(headroom) -> str:
+    """`platform` or `total` for an individual (as before enterprises), else `enterprise_*`."""
+    kind = headroom.caps.kind if headroom.caps is not None else "individual"
+    if kind == "individual":
+        return headroom.binding_cap
+    return f"{kind}_{headroom.binding_cap}"
 
 
 def _after_decision(application: Application) -> None:

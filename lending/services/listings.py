@@ -25,25 +25,49 @@ def _income_band(monthly_income: Decimal) -> str:
     return "20,000 and above"
 
 
+def _revenue_band(monthly_revenue: Decimal) -> str:
+    bands = ((50000, "under 50,000"), (200000, "50,000-200,000"), (1000000, "200,000-1,000,000"))
+    for ceiling, band in bands:
+        if monthly_revenue < ceiling:
+            return band
+    return "1,000,000 and above"
+
+
 def loan_disclosure(application: Application) -> dict:
     """The borrower facts investors may see (Disclosure Guidelines): masked, no raw PII."""
     facts = eligibility.borrower_facts(application.borrower)
     report = application.bureau_report or {}
     masked = dict(facts.masked) if facts else {}
-    return {
-        "borrower": {
+    credit_report = {
+        "overdue_records_6m": report.get("overdue_records_6m", 0),
+        "other_platform_borrowing": report.get("other_platform_borrowing", "0.00"),
+        "other_platform_count": report.get("other_platform_count", 0),
+    }
+    if facts and facts.kind == "enterprise":
+        # Disclosure Guidelines art. 9: for an enterprise, its name, credit code, legal
+        # representative and registered address, each masked; revenue as a band.
+        borrower = {
+            "kind": "enterprise",
+            "name": masked.get("name") or "Enterprise ****",
+            "credit_code": masked.get("credit_code") or "",
+            "legal_representative": masked.get("legal_representative") or "",
+            "registered_address": masked.get("registered_address") or "",
+            "monthly_revenue_band": _revenue_band(facts.monthly_income),
+        }
+        credit_report["court_judgments_2y"] = report.get("court_judgments_2y", 0)
+        credit_report["tax_credit_rating"] = report.get("tax_credit_rating", "")
+    else:
+        borrower = {
             "kind": facts.kind if facts else "individual",
             "name": masked.get("name") or "Borrower ****",
             "region": masked.get("region") or "",
             "birth_year": masked.get("birth_year"),
             "employment": masked.get("employment") or "",
             "monthly_income_band": _income_band(facts.monthly_income) if facts else "",
-        },
-        "credit_report": {
-            "overdue_records_6m": report.get("overdue_records_6m", 0),
-            "other_platform_borrowing": report.get("other_platform_borrowing", "0.00"),
-            "other_platform_count": report.get("other_platform_count", 0),
-        },
+        }
+    return {
+        "borrower": borrower,
+        "credit_report": credit_report,
         "purpose_detail": application.purpose_detail[:200],
         "risk_warning": RISK_WARNING,
     }

@@ -14,6 +14,11 @@ EXPECTED = {
         {},
         {"anonymous": 401, "investor": 400, "default": 403},
     ),
+    "api:me-enterprise": (
+        "POST",
+        {},
+        {"anonymous": 401, "borrower": 400, "default": 403},
+    ),
     "api:me-borrower-profile": (
         "POST",
         {},

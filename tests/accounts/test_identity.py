@@ -494,4 +494,4 @@ def test_pii_rotate_command_rewrites_rows_under_the_new_key(make_user):
         call_command("pii_rotate", stdout=open("/dev/null", "w"))  # noqa: SIM115
     with override_settings(PII_ENCRYPTION_KEYS=[new_key]):
         assert selectors.identity_decrypted(Identity.objects.get(user=user)) == data
-    assert AuditEvent.objects.filter(action="pii.rotate").count() == 1
+    assert AuditEvent.objects.filter(action="pii.rotate", subject_type="identity").count() == 1

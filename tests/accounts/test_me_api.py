@@ -66,6 +66,7 @@ def test_me_for_a_new_customer(api_client, signed_in):
         },
         "investor_profile": None,
         "borrower_profile": None,
+        "enterprise": None,
         "limits": None,
         "next_step": "identity",
     }
