@@ -1,9 +1,11 @@
 """Lending benchmarks on PostgreSQL (`python -m bench.lending`, or through `make bench`).
 
 1. The raw-SQL ceiling for one hot row: pgbench, 8 clients,
-   UPDATE loan SET funded = funded + 1 WHERE id = 1.
+   UPDATE loan SET funded = funded + 1 WHERE id = 1; beside it, for reference, the same
+   UPDATE through Django's ORM from the rush's clients (the floor of any Python service).
 2. The hot-loan rush through the service layer: 32 threads, demand 3x the loan.
-3. The same rush through HTTP against gunicorn.
+3. The same rush through HTTP against gunicorn; beside it, for reference, how many
+   requests/s the no-database view answers from the same clients.
 4. The marketplace page and API with 100,000 open loans: p50 against a no-database view.
 
 Runs in its own database `<DATABASE_URL name>_bench`, created and migrated here. Investors
@@ -245,6 +247,31 @@ def hot_row_ceiling(database_url: str, seconds: int = 10) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
+# --- 1b. the framework's floor on the same row ---------------------------------------------
+
+
+def django_floor() -> float:
+    """The pgbench statement through Django: one ORM UPDATE of the hot row per transaction,
+    from the rush's 32 client threads. No investment can be cheaper than this from Python,
+    so it shows how much of the ceiling the stack itself leaves to the service."""
+    from django.db import transaction
+    from django.db.models import F
+
+    from lending.models import Loan
+
+    product = _product()
+    loan = _loan(_user("bench-borrower@bench.example", "borrower"), product, STEP * RUSH_STEPS)
+
+    def work(i):
+        with transaction.atomic():
+            Loan.objects.filter(pk=loan.pk).update(funded_amount=F("funded_amount"))
+        return "ok"
+
+    requests_total = RUSH_STEPS * 3
+    elapsed, _ = _rush(work, requests_total)
+    return requests_total / elapsed
+
+
 # --- 2 and 3. the hot-loan rush -------------------------------------------------------------
 
 
@@ -375,6 +402,24 @@ def _gunicorn(database_url: str):
             time.sleep(0.2)
     proc.terminate()
     raise RuntimeError("gunicorn did not start")
+
+
+def http_floor() -> float:
+    """Requests/s of the no-database view from the HTTP rush's clients and connections: the
+    most any endpoint on this server and machine can answer."""
+    local = threading.local()
+
+    def work(i):
+        conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", PORT)
+        local.conn = conn
+        conn.request("GET", "/bench/no-database")
+        resp = conn.getresponse()
+        resp.read()
+        return "ok" if resp.status == 200 else str(resp.status)
+
+    requests_total = RUSH_STEPS * 3
+    elapsed, _ = _rush(work, requests_total)
+    return requests_total / elapsed
 
 
 def http_rush() -> dict:
@@ -536,9 +581,15 @@ def run(db) -> list:
 
     url = _url_from_dsn(db.dsn())
     ceiling = hot_row_ceiling(url)
+    floor = django_floor()
+    floor_note = (
+        f"Django floor (one ORM UPDATE per transaction, same clients): {floor:.0f}/s = "
+        f"{floor / ceiling:.3f}x"
+    )
     service = service_rush()
     server = _gunicorn(url)
     try:
+        http_ceiling = http_floor()
         http = http_rush()
         market = marketplace()
     finally:
@@ -553,7 +604,7 @@ def run(db) -> list:
             ceiling,
             ">= 0.2x",
             note=f"baseline: pgbench 8 clients on one hot row; accepted {service['accepted']}, "
-            f"overfunded {service['overfunded']}, refusals {service['refusals']}",
+            f"overfunded {service['overfunded']}, refusals {service['refusals']}; {floor_note}",
         ),
         Result(
             "hot-loan rush: HTTP via gunicorn",
@@ -561,7 +612,11 @@ def run(db) -> list:
             http["investments_per_s"],
             ceiling,
             ">= 0.1x",
-            note=f"accepted {http['accepted']}, overfunded {http['overfunded']}",
+            note=f"accepted {http['accepted']}, overfunded {http['overfunded']}; the "
+            f"no-database view answers {http_ceiling:.0f} requests/s from the same clients, "
+            f"so {RUSH_STEPS * 3} requests take at least {RUSH_STEPS * 3 / http_ceiling:.2f} s "
+            f"(at most {RUSH_STEPS * http_ceiling / (RUSH_STEPS * 3):.0f} investments/s = "
+            f"{RUSH_STEPS * http_ceiling / (RUSH_STEPS * 3) / ceiling:.3f}x)",
         ),
         Result(
             "marketplace page p50, 100,000 loans",
@@ -599,11 +654,14 @@ def main() -> None:
     report = {}
     if not only or "ceiling" in only:
         report["hot_row_ceiling_tps"] = round(hot_row_ceiling(database_url), 1)
+    if not only or "floor" in only:
+        report["django_floor_tps"] = round(django_floor(), 1)
     if not only or "service" in only:
         report["service_rush"] = service_rush()
     server = _gunicorn(database_url) if (not only or only & {"http", "market"}) else None
     try:
         if not only or "http" in only:
+            report["http_floor_rps"] = round(http_floor(), 1)
             report["http_rush"] = http_rush()
         if not only or "market" in only:
             report["marketplace"] = marketplace()
