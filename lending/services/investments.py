@@ -38,7 +38,7 @@ from django.utils import timezone
 from compliance.audit import audit_record, audit_record_many, client_ip
 from config.errors import NotFound
 from custody import services as custody
-from custody.errors import InsufficientFunds
+from custody.errors import IdempotencyInProgress, InsufficientFunds
 from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.models import Investment, Loan
@@ -117,6 +117,33 @@ def investment_place(
     A replay with the same key returns the first investment. Refusals change nothing.
     When the last step is sold the loan becomes funded and everyone is notified.
     """
+    placed = _place(
+        investor=investor,
+        loan_id=loan_id,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        source=source,
+        request=request,
+    )
+    if placed is None:
+        # A twin request with this key was refused and has consumed the refusal: like any
+        # retry after a refusal, this one is decided afresh.
+        placed = _place(
+            investor=investor,
+            loan_id=loan_id,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            source=source,
+            request=request,
+        )
+    if placed is None:
+        raise IdempotencyInProgress()
+    return placed
+
+
+def _place(
+    *, investor, loan_id: int, amount: Decimal, idempotency_key: str, source, request
+) -> Investment | None:
     # 1. No locks and no transaction: refuse early (a rush on a filled loan ends here). One
     # query reads the loan and whether this key was used before.
     loan = (
@@ -238,9 +265,12 @@ def _await_settlement(loan_id: int, investment_id: int) -> None:
             _settle_pending(loan_id)
 
 
-def _outcome(investment_id: int) -> Investment:
-    """The settled order: the investment, or its refusal raised (and the order deleted)."""
-    investment = Investment.objects.select_related("loan").get(pk=investment_id)
+def _outcome(investment_id: int) -> Investment | None:
+    """The settled order: the investment, or its refusal raised (and the order deleted).
+    None when a twin request with the same key read the refusal first and deleted it."""
+    investment = Investment.objects.select_related("loan").filter(pk=investment_id).first()
+    if investment is None:
+        return None
     if investment.status == Investment.Status.REFUSED:
         Investment.objects.filter(pk=investment_id, status=Investment.Status.REFUSED).delete()
         raise _REFUSALS[investment.refusal_code]()

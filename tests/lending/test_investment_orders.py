@@ -129,3 +129,36 @@ def test_pending_orders_count_against_the_investors_limits(make_user, onboarding
             investor=investor, loan_id=open_loan.pk, amount=D("200.00"), idempotency_key="more"
         )
     assert exc.value.code == "per_loan_limit_exceeded"
+
+
+def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_loan, monkeypatch):
+    """Two requests with one key share one order; if the twin reads (and deletes) the
+    refusal first, this one starts over instead of failing."""
+    from lending.services import investments
+
+    refused = Investment.objects.create(
+        loan=open_loan,
+        investor=investor,
+        amount=D("300.00"),
+        status=Investment.Status.REFUSED,
+        refusal_code="exceeds_remaining",
+        idempotency_key="twin",
+    )
+    real_outcome = investments._outcome
+    calls = []
+
+    def twin_reads_it_first(investment_id):
+        calls.append(investment_id)
+        if investment_id == refused.pk:
+            Investment.objects.filter(pk=investment_id).delete()
+            return None
+        return real_outcome(investment_id)
+
+    monkeypatch.setattr(investments, "_outcome", twin_reads_it_first)
+    placed = investment_place(
+        investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
+    )
+    assert placed.status == Investment.Status.RESERVED
+    assert calls == [refused.pk, placed.pk]
+    open_loan.refresh_from_db()
+    assert open_loan.funded_amount == reserved(investor) == D("300.00")
