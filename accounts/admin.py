@@ -172,6 +172,7 @@ class IdentityAdmin(PiiRevealAdmin):
 @admin.register(IdentityCheck)
 class IdentityCheckAdmin(ReadOnlyAdmin):
     list_display = ("user", "status", "reasons", "provider", "created_at")
+    fields = ("user", "status", "reasons", "provider", "provider_reference")
     list_filter = ("status", "provider")
     search_fields = ("user__email",)
 
@@ -248,5 +249,6 @@ class EnterpriseAdmin(PiiRevealAdmin):
 @admin.register(EnterpriseCheck)
 class EnterpriseCheckAdmin(ReadOnlyAdmin):
     list_display = ("user", "status", "reasons", "registry", "created_at")
+    fields = ("user", "status", "reasons", "registry", "registry_reference")
     list_filter = ("status", "registry")
     search_fields = ("user__email",)

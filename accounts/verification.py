@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from accounts.models import FraudSignal, User
+from accounts.models import FraudSignal, OnboardingCheck, User
 from compliance.audit import audit_record
 
 # (refusal reason, fraud signal kind, the other account holding the detail)
@@ -20,7 +20,7 @@ Duplicate = tuple[str, str, User]
 class CheckKind:
     """How one kind of check is stored and audited."""
 
-    model: type[models.Model]  # the check: IdentityCheck, EnterpriseCheck
+    model: type[OnboardingCheck]  # IdentityCheck, EnterpriseCheck
     source: str  # who decided, a column beside `<source>_reference`: provider, registry
     action: str  # the audit actions' prefix: identity gives identity.verify, identity.reject
     masked: tuple[str, ...]  # what the verify audit keeps, from the record's `<name>_masked`
