@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.cache import add_never_cache_headers
+from django.utils.text import capfirst
 
 from accounts.auth_audit import audit_roles_changed
 from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
@@ -64,11 +65,80 @@ class UserAdmin(BaseUserAdmin):
         )
 
 
+class PiiRevealAdmin(ReadOnlyAdmin):
+    """A read-only admin whose records hold encrypted personal data: the change page links
+    to a reveal view that asks a permitted staff member for a reason, then shows the clear
+    values; the model's `*_pii_reveal` service checks the permission and audits the reason.
+
+    Subclasses name the permission, the data shown (`reveal_noun`, `reveal_fields` as
+    (key, label) pairs of the service's result) and call their service in `pii_reveal`.
+    """
+
+    change_form_template = "admin/accounts/pii_change_form.html"
+    reveal_permission: str
+    reveal_noun: str
+    reveal_fields: tuple[tuple[str, str], ...]
+
+    def pii_reveal(self, obj, *, viewer, reason, request) -> dict[str, str]:
+        raise NotImplementedError
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/reveal/",
+                self.admin_site.admin_view(self.reveal_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_reveal",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_reveal": request.user.has_perm(self.reveal_permission),
+            "reveal_noun": self.reveal_noun,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def reveal_view(self, request, object_id):
+        """Ask for a reason, then show the clear values as (label, value) rows."""
+        obj = get_object_or_404(self.model.objects.select_related("user"), pk=object_id)
+        if not request.user.has_perm(self.reveal_permission):
+            raise PermissionDenied(PiiRevealForbidden.message)
+        form = PiiRevealForm(request.POST if request.method == "POST" else None)
+        revealed = None
+        if form.is_valid():
+            try:
+                values = self.pii_reveal(
+                    obj, viewer=request.user, reason=form.cleaned_data["reason"], request=request
+                )
+            except PiiRevealForbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except PiiRevealReasonRequired as exc:
+                form.add_error("reason", exc.message)
+            else:
+                revealed = [(label, values[key]) for key, label in self.reveal_fields]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "form": form,
+            "revealed": revealed,
+            "reveal_noun": self.reveal_noun,
+            "title": f"{capfirst(self.reveal_noun)} of {obj.user}",
+        }
+        response = TemplateResponse(request, "admin/accounts/pii_reveal.html", context)
+        # Clear personal data must not linger in a browser or proxy cache.
+        add_never_cache_headers(response)
+        response["Cache-Control"] += ", no-store"
+        return response
+
+
 # --- Onboarding: identities are shown masked; clear values only through an audited reveal.
 
 
 @admin.register(Identity)
-class IdentityAdmin(ReadOnlyAdmin):
+class IdentityAdmin(PiiRevealAdmin):
     list_display = (
         "user",
         "legal_name_masked",
@@ -86,56 +156,23 @@ class IdentityAdmin(ReadOnlyAdmin):
         "birth_year",
         "verified_at",
     )
-    change_form_template = "admin/accounts/identity/change_form.html"
+    reveal_permission = "accounts.reveal_identity_pii"
+    reveal_noun = "personal data"
+    reveal_fields = (
+        ("legal_name", "Legal name"),
+        ("national_id", "National ID"),
+        ("phone", "Mobile phone"),
+        ("bank_card", "Bank card"),
+    )
 
-    def get_urls(self):
-        urls = [
-            path(
-                "<int:object_id>/reveal/",
-                self.admin_site.admin_view(self.reveal_view),
-                name="accounts_identity_reveal",
-            )
-        ]
-        return urls + super().get_urls()
-
-    def reveal_view(self, request, object_id):
-        """Ask a permitted staff member for a reason, then show the clear values;
-        `identity_pii_reveal` checks the permission and audits the reason."""
-        identity = get_object_or_404(Identity.objects.select_related("user"), pk=object_id)
-        if not request.user.has_perm("accounts.reveal_identity_pii"):
-            raise PermissionDenied(PiiRevealForbidden.message)
-        form = PiiRevealForm(request.POST if request.method == "POST" else None)
-        revealed = None
-        if form.is_valid():
-            try:
-                revealed = identity_pii_reveal(
-                    identity=identity,
-                    viewer=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except PiiRevealForbidden as exc:
-                raise PermissionDenied(exc.message) from exc
-            except PiiRevealReasonRequired as exc:
-                form.add_error("reason", exc.message)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "identity": identity,
-            "form": form,
-            "revealed": revealed,
-            "title": f"Personal data of {identity.user}",
-        }
-        response = TemplateResponse(request, "admin/accounts/identity/reveal.html", context)
-        # Clear personal data must not linger in a browser or proxy cache.
-        add_never_cache_headers(response)
-        response["Cache-Control"] += ", no-store"
-        return response
+    def pii_reveal(self, obj, *, viewer, reason, request):
+        return identity_pii_reveal(identity=obj, viewer=viewer, reason=reason, request=request)
 
 
 @admin.register(IdentityCheck)
 class IdentityCheckAdmin(ReadOnlyAdmin):
     list_display = ("user", "status", "reasons", "provider", "created_at")
+    fields = ("user", "status", "reasons", "provider", "provider_reference")
     list_filter = ("status", "provider")
     search_fields = ("user__email",)
 
@@ -177,7 +214,7 @@ class BorrowerProfileAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(ReadOnlyAdmin):
+class EnterpriseAdmin(PiiRevealAdmin):
     list_display = (
         "user",
         "company_name_masked",
@@ -195,54 +232,23 @@ class EnterpriseAdmin(ReadOnlyAdmin):
         "registered_address_masked",
         "verified_at",
     )
-    change_form_template = "admin/accounts/enterprise/change_form.html"
+    reveal_permission = "accounts.reveal_enterprise_pii"
+    reveal_noun = "enterprise data"
+    reveal_fields = (
+        ("company_name", "Company name"),
+        ("credit_code", "Unified social credit code"),
+        ("legal_representative_name", "Legal representative"),
+        ("legal_representative_id", "Legal representative's resident ID"),
+        ("registered_address", "Registered address"),
+    )
 
-    def get_urls(self):
-        urls = [
-            path(
-                "<int:object_id>/reveal/",
-                self.admin_site.admin_view(self.reveal_view),
-                name="accounts_enterprise_reveal",
-            )
-        ]
-        return urls + super().get_urls()
-
-    def reveal_view(self, request, object_id):
-        """Ask a permitted staff member for a reason, then show the clear values;
-        `enterprise_pii_reveal` checks the permission and audits the reason."""
-        enterprise = get_object_or_404(Enterprise.objects.select_related("user"), pk=object_id)
-        if not request.user.has_perm("accounts.reveal_enterprise_pii"):
-            raise PermissionDenied(PiiRevealForbidden.message)
-        form = PiiRevealForm(request.POST if request.method == "POST" else None)
-        revealed = None
-        if form.is_valid():
-            try:
-                revealed = enterprise_pii_reveal(
-                    enterprise=enterprise,
-                    viewer=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except PiiRevealForbidden as exc:
-                raise PermissionDenied(exc.message) from exc
-            except PiiRevealReasonRequired as exc:
-                form.add_error("reason", exc.message)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "enterprise": enterprise,
-            "form": form,
-            "revealed": revealed,
-            "title": f"Enterprise data of {enterprise.user}",
-        }
-        response = TemplateResponse(request, "admin/accounts/enterprise/reveal.html", context)
-        add_never_cache_headers(response)
-        response["Cache-Control"] += ", no-store"
-        return response
+    def pii_reveal(self, obj, *, viewer, reason, request):
+        return enterprise_pii_reveal(enterprise=obj, viewer=viewer, reason=reason, request=request)
 
 
 @admin.register(EnterpriseCheck)
 class EnterpriseCheckAdmin(ReadOnlyAdmin):
     list_display = ("user", "status", "reasons", "registry", "created_at")
+    fields = ("user", "status", "reasons", "registry", "registry_reference")
     list_filter = ("status", "registry")
     search_fields = ("user__email",)

@@ -80,29 +80,35 @@ class IdentityStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class IdentityCheck(models.Model):
-    """One identity decision by the provider: the outcome and its reasons, never the data.
-
-    A rejected check keeps no personal data at all, not even encrypted.
-    """
+class OnboardingCheck(models.Model):
+    """One onboarding decision by an outside system: the outcome and its reasons, never
+    the data. Each check adds its user (own related name) and who decided: a `<source>`
+    column and its `<source>_reference` (accounts.verification writes both)."""
 
     class Status(models.TextChoices):
         VERIFIED = "verified", "Verified"
         REJECTED = "rejected", "Rejected"
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_checks")
     status = models.CharField(max_length=16, choices=Status.choices)
     reasons = models.JSONField(default=list, blank=True)
-    provider = models.CharField(max_length=32)
-    provider_reference = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.status} {self.created_at:%Y-%m-%d}"
+
+
+class IdentityCheck(OnboardingCheck):
+    """A decision of the identity provider. A rejected check keeps no personal data at
+    all, not even encrypted."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_checks")
+    provider = models.CharField(max_length=32)
+    provider_reference = models.CharField(max_length=64, blank=True)
 
 
 class Identity(models.Model):
@@ -161,26 +167,12 @@ class FraudSignal(models.Model):
         return f"{self.kind} user={self.user_id} matched={self.matched_user_id}"
 
 
-class EnterpriseCheck(models.Model):
-    """One enterprise-registry decision: the outcome and its reasons, never the data."""
-
-    class Status(models.TextChoices):
-        VERIFIED = "verified", "Verified"
-        REJECTED = "rejected", "Rejected"
+class EnterpriseCheck(OnboardingCheck):
+    """A decision of the enterprise registry."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enterprise_checks")
-    status = models.CharField(max_length=16, choices=Status.choices)
-    reasons = models.JSONField(default=list, blank=True)
     registry = models.CharField(max_length=32)
     registry_reference = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.status} {self.created_at:%Y-%m-%d}"
 
 
 class Enterprise(models.Model):

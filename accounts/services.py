@@ -3,15 +3,14 @@ profiles, and the audited reveal and rotation of personal data."""
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts import pii, selectors
+from accounts import pii, selectors, verification
 from accounts.adapters.identity import IdentityDecision, IdentitySubmission, identity_provider
 from accounts.errors import (
     IDENTITY_REASON_MESSAGES,
@@ -57,19 +56,23 @@ _DUPLICATE_KINDS = (
 )
 
 
+_IDENTITY_CHECK = verification.CheckKind(
+    model=IdentityCheck, source="provider", action="identity", masked=("national_id",)
+)
+
+
 def _lock_user(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
 def ensure_identity_attempts_left(user: User) -> None:
     """Refuse a new identity check after too many rejections in the last 24 hours."""
-    limit = settings.IDENTITY_MAX_REJECTIONS_PER_DAY
-    since = timezone.now() - timedelta(hours=24)
-    rejected = IdentityCheck.objects.filter(
-        user=user, status=IdentityCheck.Status.REJECTED, created_at__gte=since
-    ).count()
-    if rejected >= limit:
-        raise IdentityAttemptsExceeded()
+    verification.ensure_attempts_left(
+        _IDENTITY_CHECK,
+        user,
+        limit=settings.IDENTITY_MAX_REJECTIONS_PER_DAY,
+        error=IdentityAttemptsExceeded,
+    )
 
 
 def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[str, str, User]]:
@@ -90,33 +93,6 @@ def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[s
         if other is not None:
             found.append((reason, signal, other.user))
     return found
-
-
-def _record_rejection(*, user, provider, reference, reasons, signals, request) -> IdentityCheck:
-    check = IdentityCheck.objects.create(
-        user=user,
-        status=IdentityCheck.Status.REJECTED,
-        reasons=list(reasons),
-        provider=provider,
-        provider_reference=reference,
-    )
-    for kind, matched in signals:
-        FraudSignal.objects.create(user=user, kind=kind, matched_user=matched)
-    audit_record(
-        action="identity.reject",
-        subject_type="user",
-        subject_id=user.pk,
-        actor=user,
-        after={
-            "status": check.status,
-            "reasons": list(reasons),
-            "provider": provider,
-            "reference": reference,
-            "check_id": check.pk,
-        },
-        request=request,
-    )
-    return check
 
 
 def _ensure_may_submit(user: User) -> None:
@@ -142,62 +118,28 @@ def _identity_record(
         signals = []
         if "identity_blocklisted" in decision.reasons:
             signals.append((FraudSignal.Kind.BLOCKLISTED, None))
-        return _record_rejection(
+        return verification.check_reject(
+            _IDENTITY_CHECK,
             user=user,
-            provider=provider_name,
+            source=provider_name,
             reference=decision.reference,
             reasons=decision.reasons,
             signals=signals,
             request=request,
         )
-
-    duplicates = _find_duplicates(user, submission)
-    if not duplicates:
-        check = IdentityCheck.objects.create(
-            user=user,
-            status=IdentityCheck.Status.VERIFIED,
-            provider=provider_name,
-            provider_reference=decision.reference,
-        )
-        try:
-            # A savepoint: a concurrent submission of the same details loses on the
-            # unique hash columns and is then reported as the duplicate it is.
-            with transaction.atomic():
-                identity = Identity.objects.create(
-                    user=user,
-                    identity_check=check,
-                    verified_at=timezone.now(),
-                    birth_year=decision.birth_date.year,
-                    **_encrypted_columns(submission),
-                )
-        except IntegrityError:
-            check.delete()
-            duplicates = _find_duplicates(user, submission)
-            if not duplicates:
-                raise
-        else:
-            audit_record(
-                action="identity.verify",
-                subject_type="user",
-                subject_id=user.pk,
-                actor=user,
-                after={
-                    "status": check.status,
-                    "provider": provider_name,
-                    "reference": decision.reference,
-                    "check_id": check.pk,
-                    "national_id": identity.national_id_masked,
-                },
-                request=request,
-            )
-            return check
-
-    return _record_rejection(
+    return verification.check_verify(
+        _IDENTITY_CHECK,
         user=user,
-        provider=provider_name,
+        source=provider_name,
         reference=decision.reference,
-        reasons=[reason for reason, _, _ in duplicates],
-        signals=[(signal, other) for _, signal, other in duplicates],
+        find_duplicates=lambda: _find_duplicates(user, submission),
+        create_record=lambda check: Identity.objects.create(
+            user=user,
+            identity_check=check,
+            verified_at=timezone.now(),
+            birth_year=decision.birth_date.year,
+            **_encrypted_columns(submission),
+        ),
         request=request,
     )
 
@@ -462,6 +404,17 @@ def borrower_profile_submit(
 PII_REVEAL_REASON_MIN_LENGTH = 10
 
 
+def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str:
+    """Refuse a reveal to a viewer without `permission` or without a reason of at least
+    PII_REVEAL_REASON_MIN_LENGTH characters; return the reason as the audit keeps it."""
+    if not viewer.has_perm(permission):
+        raise PiiRevealForbidden()
+    reason = " ".join((reason or "").split())
+    if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
+        raise PiiRevealReasonRequired()
+    return reason
+
+
 @transaction.atomic
 def identity_pii_reveal(
     *, identity: Identity, viewer: User, reason: str, request=None
@@ -472,11 +425,7 @@ def identity_pii_reveal(
     never the values: the onboarding page promises staff see personal data only with a
     recorded reason.
     """
-    if not viewer.has_perm("accounts.reveal_identity_pii"):
-        raise PiiRevealForbidden()
-    reason = " ".join((reason or "").split())
-    if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
-        raise PiiRevealReasonRequired()
+    reason = ensure_pii_reveal_allowed(viewer, "accounts.reveal_identity_pii", reason)
     revealed = selectors.identity_decrypted(identity)
     audit_record(
         action="pii.view",

@@ -6,13 +6,11 @@ platform and 5,000,000 across platforms, against 200,000 / 1,000,000 for a perso
 reads the `Enterprise` row to choose the caps.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts import credit_code, pii, selectors
+from accounts import credit_code, pii, selectors, verification
 from accounts.adapters.enterprise_registry import (
     EnterpriseDecision,
     EnterpriseSubmission,
@@ -26,27 +24,32 @@ from accounts.errors import (
     EnterpriseAttemptsExceeded,
     EnterpriseRejected,
     IdentityNotVerified,
-    PiiRevealForbidden,
-    PiiRevealReasonRequired,
 )
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal, Identity, User
 from accounts.pii import PiiKind
 from accounts.roles import Role
-from accounts.services import PII_REVEAL_REASON_MIN_LENGTH, ensure_role
+from accounts.services import ensure_pii_reveal_allowed, ensure_role
 from compliance.audit import audit_record
 
 ADDRESS_LENGTH = (5, 200)
+
+_ENTERPRISE_CHECK = verification.CheckKind(
+    model=EnterpriseCheck,
+    source="registry",
+    action="enterprise",
+    masked=("company_name", "credit_code"),
+)
 
 
 def ensure_enterprise_attempts_left(user: User) -> None:
     """Refuse a new registration after too many rejections in the last 24 hours: without a
     cap the duplicate refusal would let one account probe which codes are registered."""
-    since = timezone.now() - timedelta(hours=24)
-    rejected = EnterpriseCheck.objects.filter(
-        user=user, status=EnterpriseCheck.Status.REJECTED, created_at__gte=since
-    ).count()
-    if rejected >= settings.ENTERPRISE_MAX_REJECTIONS_PER_DAY:
-        raise EnterpriseAttemptsExceeded()
+    verification.ensure_attempts_left(
+        _ENTERPRISE_CHECK,
+        user,
+        limit=settings.ENTERPRISE_MAX_REJECTIONS_PER_DAY,
+        error=EnterpriseAttemptsExceeded,
+    )
 
 
 def _ensure_may_register(user: User) -> Identity:
@@ -126,33 +129,11 @@ def _duplicate_holder(user: User, submission: EnterpriseSubmission) -> User | No
     return other.user if other else None
 
 
-def _record_rejection(*, user, registry, reference, reasons, matched_user, request):
-    check = EnterpriseCheck.objects.create(
-        user=user,
-        status=EnterpriseCheck.Status.REJECTED,
-        reasons=list(reasons),
-        registry=registry,
-        registry_reference=reference,
-    )
-    if "duplicate_credit_code" in reasons:
-        FraudSignal.objects.create(
-            user=user, kind=FraudSignal.Kind.DUPLICATE_CREDIT_CODE, matched_user=matched_user
-        )
-    audit_record(
-        action="enterprise.reject",
-        subject_type="user",
-        subject_id=user.pk,
-        actor=user,
-        after={
-            "status": check.status,
-            "reasons": list(reasons),
-            "registry": registry,
-            "reference": reference,
-            "check_id": check.pk,
-        },
-        request=request,
-    )
-    return check
+def _duplicates(user: User, submission: EnterpriseSubmission) -> list[verification.Duplicate]:
+    holder = _duplicate_holder(user, submission)
+    if holder is None:
+        return []
+    return [("duplicate_credit_code", FraudSignal.Kind.DUPLICATE_CREDIT_CODE, holder)]
 
 
 @transaction.atomic
@@ -169,60 +150,30 @@ def _enterprise_record(
     # Checked again under the lock: a parallel request may have finished meanwhile.
     _ensure_may_register(user)
     if not decision.passed:
-        return _record_rejection(
+        signals = []
+        if "duplicate_credit_code" in decision.reasons:
+            signals.append((FraudSignal.Kind.DUPLICATE_CREDIT_CODE, None))
+        return verification.check_reject(
+            _ENTERPRISE_CHECK,
             user=user,
-            registry=registry_name,
+            source=registry_name,
             reference=decision.reference,
             reasons=decision.reasons,
-            matched_user=None,
+            signals=signals,
             request=request,
         )
-    holder = _duplicate_holder(user, submission)
-    if holder is None:
-        check = EnterpriseCheck.objects.create(
-            user=user,
-            status=EnterpriseCheck.Status.VERIFIED,
-            registry=registry_name,
-            registry_reference=decision.reference,
-        )
-        try:
-            # A savepoint: a concurrent registration of the same code loses on the unique
-            # hash column and is then reported as the duplicate it is.
-            with transaction.atomic():
-                enterprise = Enterprise.objects.create(
-                    user=user,
-                    enterprise_check=check,
-                    verified_at=timezone.now(),
-                    **_encrypted_columns(submission),
-                )
-        except IntegrityError:
-            check.delete()
-            holder = _duplicate_holder(user, submission)
-            if holder is None:
-                raise
-        else:
-            audit_record(
-                action="enterprise.verify",
-                subject_type="user",
-                subject_id=user.pk,
-                actor=user,
-                after={
-                    "status": check.status,
-                    "registry": registry_name,
-                    "reference": decision.reference,
-                    "check_id": check.pk,
-                    "company_name": enterprise.company_name_masked,
-                    "credit_code": enterprise.credit_code_masked,
-                },
-                request=request,
-            )
-            return check
-    return _record_rejection(
+    return verification.check_verify(
+        _ENTERPRISE_CHECK,
         user=user,
-        registry=registry_name,
+        source=registry_name,
         reference=decision.reference,
-        reasons=["duplicate_credit_code"],
-        matched_user=holder,
+        find_duplicates=lambda: _duplicates(user, submission),
+        create_record=lambda check: Enterprise.objects.create(
+            user=user,
+            enterprise_check=check,
+            verified_at=timezone.now(),
+            **_encrypted_columns(submission),
+        ),
         request=request,
     )
 
@@ -278,11 +229,7 @@ def enterprise_pii_reveal(
 ) -> dict[str, str]:
     """Decrypt an enterprise's data for a staff member allowed to see it, for a stated
     reason; audited with the reason and the names of the fields shown, never the values."""
-    if not viewer.has_perm("accounts.reveal_enterprise_pii"):
-        raise PiiRevealForbidden()
-    reason = " ".join((reason or "").split())
-    if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
-        raise PiiRevealReasonRequired()
+    reason = ensure_pii_reveal_allowed(viewer, "accounts.reveal_enterprise_pii", reason)
     revealed = selectors.enterprise_decrypted(enterprise)
     audit_record(
         action="pii.view",

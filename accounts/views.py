@@ -86,6 +86,13 @@ def _next(state) -> str:
     return reverse(STEP_URLS[step]) if step else reverse("accounts:dashboard")
 
 
+def _add_refusal_errors(form, exc: DomainError, messages_by_reason: dict[str, str]) -> None:
+    """Show each reason of a refusal next to the field it concerns (the form's
+    REASON_FIELDS), or above the form when it concerns none."""
+    for reason in exc.context.get("reasons", exc.code).split(","):
+        form.add_error(form.REASON_FIELDS.get(reason), messages_by_reason.get(reason, exc.message))
+
+
 def home(request):
     return render(request, "accounts/home.html")
 
@@ -112,10 +119,7 @@ def onboarding_identity(request):
         try:
             services.identity_submit(user=request.user, request=request, **form.cleaned_data)
         except DomainError as exc:
-            reasons = exc.context.get("reasons", exc.code).split(",")
-            for reason in reasons:
-                field = IdentityForm.REASON_FIELDS.get(reason)
-                form.add_error(field, IDENTITY_REASON_MESSAGES.get(reason, exc.message))
+            _add_refusal_errors(form, exc, IDENTITY_REASON_MESSAGES)
             state = selectors.onboarding_get(request.user)
         else:
             messages.success(request, "Your identity is verified.")
@@ -306,10 +310,7 @@ def onboarding_enterprise(request):
                 user=request.user, request=request, **form.cleaned_data
             )
         except DomainError as exc:
-            reasons = exc.context.get("reasons", exc.code).split(",")
-            for reason in reasons:
-                field = EnterpriseForm.REASON_FIELDS.get(reason)
-                form.add_error(field, ENTERPRISE_REASON_MESSAGES.get(reason, exc.message))
+            _add_refusal_errors(form, exc, ENTERPRISE_REASON_MESSAGES)
             state = selectors.onboarding_get(request.user)
         else:
             messages.success(request, "Your company is registered: enterprise limits apply.")
