@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
+from custody import money
 from lending.models import (
     LENDABLE_GRADES,
     Application,
@@ -50,9 +51,53 @@ def _invalid(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
+class ProductAmountField(forms.CharField):
+    """A product's money amount, parsed by custody.money like every other amount: Django's
+    DecimalField would take "1e5", "NaN" and full-width or other non-ASCII digits.
+
+    `allow_zero` admits exactly zero (a product may charge no late fee); negatives never.
+    """
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "help_text", "A plain decimal amount with at most 2 places, e.g. 100000.00."
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            return money.parse_amount(text)
+        except money.AmountError as exc:
+            if exc.code == "amount_not_positive" and self.allow_zero and _is_plain_zero(text):
+                return money.quantize(Decimal("0"))
+            raise ValidationError(str(exc), code=exc.code) from None
+
+
+def _is_plain_zero(text: str) -> bool:
+    # parse_amount already refused every malformed text; only "0", "0.0", "0.00" remain here.
+    return text.strip().lstrip("0") in ("", ".", ".0", ".00")
+
+
 class ProductAdminForm(forms.ModelForm):
     """The product's JSON fields and rates checked here, so a product ops save can always
-    be applied for and listed (a rate the loan cannot store would fail only at listing)."""
+    be applied for and listed (a rate the loan cannot store would fail only at listing).
+    Its money amounts use the platform's one strict amount parser (ProductAmountField)."""
+
+    min_amount = ProductAmountField(label="Min amount")
+    max_amount = ProductAmountField(label="Max amount")
+    late_fee_amount = ProductAmountField(
+        label="Late fee amount", allow_zero=True, initial=Decimal("0.00")
+    )
+    min_investment_amount = ProductAmountField(
+        label="Min investment amount", initial=Decimal("50.00")
+    )
+    investment_step_amount = ProductAmountField(
+        label="Investment step amount", initial=Decimal("50.00")
+    )
 
     class Meta:
         model = Product
@@ -120,9 +165,6 @@ class ProductAdminForm(forms.ModelForm):
             value = data.get(name)
             if value is not None and not (0 <= value < 1 or (one_allowed and value == 1)):
                 self.add_error(name, _invalid("A fraction from 0 to below 1.", "fraction"))
-        late_fee = data.get("late_fee_amount")
-        if late_fee is not None and late_fee < 0:
-            self.add_error("late_fee_amount", _invalid("Zero or more.", "negative"))
         return data
 
 
