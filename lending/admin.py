@@ -11,8 +11,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.html import format_html
 
+from accounts import credit_code, pii
+from compliance.audit import audit_record
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from custody import money
@@ -414,10 +417,99 @@ class InstallmentAdmin(ReadOnlyAdmin):
     list_select_related = ["loan"]
 
 
+class BlocklistEntryAdminForm(forms.ModelForm):
+    """A reviewer blocks an enterprise by typing its credit code: the form checks the code
+    (GB 32100-2015 shape and check character) and stores only its keyed hash, computed by
+    accounts.pii exactly as accounts hashes `Enterprise.credit_code_hash`."""
+
+    credit_code = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Enterprise credit code",
+        help_text="For the credit-code kind: the 18-character unified social credit code. "
+        "Only its keyed hash is stored.",
+    )
+
+    class Meta:
+        model = BlocklistEntry
+        fields = ["kind", "credit_code", "value", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].required = False
+        self.fields[
+            "value"
+        ].help_text = (
+            "The keyed hash (or the email) for the other kinds; left empty for a credit code."
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        typed = (data.get("credit_code") or "").strip()
+        if kind == BlocklistEntry.Kind.CREDIT_CODE:
+            if not typed:
+                self.add_error(
+                    "credit_code",
+                    _invalid("Type the enterprise's credit code.", "credit_code_required"),
+                )
+                return data
+            refusal = credit_code.refusal(typed)
+            if refusal is not None or not pii.is_ascii_canonical(pii.PiiKind.CREDIT_CODE, typed):
+                self.add_error(
+                    "credit_code",
+                    _invalid(
+                        "Not a valid unified social credit code (18 characters, check "
+                        "character last).",
+                        refusal or "invalid_credit_code",
+                    ),
+                )
+                return data
+            data["value"] = pii.lookup_hash(pii.PiiKind.CREDIT_CODE, typed)
+            self.instance.value = data["value"]
+            self._masked_code = pii.mask(pii.PiiKind.CREDIT_CODE, typed)
+            duplicate = BlocklistEntry.objects.filter(kind=kind, value=data["value"])
+            if duplicate.exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "credit_code",
+                    _invalid("This credit code is already on the blocklist.", "duplicate"),
+                )
+        elif kind:
+            if typed:
+                self.add_error(
+                    "credit_code",
+                    _invalid("A credit code goes with the credit-code kind only.", "kind"),
+                )
+            if not (data.get("value") or "").strip():
+                self.add_error("value", _invalid("This field is required.", "required"))
+        return data
+
+
 @admin.register(BlocklistEntry)
 class BlocklistEntryAdmin(admin.ModelAdmin):
+    """The lending blocklist; every addition or change is audited (hashes only, never PII)."""
+
+    form = BlocklistEntryAdminForm
     list_display = ["kind", "value", "reason", "created_at"]
     list_filter = ["kind"]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            after = {"kind": obj.kind, "value": obj.value, "reason": obj.reason}
+            masked = getattr(form, "_masked_code", None)
+            if masked:
+                after["credit_code"] = masked
+            audit_record(
+                action="lending.blocklist_entry_changed"
+                if change
+                else "lending.blocklist_entry_added",
+                subject_type="blocklist_entry",
+                subject_id=obj.pk,
+                actor=request.user,
+                after=after,
+                request=request,
+            )
 
 
 @admin.register(AutoInvestRule)

@@ -445,13 +445,19 @@ class AutoInvestRule(models.Model):
 
 
 class BlocklistEntry(models.Model):
-    """An identity the platform refuses to lend to (by keyed hash or email)."""
+    """An identity the platform refuses to lend to (by keyed hash or email).
+
+    A `credit_code` entry holds the enterprise credit code's keyed hash, computed the way
+    accounts stores it on `Enterprise.credit_code_hash` (accounts.pii.lookup_hash), so the
+    review matches an enterprise borrower without the code ever being stored in clear.
+    """
 
     class Kind(models.TextChoices):
         NATIONAL_ID = "national_id", "National ID (keyed hash)"
         PHONE = "phone", "Phone (keyed hash)"
         BANK_ACCOUNT = "bank_account", "Bank account (keyed hash)"
         EMAIL = "email", "Email"
+        CREDIT_CODE = "credit_code", "Enterprise credit code (keyed hash)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(max_length=128)

@@ -120,6 +120,8 @@ def _fraud_flags(application: Application, facts) -> list[str]:
         (BlocklistEntry.Kind.PHONE, facts.phone_key),
         (BlocklistEntry.Kind.BANK_ACCOUNT, facts.bank_account_key),
         (BlocklistEntry.Kind.EMAIL, application.borrower.email.lower()),
+        # Enterprise borrowers: the company's credit code (empty for an individual).
+        (BlocklistEntry.Kind.CREDIT_CODE, facts.credit_code_key),
     ]
     for kind, value in keys:
         # Emails are typed into the admin by people: match them whatever their case.
