@@ -286,5 +286,15 @@ class NotificationSerializer(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
+class NotificationReadAllRequestSerializer(serializers.Serializer):
+    up_to_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The newest notification id the user saw; newer ones stay unread. "
+        "Without it, every unread notification is marked.",
+    )
+
+
 class NotificationReadAllSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread.")
