@@ -126,10 +126,19 @@ class Application(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
+    class BorrowerKind(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        ENTERPRISE = "enterprise", "Enterprise"
+
     OPEN_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
     borrower = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications"
+    )
+    # Who borrows, fixed when the application is submitted: its caps, its bureau report and
+    # its disclosure are that kind's for life (see application_submit).
+    borrower_kind = models.CharField(
+        max_length=12, choices=BorrowerKind.choices, default=BorrowerKind.INDIVIDUAL
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="applications")
     amount = models.DecimalField(**MONEY)

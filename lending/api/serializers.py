@@ -58,6 +58,9 @@ class ApplicationInSerializer(serializers.Serializer):
 class ApplicationSerializer(serializers.ModelSerializer):
     # Plain strings: each model's status choices would otherwise collide as "StatusEnum".
     status = serializers.CharField(read_only=True)
+    borrower_kind = serializers.CharField(
+        read_only=True, help_text="individual or enterprise, fixed when it was submitted."
+    )
     loan_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -72,6 +75,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "method",
             "purpose",
             "purpose_detail",
+            "borrower_kind",
             "grade",
             "annual_rate",
             "decision_reasons",

@@ -36,14 +36,7 @@ def make_borrower(make_user, *, enterprise: bool):
     )
     code = sandbox_credit_code(n)
     if enterprise:
-        services_enterprise.enterprise_submit(
-            user=user,
-            company_name="深圳湾科技有限公司",
-            credit_code=code,
-            legal_representative_name="王小明",
-            legal_representative_id=national_id,
-            registered_address="广东省深圳市南山区科苑路15号",
-        )
+        register_company(user, credit_code=code, national_id=national_id)
     onboarding.borrower_profile_submit(
         user=user,
         employment_status="business_owner",
@@ -55,7 +48,20 @@ def make_borrower(make_user, *, enterprise: bool):
     )
     user = type(user).objects.get(pk=user.pk)
     user.credit_code = code
+    user.national_id = national_id
     return user
+
+
+def register_company(user, *, credit_code: str, national_id: str) -> None:
+    """The user registers the company they represent (accounts' real enterprise service)."""
+    services_enterprise.enterprise_submit(
+        user=user,
+        company_name="深圳湾科技有限公司",
+        credit_code=credit_code,
+        legal_representative_name="王小明",
+        legal_representative_id=national_id,
+        registered_address="广东省深圳市南山区科苑路15号",
+    )
 
 
 def submit(borrower, product, amount="50000"):
