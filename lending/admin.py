@@ -11,10 +11,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.html import format_html
 
+from accounts import credit_code, pii
+from compliance.audit import audit_record
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
+from custody import money
 from lending.models import (
     LENDABLE_GRADES,
     Application,
@@ -50,9 +54,53 @@ def _invalid(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
+class ProductAmountField(forms.CharField):
+    """A product's money amount, parsed by custody.money like every other amount: Django's
+    DecimalField would take "1e5", "NaN" and full-width or other non-ASCII digits.
+
+    `allow_zero` admits exactly zero (a product may charge no late fee); negatives never.
+    """
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "help_text", "A plain decimal amount with at most 2 places, e.g. 100000.00."
+        )
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            return money.parse_amount(text)
+        except money.AmountError as exc:
+            if exc.code == "amount_not_positive" and self.allow_zero and _is_plain_zero(text):
+                return money.quantize(Decimal("0"))
+            raise ValidationError(str(exc), code=exc.code) from None
+
+
+def _is_plain_zero(text: str) -> bool:
+    # parse_amount already refused every malformed text; only "0", "0.0", "0.00" remain here.
+    return text.strip().lstrip("0") in ("", ".", ".0", ".00")
+
+
 class ProductAdminForm(forms.ModelForm):
     """The product's JSON fields and rates checked here, so a product ops save can always
-    be applied for and listed (a rate the loan cannot store would fail only at listing)."""
+    be applied for and listed (a rate the loan cannot store would fail only at listing).
+    Its money amounts use the platform's one strict amount parser (ProductAmountField)."""
+
+    min_amount = ProductAmountField(label="Min amount")
+    max_amount = ProductAmountField(label="Max amount")
+    late_fee_amount = ProductAmountField(
+        label="Late fee amount", allow_zero=True, initial=Decimal("0.00")
+    )
+    min_investment_amount = ProductAmountField(
+        label="Min investment amount", initial=Decimal("50.00")
+    )
+    investment_step_amount = ProductAmountField(
+        label="Investment step amount", initial=Decimal("50.00")
+    )
 
     class Meta:
         model = Product
@@ -120,9 +168,6 @@ class ProductAdminForm(forms.ModelForm):
             value = data.get(name)
             if value is not None and not (0 <= value < 1 or (one_allowed and value == 1)):
                 self.add_error(name, _invalid("A fraction from 0 to below 1.", "fraction"))
-        late_fee = data.get("late_fee_amount")
-        if late_fee is not None and late_fee < 0:
-            self.add_error("late_fee_amount", _invalid("Zero or more.", "negative"))
         return data
 
 
@@ -372,10 +417,99 @@ class InstallmentAdmin(ReadOnlyAdmin):
     list_select_related = ["loan"]
 
 
+class BlocklistEntryAdminForm(forms.ModelForm):
+    """A reviewer blocks an enterprise by typing its credit code: the form checks the code
+    (GB 32100-2015 shape and check character) and stores only its keyed hash, computed by
+    accounts.pii exactly as accounts hashes `Enterprise.credit_code_hash`."""
+
+    credit_code = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Enterprise credit code",
+        help_text="For the credit-code kind: the 18-character unified social credit code. "
+        "Only its keyed hash is stored.",
+    )
+
+    class Meta:
+        model = BlocklistEntry
+        fields = ["kind", "credit_code", "value", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].required = False
+        self.fields[
+            "value"
+        ].help_text = (
+            "The keyed hash (or the email) for the other kinds; left empty for a credit code."
+        )
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        typed = (data.get("credit_code") or "").strip()
+        if kind == BlocklistEntry.Kind.CREDIT_CODE:
+            if not typed:
+                self.add_error(
+                    "credit_code",
+                    _invalid("Type the enterprise's credit code.", "credit_code_required"),
+                )
+                return data
+            refusal = credit_code.refusal(typed)
+            if refusal is not None or not pii.is_ascii_canonical(pii.PiiKind.CREDIT_CODE, typed):
+                self.add_error(
+                    "credit_code",
+                    _invalid(
+                        "Not a valid unified social credit code (18 characters, check "
+                        "character last).",
+                        refusal or "invalid_credit_code",
+                    ),
+                )
+                return data
+            data["value"] = pii.lookup_hash(pii.PiiKind.CREDIT_CODE, typed)
+            self.instance.value = data["value"]
+            self._masked_code = pii.mask(pii.PiiKind.CREDIT_CODE, typed)
+            duplicate = BlocklistEntry.objects.filter(kind=kind, value=data["value"])
+            if duplicate.exclude(pk=self.instance.pk).exists():
+                self.add_error(
+                    "credit_code",
+                    _invalid("This credit code is already on the blocklist.", "duplicate"),
+                )
+        elif kind:
+            if typed:
+                self.add_error(
+                    "credit_code",
+                    _invalid("A credit code goes with the credit-code kind only.", "kind"),
+                )
+            if not (data.get("value") or "").strip():
+                self.add_error("value", _invalid("This field is required.", "required"))
+        return data
+
+
 @admin.register(BlocklistEntry)
 class BlocklistEntryAdmin(admin.ModelAdmin):
+    """The lending blocklist; every addition or change is audited (hashes only, never PII)."""
+
+    form = BlocklistEntryAdminForm
     list_display = ["kind", "value", "reason", "created_at"]
     list_filter = ["kind"]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            after = {"kind": obj.kind, "value": obj.value, "reason": obj.reason}
+            masked = getattr(form, "_masked_code", None)
+            if masked:
+                after["credit_code"] = masked
+            audit_record(
+                action="lending.blocklist_entry_changed"
+                if change
+                else "lending.blocklist_entry_added",
+                subject_type="blocklist_entry",
+                subject_id=obj.pk,
+                actor=request.user,
+                after=after,
+                request=request,
+            )
 
 
 @admin.register(AutoInvestRule)

@@ -60,6 +60,20 @@ ApplicationNotReviewable = _error(
     "This application is not waiting for review.",
     409,
 )
+BorrowerKindLocked = _error(
+    "BorrowerKindLocked",
+    "borrower_kind_locked",
+    "You borrow as an individual and as a company in turn, never both at once: repay what "
+    "you owe as the other kind first.",
+    409,
+)
+BorrowerKindChanged = _error(
+    "BorrowerKindChanged",
+    "borrower_kind_changed",
+    "The borrower registered or removed a company after applying: the application cannot be "
+    "approved as it was made.",
+    409,
+)
 ReasonRequired = _error("ReasonRequired", "reason_required", "A decision needs a reason.")
 LoanNotOpen = _error("LoanNotOpen", "loan_not_open", "The loan is not open for investment.", 409)
 OwnLoan = _error("OwnLoan", "own_loan", "You cannot invest in your own loan.", 403)

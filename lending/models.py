@@ -126,10 +126,19 @@ class Application(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
+    class BorrowerKind(models.TextChoices):
+        INDIVIDUAL = "individual", "Individual"
+        ENTERPRISE = "enterprise", "Enterprise"
+
     OPEN_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
     borrower = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="loan_applications"
+    )
+    # Who borrows, fixed when the application is submitted: its caps, its bureau report and
+    # its disclosure are that kind's for life (see application_submit).
+    borrower_kind = models.CharField(
+        max_length=12, choices=BorrowerKind.choices, default=BorrowerKind.INDIVIDUAL
     )
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="applications")
     amount = models.DecimalField(**MONEY)
@@ -445,13 +454,19 @@ class AutoInvestRule(models.Model):
 
 
 class BlocklistEntry(models.Model):
-    """An identity the platform refuses to lend to (by keyed hash or email)."""
+    """An identity the platform refuses to lend to (by keyed hash or email).
+
+    A `credit_code` entry holds the enterprise credit code's keyed hash, computed the way
+    accounts stores it on `Enterprise.credit_code_hash` (accounts.pii.lookup_hash), so the
+    review matches an enterprise borrower without the code ever being stored in clear.
+    """
 
     class Kind(models.TextChoices):
         NATIONAL_ID = "national_id", "National ID (keyed hash)"
         PHONE = "phone", "Phone (keyed hash)"
         BANK_ACCOUNT = "bank_account", "Bank account (keyed hash)"
         EMAIL = "email", "Email"
+        CREDIT_CODE = "credit_code", "Enterprise credit code (keyed hash)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(max_length=128)

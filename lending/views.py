@@ -286,21 +286,30 @@ def auto_invest_rule_list(request):
 @require_GET
 def notification_list(request):
     """The user's notifications, newest first, unread ones highlighted."""
-    page = Paginator(selectors.notification_list(request.user), 20).get_page(
-        request.GET.get("page")
-    )
+    notifications = selectors.notification_list(request.user)
+    page = Paginator(notifications, 20).get_page(request.GET.get("page"))
     return render(
         request,
         "lending/notification_list.html",
-        # The navigation's unread badge reads this count instead of counting again.
-        {"page": page, "notifications_unread": selectors.notification_unread_count(request.user)},
+        {
+            "page": page,
+            # The navigation's unread badge reads this count instead of counting again.
+            "notifications_unread": selectors.notification_unread_count(request.user),
+            # "Mark all read" marks only what existed when this page was shown.
+            "newest_notification_id": notifications.values_list("id", flat=True).first(),
+        },
     )
 
 
 @login_required
 @require_POST
 def notification_read_all(request):
-    marked = notifications_mark_read(user=request.user)
+    """Mark read the notifications up to the newest one the page showed (`up_to_id`)."""
+    raw = request.POST.get("up_to_id", "")
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 and int(raw) > 0):
+        messages.error(request, "The page was out of date: nothing was marked. Try again.")
+        return redirect("lending:notification-list")
+    marked = notifications_mark_read(user=request.user, up_to_id=int(raw))
     if marked:
         messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} read.")
     return redirect("lending:notification-list")

@@ -58,6 +58,9 @@ class ApplicationInSerializer(serializers.Serializer):
 class ApplicationSerializer(serializers.ModelSerializer):
     # Plain strings: each model's status choices would otherwise collide as "StatusEnum".
     status = serializers.CharField(read_only=True)
+    borrower_kind = serializers.CharField(
+        read_only=True, help_text="individual or enterprise, fixed when it was submitted."
+    )
     loan_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -72,6 +75,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "method",
             "purpose",
             "purpose_detail",
+            "borrower_kind",
             "grade",
             "annual_rate",
             "decision_reasons",
@@ -284,6 +288,16 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_is_read(self, obj) -> bool:
         return obj.read_at is not None
+
+
+class NotificationReadAllRequestSerializer(serializers.Serializer):
+    up_to_id = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The newest notification id the user saw; newer ones stay unread. "
+        "Without it, every unread notification is marked.",
+    )
 
 
 class NotificationReadAllSerializer(serializers.Serializer):

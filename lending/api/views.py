@@ -330,8 +330,16 @@ class NotificationReadApi(APIView):
 
 
 class NotificationReadAllApi(APIView):
-    """Mark all of the caller's notifications read."""
+    """Mark the caller's notifications read: all of them, or with `up_to_id` (the newest id
+    the app showed) only those up to it, so one that arrived since stays unread."""
 
-    @extend_schema(request=None, responses=s.NotificationReadAllSerializer)
+    @extend_schema(
+        request=s.NotificationReadAllRequestSerializer, responses=s.NotificationReadAllSerializer
+    )
     def post(self, request):
-        return Response({"marked": notifications_mark_read(user=request.user)})
+        body = s.NotificationReadAllRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        marked = notifications_mark_read(
+            user=request.user, up_to_id=body.validated_data.get("up_to_id")
+        )
+        return Response({"marked": marked})

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -17,9 +18,37 @@ from lending.adapters.credit_bureau import credit_bureau, grade_for_score
 from lending.conf import setting
 from lending.models import PROHIBITED_PURPOSES, Application, BlocklistEntry, Product, Purpose
 from lending.schedules import Method
-from lending.selectors import borrower_headroom
+from lending.selectors import LIVE_LOAN_STATUSES, borrower_headroom
 from lending.services.listings import loan_open
 from lending.services.notifications import notification_send
+
+
+def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
+    """Refuse an application as one kind of borrower while the user owes, or has asked for,
+    money as the other kind.
+
+    A user who registers a company borrows for it, under the enterprise caps (1,000,000 here,
+    5,000,000 on all platforms) instead of a person's (200,000 / 1,000,000). Without this
+    rule a person at the individual cap could register a company and borrow five times
+    more on top, or a company could shed its registration and borrow again as a person.
+    Counting every outstanding loan against the new kind's caps would still let a person
+    pass their own 200,000 through a company they control; so the safer rule applies: the
+    borrower's kind is fixed while any application of theirs is open or any loan is still
+    outstanding (open, funded, repaying or defaulted), and each application keeps the kind
+    it was made as (`Application.borrower_kind`): its caps, bureau report and disclosure
+    are that kind's. The caps still count everything the user owes here, whatever kind
+    borrowed it. Accounts cannot see loans (it is a lower layer), so the rule lives here.
+    """
+    other_kind_outstanding = (
+        Application.objects.filter(borrower=borrower)
+        .exclude(borrower_kind=kind)
+        .filter(
+            Q(status__in=Application.OPEN_STATUSES)
+            | Q(status=Application.Status.APPROVED, loan__status__in=LIVE_LOAN_STATUSES)
+        )
+    )
+    if other_kind_outstanding.exists():
+        raise errors.BorrowerKindLocked()
 
 
 def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):
@@ -52,7 +81,8 @@ def application_submit(
     purpose, headroom under the borrowing caps, and one open application at a time."""
     if not eligibility.identity_verified(borrower):
         raise errors.IdentityNotVerified()
-    if eligibility.borrower_facts(borrower) is None:
+    facts = eligibility.borrower_facts(borrower)
+    if facts is None:
         raise errors.BorrowerProfileMissing()
     product = Product.objects.filter(pk=product_id).first()
     if product is None:
@@ -62,6 +92,7 @@ def application_submit(
         raise errors.ProhibitedPurpose()
     if Application.objects.filter(borrower=borrower, status__in=Application.OPEN_STATUSES).exists():
         raise errors.ApplicationAlreadyOpen()
+    ensure_borrower_kind_unchanged(borrower=borrower, kind=facts.kind)
     headroom = borrower_headroom(borrower)
     if amount > headroom.amount:
         caps = headroom.caps  # always set by borrowing_headroom
@@ -83,6 +114,7 @@ def application_submit(
                 purpose=purpose,
                 purpose_detail=purpose_detail,
                 currency=product.currency,
+                borrower_kind=facts.kind,
             )
     except IntegrityError as exc:  # a parallel submission won the one-open-application race
         raise errors.ApplicationAlreadyOpen() from exc
@@ -91,7 +123,12 @@ def application_submit(
         subject_type="application",
         subject_id=application.id,
         actor=borrower,
-        after={"amount": str(amount), "term_months": term_months, "product": product.code},
+        after={
+            "amount": str(amount),
+            "term_months": term_months,
+            "product": product.code,
+            "borrower_kind": facts.kind,
+        },
         request=request,
     )
     # Imported here: the task module imports this one.
@@ -120,6 +157,8 @@ def _fraud_flags(application: Application, facts) -> list[str]:
         (BlocklistEntry.Kind.PHONE, facts.phone_key),
         (BlocklistEntry.Kind.BANK_ACCOUNT, facts.bank_account_key),
         (BlocklistEntry.Kind.EMAIL, application.borrower.email.lower()),
+        # Enterprise borrowers: the company's credit code (empty for an individual).
+        (BlocklistEntry.Kind.CREDIT_CODE, facts.credit_code_key),
     ]
     for kind, value in keys:
         # Emails are typed into the admin by people: match them whatever their case.
@@ -170,6 +209,10 @@ def application_review(*, application_id: int) -> Application:
     rate = application.product.rate_for(grade) if grade != "HR" else None
 
     hard = []
+    if facts.kind != application.borrower_kind:
+        # A company registered (or removed) since submission: the caps, the report and the
+        # disclosure would be another borrower's than the one who applied.
+        hard.append("borrower_kind_changed")
     if grade == "HR":
         hard.append("grade_hr_declined")
     elif rate is None:
@@ -288,6 +331,10 @@ def application_decide(
         raise errors.ReasonRequired()
     if decision == "approve" and application.annual_rate is None:
         raise errors.ApplicationNotReviewable("This grade is not priced by the product.")
+    if decision == "approve":
+        facts = eligibility.borrower_facts(application.borrower)
+        if facts is None or facts.kind != application.borrower_kind:
+            raise errors.BorrowerKindChanged()
     before = {"status": application.status}
     application.status = (
         Application.Status.APPROVED if decision == "approve" else Application.Status.REJECTED

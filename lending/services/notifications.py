@@ -29,11 +29,17 @@ def notification_send(
     return notification
 
 
-def notifications_mark_read(*, user) -> int:
-    """Mark every unread notification of `user` read; return how many were unread."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def notifications_mark_read(*, user, up_to_id: int | None = None) -> int:
+    """Mark the unread notifications of `user` read; return how many were unread.
+
+    With `up_to_id` (the newest notification the user was shown), only those with an id up
+    to it: one that arrived after the page was loaded stays unread, since the user has not
+    seen it. Ids only grow, so "id <= the newest seen" is exactly "already there then".
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if up_to_id is not None:
+        unread = unread.filter(pk__lte=up_to_id)
+    return unread.update(read_at=timezone.now())
 
 
 def notification_mark_read(*, user, notification_id: int) -> Notification:

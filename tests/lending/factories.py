@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import factory
 from django.utils import timezone
 
+from lending import eligibility
 from lending.business_date import business_date
 from lending.models import Application, Loan
 
@@ -19,6 +20,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     method = "equal_installment"
     purpose = "education"
     status = Application.Status.APPROVED
+    # The kind submission records: the borrower's kind now (eligibility may be stubbed).
+    borrower_kind = factory.LazyAttribute(
+        lambda o: getattr(eligibility.borrower_facts(o.borrower), "kind", "individual")
+    )
     grade = "B"
     annual_rate = D("0.100000")
 

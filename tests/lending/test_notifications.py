@@ -151,11 +151,11 @@ def test_page_paginates_and_tolerates_bad_page_numbers(client, alice):
 
 
 def test_page_mark_all_read_marks_only_own(client, alice, bob):
-    _notify(alice, 2)
+    newest = _notify(alice, 2)[-1]
     _notify(bob, 1)
     client.force_login(alice)
     assert client.get(READ_ALL_PAGE).status_code == 405
-    response = client.post(READ_ALL_PAGE)
+    response = client.post(READ_ALL_PAGE, {"up_to_id": str(newest.pk)})
     assert response.status_code == 302 and response["Location"] == PAGE
     assert not Notification.objects.filter(user=alice, read_at__isnull=True).exists()
     assert Notification.objects.filter(user=bob, read_at__isnull=True).count() == 1

@@ -1,0 +1,175 @@
+"""Enterprise credit codes on the lending blocklist: a reviewer types the code in the admin,
+only its keyed hash (the one accounts stores on the enterprise) is kept, and the review
+rejects an enterprise borrower whose code is blocklisted, with the hit in its reasons."""
+
+import datetime
+import unicodedata
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from accounts import services as onboarding
+from accounts import services_enterprise
+from accounts.adapters.enterprise_registry import sandbox_credit_code
+from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from compliance.audit import AuditEvent
+from lending.models import Application, BlocklistEntry
+from lending.services.applications import application_review, application_submit
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = reverse("admin:lending_blocklistentry_add")
+_seq = iter(range(7000, 9000))
+
+
+def make_borrower(make_user, *, enterprise: bool):
+    user = make_user("borrower")
+    n = next(_seq)
+    national_id = sandbox_national_id(birth=datetime.date(1981, 4, 5), sequence=n)
+    onboarding.identity_submit(
+        user=user,
+        legal_name="王小明",
+        national_id=national_id,
+        phone=sandbox_phone(45_000_000 + n),
+        bank_card=sandbox_bank_card(450_000 + n),
+    )
+    code = sandbox_credit_code(n)
+    if enterprise:
+        register_company(user, credit_code=code, national_id=national_id)
+    onboarding.borrower_profile_submit(
+        user=user,
+        employment_status="business_owner",
+        employer="深圳湾科技有限公司",
+        monthly_income_amount=D("300000"),
+        monthly_obligations_amount=D("20000"),
+        other_platform_outstanding_amount=D("0"),
+        purposes=["business"],
+    )
+    user = type(user).objects.get(pk=user.pk)
+    user.credit_code = code
+    user.national_id = national_id
+    return user
+
+
+def register_company(user, *, credit_code: str, national_id: str) -> None:
+    """The user registers the company they represent (accounts' real enterprise service)."""
+    services_enterprise.enterprise_submit(
+        user=user,
+        company_name="深圳湾科技有限公司",
+        credit_code=credit_code,
+        legal_representative_name="王小明",
+        legal_representative_id=national_id,
+        registered_address="广东省深圳市南山区科苑路15号",
+    )
+
+
+def submit(borrower, product, amount="50000"):
+    return application_submit(
+        borrower=borrower,
+        product_id=product.pk,
+        amount=D(amount),
+        term_months=12,
+        method="equal_installment",
+        purpose="working_capital",
+    )
+
+
+def test_reviewer_blocks_a_credit_code_by_typing_it_and_only_its_hash_is_kept(client, make_user):
+    company = make_borrower(make_user, enterprise=True)
+    reviewer = make_user("reviewer")
+    client.force_login(reviewer)
+    response = client.post(
+        ADD_URL,
+        {"kind": "credit_code", "credit_code": company.credit_code, "value": "", "reason": "fraud"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entry = BlocklistEntry.objects.get()
+    assert entry.kind == BlocklistEntry.Kind.CREDIT_CODE
+    assert entry.value == company.enterprise.credit_code_hash
+    assert entry.reason == "fraud"
+    event = AuditEvent.objects.get(action="lending.blocklist_entry_added")
+    assert event.actor_id == reviewer.pk and event.subject_id == str(entry.pk)
+    assert event.after["value"] == entry.value
+    # The code itself is stored nowhere in clear, only masked in the audit event.
+    assert company.credit_code not in str(event.after)
+    assert event.after["credit_code"] != company.credit_code
+
+
+def test_a_full_width_code_typed_with_spaces_hashes_like_the_enterprise(client, make_user):
+    company = make_borrower(make_user, enterprise=True)
+    typed = unicodedata.normalize("NFKC", company.credit_code)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in typed)
+    client.force_login(make_user("reviewer"))
+    response = client.post(
+        ADD_URL,
+        {"kind": "credit_code", "credit_code": f" {full_width[:9]} {full_width[9:]} ", "value": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert BlocklistEntry.objects.get().value == company.enterprise.credit_code_hash
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"kind": "credit_code", "credit_code": "", "value": ""}, "credit_code"),
+        ({"kind": "credit_code", "credit_code": "91440300MA5XXXXXX1", "value": ""}, "credit_code"),
+        ({"kind": "credit_code", "credit_code": "not a code", "value": ""}, "credit_code"),
+        ({"kind": "phone", "credit_code": "", "value": ""}, "value"),
+        ({"kind": "phone", "credit_code": sandbox_credit_code(1), "value": "x"}, "credit_code"),
+    ],
+)
+def test_admin_refuses_a_bad_blocklist_entry_and_saves_nothing(client, make_user, data, field):
+    client.force_login(make_user("reviewer"))
+    response = client.post(ADD_URL, {"reason": "", **data})
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not BlocklistEntry.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="lending.blocklist").exists()
+
+
+def test_admin_refuses_the_same_credit_code_twice(client, make_user):
+    code = sandbox_credit_code(42)
+    client.force_login(make_user("reviewer"))
+    assert client.post(ADD_URL, {"kind": "credit_code", "credit_code": code}).status_code == 302
+    response = client.post(ADD_URL, {"kind": "credit_code", "credit_code": code.lower()})
+    assert response.status_code == 200
+    assert BlocklistEntry.objects.count() == 1
+
+
+def test_other_kinds_are_still_entered_as_before(client, make_user):
+    client.force_login(make_user("reviewer"))
+    response = client.post(ADD_URL, {"kind": "email", "value": "bad@example.test"})
+    assert response.status_code == 302
+    assert BlocklistEntry.objects.get().value == "bad@example.test"
+
+
+def test_review_rejects_an_enterprise_whose_credit_code_is_blocklisted(make_user, product):
+    company = make_borrower(make_user, enterprise=True)
+    BlocklistEntry.objects.create(
+        kind="credit_code", value=company.enterprise.credit_code_hash, reason="shell company"
+    )
+    application = application_review(application_id=submit(company, product).pk)
+    assert application.status == Application.Status.REJECTED
+    assert "blocklist:credit_code" in application.decision_reasons
+    assert "blocklist:credit_code" in application.fraud_flags
+    assert application.is_auto_decided
+    event = AuditEvent.objects.get(action="lending.application_reviewed")
+    assert "blocklist:credit_code" in event.after["reasons"]
+
+
+def test_review_ignores_a_blocklisted_code_of_another_company(make_user, product):
+    company = make_borrower(make_user, enterprise=True)
+    other = make_borrower(make_user, enterprise=True)
+    BlocklistEntry.objects.create(kind="credit_code", value=other.enterprise.credit_code_hash)
+    application = application_review(application_id=submit(company, product).pk)
+    assert not any(f.startswith("blocklist") for f in application.fraud_flags)
+    assert not any(r.startswith("blocklist") for r in application.decision_reasons)
+
+
+def test_an_individual_is_not_matched_against_credit_codes(make_user, product):
+    person = make_borrower(make_user, enterprise=False)
+    # An empty value must never match an individual's empty credit-code key.
+    BlocklistEntry.objects.create(kind="credit_code", value="")
+    application = application_review(application_id=submit(person, product).pk)
+    assert "blocklist:credit_code" not in application.fraud_flags

@@ -1,0 +1,51 @@
+"""Migration 0008: applications made before the borrower's kind was recorded take the kind
+their borrower has (enterprise when the user registered a company, else individual)."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from tests.lending.test_blocklist_credit_code import make_borrower
+
+BEFORE = [("lending", "0007_blocklist_credit_code")]
+AFTER = [("lending", "0008_application_borrower_kind")]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_applications_take_their_borrowers_kind(make_user):
+    person = make_borrower(make_user, enterprise=False)
+    company = make_borrower(make_user, enterprise=True)
+    apps = _migrate(BEFORE)
+    try:
+        Product = apps.get_model("lending", "Product")
+        Application = apps.get_model("lending", "Application")
+        product = Product.objects.create(
+            code="old", name="Old", min_amount=D("1000"), max_amount=D("9000")
+        )
+        ids = {}
+        for who, user in (("person", person), ("company", company)):
+            ids[who] = Application.objects.create(
+                borrower_id=user.pk,
+                product=product,
+                amount=D("5000"),
+                term_months=12,
+                method="equal_installment",
+                purpose="education",
+                status="rejected",
+            ).pk
+        apps = _migrate(AFTER)
+        kinds = dict(
+            apps.get_model("lending", "Application").objects.values_list("pk", "borrower_kind")
+        )
+        assert kinds == {ids["person"]: "individual", ids["company"]: "enterprise"}
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
