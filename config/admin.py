@@ -1,6 +1,7 @@
 """Admin building blocks shared by every app (this module imports no app)."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -15,3 +16,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ActionsOnlyAdmin(admin.ModelAdmin):
+    """Rows change only through this admin's actions, which call the services (audited,
+    locked). The change form is for reading: no Save buttons, and a POST to it is refused,
+    so a stale form can never write a row back over a concurrent change."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Change this through the actions on the list.")
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)

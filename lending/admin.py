@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from accounts import credit_code, pii
 from compliance.audit import audit_record
-from config.admin import ReadOnlyAdmin
+from config.admin import ActionsOnlyAdmin, ReadOnlyAdmin
 from config.errors import DomainError
 from custody import money
 from lending.models import (
@@ -229,7 +229,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ActionsOnlyAdmin):
     """The review queue: bureau report and fraud flags beside the decision actions."""
 
     list_display = [
@@ -251,12 +251,6 @@ class ApplicationAdmin(admin.ModelAdmin):
         f.name for f in Application._meta.fields if f.name not in ("bureau_report", "fraud_flags")
     ] + ["bureau_report_view", "fraud_flags_view"]
     exclude = ["bureau_report", "fraud_flags"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="flags")
     def flag_count(self, obj):
@@ -319,19 +313,20 @@ class DisbursementQueueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(ActionsOnlyAdmin):
     """Loans, with disbursement approvals (maker starts, a different approver checks)."""
 
+    # Status and the disbursement queue first: what ops act on, visible without scrolling.
     list_display = [
         "reference",
+        "status",
+        "disbursement_state",
         "borrower",
         "amount",
         "funded_amount",
         "grade",
         "annual_rate",
-        "status",
         "funding_deadline_on",
-        "disbursement_state",
     ]
     list_filter = [DisbursementQueueFilter, "status", "grade", "product"]
     search_fields = ["reference", "borrower__email"]
@@ -339,12 +334,6 @@ class LoanAdmin(admin.ModelAdmin):
     inlines = [InvestmentInline]
     actions = ["start_disbursement", "approve_disbursement"]
     readonly_fields = [f.name for f in Loan._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="disbursement")
     def disbursement_state(self, obj):

@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -227,7 +228,7 @@ def loan_invest(request, pk: int):
         return render(
             request, "lending/loan_detail.html", {"loan": loan, "form": form, "can_invest": True}
         )
-    messages.success(request, f"You invested {amount} in {loan.reference}.")
+    messages.success(request, f"You invested {intcomma(amount)} in {loan.reference}.")
     return redirect("lending:investment-list")
 
 

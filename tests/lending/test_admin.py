@@ -82,3 +82,24 @@ def test_reviewer_cannot_disburse(client, reviewer, make_user, onboarding, produ
     with pytest.raises(Exception) as exc:
         disbursement_start(loan_id=loan.pk, maker=reviewer)
     assert exc.value.code == "role_required"
+
+
+def test_application_and_loan_pages_are_for_reading_only(client, reviewer, queued, make_user):
+    """No Save buttons, and a POST to the change form is refused and writes nothing: a stale
+    form must never write a loan row back over a concurrent investment."""
+    from lending.models import Loan
+
+    client.force_login(reviewer)
+    url = reverse("admin:lending_application_change", args=[queued.pk])
+    page = client.get(url).content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert client.post(url, {"status": "approved"}).status_code == 403
+    assert Application.objects.get(pk=queued.pk).status == "under_review"
+
+    loan = LoanFactory(borrower=make_user("borrower"), product=queued.product)
+    approver = make_user("approver")
+    client.force_login(approver)
+    url = reverse("admin:lending_loan_change", args=[loan.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"funded_amount": "1.00"}).status_code == 403
+    assert Loan.objects.get(pk=loan.pk).funded_amount == loan.funded_amount

@@ -190,7 +190,7 @@ def _invest_by_hand(page, live_server, loan: Loan, amount: D) -> None:
     with page.expect_navigation():
         page.click(f"button:has-text('Invest {amount:,.2f}')")
     assert page.url.endswith("/invest/portfolio/")
-    assert f"You invested {amount} in {loan.reference}" in page.inner_text("main")
+    assert f"You invested {amount:,.2f} in {loan.reference}" in page.inner_text("main")
 
 
 # --- the journey -----------------------------------------------------------------------
