@@ -11,10 +11,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.html import format_html
 
 from accounts import credit_code, pii
+from accounts.adapters.identity import identifier_refusal
 from compliance.audit import audit_record
 from config.admin import ActionsOnlyAdmin, ReadOnlyAdmin
 from config.errors import DomainError
@@ -407,71 +409,74 @@ class InstallmentAdmin(ReadOnlyAdmin):
 
 
 class BlocklistEntryAdminForm(forms.ModelForm):
-    """A reviewer blocks an enterprise by typing its credit code: the form checks the code
-    (GB 32100-2015 shape and check character) and stores only its keyed hash, computed by
-    accounts.pii exactly as accounts hashes `Enterprise.credit_code_hash`."""
+    """A reviewer blocks someone by typing the identifier as written: a national ID, phone,
+    bank card or enterprise credit code is checked for its shape and only its keyed hash is
+    stored, computed by accounts.pii exactly as accounts hashes it on Identity and
+    Enterprise (so the review matches it); an email is stored lower-cased. On a change the
+    identifier may be left empty to keep it (a hash cannot be shown back)."""
 
-    credit_code = forms.CharField(
+    # Blocklist kind -> the accounts PII kind whose keyed hash the review compares.
+    HASHED = {
+        BlocklistEntry.Kind.NATIONAL_ID: pii.PiiKind.NATIONAL_ID,
+        BlocklistEntry.Kind.PHONE: pii.PiiKind.PHONE,
+        BlocklistEntry.Kind.BANK_ACCOUNT: pii.PiiKind.BANK_CARD,
+        BlocklistEntry.Kind.CREDIT_CODE: pii.PiiKind.CREDIT_CODE,
+    }
+
+    identifier = forms.CharField(
         required=False,
-        max_length=40,
-        label="Enterprise credit code",
-        help_text="For the credit-code kind: the 18-character unified social credit code. "
-        "Only its keyed hash is stored.",
+        max_length=254,
+        label="Identifier",
+        help_text="As written: the national ID, phone, bank card, credit code or email. "
+        "Only a keyed hash is stored, except for an email.",
     )
 
     class Meta:
         model = BlocklistEntry
-        fields = ["kind", "credit_code", "value", "reason"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["value"].required = False
-        self.fields[
-            "value"
-        ].help_text = (
-            "The keyed hash (or the email) for the other kinds; left empty for a credit code."
-        )
+        fields = ["kind", "identifier", "reason"]
 
     def clean(self):
         data = super().clean()
-        kind = data.get("kind")
-        typed = (data.get("credit_code") or "").strip()
-        if kind == BlocklistEntry.Kind.CREDIT_CODE:
-            if not typed:
-                self.add_error(
-                    "credit_code",
-                    _invalid("Type the enterprise's credit code.", "credit_code_required"),
-                )
-                return data
-            refusal = credit_code.refusal(typed)
-            if refusal is not None or not pii.is_ascii_canonical(pii.PiiKind.CREDIT_CODE, typed):
-                self.add_error(
-                    "credit_code",
-                    _invalid(
-                        "Not a valid unified social credit code (18 characters, check "
-                        "character last).",
-                        refusal or "invalid_credit_code",
-                    ),
-                )
-                return data
-            data["value"] = pii.lookup_hash(pii.PiiKind.CREDIT_CODE, typed)
-            self.instance.value = data["value"]
-            self._masked_code = pii.mask(pii.PiiKind.CREDIT_CODE, typed)
-            duplicate = BlocklistEntry.objects.filter(kind=kind, value=data["value"])
-            if duplicate.exclude(pk=self.instance.pk).exists():
-                self.add_error(
-                    "credit_code",
-                    _invalid("This credit code is already on the blocklist.", "duplicate"),
-                )
-        elif kind:
-            if typed:
-                self.add_error(
-                    "credit_code",
-                    _invalid("A credit code goes with the credit-code kind only.", "kind"),
-                )
-            if not (data.get("value") or "").strip():
-                self.add_error("value", _invalid("This field is required.", "required"))
+        kind, typed = data.get("kind"), (data.get("identifier") or "").strip()
+        if not kind:
+            return data
+        if not typed:
+            if self.instance.pk is None or kind != self.instance.kind:
+                self.add_error("identifier", _invalid("Type the identifier.", "required"))
+            return data
+        value = self._value(kind, typed)
+        if value is None:
+            return data
+        duplicate = BlocklistEntry.objects.filter(kind=kind, value=value)
+        if duplicate.exclude(pk=self.instance.pk).exists():
+            self.add_error("identifier", _invalid("This is already on the blocklist.", "duplicate"))
+            return data
+        self.instance.value = value
         return data
+
+    def _value(self, kind: str, typed: str) -> str | None:
+        """What the entry stores for `typed`, or None (with a form error) when malformed."""
+        if kind == BlocklistEntry.Kind.EMAIL:
+            try:
+                validate_email(typed)
+            except ValidationError:
+                self.add_error("identifier", _invalid("Not an email address.", "invalid_email"))
+                return None
+            self._shown = typed.lower()
+            return typed.lower()
+        pii_kind = self.HASHED[kind]
+        if pii_kind == pii.PiiKind.CREDIT_CODE:
+            refusal = credit_code.refusal(typed)
+        else:
+            refusal = identifier_refusal(pii_kind, typed)
+        if refusal is not None or not pii.is_ascii_canonical(pii_kind, typed):
+            label = BlocklistEntry.Kind(kind).label.removesuffix(" (keyed hash)")
+            self.add_error(
+                "identifier", _invalid(f"Not a valid {label.lower()}.", refusal or "invalid")
+            )
+            return None
+        self._shown = pii.mask(pii_kind, typed)
+        return pii.lookup_hash(pii_kind, typed)
 
 
 @admin.register(BlocklistEntry)
@@ -486,9 +491,9 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             after = {"kind": obj.kind, "value": obj.value, "reason": obj.reason}
-            masked = getattr(form, "_masked_code", None)
-            if masked:
-                after["credit_code"] = masked
+            shown = getattr(form, "_shown", None)
+            if shown:
+                after["identifier"] = shown
             audit_record(
                 action="lending.blocklist_entry_changed"
                 if change

@@ -69,6 +69,21 @@ def resident_id_birth_date(national_id: str) -> datetime.date | None:
         return None
 
 
+def identifier_refusal(kind: str, value: str) -> str | None:
+    """Why `value` is not a well-formed national ID, phone or bank card (the shape checks
+    the sandbox provider applies, for forms that take one identifier alone), or None."""
+    canonical = normalise(kind, value)
+    if kind == PiiKind.NATIONAL_ID:
+        ok = resident_id_birth_date(canonical) is not None
+    elif kind == PiiKind.PHONE:
+        ok = bool(_PHONE_RE.match(canonical))
+    elif kind == PiiKind.BANK_CARD:
+        ok = bool(_CARD_RE.match(canonical)) and luhn.is_valid(canonical)
+    else:
+        raise ValueError(f"not an identifier kind: {kind}")
+    return None if ok else f"invalid_{kind}"
+
+
 def _age_on(birth: datetime.date, today: datetime.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
@@ -95,12 +110,13 @@ class SandboxIdentityProvider:
             elif _age_on(birth, today) < ADULT_AGE:
                 reasons.append("underage")
 
-        if not _PHONE_RE.match(normalise(PiiKind.PHONE, submission.phone)):
-            reasons.append("invalid_phone")
-
-        card = normalise(PiiKind.BANK_CARD, submission.bank_card)
-        if not _CARD_RE.match(card) or not luhn.is_valid(card):
-            reasons.append("invalid_bank_card")
+        for kind, typed in (
+            (PiiKind.PHONE, submission.phone),
+            (PiiKind.BANK_CARD, submission.bank_card),
+        ):
+            refusal = identifier_refusal(kind, typed)
+            if refusal:
+                reasons.append(refusal)
 
         blocked_ids = {
             normalise(PiiKind.NATIONAL_ID, v) for v in settings.IDENTITY_BLOCKLIST_NATIONAL_IDS

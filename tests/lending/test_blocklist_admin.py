@@ -1,6 +1,7 @@
-"""Enterprise credit codes on the lending blocklist: a reviewer types the code in the admin,
-only its keyed hash (the one accounts stores on the enterprise) is kept, and the review
-rejects an enterprise borrower whose code is blocklisted, with the hit in its reasons."""
+"""The lending blocklist in the admin: a reviewer types a national ID, phone, bank card or
+enterprise credit code as written, only its keyed hash (the one accounts stores) is kept,
+and the review rejects a borrower whose identifier is blocklisted, with the hit in its
+reasons."""
 
 import datetime
 import unicodedata
@@ -27,12 +28,9 @@ def make_borrower(make_user, *, enterprise: bool):
     user = make_user("borrower")
     n = next(_seq)
     national_id = sandbox_national_id(birth=datetime.date(1981, 4, 5), sequence=n)
+    phone, bank_card = sandbox_phone(45_000_000 + n), sandbox_bank_card(450_000 + n)
     onboarding.identity_submit(
-        user=user,
-        legal_name="王小明",
-        national_id=national_id,
-        phone=sandbox_phone(45_000_000 + n),
-        bank_card=sandbox_bank_card(450_000 + n),
+        user=user, legal_name="王小明", national_id=national_id, phone=phone, bank_card=bank_card
     )
     code = sandbox_credit_code(n)
     if enterprise:
@@ -47,8 +45,12 @@ def make_borrower(make_user, *, enterprise: bool):
         purposes=["business"],
     )
     user = type(user).objects.get(pk=user.pk)
-    user.credit_code = code
-    user.national_id = national_id
+    user.credit_code, user.national_id, user.phone, user.bank_card = (
+        code,
+        national_id,
+        phone,
+        bank_card,
+    )
     return user
 
 
@@ -81,7 +83,7 @@ def test_reviewer_blocks_a_credit_code_by_typing_it_and_only_its_hash_is_kept(cl
     client.force_login(reviewer)
     response = client.post(
         ADD_URL,
-        {"kind": "credit_code", "credit_code": company.credit_code, "value": "", "reason": "fraud"},
+        {"kind": "credit_code", "identifier": company.credit_code, "reason": "fraud"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     entry = BlocklistEntry.objects.get()
@@ -93,7 +95,7 @@ def test_reviewer_blocks_a_credit_code_by_typing_it_and_only_its_hash_is_kept(cl
     assert event.after["value"] == entry.value
     # The code itself is stored nowhere in clear, only masked in the audit event.
     assert company.credit_code not in str(event.after)
-    assert event.after["credit_code"] != company.credit_code
+    assert event.after["identifier"] != company.credit_code
 
 
 def test_a_full_width_code_typed_with_spaces_hashes_like_the_enterprise(client, make_user):
@@ -103,7 +105,7 @@ def test_a_full_width_code_typed_with_spaces_hashes_like_the_enterprise(client, 
     client.force_login(make_user("reviewer"))
     response = client.post(
         ADD_URL,
-        {"kind": "credit_code", "credit_code": f" {full_width[:9]} {full_width[9:]} ", "value": ""},
+        {"kind": "credit_code", "identifier": f" {full_width[:9]} {full_width[9:]} "},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert BlocklistEntry.objects.get().value == company.enterprise.credit_code_hash
@@ -112,11 +114,16 @@ def test_a_full_width_code_typed_with_spaces_hashes_like_the_enterprise(client, 
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"kind": "credit_code", "credit_code": "", "value": ""}, "credit_code"),
-        ({"kind": "credit_code", "credit_code": "91440300MA5XXXXXX1", "value": ""}, "credit_code"),
-        ({"kind": "credit_code", "credit_code": "not a code", "value": ""}, "credit_code"),
-        ({"kind": "phone", "credit_code": "", "value": ""}, "value"),
-        ({"kind": "phone", "credit_code": sandbox_credit_code(1), "value": "x"}, "credit_code"),
+        ({"kind": "credit_code", "identifier": ""}, "identifier"),
+        ({"kind": "credit_code", "identifier": "91440300MA5XXXXXX1"}, "identifier"),
+        ({"kind": "credit_code", "identifier": "not a code"}, "identifier"),
+        ({"kind": "phone", "identifier": ""}, "identifier"),
+        ({"kind": "phone", "identifier": sandbox_credit_code(1)}, "identifier"),
+        ({"kind": "phone", "identifier": "12345678901"}, "identifier"),
+        ({"kind": "phone", "identifier": "١٣٨٠٠١٣٨٠٠٠"}, "identifier"),  # Arabic-Indic digits
+        ({"kind": "national_id", "identifier": "110105199001011230"}, "identifier"),  # check digit
+        ({"kind": "bank_account", "identifier": "6222020000000000001"}, "identifier"),  # Luhn
+        ({"kind": "email", "identifier": "not-an-email"}, "identifier"),
     ],
 )
 def test_admin_refuses_a_bad_blocklist_entry_and_saves_nothing(client, make_user, data, field):
@@ -131,17 +138,61 @@ def test_admin_refuses_a_bad_blocklist_entry_and_saves_nothing(client, make_user
 def test_admin_refuses_the_same_credit_code_twice(client, make_user):
     code = sandbox_credit_code(42)
     client.force_login(make_user("reviewer"))
-    assert client.post(ADD_URL, {"kind": "credit_code", "credit_code": code}).status_code == 302
-    response = client.post(ADD_URL, {"kind": "credit_code", "credit_code": code.lower()})
+    assert client.post(ADD_URL, {"kind": "credit_code", "identifier": code}).status_code == 302
+    response = client.post(ADD_URL, {"kind": "credit_code", "identifier": code.lower()})
     assert response.status_code == 200
     assert BlocklistEntry.objects.count() == 1
 
 
-def test_other_kinds_are_still_entered_as_before(client, make_user):
+def test_an_email_is_stored_lower_cased(client, make_user):
     client.force_login(make_user("reviewer"))
-    response = client.post(ADD_URL, {"kind": "email", "value": "bad@example.test"})
+    response = client.post(ADD_URL, {"kind": "email", "identifier": "Bad@Example.TEST"})
     assert response.status_code == 302
     assert BlocklistEntry.objects.get().value == "bad@example.test"
+
+
+def test_personal_identifiers_typed_in_clear_hash_like_the_identity(client, make_user):
+    """National ID, phone and bank card are typed as written (separators, +86, full-width
+    digits allowed) and stored as the same keyed hash as the borrower's Identity, so the
+    review matches them; only a mask reaches the audit trail."""
+    borrower = make_borrower(make_user, enterprise=False)
+    identity = borrower.identity
+    card = borrower.bank_card
+    typed = {
+        "national_id": borrower.national_id.lower(),
+        "phone": "+86 " + borrower.phone,
+        "bank_account": " ".join(card[i : i + 4] for i in range(0, len(card), 4)),
+    }
+    client.force_login(make_user("reviewer"))
+    for kind, value in typed.items():
+        response = client.post(ADD_URL, {"kind": kind, "identifier": value, "reason": "fraud"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+    stored = dict(BlocklistEntry.objects.values_list("kind", "value"))
+    assert stored == {
+        "national_id": identity.national_id_hash,
+        "phone": identity.phone_hash,
+        "bank_account": identity.bank_card_hash,
+    }
+    for event in AuditEvent.objects.filter(action="lending.blocklist_entry_added"):
+        assert not any(v.replace(" ", "") in str(event.after) for v in typed.values())
+
+
+def test_changing_the_reason_keeps_the_stored_identifier(client, make_user):
+    from django.contrib.auth.models import Permission
+
+    code = sandbox_credit_code(7)
+    editor = make_user("reviewer")
+    editor.user_permissions.add(Permission.objects.get(codename="change_blocklistentry"))
+    client.force_login(editor)
+    client.post(ADD_URL, {"kind": "credit_code", "identifier": code, "reason": "first"})
+    entry = BlocklistEntry.objects.get()
+    url = reverse("admin:lending_blocklistentry_change", args=[entry.pk])
+    response = client.post(url, {"kind": "credit_code", "identifier": "", "reason": "second"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    hashed = entry.value
+    entry.refresh_from_db()
+    assert (entry.reason, entry.value) == ("second", hashed)
+    assert hashed and code not in hashed
 
 
 def test_review_rejects_an_enterprise_whose_credit_code_is_blocklisted(make_user, product):
