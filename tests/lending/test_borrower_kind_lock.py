@@ -18,7 +18,7 @@ from lending.services.applications import (
     application_submit,
 )
 from tests.lending.factories import LoanFactory
-from tests.lending.test_blocklist_credit_code import make_borrower, register_company
+from tests.lending.test_blocklist_admin import make_borrower, register_company
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from tests.lending.test_blocklist_credit_code import make_borrower
+from tests.lending.test_blocklist_admin import make_borrower
 
 BEFORE = [("lending", "0007_blocklist_credit_code")]
 AFTER = [("lending", "0008_application_borrower_kind")]
