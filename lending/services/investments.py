@@ -117,17 +117,9 @@ def investment_place(
     A replay with the same key returns the first investment. Refusals change nothing.
     When the last step is sold the loan becomes funded and everyone is notified.
     """
-    placed = _place(
-        investor=investor,
-        loan_id=loan_id,
-        amount=amount,
-        idempotency_key=idempotency_key,
-        source=source,
-        request=request,
-    )
-    if placed is None:
-        # A twin request with this key was refused and has consumed the refusal: like any
-        # retry after a refusal, this one is decided afresh.
+    # Twice at most: a twin request with this key may have been refused and consumed the
+    # refusal (None); like any retry after a refusal, this one is then decided afresh.
+    for _attempt in range(2):
         placed = _place(
             investor=investor,
             loan_id=loan_id,
@@ -136,9 +128,9 @@ def investment_place(
             source=source,
             request=request,
         )
-    if placed is None:
-        raise IdempotencyInProgress()
-    return placed
+        if placed is not None:
+            return placed
+    raise IdempotencyInProgress()
 
 
 def _place(

@@ -15,23 +15,12 @@ from lending.selectors import borrower_headroom
 from lending.services.applications import (
     application_decide,
     application_review,
-    application_submit,
 )
 from tests.lending.factories import LoanFactory
 from tests.lending.test_blocklist_admin import make_borrower, register_company
+from tests.lending.test_blocklist_admin import submit as apply
 
 pytestmark = pytest.mark.django_db
-
-
-def apply(borrower, product, amount="50000"):
-    return application_submit(
-        borrower=borrower,
-        product_id=product.pk,
-        amount=D(amount),
-        term_months=12,
-        method="equal_installment",
-        purpose="working_capital",
-    )
 
 
 def as_company(person):
