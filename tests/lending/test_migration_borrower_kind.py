@@ -8,16 +8,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from tests.lending.test_blocklist_admin import make_borrower
+from tests.lending.test_migration_fee_terms import _migrate
 
 BEFORE = [("lending", "0007_blocklist_credit_code")]
 AFTER = [("lending", "0008_application_borrower_kind")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
