@@ -57,17 +57,20 @@ def withdrawal_authorise(
     password clears the counter. Call it outside the withdrawal's transaction so the audit
     of a refusal is kept.
     """
-    failures = authorisation_failures(user_id=user.pk)
-    if failures >= settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES:
-        _failure_audit(user, reason="locked", failures=failures, request=request)
+    # The attempt is counted before the custodian is asked, so parallel guesses each take
+    # their own number: no more than the limit ever reach the custodian in one window.
+    attempt = _failure_count_up(user.pk)
+    limit = settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES
+    if attempt > limit:
+        cache.decr(_failures_key(user.pk))  # a locked attempt is not another guess
+        _failure_audit(user, reason="locked", failures=attempt - 1, request=request)
         raise AuthorisationLocked()
     if custodian_adapter(custodian).transfer_authorise(
         user=user, amount=amount, confirmation=confirmation
     ):
         cache.delete(_failures_key(user.pk))
         return
-    failures = _failure_count_up(user.pk)
-    _failure_audit(user, reason="wrong_password", failures=failures, request=request)
-    if failures >= settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES:
+    _failure_audit(user, reason="wrong_password", failures=attempt, request=request)
+    if attempt >= limit:
         raise AuthorisationLocked()
     raise AuthorisationFailed()

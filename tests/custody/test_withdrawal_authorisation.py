@@ -134,3 +134,44 @@ def test_page_shows_the_lockout_as_a_form_error(client, user):
         AuditEvent.objects.filter(action=FAILED).count()
         == settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES + 1
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_guesses_never_ask_the_custodian_more_than_the_limit(user, monkeypatch):
+    """Twenty wrong passwords at once: each attempt takes its number before the custodian
+    is asked, so at most WITHDRAWAL_AUTHORISATION_MAX_FAILURES guesses reach it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from custody.adapters.sandbox import SandboxCustodian
+
+    fund(user.id, "100.00")
+    asked = []
+    real = SandboxCustodian.transfer_authorise
+    barrier = threading.Barrier(20)
+
+    def counting(self, **kwargs):
+        asked.append(kwargs["confirmation"])
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(SandboxCustodian, "transfer_authorise", counting)
+
+    def guess(i):
+        barrier.wait()
+        try:
+            _withdraw(user, f"wrong{i}", f"p{i}")
+        except (AuthorisationFailed, AuthorisationLocked) as exc:
+            return exc.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(20) as pool:
+        codes = list(pool.map(guess, range(20)))
+    limit = settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES
+    assert len(asked) == limit
+    assert codes.count("authorisation_locked") == 20 - limit + 1
+    assert authorisation_failures(user_id=user.pk) == limit
+    assert not Withdrawal.objects.exists()
