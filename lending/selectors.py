@@ -50,6 +50,20 @@ def caps_for(kind: str) -> Caps:
     )
 
 
+def borrower_kind_locked(borrower, *, kind: str) -> bool:
+    """Whether the user has an open application, or a loan still outstanding, as the other
+    kind of borrower (see services.applications.ensure_borrower_kind_unchanged)."""
+    return (
+        Application.objects.filter(borrower=borrower)
+        .exclude(borrower_kind=kind)
+        .filter(
+            Q(status__in=Application.OPEN_STATUSES)
+            | Q(status=Application.Status.APPROVED, loan__status__in=LIVE_LOAN_STATUSES)
+        )
+        .exists()
+    )
+
+
 def borrower_platform_outstanding(user_id: int, *, exclude_application_id=None) -> Decimal:
     """Principal this borrower owes or has asked for on this platform.
 

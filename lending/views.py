@@ -52,6 +52,11 @@ def role_required(role: str):
 def application_create(request):
     form = ApplicationForm(request.POST or None)
     headroom = selectors.borrower_headroom(request.user)
+    # Said before they fill the form: while a loan or application as the other kind of
+    # borrower is outstanding, submitting is refused (borrower_kind_locked).
+    kind_locked = headroom is not None and selectors.borrower_kind_locked(
+        request.user, kind=headroom.caps.kind
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -76,7 +81,13 @@ def application_create(request):
     return render(
         request,
         "lending/application_form.html",
-        {"form": form, "headroom": headroom, "preview": preview, "section": "apply"},
+        {
+            "form": form,
+            "headroom": headroom,
+            "kind_locked": kind_locked,
+            "preview": preview,
+            "section": "apply",
+        },
     )
 
 

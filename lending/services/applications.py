@@ -8,7 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from compliance.audit import audit_record
@@ -18,7 +17,7 @@ from lending.adapters.credit_bureau import credit_bureau, grade_for_score
 from lending.conf import setting
 from lending.models import PROHIBITED_PURPOSES, Application, BlocklistEntry, Product, Purpose
 from lending.schedules import Method
-from lending.selectors import LIVE_LOAN_STATUSES, borrower_headroom
+from lending.selectors import borrower_headroom, borrower_kind_locked
 from lending.services.listings import loan_open
 from lending.services.notifications import notification_send
 
@@ -39,15 +38,7 @@ def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
     are that kind's. The caps still count everything the user owes here, whatever kind
     borrowed it. Accounts cannot see loans (it is a lower layer), so the rule lives here.
     """
-    other_kind_outstanding = (
-        Application.objects.filter(borrower=borrower)
-        .exclude(borrower_kind=kind)
-        .filter(
-            Q(status__in=Application.OPEN_STATUSES)
-            | Q(status=Application.Status.APPROVED, loan__status__in=LIVE_LOAN_STATUSES)
-        )
-    )
-    if other_kind_outstanding.exists():
+    if borrower_kind_locked(borrower, kind=kind):
         raise errors.BorrowerKindLocked()
 
 

@@ -129,3 +129,14 @@ def test_api_shows_the_kind_the_application_was_made_as(make_user, product, api_
     api_client.force_authenticate(company)
     body = api_client.get(f"/api/v1/applications/{application.pk}").json()
     assert body["borrower_kind"] == "enterprise"
+
+
+def test_the_apply_page_says_so_before_the_form_is_filled(make_user, product, client):
+    person = make_borrower(make_user, enterprise=False)
+    LoanFactory(borrower=person, product=product, amount=D("150000.00"), status="repaying")
+    client.force_login(person)
+    assert 'id="kind-locked"' not in client.get("/borrow/apply/").content.decode()
+    company = as_company(person)
+    client.force_login(company)
+    page = client.get("/borrow/apply/").content.decode()
+    assert 'id="kind-locked"' in page and "apply for your company" in page
