@@ -1,6 +1,7 @@
 """API views of the wallet: balances, postings (paginated, filterable, CSV), deposits and
 withdrawals (money-moving POSTs take an Idempotency-Key)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -55,7 +56,13 @@ class WalletEntryListApi(ListAPIView):
         params = {k: v for k, v in self.filters.validated_data.items() if k != "export"}
         return selectors.wallet_posting_list(user_id=self.request.user.pk, **params)
 
-    @extend_schema(parameters=[PostingFilterSerializer])
+    @extend_schema(
+        parameters=[PostingFilterSerializer],
+        responses={
+            (200, "application/json"): PostingSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    )
     def get(self, request, *args, **kwargs):
         postings = self.get_queryset()
         if self.filters.validated_data.get("export") == "csv":

@@ -274,7 +274,9 @@ class OpsLoanDisburseApi(APIView):
     permission_classes = [IsDisbursementMaker]
 
     @extend_schema(
-        request=None, responses=s.DisbursementSerializer, parameters=[IDEMPOTENCY_PARAMETER]
+        request=None,
+        responses={201: s.DisbursementSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     @idempotent
     def post(self, request, pk: int):
