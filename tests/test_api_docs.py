@@ -57,3 +57,14 @@ def test_documented_success_status_is_the_one_returned(schema):
 def test_wallet_entries_document_the_csv_export(schema):
     content = schema["paths"]["/api/v1/wallet/entries"]["get"]["responses"]["200"]["content"]
     assert set(content) == {"application/json", "text/csv"}
+
+
+def test_idempotency_key_parameter_documents_its_pattern(schema):
+    import re
+
+    from custody.idempotency import KEY_PATTERN
+
+    post = schema["paths"]["/api/v1/wallet/deposits"]["post"]
+    (param,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]
+    assert param["schema"]["pattern"] == KEY_PATTERN
+    assert re.fullmatch(KEY_PATTERN, "order-1") and not re.fullmatch(KEY_PATTERN, "a b")

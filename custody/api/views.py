@@ -20,13 +20,14 @@ from custody.api.serializers import (
     WithdrawalSerializer,
 )
 from custody.exports import postings_csv_response
-from custody.idempotency import HEADER, idempotency_key_from, idempotent
+from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody.services.movements import deposit_request, withdrawal_request
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
     location=OpenApiParameter.HEADER,
     required=True,
+    pattern=KEY_PATTERN,
     description="1-255 printable ASCII characters",
 )
 
