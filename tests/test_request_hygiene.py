@@ -59,3 +59,32 @@ def test_nul_byte_in_a_header_changes_nothing_for_a_valid_session(client, make_u
     assert client.get("/api/v1/me").status_code == 200
     assert client.get("/api/v1/me", headers={"X-Request-ID": "a\x00b"}).status_code == 400
     assert client.get("/api/v1/me").status_code == 200
+
+
+DEEP_ARRAY = "[" * 100_000 + "]" * 100_000
+DEEP_FIELD = '{"up_to_id": ' + "[" * 5000 + "]" * 5000 + "}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_FIELD], ids=["deep-array", "deep-field"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/me/notifications/read-all", "/_allauth/app/v1/auth/login"]
+)
+def test_deeply_nested_json_is_refused(client, make_user, url, body):
+    # json.loads raised RecursionError on such a body: a 500 wherever JSON is parsed.
+    client.force_login(make_user("investor"))
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_request"
+
+
+@pytest.mark.django_db
+def test_nested_json_within_the_limit_still_parses(client, make_user):
+    client.force_login(make_user("investor"))
+    body = '{"up_to_id": 1, "note": ' + "[" * 50 + "]" * 50 + ', "s": "' + "[" * 500 + '"}'
+    response = client.post(
+        "/api/v1/me/notifications/read-all", body, content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.json() == {"marked": 0}
+
