@@ -7,6 +7,7 @@ plus `fields` for validation errors. A 500 is a bug, never a way to report bad i
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -113,3 +114,13 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """The 400 Django answers itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+    fields, a disallowed Host): JSON with a code under /api/, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "malformed_request", "message": "The request cannot be read."}, status=400
+        )
+    return page_bad_request(request, exception)

@@ -88,3 +88,14 @@ def test_nested_json_within_the_limit_still_parses(client, make_user):
     assert response.status_code == 200
     assert response.json() == {"marked": 0}
 
+
+@pytest.mark.django_db
+def test_oversized_api_body_is_json_400_with_code(client, make_user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(make_user("investor"))
+    body = '{"up_to_id": 1, "x": "' + "a" * 2000 + '"}'
+    response = client.post(
+        "/api/v1/me/notifications/read-all", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_request"
