@@ -6,7 +6,9 @@ plus `fields` for validation errors. A 500 is a bug, never a way to report bad i
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.defaults import bad_request as page_bad_request
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -104,3 +106,21 @@ def api_exception_handler(exc, context):
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         response.data = {"code": code, "message": message}
     return response
+
+
+def not_found(request, exception):
+    """The 404 of a URL no route matches (e.g. /api/v1/loans/abc): JSON with a code under
+    /api/, as from every API view, and the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def bad_request(request, exception):
+    """The 400 Django answers itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+    fields, a disallowed Host): JSON with a code under /api/, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "malformed_request", "message": "The request cannot be read."}, status=400
+        )
+    return page_bad_request(request, exception)

@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.health import healthz
 
+handler400 = "config.errors.bad_request"
+handler404 = "config.errors.not_found"
+
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "P2P Lending operations"
 admin.site.site_title = "P2P Lending ops"

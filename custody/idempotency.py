@@ -34,6 +34,8 @@ from custody.errors import IdempotencyInProgress, IdempotencyKeyRequired, Idempo
 from custody.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
+# What idempotency_key_from accepts, for the OpenAPI schema: 1-255 printable ASCII.
+KEY_PATTERN = r"^[\x21-\x7E]{1,255}$"
 MIN_TTL_HOURS = 24
 # Longer than any request may run (gunicorn's timeout is far shorter): an in-progress
 # record this old has lost its request. A constant for now; the integrator moves it to

@@ -1,6 +1,7 @@
 """API views of the wallet: balances, postings (paginated, filterable, CSV), deposits and
 withdrawals (money-moving POSTs take an Idempotency-Key)."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
@@ -19,13 +20,14 @@ from custody.api.serializers import (
     WithdrawalSerializer,
 )
 from custody.exports import postings_csv_response
-from custody.idempotency import HEADER, idempotency_key_from, idempotent
+from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody.services.movements import deposit_request, withdrawal_request
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
     location=OpenApiParameter.HEADER,
     required=True,
+    pattern=KEY_PATTERN,
     description="1-255 printable ASCII characters",
 )
 
@@ -55,7 +57,13 @@ class WalletEntryListApi(ListAPIView):
         params = {k: v for k, v in self.filters.validated_data.items() if k != "export"}
         return selectors.wallet_posting_list(user_id=self.request.user.pk, **params)
 
-    @extend_schema(parameters=[PostingFilterSerializer])
+    @extend_schema(
+        parameters=[PostingFilterSerializer],
+        responses={
+            (200, "application/json"): PostingSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    )
     def get(self, request, *args, **kwargs):
         postings = self.get_queryset()
         if self.filters.validated_data.get("export") == "csv":

@@ -47,7 +47,8 @@ def callback_verify(
     nonce = _header(headers, "X-Custodian-Nonce")
     signature = _header(headers, "X-Custodian-Signature")
     if (
-        not (timestamp.isascii() and timestamp.isdigit())
+        # Bounded: past 4,300 digits int() raises; any real epoch has ten.
+        not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 20)
         or not (8 <= len(nonce) <= 64)
         or not nonce.isascii()
         or not SIGNATURE_RE.fullmatch(signature)
@@ -77,6 +78,9 @@ def _parse(body: bytes) -> dict:
             f"The callback's currency is not {settings.PLATFORM_CURRENCY}.",
             code="callback_currency_mismatch",
         )
+    if any("\x00" in str(payload.get(name, "")) for name in ("custodian_ref", "reason")):
+        # PostgreSQL cannot store NUL in text.
+        raise CallbackRefused("A text field holds a NUL character.", code="callback_malformed")
     try:
         payload["reference"] = uuid.UUID(str(payload.get("reference")))
         payload["amount"] = money.parse_amount(payload.get("amount"))

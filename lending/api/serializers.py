@@ -227,11 +227,17 @@ class InvestmentSerializer(serializers.ModelSerializer):
         ]
 
 
+AUTO_INVEST_GRADES = [g for g in Grade.values if g != "HR"]
+RATE_RANGE = {"min_value": Decimal("0"), "max_value": Decimal("1")}
+
+
 class AutoInvestRuleSerializer(serializers.ModelSerializer):
     grades = serializers.ListField(
-        child=serializers.ChoiceField(choices=[g for g in Grade.values if g != "HR"]),
+        child=serializers.ChoiceField(choices=AUTO_INVEST_GRADES),
         allow_empty=False,
+        max_length=len(AUTO_INVEST_GRADES),
     )
+    amount_per_loan = AmountField()
 
     class Meta:
         model = AutoInvestRule
@@ -249,6 +255,12 @@ class AutoInvestRuleSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
+        # Rates and the borrower share are fractions (0.2 is 20%).
+        extra_kwargs = {
+            "min_rate": RATE_RANGE,
+            "max_rate": RATE_RANGE,
+            "max_borrower_share": {"min_value": Decimal("0.001"), "max_value": Decimal("1")},
+        }
 
     def validate(self, attrs):
         if attrs.get("min_term_months", 1) > attrs.get("max_term_months", 60):

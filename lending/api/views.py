@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from custody.idempotency import HEADER, idempotency_key_from, idempotent
+from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
 from lending.api.permissions import (
@@ -37,6 +37,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
     location=OpenApiParameter.HEADER,
     required=True,
+    pattern=KEY_PATTERN,
     description="1-255 printable ASCII characters; a replay returns the first response",
 )
 
@@ -274,7 +275,9 @@ class OpsLoanDisburseApi(APIView):
     permission_classes = [IsDisbursementMaker]
 
     @extend_schema(
-        request=None, responses=s.DisbursementSerializer, parameters=[IDEMPOTENCY_PARAMETER]
+        request=None,
+        responses={201: s.DisbursementSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     @idempotent
     def post(self, request, pk: int):

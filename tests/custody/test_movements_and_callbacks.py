@@ -167,6 +167,27 @@ def test_callback_with_a_bad_amount_is_4xx_and_changes_nothing(user, amount):
     _assert_refused_unchanged(response, deposit, user, 400, "callback_malformed")
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [{"custodian_ref": "BANK\x00-1"}, {"status": "failed", "reason": "refused\x00"}],
+    ids=["custodian_ref", "reason"],
+)
+def test_signed_callback_with_nul_in_a_text_field_is_4xx_and_changes_nothing(user, extra):
+    # PostgreSQL cannot store NUL in text: it was a database error and a 500.
+    deposit = _deposit(user)
+    client = Client(raise_request_exception=False)
+    response = signed_post(client, _callback_body(deposit, **extra))
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_malformed")
+
+
+def test_signed_callback_with_a_huge_timestamp_is_refused(user):
+    # Past 4,300 digits int() raises ValueError: it was a 500.
+    deposit = _deposit(user)
+    client = Client(raise_request_exception=False)
+    response = signed_post(client, _callback_body(deposit), timestamp="9" * 5000)
+    _assert_refused_unchanged(response, deposit, user, 401, "callback_signature_invalid")
+
+
 @pytest.mark.parametrize("currency", ["USD", "cny", "", None, 156])
 def test_callback_in_another_currency_is_refused(user, currency):
     deposit = _deposit(user)

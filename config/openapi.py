@@ -1,0 +1,68 @@
+"""The OpenAPI schema's shared error responses: every API error body is `{code, message}`.
+
+Views document their success shape and their own refusals; this postprocessing hook adds
+the errors any endpoint can answer, so a client (or a schema-driven fuzzer) finds every
+status it may get documented: 400 (bad fields, malformed body, NUL bytes), 401/403 (not
+signed in, wrong role), 404 (unknown id, page past the end), 409/422 (a money-moving POST's
+Idempotency-Key in flight or reused; a business rule) and 429 (throttled).
+"""
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every API error: a stable machine-readable `code` and a human message.",
+    "properties": {
+        "code": {"type": "string", "example": "amount_too_precise"},
+        "message": {"type": "string"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": True,
+            "description": "Validation errors by field (400 only).",
+        },
+        "details": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
+    },
+    "required": ["code", "message"],
+}
+
+_DESCRIPTIONS = {
+    "400": "Invalid fields (`fields` says which) or a malformed request.",
+    "401": "Not signed in.",
+    "403": "Signed in without the role (or verified identity) this needs.",
+    "404": "No such object for this user, or a page past the end.",
+    "409": "Refused in the object's current state, or the same Idempotency-Key is in flight.",
+    "422": "Refused by a business rule, or the Idempotency-Key was used with another body.",
+    "429": "Too many requests: retry later.",
+}
+
+
+def _statuses(method: str, operation: dict) -> list[str]:
+    statuses = ["400", "429"]
+    if {} not in operation.get("security", [{}]):
+        statuses += ["401", "403"]
+    params = {p["name"] for p in operation.get("parameters", [])}
+    if any(p["in"] == "path" for p in operation.get("parameters", [])) or "page" in params:
+        statuses.append("404")
+    if method == "post":
+        statuses += ["409", "422"]
+    return statuses
+
+
+def add_error_responses(result, generator, request, public):
+    """Give each API operation the shared error responses it lacks, each with the Error
+    schema (views' own description-only error responses get the schema too)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status in _statuses(method, operation):
+                responses.setdefault(status, {"description": _DESCRIPTIONS[status]})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")) and "content" not in response:
+                    response["content"] = content
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
