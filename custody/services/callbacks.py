@@ -66,7 +66,7 @@ def callback_verify(
 def _parse(body: bytes) -> dict:
     try:
         payload = json.loads(body, parse_float=lambda _: None)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
         raise CallbackRefused("The body is not JSON.", code="callback_malformed") from None
     if not isinstance(payload, dict) or payload.get("type") not in ("deposit", "withdrawal"):
         raise CallbackRefused("Unknown callback type.", code="callback_malformed")

@@ -286,3 +286,20 @@ def test_pending_movements_are_handed_to_the_bank_again(user, monkeypatch):
     monkeypatch.setattr(tasks.custodian_process, "delay", lambda *args: sent.append(args))
     assert tasks.pending_movements_resend() == 1
     assert sent == [("deposit", old.pk)]
+
+
+def test_a_deeply_nested_callback_body_is_malformed_whatever_its_content_type(user):
+    """The JSON-depth middleware only reads JSON content types; the callback parser refuses
+    deep nesting itself, so a signed text/plain body of thousands of `[` is a 400 too."""
+    from custody.adapters.sandbox import SandboxCustodian
+
+    body = b"[" * 5_000 + b"]" * 5_000
+    headers = SandboxCustodian().signed_headers(body)
+    response = Client(raise_request_exception=False).post(
+        "/custody/callbacks/sandbox",
+        data=body,
+        content_type="text/plain",
+        headers={k: v for k, v in headers.items() if k != "Content-Type"},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "callback_malformed"
