@@ -184,8 +184,7 @@ def _place(
                 request=request,
             )
         if nested and existing.status == Investment.Status.PENDING:
-            _batch_lock(loan_id, wait=True)
-            _settle_pending(loan_id)
+            _settle_in_turn(loan_id)
     if not nested and existing.status == Investment.Status.PENDING:
         _await_settlement(loan_id, existing.pk)
     return _outcome(existing.pk)
@@ -217,21 +216,24 @@ def _order_create(
     )
 
 
-def _batch_lock(loan_id: int, *, wait: bool, shared: bool = False) -> bool:
+def _batch_lock(loan_id: int, *, wait: bool) -> bool:
     """Take the loan's settlement-batch lock until the transaction ends; False when
     `wait` is off and another transaction holds it. SQLite serialises every writer, so
     there it is always free."""
     if connection.vendor != "postgresql":
         return True
-    function = {
-        (True, False): "pg_advisory_xact_lock",
-        (False, False): "pg_try_advisory_xact_lock",
-        (True, True): "pg_advisory_xact_lock_shared",
-    }[(wait, shared)]
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {function}(%s)", [_BATCH_LOCK_BASE + loan_id])
         row = cursor.fetchone()
     return row[0] is not False
+
+
+def _settle_in_turn(loan_id: int) -> None:
+    """Queue for the loan's batch lock, then settle its pending orders (in the caller's
+    transaction)."""
+    _batch_lock(loan_id, wait=True)
+    _settle_pending(loan_id)
 
 
 def _await_settlement(loan_id: int, investment_id: int) -> None:
@@ -253,6 +255,7 @@ def _await_settlement(loan_id: int, investment_id: int) -> None:
         return
     with transaction.atomic(durable=True):
         _batch_lock(loan_id, wait=True)
+        # A batch that ran while we queued may have settled it: then leave the loan row be.
         if Investment.objects.filter(pk=investment_id, status=Investment.Status.PENDING).exists():
             _settle_pending(loan_id)
 
@@ -343,8 +346,7 @@ def investments_settle_stale(*, older_than: timedelta = timedelta(minutes=5)) ->
     pending = list(stale.filter(status=Investment.Status.PENDING).values_list("loan_id", flat=True))
     for loan_id in sorted(set(pending)):
         with transaction.atomic():
-            _batch_lock(loan_id, wait=True)
-            _settle_pending(loan_id)
+            _settle_in_turn(loan_id)
     deleted, _ = stale.filter(status=Investment.Status.REFUSED).delete()
     return len(pending) + deleted
 
