@@ -106,6 +106,38 @@ def investor_limits(user) -> InvestorLimits | None:
     )
 
 
+def investor_limits_many(user_ids) -> tuple[set[int], dict[int, InvestorLimits]]:
+    """For many investors in one query: the ids with a verified identity, and the limits of
+    those with a suitability profile (as `investor_limits` gives them one at a time)."""
+    from django.contrib.auth import get_user_model
+
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list(
+            "pk",
+            "identity__pk",
+            "investor_profile__pk",
+            "investor_profile__max_loan_grade",
+            "investor_profile__per_loan_limit_amount",
+            "investor_profile__total_limit_amount",
+        )
+    )
+    verified, limits = set(), {}
+    for pk, identity_pk, profile_pk, max_grade, per_loan, total in rows:
+        is_verified = identity_pk is not None
+        if is_verified:
+            verified.add(pk)
+        if profile_pk is not None:
+            limits[pk] = InvestorLimits(
+                identity_verified=is_verified,
+                max_grade=max_grade,
+                per_loan_limit=per_loan,
+                total_limit=total,
+            )
+    return verified, limits
+
+
 def grade_allowed(grade: str, max_grade: str) -> bool:
     """True when `grade` is no riskier than `max_grade` (A is the safest)."""
     if grade not in GRADE_ORDER or max_grade not in GRADE_ORDER:

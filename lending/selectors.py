@@ -196,13 +196,21 @@ def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal
     return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
 
 
-def investor_held_amounts(user_id: int, *, loan_id: int) -> tuple[Decimal, Decimal]:
-    """(held in this loan, held in total) for an investor, in one query."""
-    sums = Investment.objects.filter(investor_id=user_id, status__in=HELD_STATUSES).aggregate(
-        in_loan=Coalesce(Sum("amount", filter=Q(loan_id=loan_id)), ZERO),
-        total=Coalesce(Sum("amount"), ZERO),
-    )
-    return sums["in_loan"], sums["total"]
+def investor_held_amounts(user_ids, *, loan_id: int) -> dict[int, tuple[Decimal, Decimal]]:
+    """(held in this loan, held in total) per investor, for many investors in one query;
+    investors holding nothing are (0, 0)."""
+    sums = {
+        row["investor_id"]: (row["in_loan"], row["total"])
+        for row in Investment.objects.filter(investor_id__in=user_ids, status__in=HELD_STATUSES)
+        .values("investor_id")
+        .annotate(
+            in_loan=Coalesce(Sum("amount", filter=Q(loan_id=loan_id)), ZERO),
+            total=Coalesce(Sum("amount"), ZERO),
+        )
+        .order_by()
+    }
+    nothing = (Decimal("0.00"), Decimal("0.00"))
+    return {user_id: sums.get(user_id, nothing) for user_id in user_ids}
 
 
 def borrowing_list_for_borrower(user) -> QuerySet[Loan]:

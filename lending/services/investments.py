@@ -1,42 +1,56 @@
 """Investing: place an investment (reserving the investor's funds in custody) and cancel one
 within the cooling-off window.
 
-Placing is two short steps, so that a rush on one loan does not queue on its row:
+A rush on one loan is placed in batches, at two levels, so that it does not queue request by
+request on the loan's row:
 
-1. The order. Under the investor's row lock (serialising one investor's requests, so the
-   replay and limit checks hold), the investment is inserted as a `pending` order and
-   committed. Nothing here touches the loan row.
-2. The settlement, in batches (group commit). Whoever takes the loan's batch lock settles
-   every pending order of that loan, oldest first, in one transaction: one loan-row lock,
-   one custody entry reserving every accepted ticket (`funds_reserve_batch`: each fits the
-   investor's available balance and the loan's amount left), one audit append. Requests
-   that find the lock taken wait for that batch to commit (a shared lock) and read their
-   outcome; an order that arrived after the batch began is settled by the next one. A
-   refused order is marked with its code, and the request deletes it once it has read it:
-   refusals leave nothing behind.
+- In one process, concurrent requests on the same loan are combined (`config.combining`):
+  one of them runs the whole batch, set-based, and hands each request its outcome. A lone
+  request is a batch of one. Inside a caller's transaction (auto-invest, tests) a request
+  is placed alone, in that transaction.
+- Across processes, batches on the same loan are settled in turn under the loan's
+  settlement-batch lock (a PostgreSQL advisory lock), and one batch settles every order
+  that is waiting (group commit).
 
-If the request dies between the two steps its order stays pending, is settled by the loan's
-next batch (a later investment, a replay of the same key, or the daily batch), and a replay
-returns its outcome: nothing is lost. Inside a caller's transaction (auto-invest, tests)
-both steps run in that transaction, waiting for the batch lock.
+A batch runs in two steps:
 
-Lock order (platform-wide, never inverted): the investor's user row (orders only); the
-loan's batch lock, then the loan row, then its pending orders, then custody's accounts (in
-id order), then the audit chain lock. Disbursement, expiry and cancellation start at the
-loan row and never take the batch lock or a user row. The loan's CHECK (funded_amount <=
-amount) backs the amount-left check: never overfunded.
+1. The orders. Every rule that can be checked without locks is checked first (a rush on a
+   filled loan ends there). Then, under the investors' row locks (serialising each
+   investor's requests, so the replay and limit checks hold), the orders are inserted as
+   `pending` investments. Nothing here touches the loan row.
+2. The settlement. If no other batch is settling the loan, the orders are settled in the
+   same transaction. Otherwise they are committed, and the batch waits for the running
+   settlement (on its orders' rows, which that settlement locks) and settles what is left
+   after it. Settling takes one loan-row lock, one custody entry reserving every accepted
+   ticket (`funds_reserve_batch`: each fits the investor's available balance and the
+   loan's amount left), and one audit append for all of them. A refused order is marked
+   with its code and deleted once its request has read it: refusals leave nothing behind.
+
+If a request dies after committing its orders they stay pending. They are settled by the
+loan's next batch, by a replay of the same key, or by the daily batch, and a replay returns
+the outcome: nothing is lost.
+
+Lock order (platform-wide, never inverted): the investors' user rows (orders only, in id
+order); the loan's batch lock, then the loan row, then its pending orders, then custody's
+accounts (in id order), then the audit chain lock. Disbursement, expiry and cancellation
+start at the loan row and never take the batch lock or a user row. The loan's CHECK
+(funded_amount <= amount) backs the amount-left check: never overfunded.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Exists, F
+from django.db.models import F
 from django.utils import timezone
 
 from compliance.audit import audit_record, audit_record_many, client_ip
-from config.errors import NotFound
+from config.combining import Combiner
+from config.errors import DomainError, NotFound
 from custody import services as custody
 from custody.errors import IdempotencyInProgress, InsufficientFunds
 from lending import eligibility, errors
@@ -54,53 +68,20 @@ _REFUSALS = {
 _BATCH_LOCK_BASE = 0x4C4F414E << 32  # "LOAN"
 
 
-def _replay(investor, idempotency_key: str, loan_id: int, amount: Decimal) -> Investment | None:
-    """The investment an earlier request with this key made; a different body is refused."""
-    existing = (
-        Investment.objects.filter(investor=investor, idempotency_key=idempotency_key)
-        .select_related("loan")
-        .first()
-    )
-    if existing is not None and (existing.loan_id != loan_id or existing.amount != amount):
-        raise errors.IdempotencyKeyReused()
-    return existing
+@dataclass(frozen=True)
+class _Order:
+    """One request to invest, as the batch that places it sees it."""
 
+    investor: Any  # the user
+    loan_id: int
+    amount: Decimal
+    idempotency_key: str
+    source: str
+    ip_address: str | None
 
-def _ensure_loan_open(loan: Loan, *, amount: Decimal, today) -> None:
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
-        raise errors.LoanNotOpen()
-    if amount > loan.amount - loan.funded_amount:
-        raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
-
-
-def _ensure_loan_suits(*, investor, limits, loan: Loan, amount: Decimal, today, source) -> None:
-    """The rules on the loan's facts, read unlocked: the status and amount left are checked
-    again by the settlement batch on the locked row; the rest never changes while a loan
-    is open."""
-    product = loan.product
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
-        raise errors.LoanNotOpen()
-    if source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
-        raise errors.LoanNotOpen("The loan opens to investors in a moment.")
-    if loan.borrower_id == investor.pk:
-        raise errors.OwnLoan()
-    if not eligibility.grade_allowed(loan.grade, limits.max_grade):
-        raise errors.GradeNotAllowed()
-    if amount < product.min_investment_amount:
-        raise errors.BelowMinimum(f"The minimum investment is {product.min_investment_amount}.")
-    if amount % product.investment_step_amount != 0:
-        raise errors.NotAStepMultiple(f"Invest in multiples of {product.investment_step_amount}.")
-    _ensure_loan_open(loan, amount=amount, today=today)
-
-
-def _ensure_within_limits(*, investor, limits, loan_id: int, amount: Decimal) -> None:
-    """Holdings (pending orders included) only grow under the investor's row lock, so
-    checked under it they hold."""
-    in_loan, total = investor_held_amounts(investor.pk, loan_id=loan_id)
-    if in_loan + amount > limits.per_loan_limit:
-        raise errors.PerLoanLimitExceeded(f"Your limit per loan is {limits.per_loan_limit}.")
-    if total + amount > limits.total_limit:
-        raise errors.TotalLimitExceeded(f"Your total limit is {limits.total_limit}.")
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.investor.pk, self.idempotency_key
 
 
 def investment_place(
@@ -117,102 +98,202 @@ def investment_place(
     A replay with the same key returns the first investment. Refusals change nothing.
     When the last step is sold the loan becomes funded and everyone is notified.
     """
+    order = _Order(investor, loan_id, amount, idempotency_key, source, client_ip(request))
     # Twice at most: a twin request with this key may have been refused and consumed the
     # refusal (None); like any retry after a refusal, this one is then decided afresh.
     for _attempt in range(2):
-        placed = _place(
-            investor=investor,
-            loan_id=loan_id,
-            amount=amount,
-            idempotency_key=idempotency_key,
-            source=source,
-            request=request,
-        )
+        if transaction.get_connection().in_atomic_block:
+            placed = _place_batch([order])[0]
+            if isinstance(placed, Exception):
+                raise placed
+        else:
+            placed = _combiner.submit(loan_id, order)
         if placed is not None:
             return placed
     raise IdempotencyInProgress()
 
 
-def _place(
-    *, investor, loan_id: int, amount: Decimal, idempotency_key: str, source, request
-) -> Investment | None:
-    # 1. No locks and no transaction: refuse early (a rush on a filled loan ends here). One
-    # query reads the loan and whether this key was used before.
-    loan = (
-        Loan.objects.select_related("product")
-        .annotate(
-            replayed=Exists(
-                Investment.objects.filter(investor=investor, idempotency_key=idempotency_key)
-            )
-        )
-        .filter(pk=loan_id)
-        .first()
-    )
-    existing = None
-    if loan is None or loan.replayed:
-        existing = _replay(investor, idempotency_key, loan_id, amount)
-    if existing is None:
-        if not eligibility.identity_verified(investor):
-            raise errors.IdentityNotVerified()
-        limits = eligibility.investor_limits(investor)
-        if limits is None:
-            raise errors.InvestorProfileMissing()
-        if loan is None:
-            raise NotFound()
-        _ensure_loan_suits(
-            investor=investor,
-            limits=limits,
-            loan=loan,
-            amount=amount,
-            today=business_date(),
-            source=source,
-        )
-    elif existing.status not in (Investment.Status.PENDING, Investment.Status.REFUSED):
-        return existing
-    # Inside a caller's transaction (auto-invest, tests) the order cannot commit on its own:
-    # it is settled in that transaction. Not durable for the same reason.
+def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None]:
+    """Place orders on one loan together (a request's own order alone, or the orders this
+    process's requests combined): per order, the investment, its refusal, or None when a
+    twin request read its refusal first. Set-based: the statements run once per batch."""
+    loan_id = orders[0].loan_id
+    results: list[Investment | Exception | None] = [None] * len(orders)
+    to_settle: dict[int, int] = {}  # order index -> pending investment id
+
+    def settle_or_return(index: int, investment: Investment) -> None:
+        if investment.status in (Investment.Status.PENDING, Investment.Status.REFUSED):
+            to_settle[index] = investment.pk
+        else:
+            results[index] = investment
+
+    # 1. No locks and no transaction: refuse early (a rush on a filled loan ends here). A
+    # refused request that replays a key gets that key's outcome instead; the orders that
+    # pass are checked for replays again under their investors' locks.
+    loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
+    verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
+    today = business_date()
+    new: list[int] = []
+    for index, order in enumerate(orders):
+        try:
+            _ensure_may_invest(order, verified, limits, loan, today)
+            new.append(index)
+        except DomainError as refusal:
+            results[index] = refusal
+    refused = sorted(set(range(len(orders))) - set(new))
+    replays = _replays([orders[i] for i in refused]) if refused else {}
+    for index in refused:
+        try:
+            existing = _replay_of(orders[index], replays)
+        except DomainError as refusal:
+            results[index] = refusal
+            continue
+        if existing is not None:
+            settle_or_return(index, existing)
+    # Inside a caller's transaction (auto-invest, tests) the orders cannot commit on their
+    # own: they are settled in that transaction. Not durable for the same reason. Outside
+    # one, the orders are settled with their creation when no other batch is settling the
+    # loan, else committed first and settled by (or after) that batch.
     nested = transaction.get_connection().in_atomic_block
-    with transaction.atomic():
-        if existing is None:
-            existing = _order_create(
-                investor=investor,
-                limits=limits,
-                loan=loan,
-                amount=amount,
-                idempotency_key=idempotency_key,
-                source=source,
-                request=request,
-            )
-        if nested and existing.status == Investment.Status.PENDING:
-            _settle_in_turn(loan_id)
-    if not nested and existing.status == Investment.Status.PENDING:
-        _await_settlement(loan_id, existing.pk)
-    return _outcome(existing.pk)
+    outcomes: dict[int, Investment] = {}
+    settled = False
+    if new or (nested and to_settle):
+        with transaction.atomic():
+            if new:
+                created = _orders_create(loan, [orders[i] for i in new], limits)
+                for index, outcome in zip(new, created, strict=True):
+                    if isinstance(outcome, Exception):
+                        results[index] = outcome
+                    else:
+                        settle_or_return(index, outcome)
+            if to_settle and _batch_lock(loan_id, wait=nested):
+                outcomes = _settle_pending(loan_id, today=today)
+                _forget_refused(set(to_settle.values()) & outcomes.keys(), outcomes)
+                settled = True
+    if not to_settle:
+        return results
+    if not settled:
+        _await_settlement(loan_id, sorted(set(to_settle.values())), today=today)
+    if missing := set(to_settle.values()) - outcomes.keys():
+        outcomes.update(_settled(loan_id, missing))
+    for index, investment_id in to_settle.items():
+        investment = outcomes.get(investment_id)
+        if investment is not None and investment.status == Investment.Status.REFUSED:
+            results[index] = _REFUSALS[investment.refusal_code]()
+        else:
+            results[index] = investment
+    return results
 
 
-def _order_create(
-    *, investor, limits, loan: Loan, amount: Decimal, idempotency_key, source, request
-) -> Investment:
-    """Step 1: the pending order, under the investor's row lock. A twin request with the
-    same key that got here first has committed by the time this one holds the lock."""
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=investor.pk).values(
-        "pk"
-    ).first()
-    existing = _replay(investor, idempotency_key, loan.pk, amount)
-    if existing is not None:
-        return existing
-    _ensure_within_limits(investor=investor, limits=limits, loan_id=loan.pk, amount=amount)
-    # The insert's foreign-key KEY SHARE lock on the loan does not conflict with the
+# Requests of this process on the same loan are placed in batches (see config.combining).
+_combiner = Combiner(_place_batch, max_batch=64)
+
+
+def _replays(orders: Sequence[_Order]) -> dict[tuple[int, str], Investment]:
+    """The investments earlier requests made with these orders' keys, by (investor, key)."""
+    found = Investment.objects.filter(
+        investor_id__in={o.investor.pk for o in orders},
+        idempotency_key__in={o.idempotency_key for o in orders},
+    )
+    return {(i.investor_id, i.idempotency_key): i for i in found}
+
+
+def _replay_of(order: _Order, replays) -> Investment | None:
+    """The investment an earlier request with this order's key made; a different body is
+    refused."""
+    existing = replays.get(order.key)
+    if existing is not None and (
+        existing.loan_id != order.loan_id or existing.amount != order.amount
+    ):
+        raise errors.IdempotencyKeyReused()
+    return existing
+
+
+def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today) -> None:
+    """The rules on the investor and the loan's facts, read unlocked: the status and amount
+    left are checked again by the settlement batch on the locked row; the rest never
+    changes while a loan is open."""
+    investor = order.investor
+    if investor.pk not in verified:
+        raise errors.IdentityNotVerified()
+    investor_limits = limits.get(investor.pk)
+    if investor_limits is None:
+        raise errors.InvestorProfileMissing()
+    if loan is None:
+        raise NotFound()
+    product, amount = loan.product, order.amount
+    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
+        raise errors.LoanNotOpen()
+    if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
+        raise errors.LoanNotOpen("The loan opens to investors in a moment.")
+    if loan.borrower_id == investor.pk:
+        raise errors.OwnLoan()
+    if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
+        raise errors.GradeNotAllowed()
+    if amount < product.min_investment_amount:
+        raise errors.BelowMinimum(f"The minimum investment is {product.min_investment_amount}.")
+    if amount % product.investment_step_amount != 0:
+        raise errors.NotAStepMultiple(f"Invest in multiples of {product.investment_step_amount}.")
+    if amount > loan.amount - loan.funded_amount:
+        raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
+
+
+def _orders_create(loan: Loan, orders: Sequence[_Order], limits) -> list[Investment | Exception]:
+    """Step 1: the pending orders, under their investors' row locks (taken in id order),
+    which serialise each investor's requests so the replay and limit checks hold. A twin
+    request with the same key that got here first has committed by the time this one holds
+    the lock; twins within the batch share the first one's order."""
+    investor_ids = sorted({o.investor.pk for o in orders})
+    list(
+        get_user_model()
+        .objects.select_for_update(no_key=True)
+        .filter(pk__in=investor_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    replays = _replays(orders)
+    held = investor_held_amounts(investor_ids, loan_id=loan.pk)
+    created: dict[tuple[int, str], Investment] = {}
+    outcomes: list[Investment | Exception] = []
+    for order in orders:
+        try:
+            existing = _replay_of(order, replays) or _replay_of(order, created)
+            if existing is None:
+                held[order.investor.pk] = _within_limits(
+                    held[order.investor.pk], limits[order.investor.pk], order.amount
+                )
+                existing = created[order.key] = _order(loan, order)
+            outcomes.append(existing)
+        except DomainError as refusal:
+            outcomes.append(refusal)
+    # The inserts' foreign-key KEY SHARE locks on the loan do not conflict with the
     # batch's NO KEY UPDATE lock on it.
-    return Investment.objects.create(
+    Investment.objects.bulk_create(created.values())
+    return outcomes
+
+
+def _within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal):
+    """The investor's (in this loan, in total) holdings with `amount` added, or the limit it
+    breaks. Holdings (pending orders included) only grow under the investor's row lock, so
+    checked under it they hold."""
+    in_loan, total = held[0] + amount, held[1] + amount
+    if in_loan > limits.per_loan_limit:
+        raise errors.PerLoanLimitExceeded(f"Your limit per loan is {limits.per_loan_limit}.")
+    if total > limits.total_limit:
+        raise errors.TotalLimitExceeded(f"Your total limit is {limits.total_limit}.")
+    return in_loan, total
+
+
+def _order(loan: Loan, order: _Order) -> Investment:
+    return Investment(
         loan=loan,
-        investor=investor,
-        amount=amount,
+        investor=order.investor,
+        amount=order.amount,
         currency=loan.currency,
         status=Investment.Status.PENDING,
-        source=source,
-        idempotency_key=idempotency_key,
-        ip_address=client_ip(request),
+        source=order.source,
+        idempotency_key=order.idempotency_key,
+        ip_address=order.ip_address,
     )
 
 
@@ -233,48 +314,54 @@ def _settle_in_turn(loan_id: int) -> None:
     """Queue for the loan's batch lock, then settle its pending orders (in the caller's
     transaction)."""
     _batch_lock(loan_id, wait=True)
-    _settle_pending(loan_id)
+    _settle_pending(loan_id, today=business_date())
 
 
-def _await_settlement(loan_id: int, investment_id: int) -> None:
+def _await_settlement(loan_id: int, investment_ids: list[int], *, today) -> None:
     """Step 2 outside any transaction: lead a batch if none is running; else wait for the
-    running batch on our order's row (it locks the orders it settles) and, if our order
+    running batch on our orders' rows (it locks the orders it settles) and, if some
     committed too late for it, queue for the lock and settle the next batch ourselves."""
     with transaction.atomic(durable=True):
         if _batch_lock(loan_id, wait=False):
-            _settle_pending(loan_id)
+            _settle_pending(loan_id, today=today)
             return
+    ours = Investment.objects.filter(pk__in=investment_ids)
     with transaction.atomic(durable=True):
-        status = (
-            Investment.objects.select_for_update(of=("self",))
-            .filter(pk=investment_id)
-            .values_list("status", flat=True)
-            .first()
+        statuses = set(
+            ours.select_for_update(of=("self",)).order_by("pk").values_list("status", flat=True)
         )
-    if status != Investment.Status.PENDING:
+    if Investment.Status.PENDING not in statuses:
         return
     with transaction.atomic(durable=True):
         _batch_lock(loan_id, wait=True)
-        # A batch that ran while we queued may have settled it: then leave the loan row be.
-        if Investment.objects.filter(pk=investment_id, status=Investment.Status.PENDING).exists():
-            _settle_pending(loan_id)
+        # A batch that ran while we queued may have settled them: then leave the loan be.
+        if ours.filter(status=Investment.Status.PENDING).exists():
+            _settle_pending(loan_id, today=today)
 
 
-def _outcome(investment_id: int) -> Investment | None:
-    """The settled order: the investment, or its refusal raised (and the order deleted).
-    None when a twin request with the same key read the refusal first and deleted it."""
-    investment = Investment.objects.select_related("loan").filter(pk=investment_id).first()
-    if investment is None:
-        return None
-    if investment.status == Investment.Status.REFUSED:
-        Investment.objects.filter(pk=investment_id, status=Investment.Status.REFUSED).delete()
-        raise _REFUSALS[investment.refusal_code]()
-    return investment
+def _settled(loan_id: int, investment_ids: set[int]) -> dict[int, Investment]:
+    """The settled orders by id, with their loan as it now is; the refused ones are deleted
+    once read (their refusal is the answer). An id is missing when a twin request read its
+    refusal first."""
+    found = {i.pk: i for i in Investment.objects.filter(pk__in=investment_ids)}
+    loan = Loan.objects.filter(pk=loan_id).first()
+    for investment in found.values():
+        investment.loan = loan
+    _forget_refused(found.keys(), found)
+    return found
 
 
-def _settle_pending(loan_id: int) -> None:
+def _forget_refused(investment_ids, orders: dict[int, Investment]) -> None:
+    """Delete the refused ones of these orders: read once, a refusal leaves nothing."""
+    refused = [pk for pk in investment_ids if orders[pk].status == Investment.Status.REFUSED]
+    if refused:
+        Investment.objects.filter(pk__in=refused, status=Investment.Status.REFUSED).delete()
+
+
+def _settle_pending(loan_id: int, *, today) -> dict[int, Investment]:
     """Settle every pending order of the loan, oldest first, in the caller's transaction
-    (which holds the loan's batch lock): reserve the ones that fit, refuse the others."""
+    (which holds the loan's batch lock): reserve the ones that fit, refuse the others.
+    Returns the orders it settled by id, as they now are, with the loan as it now is."""
     loan = (
         Loan.objects.select_for_update(no_key=True, of=("self",))
         .select_related("borrower")
@@ -287,8 +374,8 @@ def _settle_pending(loan_id: int) -> None:
         .order_by("id")
     )
     if not orders:
-        return
-    if loan.status != Loan.Status.OPEN or business_date() > loan.funding_deadline_on:
+        return {}
+    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         outcomes = [errors.LoanNotOpen.code] * len(orders)
     else:
         outcomes = custody.funds_reserve_batch(
@@ -300,14 +387,19 @@ def _settle_pending(loan_id: int) -> None:
         outcomes = [
             errors.ExceedsRemaining.code if why == custody.OVER_BUDGET else why for why in outcomes
         ]
-    accepted = [order for order, why in zip(orders, outcomes, strict=True) if why is None]
+    for order, why in zip(orders, outcomes, strict=True):
+        order.loan = loan
+        order.status = Investment.Status.RESERVED if why is None else Investment.Status.REFUSED
+        order.refusal_code = why or ""
+    settled = {order.pk: order for order in orders}
+    accepted = [order for order in orders if order.status == Investment.Status.RESERVED]
     for code in set(outcomes) - {None}:
-        refused = [o.pk for o, why in zip(orders, outcomes, strict=True) if why == code]
+        refused = [o.pk for o in orders if o.refusal_code == code]
         Investment.objects.filter(pk__in=refused).update(
             status=Investment.Status.REFUSED, refusal_code=code
         )
     if not accepted:
-        return
+        return settled
     Investment.objects.filter(pk__in=[order.pk for order in accepted]).update(
         status=Investment.Status.RESERVED
     )
@@ -337,6 +429,7 @@ def _settle_pending(loan_id: int) -> None:
     )
     if loan.status == Loan.Status.FUNDED:
         _notify_funded(loan)
+    return settled
 
 
 def investments_settle_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:

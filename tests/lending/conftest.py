@@ -70,6 +70,14 @@ def onboarding(monkeypatch):
     monkeypatch.setattr(eligibility, "identity_verified", lambda u: u.pk in state.verified)
     monkeypatch.setattr(eligibility, "borrower_facts", lambda u: state.borrowers.get(u.pk))
     monkeypatch.setattr(eligibility, "investor_limits", lambda u: state.investors.get(u.pk))
+    monkeypatch.setattr(
+        eligibility,
+        "investor_limits_many",
+        lambda ids: (
+            state.verified & set(ids),
+            {pk: state.investors[pk] for pk in ids if pk in state.investors},
+        ),
+    )
     monkeypatch.setattr(eligibility, "fraud_signal_kinds", lambda u: state.signals.get(u.pk, []))
     return state
 

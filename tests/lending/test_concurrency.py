@@ -85,10 +85,8 @@ def _assert_sold_exactly(loan, investors, outcomes):
     assert_ledger_holds()
 
 
-def test_hot_loan_rush_through_the_service_never_overfunds(rush):
+def _place_work(loan, investors, prefix):
     from lending.services.investments import investment_place
-
-    loan, investors = rush
 
     def work(i):
         try:
@@ -96,13 +94,43 @@ def test_hot_loan_rush_through_the_service_never_overfunds(rush):
                 investor=investors[i % INVESTORS],
                 loan_id=loan.pk,
                 amount=STEP,
-                idempotency_key=f"r{i}",
+                idempotency_key=f"{prefix}{i}",
             )
             return "ok"
         except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted above
             return getattr(exc, "code", repr(exc))
 
-    _assert_sold_exactly(loan, investors, _run(work))
+    return work
+
+
+def test_hot_loan_rush_through_the_service_never_overfunds(rush):
+    from custody.models import JournalEntry
+
+    loan, investors = rush
+    _assert_sold_exactly(loan, investors, _run(_place_work(loan, investors, "r")))
+    # The rush was settled in batches: 100 reservations in far fewer entries.
+    entries = JournalEntry.objects.filter(kind="reserve", memo=f"Investments in {loan.reference}")
+    assert 1 <= entries.count() <= 100 / 3, entries.count()
+
+
+def test_a_combined_batch_that_fails_loses_no_request(rush, monkeypatch):
+    """When a combined batch fails, each of its requests is placed again alone, by its
+    own thread: the rush still sells exactly the loan and nobody's money moves twice."""
+    from lending.services import investments
+
+    loan, investors = rush
+    real_orders_create = investments._orders_create
+    failed = []
+
+    def fails_when_combined(loan, orders, limits):
+        if len(orders) > 1:
+            failed.append(len(orders))
+            raise RuntimeError("the batch's connection broke")
+        return real_orders_create(loan, orders, limits)
+
+    monkeypatch.setattr(investments, "_orders_create", fails_when_combined)
+    _assert_sold_exactly(loan, investors, _run(_place_work(loan, investors, "f")))
+    assert failed  # batches were combined, failed, and their requests recovered
 
 
 def test_rush_racing_the_loans_expiry_neither_deadlocks_nor_strands_money(rush):

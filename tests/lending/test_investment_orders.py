@@ -144,21 +144,19 @@ def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_l
         refusal_code="exceeds_remaining",
         idempotency_key="twin",
     )
-    real_outcome = investments._outcome
+    real_settled = investments._settled
     calls = []
 
-    def twin_reads_it_first(investment_id):
-        calls.append(investment_id)
-        if investment_id == refused.pk:
-            Investment.objects.filter(pk=investment_id).delete()
-            return None
-        return real_outcome(investment_id)
+    def twin_reads_it_first(loan_id, investment_ids):
+        calls.extend(investment_ids)
+        Investment.objects.filter(pk=refused.pk).delete()
+        return real_settled(loan_id, investment_ids)
 
-    monkeypatch.setattr(investments, "_outcome", twin_reads_it_first)
+    monkeypatch.setattr(investments, "_settled", twin_reads_it_first)
     placed = investment_place(
         investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
     )
     assert placed.status == Investment.Status.RESERVED
-    assert calls == [refused.pk, placed.pk]
+    assert calls == [refused.pk]  # the retry was settled with its own order, not read back
     open_loan.refresh_from_db()
     assert open_loan.funded_amount == reserved(investor) == D("300.00")

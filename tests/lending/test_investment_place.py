@@ -176,13 +176,14 @@ def test_loan_changed_after_the_unlocked_checks_is_refused_on_the_locked_row(
     word, so a loan that filled or closed in between refuses and nothing is written."""
     from lending.services import investments
 
-    checked = investments._ensure_within_limits
+    checked = investments._within_limits
 
-    def then_the_loan_changes(**kwargs):
-        checked(**kwargs)
+    def then_the_loan_changes(*args):
+        held = checked(*args)
         Loan.objects.filter(pk=open_loan.pk).update(**changes)
+        return held
 
-    monkeypatch.setattr(investments, "_ensure_within_limits", then_the_loan_changes)
+    monkeypatch.setattr(investments, "_within_limits", then_the_loan_changes)
     before = (available(investor), reserved(investor))
     with pytest.raises(Exception) as exc:
         place(investor, open_loan, "300.00")
