@@ -8,6 +8,7 @@ from lending.business_date import business_date
 from lending.services.applications import application_review
 from lending.services.auto_invest import auto_invest_run
 from lending.services.batch import run_daily
+from lending.services.notifications import notification_emails_send
 
 
 @shared_task(name="lending.application_review", acks_late=True, reject_on_worker_lost=True)
@@ -27,3 +28,16 @@ def run_daily_task(as_of: str | None = None) -> dict:
     """The daily batch for a business date (default: today's), replayable."""
     on = date.fromisoformat(as_of) if as_of else business_date()
     return run_daily(as_of=on)
+
+
+@shared_task(
+    name="lending.notification_emails",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def notification_emails_task(notification_ids: list[int]) -> int:
+    """Email these notifications (each at most once it has been marked emailed)."""
+    return notification_emails_send(notification_ids=notification_ids)

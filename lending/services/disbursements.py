@@ -22,7 +22,7 @@ from lending.business_date import business_date
 from lending.conf import setting
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
-from lending.services.notifications import notification_send
+from lending.services.notifications import notification_send, notification_send_many
 
 # Ops start disbursements of funded loans day to day; an approver may start one too. Only
 # an approver checks one, and never the person who started it.
@@ -177,11 +177,10 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
         subject_type="loan",
         subject_id=loan.pk,
     )
-    for investor in get_user_model().objects.filter(pk__in=per_investor):
-        notification_send(
-            user=investor,
-            kind="loan_disbursed",
-            title=f"Loan {loan.reference} was disbursed; your investment is now active",
-            subject_type="loan",
-            subject_id=loan.pk,
-        )
+    notification_send_many(
+        users=get_user_model().objects.filter(pk__in=per_investor),
+        kind="loan_disbursed",
+        title=f"Loan {loan.reference} was disbursed; your investment is now active",
+        subject_type="loan",
+        subject_id=loan.pk,
+    )

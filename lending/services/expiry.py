@@ -9,7 +9,7 @@ from django.utils import timezone
 from compliance.audit import audit_record
 from custody import services as custody
 from lending.models import Investment, Loan
-from lending.services.notifications import notification_send
+from lending.services.notifications import notification_send, notification_send_many
 
 
 @transaction.atomic(durable=True)
@@ -53,14 +53,13 @@ def loan_expire(*, loan_id: int, as_of: date) -> bool:
         subject_type="loan",
         subject_id=loan.pk,
     )
-    for investor in get_user_model().objects.filter(pk__in={i.investor_id for i in investments}):
-        notification_send(
-            user=investor,
-            kind="loan_expired",
-            title=f"Loan {loan.reference} expired; your reservation is released",
-            subject_type="loan",
-            subject_id=loan.pk,
-        )
+    notification_send_many(
+        users=get_user_model().objects.filter(pk__in={i.investor_id for i in investments}),
+        kind="loan_expired",
+        title=f"Loan {loan.reference} expired; your reservation is released",
+        subject_type="loan",
+        subject_id=loan.pk,
+    )
     return True
 
 

@@ -57,7 +57,7 @@ from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.models import Investment, Loan
 from lending.selectors import investor_held_amounts
-from lending.services.notifications import notification_send
+from lending.services.notifications import notification_send, notification_send_many
 
 # The refusals a settlement batch can give an order, by code.
 _REFUSALS = {
@@ -120,10 +120,12 @@ def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None
     loan_id = orders[0].loan_id
     results: list[Investment | Exception | None] = [None] * len(orders)
     to_settle: dict[int, int] = {}  # order index -> pending investment id
+    unsettled: dict[int, Investment] = {}  # those orders by id
 
     def settle_or_return(index: int, investment: Investment) -> None:
         if investment.status in (Investment.Status.PENDING, Investment.Status.REFUSED):
             to_settle[index] = investment.pk
+            unsettled[investment.pk] = investment
         else:
             results[index] = investment
 
@@ -131,7 +133,9 @@ def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None
     # refused request that replays a key gets that key's outcome instead; the orders that
     # pass are checked for replays again under their investors' locks.
     loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
-    verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
+    verified, limits = set(), {}  # not needed to refuse everyone on a closed loan
+    if loan is not None and loan.status == Loan.Status.OPEN:
+        verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
     today = business_date()
     new: list[int] = []
     for index, order in enumerate(orders):
@@ -167,7 +171,7 @@ def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None
                     else:
                         settle_or_return(index, outcome)
             if to_settle and _batch_lock(loan_id, wait=nested):
-                outcomes = _settle_pending(loan_id, today=today)
+                outcomes = _settle_pending(loan_id, today=today, known=unsettled)
                 _forget_refused(set(to_settle.values()) & outcomes.keys(), outcomes)
                 settled = True
     if not to_settle:
@@ -210,20 +214,20 @@ def _replay_of(order: _Order, replays) -> Investment | None:
 
 
 def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today) -> None:
-    """The rules on the investor and the loan's facts, read unlocked: the status and amount
+    """The rules on the loan's facts and the investor, read unlocked: the status and amount
     left are checked again by the settlement batch on the locked row; the rest never
-    changes while a loan is open."""
+    changes while a loan is open. A loan that is not open refuses everyone alike."""
     investor = order.investor
+    if loan is None:
+        raise NotFound()
+    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
+        raise errors.LoanNotOpen()
     if investor.pk not in verified:
         raise errors.IdentityNotVerified()
     investor_limits = limits.get(investor.pk)
     if investor_limits is None:
         raise errors.InvestorProfileMissing()
-    if loan is None:
-        raise NotFound()
     product, amount = loan.product, order.amount
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
-        raise errors.LoanNotOpen()
     if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
         raise errors.LoanNotOpen("The loan opens to investors in a moment.")
     if loan.borrower_id == investor.pk:
@@ -358,23 +362,34 @@ def _forget_refused(investment_ids, orders: dict[int, Investment]) -> None:
         Investment.objects.filter(pk__in=refused, status=Investment.Status.REFUSED).delete()
 
 
-def _settle_pending(loan_id: int, *, today) -> dict[int, Investment]:
+def _settle_pending(
+    loan_id: int, *, today, known: dict[int, Investment] | None = None
+) -> dict[int, Investment]:
     """Settle every pending order of the loan, oldest first, in the caller's transaction
     (which holds the loan's batch lock): reserve the ones that fit, refuse the others.
-    Returns the orders it settled by id, as they now are, with the loan as it now is."""
+    `known` are orders the caller holds already (with their investor), so they are not
+    read again. Returns the orders it settled by id, as they now are, with the loan as it
+    now is."""
     loan = (
         Loan.objects.select_for_update(no_key=True, of=("self",))
         .select_related("borrower")
         .get(pk=loan_id)
     )
-    orders = list(
-        Investment.objects.select_for_update(of=("self",))
-        .select_related("investor")
+    pending = list(
+        Investment.objects.select_for_update()
         .filter(loan_id=loan_id, status=Investment.Status.PENDING)
         .order_by("id")
+        .values_list("pk", flat=True)
     )
-    if not orders:
+    if not pending:
         return {}
+    known = dict(known or {})
+    if missing := [pk for pk in pending if pk not in known]:
+        known.update(
+            (order.pk, order)
+            for order in Investment.objects.select_related("investor").filter(pk__in=missing)
+        )
+    orders = [known[pk] for pk in pending]
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         outcomes = [errors.LoanNotOpen.code] * len(orders)
     else:
@@ -458,15 +473,14 @@ def _notify_funded(loan: Loan) -> None:
         .objects.filter(investments__loan=loan, investments__status=Investment.Status.RESERVED)
         .distinct()
     )
-    for investor in investors:
-        notification_send(
-            user=investor,
-            kind="loan_funded",
-            title=f"Loan {loan.reference} is fully funded",
-            body="Your reservation will be lent when the loan is disbursed.",
-            subject_type="loan",
-            subject_id=loan.pk,
-        )
+    notification_send_many(
+        users=investors,
+        kind="loan_funded",
+        title=f"Loan {loan.reference} is fully funded",
+        body="Your reservation will be lent when the loan is disbursed.",
+        subject_type="loan",
+        subject_id=loan.pk,
+    )
 
 
 @transaction.atomic(durable=True)

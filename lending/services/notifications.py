@@ -1,9 +1,9 @@
-"""Notify a user: a stored notification, and an email sent after the transaction commits;
-the user marks their notifications read."""
+"""Notify users: a stored notification each, emailed by a Celery task enqueued after the
+transaction commits (so no request waits on the mail server, and a worker that dies before
+sending leaves the task to be redelivered); users mark their notifications read."""
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
 
 from config.errors import NotFound
@@ -13,20 +13,61 @@ from lending.models import Notification
 def notification_send(
     *, user, kind: str, title: str, body: str = "", subject_type: str = "", subject_id=""
 ) -> Notification:
-    notification = Notification.objects.create(
-        user=user,
+    """Notify one user (see `notification_send_many`)."""
+    return notification_send_many(
+        users=[user],
         kind=kind,
         title=title,
         body=body,
         subject_type=subject_type,
-        subject_id=str(subject_id),
+        subject_id=subject_id,
+    )[0]
+
+
+def notification_send_many(
+    *, users, kind: str, title: str, body: str = "", subject_type: str = "", subject_id=""
+) -> list[Notification]:
+    """The same notification to each of `users`, in one insert, and one email task for all
+    of them once the caller's transaction commits."""
+    from lending.tasks import notification_emails_task
+
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            kind=kind,
+            title=title,
+            body=body,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+        )
+        for user in users
     )
-    email = user.email
-    subject = f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}{title}"
-    transaction.on_commit(
-        lambda: send_mail(subject, body or title, None, [email], fail_silently=True)
-    )
-    return notification
+    if notifications:
+        notification_emails_task.delay_on_commit([n.pk for n in notifications])
+    return notifications
+
+
+def notification_emails_send(*, notification_ids) -> int:
+    """Email each of these notifications not emailed yet; return how many were sent.
+
+    At least once: each is marked emailed after its mail is handed to the mail server, so
+    a retry after a crash in between sends that one again, and nothing is skipped.
+    """
+    pending = Notification.objects.filter(
+        pk__in=notification_ids, emailed_at__isnull=True
+    ).select_related("user")
+    sent = 0
+    for notification in pending.order_by("pk"):
+        send_mail(
+            f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}{notification.title}",
+            notification.body or notification.title,
+            None,
+            [notification.user.email],
+        )
+        sent += Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+    return sent
 
 
 def notifications_mark_read(*, user, up_to_id: int | None = None) -> int:

@@ -1,0 +1,96 @@
+"""Notification emails leave through a Celery task enqueued after commit: no request waits on
+the mail server, each notification is emailed once, and a real worker sends them."""
+
+import threading
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import transaction
+
+from config.celery import app as celery_app
+from lending.models import Notification
+from lending.services.notifications import notification_emails_send, notification_send_many
+
+
+def _send_to(users):
+    return notification_send_many(
+        users=users, kind="loan_funded", title="Loan LN1 is fully funded", body="Details."
+    )
+
+
+@pytest.mark.django_db
+def test_many_users_get_one_notification_each_and_one_email_task_after_commit(
+    make_user, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    from lending import tasks
+
+    users = [make_user("investor") for _ in range(3)]
+    enqueued = []
+    monkeypatch.setattr(tasks.notification_emails_task, "delay", enqueued.append)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        notifications = _send_to(users)
+        assert enqueued == []  # nothing leaves before the transaction commits
+    assert len(callbacks) == 1
+    assert enqueued == [[n.pk for n in notifications]]
+    assert [n.user_id for n in notifications] == [u.pk for u in users]
+    assert mailoutbox == []  # the request itself sends nothing
+
+
+@pytest.mark.django_db
+def test_each_notification_is_emailed_once(make_user, mailoutbox):
+    users = [make_user("investor") for _ in range(2)]
+    ids = [n.pk for n in _send_to(users)]
+    assert notification_emails_send(notification_ids=ids) == 2
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
+    assert mailoutbox[0].subject.endswith("Loan LN1 is fully funded")
+    assert mailoutbox[0].body == "Details."
+    assert notification_emails_send(notification_ids=ids) == 0  # a redelivered task
+    assert len(mailoutbox) == 2
+    assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_mail_server_failure_leaves_the_rest_for_the_retry(make_user, mailoutbox, monkeypatch):
+    from lending.services import notifications
+
+    users = [make_user("investor") for _ in range(3)]
+    ids = [n.pk for n in _send_to(users)]
+    real_send_mail = notifications.send_mail
+    calls = []
+
+    def fails_on_the_second(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise OSError("connection refused")
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_mail", fails_on_the_second)
+    with pytest.raises(OSError):
+        notification_emails_send(notification_ids=ids)
+    assert Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).count() == 2
+    assert notification_emails_send(notification_ids=ids) == 2  # the retry sends the rest
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_emails_the_notifications(make_user, mailoutbox):
+    users = [make_user("investor") for _ in range(3)]
+    done = threading.Event()
+
+    def on_postrun(sender=None, **kwargs):
+        if sender is not None and sender.name == "lending.notification_emails":
+            done.set()
+
+    task_postrun.connect(on_postrun, weak=False)
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("celery")  # messages left by earlier tests
+        with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1):
+            with transaction.atomic():
+                ids = [n.pk for n in _send_to(users)]
+            assert done.wait(60), "the worker did not run lending.notification_emails"
+    finally:
+        task_postrun.disconnect(on_postrun)
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
+    assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
