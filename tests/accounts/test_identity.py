@@ -4,7 +4,6 @@ import datetime
 from unittest.mock import patch
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
@@ -26,6 +25,7 @@ from accounts.errors import (
 )
 from accounts.models import FraudSignal, Identity, IdentityCheck
 from compliance.audit import AuditEvent
+from tests.accounts.pii_scan import plaintext_found
 
 URL = "/api/v1/me/identity"
 
@@ -48,17 +48,7 @@ def post(api_client, user, data):
 
 def assert_nothing_in_clear(*values):
     """No table column anywhere holds any of `values` (every text column, raw SQL)."""
-    with connection.cursor() as cursor:
-        tables = connection.introspection.table_names(cursor)
-        for table in tables:
-            description = connection.introspection.get_table_description(cursor, table)
-            names = [col.name for col in description]
-            quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                text = " ".join(str(v) for v in row if v is not None)
-                for value in values:
-                    assert value not in text, f"{value!r} found in clear in {table}"
+    assert plaintext_found(*values) == []
 
 
 # --- The sandbox provider -------------------------------------------------------------

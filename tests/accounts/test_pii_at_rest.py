@@ -8,6 +8,7 @@ from django.db import connection
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from config.errors import DomainError
+from tests.accounts.pii_scan import plaintext_found
 
 
 def _submit_several(make_user) -> list[str]:
@@ -77,13 +78,5 @@ def test_raw_sql_scan_of_every_text_column_finds_no_plaintext_pii(make_user):
 @pytest.mark.django_db
 def test_scan_of_every_table_row_finds_no_plaintext_pii_any_database(make_user):
     sent = _submit_several(make_user)
-    found = []
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            names = [c.name for c in connection.introspection.get_table_description(cursor, table)]
-            quoted = ", ".join(connection.ops.quote_name(n) for n in names)
-            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")
-            for row in cursor.fetchall():
-                text = " ".join(str(v) for v in row if v is not None)
-                found.extend(f"{table}: {value}" for value in sent if value in text)
+    found = plaintext_found(*sent)
     assert found == []
