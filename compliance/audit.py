@@ -28,19 +28,26 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     subject_type = models.CharField(max_length=64)
     subject_id = models.CharField(max_length=64)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         app_label = "compliance"
         ordering = ["id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+        # Plain b-trees, declared here rather than with db_index/unique, which on
+        # PostgreSQL add a second, LIKE-pattern index to every text column: nobody searches
+        # actions or hashes by pattern, and each index costs every append.
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"]),
+            models.Index(fields=["action"], name="compliance_audit_action"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["hash"], name="compliance_audit_hash")]
 
     def __str__(self) -> str:
         return (

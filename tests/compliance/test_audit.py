@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from compliance.audit import AuditEvent, audit_chain_verify, audit_record
 
@@ -148,3 +148,22 @@ def test_audit_record_many_appends_in_order_on_one_chain():
     assert [e.ip_address for e in stored] == ["192.0.2.1", None, "2001:db8::1"]
     assert audit_chain_verify() == (True, None)
     assert audit_record_many([]) == []
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_event_with_the_same_hash():
+    event = audit_record(action="test.first", subject_type="x", subject_id=1)
+    twin = AuditEvent(action="test.twin", subject_type="x", subject_id=2)
+    twin.prev_hash, twin.hash = event.hash, event.hash
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.bulk_create([twin])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_audit_table_has_no_pattern_indexes_to_maintain_on_every_append():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'compliance_auditevent'")
+        names = sorted(row[0] for row in cursor.fetchall())
+    assert not [n for n in names if n.endswith("_like")], names
+    assert "compliance_audit_hash" in names and "compliance_audit_action" in names
