@@ -16,15 +16,17 @@ A batch runs in two steps:
 
 1. The orders. Every rule that can be checked without locks is checked first (a rush on a
    filled loan ends there). Then, under the investors' row locks (serialising each
-   investor's requests, so the replay and limit checks hold), the orders are inserted as
-   `pending` investments. Nothing here touches the loan row.
+   investor's requests, so the replay and limit checks hold), the orders are prepared.
+   Nothing here touches the loan row.
 2. The settlement. If no other batch is settling the loan, the orders are settled in the
-   same transaction. Otherwise they are committed, and the batch waits for the running
+   same transaction, and only the accepted ones are written, already reserved. Otherwise
+   they are committed as `pending` investments, and the batch waits for the running
    settlement (on its orders' rows, which that settlement locks) and settles what is left
    after it. Settling takes one loan-row lock, one custody entry reserving every accepted
    ticket (`funds_reserve_batch`: each fits the investor's available balance and the
-   loan's amount left), and one audit append for all of them. A refused order is marked
-   with its code and deleted once its request has read it: refusals leave nothing behind.
+   loan's amount left), and one audit append for all of them. A refused pending order is
+   marked with its code and deleted once its request has read it: refusals leave nothing
+   behind.
 
 If a request dies after committing its orders they stay pending. They are settled by the
 loan's next batch, by a replay of the same key, or by the daily batch, and a replay returns
@@ -37,6 +39,7 @@ start at the loan row and never take the batch lock or a user row. The loan's CH
 (funded_amount <= amount) backs the amount-left check: never overfunded.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -119,13 +122,11 @@ def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None
     twin request read its refusal first. Set-based: the statements run once per batch."""
     loan_id = orders[0].loan_id
     results: list[Investment | Exception | None] = [None] * len(orders)
-    to_settle: dict[int, int] = {}  # order index -> pending investment id
-    unsettled: dict[int, Investment] = {}  # those orders by id
+    to_settle: dict[int, Investment] = {}  # order index -> its order, not settled yet
 
     def settle_or_return(index: int, investment: Investment) -> None:
         if investment.status in (Investment.Status.PENDING, Investment.Status.REFUSED):
-            to_settle[index] = investment.pk
-            unsettled[investment.pk] = investment
+            to_settle[index] = investment
         else:
             results[index] = investment
 
@@ -154,34 +155,45 @@ def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None
             continue
         if existing is not None:
             settle_or_return(index, existing)
-    # Inside a caller's transaction (auto-invest, tests) the orders cannot commit on their
-    # own: they are settled in that transaction. Not durable for the same reason. Outside
-    # one, the orders are settled with their creation when no other batch is settling the
-    # loan, else committed first and settled by (or after) that batch.
+    # 2. Inside a caller's transaction (auto-invest, tests) the orders cannot commit on
+    # their own: they are settled in that transaction. Outside one, they are settled with
+    # their creation when no other batch is settling the loan (only the accepted ones are
+    # ever written); else they are committed as pending and settled by (or after) that
+    # batch.
     nested = transaction.get_connection().in_atomic_block
-    outcomes: dict[int, Investment] = {}
     settled = False
     if new or (nested and to_settle):
         with transaction.atomic():
             if new:
-                created = _orders_create(loan, [orders[i] for i in new], limits)
-                for index, outcome in zip(new, created, strict=True):
+                prepared = _orders_prepare(loan, [orders[i] for i in new], limits)
+                for index, outcome in zip(new, prepared, strict=True):
                     if isinstance(outcome, Exception):
                         results[index] = outcome
                     else:
                         settle_or_return(index, outcome)
+            unsaved = list({id(o): o for o in to_settle.values() if o.pk is None}.values())
             if to_settle and _batch_lock(loan_id, wait=nested):
-                outcomes = _settle_pending(loan_id, today=today, known=unsettled)
-                _forget_refused(set(to_settle.values()) & outcomes.keys(), outcomes)
+                _settle_pending(loan_id, today=today, known=to_settle.values(), fresh=unsaved)
+                _forget_refused(
+                    [
+                        o.pk
+                        for o in to_settle.values()
+                        if o.pk is not None and o.status == Investment.Status.REFUSED
+                    ]
+                )
                 settled = True
+            else:
+                Investment.objects.bulk_create(unsaved)
     if not to_settle:
         return results
-    if not settled:
-        _await_settlement(loan_id, sorted(set(to_settle.values())), today=today)
-    if missing := set(to_settle.values()) - outcomes.keys():
-        outcomes.update(_settled(loan_id, missing))
-    for index, investment_id in to_settle.items():
-        investment = outcomes.get(investment_id)
+    if settled:
+        outcomes = {id(order): order for order in to_settle.values()}
+    else:
+        _await_settlement(loan_id, sorted({o.pk for o in to_settle.values()}), today=today)
+        by_pk = _settled(loan_id, {o.pk for o in to_settle.values()})
+        outcomes = {id(o): by_pk.get(o.pk) for o in to_settle.values()}
+    for index, order in to_settle.items():
+        investment = outcomes[id(order)]
         if investment is not None and investment.status == Investment.Status.REFUSED:
             results[index] = _REFUSALS[investment.refusal_code]()
         else:
@@ -242,11 +254,11 @@ def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today
         raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
 
 
-def _orders_create(loan: Loan, orders: Sequence[_Order], limits) -> list[Investment | Exception]:
-    """Step 1: the pending orders, under their investors' row locks (taken in id order),
-    which serialise each investor's requests so the replay and limit checks hold. A twin
-    request with the same key that got here first has committed by the time this one holds
-    the lock; twins within the batch share the first one's order."""
+def _orders_prepare(loan: Loan, orders: Sequence[_Order], limits) -> list[Investment | Exception]:
+    """Step 1: the orders (not written yet), under their investors' row locks (taken in id
+    order), which serialise each investor's requests so the replay and limit checks hold.
+    A twin request with the same key that got here first has committed by the time this
+    one holds the lock; twins within the batch share the first one's order."""
     investor_ids = sorted({o.investor.pk for o in orders})
     list(
         get_user_model()
@@ -257,22 +269,19 @@ def _orders_create(loan: Loan, orders: Sequence[_Order], limits) -> list[Investm
     )
     replays = _replays(orders)
     held = investor_held_amounts(investor_ids, loan_id=loan.pk)
-    created: dict[tuple[int, str], Investment] = {}
+    prepared: dict[tuple[int, str], Investment] = {}
     outcomes: list[Investment | Exception] = []
     for order in orders:
         try:
-            existing = _replay_of(order, replays) or _replay_of(order, created)
+            existing = _replay_of(order, replays) or _replay_of(order, prepared)
             if existing is None:
                 held[order.investor.pk] = _within_limits(
                     held[order.investor.pk], limits[order.investor.pk], order.amount
                 )
-                existing = created[order.key] = _order(loan, order)
+                existing = prepared[order.key] = _order(loan, order)
             outcomes.append(existing)
         except DomainError as refusal:
             outcomes.append(refusal)
-    # The inserts' foreign-key KEY SHARE locks on the loan do not conflict with the
-    # batch's NO KEY UPDATE lock on it.
-    Investment.objects.bulk_create(created.values())
     return outcomes
 
 
@@ -351,25 +360,23 @@ def _settled(loan_id: int, investment_ids: set[int]) -> dict[int, Investment]:
     loan = Loan.objects.filter(pk=loan_id).first()
     for investment in found.values():
         investment.loan = loan
-    _forget_refused(found.keys(), found)
+    _forget_refused([pk for pk, i in found.items() if i.status == Investment.Status.REFUSED])
     return found
 
 
-def _forget_refused(investment_ids, orders: dict[int, Investment]) -> None:
-    """Delete the refused ones of these orders: read once, a refusal leaves nothing."""
-    refused = [pk for pk in investment_ids if orders[pk].status == Investment.Status.REFUSED]
-    if refused:
-        Investment.objects.filter(pk__in=refused, status=Investment.Status.REFUSED).delete()
+def _forget_refused(investment_ids) -> None:
+    """Delete these orders where refused: read once, a refusal leaves nothing."""
+    if investment_ids:
+        Investment.objects.filter(pk__in=investment_ids, status=Investment.Status.REFUSED).delete()
 
 
-def _settle_pending(
-    loan_id: int, *, today, known: dict[int, Investment] | None = None
-) -> dict[int, Investment]:
-    """Settle every pending order of the loan, oldest first, in the caller's transaction
-    (which holds the loan's batch lock): reserve the ones that fit, refuse the others.
-    `known` are orders the caller holds already (with their investor), so they are not
-    read again. Returns the orders it settled by id, as they now are, with the loan as it
-    now is."""
+def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> None:
+    """Settle the loan's orders, oldest first, in the caller's transaction (which holds the
+    loan's batch lock): its pending orders in the database, then `fresh` ones not written
+    yet. Reserve the ones that fit, refuse the others. Pending orders are marked with their
+    outcome; of the fresh ones only the accepted are written, already reserved. Orders in
+    `known` (with their investor) are updated in place rather than read again; every
+    settled order ends with its status and the loan as it now is."""
     loan = (
         Loan.objects.select_for_update(no_key=True, of=("self",))
         .select_related("borrower")
@@ -381,22 +388,24 @@ def _settle_pending(
         .order_by("id")
         .values_list("pk", flat=True)
     )
-    if not pending:
-        return {}
-    known = dict(known or {})
-    if missing := [pk for pk in pending if pk not in known]:
-        known.update(
+    by_pk = {order.pk: order for order in known if order.pk is not None}
+    if missing := [pk for pk in pending if pk not in by_pk]:
+        by_pk.update(
             (order.pk, order)
             for order in Investment.objects.select_related("investor").filter(pk__in=missing)
         )
-    orders = [known[pk] for pk in pending]
+    stored = [by_pk[pk] for pk in pending]
+    orders = [*stored, *fresh]
+    if not orders:
+        return
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         outcomes = [errors.LoanNotOpen.code] * len(orders)
     else:
         outcomes = custody.funds_reserve_batch(
             requests=[(order.investor_id, order.amount) for order in orders],
             budget=loan.amount - loan.funded_amount,
-            idempotency_key=f"lending.investment-batch:{orders[0].pk}",
+            # Unique per batch; the batch is one transaction, so a retry is a new batch.
+            idempotency_key=f"lending.investment-batch:{uuid.uuid4().hex}",
             memo=f"Investments in {loan.reference}",
         )
         outcomes = [
@@ -406,18 +415,17 @@ def _settle_pending(
         order.loan = loan
         order.status = Investment.Status.RESERVED if why is None else Investment.Status.REFUSED
         order.refusal_code = why or ""
-    settled = {order.pk: order for order in orders}
-    accepted = [order for order in orders if order.status == Investment.Status.RESERVED]
     for code in set(outcomes) - {None}:
-        refused = [o.pk for o in orders if o.refusal_code == code]
-        Investment.objects.filter(pk__in=refused).update(
-            status=Investment.Status.REFUSED, refusal_code=code
-        )
+        if refused := [o.pk for o in stored if o.refusal_code == code]:
+            Investment.objects.filter(pk__in=refused).update(
+                status=Investment.Status.REFUSED, refusal_code=code
+            )
+    if accepted_stored := [o.pk for o in stored if o.status == Investment.Status.RESERVED]:
+        Investment.objects.filter(pk__in=accepted_stored).update(status=Investment.Status.RESERVED)
+    Investment.objects.bulk_create([o for o in fresh if o.status == Investment.Status.RESERVED])
+    accepted = [order for order in orders if order.status == Investment.Status.RESERVED]
     if not accepted:
-        return settled
-    Investment.objects.filter(pk__in=[order.pk for order in accepted]).update(
-        status=Investment.Status.RESERVED
-    )
+        return
     total = sum((order.amount for order in accepted), Decimal("0.00"))
     loan.funded_amount += total
     changes = {"funded_amount": F("funded_amount") + total}
@@ -444,7 +452,6 @@ def _settle_pending(
     )
     if loan.status == Loan.Status.FUNDED:
         _notify_funded(loan)
-    return settled
 
 
 def investments_settle_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:

@@ -119,16 +119,16 @@ def test_a_combined_batch_that_fails_loses_no_request(rush, monkeypatch):
     from lending.services import investments
 
     loan, investors = rush
-    real_orders_create = investments._orders_create
+    real_orders_prepare = investments._orders_prepare
     failed = []
 
     def fails_when_combined(loan, orders, limits):
         if len(orders) > 1:
             failed.append(len(orders))
             raise RuntimeError("the batch's connection broke")
-        return real_orders_create(loan, orders, limits)
+        return real_orders_prepare(loan, orders, limits)
 
-    monkeypatch.setattr(investments, "_orders_create", fails_when_combined)
+    monkeypatch.setattr(investments, "_orders_prepare", fails_when_combined)
     _assert_sold_exactly(loan, investors, _run(_place_work(loan, investors, "f")))
     assert failed  # batches were combined, failed, and their requests recovered
 

@@ -131,12 +131,10 @@ def test_pending_orders_count_against_the_investors_limits(make_user, onboarding
     assert exc.value.code == "per_loan_limit_exceeded"
 
 
-def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_loan, monkeypatch):
-    """Two requests with one key share one order; if the twin reads (and deletes) the
-    refusal first, this one starts over instead of failing."""
-    from lending.services import investments
-
-    refused = Investment.objects.create(
+def test_an_unread_refusal_is_the_answer_to_its_key_once_then_forgotten(investor, open_loan):
+    """A replay of a key whose order was refused (and not yet read) gets that refusal; the
+    refusal is then gone, so the next retry is decided afresh."""
+    Investment.objects.create(
         loan=open_loan,
         investor=investor,
         amount=D("300.00"),
@@ -144,19 +142,48 @@ def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_l
         refusal_code="exceeds_remaining",
         idempotency_key="twin",
     )
-    real_settled = investments._settled
-    calls = []
-
-    def twin_reads_it_first(loan_id, investment_ids):
-        calls.extend(investment_ids)
-        Investment.objects.filter(pk=refused.pk).delete()
-        return real_settled(loan_id, investment_ids)
-
-    monkeypatch.setattr(investments, "_settled", twin_reads_it_first)
+    with pytest.raises(Exception) as exc:
+        investment_place(
+            investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
+        )
+    assert exc.value.code == "exceeds_remaining"
+    assert not Investment.objects.filter(idempotency_key="twin").exists()
     placed = investment_place(
         investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
     )
     assert placed.status == Investment.Status.RESERVED
-    assert calls == [refused.pk]  # the retry was settled with its own order, not read back
+    open_loan.refresh_from_db()
+    assert open_loan.funded_amount == reserved(investor) == D("300.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_loan, monkeypatch):
+    """Across processes: the order is committed pending while another batch settles the
+    loan; if a twin request with the same key reads (and deletes) its refusal first, this
+    one starts over instead of failing."""
+    from lending.services import investments
+
+    busy = iter([False])  # the first try finds another process settling the loan
+    real_lock, real_settled = investments._batch_lock, investments._settled
+
+    def lock(loan_id, *, wait):
+        return next(busy, True) if not wait else real_lock(loan_id, wait=wait)
+
+    def refused_then_read_by_the_twin(loan_id, investment_ids):
+        Investment.objects.filter(pk__in=investment_ids).update(
+            status=Investment.Status.REFUSED, refusal_code="exceeds_remaining"
+        )
+        Investment.objects.filter(pk__in=investment_ids).delete()  # the twin read it
+        monkeypatch.setattr(investments, "_settled", real_settled)
+        return real_settled(loan_id, investment_ids)
+
+    monkeypatch.setattr(investments, "_batch_lock", lock)
+    monkeypatch.setattr(investments, "_await_settlement", lambda *a, **k: None)
+    monkeypatch.setattr(investments, "_settled", refused_then_read_by_the_twin)
+    placed = investment_place(
+        investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
+    )
+    assert placed.status == Investment.Status.RESERVED
+    assert Investment.objects.filter(idempotency_key="twin").count() == 1
     open_loan.refresh_from_db()
     assert open_loan.funded_amount == reserved(investor) == D("300.00")
