@@ -120,85 +120,104 @@ def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None
     """Place orders on one loan together (a request's own order alone, or the orders this
     process's requests combined): per order, the investment, its refusal, or None when a
     twin request read its refusal first. Set-based: the statements run once per batch."""
-    loan_id = orders[0].loan_id
-    results: list[Investment | Exception | None] = [None] * len(orders)
-    to_settle: dict[int, Investment] = {}  # order index -> its order, not settled yet
+    batch = _Batch(orders)
+    batch.screen()
+    batch.place()
+    return batch.answers()
 
-    def settle_or_return(index: int, investment: Investment) -> None:
+
+class _Batch:
+    """One batch of orders on one loan, on its way to an answer per order."""
+
+    def __init__(self, orders: Sequence[_Order]):
+        self.orders = orders
+        self.loan_id = orders[0].loan_id
+        self.results: list[Investment | Exception | None] = [None] * len(orders)
+        self.new: list[int] = []  # indexes of the orders that passed the screen
+        self.to_settle: dict[int, Investment] = {}  # index -> its order, not settled yet
+        self.settled = False  # settled in `place`, with the orders' creation
+
+    def _settle_or_answer(self, index: int, investment: Investment) -> None:
         if investment.status in (Investment.Status.PENDING, Investment.Status.REFUSED):
-            to_settle[index] = investment
+            self.to_settle[index] = investment
         else:
-            results[index] = investment
+            self.results[index] = investment
 
-    # 1. No locks and no transaction: refuse early (a rush on a filled loan ends here). A
-    # refused request that replays a key gets that key's outcome instead; the orders that
-    # pass are checked for replays again under their investors' locks.
-    loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
-    verified, limits = set(), {}  # not needed to refuse everyone on a closed loan
-    if loan is not None and loan.status == Loan.Status.OPEN:
-        verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
-    today = business_date()
-    new: list[int] = []
-    for index, order in enumerate(orders):
-        try:
-            _ensure_may_invest(order, verified, limits, loan, today)
-            new.append(index)
-        except DomainError as refusal:
-            results[index] = refusal
-    refused = sorted(set(range(len(orders))) - set(new))
-    replays = _replays([orders[i] for i in refused]) if refused else {}
-    for index in refused:
-        try:
-            existing = _replay_of(orders[index], replays)
-        except DomainError as refusal:
-            results[index] = refusal
-            continue
-        if existing is not None:
-            settle_or_return(index, existing)
-    # 2. Inside a caller's transaction (auto-invest, tests) the orders cannot commit on
-    # their own: they are settled in that transaction. Outside one, they are settled with
-    # their creation when no other batch is settling the loan (only the accepted ones are
-    # ever written); else they are committed as pending and settled by (or after) that
-    # batch.
-    nested = transaction.get_connection().in_atomic_block
-    settled = False
-    if new or (nested and to_settle):
+    def screen(self) -> None:
+        """Step 1, with no locks and no transaction: refuse early (a rush on a filled loan
+        ends here). A refused request that replays a key gets that key's outcome instead;
+        the orders that pass are checked for replays again under their investors' locks."""
+        orders = self.orders
+        loan = Loan.objects.select_related("product").filter(pk=self.loan_id).first()
+        verified, limits = set(), {}  # not needed to refuse everyone on a closed loan
+        if loan is not None and loan.status == Loan.Status.OPEN:
+            verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
+        self.loan, self.limits, self.today = loan, limits, business_date()
+        for index, order in enumerate(orders):
+            try:
+                _ensure_may_invest(order, verified, limits, loan, self.today)
+                self.new.append(index)
+            except DomainError as refusal:
+                self.results[index] = refusal
+        refused = sorted(set(range(len(orders))) - set(self.new))
+        replays = _replays([orders[i] for i in refused]) if refused else {}
+        for index in refused:
+            try:
+                existing = _replay_of(orders[index], replays)
+            except DomainError as refusal:
+                self.results[index] = refusal
+                continue
+            if existing is not None:
+                self._settle_or_answer(index, existing)
+
+    def place(self) -> None:
+        """Step 2. Inside a caller's transaction (auto-invest, tests) the orders cannot
+        commit on their own: they are settled in that transaction. Outside one, they are
+        settled with their creation when no other batch is settling the loan (and only the
+        accepted ones are ever written); else they are committed as pending, for `answers`
+        to wait on."""
+        nested = transaction.get_connection().in_atomic_block
+        if not (self.new or (nested and self.to_settle)):
+            return
         with transaction.atomic():
-            if new:
-                prepared = _orders_prepare(loan, [orders[i] for i in new], limits)
-                for index, outcome in zip(new, prepared, strict=True):
+            if self.new:
+                new_orders = [self.orders[i] for i in self.new]
+                prepared = _orders_prepare(self.loan, new_orders, self.limits)
+                for index, outcome in zip(self.new, prepared, strict=True):
                     if isinstance(outcome, Exception):
-                        results[index] = outcome
+                        self.results[index] = outcome
                     else:
-                        settle_or_return(index, outcome)
-            unsaved = list({id(o): o for o in to_settle.values() if o.pk is None}.values())
-            if to_settle and _batch_lock(loan_id, wait=nested):
-                _settle_pending(loan_id, today=today, known=to_settle.values(), fresh=unsaved)
+                        self._settle_or_answer(index, outcome)
+            ours = list({id(o): o for o in self.to_settle.values()}.values())
+            unsaved = [o for o in ours if o.pk is None]
+            if ours and _batch_lock(self.loan_id, wait=nested):
+                _settle_pending(self.loan_id, today=self.today, known=ours, fresh=unsaved)
                 _forget_refused(
-                    [
-                        o.pk
-                        for o in to_settle.values()
-                        if o.pk is not None and o.status == Investment.Status.REFUSED
-                    ]
+                    [o.pk for o in ours if o.pk and o.status == Investment.Status.REFUSED]
                 )
-                settled = True
+                self.settled = True
             else:
                 Investment.objects.bulk_create(unsaved)
-    if not to_settle:
-        return results
-    if settled:
-        outcomes = {id(order): order for order in to_settle.values()}
-    else:
-        _await_settlement(loan_id, sorted({o.pk for o in to_settle.values()}), today=today)
-        by_pk = _settled(loan_id, {o.pk for o in to_settle.values()})
-        outcomes = {id(o): by_pk.get(o.pk) for o in to_settle.values()}
-    for index, order in to_settle.items():
-        investment = outcomes[id(order)]
-        if investment is not None and investment.status == Investment.Status.REFUSED:
-            results[index] = _REFUSALS[investment.refusal_code]()
+
+    def answers(self) -> list[Investment | Exception | None]:
+        """Step 3: the answer per order; orders committed as pending are first waited for
+        (see `_await_settlement`) and read back."""
+        if not self.to_settle:
+            return self.results
+        if self.settled:
+            outcome = {id(order): order for order in self.to_settle.values()}
         else:
-            results[index] = investment
-    return results
+            ids = {order.pk for order in self.to_settle.values()}
+            _await_settlement(self.loan_id, sorted(ids), today=self.today)
+            by_pk = _settled(self.loan_id, ids)
+            outcome = {id(order): by_pk.get(order.pk) for order in self.to_settle.values()}
+        for index, order in self.to_settle.items():
+            investment = outcome[id(order)]
+            if investment is not None and investment.status == Investment.Status.REFUSED:
+                self.results[index] = _REFUSALS[investment.refusal_code]()
+            else:
+                self.results[index] = investment
+        return self.results
 
 
 # Requests of this process on the same loan are placed in batches (see config.combining).
