@@ -84,6 +84,14 @@ def _entry_insert(
     return row[0] if row else None
 
 
+def _array_literal(numbers) -> str:
+    """A PostgreSQL array literal of ints or Decimals, sent as one text parameter and cast
+    in SQL. The driver's array adaptation quotes every element on the client, which costs
+    more than the statement itself for an entry with many legs. Only numbers go in, so the
+    literal holds nothing to escape."""
+    return "{" + ",".join(str(n) for n in numbers) + "}"
+
+
 def _apply(
     entry_id: int, legs: Sequence[Leg], deltas: dict[int, Decimal], locked, currency: str, now
 ) -> None:
@@ -104,13 +112,13 @@ def _apply(
                 "SELECT %s, t.account_id, t.amount, %s, %s "
                 "FROM unnest(%s::bigint[], %s::numeric[]) AS t(account_id, amount)",
                 [
-                    ids,
-                    [deltas[i] for i in ids],
+                    _array_literal(ids),
+                    _array_literal(deltas[i] for i in ids),
                     entry_id,
                     currency,
                     now,
-                    [leg.account_id for leg in legs],
-                    [leg.amount for leg in legs],
+                    _array_literal(leg.account_id for leg in legs),
+                    _array_literal(leg.amount for leg in legs),
                 ],
             )
             return
@@ -161,8 +169,8 @@ def lock_accounts(ids: list[int]) -> list[tuple]:
             cursor.execute(
                 "SELECT id, owner_id, balance_amount, currency "  # noqa: S608 - our table name
                 f"FROM {LedgerAccount._meta.db_table} "
-                "WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-                [ids],
+                "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR NO KEY UPDATE",
+                [_array_literal(ids)],
             )
             return cursor.fetchall()
     return list(
