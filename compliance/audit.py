@@ -147,7 +147,9 @@ def _event(
     )
 
 
-@transaction.atomic
+# No savepoint inside a caller's transaction: an audit row is never undone apart from the
+# action it records, and every regulated action appends one.
+@transaction.atomic(savepoint=False)
 def audit_record_many(events: list[dict]) -> list[AuditEvent]:
     """Append several events to the chain, in order, inside the current transaction: one
     chain lock and one insert however many there are. Each dict holds `audit_record`'s
