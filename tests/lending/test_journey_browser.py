@@ -15,12 +15,9 @@ Screenshots of the key steps go to /tmp/journey (JOURNEY_SHOTS_DIR).
 import datetime
 import os
 import re
-import threading
 from decimal import Decimal as D
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.contrib.auth.models import Group
 
 from accounts import pii
@@ -29,7 +26,6 @@ from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, s
 from accounts.pii import PiiKind
 from compliance.audit import AuditEvent, audit_chain_verify
 from compliance.policies import RISK_KEYS
-from config.celery import app as celery_app
 from custody.models import LedgerAccount
 from custody.selectors import ledger_proof, wallet_balance
 from custody.services.movements import deposit_request, deposit_settle
@@ -47,6 +43,7 @@ from lending.models import (
 )
 from lending.services.disbursements import disbursement_approve
 from tests.accounts.auth_support import totp_code, totp_secret_of
+from tests.worker import worker_running
 
 pytestmark = [
     pytest.mark.browser,
@@ -209,79 +206,66 @@ def test_borrower_to_disbursed_loan_through_the_pages(
     operations = make_user("operations")
     approver = make_user("approver")
 
-    done = {
-        name: threading.Event()
-        for name in ("lending.application_review", "lending.loan_auto_invest")
-    }
+    with worker_running("lending.application_review", "lending.loan_auto_invest") as done:
+        # The auto-invest rule, saved on its page before any loan opens.
+        _as_customer(page_login, page, auto_investor)
+        page.goto(f"{live_server.url}/invest/auto/")
+        for grade in "ABCDE":
+            page.check(f"input[name=grades][value={grade}]")
+        page.fill("input[name=amount_per_loan]", str(AUTO_TICKET))
+        page.fill("input[name=max_borrower_share]", "50")
+        with page.expect_navigation():
+            page.click("button:has-text('Save rule')")
+        assert "Auto-invest rule saved" in page.inner_text("main")
+        assert "20,000.00" in page.inner_text("main")
+        _shot(page, "01_auto_invest_rule")
+        rule = AutoInvestRule.objects.get(investor=auto_investor)
+        assert rule.amount_per_loan == AUTO_TICKET and rule.max_borrower_share == D("0.5")
 
-    def on_postrun(sender=None, **kwargs):
-        if sender is not None and sender.name in done:
-            done[sender.name].set()
+        # 1. The borrower applies, watching the live schedule preview.
+        _as_customer(page_login, page, borrower)
+        page.goto(f"{live_server.url}/borrow/apply/")
+        page.select_option("select[name=product]", str(product.pk))
+        page.fill("input[name=amount]", str(AMOUNT))
+        page.select_option("select[name=term_months]", "12")
+        page.select_option("select[name=method]", "equal_installment")
+        page.select_option("select[name=purpose]", "equipment")
+        page.fill("input[name=purpose_detail]", "A second CNC lathe for the workshop")
+        page.wait_for_selector("#schedule-preview:has-text('58,800.00')")  # you receive
+        preview = page.inner_text("#schedule-preview")
+        assert "60,000.00" in preview and "1,200.00" in preview  # principal; fee
+        _shot(page, "02_apply_preview")
+        with page.expect_navigation():
+            page.click("button:has-text('Submit application')")
+        assert page.url.endswith("/borrow/applications/")
+        application = Application.objects.get(borrower=borrower)
+        assert application.amount == AMOUNT and application.purpose == "equipment"
 
-    task_postrun.connect(on_postrun, weak=False)
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("celery")  # earlier tests' and the deposits' messages
-        with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1):
-            # The auto-invest rule, saved on its page before any loan opens.
-            _as_customer(page_login, page, auto_investor)
-            page.goto(f"{live_server.url}/invest/auto/")
-            for grade in "ABCDE":
-                page.check(f"input[name=grades][value={grade}]")
-            page.fill("input[name=amount_per_loan]", str(AUTO_TICKET))
-            page.fill("input[name=max_borrower_share]", "50")
-            with page.expect_navigation():
-                page.click("button:has-text('Save rule')")
-            assert "Auto-invest rule saved" in page.inner_text("main")
-            assert "20,000.00" in page.inner_text("main")
-            _shot(page, "01_auto_invest_rule")
-            rule = AutoInvestRule.objects.get(investor=auto_investor)
-            assert rule.amount_per_loan == AUTO_TICKET and rule.max_borrower_share == D("0.5")
+        # 2. The worker reviews it: grade A, but the amount needs a reviewer.
+        assert done["lending.application_review"].wait(WAIT), "the worker did not review"
+        application.refresh_from_db()
+        assert application.status == Application.Status.UNDER_REVIEW
+        assert application.grade == "A" and application.fraud_flags == []
+        assert application.decision_reasons == ["amount_above_auto_approve_limit"]
+        page.reload()
+        assert "Under review" in page.inner_text("main")
+        _shot(page, "03_application_under_review")
 
-            # 1. The borrower applies, watching the live schedule preview.
-            _as_customer(page_login, page, borrower)
-            page.goto(f"{live_server.url}/borrow/apply/")
-            page.select_option("select[name=product]", str(product.pk))
-            page.fill("input[name=amount]", str(AMOUNT))
-            page.select_option("select[name=term_months]", "12")
-            page.select_option("select[name=method]", "equal_installment")
-            page.select_option("select[name=purpose]", "equipment")
-            page.fill("input[name=purpose_detail]", "A second CNC lathe for the workshop")
-            page.wait_for_selector("#schedule-preview:has-text('58,800.00')")  # you receive
-            preview = page.inner_text("#schedule-preview")
-            assert "60,000.00" in preview and "1,200.00" in preview  # principal; fee
-            _shot(page, "02_apply_preview")
-            with page.expect_navigation():
-                page.click("button:has-text('Submit application')")
-            assert page.url.endswith("/borrow/applications/")
-            application = Application.objects.get(borrower=borrower)
-            assert application.amount == AMOUNT and application.purpose == "equipment"
+        _as_staff(page, live_server, reviewer)
+        page.goto(f"{live_server.url}/admin/lending/application/?queue=waiting")
+        assert "60000.00" in page.inner_text("#result_list")
+        page.goto(f"{live_server.url}/admin/lending/application/{application.pk}/change/")
+        assert "overdue_records_6m" in page.inner_text("#content")  # the bureau report
+        _shot(page, "04_admin_review_case")
+        page.goto(f"{live_server.url}/admin/lending/application/?queue=waiting")
+        shown = _admin_action(
+            page, pk=application.pk, action="approve", reason="Income and purpose checked"
+        )
+        assert f"{application.pk}: approved." in shown
+        _shot(page, "05_admin_review_approved")
 
-            # 2. The worker reviews it: grade A, but the amount needs a reviewer.
-            assert done["lending.application_review"].wait(WAIT), "the worker did not review"
-            application.refresh_from_db()
-            assert application.status == Application.Status.UNDER_REVIEW
-            assert application.grade == "A" and application.fraud_flags == []
-            assert application.decision_reasons == ["amount_above_auto_approve_limit"]
-            page.reload()
-            assert "Under review" in page.inner_text("main")
-            _shot(page, "03_application_under_review")
-
-            _as_staff(page, live_server, reviewer)
-            page.goto(f"{live_server.url}/admin/lending/application/?queue=waiting")
-            assert "60000.00" in page.inner_text("#result_list")
-            page.goto(f"{live_server.url}/admin/lending/application/{application.pk}/change/")
-            assert "overdue_records_6m" in page.inner_text("#content")  # the bureau report
-            _shot(page, "04_admin_review_case")
-            page.goto(f"{live_server.url}/admin/lending/application/?queue=waiting")
-            shown = _admin_action(
-                page, pk=application.pk, action="approve", reason="Income and purpose checked"
-            )
-            assert f"{application.pk}: approved." in shown
-            _shot(page, "05_admin_review_approved")
-
-            # 3. Listed; the auto-invest task runs the rule before manual investors come.
-            assert done["lending.loan_auto_invest"].wait(WAIT), "the worker did not auto-invest"
+        # 3. Listed; the auto-invest task runs the rule before manual investors come.
+        assert done["lending.loan_auto_invest"].wait(WAIT), "the worker did not auto-invest"
         application.refresh_from_db()
         assert application.status == Application.Status.APPROVED
         assert application.reviewed_by_id == reviewer.pk
@@ -301,8 +285,6 @@ def test_borrower_to_disbursed_loan_through_the_pages(
         main = page.inner_text("main")
         assert "Approved" in main and f"Loan {loan.reference}" in main
         _shot(page, "06_application_approved")
-    finally:
-        task_postrun.disconnect(on_postrun)
 
     # 4. Two investors fund the rest by hand: marketplace -> detail -> confirm.
     for investor, amount in zip((first, second), MANUAL_TICKETS, strict=True):

@@ -1,16 +1,12 @@
 """Notification emails leave through a Celery task enqueued after commit: no request waits on
 the mail server, each notification is emailed once, and a real worker sends them."""
 
-import threading
-
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.db import transaction
 
-from config.celery import app as celery_app
 from lending.models import Notification
 from lending.services.notifications import notification_emails_send, notification_send_many
+from tests.worker import worker_running
 
 
 def _send_to(users):
@@ -76,21 +72,9 @@ def test_a_mail_server_failure_leaves_the_rest_for_the_retry(make_user, mailoutb
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_emails_the_notifications(make_user, mailoutbox):
     users = [make_user("investor") for _ in range(3)]
-    done = threading.Event()
-
-    def on_postrun(sender=None, **kwargs):
-        if sender is not None and sender.name == "lending.notification_emails":
-            done.set()
-
-    task_postrun.connect(on_postrun, weak=False)
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("celery")  # messages left by earlier tests
-        with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1):
-            with transaction.atomic():
-                ids = [n.pk for n in _send_to(users)]
-            assert done.wait(60), "the worker did not run lending.notification_emails"
-    finally:
-        task_postrun.disconnect(on_postrun)
+    with worker_running("lending.notification_emails") as ran:
+        with transaction.atomic():
+            ids = [n.pk for n in _send_to(users)]
+        assert ran["lending.notification_emails"].wait(60), "the worker sent no emails"
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
     assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
