@@ -274,8 +274,8 @@ def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today
 
 
 def _orders_prepare(loan: Loan, orders: Sequence[_Order], limits) -> list[Investment | Exception]:
-    """Step 1: the orders (not written yet), under their investors' row locks (taken in id
-    order), which serialise each investor's requests so the replay and limit checks hold.
+    """The batch's new orders (not written yet), under their investors' row locks (taken in
+    id order), which serialise each investor's requests so the replay and limit checks hold.
     A twin request with the same key that got here first has committed by the time this
     one holds the lock; twins within the batch share the first one's order."""
     investor_ids = sorted({o.investor.pk for o in orders})
@@ -350,9 +350,10 @@ def _settle_in_turn(loan_id: int) -> None:
 
 
 def _await_settlement(loan_id: int, investment_ids: list[int], *, today) -> None:
-    """Step 2 outside any transaction: lead a batch if none is running; else wait for the
-    running batch on our orders' rows (it locks the orders it settles) and, if some
-    committed too late for it, queue for the lock and settle the next batch ourselves."""
+    """Settle orders committed as pending, outside any transaction: lead a settlement if
+    none is running; else wait for the running one on our orders' rows (it locks the orders
+    it settles) and, if some committed too late for it, queue for the lock and settle the
+    next one ourselves."""
     with transaction.atomic(durable=True):
         if _batch_lock(loan_id, wait=False):
             _settle_pending(loan_id, today=today)
