@@ -62,7 +62,12 @@ _IDENTITY_CHECK = verification.CheckKind(
 
 
 def _lock_user(user: User) -> User:
-    return User.objects.select_for_update().get(pk=user.pk)
+    """Serialise this user's onboarding writes. A no-key lock: it still excludes every
+    other writer of the row, but not the KEY SHARE locks PostgreSQL takes on it when a
+    transaction commits a row that references the user (an audit event, a notification,
+    an investment). A full FOR UPDATE here, followed by an audit append, deadlocks with a
+    settlement that holds the audit chain while committing its investors' rows."""
+    return User.objects.select_for_update(no_key=True).get(pk=user.pk)
 
 
 def ensure_identity_attempts_left(user: User) -> None:

@@ -146,7 +146,7 @@ def _enterprise_record(
     request,
 ) -> EnterpriseCheck:
     """Store the registry's decision under the user's row lock; duplicates are found here."""
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)  # see _lock_user
     # Checked again under the lock: a parallel request may have finished meanwhile.
     _ensure_may_register(user)
     if not decision.passed:
