@@ -135,7 +135,8 @@ class _Batch:
         self.results: list[Investment | Exception | None] = [None] * len(orders)
         self.new: list[int] = []  # indexes of the orders that passed the screen
         self.to_settle: dict[int, Investment] = {}  # index -> its order, not settled yet
-        self.settled = False  # settled in `place`, with the orders' creation
+        self.settled = False  # `place` took the settlement lock
+        self.settled_here: set[int] = set()  # id() of the orders `place` settled
 
     def _settle_or_answer(self, index: int, investment: Investment) -> None:
         if investment.status in (Investment.Status.PENDING, Investment.Status.REFUSED):
@@ -152,7 +153,7 @@ class _Batch:
         verified, limits = set(), {}  # not needed to refuse everyone on a closed loan
         if loan is not None and loan.status == Loan.Status.OPEN:
             verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
-        self.loan, self.limits, self.today = loan, limits, business_date()
+        self.loan, self.today = loan, business_date()
         for index, order in enumerate(orders):
             try:
                 _ensure_may_invest(order, verified, limits, loan, self.today)
@@ -182,7 +183,7 @@ class _Batch:
         with transaction.atomic():
             if self.new:
                 new_orders = [self.orders[i] for i in self.new]
-                prepared = _orders_prepare(self.loan, new_orders, self.limits)
+                prepared = _orders_prepare(self.loan, new_orders, self.today)
                 for index, outcome in zip(self.new, prepared, strict=True):
                     if isinstance(outcome, Exception):
                         self.results[index] = outcome
@@ -191,26 +192,27 @@ class _Batch:
             ours = list({id(o): o for o in self.to_settle.values()}.values())
             unsaved = [o for o in ours if o.pk is None]
             if ours and _batch_lock(self.loan_id, wait=nested):
-                _settle_pending(self.loan_id, today=self.today, known=ours, fresh=unsaved)
+                settled = _settle_pending(self.loan_id, today=self.today, known=ours, fresh=unsaved)
                 _forget_refused(
-                    [o.pk for o in ours if o.pk and o.status == Investment.Status.REFUSED]
+                    [o.pk for o in settled if o.pk and o.status == Investment.Status.REFUSED]
                 )
-                self.settled = True
+                self.settled, self.settled_here = True, {id(o) for o in settled}
             else:
                 Investment.objects.bulk_create(unsaved)
 
     def answers(self) -> list[Investment | Exception | None]:
-        """Step 3: the answer per order; orders committed as pending are first waited for
-        (see `_await_settlement`) and read back."""
-        if not self.to_settle:
-            return self.results
-        if self.settled:
-            outcome = {id(order): order for order in self.to_settle.values()}
-        else:
-            ids = {order.pk for order in self.to_settle.values()}
-            _await_settlement(self.loan_id, sorted(ids), today=self.today)
+        """Step 3: the answer per order. Orders `place` settled answer as they are; the
+        others are read back from the database: orders committed as pending once they are
+        settled (see `_await_settlement`), and replayed orders that another batch settled
+        (or refused) after `place` read them."""
+        orders = list(self.to_settle.values())
+        outcome = {id(order): order for order in orders if id(order) in self.settled_here}
+        if rest := [order for order in orders if id(order) not in outcome]:
+            ids = {order.pk for order in rest}
+            if not self.settled:
+                _await_settlement(self.loan_id, sorted(ids), today=self.today)
             by_pk = _settled(self.loan_id, ids)
-            outcome = {id(order): by_pk.get(order.pk) for order in self.to_settle.values()}
+            outcome.update((id(order), by_pk.get(order.pk)) for order in rest)
         for index, order in self.to_settle.items():
             investment = outcome[id(order)]
             if investment is not None and investment.status == Investment.Status.REFUSED:
@@ -245,9 +247,10 @@ def _replay_of(order: _Order, replays) -> Investment | None:
 
 
 def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today) -> None:
-    """The rules on the loan's facts and the investor, read unlocked: the status and amount
-    left are checked again by the settlement batch on the locked row; the rest never
-    changes while a loan is open. A loan that is not open refuses everyone alike."""
+    """The rules on the loan's facts and the investor. Run unlocked to refuse early, then
+    again under the investor's row lock with their facts read anew; the loan's status and
+    amount left have the last word in the settlement, on the locked loan row. A loan that
+    is not open refuses everyone alike."""
     investor = order.investor
     if loan is None:
         raise NotFound()
@@ -273,11 +276,12 @@ def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today
         raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
 
 
-def _orders_prepare(loan: Loan, orders: Sequence[_Order], limits) -> list[Investment | Exception]:
+def _orders_prepare(loan: Loan, orders: Sequence[_Order], today) -> list[Investment | Exception]:
     """The batch's new orders (not written yet), under their investors' row locks (taken in
-    id order), which serialise each investor's requests so the replay and limit checks hold.
-    A twin request with the same key that got here first has committed by the time this
-    one holds the lock; twins within the batch share the first one's order."""
+    id order), which serialise each investor's requests and profile changes, so the replay,
+    suitability and limit checks (read again under the locks) hold. A twin request with the
+    same key that got here first has committed by the time this one holds the lock; twins
+    within the batch share the first one's order."""
     investor_ids = sorted({o.investor.pk for o in orders})
     list(
         get_user_model()
@@ -286,6 +290,7 @@ def _orders_prepare(loan: Loan, orders: Sequence[_Order], limits) -> list[Invest
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    verified, limits = eligibility.investor_limits_many(investor_ids)
     replays = _replays(orders)
     held = investor_held_amounts(investor_ids, loan_id=loan.pk)
     prepared: dict[tuple[int, str], Investment] = {}
@@ -294,6 +299,7 @@ def _orders_prepare(loan: Loan, orders: Sequence[_Order], limits) -> list[Invest
         try:
             existing = _replay_of(order, replays) or _replay_of(order, prepared)
             if existing is None:
+                _ensure_may_invest(order, verified, limits, loan, today)
                 held[order.investor.pk] = _within_limits(
                     held[order.investor.pk], limits[order.investor.pk], order.amount
                 )
@@ -390,13 +396,13 @@ def _forget_refused(investment_ids) -> None:
         Investment.objects.filter(pk__in=investment_ids, status=Investment.Status.REFUSED).delete()
 
 
-def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> None:
+def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> list[Investment]:
     """Settle the loan's orders, oldest first, in the caller's transaction (which holds the
     loan's batch lock): its pending orders in the database, then `fresh` ones not written
     yet. Reserve the ones that fit, refuse the others. Pending orders are marked with their
     outcome; of the fresh ones only the accepted are written, already reserved. Orders in
-    `known` (with their investor) are updated in place rather than read again; every
-    settled order ends with its status and the loan as it now is."""
+    `known` (with their investor) are updated in place rather than read again. Returns the
+    orders it settled, each with its status and the loan as it now is."""
     loan = (
         Loan.objects.select_for_update(no_key=True, of=("self",))
         .select_related("borrower")
@@ -417,7 +423,7 @@ def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> None:
     stored = [by_pk[pk] for pk in pending]
     orders = [*stored, *fresh]
     if not orders:
-        return
+        return []
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         outcomes = [errors.LoanNotOpen.code] * len(orders)
     else:
@@ -445,7 +451,7 @@ def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> None:
     Investment.objects.bulk_create([o for o in fresh if o.status == Investment.Status.RESERVED])
     accepted = [order for order in orders if order.status == Investment.Status.RESERVED]
     if not accepted:
-        return
+        return orders
     total = sum((order.amount for order in accepted), Decimal("0.00"))
     loan.funded_amount += total
     changes = {"funded_amount": F("funded_amount") + total}
@@ -472,6 +478,7 @@ def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> None:
     )
     if loan.status == Loan.Status.FUNDED:
         _notify_funded(loan)
+    return orders
 
 
 def investments_settle_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from lending.models import Disbursement, Installment, Investment, Loan
 from tests.lending.conftest import assert_ledger_holds, available, reserved
@@ -122,11 +122,11 @@ def test_a_combined_batch_that_fails_loses_no_request(rush, monkeypatch):
     real_orders_prepare = investments._orders_prepare
     failed = []
 
-    def fails_when_combined(loan, orders, limits):
+    def fails_when_combined(loan, orders, today):
         if len(orders) > 1:
             failed.append(len(orders))
             raise RuntimeError("the batch's connection broke")
-        return real_orders_prepare(loan, orders, limits)
+        return real_orders_prepare(loan, orders, today)
 
     monkeypatch.setattr(investments, "_orders_prepare", fails_when_combined)
     _assert_sold_exactly(loan, investors, _run(_place_work(loan, investors, "f")))
@@ -303,3 +303,111 @@ def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund
     assert Installment.objects.filter(loan=loan).count() == 12
     assert available(borrower) == D("58800.00")
     assert_ledger_holds()
+
+
+def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
+    make_user, onboarding, fund, open_loan, monkeypatch
+):
+    """A replay reads its order as pending; before it takes the settlement lock another
+    process's batch refuses that order. The replay must answer the refusal, not the
+    pending order it read."""
+    from lending.services import investments
+
+    investor = fund(onboarding.investor(make_user("investor")), "100.00")  # cannot pay 300
+    order = Investment.objects.create(
+        loan=open_loan,
+        investor=investor,
+        amount=D("300.00"),
+        status=Investment.Status.PENDING,
+        idempotency_key="twin",
+    )
+    real_prepare = investments._orders_prepare
+
+    def another_batch_settles_meanwhile(loan, orders, today):
+        prepared = real_prepare(loan, orders, today)
+
+        def other_process():
+            try:
+                with transaction.atomic():
+                    investments._settle_in_turn(loan.pk)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=other_process)
+        thread.start()
+        thread.join()
+        return prepared
+
+    monkeypatch.setattr(investments, "_orders_prepare", another_batch_settles_meanwhile)
+    with pytest.raises(Exception) as exc:
+        investments.investment_place(
+            investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
+        )
+    assert exc.value.code == "insufficient_funds"
+    assert not Investment.objects.filter(pk=order.pk).exists()  # read once, then gone
+    assert reserved(investor) == D("0.00")
+
+
+def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
+    make_user, onboarding, fund, open_loan, monkeypatch
+):
+    """Onboarding locks the user row and then appends to the audit chain; the settlement
+    holds the chain and, at commit, PostgreSQL's foreign-key checks take KEY SHARE locks on
+    the users its rows reference (audit actors, notified investors). The user lock is a
+    no-key lock, so the two never wait on each other in a circle."""
+    import time
+
+    from accounts.services import _lock_user
+    from compliance.audit import audit_record
+    from lending.services import investments
+
+    early = fund(onboarding.investor(make_user("investor")), "20000.00")
+    last = fund(onboarding.investor(make_user("investor")), "20000.00")
+    investments.investment_place(
+        investor=early, loan_id=open_loan.pk, amount=D("9900.00"), idempotency_key="early"
+    )
+    failures = []
+    real_run = investments._combiner._run_batch
+
+    def batch_recording_failures(orders):
+        try:
+            return real_run(orders)
+        except Exception as exc:
+            failures.append(repr(exc))
+            raise
+
+    monkeypatch.setattr(investments._combiner, "_run_batch", batch_recording_failures)
+    locked = threading.Event()
+
+    def profile_change():
+        try:
+            with transaction.atomic():
+                _lock_user(early)
+                locked.set()
+                time.sleep(0.5)  # the batch below funds the loan meanwhile
+                audit_record(action="test.profile", subject_type="user", subject_id=early.pk)
+        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
+            failures.append(repr(exc))
+        finally:
+            connection.close()
+
+    def last_step():
+        locked.wait(10)
+        time.sleep(0.1)
+        try:
+            investments.investment_place(
+                investor=last, loan_id=open_loan.pk, amount=D("100.00"), idempotency_key="last"
+            )
+        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
+            failures.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=profile_change), threading.Thread(target=last_step)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    open_loan.refresh_from_db()
+    assert open_loan.status == "funded"

@@ -207,3 +207,24 @@ def test_cancel_is_a_top_level_transaction_and_refuses_to_nest(investor, open_lo
         investment_cancel(investor=investor, investment_id=investment.pk)
     investment.refresh_from_db()
     assert investment.status == "reserved"
+
+
+def test_limits_lowered_while_the_order_waits_for_the_investors_lock_are_the_ones_applied(
+    investor, open_loan, onboarding, monkeypatch
+):
+    """The limits are read again under the investor's row lock: a profile change that
+    committed while the order queued for that lock is the one that counts."""
+    from dataclasses import replace
+
+    from lending.services import investments
+
+    real_prepare = investments._orders_prepare
+
+    def profile_lowered_meanwhile(loan, orders, today):
+        onboarding.investors[investor.pk] = replace(
+            onboarding.investors[investor.pk], per_loan_limit=D("200.00")
+        )
+        return real_prepare(loan, orders, today)
+
+    monkeypatch.setattr(investments, "_orders_prepare", profile_lowered_meanwhile)
+    assert_refused(investor, open_loan, "300.00", "per_loan_limit_exceeded")
