@@ -65,18 +65,41 @@ class Combiner:
                 self._crowded.discard(key)
             else:
                 queue.append(slot)
-        if not slot.leads:
-            slot.done.wait()
-            crowd = True  # woken to lead the requests queued behind the last batch
-        if slot.leads:
-            if crowd:
+        try:
+            if not slot.leads:
+                slot.done.wait()
+                crowd = True  # woken to lead the requests queued behind the last batch
+            if slot.leads and crowd:
                 self._gather_crowd(key)
+        except BaseException:  # interrupted before its batch ran: nobody may be left waiting
+            self._abandon(key, slot)
+            raise
+        if slot.leads:
             self._lead(key, slot)
         if slot.result is _ALONE:
             slot.result = self._run_batch([request])[0]
         if isinstance(slot.result, BaseException):
             raise slot.result
         return slot.result
+
+    def _abandon(self, key: Hashable, slot: _Slot) -> None:
+        """A caller leaves before its batch ran: out of the queue, and if it was to lead,
+        the lead passes to the next in the queue (or the key is dropped)."""
+        successor = None
+        with self._mutex:
+            queue = self._queues.get(key)
+            if not slot.leads:
+                if queue is not None and slot in queue:
+                    queue.remove(slot)
+                return
+            slot.leads = False
+            if queue:
+                successor = queue.pop(0)
+                successor.leads = True
+            else:
+                del self._queues[key]
+        if successor is not None:
+            successor.done.set()
 
     def _gather_crowd(self, key: Hashable) -> None:
         deadline = time.monotonic() + self._gather

@@ -148,3 +148,42 @@ def test_batches_after_a_crowd_are_full_not_alternating(clients):
     _rush(Combiner(run, max_batch=64), list(range(clients * 20)), clients=clients)
     sizes = [len(b) for b in run.batches]
     assert sum(sizes) / len(sizes) > clients * 0.5, sizes
+
+
+def test_a_leader_interrupted_before_its_batch_hands_the_lead_on(monkeypatch):
+    """A caller that leaves while waiting to lead (an interrupt, a killed thread) passes
+    the lead on, so the requests queued behind it still run."""
+    run = Recorder(delay=0.003)
+    combiner = Combiner(run, max_batch=64)
+    real_gather = combiner._gather_crowd
+    interrupted = []
+
+    def gather_interrupted_once(key):
+        if not interrupted:
+            interrupted.append(threading.get_ident())
+            raise KeyboardInterrupt
+        return real_gather(key)
+
+    monkeypatch.setattr(combiner, "_gather_crowd", gather_interrupted_once)
+    results = {}
+
+    def client(chunk):
+        for request in chunk:
+            try:
+                results[request] = combiner.submit("loan", request)
+            except KeyboardInterrupt:
+                results[request] = "interrupted"
+
+    threads = [
+        threading.Thread(target=client, args=(list(range(t, 160, 16)),), daemon=True)
+        for t in range(16)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert not [t for t in threads if t.is_alive()], "callers were left waiting"
+    assert list(results.values()).count("interrupted") == 1
+    assert all(v == r * 2 for r, v in results.items() if v != "interrupted")
+    assert len(results) == 160 and combiner._queues == {}
