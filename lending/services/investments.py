@@ -145,18 +145,16 @@ class _Batch:
             self.results[index] = investment
 
     def screen(self) -> None:
-        """Step 1, with no locks and no transaction: refuse early (a rush on a filled loan
-        ends here). A refused request that replays a key gets that key's outcome instead;
-        the orders that pass are checked for replays again under their investors' locks."""
+        """Step 1, with no locks and no transaction: a loan that is missing or not open
+        refuses the batch (a rush on a filled loan ends here), except a request replaying a
+        key, which gets that key's outcome. Every other rule is checked in `place`, under
+        the investors' row locks, after the replays."""
         orders = self.orders
         loan = Loan.objects.select_related("product").filter(pk=self.loan_id).first()
-        verified, limits = set(), {}  # not needed to refuse everyone on a closed loan
-        if loan is not None and loan.status == Loan.Status.OPEN:
-            verified, limits = eligibility.investor_limits_many({o.investor.pk for o in orders})
         self.loan, self.today = loan, business_date()
-        for index, order in enumerate(orders):
+        for index in range(len(orders)):
             try:
-                _ensure_may_invest(order, verified, limits, loan, self.today)
+                _ensure_loan_open(loan, self.today)
                 self.new.append(index)
             except DomainError as refusal:
                 self.results[index] = refusal
@@ -246,16 +244,20 @@ def _replay_of(order: _Order, replays) -> Investment | None:
     return existing
 
 
-def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today) -> None:
-    """The rules on the loan's facts and the investor. Run unlocked to refuse early, then
-    again under the investor's row lock with their facts read anew; the loan's status and
-    amount left have the last word in the settlement, on the locked loan row. A loan that
-    is not open refuses everyone alike."""
-    investor = order.investor
+def _ensure_loan_open(loan: Loan | None, today) -> None:
+    """A loan that is missing or not open refuses everyone alike."""
     if loan is None:
         raise NotFound()
     if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
         raise errors.LoanNotOpen()
+
+
+def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today) -> None:
+    """Every rule on the loan's facts (read unlocked) and the investor's (read under their
+    row lock); the loan's status and amount left have the last word in the settlement, on
+    the locked loan row."""
+    investor = order.investor
+    _ensure_loan_open(loan, today)
     if investor.pk not in verified:
         raise errors.IdentityNotVerified()
     investor_limits = limits.get(investor.pk)

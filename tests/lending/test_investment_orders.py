@@ -91,6 +91,13 @@ def test_replaying_a_refused_order_raises_its_refusal_once_and_leaves_nothing(in
         )
     assert exc.value.code == "exceeds_remaining"
     assert not Investment.objects.filter(idempotency_key="refused").exists()
+    # The refusal was the key's answer once; the next retry is decided afresh.
+    placed = investment_place(
+        investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="refused"
+    )
+    assert placed.status == Investment.Status.RESERVED
+    open_loan.refresh_from_db()
+    assert open_loan.funded_amount == reserved(investor) == D("300.00")
 
 
 def test_a_batch_takes_orders_oldest_first_in_one_entry(make_user, onboarding, fund, open_loan):
@@ -129,31 +136,6 @@ def test_pending_orders_count_against_the_investors_limits(make_user, onboarding
             investor=investor, loan_id=open_loan.pk, amount=D("200.00"), idempotency_key="more"
         )
     assert exc.value.code == "per_loan_limit_exceeded"
-
-
-def test_an_unread_refusal_is_the_answer_to_its_key_once_then_forgotten(investor, open_loan):
-    """A replay of a key whose order was refused (and not yet read) gets that refusal; the
-    refusal is then gone, so the next retry is decided afresh."""
-    Investment.objects.create(
-        loan=open_loan,
-        investor=investor,
-        amount=D("300.00"),
-        status=Investment.Status.REFUSED,
-        refusal_code="exceeds_remaining",
-        idempotency_key="twin",
-    )
-    with pytest.raises(Exception) as exc:
-        investment_place(
-            investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
-        )
-    assert exc.value.code == "exceeds_remaining"
-    assert not Investment.objects.filter(idempotency_key="twin").exists()
-    placed = investment_place(
-        investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
-    )
-    assert placed.status == Investment.Status.RESERVED
-    open_loan.refresh_from_db()
-    assert open_loan.funded_amount == reserved(investor) == D("300.00")
 
 
 @pytest.mark.django_db(transaction=True)
