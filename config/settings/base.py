@@ -166,6 +166,7 @@ MFA_TOTP_ISSUER = "P2P Lending"
 MFA_TOTP_TOLERANCE = 1
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
+HEADLESS_TOKEN_STRATEGY = "accounts.api.authentication.OneQuerySessionTokenStrategy"
 HEADLESS_FRONTEND_URLS = {
     "account_confirm_email": "/accounts/confirm-email/{key}/",
     "account_reset_password_from_key": "/accounts/password/reset/key/{key}/",

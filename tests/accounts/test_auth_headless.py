@@ -104,3 +104,26 @@ def test_session_token_of_staff_without_totp_gets_mfa_required(client, make_user
     response = client.get("/api/v1/me", headers={"X-Session-Token": token})
     assert response.status_code == 403
     assert response.json()["code"] == "mfa_required"
+
+
+def test_a_session_token_is_looked_up_in_one_query_and_an_expired_one_is_refused(client, make_user):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    investor = make_user("investor")
+    login = post_json(
+        client, "/auth/login", {"email": investor.email, "password": investor.test_password}
+    )
+    token = login.json()["meta"]["session_token"]
+
+    with CaptureQueriesContext(connection) as queries:
+        me = client.get("/api/v1/me", headers={"X-Session-Token": token})
+    assert me.status_code == 200
+    assert len([q for q in queries if "django_session" in q["sql"]]) == 1
+
+    Session.objects.filter(session_key=token).update(expire_date=timezone.now())
+    expired = client.get("/api/v1/me", headers={"X-Session-Token": token})
+    assert expired.status_code == 401
+    assert expired.json()["code"] == "not_authenticated"
