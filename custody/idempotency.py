@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connections, router
 from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -60,7 +60,10 @@ def request_fingerprint(request) -> str:
 
 
 def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
-    """Insert the in-progress record in its own committed transaction, or find the first.
+    """Insert the in-progress record, or find the first.
+
+    The insert is one statement that commits on its own (`_insert_if_absent`), so a
+    concurrent duplicate sees the claim at once, and a taken key raises nothing.
 
     An in-progress record older than IN_PROGRESS_STALE_AFTER belongs to a request that
     cannot still be running (the web server kills requests long before), so a retry of
@@ -68,20 +71,16 @@ def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyRecord,
     idempotent by request key, so running again cannot move money twice. The takeover is
     a compare-and-set on `created_at`: of two retries racing for it, one wins.
     """
-    try:
-        with transaction.atomic(durable=True):
-            return IdempotencyRecord.objects.create(
-                user_id=user_id, key=key, fingerprint=fingerprint
-            ), True
-    except IntegrityError:
-        pass
+    now = timezone.now()
+    record = _insert_if_absent(user_id, key, fingerprint, now)
+    if record is not None:
+        return record, True
     try:
         record = IdempotencyRecord.objects.get(user_id=user_id, key=key)
     except IdempotencyRecord.DoesNotExist:
         # The first attempt released the key between our insert and this read: it is
         # unsettled, and the client decides whether to retry.
         raise IdempotencyInProgress() from None
-    now = timezone.now()
     if (
         record.state == IdempotencyRecord.State.IN_PROGRESS
         and record.fingerprint == fingerprint
@@ -96,6 +95,36 @@ def _claim(user_id: int, key: str, fingerprint: str) -> tuple[IdempotencyRecord,
             record.created_at = now
             return record, True
     return record, False
+
+
+def _insert_if_absent(user_id: int, key: str, fingerprint: str, now) -> IdempotencyRecord | None:
+    """The new in-progress record, or None when the user already holds `key`.
+
+    One round trip: INSERT ... ON CONFLICT DO NOTHING RETURNING (PostgreSQL and SQLite).
+    The ORM's create would need a transaction around it (BEGIN, INSERT, COMMIT) to recover
+    from the IntegrityError of a taken key, on every money-moving request.
+    """
+    meta = IdempotencyRecord._meta
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(meta.get_field(f).column) for f in _CLAIM_FIELDS)
+    unique = ", ".join(qn(meta.get_field(f).column) for f in ("user", "key"))
+    state = IdempotencyRecord.State.IN_PROGRESS
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({unique}) DO NOTHING RETURNING {qn(meta.pk.column)}",
+            [user_id, key, fingerprint, state, connection.ops.adapt_datetimefield_value(now)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return IdempotencyRecord(
+        pk=row[0], user_id=user_id, key=key, fingerprint=fingerprint, state=state, created_at=now
+    )
+
+
+_CLAIM_FIELDS = ("user", "key", "fingerprint", "state", "created_at")
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

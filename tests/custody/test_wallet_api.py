@@ -210,12 +210,12 @@ def test_deposit_and_withdrawal_lists_are_own_and_use_fixed_queries(
 
 
 def test_a_key_released_between_insert_and_read_is_409_not_500(investor_client, monkeypatch):
-    from django.db import IntegrityError
+    from custody import idempotency
 
-    def lost_race(**kwargs):
-        raise IntegrityError("duplicate key")  # the row was there, then released
+    def lost_race(*args):
+        return None  # the key was taken when we inserted, then released before the read
 
-    monkeypatch.setattr(IdempotencyRecord.objects, "create", lost_race)
+    monkeypatch.setattr(idempotency, "_insert_if_absent", lost_race)
     investor_client.raise_request_exception = False
     response = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="gone")
     assert response.status_code == 409
