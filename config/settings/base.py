@@ -359,6 +359,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django sets its own logger to INFO; LOG_LEVEL=ERROR must silence 4xx warnings too.
+        "django": {"level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },
