@@ -4,8 +4,8 @@
         @idempotent
         def post(self, request, loan_id): ...
 
-Keys are scoped per user. The first request claims the key in its own committed
-transaction ("in progress", with a fingerprint of method, path and body hash), runs, and
+Keys are scoped per user. The first request claims the key in one statement that commits
+on its own ("in progress", with a fingerprint of method, path and body hash), runs, and
 records its status and body. A replay gets the first status and body back (header
 `Idempotent-Replayed: true`); a duplicate still in flight waits up to
 IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS for the first to finish, then gets 409
