@@ -116,6 +116,22 @@ def reviewer(make_user):
     return make_user("reviewer")
 
 
+def submit_application(borrower, product, **kw):
+    """Submit an application with the tests' usual terms (20,000 over 12 months, equal
+    installments, for education); any keyword overrides one of them."""
+    from lending.services.applications import application_submit
+
+    args = {
+        "product_id": product.id,
+        "amount": D("20000"),
+        "term_months": 12,
+        "method": "equal_installment",
+        "purpose": "education",
+    }
+    args.update(kw)
+    return application_submit(borrower=borrower, **args)
+
+
 def bureau_key_for(score_min: int, score_max: int, *, overdue: int | None = 0, other_max=None):
     """A national-ID key whose sandbox bureau report falls in the given score band."""
     from lending.adapters.credit_bureau import SandboxCreditBureau

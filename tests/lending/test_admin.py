@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 
 from lending.models import Application, Disbursement
-from lending.services.applications import application_review, application_submit
+from lending.services.applications import application_review
 from lending.services.investments import investment_place
-from tests.lending.conftest import bureau_key_for
+from tests.lending.conftest import bureau_key_for, submit_application
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +20,7 @@ def queued(make_user, onboarding, product):
     key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
     onboarding.signals[user.pk] = ["duplicate_bank_card"]
-    app = application_submit(
-        borrower=user,
-        product_id=product.id,
-        amount=D("20000"),
-        term_months=12,
-        method="equal_installment",
-        purpose="education",
-    )
+    app = submit_application(user, product)
     return application_review(application_id=app.id)
 
 

@@ -8,22 +8,10 @@ from django.urls import reverse
 
 from compliance.audit import AuditEvent
 from lending.models import Application, BlocklistEntry, Loan, Notification
-from lending.services.applications import application_decide, application_review, application_submit
-from tests.lending.conftest import bureau_key_for
+from lending.services.applications import application_decide, application_review
+from tests.lending.conftest import bureau_key_for, submit_application
 
 pytestmark = pytest.mark.django_db
-
-
-def submit(borrower, product, **kw):
-    args = {
-        "product_id": product.id,
-        "amount": D("20000"),
-        "term_months": 12,
-        "method": "equal_installment",
-        "purpose": "education",
-    }
-    args.update(kw)
-    return application_submit(borrower=borrower, **args)
 
 
 def clean_borrower(onboarding, user, **kw):
@@ -34,7 +22,7 @@ def clean_borrower(onboarding, user, **kw):
 def test_submit_refuses_unverified_identity(make_user, onboarding, product):
     user = onboarding.borrower(make_user("borrower"), verified=False)
     with pytest.raises(Exception) as exc:
-        submit(user, product)
+        submit_application(user, product)
     assert exc.value.code == "identity_not_verified"
     assert not Application.objects.exists()
 
@@ -43,14 +31,14 @@ def test_submit_refuses_without_borrower_profile(make_user, onboarding, product)
     user = make_user("borrower")
     onboarding.verified.add(user.pk)
     with pytest.raises(Exception) as exc:
-        submit(user, product)
+        submit_application(user, product)
     assert exc.value.code == "borrower_profile_required"
 
 
 @pytest.mark.parametrize("purpose", ["securities", "futures", "high_risk"])
 def test_submit_refuses_prohibited_purposes(borrower, product, purpose):
     with pytest.raises(Exception) as exc:
-        submit(borrower, product, purpose=purpose)
+        submit_application(borrower, product, purpose=purpose)
     assert exc.value.code == "prohibited_purpose"
     assert not Application.objects.exists()
 
@@ -66,14 +54,14 @@ def test_submit_refuses_prohibited_purposes(borrower, product, purpose):
 )
 def test_submit_refuses_terms_the_product_does_not_offer(borrower, product, kw, code):
     with pytest.raises(Exception) as exc:
-        submit(borrower, product, **kw)
+        submit_application(borrower, product, **kw)
     assert exc.value.code == code
 
 
 def test_one_open_application_at_a_time(borrower, product):
-    submit(borrower, product)
+    submit_application(borrower, product)
     with pytest.raises(Exception) as exc:
-        submit(borrower, product)
+        submit_application(borrower, product)
     assert exc.value.code == "application_already_open"
     assert Application.objects.count() == 1
 
@@ -81,14 +69,14 @@ def test_one_open_application_at_a_time(borrower, product):
 def test_submit_refuses_amount_above_cross_platform_headroom(make_user, onboarding, product):
     user = onboarding.borrower(make_user("borrower"), declared_other_borrowing=D("990000"))
     with pytest.raises(Exception) as exc:
-        submit(user, product, amount=D("10001"))
+        submit_application(user, product, amount=D("10001"))
     assert exc.value.code == "borrowing_cap_exceeded"
-    submit(user, product, amount=D("10000"))
+    submit_application(user, product, amount=D("10000"))
 
 
 def test_clean_low_risk_case_is_auto_approved_and_listed(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
-    app = submit(user, product, amount=D("50000"))
+    app = submit_application(user, product, amount=D("50000"))
     app = application_review(application_id=app.id)
     assert app.status == "approved"
     assert app.is_auto_decided
@@ -106,7 +94,9 @@ def test_clean_low_risk_case_is_auto_approved_and_listed(make_user, onboarding, 
 
 def test_auto_approve_boundary_amount_above_limit_goes_to_reviewer(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
-    app = application_review(application_id=submit(user, product, amount=D("50000.01")).id)
+    app = application_review(
+        application_id=submit_application(user, product, amount=D("50000.01")).id
+    )
     assert app.status == "under_review"
     assert "amount_above_auto_approve_limit" in app.decision_reasons
     assert not Loan.objects.exists()
@@ -115,7 +105,7 @@ def test_auto_approve_boundary_amount_above_limit_goes_to_reviewer(make_user, on
 def test_grade_c_goes_to_reviewer(make_user, onboarding, product):
     key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "under_review"
     assert app.grade == "C"
     assert "grade_C_needs_review" in app.decision_reasons
@@ -125,7 +115,7 @@ def test_hr_grade_is_declined(make_user, onboarding, product):
     user = onboarding.borrower(
         make_user("borrower"), national_id_key=bureau_key_for(480, 549, overdue=None)
     )
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "rejected"
     assert app.grade == "HR"
     assert "grade_hr_declined" in app.decision_reasons
@@ -135,7 +125,7 @@ def test_hr_grade_is_declined(make_user, onboarding, product):
 def test_overdue_records_send_the_case_to_a_reviewer(make_user, onboarding, product):
     key = bureau_key_for(760, 849, overdue=2, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "under_review"
     assert "overdue_records_6m:2" in app.decision_reasons
 
@@ -143,7 +133,7 @@ def test_overdue_records_send_the_case_to_a_reviewer(make_user, onboarding, prod
 def test_fraud_signal_sends_the_case_to_a_reviewer(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
     onboarding.signals[user.pk] = ["duplicate_phone"]
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "under_review"
     assert "fraud_signal:duplicate_phone" in app.fraud_flags
 
@@ -151,7 +141,7 @@ def test_fraud_signal_sends_the_case_to_a_reviewer(make_user, onboarding, produc
 def test_blocklisted_identity_is_rejected(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
     BlocklistEntry.objects.create(kind="phone", value=f"phone-{user.pk}", reason="known fraud")
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "rejected"
     assert "blocklist:phone" in app.decision_reasons
 
@@ -159,14 +149,14 @@ def test_blocklisted_identity_is_rejected(make_user, onboarding, product):
 def test_blocklisted_email_matches_whatever_its_case(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
     BlocklistEntry.objects.create(kind="email", value=user.email.upper(), reason="typed by ops")
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "rejected"
     assert "blocklist:email" in app.decision_reasons
 
 
 def test_profile_inconsistency_is_flagged(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"), monthly_obligations=D("25000"))
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "under_review"
     assert "inconsistent:obligations_exceed_income" in app.fraud_flags
 
@@ -183,7 +173,7 @@ def test_velocity_is_flagged(make_user, onboarding, product):
             purpose="education",
             status="rejected",
         )
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     assert "velocity" in app.fraud_flags
     assert app.status == "under_review"
 
@@ -200,14 +190,14 @@ def test_bureau_borrowing_breaching_total_cap_is_rejected(make_user, onboarding,
         and r.overdue_records_6m == 0
     )
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
-    app = application_review(application_id=submit(user, product, amount=D("15000")).id)
+    app = application_review(application_id=submit_application(user, product, amount=D("15000")).id)
     assert app.status == "rejected"
     assert "borrowing_cap_exceeded:total" in app.decision_reasons
 
 
 def test_review_is_idempotent(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
-    app = submit(user, product)
+    app = submit_application(user, product)
     application_review(application_id=app.id)
     application_review(application_id=app.id)
     assert Loan.objects.count() == 1
@@ -216,7 +206,7 @@ def test_review_is_idempotent(make_user, onboarding, product):
 def test_reviewer_decision_approves_with_reason_and_audit(make_user, onboarding, product, reviewer):
     key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     with pytest.raises(Exception) as exc:
         application_decide(application_id=app.id, reviewer=reviewer, decision="approve", reason=" ")
     assert exc.value.code == "reason_required"
@@ -235,7 +225,7 @@ def test_reviewer_decision_approves_with_reason_and_audit(make_user, onboarding,
 def test_review_queue_and_decision_api(api_client, make_user, onboarding, product, reviewer):
     key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
-    app = application_review(application_id=submit(user, product).id)
+    app = application_review(application_id=submit_application(user, product).id)
     api_client.force_authenticate(reviewer)
     body = api_client.get(reverse("api:ops-review-list")).json()
     assert [r["id"] for r in body["results"]] == [app.id]

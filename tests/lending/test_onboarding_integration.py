@@ -12,8 +12,9 @@ from accounts.models import FraudSignal
 from compliance.policies import RISK_KEYS
 from lending import eligibility
 from lending.models import Loan
-from lending.services.applications import application_review, application_submit
+from lending.services.applications import application_review
 from lending.services.investments import investment_place
+from tests.lending.conftest import submit_application
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,14 +81,7 @@ def test_eligibility_reads_the_onboarding_records(make_user):
 
 def test_application_reviewed_with_the_bureau_report_of_the_real_identity(make_user, product):
     borrower = make_borrower(make_user)
-    app = application_submit(
-        borrower=borrower,
-        product_id=product.id,
-        amount=D("20000"),
-        term_months=12,
-        method="equal_installment",
-        purpose="education",
-    )
+    app = submit_application(borrower, product)
     app = application_review(application_id=app.id)
     assert app.status in ("approved", "under_review", "rejected")
     assert app.bureau_report["bureau"] == "sandbox"
@@ -120,14 +114,7 @@ def test_onboarding_fraud_signal_reaches_the_review(make_user, product):
     borrower = make_borrower(make_user)
     other = make_user("borrower")
     FraudSignal.objects.create(user=borrower, kind="duplicate_phone", matched_user=other)
-    app = application_submit(
-        borrower=borrower,
-        product_id=product.id,
-        amount=D("20000"),
-        term_months=12,
-        method="equal_installment",
-        purpose="education",
-    )
+    app = submit_application(borrower, product)
     app = application_review(application_id=app.id)
     assert "fraud_signal:duplicate_phone" in app.fraud_flags
     assert app.status != "approved"

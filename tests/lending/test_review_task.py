@@ -6,8 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from lending.models import Application
-from lending.services.applications import application_submit
-from tests.lending.conftest import bureau_key_for
+from tests.lending.conftest import bureau_key_for, submit_application
 from tests.worker import worker_running
 
 
@@ -16,14 +15,7 @@ def test_submission_is_reviewed_and_listed_by_the_worker(make_user, onboarding, 
     key = bureau_key_for(760, 849, overdue=0, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id_key=key)
     with worker_running("lending.loan_auto_invest") as ran:
-        application = application_submit(
-            borrower=user,
-            product_id=product.id,
-            amount=D("20000"),
-            term_months=12,
-            method="equal_installment",
-            purpose="education",
-        )
+        application = submit_application(user, product)
         assert ran["lending.loan_auto_invest"].wait(60), (
             "the worker did not review and list the application"
         )
