@@ -89,7 +89,8 @@ def onboarding_get(user: User) -> Onboarding:
 
 
 def identity_decrypted(identity: Identity) -> dict[str, str]:
-    """The clear values. Callers outside an audited reveal must not use this."""
+    """The clear values, for an audited reveal, key rotation and the automatic review's
+    bureau inquiry and blocklist match (lending.eligibility.review_identifiers) only."""
     return {
         PiiKind.LEGAL_NAME.value: pii.decrypt(identity.legal_name_encrypted),
         PiiKind.NATIONAL_ID.value: pii.decrypt(identity.national_id_encrypted),
@@ -99,7 +100,8 @@ def identity_decrypted(identity: Identity) -> dict[str, str]:
 
 
 def enterprise_decrypted(enterprise: Enterprise) -> dict[str, str]:
-    """The clear values. Callers outside an audited reveal must not use this."""
+    """The clear values, for an audited reveal, key rotation and the automatic review's
+    bureau inquiry and blocklist match (lending.eligibility.review_identifiers) only."""
     return {
         "company_name": pii.decrypt(enterprise.company_name_encrypted),
         "credit_code": pii.decrypt(enterprise.credit_code_encrypted),

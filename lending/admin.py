@@ -34,6 +34,7 @@ from lending.models import (
     Product,
     RepaymentMethod,
 )
+from lending.services import blocklist
 from lending.services.applications import application_decide
 from lending.services.disbursements import (
     disbursement_approve,
@@ -410,18 +411,10 @@ class InstallmentAdmin(ReadOnlyAdmin):
 
 class BlocklistEntryAdminForm(forms.ModelForm):
     """A reviewer blocks someone by typing the identifier as written: a national ID, phone,
-    bank card or enterprise credit code is checked for its shape and only its keyed hash is
-    stored, computed by accounts.pii exactly as accounts hashes it on Identity and
-    Enterprise (so the review matches it); an email is stored lower-cased. On a change the
-    identifier may be left empty to keep it (a hash cannot be shown back)."""
-
-    # Blocklist kind -> the accounts PII kind whose keyed hash the review compares.
-    HASHED = {
-        BlocklistEntry.Kind.NATIONAL_ID: pii.PiiKind.NATIONAL_ID,
-        BlocklistEntry.Kind.PHONE: pii.PiiKind.PHONE,
-        BlocklistEntry.Kind.BANK_ACCOUNT: pii.PiiKind.BANK_CARD,
-        BlocklistEntry.Kind.CREDIT_CODE: pii.PiiKind.CREDIT_CODE,
-    }
+    bank card or enterprise credit code is checked for its shape, and the entry stores its
+    keyed hash and its encrypted form (lending.services.blocklist), never the identifier in
+    clear; an email is stored lower-cased. On a change the identifier may be left empty to
+    keep it (a hash cannot be shown back)."""
 
     identifier = forms.CharField(
         required=False,
@@ -444,27 +437,25 @@ class BlocklistEntryAdminForm(forms.ModelForm):
             if self.instance.pk is None or kind != self.instance.kind:
                 self.add_error("identifier", _invalid("Type the identifier.", "required"))
             return data
-        value = self._value(kind, typed)
-        if value is None:
+        if not self._valid(kind, typed):
             return data
-        duplicate = BlocklistEntry.objects.filter(kind=kind, value=value)
-        if duplicate.exclude(pk=self.instance.pk).exists():
+        if blocklist.entries_matching(kind, typed).exclude(pk=self.instance.pk).exists():
             self.add_error("identifier", _invalid("This is already on the blocklist.", "duplicate"))
             return data
-        self.instance.value = value
+        self.instance.value, self.instance.value_encrypted = blocklist.entry_values(kind, typed)
         return data
 
-    def _value(self, kind: str, typed: str) -> str | None:
-        """What the entry stores for `typed`, or None (with a form error) when malformed."""
+    def _valid(self, kind: str, typed: str) -> bool:
+        """Whether `typed` is a well-formed identifier of `kind` (else a form error)."""
         if kind == BlocklistEntry.Kind.EMAIL:
             try:
                 validate_email(typed)
             except ValidationError:
                 self.add_error("identifier", _invalid("Not an email address.", "invalid_email"))
-                return None
+                return False
             self._shown = typed.lower()
-            return typed.lower()
-        pii_kind = self.HASHED[kind]
+            return True
+        pii_kind = blocklist.PII_KINDS[kind]
         if pii_kind == pii.PiiKind.CREDIT_CODE:
             refusal = credit_code.refusal(typed)
         else:
@@ -474,9 +465,9 @@ class BlocklistEntryAdminForm(forms.ModelForm):
             self.add_error(
                 "identifier", _invalid(f"Not a valid {label.lower()}.", refusal or "invalid")
             )
-            return None
+            return False
         self._shown = pii.mask(pii_kind, typed)
-        return pii.lookup_hash(pii_kind, typed)
+        return True
 
 
 @admin.register(BlocklistEntry)

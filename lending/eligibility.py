@@ -2,7 +2,9 @@
 suitability, fraud signals), as plain dataclasses the lending rules work on.
 
 Onboarding stores an `Identity` only once the check passed, so its presence is the
-`verified` status; PII is read only as keyed hashes and masked values.
+`verified` status. PII is read as masked values, except by `review_identifiers`: the
+automatic review asks the bureau by the clear identifiers and matches the blocklist on
+their keyed hashes.
 """
 
 from dataclasses import dataclass, field
@@ -10,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 
+from accounts import selectors as accounts_selectors
 from accounts.models import FraudSignal
 from compliance import policies
 
@@ -19,16 +22,24 @@ GRADE_ORDER = policies.LOAN_GRADES
 @dataclass(frozen=True)
 class BorrowerFacts:
     identity_verified: bool
-    national_id_key: str
     kind: str  # individual | enterprise
     monthly_income: Decimal
     monthly_obligations: Decimal
     declared_other_borrowing: Decimal
-    phone_key: str = ""
-    bank_account_key: str = ""
     masked: dict = field(default_factory=dict)
-    # Enterprise borrowers: the credit code's keyed hash (the bureau's key for the company).
-    credit_code_key: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewIdentifiers:
+    """A borrower's identifiers in clear, in their canonical form (accounts.pii), for the
+    automatic review only: the bureau is asked by them and the blocklist matched on their
+    keyed hashes under every configured key. Never stored, logged or shown."""
+
+    national_id: str = ""
+    phone: str = ""
+    bank_card: str = ""
+    # Enterprise borrowers: the company's unified social credit code.
+    credit_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,15 +92,25 @@ def borrower_facts(user) -> BorrowerFacts | None:
         }
     return BorrowerFacts(
         identity_verified=identity is not None,
-        national_id_key=identity.national_id_hash if identity else f"user:{user.pk}",
         kind="enterprise" if enterprise is not None else "individual",
         monthly_income=profile.monthly_income_amount,
         monthly_obligations=profile.monthly_obligations_amount,
         declared_other_borrowing=profile.other_platform_outstanding_amount,
-        phone_key=identity.phone_hash if identity else "",
-        bank_account_key=identity.bank_card_hash if identity else "",
         masked=masked,
-        credit_code_key=enterprise.credit_code_hash if enterprise is not None else "",
+    )
+
+
+def review_identifiers(user) -> ReviewIdentifiers:
+    """The clear identifiers of the borrower's identity and enterprise (empty without)."""
+    identity = _related(user, "identity")
+    enterprise = _related(user, "enterprise")
+    person = accounts_selectors.identity_decrypted(identity) if identity is not None else {}
+    company = accounts_selectors.enterprise_decrypted(enterprise) if enterprise else {}
+    return ReviewIdentifiers(
+        national_id=person.get("national_id", ""),
+        phone=person.get("phone", ""),
+        bank_card=person.get("bank_card", ""),
+        credit_code=company.get("credit_code", ""),
     )
 
 

@@ -456,9 +456,12 @@ class AutoInvestRule(models.Model):
 class BlocklistEntry(models.Model):
     """An identity the platform refuses to lend to (by keyed hash or email).
 
-    A `credit_code` entry holds the enterprise credit code's keyed hash, computed the way
-    accounts stores it on `Enterprise.credit_code_hash` (accounts.pii.lookup_hash), so the
-    review matches an enterprise borrower without the code ever being stored in clear.
+    A hashed kind's `value` is the identifier's keyed hash under the current PII key
+    (accounts.pii.lookup_hash), as accounts hashes it on `Identity` and `Enterprise`;
+    `value_encrypted` holds the identifier encrypted, as accounts stores it, so `pii_rotate`
+    can hash it again under a new key. The review matches a borrower's identifiers under
+    every configured key, so an entry keeps matching while a rotation is under way.
+    An email is stored as typed, lower-cased, and matched whatever its case.
     """
 
     class Kind(models.TextChoices):
@@ -470,6 +473,9 @@ class BlocklistEntry(models.Model):
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(max_length=128)
+    # Hashed kinds: the identifier's canonical form, Fernet-encrypted (empty for an email,
+    # and for an entry made before identifiers were kept, which cannot be re-hashed).
+    value_encrypted = models.TextField(blank=True, default="")
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,6 +1,10 @@
-"""Credit bureau adapter. The sandbox bureau derives a stable report from the national ID's
-keyed hash, so the same person always gets the same score in demos and tests; an
-enterprise's report (the bureau's enterprise credit report) comes from its credit code's."""
+"""Credit bureau adapter. A bureau is asked about a person by their national ID and about a
+company by its unified social credit code, so the adapter takes them in clear (the review
+reads them for the inquiry and keeps nothing).
+
+The sandbox bureau derives a stable report from the identifier itself, so the same person
+or company always gets the same report in demos and tests, whatever the platform's PII
+keys: a report derived from the platform's keyed hash changed at every key rotation."""
 
 import hashlib
 from dataclasses import asdict, dataclass
@@ -31,8 +35,9 @@ class SandboxCreditBureau:
 
     name = "sandbox"
 
-    def report(self, *, national_id_key: str) -> BureauReport:
-        digest = hashlib.sha256(f"sandbox-bureau|{national_id_key}".encode()).digest()
+    def report(self, *, national_id: str) -> BureauReport:
+        """The person's report; `national_id` in its canonical form (accounts.pii)."""
+        digest = hashlib.sha256(f"sandbox-bureau|{national_id}".encode()).digest()
         score = 480 + int.from_bytes(digest[0:2], "big") % 370
         overdue_roll = digest[2] % 10
         overdue = 0 if overdue_roll < 7 else overdue_roll - 6
@@ -45,10 +50,10 @@ class SandboxCreditBureau:
             other_platform_count=platforms,
         )
 
-    def enterprise_report(self, *, credit_code_key: str) -> BureauReport:
+    def enterprise_report(self, *, credit_code: str) -> BureauReport:
         """The company's report: same score range; other-platform borrowing in enterprise
         sizes (up to about 2,900,000 over at most three platforms)."""
-        digest = hashlib.sha256(f"sandbox-bureau-enterprise|{credit_code_key}".encode()).digest()
+        digest = hashlib.sha256(f"sandbox-bureau-enterprise|{credit_code}".encode()).digest()
         score = 480 + int.from_bytes(digest[0:2], "big") % 370
         overdue_roll = digest[2] % 10
         overdue = 0 if overdue_roll < 7 else overdue_roll - 6

@@ -15,9 +15,11 @@ from config.errors import NotFound
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
 from lending.conf import setting
-from lending.models import PROHIBITED_PURPOSES, Application, BlocklistEntry, Product, Purpose
+from lending.eligibility import ReviewIdentifiers
+from lending.models import PROHIBITED_PURPOSES, Application, Product, Purpose
 from lending.schedules import Method
 from lending.selectors import borrower_headroom, borrower_kind_locked
+from lending.services.blocklist import blocklisted_kinds
 from lending.services.listings import loan_open
 from lending.services.notifications import notification_send
 
@@ -133,7 +135,7 @@ def application_submit(
 HARD_FLAGS = frozenset({"fraud_signal:identity_blocklisted"})
 
 
-def _fraud_flags(application: Application, facts) -> list[str]:
+def _fraud_flags(application: Application, identifiers: ReviewIdentifiers) -> list[str]:
     flags = [
         f"fraud_signal:{kind}" for kind in eligibility.fraud_signal_kinds(application.borrower)
     ]
@@ -143,20 +145,8 @@ def _fraud_flags(application: Application, facts) -> list[str]:
     ).count()
     if recent > setting("LENDING_VELOCITY_MAX_APPLICATIONS"):
         flags.append("velocity")
-    keys = [
-        (BlocklistEntry.Kind.NATIONAL_ID, facts.national_id_key),
-        (BlocklistEntry.Kind.PHONE, facts.phone_key),
-        (BlocklistEntry.Kind.BANK_ACCOUNT, facts.bank_account_key),
-        (BlocklistEntry.Kind.EMAIL, application.borrower.email.lower()),
-        # Enterprise borrowers: the company's credit code (empty for an individual).
-        (BlocklistEntry.Kind.CREDIT_CODE, facts.credit_code_key),
-    ]
-    for kind, value in keys:
-        # Emails are typed into the admin by people: match them whatever their case.
-        match = {"value__iexact": value} if kind == BlocklistEntry.Kind.EMAIL else {"value": value}
-        if value and BlocklistEntry.objects.filter(kind=kind, **match).exists():
-            flags.append(f"blocklist:{kind}")
-    return flags
+    blocked = blocklisted_kinds(identifiers, application.borrower.email)
+    return flags + [f"blocklist:{kind}" for kind in blocked]
 
 
 def _inconsistencies(facts, report) -> list[str]:
@@ -185,14 +175,15 @@ def application_review(*, application_id: int) -> Application:
     if application.status != Application.Status.SUBMITTED:
         return application
     facts = eligibility.borrower_facts(application.borrower)
+    identifiers = eligibility.review_identifiers(application.borrower)
     bureau = credit_bureau()
     if facts.kind == "enterprise":
-        # The company borrows: its enterprise credit report, keyed by the credit code.
-        report = bureau.enterprise_report(credit_code_key=facts.credit_code_key)
+        # The company borrows: its enterprise credit report, asked by its credit code.
+        report = bureau.enterprise_report(credit_code=identifiers.credit_code)
     else:
-        report = bureau.report(national_id_key=facts.national_id_key)
+        report = bureau.report(national_id=identifiers.national_id)
     grade = grade_for_score(report.score)
-    flags = _fraud_flags(application, facts) + _inconsistencies(facts, report)
+    flags = _fraud_flags(application, identifiers) + _inconsistencies(facts, report)
     other = max(report.other_platform_borrowing, facts.declared_other_borrowing)
     headroom = borrower_headroom(
         application.borrower, other_platforms=other, exclude_application_id=application.id

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 
 from lending import eligibility
-from lending.eligibility import BorrowerFacts, InvestorLimits
+from lending.eligibility import BorrowerFacts, InvestorLimits, ReviewIdentifiers
 
 _fund_keys = itertools.count(1)
 
@@ -29,25 +29,30 @@ class Onboarding:
     def __init__(self):
         self.verified: set[int] = set()
         self.borrowers: dict[int, BorrowerFacts] = {}
+        self.identifiers: dict[int, ReviewIdentifiers] = {}
         self.investors: dict[int, InvestorLimits] = {}
         self.signals: dict[int, list[str]] = {}
 
-    def borrower(self, user, *, verified=True, **overrides):
+    def borrower(self, user, *, verified=True, national_id=None, phone=None, **overrides):
+        """A borrower with these facts; `national_id` (which the sandbox bureau's report
+        follows) and `phone` default to values unique to the user."""
         facts = {
             "identity_verified": verified,
-            "national_id_key": f"nid-{user.pk}",
             "kind": "individual",
             "monthly_income": D("20000"),
             "monthly_obligations": D("2000"),
             "declared_other_borrowing": D("0"),
-            "phone_key": f"phone-{user.pk}",
-            "bank_account_key": f"card-{user.pk}",
             "masked": {"name": "Z*** W**", "region": "Shanghai", "birth_year": 1988},
         }
         facts.update(overrides)
         if verified:
             self.verified.add(user.pk)
         self.borrowers[user.pk] = BorrowerFacts(**facts)
+        self.identifiers[user.pk] = ReviewIdentifiers(
+            national_id=national_id or f"NID{user.pk}",
+            phone=phone or f"1390000{user.pk:04d}",
+            bank_card=f"62220000{user.pk:08d}",
+        )
         return user
 
     def investor(
@@ -69,6 +74,11 @@ def onboarding(monkeypatch):
     state = Onboarding()
     monkeypatch.setattr(eligibility, "identity_verified", lambda u: u.pk in state.verified)
     monkeypatch.setattr(eligibility, "borrower_facts", lambda u: state.borrowers.get(u.pk))
+    monkeypatch.setattr(
+        eligibility,
+        "review_identifiers",
+        lambda u: state.identifiers.get(u.pk, ReviewIdentifiers()),
+    )
     monkeypatch.setattr(eligibility, "investor_limits", lambda u: state.investors.get(u.pk))
     monkeypatch.setattr(
         eligibility,
@@ -132,14 +142,14 @@ def submit_application(borrower, product, **kw):
     return application_submit(borrower=borrower, **args)
 
 
-def bureau_key_for(score_min: int, score_max: int, *, overdue: int | None = 0, other_max=None):
-    """A national-ID key whose sandbox bureau report falls in the given score band."""
+def national_id_scoring(score_min: int, score_max: int, *, overdue: int | None = 0, other_max=None):
+    """A national ID whose sandbox bureau report falls in the given score band."""
     from lending.adapters.credit_bureau import SandboxCreditBureau
 
     bureau = SandboxCreditBureau()
     for i in range(100_000):
-        key = f"probe-{i}"
-        r = bureau.report(national_id_key=key)
+        key = f"PROBE{i}"
+        r = bureau.report(national_id=key)
         if not (score_min <= r.score <= score_max):
             continue
         if overdue is not None and r.overdue_records_6m != overdue:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from lending.models import Application, Disbursement
 from lending.services.applications import application_review
 from lending.services.investments import investment_place
-from tests.lending.conftest import bureau_key_for, submit_application
+from tests.lending.conftest import national_id_scoring, submit_application
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(make_user, onboarding, product):
-    key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    key = national_id_scoring(650, 699, overdue=0, other_max=D("0"))
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     onboarding.signals[user.pk] = ["duplicate_bank_card"]
     app = submit_application(user, product)
     return application_review(application_id=app.id)

@@ -8,15 +8,16 @@ from django.urls import reverse
 
 from compliance.audit import AuditEvent
 from lending.models import Application, BlocklistEntry, Loan, Notification
+from lending.services import blocklist
 from lending.services.applications import application_decide, application_review
-from tests.lending.conftest import bureau_key_for, submit_application
+from tests.lending.conftest import national_id_scoring, submit_application
 
 pytestmark = pytest.mark.django_db
 
 
 def clean_borrower(onboarding, user, **kw):
-    key = bureau_key_for(760, 849, overdue=0, other_max=D("0"))
-    return onboarding.borrower(user, national_id_key=key, **kw)
+    key = national_id_scoring(760, 849, overdue=0, other_max=D("0"))
+    return onboarding.borrower(user, national_id=key, **kw)
 
 
 def test_submit_refuses_unverified_identity(make_user, onboarding, product):
@@ -103,8 +104,8 @@ def test_auto_approve_boundary_amount_above_limit_goes_to_reviewer(make_user, on
 
 
 def test_grade_c_goes_to_reviewer(make_user, onboarding, product):
-    key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    key = national_id_scoring(650, 699, overdue=0, other_max=D("0"))
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "under_review"
     assert app.grade == "C"
@@ -113,7 +114,7 @@ def test_grade_c_goes_to_reviewer(make_user, onboarding, product):
 
 def test_hr_grade_is_declined(make_user, onboarding, product):
     user = onboarding.borrower(
-        make_user("borrower"), national_id_key=bureau_key_for(480, 549, overdue=None)
+        make_user("borrower"), national_id=national_id_scoring(480, 549, overdue=None)
     )
     app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "rejected"
@@ -123,8 +124,8 @@ def test_hr_grade_is_declined(make_user, onboarding, product):
 
 
 def test_overdue_records_send_the_case_to_a_reviewer(make_user, onboarding, product):
-    key = bureau_key_for(760, 849, overdue=2, other_max=D("0"))
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    key = national_id_scoring(760, 849, overdue=2, other_max=D("0"))
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "under_review"
     assert "overdue_records_6m:2" in app.decision_reasons
@@ -140,7 +141,11 @@ def test_fraud_signal_sends_the_case_to_a_reviewer(make_user, onboarding, produc
 
 def test_blocklisted_identity_is_rejected(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
-    BlocklistEntry.objects.create(kind="phone", value=f"phone-{user.pk}", reason="known fraud")
+    phone = onboarding.identifiers[user.pk].phone
+    value, encrypted = blocklist.entry_values("phone", phone)
+    BlocklistEntry.objects.create(
+        kind="phone", value=value, value_encrypted=encrypted, reason="known fraud"
+    )
     app = application_review(application_id=submit_application(user, product).id)
     assert app.status == "rejected"
     assert "blocklist:phone" in app.decision_reasons
@@ -184,12 +189,12 @@ def test_bureau_borrowing_breaching_total_cap_is_rejected(make_user, onboarding,
 
     key = next(
         k
-        for k in (f"k{i}" for i in range(100000))
-        if (r := SandboxCreditBureau().report(national_id_key=k)).score >= 750
+        for k in (f"K{i}" for i in range(100000))
+        if (r := SandboxCreditBureau().report(national_id=k)).score >= 750
         and r.other_platform_borrowing >= D("20000")
         and r.overdue_records_6m == 0
     )
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     app = application_review(application_id=submit_application(user, product, amount=D("15000")).id)
     assert app.status == "rejected"
     assert "borrowing_cap_exceeded:total" in app.decision_reasons
@@ -204,8 +209,8 @@ def test_review_is_idempotent(make_user, onboarding, product):
 
 
 def test_reviewer_decision_approves_with_reason_and_audit(make_user, onboarding, product, reviewer):
-    key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    key = national_id_scoring(650, 699, overdue=0, other_max=D("0"))
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     app = application_review(application_id=submit_application(user, product).id)
     with pytest.raises(Exception) as exc:
         application_decide(application_id=app.id, reviewer=reviewer, decision="approve", reason=" ")
@@ -223,8 +228,8 @@ def test_reviewer_decision_approves_with_reason_and_audit(make_user, onboarding,
 
 
 def test_review_queue_and_decision_api(api_client, make_user, onboarding, product, reviewer):
-    key = bureau_key_for(650, 699, overdue=0, other_max=D("0"))
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    key = national_id_scoring(650, 699, overdue=0, other_max=D("0"))
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     app = application_review(application_id=submit_application(user, product).id)
     api_client.force_authenticate(reviewer)
     body = api_client.get(reverse("api:ops-review-list")).json()

@@ -4,16 +4,22 @@ and the review rejects a borrower whose identifier is blocklisted, with the hit 
 reasons."""
 
 import datetime
+import io
 import unicodedata
 from decimal import Decimal as D
 
 import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.management import call_command
+from django.test import override_settings
 from django.urls import reverse
 
+from accounts import pii, services_enterprise
 from accounts import services as onboarding
-from accounts import services_enterprise
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from accounts.pii import PiiKind
 from compliance.audit import AuditEvent
 from lending.models import Application, BlocklistEntry
 from lending.services.applications import application_review, application_submit
@@ -224,3 +230,61 @@ def test_an_individual_is_not_matched_against_credit_codes(make_user, product):
     BlocklistEntry.objects.create(kind="credit_code", value="")
     application = application_review(application_id=submit(person, product).pk)
     assert "blocklist:credit_code" not in application.fraud_flags
+
+
+# --- A PII key rotation ---------------------------------------------------------------
+
+
+def rotate_to(new_key: str, *old_keys: str) -> str:
+    """Run `pii_rotate` with `new_key` prepended; returns what the command printed."""
+    out = io.StringIO()
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key, *old_keys]):
+        call_command("pii_rotate", stdout=out)
+    return out.getvalue()
+
+
+def test_a_blocked_identity_stays_blocked_through_a_key_rotation(client, make_user, product):
+    """Entry and identity hashed under the old key; then a new key is prepended (so the
+    two may be under different keys), `pii_rotate` runs, and the old key is removed: the
+    borrower is refused at every step, and the bureau's report never changes."""
+    old_keys = list(settings.PII_ENCRYPTION_KEYS)
+    new_key = Fernet.generate_key().decode()
+    borrower = make_borrower(make_user, enterprise=False)
+    client.force_login(make_user("reviewer"))
+    response = client.post(ADD_URL, {"kind": "national_id", "identifier": borrower.national_id})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = BlocklistEntry.objects.get()
+    assert borrower.national_id not in entry.value_encrypted
+
+    def review():
+        application = application_review(application_id=submit(borrower, product).pk)
+        assert application.status == Application.Status.REJECTED
+        assert "blocklist:national_id" in application.decision_reasons
+        return application.bureau_report
+
+    first_report = review()
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key, *old_keys]):
+        assert review() == first_report
+        # Typed again while both keys are configured: already on the list.
+        again = client.post(ADD_URL, {"kind": "national_id", "identifier": borrower.national_id})
+        assert again.status_code == 200 and BlocklistEntry.objects.count() == 1
+    assert "1 blocklist entries" in rotate_to(new_key, *old_keys)
+    with override_settings(PII_ENCRYPTION_KEYS=[new_key]):
+        entry.refresh_from_db()
+        assert entry.value == pii.lookup_hash(PiiKind.NATIONAL_ID, borrower.national_id)
+        assert pii.decrypt(entry.value_encrypted) == borrower.national_id
+        assert review() == first_report
+    event = AuditEvent.objects.get(action="pii.rotate", subject_type="blocklist_entry")
+    assert event.after == {"rows": 1, "hash_only": 0}
+
+
+def test_rotation_names_entries_it_cannot_rehash(make_user):
+    """An entry stored as a bare hash (before identifiers were kept encrypted) is left as
+    it is, and the command says how many there are."""
+    borrower = make_borrower(make_user, enterprise=False)
+    BlocklistEntry.objects.create(kind="phone", value=borrower.identity.phone_hash)
+    BlocklistEntry.objects.create(kind="email", value="bad@example.test")
+    printed = rotate_to(Fernet.generate_key().decode(), *settings.PII_ENCRYPTION_KEYS)
+    assert "0 blocklist entries to the current key" in printed
+    assert "1 blocklist entries hold only a hash" in printed
+    assert BlocklistEntry.objects.get(kind="phone").value == borrower.identity.phone_hash

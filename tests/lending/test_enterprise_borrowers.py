@@ -83,6 +83,7 @@ def make_borrower(make_user, *, enterprise: bool, other=D("0"), income=D("300000
     )
     user = type(user).objects.get(pk=user.pk)
     user.person = person
+    user.credit_code = sandbox_credit_code(n) if enterprise else ""
     return user
 
 
@@ -109,7 +110,7 @@ def bureau_says(monkeypatch):
                 overdue_records_6m=0,
                 other_platform_borrowing=other,
                 other_platform_count=1 if other else 0,
-                subject="enterprise" if "credit_code_key" in key else "individual",
+                subject="enterprise" if "credit_code" in key else "individual",
             )
 
         monkeypatch.setattr(SandboxCreditBureau, "report", report)
@@ -122,7 +123,7 @@ def test_eligibility_reads_the_enterprise(make_user):
     user = make_borrower(make_user, enterprise=True)
     facts = eligibility.borrower_facts(user)
     assert facts.kind == "enterprise"
-    assert facts.credit_code_key == user.enterprise.credit_code_hash
+    assert eligibility.review_identifiers(user).credit_code == user.credit_code
     assert facts.masked["name"] == user.enterprise.company_name_masked == "深圳***有限公司"
     assert facts.masked["credit_code"] == user.enterprise.credit_code_masked
     assert facts.masked["legal_representative"] == "王**"
@@ -215,20 +216,14 @@ def test_api_refuses_an_enterprise_above_its_cap_and_changes_nothing(
 def test_review_asks_the_bureau_about_the_company_by_its_credit_code(make_user, business):
     company = make_borrower(make_user, enterprise=True)
     application = application_review(application_id=apply(company, business, "800000").pk)
-    expected = SandboxCreditBureau().enterprise_report(
-        credit_code_key=company.enterprise.credit_code_hash
-    )
+    expected = SandboxCreditBureau().enterprise_report(credit_code=company.credit_code)
     assert application.bureau_report == expected.as_json()
     assert application.bureau_report["subject"] == "enterprise"
     assert application.bureau_report["tax_credit_rating"] in "ABMCD"
     # The same company always gets the same report; a person's report is another one.
-    again = SandboxCreditBureau().enterprise_report(
-        credit_code_key=company.enterprise.credit_code_hash
-    )
+    again = SandboxCreditBureau().enterprise_report(credit_code=company.credit_code)
     assert again == expected
-    assert SandboxCreditBureau().report(national_id_key=company.identity.national_id_hash) != (
-        expected
-    )
+    assert SandboxCreditBureau().report(national_id=company.person["national_id"]) != expected
     assert not any(r.startswith("borrowing_cap_exceeded") for r in application.decision_reasons)
 
 

@@ -20,10 +20,8 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth.models import Group
 
-from accounts import pii
 from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from accounts.pii import PiiKind
 from compliance.audit import AuditEvent, audit_chain_verify
 from compliance.policies import RISK_KEYS
 from custody.models import LedgerAccount
@@ -85,7 +83,7 @@ def _clean_grade_a_national_id() -> str:
     bureau = SandboxCreditBureau()
     for n in range(1000):
         national_id = sandbox_national_id(birth=datetime.date(1986, 5, 20), sequence=n)
-        report = bureau.report(national_id_key=pii.lookup_hash(PiiKind.NATIONAL_ID, national_id))
+        report = bureau.report(national_id=national_id)
         if (
             report.score >= 750
             and not report.overdue_records_6m

@@ -20,10 +20,12 @@ from tests.lending.factories import LoanFactory
 pytestmark = pytest.mark.django_db
 
 _seq = iter(range(100, 1000))
+_seq_used: dict[int, int] = {}  # user id -> the sequence number of their sandbox identity
 
 
 def verify(user):
     n = next(_seq)
+    _seq_used[user.pk] = n
     onboarding.identity_submit(
         user=user,
         legal_name="王小明",
@@ -73,7 +75,18 @@ def test_eligibility_reads_the_onboarding_records(make_user):
     assert limits.per_loan_limit > 0 and limits.total_limit >= limits.per_loan_limit
     borrower = make_borrower(make_user)
     facts = eligibility.borrower_facts(borrower)
-    assert facts.identity_verified and facts.national_id_key == borrower.identity.national_id_hash
+    assert facts.identity_verified
+    identifiers = eligibility.review_identifiers(borrower)
+    n = _seq_used[borrower.pk]
+    assert identifiers.national_id == sandbox_national_id(
+        birth=datetime.date(1985, 3, 14), sequence=n
+    )
+    assert (identifiers.phone, identifiers.bank_card) == (
+        sandbox_phone(77_000_000 + n),
+        sandbox_bank_card(700_000 + n),
+    )
+    assert identifiers.credit_code == ""
+    assert eligibility.review_identifiers(make_user("borrower")) == eligibility.ReviewIdentifiers()
     assert facts.masked["name"] == borrower.identity.legal_name_masked
     assert eligibility.borrower_facts(make_user("borrower")) is None
     assert not eligibility.identity_verified(make_user("investor"))

@@ -6,14 +6,14 @@ from decimal import Decimal as D
 import pytest
 
 from lending.models import Application
-from tests.lending.conftest import bureau_key_for, submit_application
+from tests.lending.conftest import national_id_scoring, submit_application
 from tests.worker import worker_running
 
 
 @pytest.mark.django_db(transaction=True)
 def test_submission_is_reviewed_and_listed_by_the_worker(make_user, onboarding, product):
-    key = bureau_key_for(760, 849, overdue=0, other_max=D("0"))
-    user = onboarding.borrower(make_user("borrower"), national_id_key=key)
+    key = national_id_scoring(760, 849, overdue=0, other_max=D("0"))
+    user = onboarding.borrower(make_user("borrower"), national_id=key)
     with worker_running("lending.loan_auto_invest") as ran:
         application = submit_application(user, product)
         assert ran["lending.loan_auto_invest"].wait(60), (
