@@ -90,13 +90,22 @@ class JournalEntry(models.Model):
     it. A reversal cannot itself be reversed.
     """
 
-    idempotency_key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=32, db_index=True)
+    # Unique and indexed through Meta, not `unique=True`/`db_index=True`: on PostgreSQL those
+    # add a second, LIKE-pattern index to every text column, which no query here uses and
+    # every posting would maintain.
+    idempotency_key = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32)
     memo = models.CharField(max_length=255, blank=True)
     content_hash = models.CharField(max_length=64)
     currency = models.CharField(max_length=3, default=_platform_currency)
+    # Indexed by the unique constraint below.
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -104,9 +113,13 @@ class JournalEntry(models.Model):
         verbose_name_plural = "journal entries"
         ordering = ["-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="custody_entry_idempotency_key_unique"
+            ),
             # An entry is reversed at most once.
             models.UniqueConstraint(fields=["reverses"], name="custody_entry_reversed_once"),
         ]
+        indexes = [models.Index(fields=["kind"], name="custody_entry_kind")]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.idempotency_key}"
@@ -124,7 +137,10 @@ class Posting(models.Model):
     """One leg of an entry: a signed amount on one account. Never updated or deleted."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="postings")
+    # Indexed by (account, -id) below, which serves every lookup by account.
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="postings", db_index=False
+    )
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default=_platform_currency)
     # Copied from the entry so an account's history is one index range scan.

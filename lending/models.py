@@ -195,7 +195,7 @@ class Loan(models.Model):
         DEFAULTED = "defaulted", "Defaulted"
         WRITTEN_OFF = "written_off", "Written off"
 
-    reference = models.CharField(max_length=20, unique=True)
+    reference = models.CharField(max_length=20)
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="loan")
     borrower = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="borrowings"
@@ -242,6 +242,8 @@ class Loan(models.Model):
                 name="lending_loan_not_overfunded",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="lending_loan_amount_pos"),
+            # Not `unique=True`: on PostgreSQL that adds a LIKE-pattern index nothing uses.
+            models.UniqueConstraint(fields=["reference"], name="lending_loan_reference_unique"),
             models.CheckConstraint(
                 condition=Q(service_fee_rate__gte=0)
                 & Q(service_fee_rate__lt=1)
@@ -307,9 +309,15 @@ class Investment(models.Model):
         MANUAL = "manual", "Manual"
         AUTO = "auto", "Auto-invest"
 
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="investments")
+    # Both indexed by the (loan, status) and (investor, status) indexes below.
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="investments", db_index=False
+    )
     investor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="investments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="investments",
+        db_index=False,
     )
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="CNY")
