@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from lending.borrower_reasons import BorrowerReason, borrower_reasons
 from lending.schedules import Method
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -152,6 +153,7 @@ class Application(models.Model):
     annual_rate = models.DecimalField(**RATE, null=True, blank=True)
     bureau_report = models.JSONField(default=dict, blank=True)
     fraud_flags = models.JSONField(default=list, blank=True)
+    # The review's reasons, for staff only; the borrower sees `borrower_reasons`.
     decision_reasons = models.JSONField(default=list, blank=True)
     is_auto_decided = models.BooleanField(default=False)
     risk_checked_at = models.DateTimeField(null=True, blank=True)
@@ -181,6 +183,13 @@ class Application(models.Model):
 
     def __str__(self) -> str:
         return f"Application {self.id} ({self.status})"
+
+    @property
+    def borrower_reasons(self) -> list[BorrowerReason]:
+        """What the borrower is told about the decision (lending.borrower_reasons)."""
+        return borrower_reasons(
+            rejected=self.status == self.Status.REJECTED, decision_reasons=self.decision_reasons
+        )
 
 
 class Loan(models.Model):

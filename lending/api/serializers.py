@@ -55,9 +55,23 @@ class ApplicationInSerializer(serializers.Serializer):
     purpose_detail = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
+class BorrowerReasonSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="credit_assessment, borrowing_limit, borrower_changed or not_approved."
+    )
+    message = serializers.CharField()
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     # Plain strings: each model's status choices would otherwise collide as "StatusEnum".
     status = serializers.CharField(read_only=True)
+    # The borrower's view of a rejection; the review's own reasons are for staff only.
+    decision_reasons = BorrowerReasonSerializer(
+        source="borrower_reasons",
+        many=True,
+        read_only=True,
+        help_text="Why a rejected application was not approved; empty otherwise.",
+    )
     borrower_kind = serializers.CharField(
         read_only=True, help_text="individual or enterprise, fixed when it was submitted."
     )

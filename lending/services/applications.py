@@ -273,7 +273,7 @@ def _after_decision(application: Application) -> None:
             user=application.borrower,
             kind="application_rejected",
             title="Your loan application was not approved",
-            body="Reasons: " + ", ".join(application.decision_reasons),
+            body=" ".join(reason.message for reason in application.borrower_reasons),
             subject_type="application",
             subject_id=application.id,
         )
