@@ -6,13 +6,25 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 
 from accounts import auth_audit
+from compliance.audit import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return True
+
+    def get_client_ip(self, request) -> str:
+        """The caller's address for allauth's per-IP rate limits and user sessions: the one
+        the audit trail and django-axes use (TRUSTED_PROXY_COUNT). allauth's own reading
+        would count every caller behind the proxy as the proxy, so ten failed logins a
+        minute from anyone would lock everyone out."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return ip
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

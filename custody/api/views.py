@@ -6,9 +6,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
+from accounts.api.throttling import UserClientRateThrottle
 from custody import selectors
 from custody.api.serializers import (
     DepositCreateSerializer,
@@ -95,7 +95,7 @@ class WalletDepositListCreateApi(ListAPIView):
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
 
-class WithdrawalRateThrottle(UserRateThrottle):
+class WithdrawalRateThrottle(UserClientRateThrottle):
     """A per-user cap on withdrawal POSTs beside the password lockout, so a client cannot
     hammer the custodian's authorisation (rate: DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
 

@@ -155,7 +155,9 @@ def ensure_within_limits(
         if account_currency != currency:
             raise CurrencyMismatch(account_id=account_id)
         if owner_id is not None and balance + delta < 0:
-            raise InsufficientFunds(account_id=account_id)
+            # No account id in the error: its details reach the API caller, and ledger ids
+            # are internal (sequential, they would count the platform's accounts).
+            raise InsufficientFunds()
 
 
 def lock_accounts(ids: list[int]) -> list[tuple]:
@@ -221,7 +223,7 @@ def ledger_post(
         # The hash covers kind and postings, not what the entry reverses: two entries with
         # equal postings would otherwise share one reversal under a reused key.
         if existing.content_hash != content_hash or existing.reverses_id != reverses_id:
-            raise IdempotencyKeyReused(key=idempotency_key)
+            raise IdempotencyKeyReused()
         return existing
 
     deltas: dict[int, Decimal] = defaultdict(Decimal)

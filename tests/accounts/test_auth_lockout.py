@@ -144,3 +144,52 @@ def test_signups_from_one_address_are_rate_limited(client):
     ]
     assert statuses[:per_ip] == [401] * per_ip  # each waits for its email code
     assert statuses[-1] == 429
+
+
+# --- Behind the proxy: every limit counts the client, not the proxy --------------------
+
+PROXY = "10.0.0.1"
+
+
+def _via_proxy(client, email, password, client_ip):
+    return post_json(
+        client,
+        "/auth/login",
+        {"email": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=client_ip,
+    )
+
+
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_failed_logins_of_one_client_behind_the_proxy_do_not_lock_out_another(client, make_user):
+    """allauth's per-IP limit on failed logins reads the client address the audit trail
+    uses: one client's failures lock that client only, not everyone behind the proxy."""
+    per_ip = int(settings.ACCOUNT_RATE_LIMITS["login_failed"].split("/")[0])
+    for n in range(per_ip + 1):
+        _via_proxy(client, f"nobody{n}@example.test", "wrong-password-1", "203.0.113.9")
+    limited = _via_proxy(client, "nobody@example.test", "wrong-password-1", "203.0.113.9")
+    assert limited.json()["errors"][0]["code"] == "too_many_login_attempts"
+    user = make_user("investor")
+    assert _via_proxy(client, user.email, user.test_password, "198.51.100.7").status_code == 200
+
+
+def test_the_anonymous_api_limit_ignores_a_forged_forwarded_for(client, monkeypatch):
+    """Without a trusted proxy, X-Forwarded-For is whatever the caller wrote: a new value per
+    request must not buy a new allowance."""
+    from django.core.cache import cache
+
+    from accounts.api.throttling import AnonClientRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(AnonClientRateThrottle, "THROTTLE_RATES", {"anon": "3/min"})
+    statuses = [
+        client.get(
+            "/api/v1/products", REMOTE_ADDR=IP, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(5)
+    ]
+    assert statuses == [200, 200, 200, 429, 429]
+    # Another address has its own allowance.
+    assert client.get("/api/v1/products", REMOTE_ADDR=OTHER_IP).status_code == 200
+    cache.clear()

@@ -162,6 +162,8 @@ def test_withdrawal_refusals(investor_client, body, status, code):
     body["password"] = body["password"] or investor_client.user.test_password
     response = _post(investor_client, "/api/v1/wallet/withdrawals", body)
     assert (response.status_code, response.json()["code"]) == (status, code)
+    # Nothing internal in the refusal (a ledger account id would count the accounts).
+    assert set(response.json()) == {"code", "message"}
     assert balance(investor_client.user.id) == (D("100.00"), D("0.00"))
 
 
