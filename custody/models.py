@@ -201,8 +201,9 @@ class Movement(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     # The reference the custodian echoes back in its callback and statement.
     reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # The client's key for this request (page form token or API Idempotency-Key).
-    request_key = models.CharField(max_length=200)
+    # The client's key for this request: a page form's token, or "api:" and the API's
+    # Idempotency-Key (up to 255 characters).
+    request_key = models.CharField(max_length=260)
     custodian = models.CharField(max_length=32, default="sandbox")
     custodian_ref = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)

@@ -48,6 +48,22 @@ def test_deposit_post_needs_an_idempotency_key(investor_client):
     assert not Deposit.objects.exists()
 
 
+def test_the_longest_idempotency_key_fits_a_deposit_and_a_withdrawal(investor_client):
+    """255 characters are accepted, and stored as "api:" + key (PostgreSQL enforces the
+    column's length: a 200-character column made this a 500)."""
+    fund(investor_client.user.id, "100.00")
+    deposit_key, withdrawal_key = "d" * 255, "w" * 255
+    deposit = _post(
+        investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key=deposit_key
+    )
+    assert deposit.status_code == 201, deposit.content[:300]
+    body = {"amount": "10.00", "password": investor_client.user.test_password}
+    withdrawal = _post(investor_client, "/api/v1/wallet/withdrawals", body, key=withdrawal_key)
+    assert withdrawal.status_code == 201, withdrawal.content[:300]
+    assert Deposit.objects.get().request_key == "api:" + deposit_key
+    assert Withdrawal.objects.get().request_key == "api:" + withdrawal_key
+
+
 def test_deposit_replay_returns_the_first_response(investor_client):
     first = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"})
     again = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"})
