@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.defaults import bad_request as page_bad_request
-from django.views.defaults import page_not_found
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -124,3 +124,18 @@ def bad_request(request, exception):
             {"code": "malformed_request", "message": "The request cannot be read."}, status=400
         )
     return page_bad_request(request, exception)
+
+
+def api_server_error(request):
+    """A 500 (always a bug): JSON with a code under /api/ and allauth's headless paths, so an
+    app reads it like any other error, and the usual page elsewhere."""
+    if request.path.startswith(("/api/", "/_allauth/")):
+        return JsonResponse(
+            {"code": "server_error", "message": "Something went wrong on our side."}, status=500
+        )
+    return server_error(request)
+
+
+def headless_not_found(request, *args, **kwargs):
+    """A headless allauth endpoint this platform does not offer (see config.urls)."""
+    return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)

@@ -1,5 +1,6 @@
 """Request hygiene shared by every page and endpoint."""
 
+import json
 import re
 
 from django.core.exceptions import RequestDataTooBig
@@ -82,4 +83,70 @@ class RefuseDeepJsonMiddleware:
                     {"code": "malformed_request", "message": "The JSON is nested too deeply."},
                     status=400,
                 )
+        return self.get_response(request)
+
+
+class _Unreadable(ValueError):
+    pass
+
+
+def _refuse_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _Unreadable("A JSON object names the same key twice.")
+    return dict(pairs)
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+# A surrogate code point in a decoded str is always a lone one: json.loads joins a valid
+# escaped pair into one character.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_refusal(body: bytes) -> str | None:
+    """Why a JSON body must be refused before any view reads it, or None.
+
+    - A key given twice: json.loads keeps the last, so `{"amount": "1", "amount": "900"}`
+      would mean whatever the reader's parser picks.
+    - A lone surrogate (`"\\ud800"`): it is no character, cannot be encoded, and fails
+      wherever the value goes next (a 400 that echoes it, a password hasher, PostgreSQL).
+    A body that is not JSON at all is left to the view, which answers its own 400.
+    """
+    try:
+        data = json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
+    except _Unreadable as exc:
+        return str(exc)
+    except (ValueError, RecursionError):
+        return None
+    if _has_lone_surrogate(data):
+        return "A JSON string holds a lone surrogate (\\ud800-\\udfff), which is no character."
+    return None
+
+
+class RefuseAmbiguousJsonMiddleware:
+    """Answer 400 to a JSON body with a repeated key or a lone surrogate (json_refusal), for
+    the API, allauth's headless endpoints and the custodian callback alike. Runs after
+    RefuseDeepJsonMiddleware, so the parse here never recurses too deep."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "json" in request.content_type and request.method not in ("GET", "HEAD"):
+            try:
+                body = request.body
+            except RequestDataTooBig:
+                body = b""  # The view's own read refuses it (a 400).
+            refusal = json_refusal(body) if body else None
+            if refusal:
+                return JsonResponse({"code": "malformed_request", "message": refusal}, status=400)
         return self.get_response(request)

@@ -3,13 +3,15 @@
 from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.errors import headless_not_found
 from config.health import healthz
 
 handler400 = "config.errors.bad_request"
 handler404 = "config.errors.not_found"
+handler500 = "config.errors.api_server_error"
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "P2P Lending operations"
@@ -25,6 +27,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # Sign-in is by email only, but allauth mounts its phone endpoints anyway, and they fail
+    # with a 500 for a signed-in user: answer them as the unknown paths they are here.
+    re_path(r"^_allauth/[^/]+/v1/(?:account|auth)/phone(?:/|$)", headless_not_found),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

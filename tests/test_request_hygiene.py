@@ -1,5 +1,7 @@
 """NUL bytes in a URL are refused with a 400 before they can reach a database filter."""
 
+import json
+
 import pytest
 
 
@@ -99,3 +101,82 @@ def test_oversized_api_body_is_json_400_with_code(client, make_user, settings):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed_request"
+
+
+# --- JSON that reads two ways, or holds no characters ---------------------------------
+
+LONE = '"\\ud800"'  # the JSON text "\ud800": a lone surrogate once decoded
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        # A choice field echoes the refused value in its 400, which could not be encoded.
+        ("/api/v1/me/roles", '{"roles": [' + LONE + "]}"),
+        ("/api/v1/applications", '{"method": ' + LONE + "}"),
+        # allauth hands the password to the hasher, which could not encode it.
+        ("/_allauth/app/v1/auth/login", '{"email": "a@example.test", "password": ' + LONE + "}"),
+        ("/_allauth/app/v1/auth/signup", '{"email": "b@example.test", "password": ' + LONE + "}"),
+        # The same key twice: the last would win, whatever the sender meant.
+        ("/api/v1/wallet/deposits", '{"amount": "100.00", "amount": "200.00"}'),
+        ("/api/v1/me/roles", '{"roles": ["investor"], "extra": {"a": 1, "a": 2}}'),
+        ("/api/v1/me/roles", '{"\\udc00": ["investor"], "roles": ["investor"]}'),
+    ],
+)
+def test_ambiguous_or_unencodable_json_is_refused_and_changes_nothing(client, make_user, url, body):
+    from django.contrib.auth import get_user_model
+
+    from custody.models import Deposit
+
+    user = make_user("borrower")
+    client.force_login(user)
+    users = get_user_model().objects.count()
+    response = client.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "k-1"}
+    )
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "malformed_request"
+    assert not Deposit.objects.exists()
+    assert get_user_model().objects.count() == users
+    user.refresh_from_db()
+    assert not user.has_role("investor")
+
+
+@pytest.mark.django_db
+def test_an_escaped_surrogate_pair_is_one_character_and_allowed(client, make_user):
+    client.force_login(make_user("investor"))
+    body = '{"up_to_id": 1, "note": "\\ud83d\\ude00"}'  # 😀 as an escaped pair
+    response = client.post(
+        "/api/v1/me/notifications/read-all", body, content_type="application/json"
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_api_errors_are_json_whatever_the_client_accepts(client):
+    response = client.get("/api/v1/me", headers={"Accept": "text/html"})
+    assert response.status_code in (401, 403)
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["account/phone", "auth/phone/verify", "auth/phone/verify/resend"])
+def test_headless_phone_endpoints_are_not_offered(client, make_user, path):
+    client.force_login(make_user("investor"))
+    for method in (client.get, client.post):
+        response = method(f"/_allauth/browser/v1/{path}")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+
+def test_a_server_error_under_the_api_is_json(rf):
+    from config.errors import api_server_error
+
+    for path in ("/api/v1/loans", "/_allauth/app/v1/auth/login"):
+        response = api_server_error(rf.get(path))
+        assert response.status_code == 500
+        assert json.loads(response.content)["code"] == "server_error"
+    page = api_server_error(rf.get("/marketplace/"))
+    assert page.status_code == 500 and b"server_error" not in page.content
