@@ -1,8 +1,10 @@
 """What every benchmark module shares: the throwaway database, timing, the result table."""
 
+import os
 import statistics
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -62,6 +64,77 @@ class BenchDatabase:
             }.items()
             if v
         }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one live process, from /proc/<pid>/stat (Linux)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # it ended: its CPU is lost to this meter, not double-counted
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state is field 3
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def _pids(match) -> list[int]:
+    """Live processes whose (pid, parent pid, command name) satisfy `match`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if match(int(entry.name), ppid, comm):
+            pids.append(int(entry.name))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds spent by a web server's processes, by PostgreSQL's and by this process
+    (the load generator) while the block runs: where a request's cost lands on a machine
+    whose cores they all share.
+
+        with CpuMeter(server_pid) as cpu:
+            ...
+        cpu.per_request_ms(3000)  # {"server": .., "database": .., "client": .., "total": ..}
+    """
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        server = _pids(lambda pid, ppid, _: self.server_pid in (pid, ppid))
+        database = _pids(lambda pid, ppid, comm: comm.startswith("postgres"))
+        own = os.times()
+        return {
+            "server": {pid: _cpu_seconds(pid) for pid in server},
+            "database": {pid: _cpu_seconds(pid) for pid in database},
+            "client": {os.getpid(): own.user + own.system},
+        }
+
+    def __enter__(self):
+        self.before = self._sample()
+        return self
+
+    def __exit__(self, *exc):
+        # Per process: one that started inside the block counts from zero; one that ended
+        # inside it drops out (its last CPU is lost, never subtracted).
+        after = self._sample()
+        self.seconds = {
+            group: sum(
+                cpu - self.before[group].get(pid, 0.0) for pid, cpu in after[group].items() if cpu
+            )
+            for group in after
+        }
+
+    def per_request_ms(self, requests: int) -> dict[str, float]:
+        out = {k: round(v * 1000 / requests, 2) for k, v in self.seconds.items()}
+        out["total"] = round(sum(self.seconds.values()) * 1000 / requests, 2)
+        return out
 
 
 def timed(fn, repeat: int = 5) -> float:

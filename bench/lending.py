@@ -5,7 +5,9 @@
    UPDATE through Django's ORM from the rush's clients (the floor of any Python service).
 2. The hot-loan rush through the service layer: 32 threads, demand 3x the loan.
 3. The same rush through HTTP against gunicorn; beside it, for reference, how many
-   requests/s the no-database view answers from the same clients.
+   requests/s the no-database view and an authenticated no-op POST answer from the same
+   clients. For all three, the CPU per request of gunicorn, PostgreSQL and the clients
+   (bench.harness.CpuMeter), beside the budget the 0.1x target leaves on this machine.
 4. The marketplace page and API with 100,000 open loans: p50 against a no-database view.
 
 Runs in its own database `<DATABASE_URL name>_bench`, created and migrated here. Investors
@@ -29,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal as D
 from urllib.parse import urlparse
+
+from bench.harness import CpuMeter
 
 NAME = "lending"
 STEP = D("100.00")
@@ -418,9 +422,10 @@ def _gunicorn(database_url: str):
     raise RuntimeError("gunicorn did not start")
 
 
-def _http_rate(path: str, tokens=None) -> float:
-    """Requests/s of a baseline view from the HTTP rush's clients and connections: a GET of
-    `path`, or, given session tokens, the rush's own POST (same body and headers)."""
+def _http_rate(server, path: str, tokens=None) -> tuple[float, dict]:
+    """Requests/s of a baseline view from the HTTP rush's clients and connections, and its
+    CPU per request: a GET of `path`, or, given session tokens, the rush's own POST (same
+    body and headers)."""
     local = threading.local()
     body = json.dumps({"amount": str(STEP)})
 
@@ -441,24 +446,29 @@ def _http_rate(path: str, tokens=None) -> float:
         return "ok" if resp.status < 300 else str(resp.status)
 
     requests_total = RUSH_STEPS * 3
-    elapsed, outcomes = _rush(work, requests_total)
+    with CpuMeter(server.pid) as cpu:
+        elapsed, outcomes = _rush(work, requests_total)
     assert set(outcomes) == {"ok"}, set(outcomes)
-    return requests_total / elapsed
+    return requests_total / elapsed, cpu.per_request_ms(requests_total)
 
 
-def http_floor() -> dict:
+def http_floor(server) -> dict:
     """What the server answers before an investment does any work: the no-database view
     (the most any endpoint can answer) and an endpoint that authenticates an investor as
     the investment endpoint does, then returns (the most any authenticated one can)."""
     investors = _investors("noop")
     tokens = [_session_token(u) for u in investors]
-    return {
-        "no_database_rps": round(_http_rate("/bench/no-database"), 1),
-        "authenticated_noop_rps": round(_http_rate("/bench/authenticated-noop", tokens), 1),
-    }
+    floors = {}
+    for label, path, tokens_or_none in (
+        ("no_database", "/bench/no-database", None),
+        ("authenticated_noop", "/bench/authenticated-noop", tokens),
+    ):
+        rps, cpu_ms = _http_rate(server, path, tokens_or_none)
+        floors[label] = {"requests_per_s": round(rps, 1), "cpu_ms_per_request": cpu_ms}
+    return floors
 
 
-def http_rush() -> dict:
+def http_rush(server) -> dict:
     product = _product()
     borrower = _user("bench-borrower@bench.example", "borrower")
     loan = _loan(borrower, product, STEP * RUSH_STEPS)
@@ -489,14 +499,31 @@ def http_rush() -> dict:
             return f"{resp.status}"
         return json.loads(data).get("code", str(resp.status))
 
-    elapsed, outcomes = _rush(work, requests_total)
+    with CpuMeter(server.pid) as cpu:
+        elapsed, outcomes = _rush(work, requests_total)
     result = _check_rush(loan, outcomes)
     result.update(
         seconds=round(elapsed, 2),
         investments_per_s=round(RUSH_STEPS / elapsed, 1),
         requests_per_s=round(requests_total / elapsed, 1),
+        cpu_ms_per_request=cpu.per_request_ms(requests_total),
     )
     return result
+
+
+def cpu_budget_ms(ceiling: float, target: float = 0.1) -> float:
+    """The CPU per request (server, database and client together, on this machine's
+    cores) at which the HTTP rush would just meet `target` x the hot-row ceiling: every
+    investment comes with two refused requests (3x demand)."""
+    requests_per_s = target * ceiling * 3
+    return round((os.cpu_count() or 1) * 1000 / requests_per_s, 2)
+
+
+def _cpu_note(label: str, cpu_ms: dict) -> str:
+    return (
+        f"{label} {cpu_ms['total']} ms (server {cpu_ms['server']}, database "
+        f"{cpu_ms['database']}, client {cpu_ms['client']})"
+    )
 
 
 # --- 4. the marketplace with 100,000 loans ------------------------------------------------
@@ -625,8 +652,8 @@ def run(db) -> list:
     service = service_rush()
     server = _gunicorn(url)
     try:
-        floors = http_floor()
-        http = http_rush()
+        floors = http_floor(server)
+        http = http_rush(server)
         market = marketplace()
     finally:
         server.terminate()
@@ -650,11 +677,22 @@ def run(db) -> list:
             ">= 0.1x",
             note=f"accepted {http['accepted']}, overfunded {http['overfunded']}; "
             + "; ".join(
-                f"{label} answers {rps:.0f} requests/s from the same clients, so at most "
-                f"{rps / 3:.0f} investments/s = {rps / 3 / ceiling:.3f}x"
-                for label, rps in (
-                    ("the no-database view", floors["no_database_rps"]),
-                    ("an authenticated no-op POST", floors["authenticated_noop_rps"]),
+                f"{label} answers {floor['requests_per_s']:.0f} requests/s from the same "
+                f"clients, so at most {floor['requests_per_s'] / 3:.0f} investments/s = "
+                f"{floor['requests_per_s'] / 3 / ceiling:.3f}x"
+                for label, floor in (
+                    ("the no-database view", floors["no_database"]),
+                    ("an authenticated no-op POST", floors["authenticated_noop"]),
+                )
+            )
+            + f"; CPU per request on {os.cpu_count()} cores, where the target leaves "
+            f"{cpu_budget_ms(ceiling)} ms: "
+            + ", ".join(
+                _cpu_note(label, cpu_ms)
+                for label, cpu_ms in (
+                    ("no-database view", floors["no_database"]["cpu_ms_per_request"]),
+                    ("authenticated no-op", floors["authenticated_noop"]["cpu_ms_per_request"]),
+                    ("investment", http["cpu_ms_per_request"]),
                 )
             ),
         ),
@@ -701,8 +739,8 @@ def main() -> None:
     server = _gunicorn(database_url) if (not only or only & {"http", "market"}) else None
     try:
         if not only or "http" in only:
-            report["http_floors"] = http_floor()
-            report["http_rush"] = http_rush()
+            report["http_floors"] = http_floor(server)
+            report["http_rush"] = http_rush(server)
         if not only or "market" in only:
             report["marketplace"] = marketplace()
     finally:
@@ -716,6 +754,7 @@ def main() -> None:
                 report[key]["ratio_to_ceiling"] = round(
                     report[key]["investments_per_s"] / ceiling, 3
                 )
+        report["http_cpu_budget_ms_per_request"] = cpu_budget_ms(ceiling)
     print(json.dumps(report, indent=2, default=str))
 
 
