@@ -57,7 +57,10 @@ def application_create(request):
     kind_locked = headroom is not None and selectors.borrower_kind_locked(
         request.user, kind=headroom.caps.kind
     )
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
         data = form.cleaned_data
         try:
             application = application_submit(
@@ -72,6 +75,7 @@ def application_create(request):
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
         else:
             messages.success(request, f"Application {application.pk} submitted. We review it now.")
             return redirect("lending:application-list")
@@ -88,6 +92,7 @@ def application_create(request):
             "preview": preview,
             "section": "apply",
         },
+        status=status,
     )
 
 
@@ -214,7 +219,10 @@ def loan_invest(request, pk: int):
     form = InvestForm(request.POST)
     if not form.is_valid():
         return render(
-            request, "lending/loan_detail.html", {"loan": loan, "form": form, "can_invest": True}
+            request,
+            "lending/loan_detail.html",
+            {"loan": loan, "form": form, "can_invest": True},
+            status=400,
         )
     amount = form.cleaned_data["amount"]
     if not form.cleaned_data["confirmed"]:
@@ -237,7 +245,10 @@ def loan_invest(request, pk: int):
     except DomainError as exc:
         form.add_error(None, exc.message)
         return render(
-            request, "lending/loan_detail.html", {"loan": loan, "form": form, "can_invest": True}
+            request,
+            "lending/loan_detail.html",
+            {"loan": loan, "form": form, "can_invest": True},
+            status=exc.status_code,
         )
     messages.success(request, f"You invested {intcomma(amount)} in {loan.reference}.")
     return redirect("lending:investment-list")
@@ -272,7 +283,10 @@ def investment_cancel_view(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def auto_invest_rule_list(request):
     form = AutoInvestRuleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
         data = dict(form.cleaned_data)
         data["min_rate"] = data["min_rate"] / HUNDRED
         data["max_rate"] = data["max_rate"] / HUNDRED
@@ -281,6 +295,7 @@ def auto_invest_rule_list(request):
             auto_invest_rule_create(investor=request.user, request=request, **data)
         except DomainError as exc:
             form.add_error(None, exc.message)
+            status = exc.status_code
         else:
             messages.success(
                 request, "Auto-invest rule saved. It applies to loans opening from now."
@@ -291,6 +306,7 @@ def auto_invest_rule_list(request):
         request,
         "lending/autoinvestrule_list.html",
         {"form": form, "rules": rules, "section": "auto"},
+        status=status,
     )
 
 

@@ -50,7 +50,7 @@ def test_application_create_refuses_non_plain_amount_with_a_message(
         reverse("lending:application-create"),
         {**_params(product, amount), "purpose": "education"},
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     assert resp.context["form"].errors["amount"]
     assert not Application.objects.exists()
 

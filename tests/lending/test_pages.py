@@ -43,7 +43,7 @@ def test_invest_refusal_is_shown_on_the_page(client, open_loan, investor):
     client.force_login(investor)
     url = reverse("lending:loan-invest", kwargs={"pk": open_loan.pk})
     resp = client.post(url, {"amount": "150", "confirmed": "True", "idempotency_key": "x"})
-    assert resp.status_code == 200 and "multiples of 100.00" in resp.content.decode()
+    assert resp.status_code == 400 and "multiples of 100.00" in resp.content.decode()
     assert not Investment.objects.exists()
 
 
