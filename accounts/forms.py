@@ -6,12 +6,13 @@ from django import forms
 
 from accounts.models import BorrowerProfile, InvestorProfile
 from compliance.policies import RISKS
+from config.fields import PlainDecimalFormField
 
 MONEY_ATTRS = {"inputmode": "decimal", "placeholder": "0.00", "autocomplete": "off"}
 
 
 def money_field(label: str, help_text: str = "") -> forms.DecimalField:
-    return forms.DecimalField(
+    return PlainDecimalFormField(
         label=label,
         max_digits=14,
         decimal_places=2,

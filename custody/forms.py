@@ -9,7 +9,10 @@ from custody.models import LedgerAccount
 
 
 class AmountField(forms.CharField):
-    def __init__(self, **kwargs):
+    """An amount typed on a page, parsed by custody.money.parse_amount (codes and all)."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault(
             "widget",
@@ -22,7 +25,7 @@ class AmountField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         try:
-            return money.parse_amount(value)
+            return money.parse_amount(value, allow_zero=self.allow_zero)
         except money.AmountError as exc:
             raise forms.ValidationError(str(exc), code=exc.code) from None
 

@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
+from config.decimal_text import is_plain_decimal
+
 # The platform currency's minor unit. Every stored amount has exactly these places.
 PLACES = 2
 CENT = Decimal(1).scaleb(-PLACES)
@@ -42,18 +44,22 @@ def is_exact(value: Decimal) -> bool:
         return False
 
 
-def parse_amount(raw) -> Decimal:
-    """Parse an amount a client sent: a plain positive decimal string with at most 2 places.
+def parse_amount(raw, *, allow_zero: bool = False) -> Decimal:
+    """Parse an amount a client sent: a plain positive decimal string with at most 2 places
+    (an integer is exact too), ASCII white space around it allowed.
 
-    Refuses floats (JSON numbers lose cents), NaN, Infinity, exponents, non-ASCII digits,
-    zero, negatives and amounts above MAX_AMOUNT; each refusal carries a stable code.
+    Refuses floats (JSON numbers lose cents), NaN, Infinity, exponents, signs, a point with
+    no digits after it, non-ASCII digits and white space, zero, negatives and amounts above
+    MAX_AMOUNT; each refusal carries a stable code. `allow_zero` admits zero (a floor such
+    as cash to keep, not a movement).
     """
     if isinstance(raw, bool) or not isinstance(raw, str | int):
         raise AmountError("amount_not_string", "Send the amount as a decimal string.")
-    text = str(raw).strip()
+    # ASCII white space only: str.strip() would also drop U+3000 and the like unseen.
+    text = str(raw).strip(" \t\r\n")
     if not text or len(text) > 32:
         raise AmountError("amount_invalid", "The amount is not a decimal number.")
-    if not text.isascii() or any(c not in "0123456789.-+" for c in text):
+    if not is_plain_decimal(text):
         raise AmountError("amount_invalid", "Use only the digits 0-9 and one decimal point.")
     try:
         value = Decimal(text)
@@ -61,6 +67,8 @@ def parse_amount(raw) -> Decimal:
         raise AmountError("amount_invalid", "The amount is not a decimal number.") from None
     if not value.is_finite():
         raise AmountError("amount_invalid", "The amount is not a decimal number.")
+    if value == 0 and allow_zero:
+        return quantize(abs(value))  # "-0" is zero, without the sign
     if value <= 0:
         raise AmountError("amount_not_positive", "The amount must be greater than zero.")
     # Magnitude first: quantizing a value of 29+ digits signals InvalidOperation.
@@ -74,7 +82,7 @@ def parse_amount(raw) -> Decimal:
 def parse_signed_amount(raw) -> Decimal:
     """Parse a correction that may be negative: the rules of parse_amount on its magnitude
     (plain ASCII decimal string, 2 places, at most MAX_AMOUNT), and never zero."""
-    text = raw.strip() if isinstance(raw, str) else raw
+    text = raw.strip(" \t\r\n") if isinstance(raw, str) else raw
     negative = isinstance(text, str) and text.startswith("-")
     magnitude = text[1:] if isinstance(text, str) and text[:1] in ("-", "+") else text
     if isinstance(magnitude, str) and magnitude[:1] in ("-", "+"):

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django import forms
 
-from custody import money
+from config.fields import PlainDecimalFormField
+from custody.forms import AmountField
+from custody.idempotency import KEY_PATTERN
 from lending.models import (
     PROHIBITED_PURPOSES,
     Grade,
@@ -32,9 +34,7 @@ class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(
         queryset=Product.objects.filter(is_active=True), empty_label=None
     )
-    amount = forms.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), initial=Decimal("20000")
-    )
+    amount = AmountField(initial=Decimal("20000"))
     term_months = forms.TypedChoiceField(coerce=int, label="Term")
     method = forms.ChoiceField(
         choices=RepaymentMethod.choices, label="Repayment method", initial="equal_installment"
@@ -57,13 +57,6 @@ class ApplicationForm(forms.Form):
             self.fields["term_months"].choices = [(t, f"{t} months") for t in product.term_options]
             self.fields["term_months"].initial = 12 if 12 in product.term_options else None
 
-    def clean_amount(self):
-        # Re-read the raw text with the strict parser: DecimalField takes full-width digits.
-        try:
-            return money.parse_amount(self.data.get("amount", ""))
-        except money.AmountError as exc:
-            raise forms.ValidationError(str(exc), code=exc.code) from None
-
 
 class MarketplaceFilterForm(forms.Form):
     grade = forms.MultipleChoiceField(
@@ -77,13 +70,15 @@ class MarketplaceFilterForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    min_rate = forms.DecimalField(
+    min_rate = PlainDecimalFormField(
         required=False, max_digits=5, decimal_places=2, label="Min rate %"
     )
-    max_rate = forms.DecimalField(
+    max_rate = PlainDecimalFormField(
         required=False, max_digits=5, decimal_places=2, label="Max rate %"
     )
-    min_left = forms.DecimalField(required=False, max_digits=14, decimal_places=2, label="Min left")
+    min_left = PlainDecimalFormField(
+        required=False, max_digits=14, decimal_places=2, label="Min left"
+    )
     purpose = forms.ChoiceField(choices=[("", "Any purpose"), *PERMITTED_PURPOSES], required=False)
     ordering = forms.ChoiceField(
         choices=[(key, ORDERING_LABELS[key]) for key in LOAN_ORDERINGS],
@@ -92,9 +87,12 @@ class MarketplaceFilterForm(forms.Form):
 
 
 class InvestForm(forms.Form):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = AmountField()
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
-    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput, required=False)
+    # The API's rule for keys: 1-255 printable ASCII characters.
+    idempotency_key = forms.RegexField(
+        KEY_PATTERN, max_length=255, widget=forms.HiddenInput, required=False
+    )
 
 
 class AutoInvestRuleForm(forms.Form):
@@ -103,13 +101,15 @@ class AutoInvestRuleForm(forms.Form):
     )
     min_term_months = forms.IntegerField(min_value=1, max_value=60, initial=1)
     max_term_months = forms.IntegerField(min_value=1, max_value=60, initial=36)
-    min_rate = forms.DecimalField(max_digits=5, decimal_places=2, initial=0, label="Min rate %")
-    max_rate = forms.DecimalField(max_digits=5, decimal_places=2, initial=36, label="Max rate %")
-    amount_per_loan = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("1"))
-    keep_cash_amount = forms.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal("0"), initial=0
+    min_rate = PlainDecimalFormField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0, label="Min rate %"
     )
-    max_borrower_share = forms.DecimalField(
+    max_rate = PlainDecimalFormField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=36, label="Max rate %"
+    )
+    amount_per_loan = AmountField()
+    keep_cash_amount = AmountField(allow_zero=True, initial=0)
+    max_borrower_share = PlainDecimalFormField(
         max_digits=5,
         decimal_places=1,
         min_value=Decimal("0.1"),

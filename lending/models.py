@@ -464,6 +464,17 @@ class AutoInvestRule(models.Model):
             models.CheckConstraint(
                 condition=Q(max_term_months__gte=F("min_term_months")), name="lending_rule_terms"
             ),
+            models.CheckConstraint(
+                condition=Q(keep_cash_amount__gte=0), name="lending_rule_keep_cash_not_neg"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_rate__gte=0, max_rate__gte=F("min_rate"), max_rate__lte=1),
+                name="lending_rule_rates",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_borrower_share__gt=0, max_borrower_share__lte=1),
+                name="lending_rule_borrower_share",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from accounts.models import BorrowerProfile, InvestorProfile
 from accounts.roles import CUSTOMER_ROLES
 from compliance.policies import RISK_KEYS
+from config.fields import PlainDecimalField
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
 
@@ -47,17 +48,17 @@ class InvestorProfileInputSerializer(serializers.Serializer):
         help_text="Keys of the acknowledged risks; all ten must be present: "
         + ", ".join(RISK_KEYS),
     )
-    annual_income_amount = serializers.DecimalField(**MONEY)
-    net_investible_assets_amount = serializers.DecimalField(**MONEY)
+    annual_income_amount = PlainDecimalField(**MONEY)
+    net_investible_assets_amount = PlainDecimalField(**MONEY)
     investor_type = serializers.ChoiceField(choices=InvestorProfile.InvestorType.choices)
 
 
 class BorrowerProfileInputSerializer(serializers.Serializer):
     employment_status = serializers.ChoiceField(choices=BorrowerProfile.EmploymentStatus.choices)
     employer = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
-    monthly_income_amount = serializers.DecimalField(**MONEY)
-    monthly_obligations_amount = serializers.DecimalField(**MONEY)
-    other_platform_outstanding_amount = serializers.DecimalField(**MONEY)
+    monthly_income_amount = PlainDecimalField(**MONEY)
+    monthly_obligations_amount = PlainDecimalField(**MONEY)
+    other_platform_outstanding_amount = PlainDecimalField(**MONEY)
     purposes = serializers.ListField(
         child=serializers.ChoiceField(choices=BorrowerProfile.Purpose.choices),
         min_length=1,

@@ -11,11 +11,16 @@ from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
     {"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "100.00"}
 )
 class AmountField(serializers.Field):
-    """A positive amount sent as a decimal string; floats, exponents and the like refused."""
+    """A positive amount sent as a decimal string; floats, exponents and the like refused.
+    `allow_zero` admits zero (a floor such as cash to keep, not a movement)."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         try:
-            return money.parse_amount(data)
+            return money.parse_amount(data, allow_zero=self.allow_zero)
         except money.AmountError as exc:
             raise serializers.ValidationError(str(exc), code=exc.code) from None
 

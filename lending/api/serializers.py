@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from config.fields import PlainDecimalField
 from custody.api.serializers import AmountField
 from lending.models import (
     Application,
@@ -181,10 +182,10 @@ class LoanFilterSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=Grade.choices), required=False
     )
     term = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-    min_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False)
-    max_rate = serializers.DecimalField(max_digits=7, decimal_places=6, required=False)
-    min_left = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    max_left = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    min_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False)
+    max_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False)
+    min_left = PlainDecimalField(max_digits=14, decimal_places=2, required=False)
+    max_left = PlainDecimalField(max_digits=14, decimal_places=2, required=False)
     purpose = serializers.ListField(
         child=serializers.ChoiceField(choices=Purpose.choices), required=False
     )
@@ -252,6 +253,17 @@ class AutoInvestRuleSerializer(serializers.ModelSerializer):
         max_length=len(AUTO_INVEST_GRADES),
     )
     amount_per_loan = AmountField()
+    keep_cash_amount = AmountField(allow_zero=True, required=False)
+    # Rates and the borrower share are fractions (0.2 is 20%).
+    min_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False, **RATE_RANGE)
+    max_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False, **RATE_RANGE)
+    max_borrower_share = PlainDecimalField(
+        max_digits=4,
+        decimal_places=3,
+        required=False,
+        min_value=Decimal("0.001"),
+        max_value=Decimal("1"),
+    )
 
     class Meta:
         model = AutoInvestRule
@@ -269,12 +281,6 @@ class AutoInvestRuleSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
-        # Rates and the borrower share are fractions (0.2 is 20%).
-        extra_kwargs = {
-            "min_rate": RATE_RANGE,
-            "max_rate": RATE_RANGE,
-            "max_borrower_share": {"min_value": Decimal("0.001"), "max_value": Decimal("1")},
-        }
 
     def validate(self, attrs):
         if attrs.get("min_term_months", 1) > attrs.get("max_term_months", 60):

@@ -170,6 +170,11 @@ def test_roles_api_refuses_staff_roles_with_a_field_error(api_client, signed_in)
         ({"net_investible_assets_amount": "-5.00"}, 400, "min_value"),
         ({"annual_income_amount": "1.001"}, 400, "max_decimal_places"),
         ({"annual_income_amount": "lots"}, 400, "validation_error"),
+        # Decimal() reads these; nobody types them into an income on purpose.
+        ({"annual_income_amount": "\u0661\u0660\u0660\u0660\u0660\u0660"}, 400, "validation_error"),
+        ({"annual_income_amount": "1e5"}, 400, "validation_error"),
+        ({"annual_income_amount": "+100000"}, 400, "validation_error"),
+        ({"annual_income_amount": 100000.5}, 400, "validation_error"),
         ({"risk_tolerance": "yolo"}, 400, "invalid_choice"),
         ({"risks_acknowledged": ["total_loss", "astrology"]}, 400, "invalid_choice"),
         ({"risks_acknowledged": list(RISK_KEYS) * 10_000}, 400, "max_length"),
@@ -198,6 +203,9 @@ def test_bad_investor_answers_get_a_code_and_store_nothing(
         ({"purposes": ["other"] * 100_000}, "max_length"),
         ({"purposes": [p for p, _ in BorrowerProfile.Purpose.choices] + ["other"]}, "max_length"),
         ({"monthly_income_amount": "-1"}, "min_value"),
+        ({"monthly_income_amount": "\uff11\uff10\uff10\uff10\uff10"}, "validation_error"),
+        ({"monthly_income_amount": "1e4"}, "validation_error"),
+        ({"monthly_income_amount": 10000.25}, "validation_error"),
         ({"employment_status": "astronaut"}, "invalid_choice"),
     ],
 )

@@ -31,6 +31,13 @@ def test_a_rule_in_range_is_created(api_client, investor):
         ({"grades": ["A"] * 1000}, "grades", "max_length"),
         ({"amount_per_loan": "1e3"}, "amount_per_loan", "amount_invalid"),
         ({"amount_per_loan": 100.5}, "amount_per_loan", "amount_not_string"),
+        ({"keep_cash_amount": "-5"}, "keep_cash_amount", "amount_not_positive"),
+        ({"keep_cash_amount": -5}, "keep_cash_amount", "amount_not_positive"),
+        ({"keep_cash_amount": "1e3"}, "keep_cash_amount", "amount_invalid"),
+        ({"keep_cash_amount": "\u0661\u0660\u0660"}, "keep_cash_amount", "amount_invalid"),
+        ({"min_rate": "1e-1"}, "min_rate", "validation_error"),
+        ({"min_rate": "\u0661"}, "min_rate", "validation_error"),
+        ({"max_borrower_share": 0.5}, "max_borrower_share", "validation_error"),
     ],
 )
 def test_out_of_range_rule_is_400_with_a_code_and_stores_nothing(

@@ -23,7 +23,16 @@ def large(monkeypatch):
 
 @pytest.mark.parametrize(
     "query",
-    ["grade=A&term=abc", "grade=Z", "min_rate=abc", "min_left=NaN", "ordering=password"],
+    [
+        "grade=A&term=abc",
+        "grade=Z",
+        "min_rate=abc",
+        "min_left=NaN",
+        "ordering=password",
+        "min_rate=%D9%A1",  # Arabic-Indic one
+        "min_rate=1e1",
+        "min_left=%2B100",  # +100
+    ],
 )
 def test_marketplace_refuses_a_bad_filter_with_its_error_and_no_list(client, open_loan, query):
     resp = client.get(reverse("lending:loan-list") + "?" + query)
