@@ -13,6 +13,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+# The paths whose clients read errors as JSON `{code, message}`: the API, allauth's headless
+# endpoints and the custodian's callbacks.
+JSON_PATH_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
+
 
 class DomainError(Exception):
     """Base of every app's errors: a stable `code`, a message, and the HTTP status."""
@@ -109,17 +113,17 @@ def api_exception_handler(exc, context):
 
 
 def not_found(request, exception):
-    """The 404 of a URL no route matches (e.g. /api/v1/loans/abc): JSON with a code under
-    /api/, as from every API view, and the usual page elsewhere."""
-    if request.path.startswith("/api/"):
+    """The 404 of a URL no route matches (e.g. /api/v1/loans/abc): JSON with a code on the
+    JSON paths, as from every API view, and the usual page elsewhere."""
+    if request.path.startswith(JSON_PATH_PREFIXES):
         return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
     return page_not_found(request, exception)
 
 
 def bad_request(request, exception):
     """The 400 Django answers itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
-    fields, a disallowed Host): JSON with a code under /api/, the usual page elsewhere."""
-    if request.path.startswith("/api/"):
+    fields, a disallowed Host): JSON with a code on the JSON paths, the usual page elsewhere."""
+    if request.path.startswith(JSON_PATH_PREFIXES):
         return JsonResponse(
             {"code": "malformed_request", "message": "The request cannot be read."}, status=400
         )
@@ -127,9 +131,9 @@ def bad_request(request, exception):
 
 
 def api_server_error(request):
-    """A 500 (always a bug): JSON with a code under /api/ and allauth's headless paths, so an
-    app reads it like any other error, and the usual page elsewhere."""
-    if request.path.startswith(("/api/", "/_allauth/")):
+    """A 500 (always a bug): JSON with a code on the JSON paths, so an app reads it like any
+    other error, and the usual page elsewhere."""
+    if request.path.startswith(JSON_PATH_PREFIXES):
         return JsonResponse(
             {"code": "server_error", "message": "Something went wrong on our side."}, status=500
         )

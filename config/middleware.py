@@ -1,12 +1,13 @@
 """Request hygiene shared by every page and endpoint."""
 
-import json
-import re
-
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest, JsonResponse
 
-_JSON_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
+from config import strict_json
+from config.errors import JSON_PATH_PREFIXES
+
+# The interfaces that take JSON bodies only (the custodian callback reads raw signed bytes).
+JSON_ONLY_PREFIXES = ("/api/", "/_allauth/")
 
 
 class RefuseNulBytesMiddleware:
@@ -34,7 +35,7 @@ class RefuseNulBytesMiddleware:
             # A quoted cookie may spell NUL as the octal escape \000.
             or any("\x00" in v for v in request.COOKIES.values())
         ):
-            if request.path.startswith(_JSON_PREFIXES):
+            if request.path.startswith(JSON_PATH_PREFIXES):
                 return JsonResponse(
                     {"code": "malformed_request", "message": "NUL bytes are not allowed."},
                     status=400,
@@ -43,110 +44,52 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
 
-# Far deeper than any real payload, far shallower than the recursion limit.
-MAX_JSON_DEPTH = 100
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_JSON_BRACKETS = re.compile(rb"[\[\]{}]")
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
 
 
-def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether a JSON body nests arrays/objects deeper than `limit` (brackets inside
-    strings do not count). Cheap when there are few brackets, as in every real request."""
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False
-    depth = 0
-    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub(b"", body)):
-        depth += 1 if bracket in b"[{" else -1
-        if depth > limit:
-            return True
-    return False
+def _refusal(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message}, status=status)
 
 
-class RefuseDeepJsonMiddleware:
-    """Answer 400 to a JSON body nested deeper than MAX_JSON_DEPTH.
+class JsonBodyMiddleware:
+    """The API and allauth's headless endpoints take JSON bodies, read one way only.
 
-    json.loads recurses once per level: some thousands of `[` make it raise RecursionError,
-    a 500 in DRF's parser and in allauth's headless views alike.
+    Once the URL has matched a view (an unknown URL stays a 404), and before anything else
+    reads the body (the CSRF check, later in MIDDLEWARE, parses a form, after which the raw
+    body is gone and the idempotency fingerprint could not be taken):
+    - a non-empty body that is not JSON is 415 `unsupported_media_type`;
+    - a body config.strict_json refuses (not JSON, nested too deeply, a key given twice, a
+      lone surrogate) is 400 `malformed_request`, and so is one that is not an object
+      under /_allauth/ (allauth answers those with an empty HTML 400).
+    The custodian callback reads its signed bytes with config.strict_json itself.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if "json" in request.content_type:
-            try:
-                body = request.body
-            except RequestDataTooBig:
-                body = b""  # The view's own read refuses it (a 400).
-            if json_depth_exceeds(body):
-                return JsonResponse(
-                    {"code": "malformed_request", "message": "The JSON is nested too deeply."},
-                    status=400,
-                )
         return self.get_response(request)
 
-
-class _Unreadable(ValueError):
-    pass
-
-
-def _refuse_duplicate_keys(pairs):
-    keys = [key for key, _ in pairs]
-    if len(set(keys)) != len(keys):
-        raise _Unreadable("A JSON object names the same key twice.")
-    return dict(pairs)
-
-
-def _has_lone_surrogate(value) -> bool:
-    if isinstance(value, str):
-        return _LONE_SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
-
-
-# A surrogate code point in a decoded str is always a lone one: json.loads joins a valid
-# escaped pair into one character.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def json_refusal(body: bytes) -> str | None:
-    """Why a JSON body must be refused before any view reads it, or None.
-
-    - A key given twice: json.loads keeps the last, so `{"amount": "1", "amount": "900"}`
-      would mean whatever the reader's parser picks.
-    - A lone surrogate (`"\\ud800"`): it is no character, cannot be encoded, and fails
-      wherever the value goes next (a 400 that echoes it, a password hasher, PostgreSQL).
-    A body that is not JSON at all is left to the view, which answers its own 400.
-    """
-    try:
-        data = json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
-    except _Unreadable as exc:
-        return str(exc)
-    except (ValueError, RecursionError):
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in ("GET", "HEAD", "OPTIONS") or not request.path.startswith(
+            JSON_ONLY_PREFIXES
+        ):
+            return None
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return None  # The view's own read refuses it (a 400).
+        if not body:
+            return None
+        if not _is_json(request.content_type):
+            return _refusal(415, "unsupported_media_type", "Send the body as application/json.")
+        try:
+            data = strict_json.loads(body)
+        except strict_json.UnreadableJson as exc:
+            return _refusal(400, "malformed_request", str(exc))
+        if request.path.startswith("/_allauth/") and not isinstance(data, dict):
+            return _refusal(400, "malformed_request", "Send a JSON object.")
         return None
-    if _has_lone_surrogate(data):
-        return "A JSON string holds a lone surrogate (\\ud800-\\udfff), which is no character."
-    return None
-
-
-class RefuseAmbiguousJsonMiddleware:
-    """Answer 400 to a JSON body with a repeated key or a lone surrogate (json_refusal), for
-    the API, allauth's headless endpoints and the custodian callback alike. Runs after
-    RefuseDeepJsonMiddleware, so the parse here never recurses too deep."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if "json" in request.content_type and request.method not in ("GET", "HEAD"):
-            try:
-                body = request.body
-            except RequestDataTooBig:
-                body = b""  # The view's own read refuses it (a 400).
-            refusal = json_refusal(body) if body else None
-            if refusal:
-                return JsonResponse({"code": "malformed_request", "message": refusal}, status=400)
-        return self.get_response(request)

@@ -165,8 +165,8 @@ def test_api_errors_are_json_whatever_the_client_accepts(client):
 @pytest.mark.parametrize("path", ["account/phone", "auth/phone/verify", "auth/phone/verify/resend"])
 def test_headless_phone_endpoints_are_not_offered(client, make_user, path):
     client.force_login(make_user("investor"))
-    for method in (client.get, client.post):
-        response = method(f"/_allauth/browser/v1/{path}")
+    url = f"/_allauth/browser/v1/{path}"
+    for response in (client.get(url), client.post(url, {}, content_type="application/json")):
         assert response.status_code == 404
         assert response.json()["code"] == "not_found"
 
@@ -180,3 +180,88 @@ def test_a_server_error_under_the_api_is_json(rf):
         assert json.loads(response.content)["code"] == "server_error"
     page = api_server_error(rf.get("/marketplace/"))
     assert page.status_code == 500 and b"server_error" not in page.content
+
+
+# --- Bodies the JSON interfaces do not take ----------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        (
+            "multipart/form-data; boundary=xx",
+            b'--xx\r\nContent-Disposition: form-data; name="amount"\r\n\r\n100.00\r\n--xx--\r\n',
+        ),
+        ("application/x-www-form-urlencoded", b"amount=100.00"),
+        ("text/plain", b'{"amount": "100.00"}'),
+    ],
+    ids=["multipart", "form", "text"],
+)
+def test_a_browser_session_posting_a_non_json_body_gets_415_and_nothing_moves(
+    make_user, content_type, body
+):
+    """Through the session, the CSRF check used to parse a multipart body first, leaving
+    the raw body unreadable for the idempotency fingerprint: a 500."""
+    from django.test import Client
+
+    from custody.models import Deposit, IdempotencyRecord
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("investor"))
+    client.get("/wallet/")  # sets the CSRF cookie
+    response = client.generic(
+        "POST",
+        "/api/v1/wallet/deposits",
+        body,
+        content_type=content_type,
+        headers={"Idempotency-Key": "k-415", "X-CSRFToken": client.cookies["csrftoken"].value},
+    )
+    assert response.status_code == 415, response.content[:300]
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Deposit.objects.exists() and not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_form_encoded_body_is_not_read_as_an_empty_request(client, make_user):
+    client.force_login(make_user("investor"))
+    response = client.post(
+        "/api/v1/me/notifications/read-all", "[]", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", ["[]", '"x"', "{bad", "1"])
+def test_allauth_answers_a_body_that_is_not_a_json_object_with_a_code(client, body):
+    response = client.post("/_allauth/app/v1/auth/login", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "malformed_request"
+
+
+@pytest.mark.django_db
+def test_allauth_answers_a_form_login_with_415_json(client):
+    response = client.post(
+        "/_allauth/app/v1/auth/login",
+        "email=a%40example.test&password=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.django_db
+def test_allauth_answers_an_oversized_body_with_json(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"email": "a@example.test", "password": "x" * 2000})
+    response = client.post("/_allauth/app/v1/auth/login", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed_request"
+
+
+@pytest.mark.django_db
+def test_an_unrouted_api_url_is_404_whatever_the_body(client):
+    response = client.post("/api/v1/nowhere", {"a": "b"})  # multipart
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -47,8 +47,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.logging.RequestIdMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
-    "config.middleware.RefuseDeepJsonMiddleware",
-    "config.middleware.RefuseAmbiguousJsonMiddleware",
+    "config.middleware.JsonBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -224,6 +223,9 @@ REST_FRAMEWORK = {
     # JSON only: with the browsable API, a client sending Accept: text/html got its errors
     # as HTML pages. People read the API at /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies only (config.middleware.JsonBodyMiddleware answers 415 to anything else).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.AlwaysJson",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,

@@ -1,7 +1,6 @@
 """Signed callbacks from custodian banks: verify, refuse replays, apply the result."""
 
 import hmac
-import json
 import re
 import time
 import uuid
@@ -12,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config import strict_json
 from custody import money
 from custody.adapters import custodian_adapter
 from custody.adapters.sandbox import callback_sign
@@ -65,9 +65,9 @@ def callback_verify(
 
 def _parse(body: bytes) -> dict:
     try:
-        payload = json.loads(body, parse_float=lambda _: None)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: deep nesting
-        raise CallbackRefused("The body is not JSON.", code="callback_malformed") from None
+        payload = strict_json.loads(body, parse_float=lambda _: None)
+    except strict_json.UnreadableJson as exc:
+        raise CallbackRefused(str(exc), code="callback_malformed") from None
     if not isinstance(payload, dict) or payload.get("type") not in ("deposit", "withdrawal"):
         raise CallbackRefused("Unknown callback type.", code="callback_malformed")
     if payload.get("status") not in ("succeeded", "failed"):

@@ -55,7 +55,14 @@ def funded(make_user):
 
 
 def signed_post(
-    client, body: bytes, *, timestamp=None, nonce=None, secret=None, custodian="sandbox"
+    client,
+    body: bytes,
+    *,
+    timestamp=None,
+    nonce=None,
+    secret=None,
+    custodian="sandbox",
+    content_type="application/json",
 ):
     """POST a callback to the platform signed as the sandbox bank would sign it."""
     from custody.adapters.sandbox import SandboxCustodian, callback_sign
@@ -68,7 +75,7 @@ def signed_post(
     return client.post(
         f"/custody/callbacks/{custodian}",
         data=body,
-        content_type="application/json",
+        content_type=content_type,
         headers={k: v for k, v in headers.items() if k != "Content-Type"},
     )
 

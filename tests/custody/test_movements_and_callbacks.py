@@ -303,3 +303,24 @@ def test_a_deeply_nested_callback_body_is_malformed_whatever_its_content_type(us
     )
     assert response.status_code == 400
     assert response.json()["code"] == "callback_malformed"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A lone surrogate in a stored text field (PostgreSQL could not encode it: a 500).
+        lambda d: _callback_body(d, status="failed", reason="\ud800"),
+        lambda d: _callback_body(d, custodian_ref="\udc00"),
+        # The same key twice: which amount did the bank mean?
+        lambda d: _callback_body(d)[:-1] + b', "amount": "999.00"}',
+    ],
+    ids=["surrogate-reason", "surrogate-ref", "repeated-key"],
+)
+def test_a_signed_callback_that_reads_two_ways_is_malformed_whatever_its_type(
+    user, body, content_type
+):
+    deposit = _deposit(user)
+    client = Client(raise_request_exception=False)
+    response = signed_post(client, body(deposit), content_type=content_type)
+    _assert_refused_unchanged(response, deposit, user, 400, "callback_malformed")
