@@ -7,6 +7,7 @@ from allauth.headless.tokens.strategies.sessions import SessionTokenStrategy
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.exceptions import NotAuthenticated
 
 from accounts.middleware import lacks_required_mfa
 
@@ -28,10 +29,16 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
     Staff and regulators without TOTP are refused here with 403 `mfa_required`: the
     session middleware cannot see token-authenticated users, so this is the API's gate.
+
+    A token that is sent but names no live session is 401 `not_authenticated` on every
+    endpoint, public ones included: served as anonymous instead, an app would never learn
+    that its user was signed out.
     """
 
     def authenticate(self, request):
         result = super().authenticate(request)
+        if result is None and self.get_session_token(request):
+            raise NotAuthenticated("The session token is invalid or has expired: sign in again.")
         if result is not None and lacks_required_mfa(result[0]):
             # Imported here: DRF imports this class while rest_framework.views (which
             # config.errors needs) is still initialising.

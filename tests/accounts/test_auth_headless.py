@@ -127,3 +127,14 @@ def test_a_session_token_is_looked_up_in_one_query_and_an_expired_one_is_refused
     expired = client.get("/api/v1/me", headers={"X-Session-Token": token})
     assert expired.status_code == 401
     assert expired.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/v1/loans", "/api/v1/products"])
+def test_a_dead_session_token_is_401_on_public_endpoints_too(client, path):
+    """Served as anonymous, an app would never learn that its user was signed out."""
+    assert client.get(path).status_code == 200
+    response = client.get(path, headers={"X-Session-Token": "no-such-session"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("X-Session-Token")
