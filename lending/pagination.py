@@ -18,7 +18,8 @@ from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
+
+from config.pagination import Pagination
 
 MARKETPLACE_COUNT_TTL = 15
 MARKETPLACE_PAGE_TTL = 2
@@ -62,11 +63,6 @@ class CachedCountPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class MarketplacePagination(Pagination):

@@ -53,6 +53,14 @@ class PostingFilterSerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
     export = serializers.ChoiceField(choices=["csv"], required=False)
 
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError(
+                {"date_to": [serializers.ErrorDetail("On or after date_from.", code="date_range")]}
+            )
+        return attrs
+
 
 @extend_schema_field({"type": "string", "description": "pending, succeeded or failed"})
 class MovementStatusField(serializers.CharField):

@@ -202,6 +202,31 @@ def test_entries_are_paginated_filtered_and_scoped_with_fixed_queries(investor_c
     assert investor_client.get("/api/v1/wallet/entries?account=custodian").status_code == 400
 
 
+def test_entries_refuse_a_date_range_that_ends_before_it_starts(investor_client):
+    response = investor_client.get("/api/v1/wallet/entries?date_from=2026-03-02&date_to=2026-03-01")
+    assert response.status_code == 400
+    assert response.json()["code"] == "date_range"
+    same_day = "/api/v1/wallet/entries?date_from=2026-03-01&date_to=2026-03-01"
+    assert investor_client.get(same_day).status_code == 200
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-5", "", "1.5", "\u0665", "9" * 40])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/wallet/entries", "/api/v1/wallet/deposits", "/api/v1/loans"]
+)
+def test_a_page_size_that_is_no_whole_number_is_400(investor_client, url, size):
+    response = investor_client.get(url, {"page_size": size})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_page_size"
+
+
+def test_a_page_size_above_the_maximum_is_capped(investor_client):
+    fund(investor_client.user.id, "1.00")
+    response = investor_client.get("/api/v1/wallet/entries", {"page_size": "100000"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+
+
 def test_entries_csv_export_has_every_filtered_row(investor_client):
     user = investor_client.user
     fund(user.id, "100.00")
