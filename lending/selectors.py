@@ -108,6 +108,11 @@ def application_list_for_borrower(user) -> QuerySet[Application]:
     return Application.objects.filter(borrower=user).select_related("product").order_by("-id")
 
 
+def application_list_all() -> QuerySet[Application]:
+    """Every application, whatever its status (staff only)."""
+    return Application.objects.all()
+
+
 def application_review_queue() -> QuerySet[Application]:
     """Applications the automatic review sent to a person, oldest first."""
     return (

@@ -210,7 +210,8 @@ class ReviewDecisionApi(APIView):
 
     @extend_schema(request=s.DecisionInSerializer, responses=s.ApplicationSerializer)
     def post(self, request, application_id: int):
-        get_object_or_404(selectors.application_review_queue(), pk=application_id)
+        # Unknown is 404; known but not waiting for review is the service's 409.
+        get_object_or_404(selectors.application_list_all(), pk=application_id)
         data = s.DecisionInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = application_decide(

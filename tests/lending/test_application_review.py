@@ -242,6 +242,11 @@ def test_review_queue_and_decision_api(api_client, make_user, onboarding, produc
     resp = api_client.post(url, {"decision": "reject", "reason": "unstable income"}, format="json")
     assert resp.status_code == 200, resp.content
     assert resp.json()["status"] == "rejected"
+    again = api_client.post(url, {"decision": "approve", "reason": "second look"}, format="json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "application_not_reviewable"
+    app.refresh_from_db()
+    assert app.status == "rejected"
     api_client.force_authenticate(user)
     assert (
         api_client.post(url, {"decision": "approve", "reason": "x"}, format="json").status_code
