@@ -142,9 +142,12 @@ def _withdrawal_create(
     return withdrawal
 
 
-def _settled_already(movement, succeeded: bool):
+def _settled_already(movement, succeeded: bool, amount: Decimal):
+    """A repeat of the result already applied answers that result; a result that differs
+    (the other outcome, or another amount) is refused, not taken as a harmless repeat."""
     wanted = movement.Status.SUCCEEDED if succeeded else movement.Status.FAILED
     if movement.status == wanted:
+        _ensure_amount_matches(movement, amount)
         return movement
     raise InvalidTransition(f"The {movement._meta.model_name} is already {movement.status}.")
 
@@ -190,7 +193,7 @@ def deposit_settle(
     """
     deposit = Deposit.objects.select_for_update().get(pk=deposit_id)
     if deposit.status != Deposit.Status.PENDING:
-        return _settled_already(deposit, succeeded)
+        return _settled_already(deposit, succeeded, amount)
     _ensure_amount_matches(deposit, amount)
     if succeeded:
         available_id, _ = user_account_ids(deposit.user_id)
@@ -215,7 +218,7 @@ def withdrawal_settle(
     custodian on success, release it back to available on failure."""
     withdrawal = Withdrawal.objects.select_for_update().get(pk=withdrawal_id)
     if withdrawal.status != Withdrawal.Status.PENDING:
-        return _settled_already(withdrawal, succeeded)
+        return _settled_already(withdrawal, succeeded, amount)
     _ensure_amount_matches(withdrawal, amount)
     if succeeded:
         _, reserved_id = user_account_ids(withdrawal.user_id)

@@ -223,6 +223,18 @@ def test_callback_with_another_amount_is_refused(user):
     assert balance(user.id) == (D("0.00"), D("0.00"))
 
 
+def test_a_repeat_of_a_settled_deposit_with_another_amount_is_refused(user):
+    deposit = _deposit(user)
+    assert signed_post(Client(), _callback_body(deposit)).status_code == 200
+    repeat = signed_post(Client(), _callback_body(deposit))  # new nonce, same result
+    assert repeat.status_code == 200
+    other = signed_post(Client(), _callback_body(deposit, amount="99.99"))
+    assert other.status_code == 400
+    assert other.json()["code"] == "callback_amount_mismatch"
+    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert_ledger_holds()
+
+
 def test_unknown_custodian_is_refused():
     response = signed_post(Client(), b"{}", custodian="nobank")
     assert response.status_code == 400
