@@ -44,6 +44,12 @@ def is_exact(value: Decimal) -> bool:
         return False
 
 
+def display(amount: Decimal, currency: str) -> str:
+    """An amount as people read it in a message: thousands separated, both places, then
+    the currency ("12,345.67 CNY"). Pages format with the template filters instead."""
+    return f"{amount:,.2f} {currency}"
+
+
 def parse_amount(raw, *, allow_zero: bool = False) -> Decimal:
     """Parse an amount a client sent: a plain positive decimal string with at most 2 places
     (an integer is exact too), ASCII white space around it allowed.
@@ -73,7 +79,7 @@ def parse_amount(raw, *, allow_zero: bool = False) -> Decimal:
         raise AmountError("amount_not_positive", "The amount must be greater than zero.")
     # Magnitude first: quantizing a value of 29+ digits signals InvalidOperation.
     if value > MAX_AMOUNT:
-        raise AmountError("amount_too_large", f"The amount may not exceed {MAX_AMOUNT}.")
+        raise AmountError("amount_too_large", f"The amount may not exceed {MAX_AMOUNT:,.2f}.")
     if not is_exact(value):
         raise AmountError("amount_too_precise", f"Use at most {PLACES} decimal places.")
     return quantize(value)

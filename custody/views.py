@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from custody import selectors
+from custody import money, selectors
 from custody.errors import AuthorisationLocked, CustodyError
 from custody.exports import postings_csv_response
 from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm
@@ -64,7 +64,7 @@ def wallet_deposit(request):
         )
     messages.success(
         request,
-        f"Deposit of {deposit.amount} {deposit.currency} sent to the custodian bank; "
+        f"Deposit of {money.display(deposit.amount, deposit.currency)} sent to the custodian bank; "
         "it appears once the bank confirms.",
     )
     return redirect("custody:wallet")
@@ -78,12 +78,20 @@ def wallet_withdraw(request):
     if request.method == "GET" or "password" not in request.POST:
         form = WithdrawalForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            confirm = WithdrawalConfirmForm(initial=form.cleaned_data)
-            return render(
-                request,
-                "custody/withdrawal_confirm.html",
-                {"form": confirm, "amount": form.cleaned_data["amount"], "balance": balance},
-            )
+            # Refused now rather than after the password: the request would refuse it too.
+            if form.cleaned_data["amount"] > balance.available:
+                form.add_error(
+                    "amount",
+                    f"You have {money.display(balance.available, balance.currency)} "
+                    "available to withdraw.",
+                )
+            else:
+                confirm = WithdrawalConfirmForm(initial=form.cleaned_data)
+                return render(
+                    request,
+                    "custody/withdrawal_confirm.html",
+                    {"form": confirm, "amount": form.cleaned_data["amount"], "balance": balance},
+                )
         if request.method == "POST":
             return render(
                 request,
@@ -110,7 +118,7 @@ def wallet_withdraw(request):
         else:
             messages.success(
                 request,
-                f"Withdrawal of {withdrawal.amount} {withdrawal.currency} requested; "
+                f"Withdrawal of {money.display(withdrawal.amount, withdrawal.currency)} requested; "
                 "the money is reserved until the custodian bank pays it out.",
             )
             return redirect("custody:wallet")

@@ -8,7 +8,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -17,6 +16,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import DomainError
+from custody import money
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
 from lending.pagination import (
@@ -27,7 +27,11 @@ from lending.pagination import (
 )
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
-from lending.services.investments import investment_cancel, investment_place
+from lending.services.investments import (
+    ensure_investment_allowed,
+    investment_cancel,
+    investment_place,
+)
 from lending.services.notifications import notifications_mark_read
 
 HUNDRED = Decimal("100")
@@ -226,6 +230,17 @@ def loan_invest(request, pk: int):
         )
     amount = form.cleaned_data["amount"]
     if not form.cleaned_data["confirmed"]:
+        # Refuse now what the placement would refuse, before asking to confirm it.
+        try:
+            ensure_investment_allowed(investor=request.user, loan_id=loan.pk, amount=amount)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return render(
+                request,
+                "lending/loan_detail.html",
+                {"loan": loan, "form": form, "can_invest": True},
+                status=exc.status_code,
+            )
         confirm = InvestForm(
             initial={"amount": amount, "confirmed": True, "idempotency_key": uuid.uuid4().hex}
         )
@@ -250,7 +265,9 @@ def loan_invest(request, pk: int):
             {"loan": loan, "form": form, "can_invest": True},
             status=exc.status_code,
         )
-    messages.success(request, f"You invested {intcomma(amount)} in {loan.reference}.")
+    messages.success(
+        request, f"You invested {money.display(amount, loan.currency)} in {loan.reference}."
+    )
     return redirect("lending:investment-list")
 
 

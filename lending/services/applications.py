@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from config.errors import NotFound
+from custody import money
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
 from lending.conf import setting
@@ -50,7 +51,8 @@ def ensure_application_terms(*, product: Product, amount: Decimal, term_months: 
         raise errors.ProductUnavailable()
     if not (product.min_amount <= amount <= product.max_amount):
         raise errors.AmountOutOfRange(
-            f"The amount must be between {product.min_amount} and {product.max_amount}."
+            f"The amount must be between {money.display(product.min_amount, product.currency)}"
+            f" and {money.display(product.max_amount, product.currency)}."
         )
     if term_months not in (product.term_options or []):
         raise errors.TermNotOffered()
@@ -91,7 +93,8 @@ def application_submit(
         caps = headroom.caps  # always set by borrowing_headroom
         kind = "a company" if caps.kind == "enterprise" else "a person"
         raise errors.CapExceeded(
-            f"You can borrow at most {headroom.amount} more: {kind} may owe at most "
+            f"You can borrow at most {money.display(headroom.amount, product.currency)} more: "
+            f"{kind} may owe at most "
             f"{caps.platform:,.0f} on this platform and {caps.total:,.0f} on all platforms.",
             kind=caps.kind,
             binding_cap=headroom.binding_cap,

@@ -172,7 +172,10 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
     notification_send(
         user=loan.borrower,
         kind="loan_disbursed",
-        title=f"{disbursement.net_amount} from loan {loan.reference} is in your wallet",
+        title=(
+            f"{money.display(disbursement.net_amount, loan.currency)} from loan "
+            f"{loan.reference} is in your wallet"
+        ),
         body=f"Your first installment is due on {lines[0].due_on}.",
         subject_type="loan",
         subject_id=loan.pk,

@@ -54,8 +54,10 @@ from django.utils import timezone
 from compliance.audit import audit_record, audit_record_many, client_ip
 from config.combining import Combiner
 from config.errors import DomainError, NotFound
+from custody import money
 from custody import services as custody
 from custody.errors import IdempotencyInProgress, InsufficientFunds
+from custody.selectors import wallet_balance
 from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.models import Investment, Loan
@@ -114,6 +116,25 @@ def investment_place(
         if placed is not None:
             return placed
     raise IdempotencyInProgress()
+
+
+def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> None:
+    """Refuse, as investment_place would, an amount this investor may not invest in this
+    loan now: every rule of the placement plus the available balance, read without locks.
+    For a page to refuse before it asks the investor to confirm; investment_place checks
+    every rule again under its locks, so a change in between is still refused there."""
+    loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
+    order = _Order(investor, loan_id, amount, "", Investment.Source.MANUAL, None)
+    verified, limits = eligibility.investor_limits_many([investor.pk])
+    _ensure_may_invest(order, verified, limits, loan, business_date())
+    _within_limits(
+        investor_held_amounts([investor.pk], loan_id=loan_id)[investor.pk],
+        limits[investor.pk],
+        amount,
+        loan.currency,
+    )
+    if wallet_balance(user_id=investor.pk).available < amount:
+        raise InsufficientFunds("Your available balance is less than this amount.")
 
 
 def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None]:
@@ -263,7 +284,7 @@ def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today
     investor_limits = limits.get(investor.pk)
     if investor_limits is None:
         raise errors.InvestorProfileMissing()
-    product, amount = loan.product, order.amount
+    product, amount, cur = loan.product, order.amount, loan.currency
     if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
         raise errors.LoanNotOpen("The loan opens to investors in a moment.")
     if loan.borrower_id == investor.pk:
@@ -271,11 +292,17 @@ def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today
     if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
         raise errors.GradeNotAllowed()
     if amount < product.min_investment_amount:
-        raise errors.BelowMinimum(f"The minimum investment is {product.min_investment_amount}.")
+        raise errors.BelowMinimum(
+            f"The minimum investment is {money.display(product.min_investment_amount, cur)}."
+        )
     if amount % product.investment_step_amount != 0:
-        raise errors.NotAStepMultiple(f"Invest in multiples of {product.investment_step_amount}.")
+        raise errors.NotAStepMultiple(
+            f"Invest in multiples of {money.display(product.investment_step_amount, cur)}."
+        )
     if amount > loan.amount - loan.funded_amount:
-        raise errors.ExceedsRemaining(f"The loan has {loan.amount - loan.funded_amount} left.")
+        raise errors.ExceedsRemaining(
+            f"The loan has {money.display(loan.amount - loan.funded_amount, cur)} left."
+        )
 
 
 def _orders_prepare(loan: Loan, orders: Sequence[_Order], today) -> list[Investment | Exception]:
@@ -303,7 +330,7 @@ def _orders_prepare(loan: Loan, orders: Sequence[_Order], today) -> list[Investm
             if existing is None:
                 _ensure_may_invest(order, verified, limits, loan, today)
                 held[order.investor.pk] = _within_limits(
-                    held[order.investor.pk], limits[order.investor.pk], order.amount
+                    held[order.investor.pk], limits[order.investor.pk], order.amount, loan.currency
                 )
                 existing = prepared[order.key] = _order(loan, order)
             outcomes.append(existing)
@@ -312,15 +339,19 @@ def _orders_prepare(loan: Loan, orders: Sequence[_Order], today) -> list[Investm
     return outcomes
 
 
-def _within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal):
+def _within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal, currency: str):
     """The investor's (in this loan, in total) holdings with `amount` added, or the limit it
     breaks. Holdings (pending orders included) only grow under the investor's row lock, so
     checked under it they hold."""
     in_loan, total = held[0] + amount, held[1] + amount
     if in_loan > limits.per_loan_limit:
-        raise errors.PerLoanLimitExceeded(f"Your limit per loan is {limits.per_loan_limit}.")
+        raise errors.PerLoanLimitExceeded(
+            f"Your limit per loan is {money.display(limits.per_loan_limit, currency)}."
+        )
     if total > limits.total_limit:
-        raise errors.TotalLimitExceeded(f"Your total limit is {limits.total_limit}.")
+        raise errors.TotalLimitExceeded(
+            f"Your total limit is {money.display(limits.total_limit, currency)}."
+        )
     return in_loan, total
 
 

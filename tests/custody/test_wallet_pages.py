@@ -99,6 +99,17 @@ def test_withdrawal_above_available_is_shown_not_raised(signed_in):
     assert b"enough money" in response.content
 
 
+def test_withdraw_refuses_more_than_available_before_asking_for_the_password(signed_in):
+    fund(signed_in.user.id, "100.00")
+    response = signed_in.post("/wallet/withdraw", {"amount": "100.01", "token": TOKEN})
+    assert response.status_code == 400
+    assert b"100.00 CNY available to withdraw" in response.content
+    assert response.templates[0].name == "custody/wallet_detail.html"
+    confirm = signed_in.post("/wallet/withdraw", {"amount": "100.00", "token": TOKEN})
+    assert confirm.status_code == 200
+    assert confirm.templates[0].name == "custody/withdrawal_confirm.html"
+
+
 def test_history_filters_and_downloads_csv(signed_in):
     fund(signed_in.user.id, "100.00")
     for i in range(30):

@@ -39,6 +39,36 @@ def test_invest_confirms_then_places_once(client, open_loan, investor):
     assert client.get(reverse("lending:investment-list")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("setup", "amount", "status", "says"),
+    [
+        # open_loan is grade B; this investor may hold grade A only.
+        ("grade_a_only", "100", 403, "above your risk level"),
+        ("poor", "300", 409, "available balance"),
+        (None, "10100", 409, "10,000.00 CNY left"),
+        ("small_limit", "300", 400, "limit per loan is 200.00 CNY"),
+    ],
+)
+def test_invest_refuses_before_the_confirmation_what_it_would_refuse_after(
+    client, open_loan, make_user, onboarding, fund, setup, amount, status, says
+):
+    """Never ask to confirm an investment the placement would refuse."""
+    user = make_user("investor")
+    onboarding.investor(
+        user,
+        max_grade="A" if setup == "grade_a_only" else "E",
+        per_loan=D("200") if setup == "small_limit" else D("100000"),
+    )
+    fund(user, "100.00" if setup == "poor" else "50000.00")
+    client.force_login(user)
+    url = reverse("lending:loan-invest", kwargs={"pk": open_loan.pk})
+    resp = client.post(url, {"amount": amount})
+    body = resp.content.decode()
+    assert resp.status_code == status, body[:500]
+    assert "Confirm your investment" not in body and says in body
+    assert not Investment.objects.exists()
+
+
 def test_invest_refusal_is_shown_on_the_page(client, open_loan, investor):
     client.force_login(investor)
     url = reverse("lending:loan-invest", kwargs={"pk": open_loan.pk})
