@@ -182,7 +182,7 @@ class Application(models.Model):
         indexes = [models.Index(fields=["status", "risk_checked_at"])]
 
     def __str__(self) -> str:
-        return f"Application {self.id} ({self.status})"
+        return f"Application {self.id} ({self.get_status_display().lower()})"
 
     @property
     def borrower_reasons(self) -> list[BorrowerReason]:

@@ -34,6 +34,12 @@ def test_review_queue_shows_report_and_signals(client, reviewer, queued):
         reverse("admin:lending_application_change", args=[queued.pk])
     ).content.decode()
     assert "fraud_signal:duplicate_bank_card" in page and "overdue_records_6m" in page
+    # As a reviewer reads it: labels, percentages, separated amounts with the currency.
+    assert "Fraud signal: duplicate bank card" in page
+    assert "Overdue records, last 6 months" in page
+    assert f"{queued.amount:,.2f} {queued.currency}" in page
+    assert f"{(queued.annual_rate * 100).normalize():f}%" in page
+    assert "(under review)" in page and "{&quot;" not in page and '{"' not in page
 
 
 def test_review_action_needs_a_reason_then_decides(client, reviewer, queued):
