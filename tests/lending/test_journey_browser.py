@@ -185,7 +185,7 @@ def _invest_by_hand(page, live_server, loan: Loan, amount: D) -> None:
     with page.expect_navigation():
         page.click(f"button:has-text('Invest {amount:,.2f}')")
     assert page.url.endswith("/invest/portfolio/")
-    assert f"You invested {amount:,.2f} in {loan.reference}" in page.inner_text("main")
+    assert f"You invested {amount:,.2f} CNY in {loan.reference}" in page.inner_text("main")
 
 
 # --- the journey -----------------------------------------------------------------------
@@ -251,9 +251,9 @@ def test_borrower_to_disbursed_loan_through_the_pages(
 
         _as_staff(page, live_server, reviewer)
         page.goto(f"{live_server.url}/admin/lending/application/?queue=waiting")
-        assert "60000.00" in page.inner_text("#result_list")
+        assert "60,000.00 CNY" in page.inner_text("#result_list")
         page.goto(f"{live_server.url}/admin/lending/application/{application.pk}/change/")
-        assert "overdue_records_6m" in page.inner_text("#content")  # the bureau report
+        assert "Overdue records, last 6 months" in page.inner_text("#content")  # bureau report
         _shot(page, "04_admin_review_case")
         page.goto(f"{live_server.url}/admin/lending/application/?queue=waiting")
         shown = _admin_action(
