@@ -315,7 +315,7 @@ def test_enterprise_page_registers_and_moves_on(client, borrower):
     assert response["Location"] == reverse("accounts:onboarding-borrower")
     assert Enterprise.objects.filter(user=user).exists()
     page = client.get(reverse("accounts:onboarding-borrower")).content.decode()
-    assert "深圳***有限公司" in page and "¥5,000,000" in page
+    assert "深圳***有限公司" in page and "5,000,000 CNY" in page
     done = client.get(reverse("accounts:onboarding-enterprise")).content.decode()
     assert "Verified with the registry" in done and 'name="credit_code"' not in done
 

@@ -57,6 +57,6 @@ def test_company_step_in_a_browser(live_server, page_login, make_user):
     page.click("button[type=submit]")
     page.wait_for_url("**/onboarding/borrower/")
     assert "深圳***有限公司" in page.inner_text("main")
-    assert "¥5,000,000" in page.inner_text("main")
+    assert "5,000,000 CNY" in page.inner_text("main")
     page.screenshot(path=f"{SHOTS}/browser_enterprise_done.png", full_page=True)
     assert Enterprise.objects.get(user=user).company_name_masked == "深圳***有限公司"

@@ -182,7 +182,7 @@ def test_investor_preview_returns_the_assessment_fragment(client, signed_in):
     fragment = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in fragment
-    assert "Growth" in fragment and "grade D" in fragment and "¥20,000.00" in fragment
+    assert "Growth" in fragment and "grade D" in fragment and "20,000.00 CNY" in fragment
     assert not InvestorProfile.objects.exists()
 
 

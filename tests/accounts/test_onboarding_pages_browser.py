@@ -57,7 +57,7 @@ def test_whole_wizard_in_a_browser(live_server, page_login, make_user):
     # htmx replaces the preview with the live assessment.
     page.wait_for_selector("#suitability-preview .preview-level")
     assert "Balanced" in page.inner_text("#suitability-preview")
-    assert "¥40,000.00" in page.inner_text("#suitability-preview")
+    assert "40,000.00 CNY" in page.inner_text("#suitability-preview")
     for box in page.locator(".risk-item input[type=checkbox]").all():
         box.check()
     page.screenshot(path=f"{SHOTS}/browser_investor.png", full_page=True)
