@@ -465,7 +465,7 @@ def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> list[Investme
             budget=loan.amount - loan.funded_amount,
             # Unique per batch; the batch is one transaction, so a retry is a new batch.
             idempotency_key=f"lending.investment-batch:{uuid.uuid4().hex}",
-            memo=f"Investments in {loan.reference}",
+            memo=f"Investing in {loan.reference}",
         )
         outcomes = [
             errors.ExceedsRemaining.code if why == custody.OVER_BUDGET else why for why in outcomes

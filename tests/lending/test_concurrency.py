@@ -109,7 +109,7 @@ def test_hot_loan_rush_through_the_service_never_overfunds(rush):
     loan, investors = rush
     _assert_sold_exactly(loan, investors, _run(_place_work(loan, investors, "r")))
     # The rush was settled in batches: 100 reservations in far fewer entries.
-    entries = JournalEntry.objects.filter(kind="reserve", memo=f"Investments in {loan.reference}")
+    entries = JournalEntry.objects.filter(kind="reserve", memo=f"Investing in {loan.reference}")
     assert 1 <= entries.count() <= 100 / 3, entries.count()
 
 
