@@ -105,7 +105,7 @@ def test_wizard_walks_identity_roles_investor_borrower_then_dashboard(client, si
     assert BorrowerProfile.objects.get(user=user).purposes == ["vehicle", "other"]
 
     page = client.get(reverse("accounts:dashboard")).content.decode()
-    assert "all set" in page and "¥20,000.00" in page
+    assert "all set" in page and "20,000.00 CNY" in page
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {
         "identity.verify",
