@@ -212,6 +212,16 @@ def _can_invest(user) -> bool:
     return user.is_authenticated and user.has_role("investor")
 
 
+def _loan_detail_refused(request, loan, form, status: int):
+    """The loan page again, with the invest form and why it was refused."""
+    return render(
+        request,
+        "lending/loan_detail.html",
+        {"loan": loan, "form": form, "can_invest": True},
+        status=status,
+    )
+
+
 @role_required("investor")
 @require_POST
 def loan_invest(request, pk: int):
@@ -222,34 +232,20 @@ def loan_invest(request, pk: int):
         raise Http404
     form = InvestForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "lending/loan_detail.html",
-            {"loan": loan, "form": form, "can_invest": True},
-            status=400,
-        )
+        return _loan_detail_refused(request, loan, form, 400)
     amount = form.cleaned_data["amount"]
-    if not form.cleaned_data["confirmed"]:
-        # Refuse now what the placement would refuse, before asking to confirm it.
-        try:
+    try:
+        if not form.cleaned_data["confirmed"]:
+            # Refuse now what the placement would refuse, before asking to confirm it.
             ensure_investment_allowed(investor=request.user, loan_id=loan.pk, amount=amount)
-        except DomainError as exc:
-            form.add_error(None, exc.message)
+            confirm = InvestForm(
+                initial={"amount": amount, "confirmed": True, "idempotency_key": uuid.uuid4().hex}
+            )
             return render(
                 request,
-                "lending/loan_detail.html",
-                {"loan": loan, "form": form, "can_invest": True},
-                status=exc.status_code,
+                "lending/investment_confirm.html",
+                {"loan": loan, "amount": amount, "form": confirm},
             )
-        confirm = InvestForm(
-            initial={"amount": amount, "confirmed": True, "idempotency_key": uuid.uuid4().hex}
-        )
-        return render(
-            request,
-            "lending/investment_confirm.html",
-            {"loan": loan, "amount": amount, "form": confirm},
-        )
-    try:
         investment_place(
             investor=request.user,
             loan_id=loan.pk,
@@ -259,12 +255,7 @@ def loan_invest(request, pk: int):
         )
     except DomainError as exc:
         form.add_error(None, exc.message)
-        return render(
-            request,
-            "lending/loan_detail.html",
-            {"loan": loan, "form": form, "can_invest": True},
-            status=exc.status_code,
-        )
+        return _loan_detail_refused(request, loan, form, exc.status_code)
     messages.success(
         request, f"You invested {money.display(amount, loan.currency)} in {loan.reference}."
     )
