@@ -2,8 +2,9 @@
 the response a locked-out pair gets (JSON on API paths, a page elsewhere)."""
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import render
+
+from config.errors import json_error
 
 # Where a login name may sit: allauth passes `email` to authenticate() for both the page
 # form and the headless JSON login; the page form posts it as `login`; Django's admin and
@@ -36,5 +37,5 @@ def lockout_response(request, original_response=None, credentials=None):
         f"{cooloff_minutes()} minutes or reset your password."
     )
     if request.path.startswith(("/api/", "/_allauth/")):
-        return JsonResponse({"code": "account_locked", "message": message}, status=429)
+        return json_error(429, "account_locked", message)
     return render(request, "account/lockout.html", {"message": message}, status=429)

@@ -18,6 +18,11 @@ from rest_framework.views import exception_handler
 JSON_PATH_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
 
 
+def json_error(status: int, code: str, message: str) -> JsonResponse:
+    """An error body outside DRF (middleware, Django's own handlers), shaped as DRF's are."""
+    return JsonResponse({"code": code, "message": message}, status=status)
+
+
 class DomainError(Exception):
     """Base of every app's errors: a stable `code`, a message, and the HTTP status."""
 
@@ -116,7 +121,7 @@ def not_found(request, exception):
     """The 404 of a URL no route matches (e.g. /api/v1/loans/abc): JSON with a code on the
     JSON paths, as from every API view, and the usual page elsewhere."""
     if request.path.startswith(JSON_PATH_PREFIXES):
-        return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+        return json_error(404, "not_found", "Not found.")
     return page_not_found(request, exception)
 
 
@@ -124,9 +129,7 @@ def bad_request(request, exception):
     """The 400 Django answers itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
     fields, a disallowed Host): JSON with a code on the JSON paths, the usual page elsewhere."""
     if request.path.startswith(JSON_PATH_PREFIXES):
-        return JsonResponse(
-            {"code": "malformed_request", "message": "The request cannot be read."}, status=400
-        )
+        return json_error(400, "malformed_request", "The request cannot be read.")
     return page_bad_request(request, exception)
 
 
@@ -134,12 +137,10 @@ def api_server_error(request):
     """A 500 (always a bug): JSON with a code on the JSON paths, so an app reads it like any
     other error, and the usual page elsewhere."""
     if request.path.startswith(JSON_PATH_PREFIXES):
-        return JsonResponse(
-            {"code": "server_error", "message": "Something went wrong on our side."}, status=500
-        )
+        return json_error(500, "server_error", "Something went wrong on our side.")
     return server_error(request)
 
 
 def headless_not_found(request, *args, **kwargs):
     """A headless allauth endpoint this platform does not offer (see config.urls)."""
-    return JsonResponse({"code": "not_found", "message": "Not found."}, status=404)
+    return json_error(404, "not_found", "Not found.")

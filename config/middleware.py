@@ -1,10 +1,10 @@
 """Request hygiene shared by every page and endpoint."""
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 
 from config import strict_json
-from config.errors import JSON_PATH_PREFIXES
+from config.errors import JSON_PATH_PREFIXES, json_error
 
 # The interfaces that take JSON bodies only (the custodian callback reads raw signed bytes).
 JSON_ONLY_PREFIXES = ("/api/", "/_allauth/")
@@ -36,10 +36,7 @@ class RefuseNulBytesMiddleware:
             or any("\x00" in v for v in request.COOKIES.values())
         ):
             if request.path.startswith(JSON_PATH_PREFIXES):
-                return JsonResponse(
-                    {"code": "malformed_request", "message": "NUL bytes are not allowed."},
-                    status=400,
-                )
+                return json_error(400, "malformed_request", "NUL bytes are not allowed.")
             return HttpResponseBadRequest("NUL bytes are not allowed.")
         return self.get_response(request)
 
@@ -48,10 +45,6 @@ def _is_json(content_type: str) -> bool:
     return content_type == "application/json" or (
         content_type.startswith("application/") and content_type.endswith("+json")
     )
-
-
-def _refusal(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message}, status=status)
 
 
 class JsonBodyMiddleware:
@@ -85,11 +78,11 @@ class JsonBodyMiddleware:
         if not body:
             return None
         if not _is_json(request.content_type):
-            return _refusal(415, "unsupported_media_type", "Send the body as application/json.")
+            return json_error(415, "unsupported_media_type", "Send the body as application/json.")
         try:
             data = strict_json.loads(body)
         except strict_json.UnreadableJson as exc:
-            return _refusal(400, "malformed_request", str(exc))
+            return json_error(400, "malformed_request", str(exc))
         if request.path.startswith("/_allauth/") and not isinstance(data, dict):
-            return _refusal(400, "malformed_request", "Send a JSON object.")
+            return json_error(400, "malformed_request", "Send a JSON object.")
         return None

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.errors import json_error
 from custody import money, selectors
 from custody.errors import AuthorisationLocked, CustodyError
 from custody.exports import postings_csv_response
@@ -176,5 +177,5 @@ def custodian_callback(request, custodian: str):
     try:
         result = callback_receive(custodian=custodian, headers=request.headers, body=request.body)
     except CustodyError as exc:
-        return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status_code)
+        return json_error(exc.status_code, exc.code, exc.message)
     return JsonResponse(result)

@@ -287,8 +287,6 @@ class AutoInvestRuleSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"max_term_months": "Must be at least the minimum."})
         if attrs.get("min_rate", 0) > attrs.get("max_rate", 1):
             raise serializers.ValidationError({"max_rate": "Must be at least the minimum."})
-        if attrs.get("amount_per_loan", Decimal("1")) <= 0:
-            raise serializers.ValidationError({"amount_per_loan": "Must be positive."})
         return attrs
 
 
