@@ -191,6 +191,7 @@ def ledger_post(
     memo: str = "",
     legs: Iterable[Leg],
     reverses_id: int | None = None,
+    locked: dict[int, tuple] | None = None,
 ) -> JournalEntry:
     """Post one balanced entry; the only code that writes entries, postings or balances.
 
@@ -199,6 +200,10 @@ def ledger_post(
     go below zero (checked on the locked rows, and by a CHECK constraint); the same key
     with the same kind, postings and reversed entry returns the first entry, with different
     ones raises IdempotencyKeyReused. Runs inside the caller's transaction when there is one.
+
+    `locked` is for a caller that already holds the entry's accounts: `lock_accounts`' rows,
+    by id, taken in this transaction (so their balances are still current). They are not
+    locked again.
     """
     legs = list(legs)
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
@@ -229,8 +234,9 @@ def ledger_post(
     deltas: dict[int, Decimal] = defaultdict(Decimal)
     for leg in legs:
         deltas[leg.account_id] += leg.amount
-    locked = {row[0]: row for row in lock_accounts(list(deltas))}
-    if len(locked) != len(deltas):
+    if locked is None or not deltas.keys() <= locked.keys():
+        locked = {row[0]: row for row in lock_accounts(list(deltas))}
+    if not deltas.keys() <= locked.keys():
         raise AccountNotFound(account_ids=sorted(set(deltas) - set(locked)))
     ensure_within_limits(locked, deltas, currency)
     _apply(entry_id, legs, deltas, locked, currency, now)

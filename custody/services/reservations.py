@@ -72,8 +72,11 @@ def funds_reserve_batch(
     for _, amount in requests:
         ensure_positive_amount(amount)
     accounts = user_account_ids_many({user_id for user_id, _ in requests})
-    locked = lock_accounts([account_id for pair in accounts.values() for account_id in pair])
-    balances = {row[0]: row[2] for row in locked}
+    locked = {
+        row[0]: row
+        for row in lock_accounts([account_id for pair in accounts.values() for account_id in pair])
+    }
+    balances = {account_id: row[2] for account_id, row in locked.items()}
     left = {user_id: balances[available_id] for user_id, (available_id, _) in accounts.items()}
     outcomes: list[str | None] = []
     legs: list[Leg] = []
@@ -89,7 +92,9 @@ def funds_reserve_batch(
             legs += [Leg(available_id, -amount), Leg(reserved_id, amount)]
             outcomes.append(None)
     if legs:
-        ledger_post(idempotency_key=idempotency_key, kind="reserve", memo=memo, legs=legs)
+        ledger_post(
+            idempotency_key=idempotency_key, kind="reserve", memo=memo, legs=legs, locked=locked
+        )
     return outcomes
 
 

@@ -160,3 +160,27 @@ def test_reserve_batch_refuses_a_bad_amount_outright(funded, amount):
             idempotency_key="batch-3",
         )
     assert balance(u.id) == (D("10.00"), D("0.00"))
+
+
+def test_reserve_batch_locks_the_accounts_once(funded, monkeypatch):
+    """The batch reads balances under its locks and posts with them: the accounts are
+    locked once, not again inside ledger_post (it runs while the loan's batch lock is held)."""
+    from custody.services import funds_reserve_batch, ledger, reservations
+
+    a, b = funded("300.00"), funded("300.00")
+    calls, lock_accounts = [], ledger.lock_accounts
+
+    def counting(ids):
+        calls.append(sorted(ids))
+        return lock_accounts(ids)
+
+    monkeypatch.setattr(reservations, "lock_accounts", counting)
+    monkeypatch.setattr(ledger, "lock_accounts", counting)
+    funds_reserve_batch(
+        requests=[(a.id, D("100.00")), (b.id, D("100.00"))],
+        budget=D("500.00"),
+        idempotency_key="batch-once",
+    )
+    assert len(calls) == 1, calls
+    assert balance(a.id) == balance(b.id) == (D("200.00"), D("100.00"))
+    assert_ledger_holds()
