@@ -239,6 +239,11 @@ def notification_list(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-id")
 
 
+def loan_borrower_ids(loan_ids) -> dict[int, int]:
+    """{loan id: its borrower's id} for the loans that exist among `loan_ids`."""
+    return dict(Loan.objects.filter(pk__in=loan_ids).values_list("pk", "borrower_id"))
+
+
 def notification_unread_count(user) -> int:
     """One COUNT on the (user, read_at) index: cheap enough for every page's navigation."""
     return Notification.objects.filter(user=user, read_at__isnull=True).count()

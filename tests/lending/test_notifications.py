@@ -187,6 +187,49 @@ def test_notifications_page_counts_unread_once_for_itself_and_the_badge(client, 
     assert len(unread_counts) == 1
 
 
+def test_notifications_link_to_their_loan_as_the_reader_sees_it(client, open_loan, investor):
+    """The borrower's notice leads to their own loan page (the schedule), an investor's to
+    the loan's marketplace page, an application's to the applications; a subject without a
+    page, or a loan that no longer exists, leads nowhere."""
+    loan, borrower = open_loan, open_loan.borrower
+    for user in (borrower, investor):
+        notification_send(
+            user=user,
+            kind="loan_funded",
+            title=f"Funded {user.pk}",
+            subject_type="loan",
+            subject_id=loan.pk,
+        )
+    notification_send(
+        user=borrower,
+        kind="application_approved",
+        title="Approved",
+        subject_type="application",
+        subject_id=loan.application_id,
+    )
+    notification_send(user=borrower, kind="x", title="Gone", subject_type="loan", subject_id=999999)
+    notification_send(
+        user=borrower, kind="x", title="Rule", subject_type="auto_invest_rule", subject_id=1
+    )
+
+    client.force_login(borrower)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(PAGE).content.decode()
+    own = reverse("lending:borrowing-detail", args=[loan.pk])
+    assert f'<a href="{own}"><strong>Funded {borrower.pk}</strong></a>' in html
+    assert f'<a href="{reverse("lending:application-list")}"><strong>Approved</strong></a>' in html
+    assert "<strong>Gone</strong>" in html and '"><strong>Gone' not in html
+    assert "<strong>Rule</strong>" in html and '"><strong>Rule' not in html
+    assert len([q for q in queries if 'FROM "lending_loan"' in q["sql"]]) == 1
+    assert client.get(own).status_code == 200
+
+    client.force_login(investor)
+    html = client.get(PAGE).content.decode()
+    public = reverse("lending:loan-detail", args=[loan.pk])
+    assert f'<a href="{public}"><strong>Funded {investor.pk}</strong></a>' in html
+    assert client.get(public).status_code == 200
+
+
 def test_staff_without_totp_are_sent_to_enrolment_first(client, make_user):
     client.force_login(make_user("operations", mfa=False))
     assert client.get(PAGE)["Location"] == "/accounts/2fa/totp/activate/"
@@ -209,11 +252,14 @@ def test_notifications_page_in_chromium(page_login, live_server, make_user):
     )
     notification_send(
         user=user,
-        kind="loan_disbursed",
-        title="Loan LN2026000123 was disbursed; your investment is now active",
+        kind="application_approved",
+        title="Your application was approved",
+        subject_type="application",
+        subject_id=1,
     )
     page = page_login(user)
     page.goto(f"{live_server.url}/notifications/")
+    assert page.get_attribute("li.notification a", "href") == "/borrow/applications/"
     assert page.inner_text(".nav-count") == "2"
     assert page.locator("li.notification.unread").count() == 2
     assert page.locator("li.notification").count() == 3
