@@ -195,6 +195,8 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("PLATFORM_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Y-m-d dates everywhere, the ops admin included (Django's English default is "Dec. 2, 2026").
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media -------------------------------------------------------------------
 STATIC_URL = "/static/"

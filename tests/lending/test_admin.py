@@ -42,6 +42,18 @@ def test_review_queue_shows_report_and_signals(client, reviewer, queued):
     assert "(under review)" in page and "{&quot;" not in page and '{"' not in page
 
 
+def test_admin_dates_read_as_the_site_writes_them(client, reviewer, queued):
+    """Y-m-d H:i in the platform's time zone, as on every page, not Django's "Dec. 2, 2026,
+    5:58 p.m."."""
+    from django.utils import timezone
+
+    client.force_login(reviewer)
+    listing = client.get(reverse("admin:lending_application_changelist")).content.decode()
+    submitted = timezone.localtime(queued.submitted_at)
+    assert submitted.strftime("%Y-%m-%d %H:%M") in listing
+    assert "a.m." not in listing and "p.m." not in listing
+
+
 def test_review_action_needs_a_reason_then_decides(client, reviewer, queued):
     client.force_login(reviewer)
     url = reverse("admin:lending_application_changelist")
