@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from custody import money
 from lending import eligibility
@@ -239,9 +240,31 @@ def notification_list(user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-id")
 
 
-def loan_borrower_ids(loan_ids) -> dict[int, int]:
-    """{loan id: its borrower's id} for the loans that exist among `loan_ids`."""
-    return dict(Loan.objects.filter(pk__in=loan_ids).values_list("pk", "borrower_id"))
+def notification_paths(notifications) -> dict[int, str]:
+    """Where on the site each notification leads, by id: a loan to its borrower's own loan
+    page (with the schedule) or, for an investor, to its marketplace page; an application
+    to the borrower's applications. Other subjects have no page here. One query."""
+    loan_ids = {
+        int(n.subject_id)
+        for n in notifications
+        if n.subject_type == "loan" and n.subject_id.isdigit()
+    }
+    borrowers = (
+        dict(Loan.objects.filter(pk__in=loan_ids).values_list("pk", "borrower_id"))
+        if loan_ids
+        else {}
+    )
+    paths = {}
+    for n in notifications:
+        if n.subject_type == "application":
+            paths[n.pk] = reverse("lending:application-list")
+        elif n.subject_type == "loan" and n.subject_id.isdigit() and int(n.subject_id) in borrowers:
+            loan_id = int(n.subject_id)
+            own = borrowers[loan_id] == n.user_id
+            paths[n.pk] = reverse(
+                "lending:borrowing-detail" if own else "lending:loan-detail", args=[loan_id]
+            )
+    return paths
 
 
 def notification_unread_count(user) -> int:

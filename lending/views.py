@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import DomainError
@@ -319,31 +318,6 @@ def auto_invest_rule_list(request):
     )
 
 
-def _notification_links(user, notifications) -> dict[int, str]:
-    """Where each notification leads, by id: a loan to the borrower's own loan page (with
-    its schedule) or, for an investor, to its marketplace page; an application to the
-    borrower's applications. Other subjects have no page of their own here. One query."""
-    loan_ids = {
-        int(n.subject_id)
-        for n in notifications
-        if n.subject_type == "loan" and n.subject_id.isdigit()
-    }
-    borrowers = selectors.loan_borrower_ids(loan_ids) if loan_ids else {}
-    links = {}
-    for n in notifications:
-        if n.subject_type == "application":
-            links[n.pk] = reverse("lending:application-list")
-        elif n.subject_type == "loan" and n.subject_id.isdigit() and int(n.subject_id) in borrowers:
-            loan_id = int(n.subject_id)
-            view = (
-                "lending:borrowing-detail"
-                if borrowers[loan_id] == user.pk
-                else "lending:loan-detail"
-            )
-            links[n.pk] = reverse(view, args=[loan_id])
-    return links
-
-
 @login_required
 @require_GET
 def notification_list(request):
@@ -351,9 +325,9 @@ def notification_list(request):
     notifications = selectors.notification_list(request.user)
     page = Paginator(notifications, 20).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
-    links = _notification_links(request.user, page.object_list)
+    paths = selectors.notification_paths(page.object_list)
     for notification in page.object_list:
-        notification.link = links.get(notification.pk)
+        notification.link = paths.get(notification.pk)
     return render(
         request,
         "lending/notification_list.html",

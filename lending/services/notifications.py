@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from config.errors import NotFound
 from lending.models import Notification
+from lending.selectors import notification_paths
 
 
 def notification_send(
@@ -53,14 +54,20 @@ def notification_emails_send(*, notification_ids) -> int:
     At least once: each is marked emailed after its mail is handed to the mail server, so
     a retry after a crash in between sends that one again, and nothing is skipped.
     """
-    pending = Notification.objects.filter(
-        pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("user")
+    pending = list(
+        Notification.objects.filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .select_related("user")
+        .order_by("pk")
+    )
+    paths = notification_paths(pending)
     sent = 0
-    for notification in pending.order_by("pk"):
+    for notification in pending:
+        text = notification.body or notification.title
+        if path := paths.get(notification.pk):
+            text += f"\n\nSee it on the platform: {settings.PLATFORM_BASE_URL.rstrip('/')}{path}"
         send_mail(
             f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}{notification.title}",
-            notification.body or notification.title,
+            text,
             None,
             [notification.user.email],
         )

@@ -47,6 +47,30 @@ def test_each_notification_is_emailed_once(make_user, mailoutbox):
 
 
 @pytest.mark.django_db
+def test_an_email_about_a_loan_links_to_it_as_its_reader_sees_it(
+    open_loan, investor, mailoutbox, settings
+):
+    settings.PLATFORM_BASE_URL = "https://p2p.example.com/"
+    ids = [
+        n.pk
+        for n in notification_send_many(
+            users=[open_loan.borrower, investor],
+            kind="loan_funded",
+            title="Loan is fully funded",
+            body="Details.",
+            subject_type="loan",
+            subject_id=open_loan.pk,
+        )
+    ]
+    assert notification_emails_send(notification_ids=ids) == 2
+    body = {m.to[0]: m.body for m in mailoutbox}
+    assert body[open_loan.borrower.email] == (
+        f"Details.\n\nSee it on the platform: https://p2p.example.com/borrow/loans/{open_loan.pk}/"
+    )
+    assert body[investor.email].endswith(f"https://p2p.example.com/marketplace/{open_loan.pk}/")
+
+
+@pytest.mark.django_db
 def test_a_mail_server_failure_leaves_the_rest_for_the_retry(make_user, mailoutbox, monkeypatch):
     from lending.services import notifications
 
