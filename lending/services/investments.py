@@ -561,7 +561,11 @@ def investment_cancel(*, investor, investment_id: int, request=None) -> Investme
     )
     if loan_id is None:
         raise NotFound()
-    loan = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan_id)
+    loan = (
+        Loan.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("product")
+        .get(pk=loan_id)
+    )
     investment = Investment.objects.select_for_update().get(pk=investment_id)
     if investment.status != Investment.Status.RESERVED or loan.status != Loan.Status.OPEN:
         raise errors.InvestmentNotCancellable()
