@@ -10,7 +10,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from custody.models import JournalEntry
 from lending.models import Investment, Loan
@@ -358,3 +358,47 @@ def test_a_cancel_racing_the_disbursement_of_a_funded_loan_is_refused(people, ma
         assert _releases_of(mine) == 0
         assert available(borrower) == STEP * 5 * (round_ + 1) * (1 - listed.service_fee_rate)
         _assert_consistent(listed, investors)
+
+
+def test_an_order_on_the_loan_is_written_while_a_cancel_holds_the_loan(people, monkeypatch):
+    """A cancel locks the loan row without its key (as settlement does), so another
+    process's pending order, an insert that references the loan, is not held up by it."""
+    from lending.services import investments
+
+    _, investors, loan, _ = people
+    listed, placed = loan(10, [investors[0]])
+    locked, release = threading.Event(), threading.Event()
+    real_release = investments.custody.funds_release
+
+    def held_release(**kwargs):  # runs with the loan row locked by the cancel
+        locked.set()
+        release.wait(JOIN_SECONDS)
+        return real_release(**kwargs)
+
+    monkeypatch.setattr(investments.custody, "funds_release", held_release)
+
+    def cancel():
+        investments.investment_cancel(investor=investors[0], investment_id=placed[0].pk)
+
+    def order():
+        locked.wait(JOIN_SECONDS)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+            Investment.objects.create(
+                loan=listed,
+                investor=investors[1],
+                amount=STEP,
+                currency=listed.currency,
+                status=Investment.Status.PENDING,
+                idempotency_key="written-during-cancel",
+            )
+        finally:
+            release.set()
+
+    outcomes = _race(cancel, order)
+    assert outcomes == ["ok", "ok"], outcomes
+    with transaction.atomic():  # its batch settles it once the cancel is done
+        investments._settle_in_turn(listed.pk)
+    assert Investment.objects.get(idempotency_key="written-during-cancel").status == "reserved"
+    _assert_consistent(listed, investors)
