@@ -1,6 +1,7 @@
 """Lending records: products, applications, loans, investments, installments, disbursements,
 auto-invest rules, notifications and the business date."""
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -355,6 +356,11 @@ class Investment(models.Model):
 
     def __str__(self) -> str:
         return f"Investment {self.id} in {self.loan_id}"
+
+    def cancellable_until(self) -> datetime:
+        """The end of the product's cooling-off window: until then the investor may cancel
+        the reservation while the loan is open."""
+        return self.created_at + timedelta(hours=self.loan.product.cooling_off_hours)
 
 
 class Installment(models.Model):

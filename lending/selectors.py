@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
@@ -191,6 +191,25 @@ def investment_list_for_investor(user) -> QuerySet[Investment]:
         .select_related("loan")
         .order_by("-id")
     )
+
+
+def investment_totals_for_investor(user) -> dict[str, dict]:
+    """The investor's money in loans by state, in one query: `reserved` (waiting for the
+    loan to fill and be paid out) and `active` (lent), each as {"amount", "loans"}."""
+    states = {"reserved": Investment.Status.RESERVED, "active": Investment.Status.ACTIVE}
+    sums = Investment.objects.filter(investor=user).aggregate(
+        **{
+            f"{name}_amount": Coalesce(Sum("amount", filter=Q(status=status)), ZERO)
+            for name, status in states.items()
+        },
+        **{
+            f"{name}_loans": Count("loan", filter=Q(status=status), distinct=True)
+            for name, status in states.items()
+        },
+    )
+    return {
+        name: {"amount": sums[f"{name}_amount"], "loans": sums[f"{name}_loans"]} for name in states
+    }
 
 
 def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal:

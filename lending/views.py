@@ -13,12 +13,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import DomainError
 from custody import money
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
+from lending.models import Investment, Loan
 from lending.pagination import (
     CachedCountPaginator,
     page_cache_get,
@@ -265,13 +267,28 @@ def loan_invest(request, pk: int):
 @role_required("investor")
 @require_GET
 def investment_list(request):
+    """The investor's investments, newest first, 20 a page, with their money in loans by
+    state; a reservation shows its Cancel button while it can still be cancelled."""
     investments = selectors.investment_list_for_investor(request.user).select_related(
         "loan__product"
-    )[:100]
+    )
+    page = Paginator(investments, 20).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    now = timezone.now()
+    for investment in page.object_list:
+        investment.cancellable = (
+            investment.status == Investment.Status.RESERVED
+            and investment.loan.status == Loan.Status.OPEN
+            and now <= investment.cancellable_until()
+        )
     return render(
         request,
         "lending/investment_list.html",
-        {"investments": investments, "section": "portfolio"},
+        {
+            "page": page,
+            "totals": selectors.investment_totals_for_investor(request.user),
+            "section": "portfolio",
+        },
     )
 
 

@@ -569,8 +569,8 @@ def investment_cancel(*, investor, investment_id: int, request=None) -> Investme
     investment = Investment.objects.select_for_update().get(pk=investment_id)
     if investment.status != Investment.Status.RESERVED or loan.status != Loan.Status.OPEN:
         raise errors.InvestmentNotCancellable()
-    window = timedelta(hours=loan.product.cooling_off_hours)
-    if timezone.now() > investment.created_at + window:
+    investment.loan = loan
+    if timezone.now() > investment.cancellable_until():
         raise errors.CoolingOffOver()
     custody.funds_release(
         user_id=investor.pk,
