@@ -39,6 +39,14 @@ from lending.services.notifications import notifications_mark_read
 HUNDRED = Decimal("100")
 
 
+def _page(request, rows, per_page: int = 20):
+    """The `?page=` page of `rows` (the first for a bad number, the last past the end),
+    its rows read into a list, ready for templates/lending/_pager.html."""
+    page = Paginator(rows, per_page).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    return page
+
+
 def role_required(role: str):
     def decorator(view):
         @wraps(view)
@@ -116,11 +124,13 @@ def application_preview(request):
 @require_GET
 def application_list(request):
     applications = selectors.application_list_for_borrower(request.user).select_related("loan")
+    page = _page(request, applications)
     return render(
         request,
         "lending/application_list.html",
         {
-            "applications": applications[:50],
+            "page": page,
+            "applications": page.object_list,
             "headroom": selectors.borrower_headroom(request.user),
             "section": "applications",
         },
@@ -130,8 +140,12 @@ def application_list(request):
 @role_required("borrower")
 @require_GET
 def borrowing_list(request):
-    loans = selectors.borrowing_list_for_borrower(request.user)[:50]
-    return render(request, "lending/borrowing_list.html", {"loans": loans, "section": "loans"})
+    page = _page(request, selectors.borrowing_list_for_borrower(request.user))
+    return render(
+        request,
+        "lending/borrowing_list.html",
+        {"page": page, "loans": page.object_list, "section": "loans"},
+    )
 
 
 @role_required("borrower")
@@ -272,8 +286,7 @@ def investment_list(request):
     investments = selectors.investment_list_for_investor(request.user).select_related(
         "loan__product"
     )
-    page = Paginator(investments, 20).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page = _page(request, investments)
     now = timezone.now()
     for investment in page.object_list:
         investment.cancellable = (
@@ -340,8 +353,7 @@ def auto_invest_rule_list(request):
 def notification_list(request):
     """The user's notifications, newest first, unread ones highlighted."""
     notifications = selectors.notification_list(request.user)
-    page = Paginator(notifications, 20).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
+    page = _page(request, notifications)
     paths = selectors.notification_paths(page.object_list)
     for notification in page.object_list:
         notification.link = paths.get(notification.pk)

@@ -146,3 +146,25 @@ def test_auto_invest_rule_page_saves_a_rule(client, investor):
     assert resp.status_code == 302
     rule = AutoInvestRule.objects.get(investor=investor)
     assert rule.max_rate == D("0.15") and rule.max_borrower_share == D("0.2")
+
+
+@pytest.mark.parametrize(
+    ("url", "noun"),
+    [("lending:borrowing-list", "loans"), ("lending:application-list", "applications")],
+)
+def test_borrower_lists_page_through_everything_instead_of_cutting_it_off(
+    client, borrower, product, url, noun
+):
+    """A borrower with more than a page sees every row across the pages (the lists used to
+    stop at the newest 50)."""
+    from tests.lending.factories import LoanFactory
+
+    loans = [LoanFactory(borrower=borrower, product=product) for _ in range(55)]
+    client.force_login(borrower)
+    first = client.get(reverse(url))
+    assert f"Page 1 of 3 · 55 {noun}" in first.content.decode()
+    last = client.get(reverse(url) + "?page=3")
+    shown = last.context["loans" if noun == "loans" else "applications"]
+    assert len(shown) == 15
+    oldest = loans[0] if noun == "loans" else loans[0].application
+    assert shown[-1].pk == oldest.pk
