@@ -39,8 +39,10 @@ def main(argv: list[str]) -> int:
     connection = _setup_django()
     selected = [m for m in MODULES if not argv or m.rsplit(".", 1)[-1] in argv]
     failed = False
-    with BenchDatabase(connection) as db:
-        for dotted in selected:
+    for dotted in selected:
+        # A fresh database per module, on a settled server: one module's leftovers (the
+        # ledger bench writes 2,000,000 postings) must not slow the next one's figures.
+        with BenchDatabase(connection) as db:
             module = importlib.import_module(dotted)
             results = module.run(db)
             print_table(module.NAME, results)

@@ -43,7 +43,28 @@ class BenchDatabase:
         self.name = self.connection.creation.create_test_db(
             verbosity=0, autoclobber=True, keepdb=False, serialize=False
         )
+        self.settle()
         return self
+
+    def settle(self, timeout: float = 120.0) -> None:
+        """Let the server finish the work earlier writes left it, so that it does not run
+        during the measurements: flush dirty pages now (CHECKPOINT, which needs superuser
+        or pg_checkpoint; skipped without), then wait for autovacuum workers to finish."""
+        from django.db import DatabaseError
+
+        with self.connection.cursor() as cursor:
+            try:
+                cursor.execute("CHECKPOINT")  # autocommit: a refusal leaves no broken block
+            except DatabaseError:
+                pass
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+                )
+                if cursor.fetchone()[0] == 0:
+                    return
+                time.sleep(1)
 
     def __exit__(self, *exc):
         from django.db import connections
