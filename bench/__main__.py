@@ -1,4 +1,5 @@
-"""Run every benchmark module in a throwaway PostgreSQL database and report the figures.
+"""Run every benchmark module, each in a throwaway PostgreSQL database of its own, and report
+the figures.
 
 Each module in MODULES exposes `NAME` and `run(db) -> list[Result]`; its results are
 printed as a table and written to bench/results/<NAME>.json. Add a module (e.g.
