@@ -264,21 +264,21 @@ def notification_paths(notifications) -> dict[int, str]:
     page (with the schedule) or, for an investor, to its marketplace page; an application
     to the borrower's applications. Other subjects have no page here. One query."""
     loan_ids = {
-        int(n.subject_id)
+        n.pk: int(n.subject_id)
         for n in notifications
         if n.subject_type == "loan" and n.subject_id.isdigit()
     }
     borrowers = (
-        dict(Loan.objects.filter(pk__in=loan_ids).values_list("pk", "borrower_id"))
+        dict(Loan.objects.filter(pk__in=loan_ids.values()).values_list("pk", "borrower_id"))
         if loan_ids
         else {}
     )
     paths = {}
     for n in notifications:
+        loan_id = loan_ids.get(n.pk)
         if n.subject_type == "application":
             paths[n.pk] = reverse("lending:application-list")
-        elif n.subject_type == "loan" and n.subject_id.isdigit() and int(n.subject_id) in borrowers:
-            loan_id = int(n.subject_id)
+        elif loan_id in borrowers:
             own = borrowers[loan_id] == n.user_id
             paths[n.pk] = reverse(
                 "lending:borrowing-detail" if own else "lending:loan-detail", args=[loan_id]

@@ -20,7 +20,6 @@ from config.errors import DomainError
 from custody import money
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
-from lending.models import Investment, Loan
 from lending.pagination import (
     CachedCountPaginator,
     page_cache_get,
@@ -30,6 +29,7 @@ from lending.pagination import (
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import (
+    cancel_refusal,
     ensure_investment_allowed,
     investment_cancel,
     investment_place,
@@ -289,11 +289,7 @@ def investment_list(request):
     page = _page(request, investments)
     now = timezone.now()
     for investment in page.object_list:
-        investment.cancellable = (
-            investment.status == Investment.Status.RESERVED
-            and investment.loan.status == Loan.Status.OPEN
-            and now <= investment.cancellable_until()
-        )
+        investment.cancellable = cancel_refusal(investment, now) is None
     return render(
         request,
         "lending/investment_list.html",

@@ -550,6 +550,20 @@ def _notify_funded(loan: Loan) -> None:
     )
 
 
+def cancel_refusal(investment: Investment, now) -> type[DomainError] | None:
+    """Why the investor may not cancel this investment at `now`, or None: only a
+    reservation in a loan still open, within the cooling-off window (read `investment.loan`
+    and its product). investment_cancel asks it under its locks, pages to offer the button."""
+    if (
+        investment.status != Investment.Status.RESERVED
+        or investment.loan.status != Loan.Status.OPEN
+    ):
+        return errors.InvestmentNotCancellable
+    if now > investment.cancellable_until():
+        return errors.CoolingOffOver
+    return None
+
+
 @transaction.atomic(durable=True)
 def investment_cancel(*, investor, investment_id: int, request=None) -> Investment:
     """Cancel a reservation while the loan is open and within the product's cooling-off
@@ -567,11 +581,9 @@ def investment_cancel(*, investor, investment_id: int, request=None) -> Investme
         .get(pk=loan_id)
     )
     investment = Investment.objects.select_for_update().get(pk=investment_id)
-    if investment.status != Investment.Status.RESERVED or loan.status != Loan.Status.OPEN:
-        raise errors.InvestmentNotCancellable()
     investment.loan = loan
-    if timezone.now() > investment.cancellable_until():
-        raise errors.CoolingOffOver()
+    if refusal := cancel_refusal(investment, timezone.now()):
+        raise refusal()
     custody.funds_release(
         user_id=investor.pk,
         amount=investment.amount,
