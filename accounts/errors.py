@@ -70,10 +70,15 @@ class RoleNotAllowed(AccountsError):
     message = "Only the investor and borrower roles can be chosen."
 
 
-class RoleNotAllowedForStaff(AccountsError):
-    code = "role_not_allowed_for_staff"
+class StaffNotAllowed(AccountsError):
+    """A staff account on a customer path (DESIGN.md section 7): refused before any work."""
+
+    code = "staff_not_allowed"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "Staff accounts cannot take the investor or borrower role."
+    message = (
+        "Staff accounts cannot invest, borrow, hold a wallet, verify an identity or take a "
+        "customer role. Use a personal account for that."
+    )
 
 
 class RoleRequired(AccountsError):

@@ -63,7 +63,13 @@ class User(AbstractUser):
 
     @property
     def is_platform_staff(self) -> bool:
-        return self.is_superuser or bool(self.role_names & {str(r) for r in STAFF_ROLES})
+        """Runs the platform: a staff role, the admin flag (is_staff) or superuser. Such an
+        account never uses a customer path (accounts.services.ensure_customer)."""
+        return (
+            self.is_superuser
+            or self.is_staff
+            or bool(self.role_names & {str(r) for r in STAFF_ROLES})
+        )
 
     @property
     def requires_mfa(self) -> bool:

@@ -22,8 +22,8 @@ from accounts.errors import (
     PiiRevealForbidden,
     PiiRevealReasonRequired,
     RoleNotAllowed,
-    RoleNotAllowedForStaff,
     RoleRequired,
+    StaffNotAllowed,
     SuitabilityRefused,
 )
 from accounts.models import (
@@ -35,7 +35,7 @@ from accounts.models import (
     User,
 )
 from accounts.pii import PiiKind
-from accounts.roles import CUSTOMER_ROLES, STAFF_ROLES, Role
+from accounts.roles import CUSTOMER_ROLES, Role
 from compliance import policies
 from compliance.audit import audit_record
 
@@ -100,7 +100,22 @@ def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[s
     return found
 
 
+def ensure_customer(user: User) -> None:
+    """Refuse a customer path to anyone who runs the platform (403 `staff_not_allowed`).
+
+    DESIGN.md section 7: staff (any staff role, is_staff or superuser) never hold a
+    sub-account, move money, take an identity check or a customer role, and never invest,
+    borrow or apply: one person must not both decide on loans and invest in or borrow them
+    (conflict of interest). Every customer-only service calls this first, so the refusal
+    holds whichever interface (page, API, admin, task, command) calls it. Reads the roles
+    the instance holds (`User.role_names`, read once per instance).
+    """
+    if user.is_platform_staff:
+        raise StaffNotAllowed()
+
+
 def _ensure_may_submit(user: User) -> None:
+    ensure_customer(user)
     if Identity.objects.filter(user=user).exists():
         raise IdentityAlreadyVerified()
     ensure_identity_attempts_left(user)
@@ -229,13 +244,6 @@ def identity_submit(
     raise IdentityRejected(IDENTITY_REASON_MESSAGES.get(first), code=first, reasons=reasons)
 
 
-def ensure_not_staff(user: User) -> None:
-    """Refuse a customer role to anyone who runs the platform (403 `role_not_allowed_for_staff`)."""
-    staff_roles = {str(r) for r in STAFF_ROLES}
-    if user.is_staff or user.is_superuser or user.groups.filter(name__in=staff_roles).exists():
-        raise RoleNotAllowedForStaff()
-
-
 @transaction.atomic
 def role_grant(*, user: User, roles, request=None) -> set[str]:
     """Give a verified user the investor and/or borrower role (one person may hold both).
@@ -245,11 +253,13 @@ def role_grant(*, user: User, roles, request=None) -> set[str]:
     decide on loans and invest in or borrow them (conflict of interest).
     Returns the roles newly granted; granting a held role again changes nothing.
     """
+    ensure_customer(user)
     wanted = {str(r) for r in roles}
     if not wanted or not wanted <= {str(r) for r in CUSTOMER_ROLES}:
         raise RoleNotAllowed()
     user = _lock_user(user)
-    ensure_not_staff(user)
+    # Again on the row read under the lock: a role granted meanwhile counts too.
+    ensure_customer(user)
     if not Identity.objects.filter(user=user).exists():
         raise IdentityNotVerified("Verify your identity before choosing a role.")
     before = set(user.groups.values_list("name", flat=True))
@@ -317,6 +327,7 @@ def investor_profile_submit(
     All ten risks must be acknowledged; the highest loan grade and the per-loan and total
     limits follow compliance.policies. A new questionnaire replaces the old assessment.
     """
+    ensure_customer(user)
     user = _lock_user(user)
     ensure_role(user, Role.INVESTOR)
     result = investor_profile_assess(answers)
@@ -375,6 +386,7 @@ def borrower_profile_submit(
     request=None,
 ) -> BorrowerProfile:
     """Store what a borrower declares; the lending risk review reads it with the bureau."""
+    ensure_customer(user)
     user = _lock_user(user)
     ensure_role(user, Role.BORROWER)
     profile, created = BorrowerProfile.objects.update_or_create(

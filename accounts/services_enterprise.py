@@ -28,7 +28,7 @@ from accounts.errors import (
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal, Identity, User
 from accounts.pii import PiiKind
 from accounts.roles import Role
-from accounts.services import ensure_pii_reveal_allowed, ensure_role
+from accounts.services import ensure_customer, ensure_pii_reveal_allowed, ensure_role
 from compliance.audit import audit_record
 
 ADDRESS_LENGTH = (5, 200)
@@ -53,7 +53,8 @@ def ensure_enterprise_attempts_left(user: User) -> None:
 
 
 def _ensure_may_register(user: User) -> Identity:
-    """The borrower role, a verified identity, no enterprise yet, attempts left."""
+    """Not staff, the borrower role, a verified identity, no enterprise yet, attempts left."""
+    ensure_customer(user)
     ensure_role(user, Role.BORROWER)
     identity = Identity.objects.filter(user=user).first()
     if identity is None:

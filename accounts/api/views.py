@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services, services_enterprise
+from accounts.api.permissions import IsCustomer
 from accounts.api.serializers import (
     BorrowerProfileInputSerializer,
     EnterpriseInputSerializer,
@@ -43,6 +44,8 @@ class MeApi(APIView):
     sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card"), name="dispatch"
 )
 class MeIdentityApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Submit a real-name identity check",
         description=(
@@ -83,15 +86,15 @@ class MeIdentityApi(APIView):
 
 
 class MeRolesApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Take the investor and/or borrower role (after the identity check)",
         request=RolesInputSerializer,
         responses={
             200: MeSerializer,
             **_ERRORS,
-            403: OpenApiResponse(
-                description="`identity_not_verified` or `role_not_allowed_for_staff`."
-            ),
+            403: OpenApiResponse(description="`identity_not_verified` or `staff_not_allowed`."),
         },
     )
     def post(self, request):
@@ -104,6 +107,8 @@ class MeRolesApi(APIView):
 
 
 class MeInvestorProfileApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Answer the suitability questionnaire: risk level and investment limits",
         request=InvestorProfileInputSerializer,
@@ -140,6 +145,8 @@ class MeInvestorProfileApi(APIView):
 
 
 class MeBorrowerProfileApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Declare employment, income and obligations as a borrower",
         request=BorrowerProfileInputSerializer,
@@ -173,6 +180,8 @@ class MeBorrowerProfileApi(APIView):
     name="dispatch",
 )
 class MeEnterpriseApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Register the enterprise you borrow for (enterprise borrowing caps apply)",
         description=(

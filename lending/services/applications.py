@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.services import ensure_customer
 from compliance.audit import audit_record
 from config.errors import NotFound
 from custody import money
@@ -73,7 +74,9 @@ def application_submit(
     request=None,
 ) -> Application:
     """Submit an application: verified identity, borrower profile, product terms, a permitted
-    purpose, headroom under the borrowing caps, and one open application at a time."""
+    purpose, headroom under the borrowing caps, and one open application at a time. Staff
+    never borrow (accounts.services.ensure_customer)."""
+    ensure_customer(borrower)
     if not eligibility.identity_verified(borrower):
         raise errors.IdentityNotVerified()
     facts = eligibility.borrower_facts(borrower)

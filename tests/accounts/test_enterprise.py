@@ -293,9 +293,10 @@ def test_enterprise_page_permissions(client, make_user, borrower):
     client.force_login(investor)
     assert client.get(url)["Location"] == reverse("accounts:onboarding-roles")
     assert client.post(check, {"credit_code": "x"}).status_code == 403
-    # Staff hold no customer role either.
+    # Staff never use customer pages: refused with the code.
     client.force_login(make_user("reviewer"))
-    assert client.get(url).status_code == 302
+    refused = client.get(url)
+    assert refused.status_code == 403 and b'data-code="staff_not_allowed"' in refused.content
     assert client.post(check, {"credit_code": "x"}).status_code == 403
     # A borrower without an identity is sent to verify first.
     client.force_login(make_user("borrower"))
