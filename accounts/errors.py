@@ -87,6 +87,14 @@ class RoleRequired(AccountsError):
     message = "This needs a role you do not hold."
 
 
+class TextRefused(AccountsError):
+    """Free text others read (config.text): `code` is text_control_characters or
+    text_too_long, `field` in the details names the field."""
+
+    code = "text_control_characters"
+    message = "This text cannot be shown to others."
+
+
 class PiiRevealForbidden(AccountsError):
     code = "pii_view_forbidden"
     status_code = status.HTTP_403_FORBIDDEN

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from accounts.roles import MFA_REQUIRED_ROLES, STAFF_ROLES, Role
+from config.text import PublicText
 
 
 class UserManager(BaseUserManager):
@@ -36,7 +37,7 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name = models.CharField(max_length=80, blank=True, validators=[PublicText(80)])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -310,7 +311,8 @@ class BorrowerProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="borrower_profile")
     employment_status = models.CharField(max_length=16, choices=EmploymentStatus.choices)
-    employer = models.CharField(max_length=120, blank=True)
+    # Read by the reviewers who assess the borrower (config.text).
+    employer = models.CharField(max_length=120, blank=True, validators=[PublicText(120)])
     monthly_income_amount = models.DecimalField(max_digits=14, decimal_places=2)
     monthly_obligations_amount = models.DecimalField(max_digits=14, decimal_places=2)
     other_platform_outstanding_amount = models.DecimalField(max_digits=14, decimal_places=2)

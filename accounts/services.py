@@ -25,6 +25,7 @@ from accounts.errors import (
     RoleRequired,
     StaffNotAllowed,
     SuitabilityRefused,
+    TextRefused,
 )
 from accounts.models import (
     BorrowerProfile,
@@ -38,6 +39,7 @@ from accounts.pii import PiiKind
 from accounts.roles import CUSTOMER_ROLES, Role
 from compliance import policies
 from compliance.audit import audit_record
+from config.text import public_text_refusal
 
 _DUPLICATE_KINDS = (
     (
@@ -59,6 +61,17 @@ _DUPLICATE_KINDS = (
 _IDENTITY_CHECK = verification.CheckKind(
     model=IdentityCheck, source="provider", action="identity", masked=("national_id",)
 )
+
+
+EMPLOYER_LENGTH = 120
+
+
+def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
+    """Refuse free text another person will read with control characters, text-direction
+    marks or beyond `max_length` (config.text; 400 text_control_characters or text_too_long)."""
+    refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
+    if refusal is not None:
+        raise TextRefused(refusal.message, code=refusal.code, field=field)
 
 
 def _lock_user(user: User) -> User:
@@ -385,15 +398,18 @@ def borrower_profile_submit(
     purposes,
     request=None,
 ) -> BorrowerProfile:
-    """Store what a borrower declares; the lending risk review reads it with the bureau."""
+    """Store what a borrower declares; the lending risk review reads it with the bureau
+    (reviewers read the employer: free text, config.text)."""
     ensure_customer(user)
+    employer = employer.strip()
+    ensure_public_text("employer", employer, max_length=EMPLOYER_LENGTH)
     user = _lock_user(user)
     ensure_role(user, Role.BORROWER)
     profile, created = BorrowerProfile.objects.update_or_create(
         user=user,
         defaults={
             "employment_status": employment_status,
-            "employer": employer.strip(),
+            "employer": employer,
             "monthly_income_amount": monthly_income_amount,
             "monthly_obligations_amount": monthly_obligations_amount,
             "other_platform_outstanding_amount": other_platform_outstanding_amount,
@@ -419,6 +435,7 @@ def borrower_profile_submit(
 
 
 PII_REVEAL_REASON_MIN_LENGTH = 10
+PII_REVEAL_REASON_MAX_LENGTH = 500
 
 
 def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str:
@@ -429,6 +446,8 @@ def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str
     reason = " ".join((reason or "").split())
     if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
         raise PiiRevealReasonRequired()
+    # Compliance reads it in the audit trail.
+    ensure_public_text("reason", reason, max_length=PII_REVEAL_REASON_MAX_LENGTH)
     return reason
 
 

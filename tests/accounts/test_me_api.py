@@ -213,6 +213,9 @@ def test_bad_investor_answers_get_a_code_and_store_nothing(
         ({"monthly_income_amount": "1e4"}, "validation_error"),
         ({"monthly_income_amount": 10000.25}, "validation_error"),
         ({"employment_status": "astronaut"}, "invalid_choice"),
+        # Reviewers read the employer: free text others read (config.text).
+        ({"employer": "Metro \u202eortem"}, "text_control_characters"),
+        ({"employer": "Metro\x1b[2J"}, "text_control_characters"),
     ],
 )
 def test_bad_borrower_answers_get_a_code_and_store_nothing(api_client, signed_in, change, code):
