@@ -59,6 +59,28 @@ class IdentityAttemptsExceeded(AccountsError):
     message = "Too many failed identity checks. Try again tomorrow or contact support."
 
 
+class NationalIdAttemptsExceeded(IdentityAttemptsExceeded):
+    """Too many failed checks naming this national ID, from any accounts: accounts are
+    cheap to make, so the per-account cap alone would let many of them probe one ID."""
+
+    code = "national_id_attempts_exceeded"
+    message = (
+        "This ID number has failed too many identity checks in the last 24 hours. "
+        "Try again tomorrow or contact support."
+    )
+
+
+class ClientAttemptsExceeded(IdentityAttemptsExceeded):
+    """Too many failed checks from this client network, whatever accounts and IDs: one
+    client probing many ID numbers through many accounts."""
+
+    code = "client_attempts_exceeded"
+    message = (
+        "Too many failed identity checks from your network in the last 24 hours. "
+        "Try again tomorrow or contact support."
+    )
+
+
 class IdentityNotVerified(AccountsError):
     code = "identity_not_verified"
     status_code = status.HTTP_403_FORBIDDEN

@@ -2,7 +2,9 @@
 profiles, and the audited reveal and rotation of personal data."""
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,11 +16,13 @@ from accounts import pii, selectors, verification
 from accounts.adapters.identity import IdentityDecision, IdentitySubmission, identity_provider
 from accounts.errors import (
     IDENTITY_REASON_MESSAGES,
+    ClientAttemptsExceeded,
     DuplicateIdentity,
     IdentityAlreadyVerified,
     IdentityAttemptsExceeded,
     IdentityNotVerified,
     IdentityRejected,
+    NationalIdAttemptsExceeded,
     PiiRevealForbidden,
     PiiRevealReasonRequired,
     RoleNotAllowed,
@@ -31,6 +35,7 @@ from accounts.models import (
     BorrowerProfile,
     FraudSignal,
     Identity,
+    IdentityAttempt,
     IdentityCheck,
     InvestorProfile,
     User,
@@ -93,6 +98,71 @@ def ensure_identity_attempts_left(user: User) -> None:
     )
 
 
+# The window of every identity attempts cap.
+IDENTITY_ATTEMPT_WINDOW = timedelta(hours=24)
+
+
+def client_network(client_ip: str | None) -> str:
+    """What the per-client cap counts by: an IPv4 address as it is, an IPv6 address by its
+    /64 (one subscriber's usual allocation, so a new address in it is no new client), an
+    IPv4-mapped IPv6 address as its IPv4 address; blank without an address."""
+    if not client_ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip[:64]
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _identity_attempt_claim(user: User, national_id: str, client_ip: str | None):
+    """Claim an attempt before the provider is asked, then hold it against the caps across
+    accounts: failed or unanswered checks in IDENTITY_ATTEMPT_WINDOW naming this national
+    ID, from any account (IDENTITY_MAX_REJECTIONS_PER_NATIONAL_ID_PER_DAY, 429
+    `national_id_attempts_exceeded`), and from this client network
+    (IDENTITY_MAX_REJECTIONS_PER_CLIENT_PER_DAY, 429 `client_attempts_exceeded`).
+
+    The claim is inserted and committed before it counts (outside a caller's transaction),
+    so of parallel claims the one committed k-th counts at least k: no burst gets more
+    than the cap past, however many accounts it uses. A claim over a cap is withdrawn, so a
+    refusal does not prolong the block. Verified checks do not count: the legitimate
+    holder of an ID is only ever refused by failures, and once verified needs no check.
+    """
+    now = timezone.now()
+    since = now - IDENTITY_ATTEMPT_WINDOW
+    IdentityAttempt.objects.filter(created_at__lt=since).delete()
+    attempt = IdentityAttempt.objects.create(
+        user=user,
+        national_id_hash=pii.lookup_hash(PiiKind.NATIONAL_ID, national_id),
+        client_network=client_network(client_ip),
+        created_at=now,
+    )
+    counted = IdentityAttempt.objects.filter(created_at__gte=since).exclude(
+        outcome=IdentityAttempt.Outcome.VERIFIED
+    )
+    try:
+        same_id = counted.filter(
+            national_id_hash__in=pii.lookup_hashes(PiiKind.NATIONAL_ID, national_id)
+        )
+        if same_id.count() > settings.IDENTITY_MAX_REJECTIONS_PER_NATIONAL_ID_PER_DAY:
+            raise NationalIdAttemptsExceeded()
+        network = attempt.client_network
+        if (
+            network
+            and counted.filter(client_network=network).count()
+            > settings.IDENTITY_MAX_REJECTIONS_PER_CLIENT_PER_DAY
+        ):
+            raise ClientAttemptsExceeded()
+    except IdentityAttemptsExceeded:
+        attempt.delete()
+        raise
+    return attempt
+
+
 def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[str, str, User]]:
     """(reason, signal kind, other user) for each detail another account already holds."""
     found = []
@@ -141,12 +211,35 @@ def _identity_record(
     submission: IdentitySubmission,
     provider_name: str,
     decision: IdentityDecision,
+    attempt: IdentityAttempt,
     request,
 ) -> IdentityCheck:
-    """Store the provider's decision under the user's row lock; duplicates are found here."""
+    """Store the provider's decision under the user's row lock; duplicates are found here.
+    The attempt claimed for the caps takes the check's outcome in the same transaction."""
     user = _lock_user(user)
     # Checked again under the lock: a parallel request may have finished meanwhile.
     _ensure_may_submit(user)
+    check = _identity_check_store(
+        user=user,
+        submission=submission,
+        provider_name=provider_name,
+        decision=decision,
+        request=request,
+    )
+    IdentityAttempt.objects.filter(pk=attempt.pk).update(outcome=check.status)
+    return check
+
+
+def _identity_check_store(
+    *,
+    user: User,
+    submission: IdentitySubmission,
+    provider_name: str,
+    decision: IdentityDecision,
+    request,
+) -> IdentityCheck:
+    """Keep the decision: a rejection with its reasons, or the identity unless another
+    account holds one of its details (then a rejection naming the duplicate)."""
     if not decision.passed:
         signals = []
         if "identity_blocklisted" in decision.reasons:
@@ -221,13 +314,24 @@ def _refuse_non_ascii(submission: IdentitySubmission, decision: IdentityDecision
 
 
 def identity_submit(
-    *, user: User, legal_name: str, national_id: str, phone: str, bank_card: str, request=None
+    *,
+    user: User,
+    legal_name: str,
+    national_id: str,
+    phone: str,
+    bank_card: str,
+    client_ip: str | None = None,
+    request=None,
 ) -> Identity:
     """Verify a real-name identity through the configured provider and keep it encrypted.
 
     Every decision is audited. A rejection keeps only its reasons (no personal data) and
     is raised after its record commits; a national ID, phone or bank card that another
     account holds is refused and recorded as a fraud signal against this user.
+
+    The duplicate refusal tells whether an ID is registered, so failed checks are capped
+    per account, per national ID across accounts and per client network (`client_ip`,
+    the caller's address, compliance.audit.client_ip): 429 before the provider is asked.
     """
     # The provider, the blocklist, the duplicate search and the stored hash all see the same
     # canonical (NFKC-folded) values, so a full-width variant cannot pass as a new person.
@@ -238,16 +342,26 @@ def identity_submit(
         bank_card=pii.normalise(PiiKind.BANK_CARD, bank_card),
     )
     _ensure_may_submit(user)
-    # The provider is an outside system: ask it before any transaction or lock is held.
-    provider = identity_provider()
-    decision = _refuse_non_ascii(submission, provider.verify(submission))
-    check = _identity_record(
-        user=user,
-        submission=submission,
-        provider_name=provider.name,
-        decision=decision,
-        request=request,
-    )
+    attempt = _identity_attempt_claim(user, submission.national_id, client_ip)
+    try:
+        # The provider is an outside system: ask it before any transaction or lock is held.
+        provider = identity_provider()
+        decision = _refuse_non_ascii(submission, provider.verify(submission))
+        check = _identity_record(
+            user=user,
+            submission=submission,
+            provider_name=provider.name,
+            decision=decision,
+            attempt=attempt,
+            request=request,
+        )
+    except BaseException:
+        # No decision was stored (the provider failed, or a parallel request finished
+        # first): the claim is no attempt to count.
+        IdentityAttempt.objects.filter(
+            pk=attempt.pk, outcome=IdentityAttempt.Outcome.PENDING
+        ).delete()
+        raise
     if check.status == IdentityCheck.Status.VERIFIED:
         return check.identity
     first = check.reasons[0]

@@ -23,6 +23,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
+from compliance.audit import client_ip
 from compliance.policies import RISK_KEYS
 from config.errors import DomainError
 
@@ -118,7 +119,12 @@ def onboarding_identity(request):
     form = IdentityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.identity_submit(user=request.user, request=request, **form.cleaned_data)
+            services.identity_submit(
+                user=request.user,
+                client_ip=client_ip(request),
+                request=request,
+                **form.cleaned_data,
+            )
         except DomainError as exc:
             _add_refusal_errors(form, exc, IDENTITY_REASON_MESSAGES)
             state = selectors.onboarding_get(request.user)

@@ -19,6 +19,7 @@ from accounts.api.serializers import (
     me_payload,
 )
 from accounts.roles import Role
+from compliance.audit import client_ip
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid fields: `{code, message, fields}`."),
@@ -54,7 +55,10 @@ class MeIdentityApi(APIView):
             "as `code` (`invalid_national_id`, `underage`, `invalid_phone`, "
             "`invalid_bank_card`, `invalid_legal_name`, `identity_blocklisted`); 409 "
             "`duplicate_identity`, `duplicate_phone`, `duplicate_bank_card` or "
-            "`identity_already_verified`. Nothing is stored in clear."
+            "`identity_already_verified`; 429 `identity_attempts_exceeded` (this account), "
+            "`national_id_attempts_exceeded` (this ID, any account) or "
+            "`client_attempts_exceeded` (this network) after too many failures in 24 "
+            "hours. Nothing is stored in clear."
         ),
         request=IdentityInputSerializer,
         responses={
@@ -64,6 +68,7 @@ class MeIdentityApi(APIView):
                 description="Already verified or details held by another account."
             ),
             422: OpenApiResponse(description="The identity check did not pass."),
+            429: OpenApiResponse(description="Too many failed checks in 24 hours."),
         },
         examples=[
             OpenApiExample(
@@ -81,7 +86,12 @@ class MeIdentityApi(APIView):
     def post(self, request):
         serializer = IdentityInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.identity_submit(user=request.user, request=request, **serializer.validated_data)
+        services.identity_submit(
+            user=request.user,
+            client_ip=client_ip(request),
+            request=request,
+            **serializer.validated_data,
+        )
         return _me_response(request, status.HTTP_201_CREATED)
 
 
