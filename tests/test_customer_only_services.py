@@ -12,14 +12,18 @@ import datetime
 from decimal import Decimal as D
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from accounts import services as accounts_services
 from accounts import services_enterprise
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.errors import StaffNotAllowed
+from accounts.models import Identity, IdentityCheck
 from compliance.policies import RISK_KEYS
+from custody.models import Deposit, SubAccount, Withdrawal
 from custody.services.authorisation import authorisation_failures, withdrawal_authorise
 from custody.services.movements import deposit_request, sub_account_ensure, withdrawal_request
 from lending.models import Product
@@ -30,7 +34,9 @@ from lending.services.investments import (
     investment_cancel,
     investment_place,
 )
+from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
 from tests.custody.conftest import fund
+from tests.lending.factories import LoanFactory
 from tests.permission_roles import STAFF_ROLES
 
 pytestmark = pytest.mark.django_db
@@ -143,8 +149,6 @@ def _rows() -> dict[str, int]:
 
 @pytest.fixture
 def context(make_user):
-    from tests.lending.factories import LoanFactory
-
     product = _product()
     loan = LoanFactory(borrower=make_user("borrower"), product=product, amount=D("10000.00"))
     return {"product": product, "loan": loan}
@@ -174,3 +178,54 @@ def test_admin_flags_alone_make_an_account_staff(make_user, context, flag):
     with pytest.raises(StaffNotAllowed):
         deposit_request(user=user, amount=D("100.00"), request_key="flagged")
     assert _rows() == before
+
+
+def test_a_regulator_signed_in_through_the_app_api_is_refused_the_customer_paths(client):
+    """Issue 12's report: a regulator made with create_staff, signed in with TOTP through
+    the app API, deposited (201), withdrew (201) and verified an identity (201)."""
+    password = "Regulator-pass-phrase-1"
+    call_command("create_staff", email="reg@example.test", role="regulator", password=password)
+    regulator = get_user_model().objects.get(email="reg@example.test")
+    TOTP.activate(regulator, generate_totp_secret())
+    held = post_json(client, "/auth/login", {"email": regulator.email, "password": password})
+    token = held.json()["meta"]["session_token"]
+    signed_in = post_json(
+        client,
+        "/auth/2fa/authenticate",
+        {"code": totp_code(totp_secret_of(regulator))},
+        token=token,
+    )
+    assert signed_in.status_code == 200, signed_in.content
+    token = signed_in.json()["meta"]["session_token"]
+    fund(regulator.pk, "500.00")
+    before = _rows()
+
+    def api_post(path, body, key):
+        return client.post(
+            path,
+            body,
+            content_type="application/json",
+            headers={"X-Session-Token": token, "Idempotency-Key": key},
+        )
+
+    assert client.get("/api/v1/me", headers={"X-Session-Token": token}).status_code == 200
+    for path, body in (
+        ("/api/v1/wallet/deposits", {"amount": "100.00"}),
+        ("/api/v1/wallet/withdrawals", {"amount": "100.00", "password": password}),
+        (
+            "/api/v1/me/identity",
+            {
+                "legal_name": "Zhang Wei",
+                "national_id": sandbox_national_id(birth=datetime.date(1980, 1, 1), sequence=77),
+                "phone": sandbox_phone(77),
+                "bank_card": sandbox_bank_card(77),
+            },
+        ),
+    ):
+        response = api_post(path, body, key=f"k-{path}")
+        assert response.status_code == 403, (path, response.content)
+        assert response.json()["code"] == "staff_not_allowed"
+    assert _rows() == before
+    assert not Deposit.objects.exists() and not Withdrawal.objects.exists()
+    assert not SubAccount.objects.exists()
+    assert not Identity.objects.exists() and not IdentityCheck.objects.exists()
