@@ -45,6 +45,10 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_roles": frozenset()}
     roles = frozenset(user.role_names)
+    if user.is_platform_staff:
+        # Staff never use the customer pages (accounts.services.ensure_customer), so the
+        # menu offers none of them, even to an account that also holds a customer role.
+        roles -= {Role.INVESTOR.value, Role.BORROWER.value}
     links = []
     if Role.INVESTOR in roles:
         links += _links(Role.INVESTOR)

@@ -59,6 +59,28 @@ class IdentityAttemptsExceeded(AccountsError):
     message = "Too many failed identity checks. Try again tomorrow or contact support."
 
 
+class NationalIdAttemptsExceeded(IdentityAttemptsExceeded):
+    """Too many failed checks naming this national ID, from any accounts: accounts are
+    cheap to make, so the per-account cap alone would let many of them probe one ID."""
+
+    code = "national_id_attempts_exceeded"
+    message = (
+        "This ID number has failed too many identity checks in the last 24 hours. "
+        "Try again tomorrow or contact support."
+    )
+
+
+class ClientAttemptsExceeded(IdentityAttemptsExceeded):
+    """Too many failed checks from this client network, whatever accounts and IDs: one
+    client probing many ID numbers through many accounts."""
+
+    code = "client_attempts_exceeded"
+    message = (
+        "Too many failed identity checks from your network in the last 24 hours. "
+        "Try again tomorrow or contact support."
+    )
+
+
 class IdentityNotVerified(AccountsError):
     code = "identity_not_verified"
     status_code = status.HTTP_403_FORBIDDEN
@@ -70,16 +92,29 @@ class RoleNotAllowed(AccountsError):
     message = "Only the investor and borrower roles can be chosen."
 
 
-class RoleNotAllowedForStaff(AccountsError):
-    code = "role_not_allowed_for_staff"
+class StaffNotAllowed(AccountsError):
+    """A staff account on a customer path (DESIGN.md section 7): refused before any work."""
+
+    code = "staff_not_allowed"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "Staff accounts cannot take the investor or borrower role."
+    message = (
+        "Staff accounts cannot invest, borrow, hold a wallet, verify an identity or take a "
+        "customer role. Use a personal account for that."
+    )
 
 
 class RoleRequired(AccountsError):
     code = "role_required"
     status_code = status.HTTP_403_FORBIDDEN
     message = "This needs a role you do not hold."
+
+
+class TextRefused(AccountsError):
+    """Free text others read (config.text): `code` is text_control_characters or
+    text_too_long, `field` in the details names the field."""
+
+    code = "text_control_characters"
+    message = "This text cannot be shown to others."
 
 
 class PiiRevealForbidden(AccountsError):

@@ -7,6 +7,7 @@ from django import forms
 from accounts.models import BorrowerProfile, InvestorProfile
 from compliance.policies import RISKS
 from config.fields import PlainDecimalFormField
+from config.text import PublicText
 
 MONEY_ATTRS = {"inputmode": "decimal", "placeholder": "0.00", "autocomplete": "off"}
 
@@ -108,6 +109,7 @@ class EnterpriseForm(forms.Form):
     registered_address = forms.CharField(
         label="Registered address",
         max_length=200,
+        validators=[PublicText(200)],
         help_text="As on the business licence.",
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
@@ -182,7 +184,12 @@ class BorrowerProfileForm(forms.Form):
     employment_status = forms.ChoiceField(
         label="Employment", choices=BorrowerProfile.EmploymentStatus.choices
     )
-    employer = forms.CharField(label="Employer or business name", max_length=120, required=False)
+    employer = forms.CharField(
+        label="Employer or business name",
+        max_length=120,
+        required=False,
+        validators=[PublicText(120)],
+    )
     monthly_income_amount = money_field("Monthly income after tax (¥)")
     monthly_obligations_amount = money_field(
         "Monthly debt and rent payments (¥)", "Mortgage or rent, card and loan repayments."
@@ -212,6 +219,7 @@ class PiiRevealForm(forms.Form):
         label="Reason for viewing",
         min_length=10,
         max_length=500,
+        validators=[PublicText(500, multiline=True)],
         help_text="E.g. the complaint or case number and why the clear values are needed. "
         "Recorded in the audit trail.",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

@@ -3,8 +3,10 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.roles import MFA_REQUIRED_ROLES, STAFF_ROLES, Role
+from config.text import PublicText
 
 
 class UserManager(BaseUserManager):
@@ -36,7 +38,7 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField("email address", unique=True)
-    display_name = models.CharField(max_length=80, blank=True)
+    display_name = models.CharField(max_length=80, blank=True, validators=[PublicText(80)])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -63,7 +65,13 @@ class User(AbstractUser):
 
     @property
     def is_platform_staff(self) -> bool:
-        return self.is_superuser or bool(self.role_names & {str(r) for r in STAFF_ROLES})
+        """Runs the platform: a staff role, the admin flag (is_staff) or superuser. Such an
+        account never uses a customer path (accounts.services.ensure_customer)."""
+        return (
+            self.is_superuser
+            or self.is_staff
+            or bool(self.role_names & {str(r) for r in STAFF_ROLES})
+        )
 
     @property
     def requires_mfa(self) -> bool:
@@ -109,6 +117,37 @@ class IdentityCheck(OnboardingCheck):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_checks")
     provider = models.CharField(max_length=32)
     provider_reference = models.CharField(max_length=64, blank=True)
+
+
+class IdentityAttempt(models.Model):
+    """An identity check asked of the provider, kept only for the caps across accounts
+    (accounts.services.ensure_identity_attempts_left): which national ID it named, as the
+    keyed hash `Identity` uses for duplicates (never the number), and from which client
+    network. Claimed before the provider is asked, so a burst of parallel requests is
+    counted; rows older than the caps' window are deleted as new ones are claimed."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Asked, not answered yet"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    national_id_hash = models.CharField(max_length=64)
+    # The client's IPv4 address, or its IPv6 /64 (one subscriber's usual allocation); blank
+    # when the caller gave none (a command or a task).
+    client_network = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["national_id_hash", "created_at"]),
+            models.Index(fields=["client_network", "created_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.outcome} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Identity(models.Model):
@@ -304,7 +343,8 @@ class BorrowerProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="borrower_profile")
     employment_status = models.CharField(max_length=16, choices=EmploymentStatus.choices)
-    employer = models.CharField(max_length=120, blank=True)
+    # Read by the reviewers who assess the borrower (config.text).
+    employer = models.CharField(max_length=120, blank=True, validators=[PublicText(120)])
     monthly_income_amount = models.DecimalField(max_digits=14, decimal_places=2)
     monthly_obligations_amount = models.DecimalField(max_digits=14, decimal_places=2)
     other_platform_outstanding_amount = models.DecimalField(max_digits=14, decimal_places=2)

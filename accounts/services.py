@@ -2,7 +2,9 @@
 profiles, and the audited reveal and rotation of personal data."""
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,30 +16,35 @@ from accounts import pii, selectors, verification
 from accounts.adapters.identity import IdentityDecision, IdentitySubmission, identity_provider
 from accounts.errors import (
     IDENTITY_REASON_MESSAGES,
+    ClientAttemptsExceeded,
     DuplicateIdentity,
     IdentityAlreadyVerified,
     IdentityAttemptsExceeded,
     IdentityNotVerified,
     IdentityRejected,
+    NationalIdAttemptsExceeded,
     PiiRevealForbidden,
     PiiRevealReasonRequired,
     RoleNotAllowed,
-    RoleNotAllowedForStaff,
     RoleRequired,
+    StaffNotAllowed,
     SuitabilityRefused,
+    TextRefused,
 )
 from accounts.models import (
     BorrowerProfile,
     FraudSignal,
     Identity,
+    IdentityAttempt,
     IdentityCheck,
     InvestorProfile,
     User,
 )
 from accounts.pii import PiiKind
-from accounts.roles import CUSTOMER_ROLES, STAFF_ROLES, Role
+from accounts.roles import CUSTOMER_ROLES, Role
 from compliance import policies
 from compliance.audit import audit_record
+from config.text import public_text_refusal
 
 _DUPLICATE_KINDS = (
     (
@@ -61,6 +68,17 @@ _IDENTITY_CHECK = verification.CheckKind(
 )
 
 
+EMPLOYER_LENGTH = 120
+
+
+def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
+    """Refuse free text another person will read with control characters, text-direction
+    marks or beyond `max_length` (config.text; 400 text_control_characters or text_too_long)."""
+    refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
+    if refusal is not None:
+        raise TextRefused(refusal.message, code=refusal.code, field=field)
+
+
 def _lock_user(user: User) -> User:
     """Serialise this user's onboarding writes. A no-key lock: it still excludes every
     other writer of the row, but not the KEY SHARE locks PostgreSQL takes on it when a
@@ -78,6 +96,71 @@ def ensure_identity_attempts_left(user: User) -> None:
         limit=settings.IDENTITY_MAX_REJECTIONS_PER_DAY,
         error=IdentityAttemptsExceeded,
     )
+
+
+# The window of every identity attempts cap.
+IDENTITY_ATTEMPT_WINDOW = timedelta(hours=24)
+
+
+def client_network(client_ip: str | None) -> str:
+    """What the per-client cap counts by: an IPv4 address as it is, an IPv6 address by its
+    /64 (one subscriber's usual allocation, so a new address in it is no new client), an
+    IPv4-mapped IPv6 address as its IPv4 address; blank without an address."""
+    if not client_ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip[:64]
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def _identity_attempt_claim(user: User, national_id: str, client_ip: str | None):
+    """Claim an attempt before the provider is asked, then hold it against the caps across
+    accounts: failed or unanswered checks in IDENTITY_ATTEMPT_WINDOW naming this national
+    ID, from any account (IDENTITY_MAX_REJECTIONS_PER_NATIONAL_ID_PER_DAY, 429
+    `national_id_attempts_exceeded`), and from this client network
+    (IDENTITY_MAX_REJECTIONS_PER_CLIENT_PER_DAY, 429 `client_attempts_exceeded`).
+
+    The claim is inserted and committed before it counts (outside a caller's transaction),
+    so of parallel claims the one committed k-th counts at least k: no burst gets more
+    than the cap past, however many accounts it uses. A claim over a cap is withdrawn, so a
+    refusal does not prolong the block. Verified checks do not count: the legitimate
+    holder of an ID is only ever refused by failures, and once verified needs no check.
+    """
+    now = timezone.now()
+    since = now - IDENTITY_ATTEMPT_WINDOW
+    IdentityAttempt.objects.filter(created_at__lt=since).delete()
+    attempt = IdentityAttempt.objects.create(
+        user=user,
+        national_id_hash=pii.lookup_hash(PiiKind.NATIONAL_ID, national_id),
+        client_network=client_network(client_ip),
+        created_at=now,
+    )
+    counted = IdentityAttempt.objects.filter(created_at__gte=since).exclude(
+        outcome=IdentityAttempt.Outcome.VERIFIED
+    )
+    try:
+        same_id = counted.filter(
+            national_id_hash__in=pii.lookup_hashes(PiiKind.NATIONAL_ID, national_id)
+        )
+        if same_id.count() > settings.IDENTITY_MAX_REJECTIONS_PER_NATIONAL_ID_PER_DAY:
+            raise NationalIdAttemptsExceeded()
+        network = attempt.client_network
+        if (
+            network
+            and counted.filter(client_network=network).count()
+            > settings.IDENTITY_MAX_REJECTIONS_PER_CLIENT_PER_DAY
+        ):
+            raise ClientAttemptsExceeded()
+    except IdentityAttemptsExceeded:
+        attempt.delete()
+        raise
+    return attempt
 
 
 def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[str, str, User]]:
@@ -100,7 +183,22 @@ def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[s
     return found
 
 
+def ensure_customer(user: User) -> None:
+    """Refuse a customer path to anyone who runs the platform (403 `staff_not_allowed`).
+
+    DESIGN.md section 7: staff (any staff role, is_staff or superuser) never hold a
+    sub-account, move money, take an identity check or a customer role, and never invest,
+    borrow or apply: one person must not both decide on loans and invest in or borrow them
+    (conflict of interest). Every customer-only service calls this first, so the refusal
+    holds whichever interface (page, API, admin, task, command) calls it. Reads the roles
+    the instance holds (`User.role_names`, read once per instance).
+    """
+    if user.is_platform_staff:
+        raise StaffNotAllowed()
+
+
 def _ensure_may_submit(user: User) -> None:
+    ensure_customer(user)
     if Identity.objects.filter(user=user).exists():
         raise IdentityAlreadyVerified()
     ensure_identity_attempts_left(user)
@@ -113,12 +211,35 @@ def _identity_record(
     submission: IdentitySubmission,
     provider_name: str,
     decision: IdentityDecision,
+    attempt: IdentityAttempt,
     request,
 ) -> IdentityCheck:
-    """Store the provider's decision under the user's row lock; duplicates are found here."""
+    """Store the provider's decision under the user's row lock; duplicates are found here.
+    The attempt claimed for the caps takes the check's outcome in the same transaction."""
     user = _lock_user(user)
     # Checked again under the lock: a parallel request may have finished meanwhile.
     _ensure_may_submit(user)
+    check = _identity_check_store(
+        user=user,
+        submission=submission,
+        provider_name=provider_name,
+        decision=decision,
+        request=request,
+    )
+    IdentityAttempt.objects.filter(pk=attempt.pk).update(outcome=check.status)
+    return check
+
+
+def _identity_check_store(
+    *,
+    user: User,
+    submission: IdentitySubmission,
+    provider_name: str,
+    decision: IdentityDecision,
+    request,
+) -> IdentityCheck:
+    """Keep the decision: a rejection with its reasons, or the identity unless another
+    account holds one of its details (then a rejection naming the duplicate)."""
     if not decision.passed:
         signals = []
         if "identity_blocklisted" in decision.reasons:
@@ -193,13 +314,24 @@ def _refuse_non_ascii(submission: IdentitySubmission, decision: IdentityDecision
 
 
 def identity_submit(
-    *, user: User, legal_name: str, national_id: str, phone: str, bank_card: str, request=None
+    *,
+    user: User,
+    legal_name: str,
+    national_id: str,
+    phone: str,
+    bank_card: str,
+    client_ip: str | None = None,
+    request=None,
 ) -> Identity:
     """Verify a real-name identity through the configured provider and keep it encrypted.
 
     Every decision is audited. A rejection keeps only its reasons (no personal data) and
     is raised after its record commits; a national ID, phone or bank card that another
     account holds is refused and recorded as a fraud signal against this user.
+
+    The duplicate refusal tells whether an ID is registered, so failed checks are capped
+    per account, per national ID across accounts and per client network (`client_ip`,
+    the caller's address, compliance.audit.client_ip): 429 before the provider is asked.
     """
     # The provider, the blocklist, the duplicate search and the stored hash all see the same
     # canonical (NFKC-folded) values, so a full-width variant cannot pass as a new person.
@@ -210,16 +342,26 @@ def identity_submit(
         bank_card=pii.normalise(PiiKind.BANK_CARD, bank_card),
     )
     _ensure_may_submit(user)
-    # The provider is an outside system: ask it before any transaction or lock is held.
-    provider = identity_provider()
-    decision = _refuse_non_ascii(submission, provider.verify(submission))
-    check = _identity_record(
-        user=user,
-        submission=submission,
-        provider_name=provider.name,
-        decision=decision,
-        request=request,
-    )
+    attempt = _identity_attempt_claim(user, submission.national_id, client_ip)
+    try:
+        # The provider is an outside system: ask it before any transaction or lock is held.
+        provider = identity_provider()
+        decision = _refuse_non_ascii(submission, provider.verify(submission))
+        check = _identity_record(
+            user=user,
+            submission=submission,
+            provider_name=provider.name,
+            decision=decision,
+            attempt=attempt,
+            request=request,
+        )
+    except BaseException:
+        # No decision was stored (the provider failed, or a parallel request finished
+        # first): the claim is no attempt to count.
+        IdentityAttempt.objects.filter(
+            pk=attempt.pk, outcome=IdentityAttempt.Outcome.PENDING
+        ).delete()
+        raise
     if check.status == IdentityCheck.Status.VERIFIED:
         return check.identity
     first = check.reasons[0]
@@ -227,13 +369,6 @@ def identity_submit(
     if first.startswith("duplicate_"):
         raise DuplicateIdentity(IDENTITY_REASON_MESSAGES[first], code=first, reasons=reasons)
     raise IdentityRejected(IDENTITY_REASON_MESSAGES.get(first), code=first, reasons=reasons)
-
-
-def ensure_not_staff(user: User) -> None:
-    """Refuse a customer role to anyone who runs the platform (403 `role_not_allowed_for_staff`)."""
-    staff_roles = {str(r) for r in STAFF_ROLES}
-    if user.is_staff or user.is_superuser or user.groups.filter(name__in=staff_roles).exists():
-        raise RoleNotAllowedForStaff()
 
 
 @transaction.atomic
@@ -245,11 +380,13 @@ def role_grant(*, user: User, roles, request=None) -> set[str]:
     decide on loans and invest in or borrow them (conflict of interest).
     Returns the roles newly granted; granting a held role again changes nothing.
     """
+    ensure_customer(user)
     wanted = {str(r) for r in roles}
     if not wanted or not wanted <= {str(r) for r in CUSTOMER_ROLES}:
         raise RoleNotAllowed()
     user = _lock_user(user)
-    ensure_not_staff(user)
+    # Again on the row read under the lock: a role granted meanwhile counts too.
+    ensure_customer(user)
     if not Identity.objects.filter(user=user).exists():
         raise IdentityNotVerified("Verify your identity before choosing a role.")
     before = set(user.groups.values_list("name", flat=True))
@@ -317,6 +454,7 @@ def investor_profile_submit(
     All ten risks must be acknowledged; the highest loan grade and the per-loan and total
     limits follow compliance.policies. A new questionnaire replaces the old assessment.
     """
+    ensure_customer(user)
     user = _lock_user(user)
     ensure_role(user, Role.INVESTOR)
     result = investor_profile_assess(answers)
@@ -374,14 +512,18 @@ def borrower_profile_submit(
     purposes,
     request=None,
 ) -> BorrowerProfile:
-    """Store what a borrower declares; the lending risk review reads it with the bureau."""
+    """Store what a borrower declares; the lending risk review reads it with the bureau
+    (reviewers read the employer: free text, config.text)."""
+    ensure_customer(user)
+    employer = employer.strip()
+    ensure_public_text("employer", employer, max_length=EMPLOYER_LENGTH)
     user = _lock_user(user)
     ensure_role(user, Role.BORROWER)
     profile, created = BorrowerProfile.objects.update_or_create(
         user=user,
         defaults={
             "employment_status": employment_status,
-            "employer": employer.strip(),
+            "employer": employer,
             "monthly_income_amount": monthly_income_amount,
             "monthly_obligations_amount": monthly_obligations_amount,
             "other_platform_outstanding_amount": other_platform_outstanding_amount,
@@ -407,6 +549,7 @@ def borrower_profile_submit(
 
 
 PII_REVEAL_REASON_MIN_LENGTH = 10
+PII_REVEAL_REASON_MAX_LENGTH = 500
 
 
 def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str:
@@ -417,6 +560,8 @@ def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str
     reason = " ".join((reason or "").split())
     if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
         raise PiiRevealReasonRequired()
+    # Compliance reads it in the audit trail.
+    ensure_public_text("reason", reason, max_length=PII_REVEAL_REASON_MAX_LENGTH)
     return reason
 
 

@@ -28,8 +28,9 @@ from accounts.errors import (
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal, Identity, User
 from accounts.pii import PiiKind
 from accounts.roles import Role
-from accounts.services import ensure_pii_reveal_allowed, ensure_role
+from accounts.services import ensure_customer, ensure_pii_reveal_allowed, ensure_role
 from compliance.audit import audit_record
+from config.text import public_text_refusal
 
 ADDRESS_LENGTH = (5, 200)
 
@@ -53,7 +54,8 @@ def ensure_enterprise_attempts_left(user: User) -> None:
 
 
 def _ensure_may_register(user: User) -> Identity:
-    """The borrower role, a verified identity, no enterprise yet, attempts left."""
+    """Not staff, the borrower role, a verified identity, no enterprise yet, attempts left."""
+    ensure_customer(user)
     ensure_role(user, Role.BORROWER)
     identity = Identity.objects.filter(user=user).first()
     if identity is None:
@@ -76,7 +78,11 @@ def _input_refusals(submission: EnterpriseSubmission, identity: Identity) -> lis
         reasons.append("invalid_legal_representative_id")
     elif not _is_the_identity(submission, identity):
         reasons.append("legal_representative_mismatch")
-    if not (ADDRESS_LENGTH[0] <= len(submission.registered_address) <= ADDRESS_LENGTH[1]):
+    # Investors see the address's first characters (masked): free text others read.
+    address = submission.registered_address
+    if not (ADDRESS_LENGTH[0] <= len(address) <= ADDRESS_LENGTH[1]) or public_text_refusal(
+        address, max_length=ADDRESS_LENGTH[1]
+    ):
         reasons.append("invalid_registered_address")
     return reasons
 

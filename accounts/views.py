@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import credit_code, selectors, services, services_enterprise
+from accounts.decorators import customer_required
 from accounts.errors import ENTERPRISE_REASON_MESSAGES, IDENTITY_REASON_MESSAGES
 from accounts.forms import (
     BorrowerProfileForm,
@@ -22,6 +23,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
+from compliance.audit import client_ip
 from compliance.policies import RISK_KEYS
 from config.errors import DomainError
 
@@ -103,12 +105,12 @@ def dashboard(request):
     return render(request, "accounts/dashboard.html", {"state": state})
 
 
-@login_required
+@customer_required
 def onboarding(request):
     return redirect(_next(selectors.onboarding_get(request.user)))
 
 
-@login_required
+@customer_required
 @sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card")
 def onboarding_identity(request):
     state = selectors.onboarding_get(request.user)
@@ -117,7 +119,12 @@ def onboarding_identity(request):
     form = IdentityForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.identity_submit(user=request.user, request=request, **form.cleaned_data)
+            services.identity_submit(
+                user=request.user,
+                client_ip=client_ip(request),
+                request=request,
+                **form.cleaned_data,
+            )
         except DomainError as exc:
             _add_refusal_errors(form, exc, IDENTITY_REASON_MESSAGES)
             state = selectors.onboarding_get(request.user)
@@ -131,7 +138,7 @@ def onboarding_identity(request):
     )
 
 
-@login_required
+@customer_required
 def onboarding_roles(request):
     state = selectors.onboarding_get(request.user)
     if not state.is_verified:
@@ -183,7 +190,7 @@ def _investor_initial(profile) -> dict:
     return initial
 
 
-@login_required
+@customer_required
 def onboarding_investor(request):
     state = selectors.onboarding_get(request.user)
     if not state.is_investor:
@@ -234,7 +241,7 @@ def _preview(form: InvestorProfileForm) -> dict:
         return {"result": None, "error": exc.message}
 
 
-@login_required
+@customer_required
 @require_POST
 def onboarding_investor_preview(request):
     """The htmx live preview beside the questionnaire."""
@@ -242,7 +249,7 @@ def onboarding_investor_preview(request):
     return render(request, "accounts/_suitability_preview.html", preview)
 
 
-@login_required
+@customer_required
 def onboarding_borrower(request):
     state = selectors.onboarding_get(request.user)
     if not state.is_borrower:
@@ -292,7 +299,7 @@ _ENTERPRISE_FIELDS = (
 )
 
 
-@login_required
+@customer_required
 @sensitive_post_parameters(*_ENTERPRISE_FIELDS)
 def onboarding_enterprise(request):
     """The optional company step: a borrower who is a company's legal representative
@@ -322,7 +329,7 @@ def onboarding_enterprise(request):
     )
 
 
-@login_required
+@customer_required
 @require_POST
 def onboarding_enterprise_check_code(request):
     """The htmx check of the credit code as it is typed: shape and check character only

@@ -29,7 +29,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     # Sign-in is by email only, but allauth mounts its phone endpoints anyway, and they fail
     # with a 500 for a signed-in user: answer them as the unknown paths they are here.
-    re_path(r"^_allauth/[^/]+/v1/(?:account|auth)/phone(?:/|$)", headless_not_found),
+    re_path(
+        r"^_allauth/[^/]+/v1/(?:account|auth)/phone(?:/|$)",
+        headless_not_found,
+        name="headless-phone-not-found",
+    ),
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -72,6 +72,14 @@ class AuthorisationLocked(AuthorisationFailed):
     message = "Too many wrong transaction passwords: try again in 15 minutes."
 
 
+class TextRefused(CustodyError):
+    """Free text others read (config.text): `code` is text_control_characters or
+    text_too_long, `field` in the details names the field."""
+
+    code = "text_control_characters"
+    message = "This text cannot be shown to others."
+
+
 class CallbackRefused(CustodyError):
     code = "callback_refused"
     status_code = status.HTTP_400_BAD_REQUEST

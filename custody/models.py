@@ -8,7 +8,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from config.text import PublicText
+
 MONEY = {"max_digits": 20, "decimal_places": 2}
+# Staff notes other staff read: bounded, no control characters (config.text).
+RESOLUTION_NOTE_LENGTH = 1000
+ADJUSTMENT_REASON_LENGTH = 1000
 
 
 def _platform_currency() -> str:
@@ -348,7 +353,9 @@ class ReconciliationBreak(models.Model):
     statement_amount = models.DecimalField(**MONEY, null=True, blank=True)
     ledger_amount = models.DecimalField(**MONEY, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    resolution_note = models.TextField(blank=True)
+    resolution_note = models.TextField(
+        blank=True, validators=[PublicText(RESOLUTION_NOTE_LENGTH, multiline=True)]
+    )
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -381,7 +388,8 @@ class AdjustmentRequest(models.Model):
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
     # Positive credits the account (from the adjustment suspense account); negative debits it.
     amount = models.DecimalField(**MONEY)
-    reason = models.TextField()
+    # Read by the approver who decides it, and kept in the audit trail (config.text).
+    reason = models.TextField(validators=[PublicText(ADJUSTMENT_REASON_LENGTH, multiline=True)])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -2,13 +2,13 @@
 and the endpoint custodian banks call back."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import customer_required
 from config.errors import json_error
 from custody import money, selectors
 from custody.errors import AuthorisationLocked, CustodyError
@@ -31,13 +31,13 @@ def _wallet_context(request, **extra):
     }
 
 
-@login_required
+@customer_required
 @require_GET
 def wallet(request):
     return render(request, "custody/wallet_detail.html", _wallet_context(request))
 
 
-@login_required
+@customer_required
 @require_POST
 def wallet_deposit(request):
     form = DepositForm(request.POST)
@@ -71,7 +71,7 @@ def wallet_deposit(request):
     return redirect("custody:wallet")
 
 
-@login_required
+@customer_required
 @require_http_methods(["GET", "POST"])
 def wallet_withdraw(request):
     """Two steps: the amount (from the wallet page), then a confirmation with the password."""
@@ -132,7 +132,7 @@ def wallet_withdraw(request):
     )
 
 
-@login_required
+@customer_required
 @require_GET
 def wallet_history(request):
     form = HistoryFilterForm(request.GET or None)

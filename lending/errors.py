@@ -131,4 +131,9 @@ IdempotencyKeyReused = _error(
     "This Idempotency-Key was used with a different request.",
     422,
 )
+# Free text others read (config.text): `code` is text_control_characters or text_too_long,
+# `field` in the details names the field.
+TextRefused = _error(
+    "TextRefused", "text_control_characters", "This text cannot be shown to others."
+)
 RoleRequired = _error("RoleRequired", "role_required", "Your role does not allow this action.", 403)

@@ -5,10 +5,12 @@ from decimal import Decimal
 from django import forms
 
 from config.fields import PlainDecimalFormField
+from config.text import PublicText
 from custody.forms import AmountField
 from custody.idempotency import KEY_PATTERN
 from lending.models import (
     PROHIBITED_PURPOSES,
+    PURPOSE_DETAIL_LENGTH,
     Grade,
     Product,
     Purpose,
@@ -41,7 +43,10 @@ class ApplicationForm(forms.Form):
     )
     purpose = forms.ChoiceField(choices=PERMITTED_PURPOSES)
     purpose_detail = forms.CharField(
-        max_length=300, required=False, label="Tell investors more (optional)"
+        max_length=PURPOSE_DETAIL_LENGTH,
+        required=False,
+        label="Tell investors more (optional)",
+        validators=[PublicText(PURPOSE_DETAIL_LENGTH)],
     )
 
     def __init__(self, *args, **kwargs):

@@ -8,11 +8,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from config.text import PublicText
 from lending.borrower_reasons import BorrowerReason, borrower_reasons
 from lending.schedules import Method
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 6}
+# Free text others read (config.text): the borrower's purpose investors see, and the
+# reason a reviewer gives (kept in the decision and the audit trail, read by colleagues).
+PURPOSE_DETAIL_LENGTH = 300
+DECISION_REASON_LENGTH = 500
 
 
 class Grade(models.TextChoices):
@@ -54,8 +59,9 @@ class Product(models.Model):
     """A loan product ops define in the admin: terms, amounts, methods, prices and fees."""
 
     code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    # Shown to every borrower and investor (config.text).
+    name = models.CharField(max_length=120, validators=[PublicText(120)])
+    description = models.TextField(blank=True, validators=[PublicText(2000, multiline=True)])
     is_active = models.BooleanField(default=True)
     term_options = models.JSONField(
         default=list, help_text="Allowed terms in months, e.g. [6, 12, 24]."
@@ -147,7 +153,12 @@ class Application(models.Model):
     term_months = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
-    purpose_detail = models.CharField(max_length=300, blank=True)
+    # The borrower's words, published to every investor on the loan page (config.text).
+    purpose_detail = models.CharField(
+        max_length=PURPOSE_DETAIL_LENGTH,
+        blank=True,
+        validators=[PublicText(PURPOSE_DETAIL_LENGTH)],
+    )
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     grade = models.CharField(max_length=2, choices=Grade.choices, blank=True)
@@ -510,7 +521,7 @@ class BlocklistEntry(models.Model):
     # Hashed kinds: the identifier's canonical form, Fernet-encrypted (empty for an email,
     # and for an entry made before identifiers were kept, which cannot be re-hashed).
     value_encrypted = models.TextField(blank=True, default="")
-    reason = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=200, blank=True, validators=[PublicText(200)])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.decorators import customer_required
 from config.errors import DomainError
 from custody import money
 from lending import selectors
@@ -48,9 +49,13 @@ def _page(request, rows, per_page: int = 20):
 
 
 def role_required(role: str):
+    """Pages of one customer role: sign-in required, staff answered the 403 page with
+    `staff_not_allowed` (accounts.decorators.customer_required), anyone else without the
+    role a plain 403."""
+
     def decorator(view):
         @wraps(view)
-        @login_required
+        @customer_required
         def wrapped(request, *args, **kwargs):
             if not request.user.has_role(role):
                 raise PermissionDenied

@@ -8,6 +8,7 @@ from accounts.models import BorrowerProfile, InvestorProfile
 from accounts.roles import CUSTOMER_ROLES
 from compliance.policies import RISK_KEYS
 from config.fields import PlainDecimalField
+from config.text import PublicText
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
 
@@ -26,7 +27,10 @@ class EnterpriseInputSerializer(serializers.Serializer):
     )
     legal_representative_name = serializers.CharField(max_length=60, trim_whitespace=True)
     legal_representative_id = serializers.CharField(max_length=32, trim_whitespace=True)
-    registered_address = serializers.CharField(max_length=200, trim_whitespace=True)
+    # Investors see its masked form (config.text).
+    registered_address = serializers.CharField(
+        max_length=200, trim_whitespace=True, validators=[PublicText(200)]
+    )
 
 
 class RolesInputSerializer(serializers.Serializer):
@@ -55,7 +59,13 @@ class InvestorProfileInputSerializer(serializers.Serializer):
 
 class BorrowerProfileInputSerializer(serializers.Serializer):
     employment_status = serializers.ChoiceField(choices=BorrowerProfile.EmploymentStatus.choices)
-    employer = serializers.CharField(max_length=120, allow_blank=True, required=False, default="")
+    employer = serializers.CharField(
+        max_length=120,
+        allow_blank=True,
+        required=False,
+        default="",
+        validators=[PublicText(120)],
+    )
     monthly_income_amount = PlainDecimalField(**MONEY)
     monthly_obligations_amount = PlainDecimalField(**MONEY)
     other_platform_outstanding_amount = PlainDecimalField(**MONEY)

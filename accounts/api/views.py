@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services, services_enterprise
+from accounts.api.permissions import IsCustomer
 from accounts.api.serializers import (
     BorrowerProfileInputSerializer,
     EnterpriseInputSerializer,
@@ -18,6 +19,7 @@ from accounts.api.serializers import (
     me_payload,
 )
 from accounts.roles import Role
+from compliance.audit import client_ip
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid fields: `{code, message, fields}`."),
@@ -43,6 +45,8 @@ class MeApi(APIView):
     sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card"), name="dispatch"
 )
 class MeIdentityApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Submit a real-name identity check",
         description=(
@@ -51,7 +55,10 @@ class MeIdentityApi(APIView):
             "as `code` (`invalid_national_id`, `underage`, `invalid_phone`, "
             "`invalid_bank_card`, `invalid_legal_name`, `identity_blocklisted`); 409 "
             "`duplicate_identity`, `duplicate_phone`, `duplicate_bank_card` or "
-            "`identity_already_verified`. Nothing is stored in clear."
+            "`identity_already_verified`; 429 `identity_attempts_exceeded` (this account), "
+            "`national_id_attempts_exceeded` (this ID, any account) or "
+            "`client_attempts_exceeded` (this network) after too many failures in 24 "
+            "hours. Nothing is stored in clear."
         ),
         request=IdentityInputSerializer,
         responses={
@@ -61,6 +68,7 @@ class MeIdentityApi(APIView):
                 description="Already verified or details held by another account."
             ),
             422: OpenApiResponse(description="The identity check did not pass."),
+            429: OpenApiResponse(description="Too many failed checks in 24 hours."),
         },
         examples=[
             OpenApiExample(
@@ -78,20 +86,25 @@ class MeIdentityApi(APIView):
     def post(self, request):
         serializer = IdentityInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.identity_submit(user=request.user, request=request, **serializer.validated_data)
+        services.identity_submit(
+            user=request.user,
+            client_ip=client_ip(request),
+            request=request,
+            **serializer.validated_data,
+        )
         return _me_response(request, status.HTTP_201_CREATED)
 
 
 class MeRolesApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Take the investor and/or borrower role (after the identity check)",
         request=RolesInputSerializer,
         responses={
             200: MeSerializer,
             **_ERRORS,
-            403: OpenApiResponse(
-                description="`identity_not_verified` or `role_not_allowed_for_staff`."
-            ),
+            403: OpenApiResponse(description="`identity_not_verified` or `staff_not_allowed`."),
         },
     )
     def post(self, request):
@@ -104,6 +117,8 @@ class MeRolesApi(APIView):
 
 
 class MeInvestorProfileApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Answer the suitability questionnaire: risk level and investment limits",
         request=InvestorProfileInputSerializer,
@@ -140,6 +155,8 @@ class MeInvestorProfileApi(APIView):
 
 
 class MeBorrowerProfileApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Declare employment, income and obligations as a borrower",
         request=BorrowerProfileInputSerializer,
@@ -173,6 +190,8 @@ class MeBorrowerProfileApi(APIView):
     name="dispatch",
 )
 class MeEnterpriseApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(
         summary="Register the enterprise you borrow for (enterprise borrowing caps apply)",
         description=(

@@ -322,6 +322,19 @@ IDENTITY_BLOCKLIST_NAMES = env.list(
 # Rejected identity checks allowed per user in 24 hours. Without a cap the duplicate
 # refusal would let one account probe which ID numbers, phones and cards are registered.
 IDENTITY_MAX_REJECTIONS_PER_DAY = env.int("IDENTITY_MAX_REJECTIONS_PER_DAY", default=5)
+# Accounts are cheap to make, so the same caps hold across accounts (counted in the
+# database, accounts.models.IdentityAttempt; checks still waiting for the provider count,
+# verified ones do not). Per national ID: many accounts probing whether one ID is
+# registered, or guessing its holder's details, stop after this many failures; the same
+# figure as per account, so a person's own typos never reach it before their account's
+# cap does. Per client network (an IPv4 address, an IPv6 /64): one client probing many IDs
+# through many accounts; four accounts' worth, as offices and carrier NAT share addresses.
+IDENTITY_MAX_REJECTIONS_PER_NATIONAL_ID_PER_DAY = env.int(
+    "IDENTITY_MAX_REJECTIONS_PER_NATIONAL_ID_PER_DAY", default=5
+)
+IDENTITY_MAX_REJECTIONS_PER_CLIENT_PER_DAY = env.int(
+    "IDENTITY_MAX_REJECTIONS_PER_CLIENT_PER_DAY", default=20
+)
 # Enterprise borrowers: the registry adapter, the sandbox's abnormal-operations list, and
 # rejected registrations allowed per user in 24 hours (as for identity checks).
 ENTERPRISE_REGISTRY = env.str(

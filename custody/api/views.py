@@ -8,6 +8,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.permissions import IsCustomer
 from accounts.api.throttling import UserClientRateThrottle
 from custody import selectors
 from custody.api.serializers import (
@@ -33,6 +34,8 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 
 
 class WalletDetailApi(APIView):
+    permission_classes = [IsCustomer]
+
     @extend_schema(responses=WalletSerializer)
     def get(self, request):
         balance = selectors.wallet_balance(user_id=request.user.pk)
@@ -49,6 +52,7 @@ class WalletDetailApi(APIView):
 
 
 class WalletEntryListApi(ListAPIView):
+    permission_classes = [IsCustomer]
     serializer_class = PostingSerializer
 
     def get_queryset(self):
@@ -72,6 +76,7 @@ class WalletEntryListApi(ListAPIView):
 
 
 class WalletDepositListCreateApi(ListAPIView):
+    permission_classes = [IsCustomer]
     serializer_class = DepositSerializer
 
     def get_queryset(self):
@@ -103,6 +108,7 @@ class WithdrawalRateThrottle(UserClientRateThrottle):
 
 
 class WalletWithdrawalListCreateApi(ListAPIView):
+    permission_classes = [IsCustomer]
     serializer_class = WithdrawalSerializer
 
     def get_throttles(self):

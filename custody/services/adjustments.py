@@ -8,9 +8,16 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from compliance.audit import audit_record
+from config.text import public_text_refusal
 from custody import money
-from custody.errors import ApproverRoleRequired, InvalidAmount, InvalidTransition, SameStaffMember
-from custody.models import AdjustmentRequest, LedgerAccount
+from custody.errors import (
+    ApproverRoleRequired,
+    InvalidAmount,
+    InvalidTransition,
+    SameStaffMember,
+    TextRefused,
+)
+from custody.models import ADJUSTMENT_REASON_LENGTH, AdjustmentRequest, LedgerAccount
 from custody.services.ledger import Leg, ledger_post, platform_account_id
 
 
@@ -26,6 +33,11 @@ def adjustment_propose(
         raise InvalidAmount("An adjustment is a non-zero amount exact to the cent.")
     if not reason.strip():
         raise InvalidTransition("Give the reason for the adjustment.", code="reason_required")
+    # The approver reads it before deciding.
+    if refusal := public_text_refusal(
+        reason.strip(), max_length=ADJUSTMENT_REASON_LENGTH, multiline=True
+    ):
+        raise TextRefused(refusal.message, code=refusal.code, field="reason")
     account = LedgerAccount.objects.get(pk=account_id)
     if account.kind == LedgerAccount.Kind.ADJUSTMENT:
         # It is the other leg of every adjustment: an entry against itself moves nothing.

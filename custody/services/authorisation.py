@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from accounts.services import ensure_customer
 from compliance.audit import audit_record
 from custody.adapters import custodian_adapter
 from custody.errors import AuthorisationFailed, AuthorisationLocked
@@ -55,8 +56,9 @@ def withdrawal_authorise(
     fell within WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS, without asking the custodian, and
     AuthorisationFailed (403) on a wrong password. Each refusal is audited. A right
     password clears the counter. Call it outside the withdrawal's transaction so the audit
-    of a refusal is kept.
+    of a refusal is kept. Staff hold no sub-account: refused before anything is counted.
     """
+    ensure_customer(user)
     # The attempt is counted before the custodian is asked, so parallel guesses each take
     # their own number: no more than the limit ever reach the custodian in one window.
     attempt = _failure_count_up(user.pk)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.services import ensure_customer
 from compliance.audit import audit_record
 from custody.adapters import custodian_adapter
 from custody.errors import CallbackRefused, InvalidTransition
@@ -22,7 +23,8 @@ DEFAULT_CUSTODIAN = "sandbox"
 
 
 def sub_account_ensure(*, user, custodian: str = DEFAULT_CUSTODIAN) -> SubAccount:
-    """The user's sub-account at the custodian, opened on first use."""
+    """The user's sub-account at the custodian, opened on first use; never for staff."""
+    ensure_customer(user)
     existing = SubAccount.objects.filter(user=user, custodian=custodian).first()
     if existing:
         return existing
@@ -68,8 +70,10 @@ def deposit_request(
     """Ask the custodian to take `amount` into the user's sub-account.
 
     Nothing is credited now: the ledger moves when the custodian's signed callback
-    confirms. The same request key returns the first deposit.
+    confirms. The same request key returns the first deposit. Staff are refused
+    (accounts.services.ensure_customer).
     """
+    ensure_customer(user)
     ensure_positive_amount(amount)
     sub_account_ensure(user=user, custodian=custodian)
     deposit, created = _create_once(
@@ -103,8 +107,9 @@ def withdrawal_request(
     releases it. Raises InsufficientFunds when available money is short, and
     AuthorisationFailed / AuthorisationLocked on a wrong password or too many of them.
     The authorisation runs before the withdrawal's transaction, so the audit event of a
-    refused password is kept.
+    refused password is kept. Staff are refused before the custodian is asked.
     """
+    ensure_customer(user)
     ensure_positive_amount(amount)
     withdrawal_authorise(
         user=user, amount=amount, confirmation=confirmation, custodian=custodian, request=request

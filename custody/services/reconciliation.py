@@ -11,9 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit import audit_record
+from config.text import public_text_refusal
 from custody.adapters import StatementLine, custodian_adapter
-from custody.errors import InvalidTransition
-from custody.models import Deposit, ReconciliationBreak, ReconciliationRun, Withdrawal
+from custody.errors import InvalidTransition, TextRefused
+from custody.models import (
+    RESOLUTION_NOTE_LENGTH,
+    Deposit,
+    ReconciliationBreak,
+    ReconciliationRun,
+    Withdrawal,
+)
 from custody.selectors import ledger_proof
 
 Kind = ReconciliationBreak.Kind
@@ -211,6 +218,10 @@ def break_resolve(*, break_id: int, actor, note: str) -> ReconciliationBreak:
         raise InvalidTransition("The break is already resolved.")
     if not note.strip():
         raise InvalidTransition("Say how the break was resolved.", code="resolution_note_required")
+    if refusal := public_text_refusal(
+        note.strip(), max_length=RESOLUTION_NOTE_LENGTH, multiline=True
+    ):
+        raise TextRefused(refusal.message, code=refusal.code, field="resolution_note")
     item.status = ReconciliationBreak.Status.RESOLVED
     item.resolution_note = note.strip()
     item.resolved_by = actor

@@ -2,18 +2,27 @@
 
 from rest_framework.permissions import BasePermission
 
+from accounts.roles import CUSTOMER_ROLES
+from accounts.services import ensure_customer
 from lending.services.disbursements import MAKER_ROLES
 
 
 def role_required(*roles: str) -> type[BasePermission]:
-    """A permission class admitting authenticated users who hold any of `roles`."""
+    """A permission class admitting authenticated users who hold any of `roles`. Customer
+    roles (investor, borrower) also refuse staff, with 403 `staff_not_allowed` even when a
+    staff account holds the role (accounts.services.ensure_customer)."""
+    customer_only = all(r in {str(c) for c in CUSTOMER_ROLES} for r in roles)
 
     class HasRole(BasePermission):
         message = "Your role does not allow this."
 
         def has_permission(self, request, view) -> bool:
             user = request.user
-            return bool(user and user.is_authenticated and any(user.has_role(r) for r in roles))
+            if not (user and user.is_authenticated):
+                return False
+            if customer_only:
+                ensure_customer(user)
+            return any(user.has_role(r) for r in roles)
 
     HasRole.__name__ = f"HasRole_{'_'.join(roles)}"
     return HasRole

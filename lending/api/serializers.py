@@ -5,8 +5,11 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from config.fields import PlainDecimalField
+from config.text import PublicText
 from custody.api.serializers import AmountField
 from lending.models import (
+    DECISION_REASON_LENGTH,
+    PURPOSE_DETAIL_LENGTH,
     Application,
     AutoInvestRule,
     Grade,
@@ -53,7 +56,12 @@ class ApplicationInSerializer(serializers.Serializer):
     term_months = serializers.IntegerField(min_value=1, max_value=360)
     method = serializers.ChoiceField(choices=RepaymentMethod.choices)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
-    purpose_detail = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    purpose_detail = serializers.CharField(
+        max_length=PURPOSE_DETAIL_LENGTH,
+        required=False,
+        allow_blank=True,
+        validators=[PublicText(PURPOSE_DETAIL_LENGTH)],
+    )
 
 
 class BorrowerReasonSerializer(serializers.Serializer):
@@ -132,7 +140,10 @@ class ReviewSerializer(serializers.ModelSerializer):
 
 class DecisionInSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(
+        max_length=DECISION_REASON_LENGTH,
+        validators=[PublicText(DECISION_REASON_LENGTH, multiline=True)],
+    )
 
 
 class LoanPublicSerializer(serializers.ModelSerializer):

@@ -10,14 +10,23 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.services import ensure_customer
 from compliance.audit import audit_record
 from config.errors import NotFound
+from config.text import public_text_refusal
 from custody import money
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
 from lending.conf import setting
 from lending.eligibility import ReviewIdentifiers
-from lending.models import PROHIBITED_PURPOSES, Application, Product, Purpose
+from lending.models import (
+    DECISION_REASON_LENGTH,
+    PROHIBITED_PURPOSES,
+    PURPOSE_DETAIL_LENGTH,
+    Application,
+    Product,
+    Purpose,
+)
 from lending.schedules import Method
 from lending.selectors import borrower_headroom, borrower_kind_locked
 from lending.services.blocklist import blocklisted_kinds
@@ -43,6 +52,14 @@ def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
     """
     if borrower_kind_locked(borrower, kind=kind):
         raise errors.BorrowerKindLocked()
+
+
+def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
+    """Refuse free text another person will read with control characters, text-direction
+    marks or beyond `max_length` (config.text; 400 text_control_characters or text_too_long)."""
+    refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
+    if refusal is not None:
+        raise errors.TextRefused(refusal.message, code=refusal.code, field=field)
 
 
 def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):
@@ -73,7 +90,11 @@ def application_submit(
     request=None,
 ) -> Application:
     """Submit an application: verified identity, borrower profile, product terms, a permitted
-    purpose, headroom under the borrowing caps, and one open application at a time."""
+    purpose, headroom under the borrowing caps, and one open application at a time. Staff
+    never borrow (accounts.services.ensure_customer)."""
+    ensure_customer(borrower)
+    # Published to every investor on the loan page.
+    ensure_public_text("purpose_detail", purpose_detail, max_length=PURPOSE_DETAIL_LENGTH)
     if not eligibility.identity_verified(borrower):
         raise errors.IdentityNotVerified()
     facts = eligibility.borrower_facts(borrower)
@@ -314,6 +335,7 @@ def application_decide(
     reason = (reason or "").strip()
     if not reason:
         raise errors.ReasonRequired()
+    ensure_public_text("reason", reason, max_length=DECISION_REASON_LENGTH, multiline=True)
     if decision == "approve" and application.annual_rate is None:
         raise errors.ApplicationNotReviewable("This grade is not priced by the product.")
     if decision == "approve":

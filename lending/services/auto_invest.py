@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.errors import StaffNotAllowed
 from custody.errors import InsufficientFunds
 from custody.selectors import wallet_balance
 from lending import errors
@@ -82,8 +83,10 @@ def auto_invest_run(*, loan_id: int) -> list[Investment]:
                         source=Investment.Source.AUTO,
                     )
                 )
-        except (errors.LendingError, InsufficientFunds):
-            continue  # this rule's investor is not eligible for this loan; the next may be
+        except (errors.LendingError, InsufficientFunds, StaffNotAllowed):
+            # This rule's investor is not eligible for this loan (or, made staff since the
+            # rule was saved, for any); the next may be.
+            continue
     Loan.objects.filter(pk=loan.pk, auto_invest_done_at__isnull=True).update(
         auto_invest_done_at=timezone.now()
     )

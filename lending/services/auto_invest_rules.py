@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from accounts.services import ensure_customer
 from compliance.audit import audit_record
 from lending import eligibility, errors
 from lending.models import AutoInvestRule
@@ -9,7 +10,9 @@ from lending.models import AutoInvestRule
 
 @transaction.atomic
 def auto_invest_rule_create(*, investor, request=None, **fields) -> AutoInvestRule:
-    """Store a rule; the investor must be verified and have a suitability profile."""
+    """Store a rule; the investor must be verified, have a suitability profile and not be
+    staff (accounts.services.ensure_customer)."""
+    ensure_customer(investor)
     if not eligibility.identity_verified(investor):
         raise errors.IdentityNotVerified()
     if eligibility.investor_limits(investor) is None:

@@ -51,6 +51,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.services import ensure_customer
 from compliance.audit import audit_record, audit_record_many, client_ip
 from config.combining import Combiner
 from config.errors import DomainError, NotFound
@@ -101,8 +102,10 @@ def investment_place(
     """Invest `amount` in an open loan and reserve it in the investor's custody account.
 
     A replay with the same key returns the first investment. Refusals change nothing.
-    When the last step is sold the loan becomes funded and everyone is notified.
+    When the last step is sold the loan becomes funded and everyone is notified. Staff
+    never invest (accounts.services.ensure_customer), replays included.
     """
+    ensure_customer(investor)
     order = _Order(investor, loan_id, amount, idempotency_key, source, client_ip(request))
     # Twice at most: a twin request with this key may have been refused and consumed the
     # refusal (None); like any retry after a refusal, this one is then decided afresh.
@@ -123,6 +126,7 @@ def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> Non
     loan now: every rule of the placement plus the available balance, read without locks.
     For a page to refuse before it asks the investor to confirm; investment_place checks
     every rule again under its locks, so a change in between is still refused there."""
+    ensure_customer(investor)
     loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
     order = _Order(investor, loan_id, amount, "", Investment.Source.MANUAL, None)
     verified, limits = eligibility.investor_limits_many([investor.pk])
@@ -567,7 +571,9 @@ def cancel_refusal(investment: Investment, now) -> type[DomainError] | None:
 @transaction.atomic(durable=True)
 def investment_cancel(*, investor, investment_id: int, request=None) -> Investment:
     """Cancel a reservation while the loan is open and within the product's cooling-off
-    window; the funds return to the investor's available balance."""
+    window; the funds return to the investor's available balance. Staff are refused
+    (accounts.services.ensure_customer)."""
+    ensure_customer(investor)
     loan_id = (
         Investment.objects.filter(pk=investment_id, investor=investor)
         .values_list("loan_id", flat=True)

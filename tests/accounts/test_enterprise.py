@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts import selectors, services, services_enterprise
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from accounts.errors import PiiRevealForbidden
+from accounts.errors import EnterpriseRejected, PiiRevealForbidden
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal
 from compliance.audit import AuditEvent
 from tests.accounts.test_identity import assert_nothing_in_clear
@@ -198,6 +198,12 @@ def test_a_second_company_for_the_same_account_is_refused(api_client, borrower):
         ({"credit_code": ""}, 400, "blank"),
         ({"company_name": "x" * 101}, 400, "max_length"),
         ({"registered_address": None}, 400, "null"),
+        # Investors see the address's first characters (config.text).
+        (
+            {"registered_address": "\u202e广东省深圳市南山区科苑路15号"},
+            400,
+            "text_control_characters",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_code_and_changes_nothing(
@@ -208,6 +214,17 @@ def test_bad_input_is_refused_with_a_code_and_changes_nothing(
     response = post(api_client, user, company(user, 18, **overrides))
     assert response.status_code == status, response.json()
     assert response.json()["code"] == code
+    assert counts(user) == before
+
+
+def test_enterprise_submit_refuses_an_address_with_control_characters(borrower):
+    user = borrower()
+    before = counts(user)
+    with pytest.raises(EnterpriseRejected) as refused:
+        services_enterprise.enterprise_submit(
+            user=user, **company(user, 20, registered_address="广东省深圳市\x1b南山区科苑路15号")
+        )
+    assert refused.value.code == "invalid_registered_address"
     assert counts(user) == before
 
 
@@ -293,9 +310,10 @@ def test_enterprise_page_permissions(client, make_user, borrower):
     client.force_login(investor)
     assert client.get(url)["Location"] == reverse("accounts:onboarding-roles")
     assert client.post(check, {"credit_code": "x"}).status_code == 403
-    # Staff hold no customer role either.
+    # Staff never use customer pages: refused with the code.
     client.force_login(make_user("reviewer"))
-    assert client.get(url).status_code == 302
+    refused = client.get(url)
+    assert refused.status_code == 403 and b'data-code="staff_not_allowed"' in refused.content
     assert client.post(check, {"credit_code": "x"}).status_code == 403
     # A borrower without an identity is sent to verify first.
     client.force_login(make_user("borrower"))

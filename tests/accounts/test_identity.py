@@ -22,6 +22,7 @@ from accounts.errors import (
     IdentityRejected,
     PiiRevealForbidden,
     PiiRevealReasonRequired,
+    TextRefused,
 )
 from accounts.models import FraudSignal, Identity, IdentityCheck
 from compliance.audit import AuditEvent
@@ -384,6 +385,19 @@ def test_staff_reveal_of_pii_is_audited_with_its_reason_and_others_are_refused(c
     # The audit trail records that data was seen and why, never the data itself.
     for value in (data["national_id"], data["phone"], data["bank_card"], data["legal_name"]):
         assert value not in str(event.after) and value not in str(event.before)
+
+
+@pytest.mark.django_db
+def test_a_reveal_reason_compliance_reads_is_free_of_control_characters(make_user):
+    user = make_user()
+    services.identity_submit(user=user, **person(53))
+    identity = Identity.objects.get(user=user)
+    with pytest.raises(TextRefused) as refused:
+        services.identity_pii_reveal(
+            identity=identity, viewer=make_user("compliance"), reason=REASON + "\u202e"
+        )
+    assert refused.value.code == "text_control_characters"
+    assert not AuditEvent.objects.filter(action="pii.view").exists()
 
 
 @pytest.mark.django_db

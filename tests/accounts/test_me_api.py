@@ -6,7 +6,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from accounts.models import BorrowerProfile, InvestorProfile
+from accounts.models import BorrowerProfile, Identity, IdentityCheck, InvestorProfile
 from compliance.policies import RISK_KEYS
 
 INVESTOR_ANSWERS = {
@@ -126,16 +126,22 @@ def test_roles_before_identity_are_refused(api_client, signed_in):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("staff_role", ["reviewer", "approver", "compliance", "regulator"])
-def test_staff_cannot_take_customer_roles(api_client, signed_in, staff_role):
+@pytest.mark.parametrize(
+    "staff_role", ["reviewer", "approver", "collections", "compliance", "regulator", "operations"]
+)
+def test_staff_cannot_verify_an_identity_or_take_customer_roles(api_client, signed_in, staff_role):
     user = signed_in(staff_role)
-    assert api_client.post("/api/v1/me/identity", identity(7), format="json").status_code == 201
+    response = api_client.post("/api/v1/me/identity", identity(7), format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "staff_not_allowed"
     response = api_client.post(
         "/api/v1/me/roles", {"roles": ["borrower", "investor"]}, format="json"
     )
     assert response.status_code == 403
-    assert response.json()["code"] == "role_not_allowed_for_staff"
+    assert response.json()["code"] == "staff_not_allowed"
     assert set(user.groups.values_list("name", flat=True)) == {staff_role}
+    assert not Identity.objects.filter(user=user).exists()
+    assert not IdentityCheck.objects.filter(user=user).exists()
 
 
 @pytest.mark.django_db
@@ -149,7 +155,7 @@ def test_admin_flags_alone_bar_customer_roles(api_client, signed_in, flag):
     TOTP.activate(user, generate_totp_secret())
     response = api_client.post("/api/v1/me/roles", {"roles": ["investor"]}, format="json")
     assert response.status_code == 403
-    assert response.json()["code"] == "role_not_allowed_for_staff"
+    assert response.json()["code"] == "staff_not_allowed"
     assert not user.groups.exists()
 
 
@@ -207,6 +213,9 @@ def test_bad_investor_answers_get_a_code_and_store_nothing(
         ({"monthly_income_amount": "1e4"}, "validation_error"),
         ({"monthly_income_amount": 10000.25}, "validation_error"),
         ({"employment_status": "astronaut"}, "invalid_choice"),
+        # Reviewers read the employer: free text others read (config.text).
+        ({"employer": "Metro \u202eortem"}, "text_control_characters"),
+        ({"employer": "Metro\x1b[2J"}, "text_control_characters"),
     ],
 )
 def test_bad_borrower_answers_get_a_code_and_store_nothing(api_client, signed_in, change, code):

@@ -255,3 +255,15 @@ def test_nav_shows_role_sections_and_setup_link(client, signed_in):
     page = client.get(reverse("accounts:dashboard")).content.decode()
     assert "Finish setup" not in page
     assert 'href="/settings/"' in page
+
+
+@pytest.mark.django_db
+def test_staff_holding_a_customer_role_are_offered_no_customer_pages(client, make_user):
+    client.force_login(make_user("reviewer", "investor", "borrower"))
+    page = client.get(reverse("accounts:dashboard"))
+    nav = page.content.decode().split("<nav", 1)[1].split("</nav>", 1)[0]
+    for name in ("lending:loan-list", "lending:application-create", "custody:wallet"):
+        assert f'href="{reverse(name)}"' not in nav
+    assert 'href="/admin/"' in nav
+    refused = client.get(reverse("custody:wallet"))
+    assert refused.status_code == 403 and b'data-code="staff_not_allowed"' in refused.content

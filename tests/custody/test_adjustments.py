@@ -11,6 +11,7 @@ from custody.errors import (
     InsufficientFunds,
     InvalidTransition,
     SameStaffMember,
+    TextRefused,
 )
 from custody.models import AdjustmentRequest, JournalEntry
 from custody.services import user_account_ids
@@ -119,3 +120,17 @@ def test_the_suspense_account_itself_cannot_be_adjusted(staff):
         adjustment_propose(actor=maker, account_id=suspense, amount=D("5.00"), reason="x")
     assert excinfo.value.code == "adjustment_account_refused"
     assert not AdjustmentRequest.objects.exists()
+
+
+@pytest.mark.parametrize("reason", ["refund \u202e", "bell\x07", "x" * 1001])
+def test_an_adjustment_reason_the_approver_reads_is_free_of_control_characters(user, staff, reason):
+    maker, _, _ = staff
+    available, _ = user_account_ids(user.id)
+    with pytest.raises(TextRefused) as refused:
+        adjustment_propose(actor=maker, account_id=available, amount=D("5.00"), reason=reason)
+    assert refused.value.code in ("text_control_characters", "text_too_long")
+    assert not AdjustmentRequest.objects.exists()
+    proposal = adjustment_propose(
+        actor=maker, account_id=available, amount=D("5.00"), reason="Bank fee refund\nticket 42"
+    )
+    assert proposal.reason == "Bank fee refund\nticket 42"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from custody.adapters import StatementLine
 from custody.adapters.sandbox import SandboxCustodian
-from custody.errors import InvalidTransition
+from custody.errors import InvalidTransition, TextRefused
 from custody.models import Deposit, LedgerAccount, ReconciliationBreak, Withdrawal
 from custody.services import user_account_ids
 from custody.services.movements import deposit_request
@@ -136,6 +136,11 @@ def test_breaks_are_resolved_once_with_a_note(user, make_user):
     ops = make_user("compliance")
     with pytest.raises(InvalidTransition):
         break_resolve(break_id=item.pk, actor=ops, note="  ")
+    with pytest.raises(TextRefused) as refused:
+        break_resolve(break_id=item.pk, actor=ops, note="Bank \x1b[2Jconfirmed")
+    assert refused.value.code == "text_control_characters"
+    item.refresh_from_db()
+    assert (item.status, item.resolution_note) == ("open", "")
     break_resolve(break_id=item.pk, actor=ops, note="Bank confirmed booking on next statement.")
     item.refresh_from_db()
     assert (item.status, item.resolved_by) == ("resolved", ops)

@@ -1,68 +1,106 @@
-"""Expected status of every lending API route for every role (read by the permission matrix test).
+"""Expected status of every lending route for every role (read by the permission matrix test).
 
-roles: anonymous, customer (verified, no role), investor, borrower, reviewer, approver,
-       collections, compliance, regulator, operations
+Customer paths (applying, borrowing, investing, auto-invest) refuse every staff role with
+a code; the marketplace is public; notifications belong to every signed-in user; the ops
+routes admit their staff role only.
 """
 
+from tests.permission_roles import STAFF_REFUSED
+
 MISSING = 999999
+SIGN_IN = 302  # a page sends an anonymous visitor to sign in
+
+
+def _borrower(status: int, anonymous: int = 401) -> dict:
+    return {"anonymous": anonymous, "borrower": status, **STAFF_REFUSED, "default": 403}
+
+
+def _investor(status: int, anonymous: int = 401) -> dict:
+    return {"anonymous": anonymous, "investor": status, **STAFF_REFUSED, "default": 403}
+
 
 EXPECTED = {
-    "api:product-list": ("GET", {}, {"default": 200}),
-    "api:application-list": ("GET", {}, {"anonymous": 401, "borrower": 200, "default": 403}),
-    "api:application-detail": (
-        "GET",
-        {"pk": MISSING},
-        {"anonymous": 401, "borrower": 404, "default": 403},
-    ),
-    "api:loan-list": ("GET", {}, {"default": 200}),
-    "api:loan-detail": ("GET", {"pk": MISSING}, {"default": 404}),
-    "api:loan-investment-create": (
-        "POST",
-        {"pk": MISSING},
-        {"anonymous": 401, "investor": 400, "default": 403},
-    ),
-    "api:investment-list": ("GET", {}, {"anonymous": 401, "investor": 200, "default": 403}),
+    "api:product-list": {"GET": {"default": 200}},
+    "api:application-list": {"GET": _borrower(200), "POST": _borrower(400)},
+    "api:application-detail": {"kwargs": {"pk": MISSING}, "GET": _borrower(404)},
+    "api:loan-list": {"GET": {"default": 200}},
+    "api:loan-detail": {"kwargs": {"pk": MISSING}, "GET": {"default": 404}},
     # Money-moving POSTs: without an Idempotency-Key the caller with the role gets 400.
-    "api:investment-cancel": (
-        "POST",
-        {"pk": MISSING},
-        {"anonymous": 401, "investor": 400, "default": 403},
-    ),
+    "api:loan-investment-create": {"kwargs": {"pk": MISSING}, "POST": _investor(400)},
+    "api:investment-list": {"GET": _investor(200)},
+    "api:investment-cancel": {"kwargs": {"pk": MISSING}, "POST": _investor(400)},
     # Operations or an approver start a disbursement; only an approver checks it.
-    "api:ops-loan-disburse": (
-        "POST",
-        {"pk": MISSING},
-        {"anonymous": 401, "approver": 400, "operations": 400, "default": 403},
-    ),
-    "api:ops-loan-disburse-approve": (
-        "POST",
-        {"pk": MISSING},
-        {"anonymous": 401, "approver": 400, "default": 403},
-    ),
-    "api:borrowing-list": ("GET", {}, {"anonymous": 401, "borrower": 200, "default": 403}),
-    "api:borrowing-detail": (
-        "GET",
-        {"pk": MISSING},
-        {"anonymous": 401, "borrower": 404, "default": 403},
-    ),
-    "api:borrowing-schedule": (
-        "GET",
-        {"pk": MISSING},
-        {"anonymous": 401, "borrower": 404, "default": 403},
-    ),
-    "api:auto-invest-rule-list": ("GET", {}, {"anonymous": 401, "investor": 200, "default": 403}),
-    "api:ops-review-list": ("GET", {}, {"anonymous": 401, "reviewer": 200, "default": 403}),
-    "api:ops-review-decision": (
-        "POST",
-        {"application_id": MISSING},
-        {"anonymous": 401, "reviewer": 404, "default": 403},
-    ),
+    "api:ops-loan-disburse": {
+        "kwargs": {"pk": MISSING},
+        "POST": {"anonymous": 401, "approver": 400, "operations": 400, "default": 403},
+    },
+    "api:ops-loan-disburse-approve": {
+        "kwargs": {"pk": MISSING},
+        "POST": {"anonymous": 401, "approver": 400, "default": 403},
+    },
+    "api:borrowing-list": {"GET": _borrower(200)},
+    "api:borrowing-detail": {"kwargs": {"pk": MISSING}, "GET": _borrower(404)},
+    "api:borrowing-schedule": {"kwargs": {"pk": MISSING}, "GET": _borrower(404)},
+    "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
+    "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
+    "api:ops-review-decision": {
+        "kwargs": {"application_id": MISSING},
+        "POST": {"anonymous": 401, "reviewer": 404, "default": 403},
+    },
     # Every signed-in user has notifications; only their own are visible (another's id: 404).
-    "api:me-notification-list": ("GET", {}, {"anonymous": 401, "default": 200}),
-    "api:me-notification-read": (
-        "POST",
-        {"pk": MISSING},
-        {"anonymous": 401, "default": 404},
-    ),
-    "api:me-notification-read-all": ("POST", {}, {"anonymous": 401, "default": 200}),
+    "api:me-notification-list": {"GET": {"anonymous": 401, "default": 200}},
+    "api:me-notification-read": {
+        "kwargs": {"pk": MISSING},
+        "POST": {"anonymous": 401, "default": 404},
+    },
+    "api:me-notification-read-all": {"POST": {"anonymous": 401, "default": 200}},
+    # Pages.
+    "lending:application-create": {
+        "GET": _borrower(200, SIGN_IN),
+        "POST": _borrower(400, SIGN_IN),
+    },
+    "lending:application-preview": {
+        "GET": _borrower(200, SIGN_IN),
+        "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:application-list": {
+        "GET": _borrower(200, SIGN_IN),
+        "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:borrowing-list": {"GET": _borrower(200, SIGN_IN), "POST": _borrower(405, SIGN_IN)},
+    "lending:borrowing-detail": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:loan-list": {"GET": {"default": 200}, "POST": {"default": 405}},
+    "lending:loan-detail": {
+        "kwargs": {"pk": MISSING},
+        "GET": {"default": 404},
+        "POST": {"default": 405},
+    },
+    "lending:loan-invest": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(405, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
+    },
+    "lending:investment-list": {"GET": _investor(200, SIGN_IN), "POST": _investor(405, SIGN_IN)},
+    # Refusals are shown on the portfolio page the cancel redirects to.
+    "lending:investment-cancel": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(405, SIGN_IN),
+        "POST": _investor(302, SIGN_IN),
+    },
+    "lending:auto-invest-rule-list": {
+        "GET": _investor(200, SIGN_IN),
+        "POST": _investor(400, SIGN_IN),
+    },
+    "lending:notification-list": {
+        "GET": {"anonymous": SIGN_IN, "default": 200},
+        "POST": {"anonymous": SIGN_IN, "default": 405},
+    },
+    "lending:notification-read-all": {
+        "GET": {"anonymous": SIGN_IN, "default": 405},
+        "POST": {"anonymous": SIGN_IN, "default": 302},
+    },
 }

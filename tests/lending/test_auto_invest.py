@@ -3,6 +3,7 @@
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.auth.models import Group
 
 from lending.models import AutoInvestRule, Investment
 from lending.services.auto_invest import auto_invest_run
@@ -50,6 +51,26 @@ def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, 
     assert Investment.objects.get(investor=keeper).amount == D("1500.00")
     assert available(keeper) == D("1000.00")
     assert Investment.objects.get(investor=shy).amount == D("500.00")
+
+
+def test_a_rule_whose_investor_became_staff_is_skipped(make_user, onboarding, fund, product):
+    # A rule saved while a customer, whose owner was then given a staff role: staff never
+    # invest (DESIGN.md section 7), and the other rules still run.
+    promoted = fund(onboarding.investor(make_user("investor")), "10000")
+    rule(promoted)
+    promoted.groups.add(Group.objects.get(name="reviewer"))
+    other = fund(onboarding.investor(make_user("investor")), "10000")
+    rule(other)
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(
+        borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
+    )
+    placed = auto_invest_run(loan_id=loan.pk)
+    assert [i.investor_id for i in placed] == [other.pk]
+    assert not Investment.objects.filter(investor=promoted).exists()
+    assert available(promoted) == D("10000.00")
+    loan.refresh_from_db()
+    assert loan.auto_invest_done_at is not None
 
 
 def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding, fund, product):
