@@ -6,7 +6,8 @@
 
 Keys are scoped per user. The first request claims the key in one statement that commits
 on its own ("in progress", with a fingerprint of method, path and body hash), runs, and
-records its status and body. A replay gets the first status and body back (header
+records its response as sent: status, rendered bytes, content type and the headers in
+REPLAYED_HEADERS. A replay gets exactly that back (plus the header
 `Idempotent-Replayed: true`); a duplicate still in flight waits up to
 IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS for the first to finish, then gets 409
 `idempotency_in_progress`; the same key with a different request gets 422
@@ -20,15 +21,13 @@ for IDEMPOTENCY_KEY_TTL_HOURS (at least 24) and then purged by `custody.idempote
 import functools
 import hashlib
 import hmac
-import json
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connections, router
+from django.http import HttpResponse
 from django.utils import timezone
-from rest_framework.response import Response
-from rest_framework.utils.encoders import JSONEncoder
 
 from custody.errors import IdempotencyInProgress, IdempotencyKeyRequired, IdempotencyKeyReused
 from custody.models import IdempotencyRecord
@@ -41,6 +40,10 @@ MIN_TTL_HOURS = 24
 # record this old has lost its request. A constant for now; the integrator moves it to
 # settings beside the request timeout.
 IN_PROGRESS_STALE_AFTER = timedelta(minutes=10)
+# The first response's headers a replay repeats besides its content type: those that say
+# something about the outcome. The others (Allow, Vary, security headers) are added to
+# every response afresh.
+REPLAYED_HEADERS = ("Location",)
 
 
 def idempotency_key_from(request) -> str:
@@ -107,14 +110,28 @@ def _insert_if_absent(user_id: int, key: str, fingerprint: str, now) -> Idempote
     meta = IdempotencyRecord._meta
     connection = connections[router.db_for_write(IdempotencyRecord)]
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(meta.get_field(f).column) for f in _CLAIM_FIELDS)
-    unique = ", ".join(qn(meta.get_field(f).column) for f in ("user", "key"))
     state = IdempotencyRecord.State.IN_PROGRESS
+    values = {
+        "user": user_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "state": state,
+        "created_at": now,
+        "response_content_type": "",
+        "response_headers": {},
+    }
+    fields = [meta.get_field(name) for name in values]
+    columns = ", ".join(qn(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    unique = ", ".join(qn(meta.get_field(f).column) for f in ("user", "key"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
             f"ON CONFLICT ({unique}) DO NOTHING RETURNING {qn(meta.pk.column)}",
-            [user_id, key, fingerprint, state, connection.ops.adapt_datetimefield_value(now)],
+            [
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, values.values(), strict=True)
+            ],
         )
         row = cursor.fetchone()
     if row is None:
@@ -124,10 +141,7 @@ def _insert_if_absent(user_id: int, key: str, fingerprint: str, now) -> Idempote
     )
 
 
-_CLAIM_FIELDS = ("user", "key", "fingerprint", "state", "created_at")
-
-
-def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     deadline = time.monotonic() + settings.IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS
@@ -141,19 +155,33 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
             # The first attempt failed and released the key: this one may not run in its
             # place unasked (the client decides), so report it as still unsettled.
             raise IdempotencyInProgress() from None
-    return Response(
-        record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
+    response = HttpResponse(
+        bytes(record.response_content),
+        status=record.response_status,
+        content_type=record.response_content_type,
     )
+    for name, value in record.response_headers.items():
+        response[name] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
 
 
-def _finish(record: IdempotencyRecord, response) -> None:
-    body = json.loads(json.dumps(response.data, cls=JSONEncoder))
+def _finish(record: IdempotencyRecord, view, request, response, args, kwargs):
+    """Record the response as the client will get it, and return it. A DRF Response is
+    rendered here by the renderer DRF negotiated (what DRF's dispatch would do after this
+    decorator returns; rendering is then not done twice)."""
+    response = view.finalize_response(request, response, *args, **kwargs)
+    if callable(getattr(response, "render", None)):
+        response.render()
     IdempotencyRecord.objects.filter(pk=record.pk).update(
         state=IdempotencyRecord.State.DONE,
         response_status=response.status_code,
-        response_body=body,
+        response_content=response.content,
+        response_content_type=response.get("Content-Type", ""),
+        response_headers={name: response[name] for name in REPLAYED_HEADERS if name in response},
         completed_at=timezone.now(),
     )
+    return response
 
 
 def idempotent(view_method):
@@ -176,9 +204,8 @@ def idempotent(view_method):
             raise
         if response.status_code >= 500:
             IdempotencyRecord.objects.filter(pk=record.pk).delete()
-        else:
-            _finish(record, response)
-        return response
+            return response
+        return _finish(record, self, request, response, args, kwargs)
 
     return wrapper
 

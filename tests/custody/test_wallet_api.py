@@ -275,7 +275,7 @@ def _age_in_progress(key, minutes):
         state=IdempotencyRecord.State.IN_PROGRESS,
         created_at=timezone.now() - timedelta(minutes=minutes),
         response_status=None,
-        response_body=None,
+        response_content=None,
     )
 
 
