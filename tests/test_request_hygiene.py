@@ -182,6 +182,49 @@ def test_a_server_error_under_the_api_is_json(rf):
     assert page.status_code == 500 and b"server_error" not in page.content
 
 
+@pytest.mark.django_db
+def test_a_database_that_cannot_answer_an_api_view_is_503_with_retry_after(
+    client, make_user, monkeypatch
+):
+    from django.db import OperationalError
+
+    from custody import selectors
+
+    def lost(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(selectors, "wallet_balance", lost)
+    client.force_login(make_user("investor"))
+    response = client.get("/api/v1/wallet")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "1"
+
+
+@pytest.mark.django_db
+def test_a_database_that_cannot_answer_outside_a_drf_view_is_503_on_json_paths(
+    client, make_user, monkeypatch
+):
+    # allauth's endpoints are not DRF views: the session lookup fails in Django's handler.
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import InterfaceError
+
+    client.force_login(make_user("investor"))
+
+    def lost(self):
+        raise InterfaceError("connection already closed")
+
+    monkeypatch.setattr(SessionStore, "load", lost)
+    client.raise_request_exception = False
+    response = client.get("/_allauth/browser/v1/auth/session")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "1"
+    page = client.get("/wallet/")
+    assert page.status_code == 500 and b"service_unavailable" not in page.content
+
+
 # --- Bodies the JSON interfaces do not take ----------------------------------------------
 
 
