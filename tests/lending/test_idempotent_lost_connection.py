@@ -228,3 +228,59 @@ def test_when_even_the_release_fails_the_next_retry_takes_the_key_over_at_once(
     assert retry.status_code == 201, retry.content[:500]
     _assert_one_effect("investment", investor, investment_id=retry.json()["id"])
     assert waited < 2, waited
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_burst_of_investments_losing_a_backend_answers_each_caller_and_doubles_nothing(
+    monkeypatch, make_user, onboarding, fund, open_loan, when
+):
+    # Five investors at once: their orders may be combined in one batch, settled on the
+    # connection of whichever request leads it, and that backend is terminated around the
+    # batch's commit. No caller gets a 500; each retry with the same key right after gets
+    # that investor's one investment.
+    from rest_framework.test import APIClient
+
+    investors = [fund(onboarding.investor(make_user("investor")), "5000.00") for _ in range(5)]
+    killer = BackendKiller(monkeypatch, "investment", when, touch=True)
+    barrier = threading.Barrier(len(investors))
+    firsts, errors = {}, []
+
+    def invest(user):
+        try:
+            client = APIClient()
+            client.raise_request_exception = False
+            client.force_authenticate(user)
+            barrier.wait()
+            firsts[user.pk] = client.post(
+                f"/api/v1/loans/{open_loan.pk}/investments",
+                data=json.dumps({"amount": "500.00"}),
+                content_type="application/json",
+                headers={"Idempotency-Key": f"burst-{user.pk}"},
+            )
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=invest, args=(u,)) for u in investors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and killer.killed == 1
+    assert {r.status_code for r in firsts.values()} <= {201, 503}, [
+        (r.status_code, r.content[:200]) for r in firsts.values()
+    ]
+    for user in investors:
+        retry = _post_in_thread("investment", user, open_loan, key=f"burst-{user.pk}")
+        assert retry.status_code == 201, retry.content[:500]
+        mine = Investment.objects.get(investor=user)
+        assert retry.json()["id"] == mine.pk and mine.status == Investment.Status.RESERVED
+        if firsts[user.pk].status_code == 201:
+            assert firsts[user.pk].json()["id"] == mine.pk
+        assert str(reserved(user)) == "500.00"
+    assert Investment.objects.count() == len(investors)
+    assert set(IdempotencyRecord.objects.values_list("state", flat=True)) == {"done"}
+    open_loan.refresh_from_db()
+    assert str(open_loan.funded_amount) == "2500.00"
+    assert_ledger_holds()
