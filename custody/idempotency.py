@@ -332,6 +332,8 @@ def idempotent(view_method):
             return response
         return _finish(claim, self, request, response, args, kwargs)
 
+    # A money POST: config.middleware.JsonBodyMiddleware holds its body to a tighter bound.
+    wrapper.money_post = True
     return wrapper
 
 

@@ -260,6 +260,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Bodies of the API and allauth's headless endpoints, in bytes (config.middleware): the
+# largest field any of them takes is a few hundred characters, so 16 KB is ample; a money
+# POST (amount, password) needs far less. Larger bodies are 413 `request_too_large`.
+API_BODY_MAX_BYTES = env.int("API_BODY_MAX_BYTES", default=16 * 1024)
+API_MONEY_BODY_MAX_BYTES = env.int("API_MONEY_BODY_MAX_BYTES", default=4 * 1024)
+
 # --- Content security policy (django-csp 4) -------------------------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
