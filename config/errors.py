@@ -2,10 +2,17 @@
 
 Every error body is `{"code": "<stable_machine_code>", "message": "<human text>"}`,
 plus `fields` for validation errors. A 500 is a bug, never a way to report bad input.
+A database that cannot answer (a lost connection, a restarting server) is a 503
+`service_unavailable` with Retry-After: the same request may succeed when repeated.
 """
 
+import logging
+import sys
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found, server_error
@@ -16,11 +23,21 @@ from rest_framework.views import exception_handler
 # The paths whose clients read errors as JSON `{code, message}`: the API, allauth's headless
 # endpoints and the custodian's callbacks.
 JSON_PATH_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
+# The database errors that say "not now" rather than "never": the connection broke or the
+# server could not serve the statement (restart, failover, lock or statement timeout).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+SERVICE_UNAVAILABLE = "The service is briefly unavailable. Retry the same request shortly."
+
+logger = logging.getLogger(__name__)
 
 
 def json_error(status: int, code: str, message: str) -> JsonResponse:
     """An error body outside DRF (middleware, Django's own handlers), shaped as DRF's are."""
     return JsonResponse({"code": code, "message": message}, status=status)
+
+
+def _retry_after() -> str:
+    return str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS)
 
 
 class DomainError(Exception):
@@ -81,6 +98,13 @@ def _first_code(detail) -> str | None:
 
 def api_exception_handler(exc, context):
     """Render domain and framework errors as `{code, message[, fields]}`."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.error("Database unavailable: %s", exc, exc_info=exc)
+        return Response(
+            {"code": "service_unavailable", "message": SERVICE_UNAVAILABLE},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": _retry_after()},
+        )
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": exc.message}
         if exc.context:
@@ -135,8 +159,14 @@ def bad_request(request, exception):
 
 def api_server_error(request):
     """A 500 (always a bug): JSON with a code on the JSON paths, so an app reads it like any
-    other error, and the usual page elsewhere."""
+    other error, and the usual page elsewhere. On the JSON paths a database that could not
+    answer, raised outside a DRF view (a middleware's session or user lookup), is the 503
+    the API exception handler gives. Django calls this while handling the exception."""
     if request.path.startswith(JSON_PATH_PREFIXES):
+        if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+            response = json_error(503, "service_unavailable", SERVICE_UNAVAILABLE)
+            response["Retry-After"] = _retry_after()
+            return response
         return json_error(500, "server_error", "Something went wrong on our side.")
     return server_error(request)
 

@@ -1,5 +1,6 @@
 """Request hygiene shared by every page and endpoint."""
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest
 
@@ -53,6 +54,11 @@ class JsonBodyMiddleware:
     Once the URL has matched a view (an unknown URL stays a 404), and before anything else
     reads the body (the CSRF check, later in MIDDLEWARE, parses a form, after which the raw
     body is gone and the idempotency fingerprint could not be taken):
+    - a body over its bound is 413 `request_too_large`, unread: API_MONEY_BODY_MAX_BYTES
+      for a money POST (a handler marked `money_post`, as custody.idempotency.idempotent
+      marks the views it wraps: a few fields), API_BODY_MAX_BYTES for any other, and
+      Django's DATA_UPLOAD_MAX_MEMORY_SIZE should it be lower. A client error, logged as
+      one (a warning), where Django's own refusal of a body over its limit logged an error;
     - a non-empty body that is not JSON is 415 `unsupported_media_type`;
     - a body config.strict_json refuses (not JSON, nested too deeply, a key given twice, a
       lone surrogate) is 400 `malformed_request`, and so is one that is not an object
@@ -71,10 +77,15 @@ class JsonBodyMiddleware:
             JSON_ONLY_PREFIXES
         ):
             return None
+        bound = _body_bound(view_func, request.method)
+        if _declared_length(request) > bound:
+            return _too_large(bound)
         try:
             body = request.body
         except RequestDataTooBig:
-            return None  # The view's own read refuses it (a 400).
+            return _too_large(min(bound, settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+        if len(body) > bound:
+            return _too_large(bound)
         if not body:
             return None
         if not _is_json(request.content_type):
@@ -86,3 +97,22 @@ class JsonBodyMiddleware:
         if request.path.startswith("/_allauth/") and not isinstance(data, dict):
             return json_error(400, "malformed_request", "Send a JSON object.")
         return None
+
+
+def _body_bound(view_func, method: str) -> int:
+    """The largest body this view's handler of `method` takes, in bytes."""
+    handler = getattr(getattr(view_func, "view_class", None), method.lower(), None)
+    if getattr(handler, "money_post", False):
+        return settings.API_MONEY_BODY_MAX_BYTES
+    return settings.API_BODY_MAX_BYTES
+
+
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django reads it: no body
+
+
+def _too_large(bound: int):
+    return json_error(413, "request_too_large", f"The request body may be at most {bound} bytes.")

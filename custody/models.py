@@ -280,7 +280,8 @@ class SandboxBankTransaction(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """One Idempotency-Key of one user: the request's fingerprint and, once done, its result."""
+    """One Idempotency-Key of one user: the request's fingerprint and, once done, its
+    response as it was sent (a replay returns it byte for byte)."""
 
     class State(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -291,7 +292,11 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(max_length=64)
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
+    # The rendered bytes, not parsed JSON: a jsonb column reorders an object's keys.
+    response_content = models.BinaryField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True)
+    # The headers that matter to a client (custody.idempotency.REPLAYED_HEADERS), by name.
+    response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

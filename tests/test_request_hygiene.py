@@ -1,6 +1,7 @@
 """NUL bytes in a URL are refused with a 400 before they can reach a database filter."""
 
 import json
+import logging
 
 import pytest
 
@@ -63,7 +64,8 @@ def test_nul_byte_in_a_header_changes_nothing_for_a_valid_session(client, make_u
     assert client.get("/api/v1/me").status_code == 200
 
 
-DEEP_ARRAY = "[" * 100_000 + "]" * 100_000
+# Far deeper than json.loads recurses, within API_BODY_MAX_BYTES (a larger body is a 413).
+DEEP_ARRAY = "[" * 8000 + "]" * 8000
 DEEP_FIELD = '{"up_to_id": ' + "[" * 5000 + "]" * 5000 + "}"
 
 
@@ -92,15 +94,98 @@ def test_nested_json_within_the_limit_still_parses(client, make_user):
 
 
 @pytest.mark.django_db
-def test_oversized_api_body_is_json_400_with_code(client, make_user, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+def test_an_api_body_over_djangos_own_limit_is_json_413_with_code(client, make_user, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # below API_BODY_MAX_BYTES
     client.force_login(make_user("investor"))
     body = '{"up_to_id": 1, "x": "' + "a" * 2000 + '"}'
     response = client.post(
         "/api/v1/me/notifications/read-all", body, content_type="application/json"
     )
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+
+
+def _padded(body: dict, size: int) -> bytes:
+    """`body` as JSON of exactly `size` bytes, padded with an unknown field."""
+    bare = len(json.dumps({**body, "padding": ""}))
+    return json.dumps({**body, "padding": "x" * (size - bare)}).encode()
+
+
+def _money_body(kind, user):
+    if kind == "deposits":
+        return {"amount": "10.00"}
+    return {"amount": "10.00", "password": user.test_password}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "size", [5 * 1024, 1024 * 1024, 3 * 1024 * 1024], ids=["5KB", "1MB", "3MB"]
+)
+@pytest.mark.parametrize("kind", ["deposits", "withdrawals"])
+def test_a_money_post_body_over_4_kb_is_413_and_logged_as_a_client_error(
+    client, make_user, caplog, kind, size
+):
+    # A 1 MB body was accepted (the unknown field ignored); a 3 MB one was refused by
+    # Django's own limit, as a 400 logged at ERROR.
+    from custody.models import Deposit, IdempotencyRecord, Withdrawal
+    from tests.custody.conftest import fund
+
+    user = make_user("investor")
+    fund(user.pk, "100.00")
+    client.force_login(user)
+    with caplog.at_level(logging.INFO):
+        response = client.post(
+            f"/api/v1/wallet/{kind}",
+            _padded(_money_body(kind, user), size),
+            content_type="application/json",
+            headers={"Idempotency-Key": "big-1"},
+        )
+    assert response.status_code == 413, response.content[:300]
+    assert response.json()["code"] == "request_too_large"
+    assert not Deposit.objects.exists() and not Withdrawal.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+    logged = [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert logged == [("django.request", "WARNING")]
+
+
+@pytest.mark.django_db
+def test_other_api_and_allauth_bodies_are_bounded_at_16_kb(client, make_user):
+    client.force_login(make_user("investor"))
+    url = "/api/v1/me/notifications/read-all"
+    within = client.post(url, _padded({"up_to_id": 1}, 16 * 1024), content_type="application/json")
+    assert within.status_code == 200  # over a money POST's bound, within this one
+    over = client.post(
+        url, _padded({"up_to_id": 1}, 16 * 1024 + 1), content_type="application/json"
+    )
+    assert over.status_code == 413 and over.json()["code"] == "request_too_large"
+    login = client.post(
+        "/_allauth/app/v1/auth/login",
+        _padded({"email": "a@example.test", "password": "x"}, 17 * 1024),
+        content_type="application/json",
+    )
+    assert login.status_code == 413 and login.json()["code"] == "request_too_large"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["deposits", "withdrawals"])
+def test_a_money_post_with_an_unknown_field_is_400_and_moves_nothing(client, make_user, kind):
+    from custody.models import Deposit, Withdrawal
+    from tests.custody.conftest import balance, fund
+
+    user = make_user("investor")
+    fund(user.pk, "100.00")
+    client.force_login(user)
+    response = client.post(
+        f"/api/v1/wallet/{kind}",
+        {**_money_body(kind, user), "currency": "USD"},
+        content_type="application/json",
+        headers={"Idempotency-Key": "extra-1"},
+    )
     assert response.status_code == 400
-    assert response.json()["code"] == "malformed_request"
+    assert response.json()["code"] == "unknown_field"
+    assert response.json()["fields"] == {"currency": ["Unknown field."]}
+    assert not Deposit.objects.exists() and not Withdrawal.objects.exists()
+    assert tuple(str(x) for x in balance(user.pk)) == ("100.00", "0.00")
 
 
 # --- JSON that reads two ways, or holds no characters ---------------------------------
@@ -182,6 +267,49 @@ def test_a_server_error_under_the_api_is_json(rf):
     assert page.status_code == 500 and b"server_error" not in page.content
 
 
+@pytest.mark.django_db
+def test_a_database_that_cannot_answer_an_api_view_is_503_with_retry_after(
+    client, make_user, monkeypatch
+):
+    from django.db import OperationalError
+
+    from custody import selectors
+
+    def lost(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(selectors, "wallet_balance", lost)
+    client.force_login(make_user("investor"))
+    response = client.get("/api/v1/wallet")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "1"
+
+
+@pytest.mark.django_db
+def test_a_database_that_cannot_answer_outside_a_drf_view_is_503_on_json_paths(
+    client, make_user, monkeypatch
+):
+    # allauth's endpoints are not DRF views: the session lookup fails in Django's handler.
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import InterfaceError
+
+    client.force_login(make_user("investor"))
+
+    def lost(self):
+        raise InterfaceError("connection already closed")
+
+    monkeypatch.setattr(SessionStore, "load", lost)
+    client.raise_request_exception = False
+    response = client.get("/_allauth/browser/v1/auth/session")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert response["Retry-After"] == "1"
+    page = client.get("/wallet/")
+    assert page.status_code == 500 and b"service_unavailable" not in page.content
+
+
 # --- Bodies the JSON interfaces do not take ----------------------------------------------
 
 
@@ -256,8 +384,8 @@ def test_allauth_answers_an_oversized_body_with_json(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     body = json.dumps({"email": "a@example.test", "password": "x" * 2000})
     response = client.post("/_allauth/app/v1/auth/login", body, content_type="application/json")
-    assert response.status_code == 400
-    assert response.json()["code"] == "malformed_request"
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
 
 
 @pytest.mark.django_db

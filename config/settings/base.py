@@ -260,6 +260,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Bodies of the API and allauth's headless endpoints, in bytes (config.middleware): the
+# largest field any of them takes is a few hundred characters, so 16 KB is ample; a money
+# POST (amount, password) needs far less. Larger bodies are 413 `request_too_large`.
+API_BODY_MAX_BYTES = env.int("API_BODY_MAX_BYTES", default=16 * 1024)
+API_MONEY_BODY_MAX_BYTES = env.int("API_MONEY_BODY_MAX_BYTES", default=4 * 1024)
+
 # --- Content security policy (django-csp 4) -------------------------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -356,6 +362,11 @@ SANDBOX_CUSTODIAN_FAILURE_RATE = env.float("SANDBOX_CUSTODIAN_FAILURE_RATE", def
 # kept at least 24 hours (DESIGN.md section 5).
 IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = env.float("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", default=5.0)
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
+# Retry-After of a 503 `service_unavailable` (the database could not answer): a lost
+# connection is replaced on the next request, so a prompt retry usually succeeds.
+SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = env.int(
+    "SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS", default=1
+)
 # The transaction password guards money leaving the platform: after this many wrong
 # passwords within the window, every withdrawal attempt is refused (even a right one).
 WITHDRAWAL_AUTHORISATION_MAX_FAILURES = env.int("WITHDRAWAL_AUTHORISATION_MAX_FAILURES", default=5)

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.serializers import KnownFieldsSerializer
 from custody import money
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
 
@@ -94,11 +95,11 @@ class WithdrawalSerializer(MovementSerializer):
         model = Withdrawal
 
 
-class DepositCreateSerializer(serializers.Serializer):
+class DepositCreateSerializer(KnownFieldsSerializer):
     amount = AmountField()
 
 
-class WithdrawalCreateSerializer(serializers.Serializer):
+class WithdrawalCreateSerializer(KnownFieldsSerializer):
     amount = AmountField()
     # The transfer authorisation the custodian asks for (the sandbox: the user's password).
     password = serializers.CharField(max_length=256, trim_whitespace=False)

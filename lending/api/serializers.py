@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from config.fields import PlainDecimalField
+from config.serializers import KnownFieldsSerializer
 from config.text import PublicText
 from custody.api.serializers import AmountField
 from lending.models import (
@@ -229,7 +230,7 @@ class InstallmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class InvestmentInSerializer(serializers.Serializer):
+class InvestmentInSerializer(KnownFieldsSerializer):
     amount = AmountField()
 
 

@@ -1,9 +1,11 @@
 """Fixtures of the custody tests: funded users and the ledger's invariants."""
 
 import itertools
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from django.db import connection, connections
 
 from custody.models import LedgerAccount
 from custody.selectors import ledger_proof, wallet_balance
@@ -37,6 +39,24 @@ def assert_ledger_holds() -> None:
 def balance(user_id: int) -> tuple[Decimal, Decimal]:
     b = wallet_balance(user_id=user_id)
     return b.available, b.reserved
+
+
+@contextmanager
+def owner_alive(record_id: int):
+    """Hold an idempotency record's owner lock from a session of its own, as the request
+    that claimed it would while still running (PostgreSQL; SQLite has no owner locks)."""
+    from custody.idempotency import owner_lock_key
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    owner = connections.create_connection("default")
+    try:
+        with owner.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [owner_lock_key(record_id)])
+        yield
+    finally:
+        owner.close()
 
 
 @pytest.fixture

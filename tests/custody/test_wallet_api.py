@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from custody.models import Deposit, IdempotencyRecord, JournalEntry, Withdrawal
 from custody.services import funds_reserve
-from tests.custody.conftest import balance, fund
+from tests.custody.conftest import balance, fund, owner_alive
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -95,10 +95,30 @@ def test_duplicate_in_flight_gets_409(investor_client, settings):
     first = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="k")
     record = IdempotencyRecord.objects.get(key="k")
     IdempotencyRecord.objects.filter(pk=record.pk).update(state=IdempotencyRecord.State.IN_PROGRESS)
-    response = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="k")
+    with owner_alive(record.pk):
+        response = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="k")
     assert first.status_code == 201
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_in_progress"
+
+
+@pytest.mark.postgres
+def test_an_in_progress_key_whose_owner_session_ended_is_taken_over_at_once(
+    investor_client, settings
+):
+    """The request that claimed the key lost its database session (nobody holds the owner
+    lock): a retry of the same request runs at once instead of waiting 10 minutes, and the
+    service's own key makes it return the first deposit."""
+    settings.IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = 0.1
+    first = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="k")
+    _age_in_progress("k", minutes=0)
+    other = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "11.00"}, key="k")
+    assert other.status_code == 422
+    retry = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="k")
+    assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
+    assert retry.json()["reference"] == first.json()["reference"]
+    assert Deposit.objects.count() == 1
+    assert IdempotencyRecord.objects.get(key="k").state == IdempotencyRecord.State.DONE
 
 
 def test_idempotency_keys_are_kept_24_hours_then_purged(investor_client):
@@ -275,24 +295,26 @@ def _age_in_progress(key, minutes):
         state=IdempotencyRecord.State.IN_PROGRESS,
         created_at=timezone.now() - timedelta(minutes=minutes),
         response_status=None,
-        response_body=None,
+        response_content=None,
     )
 
 
 def test_a_stale_in_progress_key_is_taken_over_by_the_same_request(investor_client, settings):
     settings.IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = 0.1
     first = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s")
+    record = IdempotencyRecord.objects.get(key="s")
     _age_in_progress("s", minutes=9)  # the first request might still be running
-    assert (
-        _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s").json()[
-            "code"
-        ]
-        == "idempotency_in_progress"
-    )
-    other = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "11.00"}, key="s")
-    assert other.status_code == 422
-    _age_in_progress("s", minutes=11)  # it died: the retry runs, the service dedupes
-    retry = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s")
+    with owner_alive(record.pk):  # (its session even holds the owner lock)
+        assert (
+            _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s").json()[
+                "code"
+            ]
+            == "idempotency_in_progress"
+        )
+        other = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "11.00"}, key="s")
+        assert other.status_code == 422
+        _age_in_progress("s", minutes=11)  # it died: the retry runs, the service dedupes
+        retry = _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="s")
     assert retry.status_code == 201 and "Idempotent-Replayed" not in retry.headers
     assert retry.json()["reference"] == first.json()["reference"]
     assert Deposit.objects.count() == 1

@@ -68,6 +68,24 @@ def test_invest_refuses_amounts_that_are_not_decimal_strings(
     assert not Investment.objects.exists()
 
 
+def test_invest_refuses_an_unknown_field_and_a_body_over_4_kb(api_client, investor, open_loan):
+    api_client.force_authenticate(investor)
+    url = reverse("api:loan-investment-create", kwargs={"pk": open_loan.pk})
+    extra = api_client.post(
+        url, {"amount": "500.00", "loan": 7}, format="json", HTTP_IDEMPOTENCY_KEY="x1"
+    )
+    assert extra.status_code == 400 and extra.json()["code"] == "unknown_field"
+    big = api_client.post(
+        url,
+        '{"amount": "500.00", "note": "' + "x" * 4096 + '"}',
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="x2",
+    )
+    assert big.status_code == 413 and big.json()["code"] == "request_too_large"
+    assert not Investment.objects.exists()
+    assert invest(api_client, open_loan, "500.00", key="x3").status_code == 201
+
+
 def test_cancel_through_the_api(api_client, investor, open_loan):
     api_client.force_authenticate(investor)
     investment_id = invest(api_client, open_loan, "500.00").json()["id"]
