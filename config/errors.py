@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from config.outage import ServiceUnavailable
+
 # The paths whose clients read errors as JSON `{code, message}`: the API, allauth's headless
 # endpoints and the custodian's callbacks.
 JSON_PATH_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
@@ -21,6 +23,13 @@ JSON_PATH_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
 def json_error(status: int, code: str, message: str) -> JsonResponse:
     """An error body outside DRF (middleware, Django's own handlers), shaped as DRF's are."""
     return JsonResponse({"code": code, "message": message}, status=status)
+
+
+def service_unavailable_json(exc: ServiceUnavailable) -> JsonResponse:
+    """The 503 of ServiceUnavailable outside DRF, as the API answers it."""
+    response = json_error(exc.status_code, exc.code, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 class DomainError(Exception):
@@ -81,6 +90,12 @@ def _first_code(detail) -> str | None:
 
 def api_exception_handler(exc, context):
     """Render domain and framework errors as `{code, message[, fields]}`."""
+    if isinstance(exc, ServiceUnavailable):
+        return Response(
+            {"code": exc.code, "message": exc.message},
+            status=exc.status_code,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": exc.message}
         if exc.context:

@@ -2,9 +2,11 @@
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 
 from config import strict_json
-from config.errors import JSON_PATH_PREFIXES, json_error
+from config.errors import JSON_PATH_PREFIXES, json_error, service_unavailable_json
+from config.outage import ServiceUnavailable
 
 # The interfaces that take JSON bodies only (the custodian callback reads raw signed bytes).
 JSON_ONLY_PREFIXES = ("/api/", "/_allauth/")
@@ -86,3 +88,27 @@ class JsonBodyMiddleware:
         if request.path.startswith("/_allauth/") and not isinstance(data, dict):
             return json_error(400, "malformed_request", "Send a JSON object.")
         return None
+
+
+class ServiceUnavailableMiddleware:
+    """Answer ServiceUnavailable raised by a view outside DRF (allauth's sign-in pages and
+    headless endpoints, whose rate limits and one-time codes live in Redis) with a 503 and
+    Retry-After: JSON `service_unavailable` on the JSON paths, a page elsewhere. The API's
+    views answer the same through config.errors.api_exception_handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ServiceUnavailable):
+            return None
+        if request.path.startswith(JSON_PATH_PREFIXES):
+            return service_unavailable_json(exception)
+        response = render(
+            request, "503.html", {"message": exception.message}, status=exception.status_code
+        )
+        response["Retry-After"] = str(exception.retry_after)
+        return response

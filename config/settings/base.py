@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
     "config.middleware.JsonBodyMiddleware",
+    "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,7 +107,24 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+def cache_config(config: dict) -> dict:
+    """A CACHES entry from django-environ's cache_url(). Redis goes through
+    config.cache.RedisCache (a Redis outage is a 503 or a fail-open, never a 500) with
+    short connect and read timeouts: redis-py's default waits forever on an unreachable
+    host, and every request that touches a rate limit would wait with it."""
+    if config.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+        return config
+    timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    return {
+        **config,
+        "BACKEND": "config.cache.RedisCache",
+        "OPTIONS": {**options, **config.get("OPTIONS", {})},
+    }
+
+
+CACHES = {"default": cache_config(env.cache_url("CACHE_URL", default="locmemcache://"))}
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
