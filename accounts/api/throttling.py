@@ -12,7 +12,7 @@ they let requests through with a warning (config.cache); the controls against gu
 
 import logging
 
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
 from compliance.audit import client_ip
 from config.cache import CacheUnavailable
@@ -38,3 +38,17 @@ class AnonClientRateThrottle(_ClientAddress, AnonRateThrottle):
 
 class UserClientRateThrottle(_ClientAddress, UserRateThrottle):
     """Signed-in callers per user; anyone else per client address."""
+
+
+class MoneyActionRateThrottle(_ClientAddress, ScopedRateThrottle):
+    """A per-user cap on the POSTs of one money-moving action, beside the general limit.
+
+    A view names its action in `throttle_scope` (e.g. "money_deposit"), and the rate is
+    DEFAULT_THROTTLE_RATES[scope]; views without a scope, and other methods, pass. Each
+    action counts on its own, so a burst of deposits does not use up the investments.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)

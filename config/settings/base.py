@@ -256,11 +256,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.api.throttling.AnonClientRateThrottle",
         "accounts.api.throttling.UserClientRateThrottle",
+        "accounts.api.throttling.MoneyActionRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
-        "custody_withdrawal": env.str("API_THROTTLE_WITHDRAWAL", default="10/min"),
+        # Money-moving POSTs per user, one allowance per action (a view's throttle_scope),
+        # answered 429 `throttled` with Retry-After. Withdrawals also keep a client from
+        # hammering the custodian's password check beside the password lockout.
+        "money_deposit": env.str("API_THROTTLE_DEPOSIT", default="20/min"),
+        "money_withdrawal": env.str("API_THROTTLE_WITHDRAWAL", default="10/min"),
+        "money_investment": env.str("API_THROTTLE_INVESTMENT", default="60/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

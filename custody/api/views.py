@@ -8,7 +8,6 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.throttling import UserClientRateThrottle
 from custody import selectors
 from custody.api.serializers import (
     DepositCreateSerializer,
@@ -73,6 +72,7 @@ class WalletEntryListApi(ListAPIView):
 
 class WalletDepositListCreateApi(ListAPIView):
     serializer_class = DepositSerializer
+    throttle_scope = "money_deposit"
 
     def get_queryset(self):
         return selectors.deposit_list(user_id=self.request.user.pk)
@@ -95,21 +95,9 @@ class WalletDepositListCreateApi(ListAPIView):
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
 
-class WithdrawalRateThrottle(UserClientRateThrottle):
-    """A per-user cap on withdrawal POSTs beside the password lockout, so a client cannot
-    hammer the custodian's authorisation (rate: DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
-
-    scope = "custody_withdrawal"
-
-
 class WalletWithdrawalListCreateApi(ListAPIView):
     serializer_class = WithdrawalSerializer
-
-    def get_throttles(self):
-        throttles = super().get_throttles()
-        if self.request.method == "POST":
-            throttles.append(WithdrawalRateThrottle())
-        return throttles
+    throttle_scope = "money_withdrawal"
 
     def get_queryset(self):
         return selectors.withdrawal_list(user_id=self.request.user.pk)
