@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
 from accounts import auth_audit
+from accounts.lockout import login_client_record
 from compliance.audit import client_ip
 
 
@@ -37,6 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
         # page flow and the headless API alike.
         response = super().post_login(request, user, **kwargs)
         auth_audit.audit_login(request=request, user=user)
+        # The owner's address stays open when strangers' failures lock the account.
+        login_client_record(user=user, ip_address=client_ip(request))
         return response
 
     def authentication_failed(self, request, **credentials) -> None:

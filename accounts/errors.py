@@ -15,6 +15,13 @@ class MfaRequired(AccountsError):
     message = "Enrol an authenticator app before using staff functions."
 
 
+class LoginUnlockInvalid(AccountsError):
+    """An unlock link that was altered, has expired or was used already."""
+
+    code = "unlock_link_invalid"
+    message = "This unlock link has expired or was used already."
+
+
 class StaffEmailTaken(AccountsError):
     code = "email_taken"
     status_code = status.HTTP_409_CONFLICT

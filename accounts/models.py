@@ -364,3 +364,40 @@ class BorrowerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.employment_status}"
+
+
+class LoginClient(models.Model):
+    """An address the user signed in from, or opened an unlock link at (accounts.lockout).
+
+    Failed logins on an account past LOGIN_ACCOUNT_FAILURE_CEILING lock out every other
+    address; these stay open to the owner, so a stranger guessing from many addresses
+    cannot deny the owner the account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_clients")
+    ip_address = models.GenericIPAddressField()
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "ip_address"], name="login_client_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ip_address}"
+
+
+class LoginUnlock(models.Model):
+    """A one-time link mailed to the owner of an account whose sign-in is locked. It is
+    signed (the token carries this row's id), expires LOGIN_UNLOCK_LINK_MINUTES after
+    `created_at`, and works once: `used_at` is set by a compare-and-set."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="login_unlocks")
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M} used={bool(self.used_at)}"

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/unlock/<str:token>/", views.login_unlock, name="login-unlock"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("onboarding/", views.onboarding, name="onboarding"),
     path("onboarding/identity/", views.onboarding_identity, name="onboarding-identity"),

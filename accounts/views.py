@@ -13,9 +13,13 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import credit_code, selectors, services, services_enterprise
+from accounts import credit_code, lockout, selectors, services, services_enterprise
 from accounts.decorators import customer_required
-from accounts.errors import ENTERPRISE_REASON_MESSAGES, IDENTITY_REASON_MESSAGES
+from accounts.errors import (
+    ENTERPRISE_REASON_MESSAGES,
+    IDENTITY_REASON_MESSAGES,
+    LoginUnlockInvalid,
+)
 from accounts.forms import (
     BorrowerProfileForm,
     EnterpriseForm,
@@ -97,6 +101,20 @@ def _add_refusal_errors(form, exc: DomainError, messages_by_reason: dict[str, st
 
 def home(request):
     return render(request, "accounts/home.html")
+
+
+def login_unlock(request, token: str):
+    """The emailed unlock link: a page with a button (a mail scanner that fetches the link
+    must not use it up), whose POST opens sign-in for this device and goes to sign-in."""
+    try:
+        if request.method == "POST":
+            lockout.login_unlock_redeem(token=token, request=request)
+            messages.success(request, "Sign-in is unlocked on this device. Sign in now.")
+            return redirect("account_login")
+        lockout.login_unlock_check(token=token)
+    except LoginUnlockInvalid as exc:
+        return render(request, "accounts/login_unlock.html", {"error": exc.message}, status=400)
+    return render(request, "accounts/login_unlock.html")
 
 
 @login_required

@@ -414,6 +414,7 @@ def _gunicorn(database_url: str):
         **PRODUCTION_LIKE,
         API_THROTTLE_USER="1000000/min",
         API_THROTTLE_ANON="1000000/min",
+        API_THROTTLE_INVESTMENT="1000000/min",
         LOG_LEVEL="ERROR",
     )
     proc = subprocess.Popen(

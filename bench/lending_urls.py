@@ -1,6 +1,6 @@
 """The platform's URLs plus two baselines for the HTTP benchmark: a view that touches no
 database, and an API view that authenticates an investor the way the investment endpoint
-does (session token, user, roles, throttle) and then does nothing."""
+does (session token, user, roles, throttles) and then does nothing."""
 
 from django.http import HttpResponse
 from django.urls import include, path
@@ -16,6 +16,7 @@ def no_database(request):
 
 class AuthenticatedNoop(APIView):
     permission_classes = [IsInvestor]
+    throttle_scope = "money_investment"  # the investment endpoint's own per-user limit
 
     def post(self, request):
         return Response({"ok": True}, status=201)

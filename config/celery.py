@@ -1,13 +1,38 @@
 """The Celery application: JSON only, late acks, and the one beat schedule."""
 
+import functools
+import logging
 import os
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
 from celery.schedules import crontab
+from django.db import transaction
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
-app = Celery("p2p")
+logger = logging.getLogger(__name__)
+
+
+class Task(DjangoTask):
+    """Every task of the project. `delay_on_commit` sends the task once the transaction
+    commits; if the broker (Redis) cannot take it then, the committed work stands and the
+    request still succeeds: the failure is logged, and the task's state in PostgreSQL lets
+    a periodic job pick it up (custody.pending_movements_resend for deposits and
+    withdrawals). Raising there would answer 500 to a request whose work is done."""
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(functools.partial(self._delay_or_log, *args, **kwargs))
+
+    def _delay_or_log(self, *args, **kwargs) -> None:
+        try:
+            self.delay(*args, **kwargs)
+        except OperationalError as exc:
+            logger.error("broker unavailable: task %s%r not sent: %s", self.name, args, exc)
+
+
+app = Celery("p2p", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 

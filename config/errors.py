@@ -20,6 +20,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from config.outage import ServiceUnavailable
+
 # The paths whose clients read errors as JSON `{code, message}`: the API, allauth's headless
 # endpoints and the custodian's callbacks.
 JSON_PATH_PREFIXES = ("/api/", "/_allauth/", "/custody/callbacks/")
@@ -38,6 +40,13 @@ def json_error(status: int, code: str, message: str) -> JsonResponse:
 
 def _retry_after() -> str:
     return str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+
+
+def service_unavailable_json(exc: ServiceUnavailable) -> JsonResponse:
+    """The 503 of ServiceUnavailable outside DRF, as the API answers it."""
+    response = json_error(exc.status_code, exc.code, exc.message)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 class DomainError(Exception):
@@ -104,6 +113,12 @@ def api_exception_handler(exc, context):
             {"code": "service_unavailable", "message": SERVICE_UNAVAILABLE},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": _retry_after()},
+        )
+    if isinstance(exc, ServiceUnavailable):
+        return Response(
+            {"code": exc.code, "message": exc.message},
+            status=exc.status_code,
+            headers={"Retry-After": str(exc.retry_after)},
         )
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "message": exc.message}

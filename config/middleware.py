@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 
 from config import strict_json
-from config.errors import JSON_PATH_PREFIXES, json_error
+from config.errors import JSON_PATH_PREFIXES, json_error, service_unavailable_json
+from config.outage import ServiceUnavailable
 
 # The interfaces that take JSON bodies only (the custodian callback reads raw signed bytes).
 JSON_ONLY_PREFIXES = ("/api/", "/_allauth/")
@@ -116,3 +118,27 @@ def _declared_length(request) -> int:
 
 def _too_large(bound: int):
     return json_error(413, "request_too_large", f"The request body may be at most {bound} bytes.")
+
+
+class ServiceUnavailableMiddleware:
+    """Answer ServiceUnavailable raised by a view outside DRF (allauth's sign-in pages and
+    headless endpoints, whose rate limits and one-time codes live in Redis) with a 503 and
+    Retry-After: JSON `service_unavailable` on the JSON paths, a page elsewhere. The API's
+    views answer the same through config.errors.api_exception_handler."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, ServiceUnavailable):
+            return None
+        if request.path.startswith(JSON_PATH_PREFIXES):
+            return service_unavailable_json(exception)
+        response = render(
+            request, "503.html", {"message": exception.message}, status=exception.status_code
+        )
+        response["Retry-After"] = str(exception.retry_after)
+        return response

@@ -10,15 +10,17 @@ A page of a large marketplace (the public listing, the same for every caller wit
 filters) is served from a rendering up to MARKETPLACE_PAGE_TTL seconds old: amounts left may
 lag by that much and a loan that just filled may still show. That is harmless: investing
 re-checks status and amount on the locked loan row and refuses with a clear code.
+
+Both caches only save work: while Redis is down every request counts and renders afresh.
 """
 
 import hashlib
 
-from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 
+from config.cache import optional_get, optional_set
 from config.pagination import Pagination
 
 MARKETPLACE_COUNT_TTL = 15
@@ -35,13 +37,13 @@ def page_cache_key(kind: str, params) -> str:
 def page_cache_get(key: str):
     """A page rendered up to MARKETPLACE_PAGE_TTL seconds ago, or None. Only valid requests
     on a large list were stored, so a hit needs no validation, query or count."""
-    return cache.get(key)
+    return optional_get(key)
 
 
 def page_cache_set(key: str, paginator: Paginator, value) -> None:
     """Keep a rendered page briefly, only when its list is large (small ones stay exact)."""
     if paginator.count >= CACHE_COUNTS_FROM:
-        cache.set(key, value, MARKETPLACE_PAGE_TTL)
+        optional_set(key, value, MARKETPLACE_PAGE_TTL)
 
 
 class CachedCountPaginator(Paginator):
@@ -51,11 +53,11 @@ class CachedCountPaginator(Paginator):
         if query is None:
             return super().count
         key = "lending:count:" + hashlib.sha256(str(query).encode()).hexdigest()
-        value = cache.get(key)
+        value = optional_get(key)
         if value is None:
             value = self.object_list.order_by().count()
             if value >= CACHE_COUNTS_FROM:
-                cache.set(key, value, MARKETPLACE_COUNT_TTL)
+                optional_set(key, value, MARKETPLACE_COUNT_TTL)
         return value
 
     def page(self, number):

@@ -1,9 +1,12 @@
-"""Real server processes for tests: a free port, gunicorn's command line, start, wait, stop.
+"""Real server processes for tests: a free port, gunicorn's and redis-server's command
+lines, start, wait, stop, and a session token such a server accepts.
 
 The suite's tests that need a separate process (the compose services, the hot-loan rush over
-real sockets) start it here, so each process is started and stopped the same way.
+real sockets, a Redis that dies) start it here, so each process is started and stopped the
+same way.
 """
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -53,6 +56,40 @@ def gunicorn_command(
         "--graceful-timeout",
         "5",
     ]
+
+
+def redis_server_command(port: int) -> list[str] | None:
+    """A throwaway redis-server on 127.0.0.1:`port` that keeps nothing on disk, or None when
+    no redis-server is installed. Tests that kill Redis kill this one, never the suite's."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+def tcp_wait(port: int, *, seconds: float = 10) -> bool:
+    """Wait until something accepts connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def session_token(user) -> str:
+    """An X-Session-Token for `user`: a committed session, as allauth headless keeps them."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
 
 
 def process_start(command: list[str], env: dict) -> subprocess.Popen:

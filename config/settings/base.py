@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
     "config.middleware.JsonBodyMiddleware",
+    "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,7 +107,24 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+def cache_config(config: dict) -> dict:
+    """A CACHES entry from django-environ's cache_url(). Redis goes through
+    config.cache.RedisCache (a Redis outage is a 503 or a fail-open, never a 500) with
+    short connect and read timeouts: redis-py's default waits forever on an unreachable
+    host, and every request that touches a rate limit would wait with it."""
+    if config.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
+        return config
+    timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+    options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    return {
+        **config,
+        "BACKEND": "config.cache.RedisCache",
+        "OPTIONS": {**options, **config.get("OPTIONS", {})},
+    }
+
+
+CACHES = {"default": cache_config(env.cache_url("CACHE_URL", default="locmemcache://"))}
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -143,11 +161,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-# Failed logins: django-axes locks a (login, IP) pair after AXES_FAILURE_LIMIT failures;
-# allauth's per-key limit sits above it and catches guessing spread over many IPs.
+# Failed logins: django-axes locks a (login, IP) pair after AXES_FAILURE_LIMIT failures,
+# and accounts.lockout caps failures on one login across IPs (LOGIN_ACCOUNT_FAILURE_CEILING,
+# below). allauth limits failures per IP across logins; no allauth limit is per login
+# alone, or anyone who knows an address could lock its owner out.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,20/15m/key",
+    "login_failed": "10/m/ip",
     "signup": "20/m/ip",
     # A new user who signs in again before entering the code gets a fresh one, not an error;
     # five an hour per address still stops anyone using signup to flood an inbox.
@@ -185,7 +205,16 @@ AXES_USERNAME_FORM_FIELD = "email"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
+# Guessing one login from many IPs dodges the pair lockout. Failures on one login from all
+# IPs within AXES_COOLOFF_TIME are capped here: past the ceiling, sign-in to the account is
+# refused from every IP except those its owner signed in from within
+# LOGIN_KNOWN_CLIENT_DAYS, and the owner is mailed a one-time link (valid
+# LOGIN_UNLOCK_LINK_MINUTES) that opens sign-in for the device that follows it. A stranger
+# is stopped; the owner still gets in.
+LOGIN_ACCOUNT_FAILURE_CEILING = env.int("LOGIN_ACCOUNT_FAILURE_CEILING", default=20)
+LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=90)
+LOGIN_UNLOCK_LINK_MINUTES = env.int("LOGIN_UNLOCK_LINK_MINUTES", default=60)
 # One client-address rule for lockouts and the audit trail (see compliance.audit.client_ip).
 AXES_CLIENT_IP_CALLABLE = "compliance.audit.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -238,11 +267,17 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.api.throttling.AnonClientRateThrottle",
         "accounts.api.throttling.UserClientRateThrottle",
+        "accounts.api.throttling.MoneyActionRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="120/min"),
         "user": env.str("API_THROTTLE_USER", default="600/min"),
-        "custody_withdrawal": env.str("API_THROTTLE_WITHDRAWAL", default="10/min"),
+        # Money-moving POSTs per user, one allowance per action (a view's throttle_scope),
+        # answered 429 `throttled` with Retry-After. Withdrawals also keep a client from
+        # hammering the custodian's password check beside the password lockout.
+        "money_deposit": env.str("API_THROTTLE_DEPOSIT", default="20/min"),
+        "money_withdrawal": env.str("API_THROTTLE_WITHDRAWAL", default="10/min"),
+        "money_investment": env.str("API_THROTTLE_INVESTMENT", default="60/min"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -4,7 +4,7 @@
 """
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import cache_config, env
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
@@ -26,7 +26,7 @@ X_FRAME_OPTIONS = "DENY"
 DATABASES = {"default": {**env.db_url("DATABASE_URL"), "CONN_MAX_AGE": 60}}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
-CACHES = {"default": env.cache_url("CACHE_URL")}
+CACHES = {"default": cache_config(env.cache_url("CACHE_URL"))}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 # Links mailed outside a request (create_staff) must name a host in ALLOWED_HOSTS.

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import IsCustomer
-from accounts.api.throttling import UserClientRateThrottle
 from custody import selectors
 from custody.api.serializers import (
     DepositCreateSerializer,
@@ -78,6 +77,7 @@ class WalletEntryListApi(ListAPIView):
 class WalletDepositListCreateApi(ListAPIView):
     permission_classes = [IsCustomer]
     serializer_class = DepositSerializer
+    throttle_scope = "money_deposit"
 
     def get_queryset(self):
         return selectors.deposit_list(user_id=self.request.user.pk)
@@ -100,22 +100,10 @@ class WalletDepositListCreateApi(ListAPIView):
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
 
-class WithdrawalRateThrottle(UserClientRateThrottle):
-    """A per-user cap on withdrawal POSTs beside the password lockout, so a client cannot
-    hammer the custodian's authorisation (rate: DEFAULT_THROTTLE_RATES["custody_withdrawal"])."""
-
-    scope = "custody_withdrawal"
-
-
 class WalletWithdrawalListCreateApi(ListAPIView):
     permission_classes = [IsCustomer]
     serializer_class = WithdrawalSerializer
-
-    def get_throttles(self):
-        throttles = super().get_throttles()
-        if self.request.method == "POST":
-            throttles.append(WithdrawalRateThrottle())
-        return throttles
+    throttle_scope = "money_withdrawal"
 
     def get_queryset(self):
         return selectors.withdrawal_list(user_id=self.request.user.pk)

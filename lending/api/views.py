@@ -228,6 +228,7 @@ class LoanInvestmentCreateApi(APIView):
     investment; the same key with a different body is refused (422)."""
 
     permission_classes = [IsInvestor]
+    throttle_scope = "money_investment"
 
     @extend_schema(
         request=s.InvestmentInSerializer,

@@ -17,12 +17,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def test_fifty_concurrent_requests_with_one_key_make_one_movement(
     make_user, kind, settings, monkeypatch
 ):
-    from custody.api.views import WithdrawalRateThrottle
+    from accounts.api.throttling import MoneyActionRateThrottle
 
     settings.IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = 30
-    # Fifty replays of one request are not password guessing: lift the withdrawal throttle,
+    # Fifty replays of one request are not a burst of movements: lift the money throttles,
     # whose check-then-record counter would otherwise let a random subset through.
-    monkeypatch.setattr(WithdrawalRateThrottle, "rate", "1000/min", raising=False)
+    for scope in ("money_deposit", "money_withdrawal"):
+        monkeypatch.setitem(MoneyActionRateThrottle.THROTTLE_RATES, scope, "1000/min")
     user = make_user("investor")
     fund(user.id, "100.00")
     body = (

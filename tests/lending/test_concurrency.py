@@ -22,6 +22,7 @@ from tests.servers import (
     postgres_url,
     process_start,
     process_stop,
+    session_token,
 )
 
 pytestmark = [
@@ -198,19 +199,6 @@ def gunicorn(transactional_db):
     assert "Traceback" not in output, output[-3000:]
 
 
-def _session_token(user) -> str:
-    """An X-Session-Token for `user`: a committed session, as allauth headless keeps them."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return store.session_key
-
-
 def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user, fund, product):
     """300 POSTs with distinct Idempotency-Keys over real sockets to a separate gunicorn:
     exactly 100 steps sold, every refusal a 4xx with a code that left no investment and no
@@ -223,7 +211,7 @@ def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user
     borrower = make_user("borrower")
     loan = LoanFactory(borrower=borrower, product=product, amount=STEP * 100)
     investors = [fund(make_investor(make_user), "1000.00") for _ in range(INVESTORS)]
-    tokens = [_session_token(user) for user in investors]
+    tokens = [session_token(user) for user in investors]
     url = f"{gunicorn}/api/v1/loans/{loan.pk}/investments"
     entries_before = JournalEntry.objects.count()
     body = json.dumps({"amount": "100.00"})
