@@ -1,9 +1,11 @@
 """The Celery application: JSON only, late acks, and the one beat schedule."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -13,8 +15,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 def _filesystem_broker_options():
     """Folders for kombu's filesystem transport (the embedded default broker)."""
-    from django.conf import settings
-
     root = os.fspath(settings.CELERY_BROKER_FILESYSTEM_DIR)
     queue = os.path.join(root, "queue")
     processed = os.path.join(root, "processed")
@@ -33,8 +33,6 @@ def _filesystem_broker_options():
 
 @app.on_configure.connect
 def _configure_transport(sender, **kwargs):
-    from django.conf import settings
-
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         sender.conf.broker_transport_options = _filesystem_broker_options()
     else:
@@ -61,9 +59,13 @@ app.conf.beat_schedule = {
         "task": "custody.reconcile",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Frequent and cheap (one index scan of pending rows): a movement whose message died
+    # with a worker moves on within a minute or two. A sweep not run within its own
+    # interval expires, so workers back from an outage do not run a backlog of sweeps.
     "custody-pending-movements-resend": {
         "task": "custody.pending_movements_resend",
-        "schedule": crontab(minute="*/15"),
+        "schedule": timedelta(seconds=settings.CUSTODY_RESEND_SWEEP_SECONDS),
+        "options": {"expires": settings.CUSTODY_RESEND_SWEEP_SECONDS},
     },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
