@@ -3,10 +3,12 @@
 import functools
 import logging
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from celery.schedules import crontab
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -38,8 +40,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 
 def _filesystem_broker_options():
     """Folders for kombu's filesystem transport (the embedded default broker)."""
-    from django.conf import settings
-
     root = os.fspath(settings.CELERY_BROKER_FILESYSTEM_DIR)
     queue = os.path.join(root, "queue")
     processed = os.path.join(root, "processed")
@@ -58,8 +58,6 @@ def _filesystem_broker_options():
 
 @app.on_configure.connect
 def _configure_transport(sender, **kwargs):
-    from django.conf import settings
-
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         sender.conf.broker_transport_options = _filesystem_broker_options()
     else:
@@ -86,9 +84,13 @@ app.conf.beat_schedule = {
         "task": "custody.reconcile",
         "schedule": crontab(hour=2, minute=15),
     },
+    # Frequent and cheap (one index scan of pending rows): a movement whose message died
+    # with a worker moves on within a minute or two. A sweep not run within its own
+    # interval expires, so workers back from an outage do not run a backlog of sweeps.
     "custody-pending-movements-resend": {
         "task": "custody.pending_movements_resend",
-        "schedule": crontab(minute="*/15"),
+        "schedule": timedelta(seconds=settings.CUSTODY_RESEND_SWEEP_SECONDS),
+        "options": {"expires": settings.CUSTODY_RESEND_SWEEP_SECONDS},
     },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",

@@ -4,7 +4,9 @@ Views document their success shape and their own refusals; this postprocessing h
 the errors any endpoint can answer, so a client (or a schema-driven fuzzer) finds every
 status it may get documented: 400 (bad fields, malformed body, NUL bytes), 401/403 (not
 signed in, wrong role), 404 (unknown id, page past the end), 409/422 (a money-moving POST's
-Idempotency-Key in flight or reused; a business rule) and 429 (throttled).
+Idempotency-Key in flight or reused; a business rule) and 429 (throttled), each naming its
+codes; and the 414 the HTTP server itself answers to an overlong URL. It also says that an
+empty query value (`?kind=`) is refused, except `page=` (the first page).
 """
 
 ERROR_SCHEMA = {
@@ -27,13 +29,24 @@ ERROR_SCHEMA = {
 }
 
 _DESCRIPTIONS = {
-    "400": "Invalid fields (`fields` says which) or a malformed request.",
-    "401": "Not signed in.",
-    "403": "Signed in without the role (or verified identity) this needs.",
-    "404": "No such object for this user, or a page past the end.",
-    "409": "Refused in the object's current state, or the same Idempotency-Key is in flight.",
-    "422": "Refused by a business rule, or the Idempotency-Key was used with another body.",
-    "429": "Too many requests: retry later.",
+    "400": "Invalid fields (`fields` says which, `code` is the first field's: e.g. "
+    "`amount_invalid`, `wrong_type`, `invalid_page_size`, `validation_error`), a malformed "
+    "request (`malformed_request`), or a request refused by a rule of its own (its `code`).",
+    "401": "Not signed in (`not_authenticated`), or an expired session token "
+    "(`authentication_failed`).",
+    "403": "Signed in without the role or verified identity this needs (`permission_denied`, "
+    "`identity_not_verified`, ...).",
+    "404": "No such object for this user, or a page that is not a number from 1 or lies past "
+    "the end (`not_found`).",
+    "409": "Refused in the object's current state (its `code`), or the same Idempotency-Key "
+    "is in flight (`idempotency_in_progress`).",
+    "422": "Refused by a business rule (its `code`), or the Idempotency-Key was used with "
+    "another body (`idempotency_key_reused`).",
+    "429": "Too many requests (`throttled`): retry later.",
+}
+# Answered by the HTTP server before the application, as plain text or HTML: no Error body.
+_SERVER_ONLY = {
+    "414": "The URL is longer than the server reads (4,094 bytes in the request line).",
 }
 
 
@@ -64,5 +77,11 @@ def add_error_responses(result, generator, request, public):
             for status, response in responses.items():
                 if status.startswith(("4", "5")) and "content" not in response:
                     response["content"] = content
+            for status, description in _SERVER_ONLY.items():
+                responses.setdefault(status, {"description": description})
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    # Only `page=` means its default; any other empty value is a 400.
+                    parameter.setdefault("allowEmptyValue", False)
             operation["responses"] = dict(sorted(responses.items()))
     return result

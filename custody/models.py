@@ -213,6 +213,9 @@ class Movement(models.Model):
     custodian_ref = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When custodian_process was last enqueued for it: at the request, then at each resend.
+    # The resend sweep leaves a movement enqueued moments ago to the message already queued.
+    enqueued_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True, db_index=True)
 
@@ -223,8 +226,17 @@ class Movement(models.Model):
         return f"{self.__class__.__name__} {self.reference} {self.amount} {self.status}"
 
 
+def _pending_index(name: str) -> models.Index:
+    """The resend sweep's index: pending rows only, by their last enqueue, so a sweep reads
+    a handful of entries however many settled movements the table holds."""
+    return models.Index(
+        fields=["enqueued_at"], condition=Q(status=Movement.Status.PENDING), name=name
+    )
+
+
 class Deposit(Movement):
     class Meta:
+        indexes = [_pending_index("custody_deposit_pending")]
         constraints = [
             models.UniqueConstraint(fields=["user", "request_key"], name="custody_deposit_key"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="custody_deposit_positive"),
@@ -233,6 +245,7 @@ class Deposit(Movement):
 
 class Withdrawal(Movement):
     class Meta:
+        indexes = [_pending_index("custody_withdrawal_pending")]
         constraints = [
             models.UniqueConstraint(fields=["user", "request_key"], name="custody_withdrawal_key"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="custody_withdrawal_positive"),

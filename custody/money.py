@@ -10,6 +10,8 @@ PLACES = 2
 CENT = Decimal(1).scaleb(-PLACES)
 # The largest amount one movement may carry (a DecimalField(max_digits=20) has room to spare).
 MAX_AMOUNT = Decimal("1000000000.00")
+# The longest amount text read (leading zeros count): longer is refused before parsing.
+MAX_TEXT_LENGTH = 32
 # Rounding happens here only: banker's rounding (half to even), so rounding errors do not
 # drift one way over many splits.
 ROUNDING = ROUND_HALF_EVEN
@@ -63,7 +65,7 @@ def parse_amount(raw, *, allow_zero: bool = False) -> Decimal:
         raise AmountError("amount_not_string", "Send the amount as a decimal string.")
     # ASCII white space only: str.strip() would also drop U+3000 and the like unseen.
     text = str(raw).strip(" \t\r\n")
-    if not text or len(text) > 32:
+    if not text or len(text) > MAX_TEXT_LENGTH:
         raise AmountError("amount_invalid", "The amount is not a decimal number.")
     if not is_plain_decimal(text):
         raise AmountError("amount_invalid", "Use only the digits 0-9 and one decimal point.")

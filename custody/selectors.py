@@ -149,19 +149,3 @@ def ledger_proof() -> LedgerProof:
         balances_sum=balances_sum.quantize(CENT),
         unbalanced_entries=ledger_unbalanced_entries(),
     )
-
-
-def pending_movement_ids(*, older_than_minutes: int) -> list[tuple[str, int]]:
-    """(kind, id) of deposits and withdrawals still pending after the given time."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    return [
-        (kind, pk)
-        for kind, model in (("deposit", Deposit), ("withdrawal", Withdrawal))
-        for pk in model.objects.filter(status=model.Status.PENDING, created_at__lt=cutoff)
-        .order_by("id")
-        .values_list("pk", flat=True)
-    ]

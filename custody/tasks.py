@@ -1,6 +1,9 @@
 """Celery tasks of custody: thin, idempotent wrappers that take ids and call services."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 
 from custody.adapters.sandbox import CallbackDeliveryError
 
@@ -56,13 +59,10 @@ def idempotency_purge() -> int:
 
 
 @shared_task(name="custody.pending_movements_resend", acks_late=True, reject_on_worker_lost=True)
-def pending_movements_resend(older_than_minutes: int = 10) -> int:
-    """Hand still-pending movements to their custodian again (a lost enqueue, a bank that
-    never called back). Safe: the bank books each movement once and a settled one is
-    skipped."""
-    from custody.selectors import pending_movement_ids
+def pending_movements_resend() -> int:
+    """Hand movements pending CUSTODY_RESEND_AFTER_SECONDS since their last enqueue to their
+    custodian again (a message lost with a killed worker, a bank that never called back)."""
+    from custody.services.movements import pending_movements_resend as resend
 
-    pending = pending_movement_ids(older_than_minutes=older_than_minutes)
-    for kind, movement_id in pending:
-        custodian_process.delay(kind, movement_id)
-    return len(pending)
+    older_than = timedelta(seconds=settings.CUSTODY_RESEND_AFTER_SECONDS)
+    return len(resend(older_than=older_than))

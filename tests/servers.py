@@ -92,12 +92,20 @@ def session_token(user) -> str:
     return store.session_key
 
 
-def process_start(command: list[str], env: dict) -> subprocess.Popen:
+def process_start(command: list[str], env: dict, *, own_group: bool = False) -> subprocess.Popen:
     """Start `command` from the project directory. Its output goes to a temporary file, not
-    a pipe: a chatty server never blocks on a full pipe nobody reads while the test runs."""
+    a pipe: a chatty server never blocks on a full pipe nobody reads while the test runs.
+    `own_group` starts it in a process group of its own (id = its pid), which a test can
+    kill whole, children included, as a crash or the OOM killer would."""
     output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by process_stop
     process = subprocess.Popen(
-        command, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, text=True
+        command,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=own_group,
     )
     process.output_file = output
     return process

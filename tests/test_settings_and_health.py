@@ -14,6 +14,23 @@ def test_money_tasks_ack_late_and_reject_on_worker_lost():
     assert settings.CELERY_BROKER_VISIBILITY_TIMEOUT > settings.CELERY_TASK_TIME_LIMIT
 
 
+def test_visibility_timeout_outlasts_every_task_and_every_retry_countdown():
+    """Redis gives a message not acknowledged within the timeout to another worker: a task
+    still running, or a retry a worker holds until its countdown ends, would run twice."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    tasks = app.tasks.values()
+    # Celery's own default cap of a retry's backoff is 600 s.
+    countdowns = [
+        getattr(t, "retry_backoff_max", 600) for t in tasks if getattr(t, "retry_backoff", False)
+    ]
+    assert countdowns  # the custodian and mail tasks retry with backoff
+    longest = max(settings.CELERY_TASK_TIME_LIMIT, *countdowns)
+    margin = settings.CELERY_BROKER_VISIBILITY_TIMEOUT - longest
+    assert margin >= 10 * 60
+
+
 def test_argon2_is_the_first_password_hasher_in_base_settings():
     from config.settings import base
 

@@ -2,25 +2,28 @@
 
 from decimal import Decimal
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from accounts.models import BorrowerProfile, InvestorProfile
 from accounts.roles import CUSTOMER_ROLES
 from compliance.policies import RISK_KEYS
-from config.fields import PlainDecimalField
+from config.fields import NON_BLANK_PATTERN, JsonTypedInput, PlainDecimalField
 from config.text import PublicText
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
+# The employment statuses whose borrower must name the employer.
+EMPLOYER_REQUIRED = ("employed",)
 
 
-class IdentityInputSerializer(serializers.Serializer):
+class IdentityInputSerializer(JsonTypedInput, serializers.Serializer):
     legal_name = serializers.CharField(max_length=60, trim_whitespace=True)
     national_id = serializers.CharField(max_length=32, trim_whitespace=True)
     phone = serializers.CharField(max_length=20, trim_whitespace=True)
     bank_card = serializers.CharField(max_length=32, trim_whitespace=True)
 
 
-class EnterpriseInputSerializer(serializers.Serializer):
+class EnterpriseInputSerializer(JsonTypedInput, serializers.Serializer):
     company_name = serializers.CharField(max_length=100, trim_whitespace=True)
     credit_code = serializers.CharField(
         max_length=24, trim_whitespace=True, help_text="Unified social credit code, 18 characters."
@@ -33,7 +36,7 @@ class EnterpriseInputSerializer(serializers.Serializer):
     )
 
 
-class RolesInputSerializer(serializers.Serializer):
+class RolesInputSerializer(JsonTypedInput, serializers.Serializer):
     roles = serializers.ListField(
         child=serializers.ChoiceField(choices=sorted(str(r) for r in CUSTOMER_ROLES)),
         min_length=1,
@@ -41,7 +44,7 @@ class RolesInputSerializer(serializers.Serializer):
     )
 
 
-class InvestorProfileInputSerializer(serializers.Serializer):
+class InvestorProfileInputSerializer(JsonTypedInput, serializers.Serializer):
     risk_tolerance = serializers.ChoiceField(choices=InvestorProfile.RiskTolerance.choices)
     investment_experience = serializers.ChoiceField(choices=InvestorProfile.Experience.choices)
     risks_acknowledged = serializers.ListField(
@@ -57,7 +60,7 @@ class InvestorProfileInputSerializer(serializers.Serializer):
     investor_type = serializers.ChoiceField(choices=InvestorProfile.InvestorType.choices)
 
 
-class BorrowerProfileInputSerializer(serializers.Serializer):
+class BorrowerProfileInputSerializer(JsonTypedInput, serializers.Serializer):
     employment_status = serializers.ChoiceField(choices=BorrowerProfile.EmploymentStatus.choices)
     employer = serializers.CharField(
         max_length=120,
@@ -76,11 +79,29 @@ class BorrowerProfileInputSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        if attrs["employment_status"] in ("employed",) and not attrs.get("employer", "").strip():
+        if (
+            attrs["employment_status"] in EMPLOYER_REQUIRED
+            and not attrs.get("employer", "").strip()
+        ):
             raise serializers.ValidationError(
                 {"employer": ["Name your employer."]}, code="employer_required"
             )
         return attrs
+
+
+class BorrowerProfileInputSchema(OpenApiSerializerExtension):
+    """The employer rule of BorrowerProfileInputSerializer.validate, stated in the schema:
+    an employed borrower names an employer (not only white space)."""
+
+    target_class = BorrowerProfileInputSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["anyOf"] = [
+            {"properties": {"employment_status": {"not": {"enum": list(EMPLOYER_REQUIRED)}}}},
+            {"required": ["employer"], "properties": {"employer": {"pattern": NON_BLANK_PATTERN}}},
+        ]
+        return schema
 
 
 class IdentityOutSerializer(serializers.Serializer):

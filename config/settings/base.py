@@ -328,9 +328,13 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-# A message not acknowledged within the visibility timeout is redelivered, so it must
-# exceed the longest task (the hard time limit) by a margin.
-CELERY_BROKER_VISIBILITY_TIMEOUT = 2 * 60 * 60
+# Redis redelivers a message not acknowledged within the visibility timeout, so it must
+# exceed both the longest task (the hard time limit, 30 minutes) and the longest wait a
+# worker holds a message for (a retry's countdown: at most 10 minutes of backoff), or a
+# healthy task would run twice. It is also how long the messages a killed worker had taken
+# wait before any worker sees them again: 45 minutes keeps that short for the tasks without
+# a sweep of their own; deposits and withdrawals do not wait for it (the resend sweep below).
+CELERY_BROKER_VISIBILITY_TIMEOUT = 45 * 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = env.str("CELERY_BEAT_SCHEDULER", default="celery.beat:PersistentScheduler")
@@ -393,6 +397,21 @@ INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SANDBOX_CUSTODIAN_TRANSPORT = env.str("SANDBOX_CUSTODIAN_TRANSPORT", default="http")
 SANDBOX_CUSTODIAN_FAILURE_RATE = env.float("SANDBOX_CUSTODIAN_FAILURE_RATE", default=0.0)
+# How long the sandbox bank takes between booking a movement and calling back (a slow bank:
+# rehearses a worker that dies while it waits). Zero answers at once.
+SANDBOX_CUSTODIAN_CALLBACK_DELAY_SECONDS = env.float(
+    "SANDBOX_CUSTODIAN_CALLBACK_DELAY_SECONDS", default=0.0
+)
+# The resend sweep (a beat task every CUSTODY_RESEND_SWEEP_SECONDS) hands a deposit or
+# withdrawal to its custodian again once it has been pending CUSTODY_RESEND_AFTER_SECONDS
+# since it was last enqueued: its message died with a killed worker (Redis would hold it
+# back for the whole visibility timeout) or the bank never called back. Processing is
+# idempotent, so resending is harmless; the wait leaves a live worker the message already
+# queued (a healthy movement settles within seconds). A user's movement thus moves on within
+# AFTER + SWEEP (90 s) of a worker's death, and a movement stuck at the bank costs one
+# task a minute.
+CUSTODY_RESEND_AFTER_SECONDS = env.int("CUSTODY_RESEND_AFTER_SECONDS", default=60)
+CUSTODY_RESEND_SWEEP_SECONDS = env.int("CUSTODY_RESEND_SWEEP_SECONDS", default=30)
 # Idempotency-Key: a duplicate waits this long for the first request before a 409; keys are
 # kept at least 24 hours (DESIGN.md section 5).
 IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS = env.float("IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS", default=5.0)

@@ -5,7 +5,8 @@ Delivery (SANDBOX_CUSTODIAN_TRANSPORT): "http" (default) POSTs the signed callba
 SITE_URL + /custody/callbacks/sandbox, so the web process verifies signature, timestamp
 and nonce as for a real bank; "local" hands the same signed bytes to the same
 verification code in-process (for a worker that cannot reach the web process).
-SANDBOX_CUSTODIAN_FAILURE_RATE (0..1) makes that share of movements fail at the bank.
+SANDBOX_CUSTODIAN_FAILURE_RATE (0..1) makes that share of movements fail at the bank;
+SANDBOX_CUSTODIAN_CALLBACK_DELAY_SECONDS makes it call back that long after booking.
 """
 
 import hashlib
@@ -98,6 +99,9 @@ class SandboxCustodian:
         if movement is None or movement.status != model.Status.PENDING:
             return  # already settled (or never committed): nothing to confirm
         booking = self._book(kind, movement)
+        delay = settings.SANDBOX_CUSTODIAN_CALLBACK_DELAY_SECONDS
+        if delay > 0:
+            time.sleep(delay)  # the bank's own processing time before it calls back
         payload = {
             "type": kind,
             "reference": str(movement.reference),

@@ -55,7 +55,9 @@ class WalletEntryListApi(ListAPIView):
     serializer_class = PostingSerializer
 
     def get_queryset(self):
-        self.filters = PostingFilterSerializer(data=self.request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty `?kind=` in a QueryDict as no
+        # filter at all, where the schema (and the marketplace's filters) call it invalid.
+        self.filters = PostingFilterSerializer(data=self.request.query_params.dict())
         self.filters.is_valid(raise_exception=True)
         params = {k: v for k, v in self.filters.validated_data.items() if k != "export"}
         return selectors.wallet_posting_list(user_id=self.request.user.pk, **params)
@@ -70,6 +72,10 @@ class WalletEntryListApi(ListAPIView):
     def get(self, request, *args, **kwargs):
         postings = self.get_queryset()
         if self.filters.validated_data.get("export") == "csv":
+            # The export has every row, but its page parameters are still read as the
+            # schema states them: junk there is refused as on any page of the list.
+            self.paginator.get_page_size(request)
+            self.paginator.get_page_number(request, paginator=None)
             return postings_csv_response(postings, "wallet-entries.csv")
         return super().list(request, *args, **kwargs)
 

@@ -2,9 +2,11 @@
 
 Money moves in the ledger only when the custodian confirms: a deposit credits the user's
 available account on a succeeded callback; a withdrawal reserves the amount when asked,
-pays it out on a succeeded callback and releases it on a failed one.
+pays it out on a succeeded callback and releases it on a failed one. A movement whose
+confirmation is late is handed to the custodian again by the resend sweep.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -42,6 +44,43 @@ def _enqueue(kind: str, movement_id: int) -> None:
     from custody.tasks import custodian_process
 
     custodian_process.delay_on_commit(kind, movement_id)
+
+
+# A sweep hands over at most this many movements of each kind, oldest enqueue first; the
+# rest go with the next sweep, so one sweep stays a short transaction after a long outage.
+RESEND_BATCH = 500
+
+
+@transaction.atomic
+def pending_movements_resend(*, older_than: timedelta) -> list[tuple[str, int]]:
+    """Hand every deposit and withdrawal still pending `older_than` after its last enqueue to
+    its custodian again; return the (kind, id) handed over.
+
+    A message a killed worker had taken waits in Redis for the visibility timeout, and a
+    bank may never call back: this sweep is what bounds how long a user's money waits.
+    Safe beside live workers: processing is idempotent (the bank books a movement once, a
+    settled one is skipped, a callback settles under the movement's row lock); a movement
+    enqueued less than `older_than` ago is left to the message already queued. The picked
+    rows are stamped under FOR UPDATE SKIP LOCKED, so two sweeps never pick one movement
+    and a row being settled right now is skipped; the enqueues leave after commit.
+    """
+    now = timezone.now()
+    resent = []
+    for kind, model in (("deposit", Deposit), ("withdrawal", Withdrawal)):
+        # One range scan of the pending-only index (custody_<kind>_pending).
+        ids = list(
+            model.objects.select_for_update(skip_locked=True)
+            .filter(status=model.Status.PENDING, enqueued_at__lt=now - older_than)
+            .order_by("enqueued_at")
+            .values_list("pk", flat=True)[:RESEND_BATCH]
+        )
+        if not ids:
+            continue
+        model.objects.filter(pk__in=ids).update(enqueued_at=now)
+        for movement_id in ids:
+            _enqueue(kind, movement_id)
+            resent.append((kind, movement_id))
+    return resent
 
 
 def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: str):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from config.fields import PlainDecimalField
+from config.fields import JsonTypedInput, PlainDecimalField
 from config.serializers import KnownFieldsSerializer
 from config.text import PublicText
 from custody.api.serializers import AmountField
@@ -51,10 +51,14 @@ class ProductSerializer(serializers.ModelSerializer):
         ]
 
 
-class ApplicationInSerializer(serializers.Serializer):
+# The longest term an application may ask for (30 years).
+MAX_TERM_MONTHS = 360
+
+
+class ApplicationInSerializer(JsonTypedInput, serializers.Serializer):
     product_id = serializers.IntegerField(min_value=1)
     amount = AmountField()
-    term_months = serializers.IntegerField(min_value=1, max_value=360)
+    term_months = serializers.IntegerField(min_value=1, max_value=MAX_TERM_MONTHS)
     method = serializers.ChoiceField(choices=RepaymentMethod.choices)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     purpose_detail = serializers.CharField(
@@ -139,7 +143,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
 
 
-class DecisionInSerializer(serializers.Serializer):
+class DecisionInSerializer(JsonTypedInput, serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(
         max_length=DECISION_REASON_LENGTH,
@@ -189,15 +193,27 @@ class LoanDisclosedSerializer(LoanPublicSerializer):
         fields = [*LoanPublicSerializer.Meta.fields, "disclosure"]
 
 
+# Rates and shares are fractions (0.2 is 20%).
+RATE_RANGE = {"min_value": Decimal("0"), "max_value": Decimal("1")}
+
+
 class LoanFilterSerializer(serializers.Serializer):
     grade = serializers.ListField(
         child=serializers.ChoiceField(choices=Grade.choices), required=False
     )
-    term = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-    min_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False)
-    max_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False)
-    min_left = PlainDecimalField(max_digits=14, decimal_places=2, required=False)
-    max_left = PlainDecimalField(max_digits=14, decimal_places=2, required=False)
+    # Bounded as an application's term is: a number past 64 bits is no term, and the
+    # database cannot compare with it.
+    term = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_TERM_MONTHS), required=False
+    )
+    min_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False, **RATE_RANGE)
+    max_rate = PlainDecimalField(max_digits=7, decimal_places=6, required=False, **RATE_RANGE)
+    min_left = PlainDecimalField(
+        max_digits=14, decimal_places=2, required=False, min_value=Decimal("0")
+    )
+    max_left = PlainDecimalField(
+        max_digits=14, decimal_places=2, required=False, min_value=Decimal("0")
+    )
     purpose = serializers.ListField(
         child=serializers.ChoiceField(choices=Purpose.choices), required=False
     )
@@ -230,7 +246,7 @@ class InstallmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class InvestmentInSerializer(KnownFieldsSerializer):
+class InvestmentInSerializer(JsonTypedInput, KnownFieldsSerializer):
     amount = AmountField()
 
 
@@ -255,13 +271,13 @@ class InvestmentSerializer(serializers.ModelSerializer):
 
 
 AUTO_INVEST_GRADES = [g for g in Grade.values if g != "HR"]
-RATE_RANGE = {"min_value": Decimal("0"), "max_value": Decimal("1")}
 
 
-class AutoInvestRuleSerializer(serializers.ModelSerializer):
+class AutoInvestRuleSerializer(JsonTypedInput, serializers.ModelSerializer):
     grades = serializers.ListField(
         child=serializers.ChoiceField(choices=AUTO_INVEST_GRADES),
         allow_empty=False,
+        min_length=1,
         max_length=len(AUTO_INVEST_GRADES),
     )
     amount_per_loan = AmountField()
@@ -332,7 +348,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
-class NotificationReadAllRequestSerializer(serializers.Serializer):
+class NotificationReadAllRequestSerializer(JsonTypedInput, serializers.Serializer):
     up_to_id = serializers.IntegerField(
         required=False,
         min_value=1,

@@ -2,10 +2,12 @@
 
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from custody.adapters.sandbox import SandboxCustodian
 from custody.errors import AuthorisationFailed, InsufficientFunds
@@ -284,20 +286,66 @@ def test_withdrawal_above_available_is_refused_and_leaves_no_request(user):
     assert balance(user.id) == (D("10.00"), D("0.00"))
 
 
-def test_pending_movements_are_handed_to_the_bank_again(user, monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+def _sweep(django_capture_on_commit_callbacks, monkeypatch) -> tuple[int, list]:
+    """Run the resend sweep task; return its count and the (kind, id) it enqueued."""
     from custody import tasks
 
-    old = _deposit(user, key="old")
-    Deposit.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=30))
-    _deposit(user, key="fresh")
     sent = []
     monkeypatch.setattr(tasks.custodian_process, "delay", lambda *args: sent.append(args))
-    assert tasks.pending_movements_resend() == 1
-    assert sent == [("deposit", old.pk)]
+    with django_capture_on_commit_callbacks(execute=True):
+        count = tasks.pending_movements_resend()
+    return count, sent
+
+
+def test_resend_sweep_hands_over_movements_pending_since_their_last_enqueue_only(
+    funded, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    settings.CUSTODY_RESEND_AFTER_SECONDS = 60
+    user = funded("100.00")
+    stale, fresh, settled = (_deposit(user, key=key) for key in ("stale", "fresh", "settled"))
+    withdrawal = withdrawal_request(
+        user=user, amount=D("10.00"), confirmation=user.test_password, request_key="w1"
+    )
+    # Enqueued 61 s ago (its message lost, say); `fresh` was enqueued a moment ago.
+    before = timezone.now() - timedelta(seconds=61)
+    Deposit.objects.filter(pk__in=[stale.pk, settled.pk]).update(enqueued_at=before)
+    Deposit.objects.filter(pk=settled.pk).update(status=Deposit.Status.SUCCEEDED)
+    Withdrawal.objects.filter(pk=withdrawal.pk).update(enqueued_at=before)
+
+    assert _sweep(django_capture_on_commit_callbacks, monkeypatch) == (
+        2,
+        [("deposit", stale.pk), ("withdrawal", withdrawal.pk)],
+    )
+    # Each is stamped as enqueued now, so the next sweeps leave it to the message just sent
+    # until it has waited CUSTODY_RESEND_AFTER_SECONDS again.
+    stale.refresh_from_db()
+    assert stale.enqueued_at > before
+    assert _sweep(django_capture_on_commit_callbacks, monkeypatch) == (0, [])
+    fresh.refresh_from_db()
+    assert fresh.status == Deposit.Status.PENDING
+
+
+@pytest.mark.postgres
+def test_resend_sweep_reads_pending_movements_through_their_partial_index(
+    user, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The sweep runs every 30 s over tables that only grow: its scan must be one range of
+    the pending-only index, never a pass over settled movements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _deposit(user)
+    with CaptureQueriesContext(connection) as queries:
+        _sweep(django_capture_on_commit_callbacks, monkeypatch)
+    scans = [q["sql"] for q in queries.captured_queries if "FOR UPDATE SKIP LOCKED" in q["sql"]]
+    assert len(scans) == 2  # one per table
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        indexes = ["custody_deposit_pending", "custody_withdrawal_pending"]
+        for sql, index in zip(scans, indexes, strict=True):
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert f"Index Scan using {index}" in plan, plan
 
 
 def test_a_deeply_nested_callback_body_is_malformed_whatever_its_content_type(user):
