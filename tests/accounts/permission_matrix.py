@@ -38,6 +38,12 @@ EXPECTED = {
         }
     },
     # Pages.
+    # The emailed unlock link: a link that is not one of ours is refused to anyone alike.
+    "accounts:login-unlock": {
+        "kwargs": {"token": "not-a-real-token"},
+        "GET": {"default": 400},
+        "POST": {"default": 400},
+    },
     "accounts:home": {"GET": {"default": 200}, "POST": {"default": 200}},
     "accounts:dashboard": {
         "GET": {"anonymous": SIGN_IN, "default": 200},

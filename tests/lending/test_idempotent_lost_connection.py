@@ -138,9 +138,10 @@ def _assert_one_effect(kind, user, investment_id=None):
 
 @pytest.fixture
 def _no_withdrawal_cap(monkeypatch):
-    from custody.api.views import WithdrawalRateThrottle
+    from accounts.api.throttling import MoneyActionRateThrottle
 
-    monkeypatch.setattr(WithdrawalRateThrottle, "rate", "1000/min", raising=False)
+    for scope in ("money_deposit", "money_withdrawal", "money_investment"):
+        monkeypatch.setitem(MoneyActionRateThrottle.THROTTLE_RATES, scope, "1000/min")
 
 
 @pytest.mark.parametrize("kind", ["investment", "deposit", "withdrawal"])

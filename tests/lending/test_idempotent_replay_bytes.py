@@ -63,9 +63,10 @@ def _one_effect(kind):
 @pytest.fixture
 def lift_withdrawal_throttle(monkeypatch):
     """Replays of one request are not password guessing: lift the per-user withdrawal cap."""
-    from custody.api.views import WithdrawalRateThrottle
+    from accounts.api.throttling import MoneyActionRateThrottle
 
-    monkeypatch.setattr(WithdrawalRateThrottle, "rate", "1000/min", raising=False)
+    for scope in ("money_deposit", "money_withdrawal", "money_investment"):
+        monkeypatch.setitem(MoneyActionRateThrottle.THROTTLE_RATES, scope, "1000/min")
 
 
 @pytest.mark.django_db
