@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import auth_audit
 from accounts.lockout import login_client_record
-from compliance.audit import client_ip
+from core.audit import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):

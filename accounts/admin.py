@@ -25,7 +25,7 @@ from accounts.models import (
 )
 from accounts.services import identity_pii_reveal
 from accounts.services_enterprise import enterprise_pii_reveal
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 
 def _roles_of(user) -> set[str]:

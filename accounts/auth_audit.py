@@ -1,7 +1,7 @@
 """Audit events of authentication: sign-ups, logins and failures, password resets, MFA
 changes and role changes. The allauth adapter and the staff and admin paths call these."""
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 
 # Security notifications allauth sends (through the adapter's one hook for them) and the
 # audit action each stands for. The notification is sent only after the change commits.

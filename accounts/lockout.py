@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from accounts.errors import LoginUnlockInvalid
 from accounts.models import LoginClient, LoginUnlock
-from compliance.audit import audit_record, client_ip
-from config.errors import json_error
+from core.audit import audit_record, client_ip
+from core.errors import json_error
 
 logger = logging.getLogger(__name__)
 

@@ -42,9 +42,9 @@ from accounts.models import (
 )
 from accounts.pii import PiiKind
 from accounts.roles import CUSTOMER_ROLES, Role
-from compliance import policies
-from compliance.audit import audit_record
-from config.text import public_text_refusal
+from core import policies
+from core.audit import audit_record
+from core.text import public_text_refusal
 
 _DUPLICATE_KINDS = (
     (
@@ -73,7 +73,7 @@ EMPLOYER_LENGTH = 120
 
 def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
     """Refuse free text another person will read with control characters, text-direction
-    marks or beyond `max_length` (config.text; 400 text_control_characters or text_too_long)."""
+    marks or beyond `max_length` (core.text; 400 text_control_characters or text_too_long)."""
     refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
     if refusal is not None:
         raise TextRefused(refusal.message, code=refusal.code, field=field)
@@ -331,7 +331,7 @@ def identity_submit(
 
     The duplicate refusal tells whether an ID is registered, so failed checks are capped
     per account, per national ID across accounts and per client network (`client_ip`,
-    the caller's address, compliance.audit.client_ip): 429 before the provider is asked.
+    the caller's address, core.audit.client_ip): 429 before the provider is asked.
     """
     # The provider, the blocklist, the duplicate search and the stored hash all see the same
     # canonical (NFKC-folded) values, so a full-width variant cannot pass as a new person.
@@ -452,7 +452,7 @@ def investor_profile_submit(
     """Store an investor's suitability answers with the assessed risk level and limits.
 
     All ten risks must be acknowledged; the highest loan grade and the per-loan and total
-    limits follow compliance.policies. A new questionnaire replaces the old assessment.
+    limits follow core.policies. A new questionnaire replaces the old assessment.
     """
     ensure_customer(user)
     user = _lock_user(user)
@@ -513,7 +513,7 @@ def borrower_profile_submit(
     request=None,
 ) -> BorrowerProfile:
     """Store what a borrower declares; the lending risk review reads it with the bureau
-    (reviewers read the employer: free text, config.text)."""
+    (reviewers read the employer: free text, core.text)."""
     ensure_customer(user)
     employer = employer.strip()
     ensure_public_text("employer", employer, max_length=EMPLOYER_LENGTH)

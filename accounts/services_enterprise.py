@@ -29,8 +29,8 @@ from accounts.models import Enterprise, EnterpriseCheck, FraudSignal, Identity, 
 from accounts.pii import PiiKind
 from accounts.roles import Role
 from accounts.services import ensure_customer, ensure_pii_reveal_allowed, ensure_role
-from compliance.audit import audit_record
-from config.text import public_text_refusal
+from core.audit import audit_record
+from core.text import public_text_refusal
 
 ADDRESS_LENGTH = (5, 200)
 

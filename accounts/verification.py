@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import FraudSignal, OnboardingCheck, User
-from compliance.audit import audit_record
+from core.audit import audit_record
 
 # (refusal reason, fraud signal kind, the other account holding the detail)
 Duplicate = tuple[str, str, User]

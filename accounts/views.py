@@ -27,9 +27,9 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
-from compliance.audit import client_ip
-from compliance.policies import RISK_KEYS
-from config.errors import DomainError
+from core.audit import client_ip
+from core.errors import DomainError
+from core.policies import RISK_KEYS
 
 STEP_URLS = {
     "identity": "accounts:onboarding-identity",

@@ -190,7 +190,7 @@ def _verified_investor(email: str):
     from accounts import services as onboarding
     from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
     from accounts.models import Identity
-    from compliance.policies import RISK_KEYS
+    from core.policies import RISK_KEYS
 
     user = _user(email, "investor")
     if not Identity.objects.filter(user=user).exists():

@@ -5,8 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from config.admin import ReadOnlyAdmin
-from custody import money
+from core import money
+from core.admin import ReadOnlyAdmin
 from custody.errors import CustodyError
 from custody.models import (
     AdjustmentRequest,

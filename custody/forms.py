@@ -4,12 +4,12 @@ import uuid
 
 from django import forms
 
-from custody import money
+from core import money
 from custody.models import LedgerAccount
 
 
 class AmountField(forms.CharField):
-    """An amount typed on a page, parsed by custody.money.parse_amount (codes and all)."""
+    """An amount typed on a page, parsed by core.money.parse_amount (codes and all)."""
 
     def __init__(self, *, allow_zero: bool = False, **kwargs):
         self.allow_zero = allow_zero

@@ -52,7 +52,7 @@ def reconcile(statement_on: str | None = None) -> int:
 @shared_task(name="custody.idempotency_purge", acks_late=True, reject_on_worker_lost=True)
 def idempotency_purge() -> int:
     """Forget expired Idempotency-Keys and callback nonces."""
-    from custody.idempotency import idempotency_purge as purge_keys
+    from core.idempotency import idempotency_purge as purge_keys
     from custody.services.callbacks import callback_nonce_purge
 
     return purge_keys() + callback_nonce_purge()

@@ -9,8 +9,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
-from config.errors import json_error
-from custody import money, selectors
+from core import money
+from core.errors import json_error
+from custody import selectors
 from custody.errors import AuthorisationLocked, CustodyError
 from custody.exports import postings_csv_response
 from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm

@@ -11,7 +11,7 @@ from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, Enterprise, Identity, InvestorProfile
 from accounts.roles import Role
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 
 # email: (legal name, birth date, sequence, area code, investor answers, borrower answers)
 DEMO_PEOPLE = {

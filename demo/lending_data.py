@@ -14,7 +14,7 @@ from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import Identity
 from accounts.roles import Role
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 from custody.errors import InsufficientFunds
 from custody.services.movements import deposit_request, deposit_settle
 from lending.business_date import business_date, business_date_set

@@ -17,10 +17,10 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import credit_code, pii
 from accounts.adapters.identity import identifier_refusal
-from compliance.audit import audit_record
-from config.admin import ActionsOnlyAdmin, ReadOnlyAdmin
-from config.errors import DomainError
-from custody import money
+from core import money
+from core.admin import ActionsOnlyAdmin, ReadOnlyAdmin
+from core.audit import audit_record
+from core.errors import DomainError
 from lending.models import (
     LENDABLE_GRADES,
     Application,
@@ -139,7 +139,7 @@ def _invalid(message: str, code: str) -> ValidationError:
 
 
 class ProductAmountField(forms.CharField):
-    """A product's money amount, parsed by custody.money like every other amount: Django's
+    """A product's money amount, parsed by core.money like every other amount: Django's
     DecimalField would take "1e5", "NaN" and full-width or other non-ASCII digits.
 
     `allow_zero` admits exactly zero (a product may charge no late fee); negatives never.

@@ -14,7 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from accounts import selectors as accounts_selectors
 from accounts.models import FraudSignal
-from compliance import policies
+from core import policies
 
 GRADE_ORDER = policies.LOAN_GRADES
 

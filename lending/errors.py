@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class LendingError(DomainError):
@@ -125,13 +125,7 @@ NoPendingDisbursement = _error(
 SameApprover = _error(
     "SameApprover", "same_approver", "The second approval must come from another approver.", 403
 )
-IdempotencyKeyReused = _error(
-    "IdempotencyKeyReused",
-    "idempotency_key_reused",
-    "This Idempotency-Key was used with a different request.",
-    422,
-)
-# Free text others read (config.text): `code` is text_control_characters or text_too_long,
+# Free text others read (core.text): `code` is text_control_characters or text_too_long,
 # `field` in the details names the field.
 TextRefused = _error(
     "TextRefused", "text_control_characters", "This text cannot be shown to others."

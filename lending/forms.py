@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django import forms
 
-from config.fields import PlainDecimalFormField
-from config.text import PublicText
+from core.fields import PlainDecimalFormField
+from core.idempotency import KEY_PATTERN
+from core.text import PublicText
 from custody.forms import AmountField
-from custody.idempotency import KEY_PATTERN
 from lending.models import (
     PROHIBITED_PURPOSES,
     PURPOSE_DETAIL_LENGTH,

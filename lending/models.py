@@ -8,13 +8,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from config.text import PublicText
+from core.text import PublicText
 from lending.borrower_reasons import BorrowerReason, borrower_reasons
 from lending.schedules import Method
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 6}
-# Free text others read (config.text): the borrower's purpose investors see, and the
+# Free text others read (core.text): the borrower's purpose investors see, and the
 # reason a reviewer gives (kept in the decision and the audit trail, read by colleagues).
 PURPOSE_DETAIL_LENGTH = 300
 DECISION_REASON_LENGTH = 500
@@ -59,7 +59,7 @@ class Product(models.Model):
     """A loan product ops define in the admin: terms, amounts, methods, prices and fees."""
 
     code = models.SlugField(max_length=40, unique=True)
-    # Shown to every borrower and investor (config.text).
+    # Shown to every borrower and investor (core.text).
     name = models.CharField(max_length=120, validators=[PublicText(120)])
     description = models.TextField(blank=True, validators=[PublicText(2000, multiline=True)])
     is_active = models.BooleanField(default=True)
@@ -153,7 +153,7 @@ class Application(models.Model):
     term_months = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
-    # The borrower's words, published to every investor on the loan page (config.text).
+    # The borrower's words, published to every investor on the loan page (core.text).
     purpose_detail = models.CharField(
         max_length=PURPOSE_DETAIL_LENGTH,
         blank=True,

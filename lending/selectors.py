@@ -6,7 +6,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from custody import money
+from core import money
 from lending import eligibility
 from lending.caps import Caps, borrowing_headroom
 from lending.conf import setting

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
-from config.errors import DomainError
-from custody import money
+from core import money
+from core.errors import DomainError
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
 from lending.pagination import (

@@ -22,7 +22,7 @@ from accounts import services_enterprise
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.errors import StaffNotAllowed
 from accounts.models import Identity, IdentityCheck
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 from custody.models import Deposit, SubAccount, Withdrawal
 from custody.services.authorisation import authorisation_failures, withdrawal_authorise
 from custody.services.movements import deposit_request, sub_account_ensure, withdrawal_request

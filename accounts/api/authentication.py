@@ -41,7 +41,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
             raise NotAuthenticated("The session token is invalid or has expired: sign in again.")
         if result is not None and lacks_required_mfa(result[0]):
             # Imported here: DRF imports this class while rest_framework.views (which
-            # config.errors needs) is still initialising.
+            # core.errors needs) is still initialising.
             from accounts.errors import MfaRequired
 
             raise MfaRequired()

@@ -19,7 +19,7 @@ from accounts.api.serializers import (
     me_payload,
 )
 from accounts.roles import Role
-from compliance.audit import client_ip
+from core.audit import client_ip
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid fields: `{code, message, fields}`."),

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "core",
     "accounts",
     "compliance",
     "custody",
@@ -46,9 +47,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.logging.RequestIdMiddleware",
-    "config.middleware.RefuseNulBytesMiddleware",
-    "config.middleware.JsonBodyMiddleware",
-    "config.middleware.ServiceUnavailableMiddleware",
+    "core.middleware.RefuseNulBytesMiddleware",
+    "core.middleware.JsonBodyMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,7 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 def cache_config(config: dict) -> dict:
     """A CACHES entry from django-environ's cache_url(). Redis goes through
-    config.cache.RedisCache (a Redis outage is a 503 or a fail-open, never a 500) with
+    core.cache.RedisCache (a Redis outage is a 503 or a fail-open, never a 500) with
     short connect and read timeouts: redis-py's default waits forever on an unreachable
     host, and every request that touches a rate limit would wait with it."""
     if config.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
@@ -119,7 +120,7 @@ def cache_config(config: dict) -> dict:
     options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
     return {
         **config,
-        "BACKEND": "config.cache.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "OPTIONS": {**options, **config.get("OPTIONS", {})},
     }
 
@@ -215,8 +216,8 @@ AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
 LOGIN_ACCOUNT_FAILURE_CEILING = env.int("LOGIN_ACCOUNT_FAILURE_CEILING", default=20)
 LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=90)
 LOGIN_UNLOCK_LINK_MINUTES = env.int("LOGIN_UNLOCK_LINK_MINUTES", default=60)
-# One client-address rule for lockouts and the audit trail (see compliance.audit.client_ip).
-AXES_CLIENT_IP_CALLABLE = "compliance.audit.client_ip"
+# One client-address rule for lockouts and the audit trail (see core.audit.client_ip).
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation ---------------------------------------------------------------
@@ -255,14 +256,14 @@ REST_FRAMEWORK = {
     # JSON only: with the browsable API, a client sending Accept: text/html got its errors
     # as HTML pages. People read the API at /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON bodies only (config.middleware.JsonBodyMiddleware answers 415 to anything else).
+    # JSON bodies only (core.middleware.JsonBodyMiddleware answers 415 to anything else).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.AlwaysJson",
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.AlwaysJson",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.api.throttling.AnonClientRateThrottle",
@@ -295,7 +296,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Bodies of the API and allauth's headless endpoints, in bytes (config.middleware): the
+# Bodies of the API and allauth's headless endpoints, in bytes (core.middleware): the
 # largest field any of them takes is a few hundred characters, so 16 KB is ample; a money
 # POST (amount, password) needs far less. Larger bodies are 413 `request_too_large`.
 API_BODY_MAX_BYTES = env.int("API_BODY_MAX_BYTES", default=16 * 1024)

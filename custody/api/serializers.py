@@ -4,10 +4,10 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.decimal_text import decimal_pattern
-from config.fields import JsonTypedInput
-from config.serializers import KnownFieldsSerializer
-from custody import money
+from core import money
+from core.decimal_text import decimal_pattern
+from core.fields import JsonTypedInput
+from core.serializers import KnownFieldsSerializer
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import IsCustomer
+from core.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody import selectors
 from custody.api.serializers import (
     DepositCreateSerializer,
@@ -20,7 +21,6 @@ from custody.api.serializers import (
     WithdrawalSerializer,
 )
 from custody.exports import postings_csv_response
-from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody.services.movements import deposit_request, withdrawal_request
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(

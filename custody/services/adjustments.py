@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
-from compliance.audit import audit_record
-from config.text import public_text_refusal
-from custody import money
+from core import money
+from core.audit import audit_record
+from core.text import public_text_refusal
 from custody.errors import (
     ApproverRoleRequired,
     InvalidAmount,

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
+from core.audit import audit_record
 from custody.adapters import custodian_adapter
 from custody.errors import AuthorisationFailed, AuthorisationLocked
 

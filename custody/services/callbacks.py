@@ -11,8 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config import strict_json
-from custody import money
+from core import money, strict_json
 from custody.adapters import custodian_adapter
 from custody.adapters.sandbox import callback_sign
 from custody.errors import CallbackRefused, CallbackReplayed, CallbackSignatureInvalid

@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
+from core.audit import audit_record
+from core.errors import IdempotencyKeyReused
 from custody.adapters import custodian_adapter
 from custody.errors import CallbackRefused, InvalidTransition
 from custody.models import Deposit, LedgerAccount, SubAccount, Withdrawal
@@ -88,9 +89,7 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
     existing = model.objects.filter(user=user, request_key=request_key).first()
     if existing:
         if existing.amount != amount:
-            raise InvalidTransition(
-                "This request key was already used for another amount.", code="request_key_reused"
-            )
+            raise IdempotencyKeyReused("This request key was already used for another amount.")
         return existing, False
     try:
         with transaction.atomic():

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from config.fields import JsonTypedInput, PlainDecimalField
-from config.serializers import KnownFieldsSerializer
-from config.text import PublicText
+from core.fields import JsonTypedInput, PlainDecimalField
+from core.serializers import KnownFieldsSerializer
+from core.text import PublicText
 from custody.api.serializers import AmountField
 from lending.models import (
     DECISION_REASON_LENGTH,

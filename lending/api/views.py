@@ -8,7 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
+from core.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
 from lending.api.permissions import (

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
-from config.errors import NotFound
-from config.text import public_text_refusal
-from custody import money
+from core import money
+from core.audit import audit_record
+from core.errors import NotFound
+from core.text import public_text_refusal
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
 from lending.conf import setting
@@ -56,7 +56,7 @@ def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
 
 def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
     """Refuse free text another person will read with control characters, text-direction
-    marks or beyond `max_length` (config.text; 400 text_control_characters or text_too_long)."""
+    marks or beyond `max_length` (core.text; 400 text_control_characters or text_too_long)."""
     refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
     if refusal is not None:
         raise errors.TextRefused(refusal.message, code=refusal.code, field=field)

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
+from core.audit import audit_record
 from lending import eligibility, errors
 from lending.models import AutoInvestRule
 

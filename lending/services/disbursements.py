@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
-from config.errors import NotFound
-from custody import money
+from core import money
+from core.audit import audit_record
+from core.errors import NotFound
 from custody import services as custody
 from lending import errors
 from lending.business_date import business_date

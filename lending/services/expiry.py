@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 from custody import services as custody
 from lending.models import Investment, Loan
 from lending.services.notifications import notification_send, notification_send_many

@@ -4,7 +4,7 @@ within the cooling-off window.
 A rush on one loan is placed in batches, at two levels, so that it does not queue request by
 request on the loan's row:
 
-- In one process, concurrent requests on the same loan are combined (`config.combining`):
+- In one process, concurrent requests on the same loan are combined (`core.combining`):
   one of them runs the whole batch, set-based, and hands each request its outcome. A lone
   request is a batch of one. Inside a caller's transaction (auto-invest, tests) a request
   is placed alone, in that transaction.
@@ -52,12 +52,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record, audit_record_many, client_ip
-from config.combining import Combiner
-from config.errors import DomainError, NotFound
-from custody import money
+from core import money
+from core.audit import audit_record, audit_record_many, client_ip
+from core.combining import Combiner
+from core.errors import DomainError, IdempotencyInProgress, IdempotencyKeyReused, NotFound
 from custody import services as custody
-from custody.errors import IdempotencyInProgress, InsufficientFunds
+from custody.errors import InsufficientFunds
 from custody.selectors import wallet_balance
 from lending import eligibility, errors
 from lending.business_date import business_date
@@ -245,7 +245,7 @@ class _Batch:
         return self.results
 
 
-# Requests of this process on the same loan are placed in batches (see config.combining).
+# Requests of this process on the same loan are placed in batches (see core.combining).
 _combiner = Combiner(_place_batch, max_batch=64)
 
 
@@ -265,7 +265,7 @@ def _replay_of(order: _Order, replays) -> Investment | None:
     if existing is not None and (
         existing.loan_id != order.loan_id or existing.amount != order.amount
     ):
-        raise errors.IdempotencyKeyReused()
+        raise IdempotencyKeyReused()
     return existing
 
 

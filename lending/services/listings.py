@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 from lending import eligibility
 from lending.business_date import business_date
 from lending.models import Application, Loan

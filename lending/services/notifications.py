@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from config.errors import NotFound
+from core.errors import NotFound
 from lending.models import Notification
 from lending.selectors import notification_paths
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 from lending.models import Product
 
 

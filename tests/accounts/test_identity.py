@@ -25,7 +25,7 @@ from accounts.errors import (
     TextRefused,
 )
 from accounts.models import FraudSignal, Identity, IdentityCheck
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from tests.accounts.pii_scan import plaintext_found
 
 URL = "/api/v1/me/identity"

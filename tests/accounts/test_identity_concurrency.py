@@ -10,8 +10,8 @@ from django.db import connection
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import FraudSignal, Identity
-from compliance.audit import audit_chain_verify
-from config.errors import DomainError
+from core.audit import audit_chain_verify
+from core.errors import DomainError
 
 
 @pytest.mark.postgres

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 
 from accounts import verification
 from accounts.models import EnterpriseCheck, FraudSignal
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

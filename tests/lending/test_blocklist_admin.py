@@ -20,7 +20,7 @@ from accounts import services as onboarding
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.pii import PiiKind
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from lending.models import Application, BlocklistEntry
 from lending.services.applications import application_review, application_submit
 

@@ -346,7 +346,7 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
     import time
 
     from accounts.services import _lock_user
-    from compliance.audit import audit_record
+    from core.audit import audit_record
     from lending.services import investments
 
     early = fund(onboarding.investor(make_user("investor")), "20000.00")

@@ -15,7 +15,8 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from custody.models import Deposit, IdempotencyRecord, JournalEntry, Withdrawal
+from core.models import IdempotencyRecord
+from custody.models import Deposit, JournalEntry, Withdrawal
 from lending.models import Investment
 from tests.lending.conftest import assert_ledger_holds, available, reserved
 

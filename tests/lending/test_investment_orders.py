@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from compliance.audit import AuditEvent, audit_chain_verify
+from core.audit import AuditEvent, audit_chain_verify
 from custody.models import JournalEntry
 from lending.models import Investment, Loan
 from lending.services.batch import run_daily

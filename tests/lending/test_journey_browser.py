@@ -22,8 +22,8 @@ from django.contrib.auth.models import Group
 
 from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from compliance.audit import AuditEvent, audit_chain_verify
-from compliance.policies import RISK_KEYS
+from core.audit import AuditEvent, audit_chain_verify
+from core.policies import RISK_KEYS
 from custody.models import LedgerAccount
 from custody.selectors import ledger_proof, wallet_balance
 from custody.services.movements import deposit_request, deposit_settle

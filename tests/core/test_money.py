@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custody.money import AmountError, allocate, parse_amount, quantize
+from core.money import AmountError, allocate, parse_amount, quantize
 
 D = Decimal
 
@@ -138,7 +138,7 @@ def test_allocate_gives_leftover_cents_to_lower_ids_on_equal_weights(n, leftover
     [("-2.50", "-2.50"), ("7", "7.00"), ("+1.5", "1.50"), (" -0.01 ", "-0.01")],
 )
 def test_parse_signed_amount_accepts_plain_signed_decimals(raw, expected):
-    from custody.money import parse_signed_amount
+    from core.money import parse_signed_amount
 
     assert parse_signed_amount(raw) == Decimal(expected)
 
@@ -158,7 +158,7 @@ def test_parse_signed_amount_accepts_plain_signed_decimals(raw, expected):
     ],
 )
 def test_parse_signed_amount_refuses_bad_input_with_a_code(raw, code):
-    from custody.money import parse_signed_amount
+    from core.money import parse_signed_amount
 
     with pytest.raises(AmountError) as excinfo:
         parse_signed_amount(raw)

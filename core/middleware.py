@@ -5,9 +5,9 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 
-from config import strict_json
-from config.errors import JSON_PATH_PREFIXES, json_error, service_unavailable_json
-from config.outage import ServiceUnavailable
+from core import strict_json
+from core.errors import JSON_PATH_PREFIXES, json_error, service_unavailable_json
+from core.outage import ServiceUnavailable
 
 # The interfaces that take JSON bodies only (the custodian callback reads raw signed bytes).
 JSON_ONLY_PREFIXES = ("/api/", "/_allauth/")
@@ -57,15 +57,15 @@ class JsonBodyMiddleware:
     reads the body (the CSRF check, later in MIDDLEWARE, parses a form, after which the raw
     body is gone and the idempotency fingerprint could not be taken):
     - a body over its bound is 413 `request_too_large`, unread: API_MONEY_BODY_MAX_BYTES
-      for a money POST (a handler marked `money_post`, as custody.idempotency.idempotent
+      for a money POST (a handler marked `money_post`, as core.idempotency.idempotent
       marks the views it wraps: a few fields), API_BODY_MAX_BYTES for any other, and
       Django's DATA_UPLOAD_MAX_MEMORY_SIZE should it be lower. A client error, logged as
       one (a warning), where Django's own refusal of a body over its limit logged an error;
     - a non-empty body that is not JSON is 415 `unsupported_media_type`;
-    - a body config.strict_json refuses (not JSON, nested too deeply, a key given twice, a
+    - a body core.strict_json refuses (not JSON, nested too deeply, a key given twice, a
       lone surrogate) is 400 `malformed_request`, and so is one that is not an object
       under /_allauth/ (allauth answers those with an empty HTML 400).
-    The custodian callback reads its signed bytes with config.strict_json itself.
+    The custodian callback reads its signed bytes with core.strict_json itself.
     """
 
     def __init__(self, get_response):
@@ -124,7 +124,7 @@ class ServiceUnavailableMiddleware:
     """Answer ServiceUnavailable raised by a view outside DRF (allauth's sign-in pages and
     headless endpoints, whose rate limits and one-time codes live in Redis) with a 503 and
     Retry-After: JSON `service_unavailable` on the JSON paths, a page elsewhere. The API's
-    views answer the same through config.errors.api_exception_handler."""
+    views answer the same through core.errors.api_exception_handler."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
-from config.decimal_text import is_plain_decimal
+from core.decimal_text import is_plain_decimal
 
 # The platform currency's minor unit. Every stored amount has exactly these places.
 PLACES = 2

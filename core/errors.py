@@ -20,7 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from config.outage import ServiceUnavailable
+from core.outage import ServiceUnavailable
 
 # The paths whose clients read errors as JSON `{code, message}`: the API, allauth's headless
 # endpoints and the custodian's callbacks.
@@ -73,6 +73,25 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status_code = status.HTTP_409_CONFLICT
+
+
+class IdempotencyKeyRequired(DomainError):
+    code = "idempotency_key_required"
+    message = "Send an Idempotency-Key header (1-255 printable ASCII characters)."
+
+
+class IdempotencyKeyReused(DomainError):
+    """The same key with different content: an API request, a ledger entry, a page form."""
+
+    code = "idempotency_key_reused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "This idempotency key was already used with different content."
+
+
+class IdempotencyInProgress(DomainError):
+    code = "idempotency_in_progress"
+    status_code = status.HTTP_409_CONFLICT
+    message = "A request with this idempotency key is still being processed."
 
 
 _DRF_CODES = {

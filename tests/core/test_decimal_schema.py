@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from config.fields import PlainDecimalField, PlainDecimalFieldSchema
+from core.fields import PlainDecimalField, PlainDecimalFieldSchema
 from custody.api.serializers import AmountField, AmountFieldSchema
 from lending.api.serializers import RATE_RANGE
 

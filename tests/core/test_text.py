@@ -1,9 +1,9 @@
-"""config.text: the one rule for free text another person reads."""
+"""core.text: the one rule for free text another person reads."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from config.text import PublicText, public_text_refusal, validate_public_text
+from core.text import PublicText, public_text_refusal, validate_public_text
 
 REFUSED_ANYWHERE = [
     "\u202eevil",  # right-to-left override

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from config.combining import Combiner
+from core.combining import Combiner
 
 
 class Recorder:

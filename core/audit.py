@@ -10,57 +10,12 @@ import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core.models import AuditEvent
+
 GENESIS_HASH = "0" * 64
-
-
-class AuditEvent(models.Model):
-    """One regulated action: who did what to which subject, before and after.
-
-    `hash` covers the event's content and the previous event's hash, so editing or
-    deleting any event breaks every later link. The database refuses UPDATE and DELETE.
-    """
-
-    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor_label = models.CharField(max_length=254, blank=True)
-    action = models.CharField(max_length=64)
-    subject_type = models.CharField(max_length=64)
-    subject_id = models.CharField(max_length=64)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
-
-    class Meta:
-        app_label = "compliance"
-        ordering = ["id"]
-        # Plain b-trees, declared here rather than with db_index/unique, which on
-        # PostgreSQL add a second, LIKE-pattern index to every text column: nobody searches
-        # actions or hashes by pattern, and each index costs every append.
-        indexes = [
-            models.Index(fields=["subject_type", "subject_id"]),
-            models.Index(fields=["action"], name="compliance_audit_action"),
-        ]
-        constraints = [models.UniqueConstraint(fields=["hash"], name="compliance_audit_hash")]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.subject_type}:{self.subject_id}"
-        )
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise RuntimeError("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise RuntimeError("Audit events are append-only.")
 
 
 # Appends to the chain are serialised by a transaction-scoped advisory lock on

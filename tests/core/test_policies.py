@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance import policies
-from compliance.policies import (
+from core import policies
+from core.policies import (
     RISK_KEYS,
     SuitabilityAnswers,
     SuitabilityRefused,

@@ -7,7 +7,8 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from custody.models import Deposit, IdempotencyRecord, JournalEntry, Withdrawal
+from core.models import IdempotencyRecord
+from custody.models import Deposit, JournalEntry, Withdrawal
 from tests.custody.conftest import assert_ledger_holds, balance, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -66,7 +66,7 @@ def validate_public_text(value: str, *, max_length: int, multiline: bool = False
         raise ValidationError(refusal.message, code=refusal.code)
 
 
-@deconstructible(path="config.text.PublicText")
+@deconstructible(path="core.text.PublicText")
 class PublicText:
     """The validator for a model or form field that another person reads:
     `validators=[PublicText(300)]`, or `PublicText(2000, multiline=True)` for text kept in

@@ -24,7 +24,7 @@ from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from config.outage import ServiceUnavailable
+from core.outage import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 

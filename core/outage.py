@@ -10,7 +10,7 @@ class ServiceUnavailable(Exception):
 
     Raised where carrying on without the service would weaken a control (a brute-force
     limit, a one-time code), so the request is refused instead and nothing is changed.
-    config.errors renders it on the API, config.middleware elsewhere.
+    core.errors renders it on the API, core.middleware elsewhere.
     """
 
     code = "service_unavailable"

@@ -4,7 +4,7 @@ Python's Decimal, and with it Django's and DRF's DecimalFields, also read Arabic
 full-width digits, exponents ("1e2"), a plus sign and white space around the number.
 Nobody types those into an amount, a rate or an income on purpose, and a value that means
 something other than it shows has no place in a money system, so every decimal input is
-held to this shape first (custody.money, config.fields).
+held to this shape first (core.money, core.fields).
 """
 
 import re

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from compliance.audit import AuditEvent, audit_chain_verify, audit_record
+from core.audit import AuditEvent, audit_chain_verify, audit_record
 
 
 def _record(n: int, **extra):
@@ -123,7 +123,7 @@ def test_concurrent_writers_keep_one_unbroken_chain():
     ],
 )
 def test_client_ip_trusts_only_the_configured_proxies(rf, settings, proxies, forwarded, expected):
-    from compliance.audit import client_ip
+    from core.audit import client_ip
 
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
@@ -132,7 +132,7 @@ def test_client_ip_trusts_only_the_configured_proxies(rf, settings, proxies, for
 
 @pytest.mark.django_db
 def test_audit_record_many_appends_in_order_on_one_chain():
-    from compliance.audit import audit_record_many
+    from core.audit import audit_record_many
 
     first = _record(0)
     events = audit_record_many(

@@ -1,5 +1,5 @@
 """Decimal fields for forms and the API that take plain decimal text only
-(config.decimal_text): the form and serializer fields every app uses for rates,
+(core.decimal_text): the form and serializer fields every app uses for rates,
 percentages and amounts that are not movements of money (those use custody's AmountField).
 Also what every API input takes as JSON: each value of the type its field states, and text
 as the schema describes it."""
@@ -12,7 +12,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
-from config.decimal_text import decimal_pattern, is_plain_decimal
+from core.decimal_text import decimal_pattern, is_plain_decimal
 
 _NOT_PLAIN = "Use only the digits 0-9 and one decimal point."
 

@@ -13,7 +13,7 @@ IDEMPOTENCY_IN_FLIGHT_WAIT_SECONDS for the first to finish, then gets 409
 `idempotency_in_progress`; the same key with a different request gets 422
 `idempotency_key_reused`; a missing or malformed key gets 400 `idempotency_key_required`.
 A 5xx or an unhandled error releases the key so the client can retry; a database that
-cannot answer is a 503 (config.errors), and the key is then released, or the response
+cannot answer is a 503 (core.errors), and the key is then released, or the response
 recorded, on a fresh connection, as the broken one cannot.
 
 A record left in progress by a request that died is taken over by a retry of the same
@@ -38,9 +38,13 @@ from django.db import connections, router
 from django.http import HttpResponse
 from django.utils import timezone
 
-from config.errors import DATABASE_UNAVAILABLE
-from custody.errors import IdempotencyInProgress, IdempotencyKeyRequired, IdempotencyKeyReused
-from custody.models import IdempotencyRecord
+from core.errors import (
+    DATABASE_UNAVAILABLE,
+    IdempotencyInProgress,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+)
+from core.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 # What idempotency_key_from accepts, for the OpenAPI schema: 1-255 printable ASCII.
@@ -332,7 +336,7 @@ def idempotent(view_method):
             return response
         return _finish(claim, self, request, response, args, kwargs)
 
-    # A money POST: config.middleware.JsonBodyMiddleware holds its body to a tighter bound.
+    # A money POST: core.middleware.JsonBodyMiddleware holds its body to a tighter bound.
     wrapper.money_post = True
     return wrapper
 
