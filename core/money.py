@@ -1,7 +1,7 @@
 """Money maths without the ORM: the one rounding rule, parsing, and exact allocation."""
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
 from core.decimal_text import is_plain_decimal
 
@@ -30,6 +30,14 @@ def quantize(value: Decimal) -> Decimal:
     if not isinstance(value, Decimal):
         raise TypeError("money is Decimal, never float")
     return value.quantize(CENT, rounding=ROUNDING)
+
+
+def quantize_down(value: Decimal) -> Decimal:
+    """Round a Decimal to the minor unit toward zero: for a limit, where rounding up would
+    let someone exceed it by a cent."""
+    if not isinstance(value, Decimal):
+        raise TypeError("money is Decimal, never float")
+    return value.quantize(CENT, rounding=ROUND_DOWN)
 
 
 def is_exact(value: Decimal) -> bool:

@@ -1,12 +1,13 @@
-"""Investor suitability as pure maths: questionnaire answers -> risk level, loan grade, limits.
+"""The platform's limits as pure maths: investor suitability (questionnaire answers -> risk
+level, loan grade, limits), the loan grade scale, and borrowers' borrowing caps.
 
 A leaf module: no ORM and no app imports, so any app may call it and tests need no database.
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
-CENT = Decimal("0.01")
+from core import money
 
 # Risk levels from most to least cautious; the index is the level's rank.
 RISK_LEVELS = ("conservative", "moderate", "balanced", "growth", "aggressive")
@@ -18,7 +19,10 @@ MAX_LOAN_GRADE = {
     "growth": "D",
     "aggressive": "E",
 }
+# The loan grades, safest first: the one scale of the review, the marketplace and suitability.
 LOAN_GRADES = ("A", "B", "C", "D", "E")
+# The score band the review declines (no grade is offered).
+DECLINED_GRADE = "HR"
 
 RISK_TOLERANCES = ("very_low", "low", "medium", "high", "very_high")
 # Experience caps the level a stated tolerance can reach: an investor who never lent
@@ -114,11 +118,6 @@ def grade_allowed(*, max_loan_grade: str, grade: str) -> bool:
     return LOAN_GRADES.index(grade) <= LOAN_GRADES.index(max_loan_grade)
 
 
-def _cents_down(amount: Decimal) -> Decimal:
-    # A limit rounds down: rounding up would let an investor exceed the cap by a cent.
-    return amount.quantize(CENT, rounding=ROUND_DOWN)
-
-
 def investment_limits(
     *,
     investor_type: str,
@@ -136,8 +135,8 @@ def investment_limits(
     if net_investible_assets < 0:
         raise SuitabilityRefused("invalid_amount", "Net investible assets cannot be negative.")
     share = retail_cap_share if investor_type == "retail" else Decimal(1)
-    total = _cents_down(net_investible_assets * share)
-    per_loan = _cents_down(total * per_loan_share)
+    total = money.quantize_down(net_investible_assets * share)
+    per_loan = money.quantize_down(total * per_loan_share)
     return per_loan, total
 
 
@@ -189,3 +188,59 @@ def assess_suitability(
         per_loan_limit=per_loan,
         total_limit=total,
     )
+
+
+# --- Borrowing caps (Interim Measures art. 17) -------------------------------------------
+# The caps themselves are settings (LENDING_CAP_*); this is the maths of the headroom.
+
+
+@dataclass(frozen=True)
+class Caps:
+    """The two caps of one kind of borrower: `individual` or `enterprise`."""
+
+    platform: Decimal
+    total: Decimal
+    kind: str = "individual"
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """How much more a borrower may borrow, and which cap binds."""
+
+    platform_left: Decimal
+    total_left: Decimal
+    caps: Caps | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return max(Decimal("0.00"), min(self.platform_left, self.total_left))
+
+    @property
+    def binding_cap(self) -> str:
+        return "platform" if self.platform_left <= self.total_left else "total"
+
+
+def borrowing_headroom(
+    *, caps: Caps, platform_outstanding: Decimal, other_platforms_outstanding: Decimal
+) -> Headroom:
+    """Headroom under both caps: this platform's, and all platforms' together."""
+    return Headroom(
+        platform_left=caps.platform - platform_outstanding,
+        total_left=caps.total - platform_outstanding - other_platforms_outstanding,
+        caps=caps,
+    )
+
+
+def within_caps(
+    *,
+    caps: Caps,
+    amount: Decimal,
+    platform_outstanding: Decimal,
+    other_platforms_outstanding: Decimal,
+) -> bool:
+    headroom = borrowing_headroom(
+        caps=caps,
+        platform_outstanding=platform_outstanding,
+        other_platforms_outstanding=other_platforms_outstanding,
+    )
+    return amount <= headroom.amount

@@ -21,8 +21,8 @@ from core import money
 from core.admin import ActionsOnlyAdmin, ReadOnlyAdmin
 from core.audit import audit_record
 from core.errors import DomainError
+from core.policies import LOAN_GRADES
 from lending.models import (
-    LENDABLE_GRADES,
     Application,
     AutoInvestRule,
     BlocklistEntry,
@@ -219,7 +219,7 @@ class ProductAdminForm(forms.ModelForm):
             raise _invalid('Annual rates by grade, e.g. {"A": "0.0800", "B": "0.1000"}.', "rates")
         cleaned = {}
         for grade, value in rates.items():
-            if grade not in LENDABLE_GRADES:
+            if grade not in LOAN_GRADES:
                 raise _invalid(f"{grade!r} is not a grade: grades are A to E.", "rates")
             try:
                 rate = Decimal(value if isinstance(value, str) else repr(value))
@@ -238,7 +238,7 @@ class ProductAdminForm(forms.ModelForm):
                     "rates",
                 )
             cleaned[grade] = str(rate)
-        return {grade: cleaned[grade] for grade in LENDABLE_GRADES if grade in cleaned}
+        return {grade: cleaned[grade] for grade in LOAN_GRADES if grade in cleaned}
 
     def clean(self):
         data = super().clean()

@@ -6,12 +6,12 @@ from django import forms
 
 from core.fields import PlainDecimalFormField
 from core.idempotency import KEY_PATTERN
+from core.policies import LOAN_GRADES
 from core.text import PublicText
 from custody.forms import AmountField
 from lending.models import (
     PROHIBITED_PURPOSES,
     PURPOSE_DETAIL_LENGTH,
-    Grade,
     Product,
     Purpose,
     RepaymentMethod,
@@ -65,7 +65,7 @@ class ApplicationForm(forms.Form):
 
 class MarketplaceFilterForm(forms.Form):
     grade = forms.MultipleChoiceField(
-        choices=[(g, g) for g in Grade.values if g != "HR"],
+        choices=[(g, g) for g in LOAN_GRADES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -102,7 +102,7 @@ class InvestForm(forms.Form):
 
 class AutoInvestRuleForm(forms.Form):
     grades = forms.MultipleChoiceField(
-        choices=[(g, g) for g in Grade.values if g != "HR"], widget=forms.CheckboxSelectMultiple
+        choices=[(g, g) for g in LOAN_GRADES], widget=forms.CheckboxSelectMultiple
     )
     min_term_months = forms.IntegerField(min_value=1, max_value=60, initial=1)
     max_term_months = forms.IntegerField(min_value=1, max_value=60, initial=36)

@@ -1,13 +1,14 @@
 """Lending records: products, applications, loans, investments, installments, disbursements,
 auto-invest rules, notifications and the business date."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.policies import DECLINED_GRADE, LOAN_GRADES
 from core.text import PublicText
 from lending.borrower_reasons import BorrowerReason, borrower_reasons
 from lending.schedules import Method
@@ -20,16 +21,11 @@ PURPOSE_DETAIL_LENGTH = 300
 DECISION_REASON_LENGTH = 500
 
 
-class Grade(models.TextChoices):
-    A = "A", "A"
-    B = "B", "B"
-    C = "C", "C"
-    D = "D", "D"
-    E = "E", "E"
-    HR = "HR", "HR (declined)"
-
-
-LENDABLE_GRADES = ("A", "B", "C", "D", "E")
+# The grades of core.policies (the one scale), and the declined band.
+Grade = models.TextChoices(
+    "Grade",
+    [(g, (g, g)) for g in LOAN_GRADES] + [(DECLINED_GRADE, (DECLINED_GRADE, "HR (declined)"))],
+)
 
 
 class RepaymentMethod(models.TextChoices):
@@ -204,6 +200,12 @@ class Application(models.Model):
         )
 
 
+class LoanQuerySet(models.QuerySet):
+    def past_funding_deadline(self, on: date) -> "LoanQuerySet":
+        """Loans still open whose funding deadline was before `on`: they are to expire."""
+        return self.filter(status=Loan.Status.OPEN, funding_deadline_on__lt=on)
+
+
 class Loan(models.Model):
     """A listed loan: open for funding until its deadline, then funded, repaid or cancelled."""
 
@@ -253,6 +255,8 @@ class Loan(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LoanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -308,6 +312,10 @@ class Loan(models.Model):
     @property
     def remaining_amount(self) -> Decimal:
         return self.amount - self.funded_amount
+
+    def is_open_for_investment(self, on: date) -> bool:
+        """Open, and its funding deadline (the last day to invest) not past on `on`."""
+        return self.status == Loan.Status.OPEN and on <= self.funding_deadline_on
 
 
 class Investment(models.Model):

@@ -393,6 +393,26 @@ ENTERPRISE_MAX_REJECTIONS_PER_DAY = env.int("ENTERPRISE_MAX_REJECTIONS_PER_DAY",
 # Per-loan share of an investor's total limit: diversify over at least ten loans.
 INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
 
+# Borrowing caps (Interim Measures art. 17): what one borrower may owe on this platform and
+# on all platforms together, for a person and for an enterprise.
+LENDING_CAP_INDIVIDUAL_PLATFORM = Decimal(env.str("LENDING_CAP_INDIVIDUAL_PLATFORM", "200000"))
+LENDING_CAP_INDIVIDUAL_TOTAL = Decimal(env.str("LENDING_CAP_INDIVIDUAL_TOTAL", "1000000"))
+LENDING_CAP_ENTERPRISE_PLATFORM = Decimal(env.str("LENDING_CAP_ENTERPRISE_PLATFORM", "1000000"))
+LENDING_CAP_ENTERPRISE_TOTAL = Decimal(env.str("LENDING_CAP_ENTERPRISE_TOTAL", "5000000"))
+# Clean applications in these grades up to this amount are approved without a reviewer: the
+# review's cost is spent where the risk is.
+LENDING_AUTO_APPROVE_GRADES = tuple(env.list("LENDING_AUTO_APPROVE_GRADES", default=["A", "B"]))
+LENDING_AUTO_APPROVE_MAX_AMOUNT = Decimal(env.str("LENDING_AUTO_APPROVE_MAX_AMOUNT", "50000"))
+# Anti-fraud velocity: more applications than this by one borrower within the window flags
+# the next one for a reviewer.
+LENDING_VELOCITY_MAX_APPLICATIONS = env.int("LENDING_VELOCITY_MAX_APPLICATIONS", default=3)
+LENDING_VELOCITY_WINDOW_DAYS = env.int("LENDING_VELOCITY_WINDOW_DAYS", default=30)
+# Maker-checker: a disbursement above this needs a second approver (the person who starts
+# it cannot finish it).
+LENDING_DISBURSEMENT_CHECKER_THRESHOLD = Decimal(
+    env.str("LENDING_DISBURSEMENT_CHECKER_THRESHOLD", "50000")
+)
+
 # Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
 # network but runs the same signature check); a failure rate makes it refuse some movements.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

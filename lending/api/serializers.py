@@ -5,6 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from core.fields import JsonTypedInput, PlainDecimalField
+from core.policies import LOAN_GRADES
 from core.serializers import KnownFieldsSerializer
 from core.text import PublicText
 from custody.api.serializers import AmountField
@@ -270,7 +271,7 @@ class InvestmentSerializer(serializers.ModelSerializer):
         ]
 
 
-AUTO_INVEST_GRADES = [g for g in Grade.values if g != "HR"]
+AUTO_INVEST_GRADES = list(LOAN_GRADES)
 
 
 class AutoInvestRuleSerializer(JsonTypedInput, serializers.ModelSerializer):

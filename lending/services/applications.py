@@ -7,6 +7,7 @@ notifies the borrower after commit.
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,10 +15,10 @@ from accounts.services import ensure_customer
 from core import money
 from core.audit import audit_record
 from core.errors import NotFound
+from core.policies import DECLINED_GRADE
 from core.text import public_text_refusal
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
-from lending.conf import setting
 from lending.eligibility import ReviewIdentifiers
 from lending.models import (
     DECISION_REASON_LENGTH,
@@ -27,11 +28,11 @@ from lending.models import (
     Product,
     Purpose,
 )
-from lending.schedules import Method
 from lending.selectors import borrower_headroom, borrower_kind_locked
 from lending.services.blocklist import blocklisted_kinds
 from lending.services.listings import loan_open
 from lending.services.notifications import notification_send
+from lending.terms import ensure_application_terms
 
 
 def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
@@ -60,21 +61,6 @@ def ensure_public_text(field: str, value: str, *, max_length: int, multiline=Fal
     refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
     if refusal is not None:
         raise errors.TextRefused(refusal.message, code=refusal.code, field=field)
-
-
-def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):
-    """Refuse terms the product does not offer (shared by the preview and submission)."""
-    if not product.is_active:
-        raise errors.ProductUnavailable()
-    if not (product.min_amount <= amount <= product.max_amount):
-        raise errors.AmountOutOfRange(
-            f"The amount must be between {money.display(product.min_amount, product.currency)}"
-            f" and {money.display(product.max_amount, product.currency)}."
-        )
-    if term_months not in (product.term_options or []):
-        raise errors.TermNotOffered()
-    if method not in (product.methods or []) or method not in Method.ALL:
-        raise errors.MethodNotOffered()
 
 
 @transaction.atomic
@@ -163,11 +149,11 @@ def _fraud_flags(application: Application, identifiers: ReviewIdentifiers) -> li
     flags = [
         f"fraud_signal:{kind}" for kind in eligibility.fraud_signal_kinds(application.borrower)
     ]
-    window_start = timezone.now() - timedelta(days=setting("LENDING_VELOCITY_WINDOW_DAYS"))
+    window_start = timezone.now() - timedelta(days=settings.LENDING_VELOCITY_WINDOW_DAYS)
     recent = Application.objects.filter(
         borrower_id=application.borrower_id, submitted_at__gte=window_start
     ).count()
-    if recent > setting("LENDING_VELOCITY_MAX_APPLICATIONS"):
+    if recent > settings.LENDING_VELOCITY_MAX_APPLICATIONS:
         flags.append("velocity")
     blocked = blocklisted_kinds(identifiers, application.borrower.email)
     return flags + [f"blocklist:{kind}" for kind in blocked]
@@ -212,14 +198,14 @@ def application_review(*, application_id: int) -> Application:
     headroom = borrower_headroom(
         application.borrower, other_platforms=other, exclude_application_id=application.id
     )
-    rate = application.product.rate_for(grade) if grade != "HR" else None
+    rate = application.product.rate_for(grade) if grade != DECLINED_GRADE else None
 
     hard = []
     if facts.kind != application.borrower_kind:
         # A company registered (or removed) since submission: the caps, the report and the
         # disclosure would be another borrower's than the one who applied.
         hard.append("borrower_kind_changed")
-    if grade == "HR":
+    if grade == DECLINED_GRADE:
         hard.append("grade_hr_declined")
     elif rate is None:
         hard.append("grade_not_priced")
@@ -231,9 +217,9 @@ def application_review(*, application_id: int) -> Application:
     soft = [f for f in flags if f not in hard]
     if report.overdue_records_6m:
         soft.append(f"overdue_records_6m:{report.overdue_records_6m}")
-    if grade not in setting("LENDING_AUTO_APPROVE_GRADES"):
+    if grade not in settings.LENDING_AUTO_APPROVE_GRADES:
         soft.append(f"grade_{grade}_needs_review")
-    if application.amount > setting("LENDING_AUTO_APPROVE_MAX_AMOUNT"):
+    if application.amount > settings.LENDING_AUTO_APPROVE_MAX_AMOUNT:
         soft.append("amount_above_auto_approve_limit")
 
     before = {"status": application.status}

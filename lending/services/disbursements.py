@@ -9,6 +9,7 @@ acting at once settle once.
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -19,10 +20,10 @@ from core.errors import NotFound
 from custody import services as custody
 from lending import errors
 from lending.business_date import business_date
-from lending.conf import setting
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
 from lending.services.notifications import notification_send, notification_send_many
+from lending.terms import service_fee
 
 # Ops start disbursements of funded loans day to day; an approver may start one too. Only
 # an approver checks one, and never the person who started it.
@@ -69,7 +70,7 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         raise errors.DisbursementAlreadyStarted()
     if loan.status != Loan.Status.FUNDED:
         raise errors.LoanNotFunded()
-    fee = money.quantize(loan.amount * loan.service_fee_rate)
+    fee = service_fee(loan.amount, loan.service_fee_rate)
     disbursement = Disbursement.objects.create(
         loan=loan,
         status=Disbursement.Status.PENDING_APPROVAL,
@@ -86,7 +87,7 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         after={"gross": str(loan.amount), "fee": str(fee)},
         request=request,
     )
-    if loan.amount <= setting("LENDING_DISBURSEMENT_CHECKER_THRESHOLD"):
+    if loan.amount <= settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD:
         _settle(loan, disbursement, actor=maker, request=request)
     return disbursement
 

@@ -273,7 +273,7 @@ def _ensure_loan_open(loan: Loan | None, today) -> None:
     """A loan that is missing or not open refuses everyone alike."""
     if loan is None:
         raise NotFound()
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
+    if not loan.is_open_for_investment(today):
         raise errors.LoanNotOpen()
 
 
@@ -461,7 +461,7 @@ def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> list[Investme
     orders = [*stored, *fresh]
     if not orders:
         return []
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
+    if not loan.is_open_for_investment(today):
         outcomes = [errors.LoanNotOpen.code] * len(orders)
     else:
         outcomes = custody.funds_reserve_batch(

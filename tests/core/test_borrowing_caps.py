@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lending.caps import Caps, borrowing_headroom, within_caps
+from core.policies import Caps, borrowing_headroom, within_caps
 
 INDIVIDUAL = Caps(platform=D("200000"), total=D("1000000"))
 ENTERPRISE = Caps(platform=D("1000000"), total=D("5000000"))
@@ -56,7 +56,8 @@ def test_an_amount_within_headroom_never_breaches_either_cap(platform, other, am
     headroom = borrowing_headroom(
         caps=INDIVIDUAL, platform_outstanding=platform, other_platforms_outstanding=other
     )
-    assert headroom.amount >= 0
+    expected = max(D("0"), min(INDIVIDUAL.platform - platform, INDIVIDUAL.total - platform - other))
+    assert headroom.amount == expected
     if amount <= headroom.amount:
         assert platform + amount <= INDIVIDUAL.platform
         assert platform + other + amount <= INDIVIDUAL.total
