@@ -1,8 +1,8 @@
-"""Decimal fields for forms and the API that take plain decimal text only
-(core.decimal_text): the form and serializer fields every app uses for rates,
-percentages and amounts that are not movements of money (those use custody's AmountField).
-Also what every API input takes as JSON: each value of the type its field states, and text
-as the schema describes it."""
+"""Input fields for forms (pages and the admin) and the API that take plain decimal text only
+(core.decimal_text): the one money field, AmountFormField / AmountField, parsed by
+core.money.parse_amount with its codes; PlainDecimalFormField / PlainDecimalField for rates,
+shares and incomes. Also what every API input takes as JSON: each value of the type its field
+states, and text as the schema describes it."""
 
 from collections.abc import Mapping
 from decimal import Decimal
@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
+from core import money
 from core.decimal_text import decimal_pattern, is_plain_decimal
 
 _NOT_PLAIN = "Use only the digits 0-9 and one decimal point."
@@ -149,3 +150,89 @@ class JsonTypedInput:
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class AmountFormField(forms.CharField):
+    """An amount typed on a page or in the admin, parsed by core.money.parse_amount (codes
+    and all): Django's DecimalField would take "1e5", "NaN" and non-ASCII digits. `allow_zero`
+    admits exactly zero (a floor such as cash to keep, a product charging no late fee)."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values and not self.required:
+            return None
+        try:
+            return money.parse_amount(value, allow_zero=self.allow_zero)
+        except money.AmountError as exc:
+            raise forms.ValidationError(str(exc), code=exc.code) from None
+
+
+class AmountField(serializers.Field):
+    """A positive amount sent as a decimal string (or an exact integer); floats, exponents,
+    white space around it and the like refused. `allow_zero` admits zero (a floor such as
+    cash to keep, not a movement)."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data != data.strip(" \t\r\n"):
+            # Pages may pad what people type; a JSON client's amount is exactly its text.
+            raise serializers.ValidationError(
+                "Send the amount without white space around it.", code="amount_invalid"
+            )
+        try:
+            return money.parse_amount(data, allow_zero=self.allow_zero)
+        except money.AmountError as exc:
+            raise serializers.ValidationError(str(exc), code=exc.code) from None
+
+    def to_representation(self, value):
+        return f"{value:.2f}"
+
+
+class AmountFieldSchema(OpenApiSerializerFieldExtension):
+    """AmountField in the schema exactly as to_internal_value reads it: a decimal string
+    from one cent (or zero) to MAX_AMOUNT with at most two decimal places (more only as
+    zeros), up to 32 characters, or an integer in that range."""
+
+    target_class = AmountField
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            return {"type": "string", "format": "decimal", "pattern": r"^[0-9]+\.[0-9]{2}$"}
+        allow_zero = self.target.allow_zero
+        whole_digits = money.MAX_AMOUNT.adjusted()
+        if money.MAX_AMOUNT.scaleb(-whole_digits) != 1:
+            raise ValueError("MAX_AMOUNT must be a power of ten for the amount's pattern")
+        text = {
+            "type": "string",
+            "format": "decimal",
+            "pattern": decimal_pattern(
+                whole_digits=whole_digits,
+                places=money.PLACES,
+                zero=allow_zero,
+                power=True,
+                spare_zeros=True,
+            ),
+            "maxLength": money.MAX_TEXT_LENGTH,
+            "example": "100.00",
+        }
+        whole = {"type": "integer", "minimum": 0 if allow_zero else 1}
+        whole["maximum"] = int(money.MAX_AMOUNT)
+        return {
+            "anyOf": [text, whole],
+            "description": f"Up to {money.MAX_AMOUNT:.2f}"
+            + (", zero allowed." if allow_zero else ", more than zero."),
+        }

@@ -4,11 +4,10 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.fields import JsonTypedInput, PlainDecimalField
+from core.fields import AmountField, JsonTypedInput, PlainDecimalField
 from core.policies import LOAN_GRADES
 from core.serializers import KnownFieldsSerializer
 from core.text import PublicText
-from custody.api.serializers import AmountField
 from lending.models import (
     DECISION_REASON_LENGTH,
     PURPOSE_DETAIL_LENGTH,

@@ -9,8 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from core.fields import PlainDecimalField, PlainDecimalFieldSchema
-from custody.api.serializers import AmountField, AmountFieldSchema
+from core.fields import AmountField, AmountFieldSchema, PlainDecimalField, PlainDecimalFieldSchema
 from lending.api.serializers import RATE_RANGE
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
