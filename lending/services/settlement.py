@@ -144,8 +144,15 @@ class _Batch:
             unsaved = [o for o in ours if o.pk is None]
             if ours and _batch_lock(self.loan_id, wait=nested):
                 settled = _settle_pending(self.loan_id, today=self.today, known=ours, fresh=unsaved)
+                # Only this batch's own refusals are read here: another request's refused
+                # order stays until that request reads it (see `_settled`).
+                own = {id(o) for o in ours}
                 _forget_refused(
-                    [o.pk for o in settled if o.pk and o.status == Investment.Status.REFUSED]
+                    [
+                        o.pk
+                        for o in settled
+                        if o.pk and o.status == Investment.Status.REFUSED and id(o) in own
+                    ]
                 )
                 self.settled, self.settled_here = True, {id(o) for o in settled}
             else:
