@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from core import money
 from core.decimal_text import decimal_pattern, is_plain_decimal
+from core.text import SCHEMA_LINE_BREAKS, SCHEMA_REFUSED, PublicText
 
 _NOT_PLAIN = "Use only the digits 0-9 and one decimal point."
 
@@ -109,7 +110,16 @@ class CharFieldSchema(OpenApiSerializerFieldExtension):
         has_regex = any(isinstance(v, RegexValidator) for v in field.validators)
         if direction == "request" and not has_regex and "enum" not in schema:
             blank_refused = field.trim_whitespace and not field.allow_blank
-            schema["pattern"] = NON_BLANK_PATTERN if blank_refused else TEXT_PATTERN
+            public = next((v for v in field.validators if isinstance(v, PublicText)), None)
+            if public is not None:
+                refused = SCHEMA_REFUSED + ("" if public.multiline else SCHEMA_LINE_BREAKS)
+                schema["pattern"] = (
+                    rf"^[^{refused}]*[^{refused}{_SPACE}][^{refused}]*$"
+                    if blank_refused
+                    else rf"^[^{refused}]*$"
+                )
+            else:
+                schema["pattern"] = NON_BLANK_PATTERN if blank_refused else TEXT_PATTERN
         return schema
 
 

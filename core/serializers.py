@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
@@ -17,3 +18,16 @@ class KnownFieldsSerializer(serializers.Serializer):
                 {name: [ErrorDetail("Unknown field.", code="unknown_field")] for name in unknown}
             )
         return super().to_internal_value(data)
+
+
+class KnownFieldsSerializerSchema(OpenApiSerializerExtension):
+    """A KnownFieldsSerializer's schema says what the server does: no other properties."""
+
+    target_class = KnownFieldsSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

@@ -26,6 +26,14 @@ _ALWAYS_REFUSED = (
     "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
     "\ud800-\udfff"
 )
+# The same set as the OpenAPI schema writes it (escapes that ECMAScript and Python regular
+# expressions read alike; a lone surrogate cannot be written in a schema pattern, and the
+# strict JSON reader refuses it before any field sees it).
+SCHEMA_REFUSED = (
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    r"\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+)
+SCHEMA_LINE_BREAKS = r"\t\n\r"
 # Tab, line feed and carriage return (a form's CRLF) are the layout of multi-line text; a
 # single-line field refuses them too.
 _MULTILINE_REFUSED = re.compile(f"[{_ALWAYS_REFUSED}]")
