@@ -43,7 +43,7 @@ from accounts.models import (
 from accounts.pii import PiiKind
 from accounts.roles import CUSTOMER_ROLES, Role
 from core import policies
-from core.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from core.text import public_text_refusal
 
 _DUPLICATE_KINDS = (
@@ -212,7 +212,7 @@ def _identity_record(
     provider_name: str,
     decision: IdentityDecision,
     attempt: IdentityAttempt,
-    request,
+    context: AuditContext,
 ) -> IdentityCheck:
     """Store the provider's decision under the user's row lock; duplicates are found here.
     The attempt claimed for the caps takes the check's outcome in the same transaction."""
@@ -224,7 +224,7 @@ def _identity_record(
         submission=submission,
         provider_name=provider_name,
         decision=decision,
-        request=request,
+        context=context,
     )
     IdentityAttempt.objects.filter(pk=attempt.pk).update(outcome=check.status)
     return check
@@ -236,7 +236,7 @@ def _identity_check_store(
     submission: IdentitySubmission,
     provider_name: str,
     decision: IdentityDecision,
-    request,
+    context: AuditContext,
 ) -> IdentityCheck:
     """Keep the decision: a rejection with its reasons, or the identity unless another
     account holds one of its details (then a rejection naming the duplicate)."""
@@ -251,7 +251,7 @@ def _identity_check_store(
             reference=decision.reference,
             reasons=decision.reasons,
             signals=signals,
-            request=request,
+            context=context,
         )
     return verification.check_verify(
         _IDENTITY_CHECK,
@@ -266,7 +266,7 @@ def _identity_check_store(
             birth_year=decision.birth_date.year,
             **_encrypted_columns(submission),
         ),
-        request=request,
+        context=context,
     )
 
 
@@ -321,7 +321,7 @@ def identity_submit(
     phone: str,
     bank_card: str,
     client_ip: str | None = None,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Identity:
     """Verify a real-name identity through the configured provider and keep it encrypted.
 
@@ -353,7 +353,7 @@ def identity_submit(
             provider_name=provider.name,
             decision=decision,
             attempt=attempt,
-            request=request,
+            context=context,
         )
     except BaseException:
         # No decision was stored (the provider failed, or a parallel request finished
@@ -372,7 +372,7 @@ def identity_submit(
 
 
 @transaction.atomic
-def role_grant(*, user: User, roles, request=None) -> set[str]:
+def role_grant(*, user: User, roles, context: AuditContext = SYSTEM) -> set[str]:
     """Give a verified user the investor and/or borrower role (one person may hold both).
 
     Only customer roles can be chosen here; staff roles are granted by operations. Staff
@@ -400,7 +400,7 @@ def role_grant(*, user: User, roles, request=None) -> set[str]:
             actor=user,
             before={"roles": sorted(before)},
             after={"roles": sorted(before | new), "granted": sorted(new)},
-            request=request,
+            context=context,
         )
     return new
 
@@ -447,7 +447,7 @@ def investor_profile_assess(
 
 @transaction.atomic
 def investor_profile_submit(
-    *, user: User, answers: SuitabilityInput, request=None
+    *, user: User, answers: SuitabilityInput, context: AuditContext = SYSTEM
 ) -> InvestorProfile:
     """Store an investor's suitability answers with the assessed risk level and limits.
 
@@ -485,7 +485,7 @@ def investor_profile_submit(
         actor=user,
         before=_suitability_snapshot(before) if before else {},
         after=_suitability_snapshot(profile),
-        request=request,
+        context=context,
     )
     return profile
 
@@ -510,7 +510,7 @@ def borrower_profile_submit(
     monthly_obligations_amount: Decimal,
     other_platform_outstanding_amount: Decimal,
     purposes,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> BorrowerProfile:
     """Store what a borrower declares; the lending risk review reads it with the bureau
     (reviewers read the employer: free text, core.text)."""
@@ -543,7 +543,7 @@ def borrower_profile_submit(
             "monthly_obligations_amount": str(profile.monthly_obligations_amount),
             "other_platform_outstanding_amount": str(profile.other_platform_outstanding_amount),
         },
-        request=request,
+        context=context,
     )
     return profile
 
@@ -567,7 +567,7 @@ def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str
 
 @transaction.atomic
 def identity_pii_reveal(
-    *, identity: Identity, viewer: User, reason: str, request=None
+    *, identity: Identity, viewer: User, reason: str, context: AuditContext = SYSTEM
 ) -> dict[str, str]:
     """Decrypt an identity for a staff member allowed to see it, for a stated reason.
 
@@ -583,7 +583,7 @@ def identity_pii_reveal(
         subject_id=identity.user_id,
         actor=viewer,
         after={"fields": sorted(revealed), "reason": reason},
-        request=request,
+        context=context,
     )
     return revealed
 

@@ -29,7 +29,7 @@ from accounts.models import Enterprise, EnterpriseCheck, FraudSignal, Identity, 
 from accounts.pii import PiiKind
 from accounts.roles import Role
 from accounts.services import ensure_customer, ensure_pii_reveal_allowed, ensure_role
-from core.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from core.text import public_text_refusal
 
 ADDRESS_LENGTH = (5, 200)
@@ -149,7 +149,7 @@ def _enterprise_record(
     submission: EnterpriseSubmission,
     registry_name: str,
     decision: EnterpriseDecision,
-    request,
+    context: AuditContext,
 ) -> EnterpriseCheck:
     """Store the registry's decision under the user's row lock; duplicates are found here."""
     user = User.objects.select_for_update(no_key=True).get(pk=user.pk)  # see _lock_user
@@ -166,7 +166,7 @@ def _enterprise_record(
             reference=decision.reference,
             reasons=decision.reasons,
             signals=signals,
-            request=request,
+            context=context,
         )
     return verification.check_verify(
         _ENTERPRISE_CHECK,
@@ -180,7 +180,7 @@ def _enterprise_record(
             verified_at=timezone.now(),
             **_encrypted_columns(submission),
         ),
-        request=request,
+        context=context,
     )
 
 
@@ -192,7 +192,7 @@ def enterprise_submit(
     legal_representative_name: str,
     legal_representative_id: str,
     registered_address: str,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Enterprise:
     """Register the enterprise a borrower borrows for, verified by the registry.
 
@@ -222,7 +222,7 @@ def enterprise_submit(
         submission=submission,
         registry_name=registry.name,
         decision=decision,
-        request=request,
+        context=context,
     )
     if check.status == EnterpriseCheck.Status.VERIFIED:
         return check.enterprise
@@ -231,7 +231,7 @@ def enterprise_submit(
 
 @transaction.atomic
 def enterprise_pii_reveal(
-    *, enterprise: Enterprise, viewer: User, reason: str, request=None
+    *, enterprise: Enterprise, viewer: User, reason: str, context: AuditContext = SYSTEM
 ) -> dict[str, str]:
     """Decrypt an enterprise's data for a staff member allowed to see it, for a stated
     reason; audited with the reason and the names of the fields shown, never the values."""
@@ -243,7 +243,7 @@ def enterprise_pii_reveal(
         subject_id=enterprise.pk,
         actor=viewer,
         after={"fields": sorted(revealed), "reason": reason, "user_id": enterprise.user_id},
-        request=request,
+        context=context,
     )
     return revealed
 

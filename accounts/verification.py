@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import FraudSignal, OnboardingCheck, User
-from core.audit import audit_record
+from core.audit import AuditContext, audit_record
 
 # (refusal reason, fraud signal kind, the other account holding the detail)
 Duplicate = tuple[str, str, User]
@@ -44,7 +44,7 @@ def check_reject(
     reference: str,
     reasons: Sequence[str],
     signals: Sequence[tuple[str, User | None]],
-    request,
+    context: AuditContext,
 ):
     """Keep a rejection: its reasons (never the data), a fraud signal per (kind, matched
     user) in `signals`, and the audit event."""
@@ -56,7 +56,7 @@ def check_reject(
     )
     for signal, matched in signals:
         FraudSignal.objects.create(user=user, kind=signal, matched_user=matched)
-    _audit(kind, check, "reject", request=request, reasons=list(reasons))
+    _audit(kind, check, "reject", context=context, reasons=list(reasons))
     return check
 
 
@@ -68,7 +68,7 @@ def check_verify(
     reference: str,
     find_duplicates: Callable[[], list[Duplicate]],
     create_record: Callable[[models.Model], models.Model],
-    request,
+    context: AuditContext,
 ):
     """Keep a passed check and create the record it verifies, unless another account holds
     the details: then the check is kept as a rejection for each duplicate found.
@@ -94,7 +94,7 @@ def check_verify(
                 raise
         else:
             masked = {name: getattr(record, f"{name}_masked") for name in kind.masked}
-            _audit(kind, check, "verify", request=request, **masked)
+            _audit(kind, check, "verify", context=context, **masked)
             return check
     return check_reject(
         kind,
@@ -103,11 +103,11 @@ def check_verify(
         reference=reference,
         reasons=[reason for reason, _, _ in duplicates],
         signals=[(signal, other) for _, signal, other in duplicates],
-        request=request,
+        context=context,
     )
 
 
-def _audit(kind: CheckKind, check, verb: str, *, request, **facts) -> None:
+def _audit(kind: CheckKind, check, verb: str, *, context: AuditContext, **facts) -> None:
     audit_record(
         action=f"{kind.action}.{verb}",
         subject_type="user",
@@ -120,5 +120,5 @@ def _audit(kind: CheckKind, check, verb: str, *, request, **facts) -> None:
             "check_id": check.pk,
             **facts,
         },
-        request=request,
+        context=context,
     )

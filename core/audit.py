@@ -7,6 +7,7 @@ caller's transaction, so an action and its audit row commit or vanish together.
 import hashlib
 import ipaddress
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -35,7 +36,7 @@ def _event_digest(prev_hash: str, fields: dict) -> str:
 
 
 def _hashed_fields(event: AuditEvent) -> dict:
-    return {
+    fields = {
         "occurred_at": event.occurred_at.isoformat()
         if isinstance(event.occurred_at, datetime)
         else str(event.occurred_at),
@@ -48,6 +49,11 @@ def _hashed_fields(event: AuditEvent) -> dict:
         "after": event.after,
         "ip_address": event.ip_address,
     }
+    # Only when there is one: events from before the user agent was recorded hash as they
+    # always did, so the chain they are part of still verifies.
+    if event.user_agent:
+        fields["user_agent"] = event.user_agent
+    return fields
 
 
 def client_ip(request) -> str | None:
@@ -73,6 +79,28 @@ def client_ip(request) -> str | None:
         return remote
 
 
+@dataclass(frozen=True)
+class AuditContext:
+    """Where a regulated action came from, for its audit event: the client's address and
+    user agent. Services take it as a plain value, so a page, the API, the admin, a task
+    and a command call them alike: interfaces build it from their request
+    (`AuditContext.of(request)`); tasks, commands and the demo pass SYSTEM."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+
+    @classmethod
+    def of(cls, request) -> "AuditContext":
+        if request is None:
+            return SYSTEM
+        agent = request.META.get("HTTP_USER_AGENT", "")
+        return cls(ip_address=client_ip(request), user_agent=agent[:USER_AGENT_LENGTH])
+
+
+USER_AGENT_LENGTH = 256
+SYSTEM = AuditContext()
+
+
 def _event(
     *,
     action: str,
@@ -82,8 +110,7 @@ def _event(
     actor_label: str = "",
     before: dict | None = None,
     after: dict | None = None,
-    request=None,
-    ip_address: str | None = None,
+    context: AuditContext = SYSTEM,
 ) -> AuditEvent:
     if actor is not None and getattr(actor, "is_authenticated", False):
         actor_label = actor_label or str(actor)
@@ -98,7 +125,8 @@ def _event(
         subject_id=str(subject_id),
         before=before or {},
         after=after or {},
-        ip_address=ip_address or client_ip(request),
+        ip_address=context.ip_address,
+        user_agent=context.user_agent[:USER_AGENT_LENGTH],
     )
 
 

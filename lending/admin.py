@@ -19,7 +19,7 @@ from accounts import credit_code, pii
 from accounts.adapters.identity import identifier_refusal
 from core import money
 from core.admin import ActionsOnlyAdmin, ReadOnlyAdmin
-from core.audit import audit_record
+from core.audit import AuditContext, audit_record
 from core.errors import DomainError
 from core.fields import AmountFormField
 from core.policies import LOAN_GRADES
@@ -267,7 +267,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        product_save(product=obj, actor=request.user, request=request)
+        product_save(product=obj, actor=request.user, context=AuditContext.of(request))
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -320,7 +320,7 @@ class ApplicationAdmin(ActionsOnlyAdmin):
                     reviewer=request.user,
                     decision=decision,
                     reason=reason,
-                    request=request,
+                    context=AuditContext.of(request),
                 )
             except DomainError as exc:
                 self.message_user(request, f"{application.pk}: {exc.message}", messages.ERROR)
@@ -394,7 +394,9 @@ class LoanAdmin(ActionsOnlyAdmin):
     def _run(self, request, queryset, service, key, label):
         for loan in queryset:
             try:
-                disbursement = service(loan_id=loan.pk, request=request, **{key: request.user})
+                disbursement = service(
+                    loan_id=loan.pk, context=AuditContext.of(request), **{key: request.user}
+                )
             except DomainError as exc:
                 self.message_user(request, f"{loan.reference}: {exc.message}", messages.ERROR)
             else:
@@ -537,7 +539,7 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
                 subject_id=obj.pk,
                 actor=request.user,
                 after=after,
-                request=request,
+                context=AuditContext.of(request),
             )
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import IsCustomer
+from core.audit import AuditContext
 from core.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody import selectors
 from custody.api.serializers import (
@@ -101,7 +102,7 @@ class WalletDepositListCreateApi(ListAPIView):
             user=request.user,
             amount=data.validated_data["amount"],
             request_key=f"api:{idempotency_key_from(request)}",
-            request=request,
+            context=AuditContext.of(request),
         )
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
@@ -128,6 +129,6 @@ class WalletWithdrawalListCreateApi(ListAPIView):
             amount=data.validated_data["amount"],
             confirmation=data.validated_data["password"],
             request_key=f"api:{idempotency_key_from(request)}",
-            request=request,
+            context=AuditContext.of(request),
         )
         return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from core.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import IdempotencyKeyReused
 from custody.adapters import custodian_adapter
 from custody.errors import CallbackRefused, InvalidTransition
@@ -103,7 +103,12 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
 # Not durable: the demo seed runs every service inside one transaction.
 @transaction.atomic
 def deposit_request(
-    *, user, amount: Decimal, request_key: str, custodian: str = DEFAULT_CUSTODIAN, request=None
+    *,
+    user,
+    amount: Decimal,
+    request_key: str,
+    custodian: str = DEFAULT_CUSTODIAN,
+    context: AuditContext = SYSTEM,
 ) -> Deposit:
     """Ask the custodian to take `amount` into the user's sub-account.
 
@@ -124,7 +129,7 @@ def deposit_request(
             subject_id=deposit.pk,
             actor=user,
             after={"amount": str(amount), "reference": str(deposit.reference)},
-            request=request,
+            context=context,
         )
         _enqueue("deposit", deposit.pk)
     return deposit
@@ -137,7 +142,7 @@ def withdrawal_request(
     confirmation: str,
     request_key: str,
     custodian: str = DEFAULT_CUSTODIAN,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Withdrawal:
     """Reserve `amount` and instruct the custodian to pay it out, once the user authorised it.
 
@@ -150,17 +155,17 @@ def withdrawal_request(
     ensure_customer(user)
     ensure_positive_amount(amount)
     withdrawal_authorise(
-        user=user, amount=amount, confirmation=confirmation, custodian=custodian, request=request
+        user=user, amount=amount, confirmation=confirmation, custodian=custodian, context=context
     )
     return _withdrawal_create(
-        user=user, amount=amount, request_key=request_key, custodian=custodian, request=request
+        user=user, amount=amount, request_key=request_key, custodian=custodian, context=context
     )
 
 
 # Not durable: the demo seed runs every service inside one transaction.
 @transaction.atomic
 def _withdrawal_create(
-    *, user, amount: Decimal, request_key: str, custodian: str, request
+    *, user, amount: Decimal, request_key: str, custodian: str, context: AuditContext
 ) -> Withdrawal:
     withdrawal, created = _create_once(
         Withdrawal, user=user, amount=amount, request_key=request_key, custodian=custodian
@@ -179,7 +184,7 @@ def _withdrawal_create(
         subject_id=withdrawal.pk,
         actor=user,
         after={"amount": str(amount), "reference": str(withdrawal.reference)},
-        request=request,
+        context=context,
     )
     _enqueue("withdrawal", withdrawal.pk)
     return withdrawal

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.services import ensure_customer
 from core import money
-from core.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import NotFound
 from core.policies import DECLINED_GRADE
 from core.text import public_text_refusal
@@ -73,7 +73,7 @@ def application_submit(
     method: str,
     purpose: str,
     purpose_detail: str = "",
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Application:
     """Submit an application: verified identity, borrower profile, product terms, a permitted
     purpose, headroom under the borrowing caps, and one open application at a time. Staff
@@ -132,7 +132,7 @@ def application_submit(
             "product": product.code,
             "borrower_kind": facts.kind,
         },
-        request=request,
+        context=context,
     )
     # Imported here: the task module imports this one.
     from lending.tasks import application_review_task
@@ -299,7 +299,7 @@ def _after_decision(application: Application) -> None:
 
 @transaction.atomic
 def application_decide(
-    *, application_id: int, reviewer, decision: str, reason: str, request=None
+    *, application_id: int, reviewer, decision: str, reason: str, context: AuditContext = SYSTEM
 ) -> Application:
     """A reviewer approves or rejects an application waiting in the queue, with a reason."""
     if not reviewer.has_role("reviewer"):
@@ -344,7 +344,7 @@ def application_decide(
         actor=reviewer,
         before=before,
         after={"status": application.status, "reason": reason},
-        request=request,
+        context=context,
     )
     _after_decision(application)
     return application

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import money
-from core.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import NotFound
 from custody import services as custody
 from lending import errors
@@ -61,7 +61,7 @@ def _locked_loan(loan_id: int) -> Loan:
 
 
 @transaction.atomic(durable=True)
-def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
+def disbursement_start(*, loan_id: int, maker, context: AuditContext = SYSTEM) -> Disbursement:
     """The maker starts the disbursement of a funded loan; at or below the threshold it
     settles at once, above it waits for a second approver."""
     ensure_may_start_disbursement(maker)
@@ -85,15 +85,15 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         subject_id=loan.pk,
         actor=maker,
         after={"gross": str(loan.amount), "fee": str(fee)},
-        request=request,
+        context=context,
     )
     if loan.amount <= settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD:
-        _settle(loan, disbursement, actor=maker, request=request)
+        _settle(loan, disbursement, actor=maker, context=context)
     return disbursement
 
 
 @transaction.atomic(durable=True)
-def disbursement_approve(*, loan_id: int, checker, request=None) -> Disbursement:
+def disbursement_approve(*, loan_id: int, checker, context: AuditContext = SYSTEM) -> Disbursement:
     """A second approver (never the maker) approves; the disbursement then settles."""
     ensure_approver(checker)
     loan = _locked_loan(loan_id)
@@ -103,11 +103,11 @@ def disbursement_approve(*, loan_id: int, checker, request=None) -> Disbursement
     if disbursement.requested_by_id == checker.pk:
         raise errors.SameApprover()
     disbursement.approved_by = checker
-    _settle(loan, disbursement, actor=checker, request=request)
+    _settle(loan, disbursement, actor=checker, context=context)
     return disbursement
 
 
-def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
+def _settle(loan: Loan, disbursement: Disbursement, *, actor, context: AuditContext) -> None:
     """Move every reservation to the borrower less the service fee, in one ledger entry;
     create the schedule; the loan starts repaying."""
     investments = list(
@@ -168,7 +168,7 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
             "maker": disbursement.requested_by_id,
             "checker": disbursement.approved_by_id,
         },
-        request=request,
+        context=context,
     )
     notification_send(
         user=loan.borrower,

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from core.audit import audit_record, client_ip
+from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import IdempotencyInProgress, NotFound
 from custody import services as custody
 from custody.errors import InsufficientFunds
@@ -32,7 +32,7 @@ def investment_place(
     amount: Decimal,
     idempotency_key: str,
     source: str = Investment.Source.MANUAL,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Investment:
     """Invest `amount` in an open loan and reserve it in the investor's custody account.
 
@@ -43,7 +43,7 @@ def investment_place(
     (lending.services.settlement): call it outside any transaction.
     """
     ensure_customer(investor)
-    order = Order(investor, loan_id, amount, idempotency_key, source, client_ip(request))
+    order = Order(investor, loan_id, amount, idempotency_key, source, context.ip_address)
     # Twice at most: a twin request with this key may have been refused and consumed the
     # refusal (None); like any retry after a refusal, this one is then decided afresh.
     for _attempt in range(2):
@@ -95,7 +95,9 @@ def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> Non
 
 
 @transaction.atomic(durable=True)
-def investment_cancel(*, investor, investment_id: int, request=None) -> Investment:
+def investment_cancel(
+    *, investor, investment_id: int, context: AuditContext = SYSTEM
+) -> Investment:
     """Cancel a reservation while the loan is open and within the product's cooling-off
     window; the funds return to the investor's available balance. Staff are refused
     (accounts.services.ensure_customer)."""
@@ -133,6 +135,6 @@ def investment_cancel(*, investor, investment_id: int, request=None) -> Investme
         actor=investor,
         before={"status": Investment.Status.RESERVED},
         after={"status": investment.status},
-        request=request,
+        context=context,
     )
     return investment

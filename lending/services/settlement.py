@@ -46,7 +46,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.audit import audit_record_many
+from core.audit import AuditContext, audit_record_many
 from core.combining import Combiner
 from core.errors import DomainError, IdempotencyKeyReused
 from custody import services as custody
@@ -387,7 +387,7 @@ def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> list[Investme
                     "amount": str(order.amount),
                     "source": order.source,
                 },
-                "ip_address": order.ip_address,
+                "context": AuditContext(ip_address=order.ip_address),
             }
             for order in accepted
         ]

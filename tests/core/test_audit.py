@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
-from core.audit import AuditEvent, audit_chain_verify, audit_record
+from core.audit import SYSTEM, AuditContext, AuditEvent, audit_chain_verify, audit_record
 
 
 def _record(n: int, **extra):
@@ -69,17 +69,34 @@ def test_chain_verification_finds_a_tampered_event():
 
 
 @pytest.mark.django_db
-def test_audit_record_takes_actor_and_ip_from_the_request(rf, make_user):
+def test_audit_record_takes_the_actor_and_the_context_of_the_request(rf, make_user):
     user = make_user()
-    request = rf.post("/", REMOTE_ADDR="203.0.113.7")
+    request = rf.post("/", REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT="Probe/1.0")
     event = audit_record(
-        action="login.failed", subject_type="user", subject_id=user.id, actor=user, request=request
+        action="login.failed",
+        subject_type="user",
+        subject_id=user.id,
+        actor=user,
+        context=AuditContext.of(request),
     )
-    assert (event.actor_id, event.actor_label, event.ip_address) == (
+    assert (event.actor_id, event.actor_label, event.ip_address, event.user_agent) == (
         user.id,
         user.email,
         "203.0.113.7",
+        "Probe/1.0",
     )
+    assert audit_chain_verify() == (True, None)
+
+
+@pytest.mark.django_db
+def test_events_without_a_user_agent_hash_as_before(make_user):
+    """An event with no user agent hashes exactly the fields it always did, so a chain
+    written before the user agent was recorded still verifies."""
+    from core.audit import _hashed_fields
+
+    event = audit_record(action="x", subject_type="user", subject_id=1, context=SYSTEM)
+    assert "user_agent" not in _hashed_fields(event)
+    assert audit_chain_verify() == (True, None)
 
 
 @pytest.mark.postgres
@@ -137,7 +154,12 @@ def test_audit_record_many_appends_in_order_on_one_chain():
     first = _record(0)
     events = audit_record_many(
         [
-            {"action": "test.batch", "subject_type": "thing", "subject_id": n, "ip_address": ip}
+            {
+                "action": "test.batch",
+                "subject_type": "thing",
+                "subject_id": n,
+                "context": AuditContext(ip_address=ip),
+            }
             for n, ip in ((1, "192.0.2.1"), (2, None), (3, "2001:db8::1"))
         ]
     )
