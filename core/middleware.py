@@ -6,7 +6,8 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 
 from core import strict_json
-from core.errors import JSON_PATH_PREFIXES, json_error, service_unavailable_json
+from core.errors import JSON_PATH_PREFIXES, json_error
+from core.handlers import service_unavailable_json
 from core.outage import ServiceUnavailable
 
 # The interfaces that take JSON bodies only (the custodian callback reads raw signed bytes).
@@ -124,7 +125,7 @@ class ServiceUnavailableMiddleware:
     """Answer ServiceUnavailable raised by a view outside DRF (allauth's sign-in pages and
     headless endpoints, whose rate limits and one-time codes live in Redis) with a 503 and
     Retry-After: JSON `service_unavailable` on the JSON paths, a page elsewhere. The API's
-    views answer the same through core.errors.api_exception_handler."""
+    views answer the same through core.handlers.api_exception_handler."""
 
     def __init__(self, get_response):
         self.get_response = get_response

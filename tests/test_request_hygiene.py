@@ -258,7 +258,7 @@ def test_headless_phone_endpoints_are_not_offered(client, make_user, path):
 
 
 def test_a_server_error_under_the_api_is_json(rf):
-    from core.errors import api_server_error
+    from core.handlers import api_server_error
 
     for path in ("/api/v1/loans", "/_allauth/app/v1/auth/login"):
         response = api_server_error(rf.get(path))

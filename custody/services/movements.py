@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.services import ensure_customer
 from core.audit import SYSTEM, AuditContext, audit_record
+from core.enqueue import enqueue_on_commit
 from core.errors import IdempotencyKeyReused
 from custody.adapters import custodian_adapter
 from custody.errors import CallbackRefused, InvalidTransition
@@ -42,9 +43,7 @@ def sub_account_ensure(*, user, custodian: str = DEFAULT_CUSTODIAN) -> SubAccoun
 
 
 def _enqueue(kind: str, movement_id: int) -> None:
-    from custody.tasks import custodian_process
-
-    custodian_process.delay_on_commit(kind, movement_id)
+    enqueue_on_commit("custody.custodian_process", kind, movement_id)
 
 
 # A sweep hands over at most this many movements of each kind, oldest enqueue first; the
@@ -100,8 +99,6 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
         return model.objects.get(user=user, request_key=request_key), False
 
 
-# Not durable: the demo seed runs every service inside one transaction.
-@transaction.atomic
 def deposit_request(
     *,
     user,
@@ -114,11 +111,21 @@ def deposit_request(
 
     Nothing is credited now: the ledger moves when the custodian's signed callback
     confirms. The same request key returns the first deposit. Staff are refused
-    (accounts.services.ensure_customer).
+    (accounts.services.ensure_customer). The sub-account is opened at the bank first, in
+    no transaction of ours: no lock is held while the bank answers.
     """
     ensure_customer(user)
     ensure_positive_amount(amount)
     sub_account_ensure(user=user, custodian=custodian)
+    return _deposit_create(
+        user=user, amount=amount, request_key=request_key, custodian=custodian, context=context
+    )
+
+
+@transaction.atomic(durable=True)
+def _deposit_create(
+    *, user, amount: Decimal, request_key: str, custodian: str, context: AuditContext
+) -> Deposit:
     deposit, created = _create_once(
         Deposit, user=user, amount=amount, request_key=request_key, custodian=custodian
     )
@@ -162,8 +169,7 @@ def withdrawal_request(
     )
 
 
-# Not durable: the demo seed runs every service inside one transaction.
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _withdrawal_create(
     *, user, amount: Decimal, request_key: str, custodian: str, context: AuditContext
 ) -> Withdrawal:

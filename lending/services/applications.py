@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.services import ensure_customer
 from core import money
 from core.audit import SYSTEM, AuditContext, audit_record
+from core.enqueue import enqueue_on_commit
 from core.errors import NotFound
 from core.policies import DECLINED_GRADE
 from core.text import public_text_refusal
@@ -134,10 +135,7 @@ def application_submit(
         },
         context=context,
     )
-    # Imported here: the task module imports this one.
-    from lending.tasks import application_review_task
-
-    application_review_task.delay_on_commit(application.id)
+    enqueue_on_commit("lending.application_review", application.id)
     return application
 
 
@@ -169,20 +167,19 @@ def _inconsistencies(facts, report) -> list[str]:
     return found
 
 
-@transaction.atomic
 def application_review(*, application_id: int) -> Application:
     """The automatic review: bureau report, grade, anti-fraud rules and caps.
 
     Declined grade (HR), a blocklisted identity or a breached cap reject outright; a clean
     low-risk case within the auto-approve limits is approved and listed; anything else
-    waits for a reviewer. Idempotent: only a `submitted` application is reviewed.
+    waits for a reviewer. Idempotent: only a `submitted` application is reviewed. The
+    bureau is asked first, outside any transaction (no lock is held while it answers);
+    the decision is then taken on the locked application.
     """
     application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("borrower", "product")
-        .get(pk=application_id)
+        Application.objects.select_related("borrower", "product").filter(pk=application_id).first()
     )
-    if application.status != Application.Status.SUBMITTED:
+    if application is None or application.status != Application.Status.SUBMITTED:
         return application
     facts = eligibility.borrower_facts(application.borrower)
     identifiers = eligibility.review_identifiers(application.borrower)
@@ -192,6 +189,21 @@ def application_review(*, application_id: int) -> Application:
         report = bureau.enterprise_report(credit_code=identifiers.credit_code)
     else:
         report = bureau.report(national_id=identifiers.national_id)
+    return _review_decide(application_id=application_id, report=report, identifiers=identifiers)
+
+
+@transaction.atomic(durable=True)
+def _review_decide(*, application_id: int, report, identifiers: ReviewIdentifiers) -> Application:
+    """The review's decision on the locked application, from the bureau's report; a review
+    that finished meanwhile (a redelivered task) leaves it as it is."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("borrower", "product")
+        .get(pk=application_id)
+    )
+    if application.status != Application.Status.SUBMITTED:
+        return application
+    facts = eligibility.borrower_facts(application.borrower)
     grade = grade_for_score(report.score)
     flags = _fraud_flags(application, identifiers) + _inconsistencies(facts, report)
     other = max(report.other_platform_borrowing, facts.declared_other_borrowing)

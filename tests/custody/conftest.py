@@ -85,7 +85,8 @@ def signed_post(
     content_type="application/json",
 ):
     """POST a callback to the platform signed as the sandbox bank would sign it."""
-    from custody.adapters.sandbox import SandboxCustodian, callback_sign
+    from custody.adapters.sandbox import SandboxCustodian
+    from custody.signing import callback_sign
 
     headers = SandboxCustodian().signed_headers(body, timestamp=timestamp, nonce=nonce)
     if secret is not None:
