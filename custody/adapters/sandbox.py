@@ -10,6 +10,7 @@ SANDBOX_CUSTODIAN_FAILURE_RATE (0..1) makes that share of movements fail at the 
 SANDBOX_CUSTODIAN_CALLBACK_DELAY_SECONDS makes it call back that long after booking.
 """
 
+import functools
 import io
 import json
 import secrets
@@ -149,8 +150,8 @@ class SandboxCustodian:
 
 
 def _post_in_process(path: str, headers: dict, body: bytes) -> int:
-    """POST to the platform's own URL through its WSGI handler in this process (no socket);
-    return the response's status."""
+    """POST to the platform's own URL through its request handler in this process (no
+    socket); return the response's status."""
     site = urlsplit(settings.SITE_URL)
     environ = {
         "REQUEST_METHOD": "POST",
@@ -174,10 +175,12 @@ def _post_in_process(path: str, headers: dict, body: bytes) -> int:
     for name, value in headers.items():
         if name != "Content-Type":
             environ["HTTP_" + name.upper().replace("-", "_")] = value
-    statuses = []
-    response = WSGIHandler()(environ, lambda status, _headers, *_: statuses.append(status))
-    try:
-        b"".join(response)
-    finally:
-        response.close()
-    return int(statuses[0].split()[0])
+    # The handler's own request cycle, without the request_started/finished signals a
+    # server sends: those close the database connection, which here is the caller's.
+    handler = _handler()
+    return handler.get_response(handler.request_class(environ)).status_code
+
+
+@functools.cache
+def _handler() -> WSGIHandler:
+    return WSGIHandler()

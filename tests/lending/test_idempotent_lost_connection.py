@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 # The money service of each kind, and the audit call its transaction makes before it
 # commits: the hook that terminates the backend wraps it.
 HOOKS = {
-    "investment": ("lending.services.investments", "audit_record_many"),
+    "investment": ("lending.services.settlement", "audit_record_many"),
     "deposit": ("custody.services.movements", "audit_record"),
     "withdrawal": ("custody.services.movements", "audit_record"),
 }
