@@ -23,8 +23,7 @@ from accounts.models import (
     InvestorProfile,
     User,
 )
-from accounts.services import identity_pii_reveal
-from accounts.services_enterprise import enterprise_pii_reveal
+from accounts.services import enterprise_pii_reveal, identity_pii_reveal
 from core.admin import ReadOnlyAdmin
 from core.audit import AuditContext
 

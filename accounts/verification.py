@@ -2,7 +2,7 @@
 daily attempts limit, the rejection kept with its fraud signals, and the verified record
 created in a savepoint that reports a concurrent duplicate as one."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -120,5 +120,46 @@ def _audit(kind: CheckKind, check, verb: str, *, context: AuditContext, **facts)
             "check_id": check.pk,
             **facts,
         },
+        context=context,
+    )
+
+
+def check_record(
+    kind: CheckKind,
+    *,
+    user: User,
+    source: str,
+    reference: str,
+    passed: bool,
+    reasons: Sequence[str],
+    signal_for_reason: Mapping[str, str],
+    find_duplicates: Callable[[], list[Duplicate]],
+    create_record: Callable[[models.Model], models.Model],
+    context: AuditContext,
+):
+    """Keep an outside check's decision (the identity provider's, the registry's): a
+    rejection with its reasons, and a fraud signal for each reason in `signal_for_reason`;
+    or the passed check and its record, unless another account holds the details. The one
+    record step of every onboarding check, run under the caller's user row lock."""
+    if not passed:
+        signals = [
+            (signal, None) for reason, signal in signal_for_reason.items() if reason in reasons
+        ]
+        return check_reject(
+            kind,
+            user=user,
+            source=source,
+            reference=reference,
+            reasons=reasons,
+            signals=signals,
+            context=context,
+        )
+    return check_verify(
+        kind,
+        user=user,
+        source=source,
+        reference=reference,
+        find_duplicates=find_duplicates,
+        create_record=create_record,
         context=context,
     )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import credit_code, lockout, selectors, services, services_enterprise
+from accounts import credit_code, lockout, selectors, services
 from accounts.decorators import customer_required
 from accounts.errors import (
     ENTERPRISE_REASON_MESSAGES,
@@ -335,7 +335,7 @@ def onboarding_enterprise(request):
     form = EnterpriseForm(_posted(request)) if not state.is_enterprise else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            services_enterprise.enterprise_submit(
+            services.enterprise_submit(
                 user=request.user, context=AuditContext.of(request), **form.cleaned_data
             )
         except DomainError as exc:

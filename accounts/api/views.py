@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services, services_enterprise
+from accounts import selectors, services
 from accounts.api.permissions import IsCustomer
 from accounts.api.serializers import (
     BorrowerProfileInputSerializer,
@@ -241,7 +241,7 @@ class MeEnterpriseApi(APIView):
         services.ensure_role(request.user, Role.BORROWER)
         serializer = EnterpriseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services_enterprise.enterprise_submit(
+        services.enterprise_submit(
             user=request.user, context=AuditContext.of(request), **serializer.validated_data
         )
         return _me_response(request, status.HTTP_201_CREATED)

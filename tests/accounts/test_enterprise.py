@@ -6,11 +6,12 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from accounts import selectors, services, services_enterprise
+from accounts import selectors, services
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.errors import EnterpriseRejected, PiiRevealForbidden
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal
+from accounts.services import enterprise as services_enterprise
 from core.audit import AuditEvent
 from tests.accounts.test_identity import assert_nothing_in_clear
 

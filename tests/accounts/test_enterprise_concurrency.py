@@ -8,10 +8,11 @@ from unittest.mock import patch
 import pytest
 from django.db import connection
 
-from accounts import services, services_enterprise
+from accounts import services
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal
+from accounts.services import enterprise as services_enterprise
 from core.audit import audit_chain_verify
 from core.errors import DomainError
 

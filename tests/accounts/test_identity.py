@@ -293,7 +293,7 @@ def test_the_service_refuses_other_scripts_digits_whatever_the_provider_says(mak
 
     user = make_user()
     with (
-        patch("accounts.services.identity_provider", LenientProvider),
+        patch("accounts.services.identity.identity_provider", LenientProvider),
         pytest.raises(IdentityRejected) as refused,
     ):
         services.identity_submit(user=user, **person(46, phone="١٣٨٠٠٠٠٠٠٠١"))

@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from accounts import services as onboarding
-from accounts import services_enterprise
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from accounts.services import enterprise as services_enterprise
 from core.policies import Caps, borrowing_headroom
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import BureauReport, SandboxCreditBureau

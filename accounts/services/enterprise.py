@@ -28,7 +28,8 @@ from accounts.errors import (
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal, Identity, User
 from accounts.pii import PiiKind
 from accounts.roles import Role
-from accounts.services import ensure_customer, ensure_pii_reveal_allowed, ensure_role
+from accounts.services.pii_access import ensure_pii_reveal_allowed
+from accounts.services.roles import ensure_customer, ensure_role, lock_user
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.text import public_text_refusal
 
@@ -152,27 +153,17 @@ def _enterprise_record(
     context: AuditContext,
 ) -> EnterpriseCheck:
     """Store the registry's decision under the user's row lock; duplicates are found here."""
-    user = User.objects.select_for_update(no_key=True).get(pk=user.pk)  # see _lock_user
+    user = lock_user(user)
     # Checked again under the lock: a parallel request may have finished meanwhile.
     _ensure_may_register(user)
-    if not decision.passed:
-        signals = []
-        if "duplicate_credit_code" in decision.reasons:
-            signals.append((FraudSignal.Kind.DUPLICATE_CREDIT_CODE, None))
-        return verification.check_reject(
-            _ENTERPRISE_CHECK,
-            user=user,
-            source=registry_name,
-            reference=decision.reference,
-            reasons=decision.reasons,
-            signals=signals,
-            context=context,
-        )
-    return verification.check_verify(
+    return verification.check_record(
         _ENTERPRISE_CHECK,
         user=user,
         source=registry_name,
         reference=decision.reference,
+        passed=decision.passed,
+        reasons=decision.reasons,
+        signal_for_reason={"duplicate_credit_code": FraudSignal.Kind.DUPLICATE_CREDIT_CODE},
         find_duplicates=lambda: _duplicates(user, submission),
         create_record=lambda check: Enterprise.objects.create(
             user=user,

@@ -1,14 +1,12 @@
-"""Onboarding use cases that write: identity check, role grants, investor and borrower
-profiles, and the audited reveal and rotation of personal data."""
+"""The identity check (KYC): the provider's decision, attempt caps per account, per national
+ID and per client, duplicates across accounts; and the audited reveal and rotation of an
+identity's personal data."""
 
 import dataclasses
 import ipaddress
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,31 +18,20 @@ from accounts.errors import (
     DuplicateIdentity,
     IdentityAlreadyVerified,
     IdentityAttemptsExceeded,
-    IdentityNotVerified,
     IdentityRejected,
     NationalIdAttemptsExceeded,
-    PiiRevealForbidden,
-    PiiRevealReasonRequired,
-    RoleNotAllowed,
-    RoleRequired,
-    StaffNotAllowed,
-    SuitabilityRefused,
-    TextRefused,
 )
 from accounts.models import (
-    BorrowerProfile,
     FraudSignal,
     Identity,
     IdentityAttempt,
     IdentityCheck,
-    InvestorProfile,
     User,
 )
 from accounts.pii import PiiKind
-from accounts.roles import CUSTOMER_ROLES, Role
-from core import policies
+from accounts.services.pii_access import ensure_pii_reveal_allowed
+from accounts.services.roles import ensure_customer, lock_user
 from core.audit import SYSTEM, AuditContext, audit_record
-from core.text import public_text_refusal
 
 _DUPLICATE_KINDS = (
     (
@@ -66,26 +53,6 @@ _DUPLICATE_KINDS = (
 _IDENTITY_CHECK = verification.CheckKind(
     model=IdentityCheck, source="provider", action="identity", masked=("national_id",)
 )
-
-
-EMPLOYER_LENGTH = 120
-
-
-def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
-    """Refuse free text another person will read with control characters, text-direction
-    marks or beyond `max_length` (core.text; 400 text_control_characters or text_too_long)."""
-    refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
-    if refusal is not None:
-        raise TextRefused(refusal.message, code=refusal.code, field=field)
-
-
-def _lock_user(user: User) -> User:
-    """Serialise this user's onboarding writes. A no-key lock: it still excludes every
-    other writer of the row, but not the KEY SHARE locks PostgreSQL takes on it when a
-    transaction commits a row that references the user (an audit event, a notification,
-    an investment). A full FOR UPDATE here, followed by an audit append, deadlocks with a
-    settlement that holds the audit chain while committing its investors' rows."""
-    return User.objects.select_for_update(no_key=True).get(pk=user.pk)
 
 
 def ensure_identity_attempts_left(user: User) -> None:
@@ -183,20 +150,6 @@ def _find_duplicates(user: User, submission: IdentitySubmission) -> list[tuple[s
     return found
 
 
-def ensure_customer(user: User) -> None:
-    """Refuse a customer path to anyone who runs the platform (403 `staff_not_allowed`).
-
-    DESIGN.md section 7: staff (any staff role, is_staff or superuser) never hold a
-    sub-account, move money, take an identity check or a customer role, and never invest,
-    borrow or apply: one person must not both decide on loans and invest in or borrow them
-    (conflict of interest). Every customer-only service calls this first, so the refusal
-    holds whichever interface (page, API, admin, task, command) calls it. Reads the roles
-    the instance holds (`User.role_names`, read once per instance).
-    """
-    if user.is_platform_staff:
-        raise StaffNotAllowed()
-
-
 def _ensure_may_submit(user: User) -> None:
     ensure_customer(user)
     if Identity.objects.filter(user=user).exists():
@@ -216,7 +169,7 @@ def _identity_record(
 ) -> IdentityCheck:
     """Store the provider's decision under the user's row lock; duplicates are found here.
     The attempt claimed for the caps takes the check's outcome in the same transaction."""
-    user = _lock_user(user)
+    user = lock_user(user)
     # Checked again under the lock: a parallel request may have finished meanwhile.
     _ensure_may_submit(user)
     check = _identity_check_store(
@@ -240,24 +193,14 @@ def _identity_check_store(
 ) -> IdentityCheck:
     """Keep the decision: a rejection with its reasons, or the identity unless another
     account holds one of its details (then a rejection naming the duplicate)."""
-    if not decision.passed:
-        signals = []
-        if "identity_blocklisted" in decision.reasons:
-            signals.append((FraudSignal.Kind.BLOCKLISTED, None))
-        return verification.check_reject(
-            _IDENTITY_CHECK,
-            user=user,
-            source=provider_name,
-            reference=decision.reference,
-            reasons=decision.reasons,
-            signals=signals,
-            context=context,
-        )
-    return verification.check_verify(
+    return verification.check_record(
         _IDENTITY_CHECK,
         user=user,
         source=provider_name,
         reference=decision.reference,
+        passed=decision.passed,
+        reasons=decision.reasons,
+        signal_for_reason={"identity_blocklisted": FraudSignal.Kind.BLOCKLISTED},
         find_duplicates=lambda: _find_duplicates(user, submission),
         create_record=lambda check: Identity.objects.create(
             user=user,
@@ -369,200 +312,6 @@ def identity_submit(
     if first.startswith("duplicate_"):
         raise DuplicateIdentity(IDENTITY_REASON_MESSAGES[first], code=first, reasons=reasons)
     raise IdentityRejected(IDENTITY_REASON_MESSAGES.get(first), code=first, reasons=reasons)
-
-
-@transaction.atomic
-def role_grant(*, user: User, roles, context: AuditContext = SYSTEM) -> set[str]:
-    """Give a verified user the investor and/or borrower role (one person may hold both).
-
-    Only customer roles can be chosen here; staff roles are granted by operations. Staff
-    (any staff role, is_staff or superuser) cannot take them: one person must not both
-    decide on loans and invest in or borrow them (conflict of interest).
-    Returns the roles newly granted; granting a held role again changes nothing.
-    """
-    ensure_customer(user)
-    wanted = {str(r) for r in roles}
-    if not wanted or not wanted <= {str(r) for r in CUSTOMER_ROLES}:
-        raise RoleNotAllowed()
-    user = _lock_user(user)
-    # Again on the row read under the lock: a role granted meanwhile counts too.
-    ensure_customer(user)
-    if not Identity.objects.filter(user=user).exists():
-        raise IdentityNotVerified("Verify your identity before choosing a role.")
-    before = set(user.groups.values_list("name", flat=True))
-    new = wanted - before
-    if new:
-        user.groups.add(*Group.objects.filter(name__in=new))
-        audit_record(
-            action="role.grant",
-            subject_type="user",
-            subject_id=user.pk,
-            actor=user,
-            before={"roles": sorted(before)},
-            after={"roles": sorted(before | new), "granted": sorted(new)},
-            context=context,
-        )
-    return new
-
-
-def ensure_role(user: User, role: Role | str) -> None:
-    """Refuse a customer action to a user without the role it needs (403 `<role>_role_required`)."""
-    role = Role(role)
-    if not user.groups.filter(name=role.value).exists():
-        raise RoleRequired(
-            f"Take the {role.label.lower()} role first.", code=f"{role.value}_role_required"
-        )
-
-
-@dataclass(frozen=True)
-class SuitabilityInput:
-    risk_tolerance: str
-    investment_experience: str
-    risks_acknowledged: frozenset[str]
-    annual_income_amount: Decimal
-    net_investible_assets_amount: Decimal
-    investor_type: str
-
-
-def investor_profile_assess(
-    answers: SuitabilityInput,
-) -> policies.Suitability:
-    """Assess answers without storing them (the wizard's preview uses this too)."""
-    try:
-        return policies.assess_suitability(
-            policies.SuitabilityAnswers(
-                risk_tolerance=answers.risk_tolerance,
-                investment_experience=answers.investment_experience,
-                risks_acknowledged=frozenset(answers.risks_acknowledged),
-                annual_income=answers.annual_income_amount,
-                net_investible_assets=answers.net_investible_assets_amount,
-                investor_type=answers.investor_type,
-            ),
-            retail_cap_share=settings.RETAIL_INVESTMENT_CAP_SHARE,
-            per_loan_share=settings.INVESTOR_PER_LOAN_SHARE,
-        )
-    except policies.SuitabilityRefused as exc:
-        raise SuitabilityRefused(exc.message, code=exc.code) from exc
-
-
-@transaction.atomic
-def investor_profile_submit(
-    *, user: User, answers: SuitabilityInput, context: AuditContext = SYSTEM
-) -> InvestorProfile:
-    """Store an investor's suitability answers with the assessed risk level and limits.
-
-    All ten risks must be acknowledged; the highest loan grade and the per-loan and total
-    limits follow core.policies. A new questionnaire replaces the old assessment.
-    """
-    ensure_customer(user)
-    user = _lock_user(user)
-    ensure_role(user, Role.INVESTOR)
-    result = investor_profile_assess(answers)
-    before = InvestorProfile.objects.filter(user=user).first()
-    profile, _ = InvestorProfile.objects.update_or_create(
-        user=user,
-        defaults={
-            "risk_tolerance": answers.risk_tolerance,
-            "investment_experience": answers.investment_experience,
-            "risks_acknowledged": [
-                k for k in policies.RISK_KEYS if k in answers.risks_acknowledged
-            ],
-            "annual_income_amount": answers.annual_income_amount,
-            "net_investible_assets_amount": answers.net_investible_assets_amount,
-            "investor_type": answers.investor_type,
-            "risk_level": result.risk_level,
-            "max_loan_grade": result.max_loan_grade,
-            "per_loan_limit_amount": result.per_loan_limit,
-            "total_limit_amount": result.total_limit,
-            "currency": settings.PLATFORM_CURRENCY,
-            "assessed_at": timezone.now(),
-        },
-    )
-    audit_record(
-        action="investor_profile.assess",
-        subject_type="user",
-        subject_id=user.pk,
-        actor=user,
-        before=_suitability_snapshot(before) if before else {},
-        after=_suitability_snapshot(profile),
-        context=context,
-    )
-    return profile
-
-
-def _suitability_snapshot(profile: InvestorProfile) -> dict:
-    return {
-        "investor_type": profile.investor_type,
-        "risk_level": profile.risk_level,
-        "max_loan_grade": profile.max_loan_grade,
-        "per_loan_limit_amount": str(profile.per_loan_limit_amount),
-        "total_limit_amount": str(profile.total_limit_amount),
-    }
-
-
-@transaction.atomic
-def borrower_profile_submit(
-    *,
-    user: User,
-    employment_status: str,
-    employer: str,
-    monthly_income_amount: Decimal,
-    monthly_obligations_amount: Decimal,
-    other_platform_outstanding_amount: Decimal,
-    purposes,
-    context: AuditContext = SYSTEM,
-) -> BorrowerProfile:
-    """Store what a borrower declares; the lending risk review reads it with the bureau
-    (reviewers read the employer: free text, core.text)."""
-    ensure_customer(user)
-    employer = employer.strip()
-    ensure_public_text("employer", employer, max_length=EMPLOYER_LENGTH)
-    user = _lock_user(user)
-    ensure_role(user, Role.BORROWER)
-    profile, created = BorrowerProfile.objects.update_or_create(
-        user=user,
-        defaults={
-            "employment_status": employment_status,
-            "employer": employer,
-            "monthly_income_amount": monthly_income_amount,
-            "monthly_obligations_amount": monthly_obligations_amount,
-            "other_platform_outstanding_amount": other_platform_outstanding_amount,
-            "purposes": list(dict.fromkeys(purposes)),
-            "currency": settings.PLATFORM_CURRENCY,
-            "updated_at": timezone.now(),
-        },
-    )
-    audit_record(
-        action="borrower_profile.create" if created else "borrower_profile.update",
-        subject_type="user",
-        subject_id=user.pk,
-        actor=user,
-        after={
-            "employment_status": profile.employment_status,
-            "monthly_income_amount": str(profile.monthly_income_amount),
-            "monthly_obligations_amount": str(profile.monthly_obligations_amount),
-            "other_platform_outstanding_amount": str(profile.other_platform_outstanding_amount),
-        },
-        context=context,
-    )
-    return profile
-
-
-PII_REVEAL_REASON_MIN_LENGTH = 10
-PII_REVEAL_REASON_MAX_LENGTH = 500
-
-
-def ensure_pii_reveal_allowed(viewer: User, permission: str, reason: str) -> str:
-    """Refuse a reveal to a viewer without `permission` or without a reason of at least
-    PII_REVEAL_REASON_MIN_LENGTH characters; return the reason as the audit keeps it."""
-    if not viewer.has_perm(permission):
-        raise PiiRevealForbidden()
-    reason = " ".join((reason or "").split())
-    if len(reason) < PII_REVEAL_REASON_MIN_LENGTH:
-        raise PiiRevealReasonRequired()
-    # Compliance reads it in the audit trail.
-    ensure_public_text("reason", reason, max_length=PII_REVEAL_REASON_MAX_LENGTH)
-    return reason
 
 
 @transaction.atomic
