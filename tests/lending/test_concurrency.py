@@ -345,7 +345,7 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
     no-key lock, so the two never wait on each other in a circle."""
     import time
 
-    from accounts.services import _lock_user
+    from accounts.services.roles import lock_user
     from core.audit import audit_record
     from lending.services import investments, settlement
 
@@ -370,7 +370,7 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
     def profile_change():
         try:
             with transaction.atomic():
-                _lock_user(early)
+                lock_user(early)
                 locked.set()
                 time.sleep(0.5)  # the batch below funds the loan meanwhile
                 audit_record(action="test.profile", subject_type="user", subject_id=early.pk)
