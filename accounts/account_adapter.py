@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import auth_audit
 from accounts.lockout import login_client_record
-from compliance.audit import client_ip
+from core.audit import AuditContext, client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -30,14 +30,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)
         if commit:
-            auth_audit.audit_signup(request=request, user=user)
+            auth_audit.audit_signup(context=AuditContext.of(request), user=user)
         return user
 
     def post_login(self, request, user, **kwargs):
         # Called once every login stage (email verification, MFA) has passed, for the
         # page flow and the headless API alike.
         response = super().post_login(request, user, **kwargs)
-        auth_audit.audit_login(request=request, user=user)
+        auth_audit.audit_login(context=AuditContext.of(request), user=user)
         # The owner's address stays open when strangers' failures lock the account.
         login_client_record(user=user, ip_address=client_ip(request))
         return response
@@ -47,7 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
         login = credentials.get("email") or credentials.get("username") or ""
         user = get_user_model().objects.filter(email__iexact=login).first() if login else None
         auth_audit.audit_login_failed(
-            request=request,
+            context=AuditContext.of(request),
             login=login,
             user=user,
             locked_out=bool(getattr(request, "axes_locked_out", False)),
@@ -73,6 +73,6 @@ class AccountAdapter(DefaultAccountAdapter):
         # allauth announces every security change (password reset, TOTP enrolled, ...)
         # through this one hook, after the change has committed: audit it here.
         auth_audit.audit_security_notification(
-            request=self.request, template_prefix=template_prefix, user=user
+            context=AuditContext.of(self.request), template_prefix=template_prefix, user=user
         )
         super().send_notification_mail(template_prefix, user, context, email)

@@ -23,9 +23,9 @@ from accounts.models import (
     InvestorProfile,
     User,
 )
-from accounts.services import identity_pii_reveal
-from accounts.services_enterprise import enterprise_pii_reveal
-from config.admin import ReadOnlyAdmin
+from accounts.services import enterprise_pii_reveal, identity_pii_reveal
+from core.admin import ReadOnlyAdmin
+from core.audit import AuditContext
 
 
 def _roles_of(user) -> set[str]:
@@ -61,7 +61,11 @@ class UserAdmin(BaseUserAdmin):
         user = form.instance
         before = getattr(user, "_roles_before", set())
         audit_roles_changed(
-            request=request, actor=request.user, user=user, before=before, after=_roles_of(user)
+            context=AuditContext.of(request),
+            actor=request.user,
+            user=user,
+            before=before,
+            after=_roles_of(user),
         )
 
 
@@ -166,7 +170,9 @@ class IdentityAdmin(PiiRevealAdmin):
     )
 
     def pii_reveal(self, obj, *, viewer, reason, request):
-        return identity_pii_reveal(identity=obj, viewer=viewer, reason=reason, request=request)
+        return identity_pii_reveal(
+            identity=obj, viewer=viewer, reason=reason, context=AuditContext.of(request)
+        )
 
 
 @admin.register(IdentityCheck)
@@ -243,7 +249,9 @@ class EnterpriseAdmin(PiiRevealAdmin):
     )
 
     def pii_reveal(self, obj, *, viewer, reason, request):
-        return enterprise_pii_reveal(enterprise=obj, viewer=viewer, reason=reason, request=request)
+        return enterprise_pii_reveal(
+            enterprise=obj, viewer=viewer, reason=reason, context=AuditContext.of(request)
+        )
 
 
 @admin.register(EnterpriseCheck)

@@ -1,7 +1,7 @@
 """Audit events of authentication: sign-ups, logins and failures, password resets, MFA
 changes and role changes. The allauth adapter and the staff and admin paths call these."""
 
-from compliance.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 
 # Security notifications allauth sends (through the adapter's one hook for them) and the
 # audit action each stands for. The notification is sent only after the change commits.
@@ -24,28 +24,30 @@ _MFA_TYPES = {
 }
 
 
-def audit_signup(*, request, user) -> None:
+def audit_signup(*, context: AuditContext, user) -> None:
     audit_record(
         action="account.signup",
         subject_type="user",
         subject_id=user.pk,
         actor=user,
         after={"email": user.email},
-        request=request,
+        context=context,
     )
 
 
-def audit_login(*, request, user) -> None:
+def audit_login(*, context: AuditContext, user) -> None:
     audit_record(
         action="account.login",
         subject_type="user",
         subject_id=user.pk,
         actor=user,
-        request=request,
+        context=context,
     )
 
 
-def audit_login_failed(*, request, login: str, user=None, locked_out: bool = False) -> None:
+def audit_login_failed(
+    *, context: AuditContext, login: str, user=None, locked_out: bool = False
+) -> None:
     """A refused password: the name tried (an attacker's string, kept short), the user it
     names if any, the caller's IP, and whether the (name, IP) pair is now locked out."""
     audit_record(
@@ -54,11 +56,11 @@ def audit_login_failed(*, request, login: str, user=None, locked_out: bool = Fal
         subject_id=user.pk if user is not None else "unknown",
         actor_label="anonymous",
         after={"login": (login or "")[:254], "locked_out": locked_out},
-        request=request,
+        context=context,
     )
 
 
-def audit_security_notification(*, request, template_prefix: str, user) -> None:
+def audit_security_notification(*, context: AuditContext, template_prefix: str, user) -> None:
     action = NOTIFICATION_ACTIONS.get(template_prefix)
     if action is None:
         return
@@ -69,11 +71,11 @@ def audit_security_notification(*, request, template_prefix: str, user) -> None:
         subject_id=user.pk,
         actor=user,
         after=after,
-        request=request,
+        context=context,
     )
 
 
-def audit_roles_changed(*, request=None, actor=None, user, before, after) -> None:
+def audit_roles_changed(*, context: AuditContext = SYSTEM, actor=None, user, before, after) -> None:
     """A change of the groups (roles) a user holds; `before`/`after` are role names."""
     before, after = sorted(before), sorted(after)
     if before == after:
@@ -86,5 +88,5 @@ def audit_roles_changed(*, request=None, actor=None, user, before, after) -> Non
         actor_label="" if actor is not None else "system",
         before={"roles": before},
         after={"roles": after},
-        request=request,
+        context=context,
     )

@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class AccountsError(DomainError):
@@ -117,7 +117,7 @@ class RoleRequired(AccountsError):
 
 
 class TextRefused(AccountsError):
-    """Free text others read (config.text): `code` is text_control_characters or
+    """Free text others read (core.text): `code` is text_control_characters or
     text_too_long, `field` in the details names the field."""
 
     code = "text_control_characters"

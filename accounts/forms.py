@@ -5,9 +5,9 @@ from decimal import Decimal
 from django import forms
 
 from accounts.models import BorrowerProfile, InvestorProfile
-from compliance.policies import RISKS
-from config.fields import PlainDecimalFormField
-from config.text import PublicText
+from core.fields import PlainDecimalFormField
+from core.policies import RISKS
+from core.text import PublicText
 
 MONEY_ATTRS = {"inputmode": "decimal", "placeholder": "0.00", "autocomplete": "off"}
 

@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from accounts.errors import LoginUnlockInvalid
 from accounts.models import LoginClient, LoginUnlock
-from compliance.audit import audit_record, client_ip
-from config.errors import json_error
+from core.audit import AuditContext, audit_record, client_ip
+from core.errors import json_error
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +223,6 @@ def login_unlock_redeem(*, token: str, request) -> LoginUnlock:
         subject_id=user.pk,
         actor=user,
         after={"unlock": unlock.pk},
-        request=request,
+        context=AuditContext.of(request),
     )
     return unlock

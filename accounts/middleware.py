@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.errors import MfaRequired
 from accounts.selectors import has_totp
 
 # Paths a user without MFA may still reach: enrolment itself (and the re-authentication
@@ -26,8 +27,6 @@ def lacks_required_mfa(user) -> bool:
 
 
 def mfa_required_response() -> JsonResponse:
-    from accounts.errors import MfaRequired
-
     return JsonResponse({"code": MfaRequired.code, "message": MfaRequired.message}, status=403)
 
 

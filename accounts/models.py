@@ -6,7 +6,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.roles import MFA_REQUIRED_ROLES, STAFF_ROLES, Role
-from config.text import PublicText
+from core.text import PublicText
 
 
 class UserManager(BaseUserManager):
@@ -256,7 +256,7 @@ class Enterprise(models.Model):
 
 class InvestorProfile(models.Model):
     """Suitability answers and the risk level and limits assessed from them
-    (compliance.policies holds the rules)."""
+    (core.policies holds the rules)."""
 
     class RiskTolerance(models.TextChoices):
         VERY_LOW = "very_low", "Very low: I cannot accept any loss"
@@ -343,7 +343,7 @@ class BorrowerProfile(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="borrower_profile")
     employment_status = models.CharField(max_length=16, choices=EmploymentStatus.choices)
-    # Read by the reviewers who assess the borrower (config.text).
+    # Read by the reviewers who assess the borrower (core.text).
     employer = models.CharField(max_length=120, blank=True, validators=[PublicText(120)])
     monthly_income_amount = models.DecimalField(max_digits=14, decimal_places=2)
     monthly_obligations_amount = models.DecimalField(max_digits=14, decimal_places=2)

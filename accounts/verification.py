@@ -2,7 +2,7 @@
 daily attempts limit, the rejection kept with its fraud signals, and the verified record
 created in a savepoint that reports a concurrent duplicate as one."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -10,7 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import FraudSignal, OnboardingCheck, User
-from compliance.audit import audit_record
+from core.audit import AuditContext, audit_record
 
 # (refusal reason, fraud signal kind, the other account holding the detail)
 Duplicate = tuple[str, str, User]
@@ -44,7 +44,7 @@ def check_reject(
     reference: str,
     reasons: Sequence[str],
     signals: Sequence[tuple[str, User | None]],
-    request,
+    context: AuditContext,
 ):
     """Keep a rejection: its reasons (never the data), a fraud signal per (kind, matched
     user) in `signals`, and the audit event."""
@@ -56,7 +56,7 @@ def check_reject(
     )
     for signal, matched in signals:
         FraudSignal.objects.create(user=user, kind=signal, matched_user=matched)
-    _audit(kind, check, "reject", request=request, reasons=list(reasons))
+    _audit(kind, check, "reject", context=context, reasons=list(reasons))
     return check
 
 
@@ -68,7 +68,7 @@ def check_verify(
     reference: str,
     find_duplicates: Callable[[], list[Duplicate]],
     create_record: Callable[[models.Model], models.Model],
-    request,
+    context: AuditContext,
 ):
     """Keep a passed check and create the record it verifies, unless another account holds
     the details: then the check is kept as a rejection for each duplicate found.
@@ -94,7 +94,7 @@ def check_verify(
                 raise
         else:
             masked = {name: getattr(record, f"{name}_masked") for name in kind.masked}
-            _audit(kind, check, "verify", request=request, **masked)
+            _audit(kind, check, "verify", context=context, **masked)
             return check
     return check_reject(
         kind,
@@ -103,11 +103,11 @@ def check_verify(
         reference=reference,
         reasons=[reason for reason, _, _ in duplicates],
         signals=[(signal, other) for _, signal, other in duplicates],
-        request=request,
+        context=context,
     )
 
 
-def _audit(kind: CheckKind, check, verb: str, *, request, **facts) -> None:
+def _audit(kind: CheckKind, check, verb: str, *, context: AuditContext, **facts) -> None:
     audit_record(
         action=f"{kind.action}.{verb}",
         subject_type="user",
@@ -120,5 +120,46 @@ def _audit(kind: CheckKind, check, verb: str, *, request, **facts) -> None:
             "check_id": check.pk,
             **facts,
         },
-        request=request,
+        context=context,
+    )
+
+
+def check_record(
+    kind: CheckKind,
+    *,
+    user: User,
+    source: str,
+    reference: str,
+    passed: bool,
+    reasons: Sequence[str],
+    signal_for_reason: Mapping[str, str],
+    find_duplicates: Callable[[], list[Duplicate]],
+    create_record: Callable[[models.Model], models.Model],
+    context: AuditContext,
+):
+    """Keep an outside check's decision (the identity provider's, the registry's): a
+    rejection with its reasons, and a fraud signal for each reason in `signal_for_reason`;
+    or the passed check and its record, unless another account holds the details. The one
+    record step of every onboarding check, run under the caller's user row lock."""
+    if not passed:
+        signals = [
+            (signal, None) for reason, signal in signal_for_reason.items() if reason in reasons
+        ]
+        return check_reject(
+            kind,
+            user=user,
+            source=source,
+            reference=reference,
+            reasons=reasons,
+            signals=signals,
+            context=context,
+        )
+    return check_verify(
+        kind,
+        user=user,
+        source=source,
+        reference=reference,
+        find_duplicates=find_duplicates,
+        create_record=create_record,
+        context=context,
     )

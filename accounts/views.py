@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import credit_code, lockout, selectors, services, services_enterprise
+from accounts import credit_code, lockout, selectors, services
 from accounts.decorators import customer_required
 from accounts.errors import (
     ENTERPRISE_REASON_MESSAGES,
@@ -27,9 +27,9 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
-from compliance.audit import client_ip
-from compliance.policies import RISK_KEYS
-from config.errors import DomainError
+from core.audit import AuditContext, client_ip
+from core.errors import DomainError
+from core.policies import RISK_KEYS
 
 STEP_URLS = {
     "identity": "accounts:onboarding-identity",
@@ -140,7 +140,7 @@ def onboarding_identity(request):
             services.identity_submit(
                 user=request.user,
                 client_ip=client_ip(request),
-                request=request,
+                context=AuditContext.of(request),
                 **form.cleaned_data,
             )
         except DomainError as exc:
@@ -166,7 +166,9 @@ def onboarding_roles(request):
     if request.method == "POST" and form.is_valid():
         try:
             granted = services.role_grant(
-                user=request.user, roles=form.cleaned_data["roles"], request=request
+                user=request.user,
+                roles=form.cleaned_data["roles"],
+                context=AuditContext.of(request),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -218,7 +220,9 @@ def onboarding_investor(request):
     if request.method == "POST" and form.is_valid():
         try:
             profile = services.investor_profile_submit(
-                user=request.user, answers=_suitability_input(form), request=request
+                user=request.user,
+                answers=_suitability_input(form),
+                context=AuditContext.of(request),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -294,7 +298,7 @@ def onboarding_borrower(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.borrower_profile_submit(
-                user=request.user, request=request, **form.cleaned_data
+                user=request.user, context=AuditContext.of(request), **form.cleaned_data
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -331,8 +335,8 @@ def onboarding_enterprise(request):
     form = EnterpriseForm(_posted(request)) if not state.is_enterprise else None
     if form is not None and request.method == "POST" and form.is_valid():
         try:
-            services_enterprise.enterprise_submit(
-                user=request.user, request=request, **form.cleaned_data
+            services.enterprise_submit(
+                user=request.user, context=AuditContext.of(request), **form.cleaned_data
             )
         except DomainError as exc:
             _add_refusal_errors(form, exc, ENTERPRISE_REASON_MESSAGES)

@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from compliance.audit import AuditEvent
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
+from core.audit import AuditEvent
 
 
 @admin.register(AuditEvent)

@@ -36,6 +36,9 @@ class Task(DjangoTask):
 
 app = Celery("p2p", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# The process's default app in every thread: `celery.current_app` (core.enqueue, shared_task)
+# is otherwise thread-local, and a request or worker thread would find an unconfigured app.
+app.set_default()
 
 
 def _filesystem_broker_options():

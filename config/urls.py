@@ -6,12 +6,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.errors import headless_not_found
 from config.health import healthz
+from core.handlers import headless_not_found
 
-handler400 = "config.errors.bad_request"
-handler404 = "config.errors.not_found"
-handler500 = "config.errors.api_server_error"
+handler400 = "core.handlers.bad_request"
+handler404 = "core.handlers.not_found"
+handler500 = "core.handlers.api_server_error"
 
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "P2P Lending operations"

@@ -5,8 +5,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from config.admin import ReadOnlyAdmin
-from custody import money
+from core import money
+from core.admin import ReadOnlyAdmin
+from core.audit import AuditContext
 from custody.errors import CustodyError
 from custody.models import (
     AdjustmentRequest,
@@ -220,14 +221,16 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
             account_id=form.cleaned_data["account"].pk,
             amount=form.cleaned_data["amount"],
             reason=form.cleaned_data["reason"],
-            request=request,
+            context=AuditContext.of(request),
         )
         obj.pk = proposal.pk
 
     def _decide(self, request, queryset, service, verb):
         for proposal in queryset:
             try:
-                service(actor=request.user, proposal_id=proposal.pk, request=request)
+                service(
+                    actor=request.user, proposal_id=proposal.pk, context=AuditContext.of(request)
+                )
             except CustodyError as exc:
                 self.message_user(request, f"#{proposal.pk}: {exc.message}", messages.ERROR)
             else:

@@ -2,7 +2,7 @@
 
 from rest_framework import status
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class CustodyError(DomainError):
@@ -24,23 +24,6 @@ class InvalidAmount(CustodyError):
 class UnbalancedEntry(CustodyError):
     code = "unbalanced_entry"
     message = "The postings of an entry must sum to zero."
-
-
-class IdempotencyKeyReused(CustodyError):
-    code = "idempotency_key_reused"
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "This idempotency key was already used with different content."
-
-
-class IdempotencyKeyRequired(CustodyError):
-    code = "idempotency_key_required"
-    message = "Send an Idempotency-Key header (1-255 printable ASCII characters)."
-
-
-class IdempotencyInProgress(CustodyError):
-    code = "idempotency_in_progress"
-    status_code = status.HTTP_409_CONFLICT
-    message = "A request with this idempotency key is still being processed."
 
 
 class AccountNotFound(CustodyError):
@@ -73,7 +56,7 @@ class AuthorisationLocked(AuthorisationFailed):
 
 
 class TextRefused(CustodyError):
-    """Free text others read (config.text): `code` is text_control_characters or
+    """Free text others read (core.text): `code` is text_control_characters or
     text_too_long, `field` in the details names the field."""
 
     code = "text_control_characters"

@@ -4,30 +4,8 @@ import uuid
 
 from django import forms
 
-from custody import money
+from core.fields import AmountFormField
 from custody.models import LedgerAccount
-
-
-class AmountField(forms.CharField):
-    """An amount typed on a page, parsed by custody.money.parse_amount (codes and all)."""
-
-    def __init__(self, *, allow_zero: bool = False, **kwargs):
-        self.allow_zero = allow_zero
-        kwargs.setdefault("max_length", 32)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "0.00"}
-            ),
-        )
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        try:
-            return money.parse_amount(value, allow_zero=self.allow_zero)
-        except money.AmountError as exc:
-            raise forms.ValidationError(str(exc), code=exc.code) from None
 
 
 class _OnceForm(forms.Form):
@@ -36,11 +14,11 @@ class _OnceForm(forms.Form):
 
 
 class DepositForm(_OnceForm):
-    amount = AmountField(label="Amount to deposit")
+    amount = AmountFormField(label="Amount to deposit")
 
 
 class WithdrawalForm(_OnceForm):
-    amount = AmountField(label="Amount to withdraw")
+    amount = AmountFormField(label="Amount to withdraw")
 
 
 class WithdrawalConfirmForm(WithdrawalForm):

@@ -1,5 +1,5 @@
 """Ledger accounts, journal entries and postings, deposits, withdrawals, callbacks,
-idempotency records, reconciliation runs and breaks, and maker-checker adjustments."""
+reconciliation runs and breaks, and maker-checker adjustments."""
 
 import uuid
 
@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.text import PublicText
+from core.text import PublicText
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
-# Staff notes other staff read: bounded, no control characters (config.text).
+# Staff notes other staff read: bounded, no control characters (core.text).
 RESOLUTION_NOTE_LENGTH = 1000
 ADJUSTMENT_REASON_LENGTH = 1000
 
@@ -292,36 +292,6 @@ class SandboxBankTransaction(models.Model):
         return f"{self.kind} {self.reference} {self.amount}"
 
 
-class IdempotencyRecord(models.Model):
-    """One Idempotency-Key of one user: the request's fingerprint and, once done, its
-    response as it was sent (a replay returns it byte for byte)."""
-
-    class State(models.TextChoices):
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    # The rendered bytes, not parsed JSON: a jsonb column reorders an object's keys.
-    response_content = models.BinaryField(null=True, blank=True)
-    response_content_type = models.CharField(max_length=100, blank=True)
-    # The headers that matter to a client (custody.idempotency.REPLAYED_HEADERS), by name.
-    response_headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="custody_idempotency_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id}:{self.key} {self.state}"
-
-
 class ReconciliationRun(models.Model):
     """One reconciliation: the ledger's internal proof and the statement comparison."""
 
@@ -406,7 +376,7 @@ class AdjustmentRequest(models.Model):
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
     # Positive credits the account (from the adjustment suspense account); negative debits it.
     amount = models.DecimalField(**MONEY)
-    # Read by the approver who decides it, and kept in the audit trail (config.text).
+    # Read by the approver who decides it, and kept in the audit trail (core.text).
     reason = models.TextField(validators=[PublicText(ADJUSTMENT_REASON_LENGTH, multiline=True)])
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROPOSED)
     proposed_by = models.ForeignKey(

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from core.money import CENT
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
-from custody.money import CENT
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,13 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from core.idempotency import idempotency_purge as purge_keys
+from custody.adapters import custodian_adapter
 from custody.adapters.sandbox import CallbackDeliveryError
+from custody.models import Deposit, Withdrawal
+from custody.services.callbacks import callback_nonce_purge
+from custody.services.movements import pending_movements_resend as resend
+from custody.services.reconciliation import reconciliation_run
 
 MOVEMENT_KINDS = ("deposit", "withdrawal")
 
@@ -24,8 +30,6 @@ def custodian_process(kind: str, movement_id: int) -> None:
 
     Idempotent: the bank books each movement once, and a settled movement is skipped.
     """
-    from custody.adapters import custodian_adapter
-    from custody.models import Deposit, Withdrawal
 
     if kind not in MOVEMENT_KINDS:
         # A malformed message: fail it (not retried) rather than treat it as a withdrawal.
@@ -44,7 +48,6 @@ def custodian_process(kind: str, movement_id: int) -> None:
 @shared_task(name="custody.reconcile", acks_late=True, reject_on_worker_lost=True)
 def reconcile(statement_on: str | None = None) -> int:
     """Run the daily reconciliation (default: yesterday in the platform time zone)."""
-    from custody.services.reconciliation import reconciliation_run
 
     return reconciliation_run(statement_on=statement_on).pk
 
@@ -52,8 +55,6 @@ def reconcile(statement_on: str | None = None) -> int:
 @shared_task(name="custody.idempotency_purge", acks_late=True, reject_on_worker_lost=True)
 def idempotency_purge() -> int:
     """Forget expired Idempotency-Keys and callback nonces."""
-    from custody.idempotency import idempotency_purge as purge_keys
-    from custody.services.callbacks import callback_nonce_purge
 
     return purge_keys() + callback_nonce_purge()
 
@@ -62,7 +63,6 @@ def idempotency_purge() -> int:
 def pending_movements_resend() -> int:
     """Hand movements pending CUSTODY_RESEND_AFTER_SECONDS since their last enqueue to their
     custodian again (a message lost with a killed worker, a bank that never called back)."""
-    from custody.services.movements import pending_movements_resend as resend
 
     older_than = timedelta(seconds=settings.CUSTODY_RESEND_AFTER_SECONDS)
     return len(resend(older_than=older_than))

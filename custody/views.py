@@ -9,8 +9,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
-from config.errors import json_error
-from custody import money, selectors
+from core import money
+from core.audit import AuditContext
+from core.errors import json_error
+from custody import selectors
 from custody.errors import AuthorisationLocked, CustodyError
 from custody.exports import postings_csv_response
 from custody.forms import DepositForm, HistoryFilterForm, WithdrawalConfirmForm, WithdrawalForm
@@ -53,7 +55,7 @@ def wallet_deposit(request):
             user=request.user,
             amount=form.cleaned_data["amount"],
             request_key=f"page:{form.cleaned_data['token']}",
-            request=request,
+            context=AuditContext.of(request),
         )
     except CustodyError as exc:
         form.add_error("amount", exc.message)
@@ -110,7 +112,7 @@ def wallet_withdraw(request):
                 amount=form.cleaned_data["amount"],
                 confirmation=form.cleaned_data["password"],
                 request_key=f"page:{form.cleaned_data['token']}",
-                request=request,
+                context=AuditContext.of(request),
             )
         except CustodyError as exc:
             form.add_error(None, exc.message)

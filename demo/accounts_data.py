@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from accounts import services, services_enterprise
+from accounts import services
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, Enterprise, Identity, InvestorProfile
 from accounts.roles import Role
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 
 # email: (legal name, birth date, sequence, area code, investor answers, borrower answers)
 DEMO_PEOPLE = {
@@ -115,7 +115,7 @@ def seed_accounts() -> None:
         company = DEMO_ENTERPRISES.get(email)
         if company and not Enterprise.objects.filter(user=user).exists():
             # The demo user is the company's legal representative, as the platform requires.
-            services_enterprise.enterprise_submit(
+            services.enterprise_submit(
                 user=user,
                 legal_representative_name=name,
                 legal_representative_id=sandbox_national_id(birth=birth, sequence=seq, area=area),

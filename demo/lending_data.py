@@ -8,13 +8,12 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
 from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import Identity
 from accounts.roles import Role
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 from custody.errors import InsufficientFunds
 from custody.services.movements import deposit_request, deposit_settle
 from lending.business_date import business_date, business_date_set
@@ -188,10 +187,9 @@ def _fund(loan: Loan, investors, rng, share: D) -> None:
 
 
 def seed_lending() -> None:
-    """Products now; loans once the caller's transaction commits, because deposits,
-    disbursements and expiry are durable transactions of their own. Seeds loans once."""
+    """Products, then loans (once: a rerun finds them)."""
     seed_products()
-    transaction.on_commit(_seed_loans)
+    _seed_loans()
 
 
 def _seed_loans() -> None:

@@ -17,12 +17,13 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import credit_code, pii
 from accounts.adapters.identity import identifier_refusal
-from compliance.audit import audit_record
-from config.admin import ActionsOnlyAdmin, ReadOnlyAdmin
-from config.errors import DomainError
-from custody import money
+from core import money
+from core.admin import ActionsOnlyAdmin, ReadOnlyAdmin
+from core.audit import AuditContext, audit_record
+from core.errors import DomainError
+from core.fields import AmountFormField
+from core.policies import LOAN_GRADES
 from lending.models import (
-    LENDABLE_GRADES,
     Application,
     AutoInvestRule,
     BlocklistEntry,
@@ -138,52 +139,24 @@ def _invalid(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
-class ProductAmountField(forms.CharField):
-    """A product's money amount, parsed by custody.money like every other amount: Django's
-    DecimalField would take "1e5", "NaN" and full-width or other non-ASCII digits.
-
-    `allow_zero` admits exactly zero (a product may charge no late fee); negatives never.
-    """
-
-    def __init__(self, *, allow_zero: bool = False, **kwargs):
-        self.allow_zero = allow_zero
-        kwargs.setdefault("max_length", 32)
-        kwargs.setdefault(
-            "help_text", "A plain decimal amount with at most 2 places, e.g. 100000.00."
-        )
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        text = super().clean(value)
-        try:
-            return money.parse_amount(text)
-        except money.AmountError as exc:
-            if exc.code == "amount_not_positive" and self.allow_zero and _is_plain_zero(text):
-                return money.quantize(Decimal("0"))
-            raise ValidationError(str(exc), code=exc.code) from None
-
-
-def _is_plain_zero(text: str) -> bool:
-    # parse_amount already refused every malformed text; only "0", "0.0", "0.00" remain here.
-    return text.strip().lstrip("0") in ("", ".", ".0", ".00")
+_AMOUNT_HELP = "A plain decimal amount with at most 2 places, e.g. 100000.00."
 
 
 class ProductAdminForm(forms.ModelForm):
     """The product's JSON fields and rates checked here, so a product ops save can always
     be applied for and listed (a rate the loan cannot store would fail only at listing).
-    Its money amounts use the platform's one strict amount parser (ProductAmountField)."""
+    Its money amounts use the platform's one strict amount parser (core.fields.AmountFormField)."""
 
-    min_amount = ProductAmountField(label="Min amount")
-    max_amount = ProductAmountField(label="Max amount")
-    late_fee_amount = ProductAmountField(
-        label="Late fee amount", allow_zero=True, initial=Decimal("0.00")
+    min_amount = AmountFormField(label="Min amount", help_text=_AMOUNT_HELP)
+    max_amount = AmountFormField(label="Max amount", help_text=_AMOUNT_HELP)
+    late_fee_amount = AmountFormField(
+        label="Late fee amount", allow_zero=True, initial=Decimal("0.00"), help_text=_AMOUNT_HELP
     )
-    min_investment_amount = ProductAmountField(
-        label="Min investment amount", initial=Decimal("50.00")
+    min_investment_amount = AmountFormField(
+        label="Min investment amount", initial=Decimal("50.00"), help_text=_AMOUNT_HELP
     )
-    investment_step_amount = ProductAmountField(
-        label="Investment step amount", initial=Decimal("50.00")
+    investment_step_amount = AmountFormField(
+        label="Investment step amount", initial=Decimal("50.00"), help_text=_AMOUNT_HELP
     )
 
     class Meta:
@@ -219,7 +192,7 @@ class ProductAdminForm(forms.ModelForm):
             raise _invalid('Annual rates by grade, e.g. {"A": "0.0800", "B": "0.1000"}.', "rates")
         cleaned = {}
         for grade, value in rates.items():
-            if grade not in LENDABLE_GRADES:
+            if grade not in LOAN_GRADES:
                 raise _invalid(f"{grade!r} is not a grade: grades are A to E.", "rates")
             try:
                 rate = Decimal(value if isinstance(value, str) else repr(value))
@@ -238,7 +211,7 @@ class ProductAdminForm(forms.ModelForm):
                     "rates",
                 )
             cleaned[grade] = str(rate)
-        return {grade: cleaned[grade] for grade in LENDABLE_GRADES if grade in cleaned}
+        return {grade: cleaned[grade] for grade in LOAN_GRADES if grade in cleaned}
 
     def clean(self):
         data = super().clean()
@@ -294,7 +267,7 @@ class ProductAdmin(admin.ModelAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
-        product_save(product=obj, actor=request.user, request=request)
+        product_save(product=obj, actor=request.user, context=AuditContext.of(request))
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
@@ -347,7 +320,7 @@ class ApplicationAdmin(ActionsOnlyAdmin):
                     reviewer=request.user,
                     decision=decision,
                     reason=reason,
-                    request=request,
+                    context=AuditContext.of(request),
                 )
             except DomainError as exc:
                 self.message_user(request, f"{application.pk}: {exc.message}", messages.ERROR)
@@ -421,7 +394,9 @@ class LoanAdmin(ActionsOnlyAdmin):
     def _run(self, request, queryset, service, key, label):
         for loan in queryset:
             try:
-                disbursement = service(loan_id=loan.pk, request=request, **{key: request.user})
+                disbursement = service(
+                    loan_id=loan.pk, context=AuditContext.of(request), **{key: request.user}
+                )
             except DomainError as exc:
                 self.message_user(request, f"{loan.reference}: {exc.message}", messages.ERROR)
             else:
@@ -564,7 +539,7 @@ class BlocklistEntryAdmin(admin.ModelAdmin):
                 subject_id=obj.pk,
                 actor=request.user,
                 after=after,
-                request=request,
+                context=AuditContext.of(request),
             )
 
 

@@ -14,9 +14,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from accounts import selectors as accounts_selectors
 from accounts.models import FraudSignal
-from compliance import policies
-
-GRADE_ORDER = policies.LOAN_GRADES
+from core import policies
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def investor_limits_many(user_ids) -> tuple[set[int], dict[int, InvestorLimits]]
 
 def grade_allowed(grade: str, max_grade: str) -> bool:
     """True when `grade` is no riskier than `max_grade` (A is the safest)."""
-    if grade not in GRADE_ORDER or max_grade not in GRADE_ORDER:
+    if grade not in policies.LOAN_GRADES or max_grade not in policies.LOAN_GRADES:
         return False
     return policies.grade_allowed(max_loan_grade=max_grade, grade=grade)
 

@@ -2,138 +2,182 @@
 
 from rest_framework import status
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class LendingError(DomainError):
     code = "lending_error"
 
 
-def _error(name: str, code: str, message: str, http: int = status.HTTP_400_BAD_REQUEST):
-    return type(name, (LendingError,), {"code": code, "message": message, "status_code": http})
+class IdentityNotVerified(LendingError):
+    code = "identity_not_verified"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "A verified identity is required."
 
 
-IdentityNotVerified = _error(
-    "IdentityNotVerified", "identity_not_verified", "A verified identity is required.", 403
-)
-BorrowerProfileMissing = _error(
-    "BorrowerProfileMissing",
-    "borrower_profile_required",
-    "Complete your borrower profile first.",
-    403,
-)
-InvestorProfileMissing = _error(
-    "InvestorProfileMissing",
-    "investor_profile_required",
-    "Complete the investor suitability questionnaire first.",
-    403,
-)
-ProductUnavailable = _error(
-    "ProductUnavailable", "product_unavailable", "This product is not offered."
-)
-AmountOutOfRange = _error(
-    "AmountOutOfRange", "amount_out_of_range", "The amount is outside the product's range."
-)
-TermNotOffered = _error(
-    "TermNotOffered", "term_not_offered", "The product does not offer this term."
-)
-MethodNotOffered = _error(
-    "MethodNotOffered", "method_not_offered", "The product does not offer this repayment method."
-)
-ProhibitedPurpose = _error(
-    "ProhibitedPurpose",
-    "prohibited_purpose",
-    "Loans for securities, futures or other high-risk investment are not allowed.",
-)
-ApplicationAlreadyOpen = _error(
-    "ApplicationAlreadyOpen",
-    "application_already_open",
-    "You already have an open application.",
-    409,
-)
-CapExceeded = _error(
-    "CapExceeded", "borrowing_cap_exceeded", "The amount exceeds your remaining borrowing headroom."
-)
-ApplicationNotReviewable = _error(
-    "ApplicationNotReviewable",
-    "application_not_reviewable",
-    "This application is not waiting for review.",
-    409,
-)
-BorrowerKindLocked = _error(
-    "BorrowerKindLocked",
-    "borrower_kind_locked",
-    "You borrow as an individual and as a company in turn, never both at once: repay what "
-    "you owe as the other kind first.",
-    409,
-)
-BorrowerKindChanged = _error(
-    "BorrowerKindChanged",
-    "borrower_kind_changed",
-    "The borrower registered or removed a company after applying: the application cannot be "
-    "approved as it was made.",
-    409,
-)
-ReasonRequired = _error("ReasonRequired", "reason_required", "A decision needs a reason.")
-LoanNotOpen = _error("LoanNotOpen", "loan_not_open", "The loan is not open for investment.", 409)
-OwnLoan = _error("OwnLoan", "own_loan", "You cannot invest in your own loan.", 403)
-GradeNotAllowed = _error(
-    "GradeNotAllowed", "grade_above_risk_level", "This loan's grade is above your risk level.", 403
-)
-BelowMinimum = _error(
-    "BelowMinimum", "below_minimum", "The amount is below the minimum investment."
-)
-NotAStepMultiple = _error(
-    "NotAStepMultiple", "not_step_multiple", "The amount must be a multiple of the investment step."
-)
-PerLoanLimitExceeded = _error(
-    "PerLoanLimitExceeded", "per_loan_limit_exceeded", "This exceeds your limit for one loan."
-)
-TotalLimitExceeded = _error(
-    "TotalLimitExceeded", "total_limit_exceeded", "This exceeds your total investment limit."
-)
-ExceedsRemaining = _error(
-    "ExceedsRemaining", "exceeds_remaining", "The amount is more than the loan has left.", 409
-)
-InvestmentNotCancellable = _error(
-    "InvestmentNotCancellable",
-    "investment_not_cancellable",
-    "The investment can no longer be cancelled.",
-    409,
-)
-CoolingOffOver = _error(
-    "CoolingOffOver",
-    "cooling_off_over",
-    "The cooling-off window for this investment has ended.",
-    409,
-)
-LoanNotFunded = _error(
-    "LoanNotFunded", "loan_not_funded", "Only a funded loan can be disbursed.", 409
-)
-DisbursementAlreadyStarted = _error(
-    "DisbursementAlreadyStarted",
-    "disbursement_already_started",
-    "Disbursement has already started.",
-    409,
-)
-NoPendingDisbursement = _error(
-    "NoPendingDisbursement",
-    "no_pending_disbursement",
-    "No disbursement is waiting for approval.",
-    409,
-)
-SameApprover = _error(
-    "SameApprover", "same_approver", "The second approval must come from another approver.", 403
-)
-IdempotencyKeyReused = _error(
-    "IdempotencyKeyReused",
-    "idempotency_key_reused",
-    "This Idempotency-Key was used with a different request.",
-    422,
-)
-# Free text others read (config.text): `code` is text_control_characters or text_too_long,
-# `field` in the details names the field.
-TextRefused = _error(
-    "TextRefused", "text_control_characters", "This text cannot be shown to others."
-)
-RoleRequired = _error("RoleRequired", "role_required", "Your role does not allow this action.", 403)
+class BorrowerProfileMissing(LendingError):
+    code = "borrower_profile_required"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Complete your borrower profile first."
+
+
+class InvestorProfileMissing(LendingError):
+    code = "investor_profile_required"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Complete the investor suitability questionnaire first."
+
+
+class ProductUnavailable(LendingError):
+    code = "product_unavailable"
+    message = "This product is not offered."
+
+
+class AmountOutOfRange(LendingError):
+    code = "amount_out_of_range"
+    message = "The amount is outside the product's range."
+
+
+class TermNotOffered(LendingError):
+    code = "term_not_offered"
+    message = "The product does not offer this term."
+
+
+class MethodNotOffered(LendingError):
+    code = "method_not_offered"
+    message = "The product does not offer this repayment method."
+
+
+class ProhibitedPurpose(LendingError):
+    code = "prohibited_purpose"
+    message = "Loans for securities, futures or other high-risk investment are not allowed."
+
+
+class ApplicationAlreadyOpen(LendingError):
+    code = "application_already_open"
+    status_code = status.HTTP_409_CONFLICT
+    message = "You already have an open application."
+
+
+class CapExceeded(LendingError):
+    code = "borrowing_cap_exceeded"
+    message = "The amount exceeds your remaining borrowing headroom."
+
+
+class ApplicationNotReviewable(LendingError):
+    code = "application_not_reviewable"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This application is not waiting for review."
+
+
+class BorrowerKindLocked(LendingError):
+    code = "borrower_kind_locked"
+    status_code = status.HTTP_409_CONFLICT
+    message = (
+        "You borrow as an individual and as a company in turn, never both at once: repay what "
+        "you owe as the other kind first."
+    )
+
+
+class BorrowerKindChanged(LendingError):
+    code = "borrower_kind_changed"
+    status_code = status.HTTP_409_CONFLICT
+    message = (
+        "The borrower registered or removed a company after applying: the application cannot "
+        "be approved as it was made."
+    )
+
+
+class ReasonRequired(LendingError):
+    code = "reason_required"
+    message = "A decision needs a reason."
+
+
+class LoanNotOpen(LendingError):
+    code = "loan_not_open"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The loan is not open for investment."
+
+
+class OwnLoan(LendingError):
+    code = "own_loan"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "You cannot invest in your own loan."
+
+
+class GradeNotAllowed(LendingError):
+    code = "grade_above_risk_level"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "This loan's grade is above your risk level."
+
+
+class BelowMinimum(LendingError):
+    code = "below_minimum"
+    message = "The amount is below the minimum investment."
+
+
+class NotAStepMultiple(LendingError):
+    code = "not_step_multiple"
+    message = "The amount must be a multiple of the investment step."
+
+
+class PerLoanLimitExceeded(LendingError):
+    code = "per_loan_limit_exceeded"
+    message = "This exceeds your limit for one loan."
+
+
+class TotalLimitExceeded(LendingError):
+    code = "total_limit_exceeded"
+    message = "This exceeds your total investment limit."
+
+
+class ExceedsRemaining(LendingError):
+    code = "exceeds_remaining"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The amount is more than the loan has left."
+
+
+class InvestmentNotCancellable(LendingError):
+    code = "investment_not_cancellable"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The investment can no longer be cancelled."
+
+
+class CoolingOffOver(LendingError):
+    code = "cooling_off_over"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The cooling-off window for this investment has ended."
+
+
+class LoanNotFunded(LendingError):
+    code = "loan_not_funded"
+    status_code = status.HTTP_409_CONFLICT
+    message = "Only a funded loan can be disbursed."
+
+
+class DisbursementAlreadyStarted(LendingError):
+    code = "disbursement_already_started"
+    status_code = status.HTTP_409_CONFLICT
+    message = "Disbursement has already started."
+
+
+class NoPendingDisbursement(LendingError):
+    code = "no_pending_disbursement"
+    status_code = status.HTTP_409_CONFLICT
+    message = "No disbursement is waiting for approval."
+
+
+class SameApprover(LendingError):
+    code = "same_approver"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "The second approval must come from another approver."
+
+
+class TextRefused(LendingError):
+    code = "text_control_characters"
+    message = "This text cannot be shown to others."
+
+
+class RoleRequired(LendingError):
+    code = "role_required"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = "Your role does not allow this action."

@@ -4,14 +4,13 @@ from decimal import Decimal
 
 from django import forms
 
-from config.fields import PlainDecimalFormField
-from config.text import PublicText
-from custody.forms import AmountField
-from custody.idempotency import KEY_PATTERN
+from core.fields import AmountFormField, PlainDecimalFormField
+from core.idempotency import KEY_PATTERN
+from core.policies import LOAN_GRADES
+from core.text import PublicText
 from lending.models import (
     PROHIBITED_PURPOSES,
     PURPOSE_DETAIL_LENGTH,
-    Grade,
     Product,
     Purpose,
     RepaymentMethod,
@@ -36,7 +35,7 @@ class ApplicationForm(forms.Form):
     product = forms.ModelChoiceField(
         queryset=Product.objects.filter(is_active=True), empty_label=None
     )
-    amount = AmountField(initial=Decimal("20000"))
+    amount = AmountFormField(initial=Decimal("20000"))
     term_months = forms.TypedChoiceField(coerce=int, label="Term")
     method = forms.ChoiceField(
         choices=RepaymentMethod.choices, label="Repayment method", initial="equal_installment"
@@ -65,7 +64,7 @@ class ApplicationForm(forms.Form):
 
 class MarketplaceFilterForm(forms.Form):
     grade = forms.MultipleChoiceField(
-        choices=[(g, g) for g in Grade.values if g != "HR"],
+        choices=[(g, g) for g in LOAN_GRADES],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -92,7 +91,7 @@ class MarketplaceFilterForm(forms.Form):
 
 
 class InvestForm(forms.Form):
-    amount = AmountField()
+    amount = AmountFormField()
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # The API's rule for keys: 1-255 printable ASCII characters.
     idempotency_key = forms.RegexField(
@@ -102,7 +101,7 @@ class InvestForm(forms.Form):
 
 class AutoInvestRuleForm(forms.Form):
     grades = forms.MultipleChoiceField(
-        choices=[(g, g) for g in Grade.values if g != "HR"], widget=forms.CheckboxSelectMultiple
+        choices=[(g, g) for g in LOAN_GRADES], widget=forms.CheckboxSelectMultiple
     )
     min_term_months = forms.IntegerField(min_value=1, max_value=60, initial=1)
     max_term_months = forms.IntegerField(min_value=1, max_value=60, initial=36)
@@ -112,8 +111,8 @@ class AutoInvestRuleForm(forms.Form):
     max_rate = PlainDecimalFormField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=36, label="Max rate %"
     )
-    amount_per_loan = AmountField()
-    keep_cash_amount = AmountField(allow_zero=True, initial=0)
+    amount_per_loan = AmountFormField()
+    keep_cash_amount = AmountFormField(allow_zero=True, initial=0)
     max_borrower_share = PlainDecimalFormField(
         max_digits=5,
         decimal_places=1,

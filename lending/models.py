@@ -1,35 +1,31 @@
 """Lending records: products, applications, loans, investments, installments, disbursements,
 auto-invest rules, notifications and the business date."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from config.text import PublicText
+from core.policies import DECLINED_GRADE, LOAN_GRADES
+from core.text import PublicText
 from lending.borrower_reasons import BorrowerReason, borrower_reasons
 from lending.schedules import Method
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 6}
-# Free text others read (config.text): the borrower's purpose investors see, and the
+# Free text others read (core.text): the borrower's purpose investors see, and the
 # reason a reviewer gives (kept in the decision and the audit trail, read by colleagues).
 PURPOSE_DETAIL_LENGTH = 300
 DECISION_REASON_LENGTH = 500
 
 
-class Grade(models.TextChoices):
-    A = "A", "A"
-    B = "B", "B"
-    C = "C", "C"
-    D = "D", "D"
-    E = "E", "E"
-    HR = "HR", "HR (declined)"
-
-
-LENDABLE_GRADES = ("A", "B", "C", "D", "E")
+# The grades of core.policies (the one scale), and the declined band.
+Grade = models.TextChoices(
+    "Grade",
+    [(g, (g, g)) for g in LOAN_GRADES] + [(DECLINED_GRADE, (DECLINED_GRADE, "HR (declined)"))],
+)
 
 
 class RepaymentMethod(models.TextChoices):
@@ -59,7 +55,7 @@ class Product(models.Model):
     """A loan product ops define in the admin: terms, amounts, methods, prices and fees."""
 
     code = models.SlugField(max_length=40, unique=True)
-    # Shown to every borrower and investor (config.text).
+    # Shown to every borrower and investor (core.text).
     name = models.CharField(max_length=120, validators=[PublicText(120)])
     description = models.TextField(blank=True, validators=[PublicText(2000, multiline=True)])
     is_active = models.BooleanField(default=True)
@@ -153,7 +149,7 @@ class Application(models.Model):
     term_months = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
-    # The borrower's words, published to every investor on the loan page (config.text).
+    # The borrower's words, published to every investor on the loan page (core.text).
     purpose_detail = models.CharField(
         max_length=PURPOSE_DETAIL_LENGTH,
         blank=True,
@@ -202,6 +198,12 @@ class Application(models.Model):
         return borrower_reasons(
             rejected=self.status == self.Status.REJECTED, decision_reasons=self.decision_reasons
         )
+
+
+class LoanQuerySet(models.QuerySet):
+    def past_funding_deadline(self, on: date) -> "LoanQuerySet":
+        """Loans still open whose funding deadline was before `on`: they are to expire."""
+        return self.filter(status=Loan.Status.OPEN, funding_deadline_on__lt=on)
 
 
 class Loan(models.Model):
@@ -253,6 +255,8 @@ class Loan(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LoanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -308,6 +312,10 @@ class Loan(models.Model):
     @property
     def remaining_amount(self) -> Decimal:
         return self.amount - self.funded_amount
+
+    def is_open_for_investment(self, on: date) -> bool:
+        """Open, and its funding deadline (the last day to invest) not past on `on`."""
+        return self.status == Loan.Status.OPEN and on <= self.funding_deadline_on
 
 
 class Investment(models.Model):

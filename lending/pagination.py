@@ -20,8 +20,8 @@ from django.core.paginator import InvalidPage, Paginator
 from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 
-from config.cache import optional_get, optional_set
-from config.pagination import Pagination
+from core.cache import optional_get, optional_set
+from core.pagination import Pagination
 
 MARKETPLACE_COUNT_TTL = 15
 MARKETPLACE_PAGE_TTL = 2

@@ -1,7 +1,7 @@
 """Repayment schedules: pure Decimal maths for the three repayment methods (no ORM).
 
 Interest accrues monthly on the outstanding principal at annual_rate / 12. Every amount is
-rounded to the cent by custody.money (the platform's one rounding rule, half-even); the last
+rounded to the cent by core.money (the platform's one rounding rule, half-even); the last
 installment takes whatever principal is left, so the principal parts sum exactly to the loan.
 """
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 
-from custody import money
+from core import money
 
 CENT = money.CENT
 MONTHS_PER_YEAR = 12

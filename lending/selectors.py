@@ -2,16 +2,15 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from custody import money
-from lending import eligibility
-from lending.caps import Caps, borrowing_headroom
-from lending.conf import setting
+from core import money
+from core.policies import LOAN_GRADES, Caps, borrowing_headroom
+from lending import eligibility, errors
 from lending.models import (
-    LENDABLE_GRADES,
     Application,
     AutoInvestRule,
     Installment,
@@ -20,7 +19,8 @@ from lending.models import (
     Notification,
     Product,
 )
-from lending.schedules import Method, build_schedule, schedule_totals
+from lending.schedules import build_schedule, schedule_totals
+from lending.terms import ensure_application_terms, service_fee
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 # What counts against an investor's limits: pending orders too, so parallel orders cannot
@@ -41,13 +41,13 @@ def product_list_active() -> QuerySet[Product]:
 def caps_for(kind: str) -> Caps:
     if kind == "enterprise":
         return Caps(
-            platform=setting("LENDING_CAP_ENTERPRISE_PLATFORM"),
-            total=setting("LENDING_CAP_ENTERPRISE_TOTAL"),
+            platform=settings.LENDING_CAP_ENTERPRISE_PLATFORM,
+            total=settings.LENDING_CAP_ENTERPRISE_TOTAL,
             kind="enterprise",
         )
     return Caps(
-        platform=setting("LENDING_CAP_INDIVIDUAL_PLATFORM"),
-        total=setting("LENDING_CAP_INDIVIDUAL_TOTAL"),
+        platform=settings.LENDING_CAP_INDIVIDUAL_PLATFORM,
+        total=settings.LENDING_CAP_INDIVIDUAL_TOTAL,
     )
 
 
@@ -325,16 +325,16 @@ def schedule_preview(params) -> dict | None:
     except (ValueError, TypeError, OverflowError):
         return {"error": "Enter an amount and a term."}
     method = params.get("method", "")
-    if product is None or amount <= 0 or term <= 0 or method not in Method.ALL:
+    if product is None:
         return {"error": "Enter an amount and a term."}
-    if not (product.min_amount <= amount <= product.max_amount):
-        return {"error": f"Amounts from {product.min_amount:,} to {product.max_amount:,}."}
-    if term not in product.term_options or method not in product.methods:
-        return {"error": "This product does not offer that term or method."}
-    priced = [(g, product.rate_for(g)) for g in LENDABLE_GRADES if product.rate_for(g) is not None]
+    try:
+        ensure_application_terms(product=product, amount=amount, term_months=term, method=method)
+    except errors.LendingError as refusal:
+        return {"error": refusal.message}
+    priced = [(g, product.rate_for(g)) for g in LOAN_GRADES if product.rate_for(g) is not None]
     if not priced:
         return {"error": "This product is not priced yet."}
-    fee = money.quantize(amount * product.service_fee_rate)
+    fee = service_fee(amount, product.service_fee_rate)
     by_grade = []
     for grade, rate in priced:
         totals = schedule_totals(

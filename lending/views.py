@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
-from config.errors import DomainError
-from custody import money
+from core import money
+from core.audit import AuditContext
+from core.errors import DomainError
 from lending import selectors
 from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
 from lending.pagination import (
@@ -90,7 +91,7 @@ def application_create(request):
                 method=data["method"],
                 purpose=data["purpose"],
                 purpose_detail=data["purpose_detail"],
-                request=request,
+                context=AuditContext.of(request),
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -272,7 +273,7 @@ def loan_invest(request, pk: int):
             loan_id=loan.pk,
             amount=amount,
             idempotency_key=form.cleaned_data["idempotency_key"] or uuid.uuid4().hex,
-            request=request,
+            context=AuditContext.of(request),
         )
     except DomainError as exc:
         form.add_error(None, exc.message)
@@ -310,7 +311,7 @@ def investment_list(request):
 @require_POST
 def investment_cancel_view(request, pk: int):
     try:
-        investment_cancel(investor=request.user, investment_id=pk, request=request)
+        investment_cancel(investor=request.user, investment_id=pk, context=AuditContext.of(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -331,7 +332,7 @@ def auto_invest_rule_list(request):
         data["max_rate"] = data["max_rate"] / HUNDRED
         data["max_borrower_share"] = data["max_borrower_share"] / HUNDRED
         try:
-            auto_invest_rule_create(investor=request.user, request=request, **data)
+            auto_invest_rule_create(investor=request.user, context=AuditContext.of(request), **data)
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code

@@ -62,7 +62,7 @@ def test_wallet_entries_document_the_csv_export(schema):
 def test_idempotency_key_parameter_documents_its_pattern(schema):
     import re
 
-    from custody.idempotency import KEY_PATTERN
+    from core.idempotency import KEY_PATTERN
 
     post = schema["paths"]["/api/v1/wallet/deposits"]["post"]
     (param,) = [p for p in post["parameters"] if p["name"] == "Idempotency-Key"]

@@ -4,7 +4,7 @@ schema states: pages, empty query values, JSON types, text, amounts and filter r
 
 import pytest
 
-from config.fields import NON_BLANK_PATTERN, TEXT_PATTERN
+from core.fields import NON_BLANK_PATTERN, TEXT_PATTERN
 
 pytestmark = pytest.mark.django_db
 

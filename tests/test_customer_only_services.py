@@ -18,11 +18,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from accounts import services as accounts_services
-from accounts import services_enterprise
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.errors import StaffNotAllowed
 from accounts.models import Identity, IdentityCheck
-from compliance.policies import RISK_KEYS
+from accounts.services import enterprise as services_enterprise
+from core.policies import RISK_KEYS
 from custody.models import Deposit, SubAccount, Withdrawal
 from custody.services.authorisation import authorisation_failures, withdrawal_authorise
 from custody.services.movements import deposit_request, sub_account_ensure, withdrawal_request

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from config.errors import JSON_PATH_PREFIXES
+from core.errors import JSON_PATH_PREFIXES
 from tests.permission_roles import ANONYMOUS, ROLES
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

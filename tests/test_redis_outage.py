@@ -24,7 +24,7 @@ import pytest
 from django.db import connection
 from kombu.exceptions import OperationalError
 
-from config.cache import CacheUnavailable
+from core.cache import CacheUnavailable
 from custody.models import Deposit, Withdrawal
 from lending import pagination
 from lending.models import Investment
@@ -52,7 +52,7 @@ pytestmark = pytest.mark.django_db
 def _redis_cache_at(port: int) -> dict:
     return {
         "default": {
-            "BACKEND": "config.cache.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

@@ -127,7 +127,8 @@ def test_a_money_post_body_over_4_kb_is_413_and_logged_as_a_client_error(
 ):
     # A 1 MB body was accepted (the unknown field ignored); a 3 MB one was refused by
     # Django's own limit, as a 400 logged at ERROR.
-    from custody.models import Deposit, IdempotencyRecord, Withdrawal
+    from core.models import IdempotencyRecord
+    from custody.models import Deposit, Withdrawal
     from tests.custody.conftest import fund
 
     user = make_user("investor")
@@ -257,7 +258,7 @@ def test_headless_phone_endpoints_are_not_offered(client, make_user, path):
 
 
 def test_a_server_error_under_the_api_is_json(rf):
-    from config.errors import api_server_error
+    from core.handlers import api_server_error
 
     for path in ("/api/v1/loans", "/_allauth/app/v1/auth/login"):
         response = api_server_error(rf.get(path))
@@ -333,7 +334,8 @@ def test_a_browser_session_posting_a_non_json_body_gets_415_and_nothing_moves(
     the raw body unreadable for the idempotency fingerprint: a 500."""
     from django.test import Client
 
-    from custody.models import Deposit, IdempotencyRecord
+    from core.models import IdempotencyRecord
+    from custody.models import Deposit
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("investor"))

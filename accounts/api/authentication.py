@@ -9,6 +9,7 @@ from django.contrib.auth import SESSION_KEY
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import NotAuthenticated
 
+from accounts.errors import MfaRequired
 from accounts.middleware import lacks_required_mfa
 
 
@@ -40,10 +41,6 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
         if result is None and self.get_session_token(request):
             raise NotAuthenticated("The session token is invalid or has expired: sign in again.")
         if result is not None and lacks_required_mfa(result[0]):
-            # Imported here: DRF imports this class while rest_framework.views (which
-            # config.errors needs) is still initialising.
-            from accounts.errors import MfaRequired
-
             raise MfaRequired()
         return result
 

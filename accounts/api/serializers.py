@@ -7,9 +7,9 @@ from rest_framework import serializers
 
 from accounts.models import BorrowerProfile, InvestorProfile
 from accounts.roles import CUSTOMER_ROLES
-from compliance.policies import RISK_KEYS
-from config.fields import NON_BLANK_PATTERN, JsonTypedInput, PlainDecimalField
-from config.text import PublicText
+from core.fields import NON_BLANK_PATTERN, JsonTypedInput, PlainDecimalField
+from core.policies import RISK_KEYS
+from core.text import PublicText
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.00")}
 # The employment statuses whose borrower must name the employer.
@@ -30,7 +30,7 @@ class EnterpriseInputSerializer(JsonTypedInput, serializers.Serializer):
     )
     legal_representative_name = serializers.CharField(max_length=60, trim_whitespace=True)
     legal_representative_id = serializers.CharField(max_length=32, trim_whitespace=True)
-    # Investors see its masked form (config.text).
+    # Investors see its masked form (core.text).
     registered_address = serializers.CharField(
         max_length=200, trim_whitespace=True, validators=[PublicText(200)]
     )

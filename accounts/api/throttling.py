@@ -2,11 +2,11 @@
 
 DRF's throttles find an anonymous caller's address through its NUM_PROXIES setting; left
 unset, they key on the whole X-Forwarded-For header, which the caller writes, so a new
-header value is a new allowance. These key on compliance.audit.client_ip instead, the
+header value is a new allowance. These key on core.audit.client_ip instead, the
 address the audit trail, django-axes and allauth's limits use (TRUSTED_PROXY_COUNT).
 
 The counters live in the cache. These throttles only spread load, so while Redis is down
-they let requests through with a warning (config.cache); the controls against guessing
+they let requests through with a warning (core.cache); the controls against guessing
 (login lockouts, the transaction password, one-time codes) refuse with a 503 instead.
 """
 
@@ -14,8 +14,8 @@ import logging
 
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
-from compliance.audit import client_ip
-from config.cache import CacheUnavailable
+from core.audit import client_ip
+from core.cache import CacheUnavailable
 
 logger = logging.getLogger(__name__)
 

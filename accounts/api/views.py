@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services, services_enterprise
+from accounts import selectors, services
 from accounts.api.permissions import IsCustomer
 from accounts.api.serializers import (
     BorrowerProfileInputSerializer,
@@ -19,7 +19,7 @@ from accounts.api.serializers import (
     me_payload,
 )
 from accounts.roles import Role
-from compliance.audit import client_ip
+from core.audit import AuditContext, client_ip
 
 _ERRORS = {
     400: OpenApiResponse(description="Invalid fields: `{code, message, fields}`."),
@@ -89,7 +89,7 @@ class MeIdentityApi(APIView):
         services.identity_submit(
             user=request.user,
             client_ip=client_ip(request),
-            request=request,
+            context=AuditContext.of(request),
             **serializer.validated_data,
         )
         return _me_response(request, status.HTTP_201_CREATED)
@@ -111,7 +111,9 @@ class MeRolesApi(APIView):
         serializer = RolesInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.role_grant(
-            user=request.user, roles=serializer.validated_data["roles"], request=request
+            user=request.user,
+            roles=serializer.validated_data["roles"],
+            context=AuditContext.of(request),
         )
         return _me_response(request)
 
@@ -149,7 +151,7 @@ class MeInvestorProfileApi(APIView):
                 net_investible_assets_amount=data["net_investible_assets_amount"],
                 investor_type=data["investor_type"],
             ),
-            request=request,
+            context=AuditContext.of(request),
         )
         return _me_response(request)
 
@@ -174,7 +176,7 @@ class MeBorrowerProfileApi(APIView):
         serializer = BorrowerProfileInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.borrower_profile_submit(
-            user=request.user, request=request, **serializer.validated_data
+            user=request.user, context=AuditContext.of(request), **serializer.validated_data
         )
         return _me_response(request)
 
@@ -239,7 +241,7 @@ class MeEnterpriseApi(APIView):
         services.ensure_role(request.user, Role.BORROWER)
         serializer = EnterpriseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services_enterprise.enterprise_submit(
-            user=request.user, request=request, **serializer.validated_data
+        services.enterprise_submit(
+            user=request.user, context=AuditContext.of(request), **serializer.validated_data
         )
         return _me_response(request, status.HTTP_201_CREATED)

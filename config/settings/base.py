@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "core",
     "accounts",
     "compliance",
     "custody",
@@ -46,9 +47,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.logging.RequestIdMiddleware",
-    "config.middleware.RefuseNulBytesMiddleware",
-    "config.middleware.JsonBodyMiddleware",
-    "config.middleware.ServiceUnavailableMiddleware",
+    "core.middleware.RefuseNulBytesMiddleware",
+    "core.middleware.JsonBodyMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,7 +111,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 def cache_config(config: dict) -> dict:
     """A CACHES entry from django-environ's cache_url(). Redis goes through
-    config.cache.RedisCache (a Redis outage is a 503 or a fail-open, never a 500) with
+    core.cache.RedisCache (a Redis outage is a 503 or a fail-open, never a 500) with
     short connect and read timeouts: redis-py's default waits forever on an unreachable
     host, and every request that touches a rate limit would wait with it."""
     if config.get("BACKEND") != "django.core.cache.backends.redis.RedisCache":
@@ -119,7 +120,7 @@ def cache_config(config: dict) -> dict:
     options = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
     return {
         **config,
-        "BACKEND": "config.cache.RedisCache",
+        "BACKEND": "core.cache.RedisCache",
         "OPTIONS": {**options, **config.get("OPTIONS", {})},
     }
 
@@ -215,8 +216,8 @@ AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
 LOGIN_ACCOUNT_FAILURE_CEILING = env.int("LOGIN_ACCOUNT_FAILURE_CEILING", default=20)
 LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=90)
 LOGIN_UNLOCK_LINK_MINUTES = env.int("LOGIN_UNLOCK_LINK_MINUTES", default=60)
-# One client-address rule for lockouts and the audit trail (see compliance.audit.client_ip).
-AXES_CLIENT_IP_CALLABLE = "compliance.audit.client_ip"
+# One client-address rule for lockouts and the audit trail (see core.audit.client_ip).
+AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation ---------------------------------------------------------------
@@ -255,14 +256,14 @@ REST_FRAMEWORK = {
     # JSON only: with the browsable API, a client sending Accept: text/html got its errors
     # as HTML pages. People read the API at /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # JSON bodies only (config.middleware.JsonBodyMiddleware answers 415 to anything else).
+    # JSON bodies only (core.middleware.JsonBodyMiddleware answers 415 to anything else).
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.AlwaysJson",
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.Pagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.AlwaysJson",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.handlers.api_exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": [
         "accounts.api.throttling.AnonClientRateThrottle",
@@ -295,7 +296,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Bodies of the API and allauth's headless endpoints, in bytes (config.middleware): the
+# Bodies of the API and allauth's headless endpoints, in bytes (core.middleware): the
 # largest field any of them takes is a few hundred characters, so 16 KB is ample; a money
 # POST (amount, password) needs far less. Larger bodies are 413 `request_too_large`.
 API_BODY_MAX_BYTES = env.int("API_BODY_MAX_BYTES", default=16 * 1024)
@@ -391,6 +392,26 @@ ENTERPRISE_REGISTRY_ABNORMAL_CODES = env.list(
 ENTERPRISE_MAX_REJECTIONS_PER_DAY = env.int("ENTERPRISE_MAX_REJECTIONS_PER_DAY", default=5)
 # Per-loan share of an investor's total limit: diversify over at least ten loans.
 INVESTOR_PER_LOAN_SHARE = Decimal(env.str("INVESTOR_PER_LOAN_SHARE", default="0.10"))
+
+# Borrowing caps (Interim Measures art. 17): what one borrower may owe on this platform and
+# on all platforms together, for a person and for an enterprise.
+LENDING_CAP_INDIVIDUAL_PLATFORM = Decimal(env.str("LENDING_CAP_INDIVIDUAL_PLATFORM", "200000"))
+LENDING_CAP_INDIVIDUAL_TOTAL = Decimal(env.str("LENDING_CAP_INDIVIDUAL_TOTAL", "1000000"))
+LENDING_CAP_ENTERPRISE_PLATFORM = Decimal(env.str("LENDING_CAP_ENTERPRISE_PLATFORM", "1000000"))
+LENDING_CAP_ENTERPRISE_TOTAL = Decimal(env.str("LENDING_CAP_ENTERPRISE_TOTAL", "5000000"))
+# Clean applications in these grades up to this amount are approved without a reviewer: the
+# review's cost is spent where the risk is.
+LENDING_AUTO_APPROVE_GRADES = tuple(env.list("LENDING_AUTO_APPROVE_GRADES", default=["A", "B"]))
+LENDING_AUTO_APPROVE_MAX_AMOUNT = Decimal(env.str("LENDING_AUTO_APPROVE_MAX_AMOUNT", "50000"))
+# Anti-fraud velocity: more applications than this by one borrower within the window flags
+# the next one for a reviewer.
+LENDING_VELOCITY_MAX_APPLICATIONS = env.int("LENDING_VELOCITY_MAX_APPLICATIONS", default=3)
+LENDING_VELOCITY_WINDOW_DAYS = env.int("LENDING_VELOCITY_WINDOW_DAYS", default=30)
+# Maker-checker: a disbursement above this needs a second approver (the person who starts
+# it cannot finish it).
+LENDING_DISBURSEMENT_CHECKER_THRESHOLD = Decimal(
+    env.str("LENDING_DISBURSEMENT_CHECKER_THRESHOLD", "50000")
+)
 
 # Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
 # network but runs the same signature check); a failure rate makes it refuse some movements.

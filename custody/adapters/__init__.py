@@ -1,12 +1,11 @@
 """Custodian bank adapters: the interface every custodian implements, and the registry."""
 
 from custody.adapters.base import CustodianAdapter, StatementLine
+from custody.adapters.sandbox import SandboxCustodian
 
 
 def custodian_adapter(name: str) -> CustodianAdapter:
     """The adapter registered under `name` (LookupError for an unknown custodian)."""
-    from custody.adapters.sandbox import SandboxCustodian
-
     adapters = {SandboxCustodian.name: SandboxCustodian}
     try:
         return adapters[name]()

@@ -3,14 +3,15 @@ table and confirms them with HMAC-signed callbacks, exactly as a real bank would
 
 Delivery (SANDBOX_CUSTODIAN_TRANSPORT): "http" (default) POSTs the signed callback to
 SITE_URL + /custody/callbacks/sandbox, so the web process verifies signature, timestamp
-and nonce as for a real bank; "local" hands the same signed bytes to the same
-verification code in-process (for a worker that cannot reach the web process).
+and nonce as for a real bank; "local" sends the same request through the platform's own
+WSGI handler in this process, without a socket (for a worker that cannot reach the web
+process): the same URL, view and checks either way, and this module imports none of them.
 SANDBOX_CUSTODIAN_FAILURE_RATE (0..1) makes that share of movements fail at the bank;
 SANDBOX_CUSTODIAN_CALLBACK_DELAY_SECONDS makes it call back that long after booking.
 """
 
-import hashlib
-import hmac
+import functools
+import io
 import json
 import secrets
 import time
@@ -18,23 +19,21 @@ import urllib.error
 import urllib.request
 from datetime import date
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from custody.adapters.base import StatementLine
 from custody.models import Deposit, SandboxBankTransaction, Withdrawal
+from custody.signing import callback_sign
 
 
 class CallbackDeliveryError(RuntimeError):
     """The platform did not accept a callback; the task retries."""
-
-
-def callback_sign(secret: bytes, timestamp: str, nonce: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of f"{timestamp}.{nonce}." + raw body with the shared secret."""
-    return hmac.new(secret, f"{timestamp}.{nonce}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 class SandboxCustodian:
@@ -130,26 +129,58 @@ class SandboxCustodian:
     def deliver(self, body: bytes, *, transport: str | None = None) -> None:
         headers = self.signed_headers(body)
         transport = transport or settings.SANDBOX_CUSTODIAN_TRANSPORT
+        path = reverse("custody:callback", kwargs={"custodian": self.name})
         if transport == "local":
-            from custody.errors import CustodyError
-            from custody.services.callbacks import callback_receive
-
-            try:
-                callback_receive(custodian=self.name, headers=headers, body=body)
-            except CustodyError as exc:
-                if exc.status_code >= 500:
-                    raise CallbackDeliveryError(exc.code) from exc
+            status = _post_in_process(path, headers, body)
+            # As over HTTP: a 4xx is the platform's judgement (e.g. already settled), which
+            # sending again cannot change; a 5xx is retried.
+            if status >= 500:
+                raise CallbackDeliveryError(f"callback got HTTP {status}")
             return
-        base = settings.SITE_URL.rstrip("/")
-        url = base + reverse("custody:callback", kwargs={"custodian": self.name})
+        url = settings.SITE_URL.rstrip("/") + path
         request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own URL
                 response.read()
         except urllib.error.HTTPError as exc:
-            # A 4xx means the platform has judged the callback (e.g. already settled);
-            # retrying the same message cannot change that. A 5xx is retried.
             if exc.code >= 500:
                 raise CallbackDeliveryError(f"callback got HTTP {exc.code}") from exc
         except urllib.error.URLError as exc:
             raise CallbackDeliveryError(str(exc.reason)) from exc
+
+
+def _post_in_process(path: str, headers: dict, body: bytes) -> int:
+    """POST to the platform's own URL through its request handler in this process (no
+    socket); return the response's status."""
+    site = urlsplit(settings.SITE_URL)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": site.hostname or "localhost",
+        "SERVER_PORT": str(site.port or (443 if site.scheme == "https" else 80)),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": headers["Content-Type"],
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.url_scheme": site.scheme or "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    for name, value in headers.items():
+        if name != "Content-Type":
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    # The handler's own request cycle, without the request_started/finished signals a
+    # server sends: those close the database connection, which here is the caller's.
+    handler = _handler()
+    return handler.get_response(handler.request_class(environ)).status_code
+
+
+@functools.cache
+def _handler() -> WSGIHandler:
+    return WSGIHandler()

@@ -1,74 +1,11 @@
 """Serializers of the wallet API: amounts travel as strings and are parsed strictly."""
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.decimal_text import decimal_pattern
-from config.fields import JsonTypedInput
-from config.serializers import KnownFieldsSerializer
-from custody import money
+from core.fields import AmountField, JsonTypedInput
+from core.serializers import KnownFieldsSerializer
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
-
-
-class AmountField(serializers.Field):
-    """A positive amount sent as a decimal string (or an exact integer); floats, exponents,
-    white space around it and the like refused. `allow_zero` admits zero (a floor such as
-    cash to keep, not a movement)."""
-
-    def __init__(self, *, allow_zero: bool = False, **kwargs):
-        self.allow_zero = allow_zero
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and data != data.strip(" \t\r\n"):
-            # Pages may pad what people type; a JSON client's amount is exactly its text.
-            raise serializers.ValidationError(
-                "Send the amount without white space around it.", code="amount_invalid"
-            )
-        try:
-            return money.parse_amount(data, allow_zero=self.allow_zero)
-        except money.AmountError as exc:
-            raise serializers.ValidationError(str(exc), code=exc.code) from None
-
-    def to_representation(self, value):
-        return f"{value:.2f}"
-
-
-class AmountFieldSchema(OpenApiSerializerFieldExtension):
-    """AmountField in the schema exactly as to_internal_value reads it: a decimal string
-    from one cent (or zero) to MAX_AMOUNT with at most two decimal places (more only as
-    zeros), up to 32 characters, or an integer in that range."""
-
-    target_class = AmountField
-
-    def map_serializer_field(self, auto_schema, direction):
-        if direction == "response":
-            return {"type": "string", "format": "decimal", "pattern": r"^[0-9]+\.[0-9]{2}$"}
-        allow_zero = self.target.allow_zero
-        whole_digits = money.MAX_AMOUNT.adjusted()
-        if money.MAX_AMOUNT.scaleb(-whole_digits) != 1:
-            raise ValueError("MAX_AMOUNT must be a power of ten for the amount's pattern")
-        text = {
-            "type": "string",
-            "format": "decimal",
-            "pattern": decimal_pattern(
-                whole_digits=whole_digits,
-                places=money.PLACES,
-                zero=allow_zero,
-                power=True,
-                spare_zeros=True,
-            ),
-            "maxLength": money.MAX_TEXT_LENGTH,
-            "example": "100.00",
-        }
-        whole = {"type": "integer", "minimum": 0 if allow_zero else 1}
-        whole["maximum"] = int(money.MAX_AMOUNT)
-        return {
-            "anyOf": [text, whole],
-            "description": f"Up to {money.MAX_AMOUNT:.2f}"
-            + (", zero allowed." if allow_zero else ", more than zero."),
-        }
 
 
 class WalletSerializer(serializers.Serializer):

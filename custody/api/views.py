@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import IsCustomer
+from core.audit import AuditContext
+from core.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody import selectors
 from custody.api.serializers import (
     DepositCreateSerializer,
@@ -20,7 +22,6 @@ from custody.api.serializers import (
     WithdrawalSerializer,
 )
 from custody.exports import postings_csv_response
-from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from custody.services.movements import deposit_request, withdrawal_request
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -101,7 +102,7 @@ class WalletDepositListCreateApi(ListAPIView):
             user=request.user,
             amount=data.validated_data["amount"],
             request_key=f"api:{idempotency_key_from(request)}",
-            request=request,
+            context=AuditContext.of(request),
         )
         return Response(DepositSerializer(deposit).data, status=status.HTTP_201_CREATED)
 
@@ -128,6 +129,6 @@ class WalletWithdrawalListCreateApi(ListAPIView):
             amount=data.validated_data["amount"],
             confirmation=data.validated_data["password"],
             request_key=f"api:{idempotency_key_from(request)}",
-            request=request,
+            context=AuditContext.of(request),
         )
         return Response(WithdrawalSerializer(withdrawal).data, status=status.HTTP_201_CREATED)

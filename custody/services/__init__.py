@@ -17,7 +17,7 @@ InsufficientFunds (409 `insufficient_funds`); accounts are locked in ascending i
     platform_account_id(kind) -> id   (custodian, fee_income, adjustment, loan_receivable)
 
 Reads: `custody.selectors.wallet_balance(user_id=...)` -> WalletBalance(available,
-reserved, currency). HTTP idempotency for money-moving POSTs: `custody.idempotency`.
+reserved, currency). HTTP idempotency for money-moving POSTs: `core.idempotency`.
 """
 
 from custody.services.ledger import (

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
-from compliance.audit import audit_record
-from config.text import public_text_refusal
-from custody import money
+from core import money
+from core.audit import SYSTEM, AuditContext, audit_record
+from core.text import public_text_refusal
 from custody.errors import (
     ApproverRoleRequired,
     InvalidAmount,
@@ -24,7 +24,7 @@ from custody.services.ledger import Leg, ledger_post, platform_account_id
 # Not durable: the admin's add view already wraps the save in a transaction.
 @transaction.atomic
 def adjustment_propose(
-    *, actor, account_id: int, amount: Decimal, reason: str, request=None
+    *, actor, account_id: int, amount: Decimal, reason: str, context: AuditContext = SYSTEM
 ) -> AdjustmentRequest:
     """Record a proposed correction (maker). Nothing posts until a checker approves."""
     if not getattr(actor, "is_platform_staff", False):
@@ -54,7 +54,7 @@ def adjustment_propose(
         subject_id=proposal.pk,
         actor=actor,
         after={"account_id": account.pk, "amount": str(amount), "reason": proposal.reason},
-        request=request,
+        context=context,
     )
     return proposal
 
@@ -71,7 +71,9 @@ def _decide(actor, proposal_id: int) -> AdjustmentRequest:
 
 
 @transaction.atomic(durable=True)
-def adjustment_approve(*, actor, proposal_id: int, request=None) -> AdjustmentRequest:
+def adjustment_approve(
+    *, actor, proposal_id: int, context: AuditContext = SYSTEM
+) -> AdjustmentRequest:
     """Approve (checker) and post: the account against the adjustment suspense account.
 
     The user-balance floor still holds: a debit larger than the balance is refused.
@@ -98,13 +100,15 @@ def adjustment_approve(*, actor, proposal_id: int, request=None) -> AdjustmentRe
         actor=actor,
         before={"status": "proposed"},
         after={"status": "approved", "entry_id": entry.pk},
-        request=request,
+        context=context,
     )
     return proposal
 
 
 @transaction.atomic(durable=True)
-def adjustment_reject(*, actor, proposal_id: int, request=None) -> AdjustmentRequest:
+def adjustment_reject(
+    *, actor, proposal_id: int, context: AuditContext = SYSTEM
+) -> AdjustmentRequest:
     """Reject (checker): the proposal is closed and nothing posts."""
     proposal = _decide(actor, proposal_id)
     proposal.status = AdjustmentRequest.Status.REJECTED
@@ -118,6 +122,6 @@ def adjustment_reject(*, actor, proposal_id: int, request=None) -> AdjustmentReq
         actor=actor,
         before={"status": "proposed"},
         after={"status": "rejected"},
-        request=request,
+        context=context,
     )
     return proposal

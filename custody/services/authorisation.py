@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from custody.adapters import custodian_adapter
 from custody.errors import AuthorisationFailed, AuthorisationLocked
 
@@ -34,7 +34,7 @@ def _failure_count_up(user_id: int) -> int:
         return 1
 
 
-def _failure_audit(user, *, reason: str, failures: int, request) -> None:
+def _failure_audit(user, *, reason: str, failures: int, context: AuditContext) -> None:
     # Own transaction: the caller's refusal must not roll the audit event back with it.
     with transaction.atomic():
         audit_record(
@@ -43,12 +43,12 @@ def _failure_audit(user, *, reason: str, failures: int, request) -> None:
             subject_id=user.pk,
             actor=user,
             after={"reason": reason, "failures": failures},
-            request=request,
+            context=context,
         )
 
 
 def withdrawal_authorise(
-    *, user, amount: Decimal, confirmation: str, custodian: str, request=None
+    *, user, amount: Decimal, confirmation: str, custodian: str, context: AuditContext = SYSTEM
 ) -> None:
     """Check the user's transfer authorisation with the custodian, or raise.
 
@@ -65,14 +65,14 @@ def withdrawal_authorise(
     limit = settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES
     if attempt > limit:
         cache.decr(_failures_key(user.pk))  # a locked attempt is not another guess
-        _failure_audit(user, reason="locked", failures=attempt - 1, request=request)
+        _failure_audit(user, reason="locked", failures=attempt - 1, context=context)
         raise AuthorisationLocked()
     if custodian_adapter(custodian).transfer_authorise(
         user=user, amount=amount, confirmation=confirmation
     ):
         cache.delete(_failures_key(user.pk))
         return
-    _failure_audit(user, reason="wrong_password", failures=attempt, request=request)
+    _failure_audit(user, reason="wrong_password", failures=attempt, context=context)
     if attempt >= limit:
         raise AuthorisationLocked()
     raise AuthorisationFailed()

@@ -1,6 +1,5 @@
 """Signed callbacks from custodian banks: verify, refuse replays, apply the result."""
 
-import hmac
 import re
 import time
 import uuid
@@ -11,13 +10,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config import strict_json
-from custody import money
+from core import money, strict_json
 from custody.adapters import custodian_adapter
-from custody.adapters.sandbox import callback_sign
 from custody.errors import CallbackRefused, CallbackReplayed, CallbackSignatureInvalid
 from custody.models import CallbackNonce, Deposit, Withdrawal
 from custody.services.movements import deposit_settle, withdrawal_settle
+from custody.signing import signature_matches
 
 # A callback older (or further in the future) than this is refused: with the nonce table
 # it bounds how long a captured message could be replayed, and how long nonces are kept.
@@ -54,8 +52,7 @@ def callback_verify(
         or not SIGNATURE_RE.fullmatch(signature)
     ):
         raise CallbackSignatureInvalid("Missing or malformed signature headers.")
-    expected = callback_sign(adapter.callback_secret(), timestamp, nonce, body)
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not signature_matches(adapter.callback_secret(), timestamp, nonce, body, signature):
         raise CallbackSignatureInvalid()
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > CALLBACK_WINDOW_SECONDS:
@@ -89,8 +86,7 @@ def _parse(body: bytes) -> dict:
     return payload
 
 
-# Not durable: the demo seed runs every service inside one transaction.
-@transaction.atomic
+@transaction.atomic(durable=True)
 def callback_receive(
     *, custodian: str, headers: Mapping, body: bytes, now: float | None = None
 ) -> dict:

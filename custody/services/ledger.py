@@ -15,11 +15,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from custody import money
+from core import money
+from core.errors import IdempotencyKeyReused
 from custody.errors import (
     AccountNotFound,
     CurrencyMismatch,
-    IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
     InvalidTransition,

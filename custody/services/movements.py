@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
+from core.enqueue import enqueue_on_commit
+from core.errors import IdempotencyKeyReused
 from custody.adapters import custodian_adapter
 from custody.errors import CallbackRefused, InvalidTransition
 from custody.models import Deposit, LedgerAccount, SubAccount, Withdrawal
@@ -41,9 +43,7 @@ def sub_account_ensure(*, user, custodian: str = DEFAULT_CUSTODIAN) -> SubAccoun
 
 
 def _enqueue(kind: str, movement_id: int) -> None:
-    from custody.tasks import custodian_process
-
-    custodian_process.delay_on_commit(kind, movement_id)
+    enqueue_on_commit("custody.custodian_process", kind, movement_id)
 
 
 # A sweep hands over at most this many movements of each kind, oldest enqueue first; the
@@ -88,9 +88,7 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
     existing = model.objects.filter(user=user, request_key=request_key).first()
     if existing:
         if existing.amount != amount:
-            raise InvalidTransition(
-                "This request key was already used for another amount.", code="request_key_reused"
-            )
+            raise IdempotencyKeyReused("This request key was already used for another amount.")
         return existing, False
     try:
         with transaction.atomic():
@@ -101,20 +99,33 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
         return model.objects.get(user=user, request_key=request_key), False
 
 
-# Not durable: the demo seed runs every service inside one transaction.
-@transaction.atomic
 def deposit_request(
-    *, user, amount: Decimal, request_key: str, custodian: str = DEFAULT_CUSTODIAN, request=None
+    *,
+    user,
+    amount: Decimal,
+    request_key: str,
+    custodian: str = DEFAULT_CUSTODIAN,
+    context: AuditContext = SYSTEM,
 ) -> Deposit:
     """Ask the custodian to take `amount` into the user's sub-account.
 
     Nothing is credited now: the ledger moves when the custodian's signed callback
     confirms. The same request key returns the first deposit. Staff are refused
-    (accounts.services.ensure_customer).
+    (accounts.services.ensure_customer). The sub-account is opened at the bank first, in
+    no transaction of ours: no lock is held while the bank answers.
     """
     ensure_customer(user)
     ensure_positive_amount(amount)
     sub_account_ensure(user=user, custodian=custodian)
+    return _deposit_create(
+        user=user, amount=amount, request_key=request_key, custodian=custodian, context=context
+    )
+
+
+@transaction.atomic(durable=True)
+def _deposit_create(
+    *, user, amount: Decimal, request_key: str, custodian: str, context: AuditContext
+) -> Deposit:
     deposit, created = _create_once(
         Deposit, user=user, amount=amount, request_key=request_key, custodian=custodian
     )
@@ -125,7 +136,7 @@ def deposit_request(
             subject_id=deposit.pk,
             actor=user,
             after={"amount": str(amount), "reference": str(deposit.reference)},
-            request=request,
+            context=context,
         )
         _enqueue("deposit", deposit.pk)
     return deposit
@@ -138,7 +149,7 @@ def withdrawal_request(
     confirmation: str,
     request_key: str,
     custodian: str = DEFAULT_CUSTODIAN,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Withdrawal:
     """Reserve `amount` and instruct the custodian to pay it out, once the user authorised it.
 
@@ -151,17 +162,16 @@ def withdrawal_request(
     ensure_customer(user)
     ensure_positive_amount(amount)
     withdrawal_authorise(
-        user=user, amount=amount, confirmation=confirmation, custodian=custodian, request=request
+        user=user, amount=amount, confirmation=confirmation, custodian=custodian, context=context
     )
     return _withdrawal_create(
-        user=user, amount=amount, request_key=request_key, custodian=custodian, request=request
+        user=user, amount=amount, request_key=request_key, custodian=custodian, context=context
     )
 
 
-# Not durable: the demo seed runs every service inside one transaction.
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _withdrawal_create(
-    *, user, amount: Decimal, request_key: str, custodian: str, request
+    *, user, amount: Decimal, request_key: str, custodian: str, context: AuditContext
 ) -> Withdrawal:
     withdrawal, created = _create_once(
         Withdrawal, user=user, amount=amount, request_key=request_key, custodian=custodian
@@ -180,7 +190,7 @@ def _withdrawal_create(
         subject_id=withdrawal.pk,
         actor=user,
         after={"amount": str(amount), "reference": str(withdrawal.reference)},
-        request=request,
+        context=context,
     )
     _enqueue("withdrawal", withdrawal.pk)
     return withdrawal

@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
-from config.text import public_text_refusal
+from core.audit import audit_record
+from core.text import public_text_refusal
 from custody.adapters import StatementLine, custodian_adapter
 from custody.errors import InvalidTransition, TextRefused
 from custody.models import (

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from custody import money
+from core import money
 from custody.errors import InsufficientFunds, InvalidAmount
 from custody.models import JournalEntry, LedgerAccount
 from custody.services.ledger import (

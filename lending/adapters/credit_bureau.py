@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from core.policies import DECLINED_GRADE, LOAN_GRADES
+
 
 @dataclass(frozen=True)
 class BureauReport:
@@ -81,11 +83,11 @@ def credit_bureau() -> SandboxCreditBureau:
 
 
 # Score bands: the lowest score of each grade; below the last band is HR (declined).
-GRADE_BANDS = ((750, "A"), (700, "B"), (650, "C"), (600, "D"), (550, "E"))
+GRADE_BANDS = tuple(zip((750, 700, 650, 600, 550), LOAN_GRADES, strict=True))
 
 
 def grade_for_score(score: int) -> str:
     for floor, grade in GRADE_BANDS:
         if score >= floor:
             return grade
-    return "HR"
+    return DECLINED_GRADE

@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from config.fields import JsonTypedInput, PlainDecimalField
-from config.serializers import KnownFieldsSerializer
-from config.text import PublicText
-from custody.api.serializers import AmountField
+from core.fields import AmountField, JsonTypedInput, PlainDecimalField
+from core.policies import LOAN_GRADES
+from core.serializers import KnownFieldsSerializer
+from core.text import PublicText
 from lending.models import (
     DECISION_REASON_LENGTH,
     PURPOSE_DETAIL_LENGTH,
@@ -270,7 +270,7 @@ class InvestmentSerializer(serializers.ModelSerializer):
         ]
 
 
-AUTO_INVEST_GRADES = [g for g in Grade.values if g != "HR"]
+AUTO_INVEST_GRADES = list(LOAN_GRADES)
 
 
 class AutoInvestRuleSerializer(JsonTypedInput, serializers.ModelSerializer):

@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from custody.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
+from core.audit import AuditContext
+from core.idempotency import HEADER, KEY_PATTERN, idempotency_key_from, idempotent
 from lending import selectors
 from lending.api import serializers as s
 from lending.api.permissions import (
@@ -64,7 +65,7 @@ class ApplicationListApi(ListAPIView):
         data = s.ApplicationInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         application = application_submit(
-            borrower=request.user, request=request, **data.validated_data
+            borrower=request.user, context=AuditContext.of(request), **data.validated_data
         )
         return Response(s.ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
@@ -191,7 +192,7 @@ class AutoInvestRuleListApi(ListAPIView):
         data = s.AutoInvestRuleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rule = auto_invest_rule_create(
-            investor=request.user, request=request, **data.validated_data
+            investor=request.user, context=AuditContext.of(request), **data.validated_data
         )
         return Response(s.AutoInvestRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
 
@@ -217,7 +218,7 @@ class ReviewDecisionApi(APIView):
         application = application_decide(
             application_id=application_id,
             reviewer=request.user,
-            request=request,
+            context=AuditContext.of(request),
             **data.validated_data,
         )
         return Response(s.ApplicationSerializer(application).data)
@@ -245,7 +246,7 @@ class LoanInvestmentCreateApi(APIView):
             loan_id=pk,
             amount=data.validated_data["amount"],
             idempotency_key=key,
-            request=request,
+            context=AuditContext.of(request),
         )
         return Response(s.InvestmentSerializer(investment).data, status=status.HTTP_201_CREATED)
 
@@ -267,7 +268,9 @@ class InvestmentCancelApi(APIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        investment = investment_cancel(investor=request.user, investment_id=pk, request=request)
+        investment = investment_cancel(
+            investor=request.user, investment_id=pk, context=AuditContext.of(request)
+        )
         return Response(s.InvestmentSerializer(investment).data)
 
 
@@ -283,7 +286,9 @@ class OpsLoanDisburseApi(APIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        disbursement = disbursement_start(loan_id=pk, maker=request.user, request=request)
+        disbursement = disbursement_start(
+            loan_id=pk, maker=request.user, context=AuditContext.of(request)
+        )
         return Response(s.DisbursementSerializer(disbursement).data, status=status.HTTP_201_CREATED)
 
 
@@ -297,7 +302,9 @@ class OpsLoanDisburseApproveApi(APIView):
     )
     @idempotent
     def post(self, request, pk: int):
-        disbursement = disbursement_approve(loan_id=pk, checker=request.user, request=request)
+        disbursement = disbursement_approve(
+            loan_id=pk, checker=request.user, context=AuditContext.of(request)
+        )
         return Response(s.DisbursementSerializer(disbursement).data)
 
 

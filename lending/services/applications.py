@@ -7,17 +7,19 @@ notifies the borrower after commit.
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
-from config.errors import NotFound
-from config.text import public_text_refusal
-from custody import money
+from core import money
+from core.audit import SYSTEM, AuditContext, audit_record
+from core.enqueue import enqueue_on_commit
+from core.errors import NotFound
+from core.policies import DECLINED_GRADE
+from core.text import public_text_refusal
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
-from lending.conf import setting
 from lending.eligibility import ReviewIdentifiers
 from lending.models import (
     DECISION_REASON_LENGTH,
@@ -27,11 +29,11 @@ from lending.models import (
     Product,
     Purpose,
 )
-from lending.schedules import Method
 from lending.selectors import borrower_headroom, borrower_kind_locked
 from lending.services.blocklist import blocklisted_kinds
 from lending.services.listings import loan_open
 from lending.services.notifications import notification_send
+from lending.terms import ensure_application_terms
 
 
 def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
@@ -56,25 +58,10 @@ def ensure_borrower_kind_unchanged(*, borrower, kind: str) -> None:
 
 def ensure_public_text(field: str, value: str, *, max_length: int, multiline=False) -> None:
     """Refuse free text another person will read with control characters, text-direction
-    marks or beyond `max_length` (config.text; 400 text_control_characters or text_too_long)."""
+    marks or beyond `max_length` (core.text; 400 text_control_characters or text_too_long)."""
     refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
     if refusal is not None:
         raise errors.TextRefused(refusal.message, code=refusal.code, field=field)
-
-
-def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):
-    """Refuse terms the product does not offer (shared by the preview and submission)."""
-    if not product.is_active:
-        raise errors.ProductUnavailable()
-    if not (product.min_amount <= amount <= product.max_amount):
-        raise errors.AmountOutOfRange(
-            f"The amount must be between {money.display(product.min_amount, product.currency)}"
-            f" and {money.display(product.max_amount, product.currency)}."
-        )
-    if term_months not in (product.term_options or []):
-        raise errors.TermNotOffered()
-    if method not in (product.methods or []) or method not in Method.ALL:
-        raise errors.MethodNotOffered()
 
 
 @transaction.atomic
@@ -87,7 +74,7 @@ def application_submit(
     method: str,
     purpose: str,
     purpose_detail: str = "",
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Application:
     """Submit an application: verified identity, borrower profile, product terms, a permitted
     purpose, headroom under the borrowing caps, and one open application at a time. Staff
@@ -146,12 +133,9 @@ def application_submit(
             "product": product.code,
             "borrower_kind": facts.kind,
         },
-        request=request,
+        context=context,
     )
-    # Imported here: the task module imports this one.
-    from lending.tasks import application_review_task
-
-    application_review_task.delay_on_commit(application.id)
+    enqueue_on_commit("lending.application_review", application.id)
     return application
 
 
@@ -163,11 +147,11 @@ def _fraud_flags(application: Application, identifiers: ReviewIdentifiers) -> li
     flags = [
         f"fraud_signal:{kind}" for kind in eligibility.fraud_signal_kinds(application.borrower)
     ]
-    window_start = timezone.now() - timedelta(days=setting("LENDING_VELOCITY_WINDOW_DAYS"))
+    window_start = timezone.now() - timedelta(days=settings.LENDING_VELOCITY_WINDOW_DAYS)
     recent = Application.objects.filter(
         borrower_id=application.borrower_id, submitted_at__gte=window_start
     ).count()
-    if recent > setting("LENDING_VELOCITY_MAX_APPLICATIONS"):
+    if recent > settings.LENDING_VELOCITY_MAX_APPLICATIONS:
         flags.append("velocity")
     blocked = blocklisted_kinds(identifiers, application.borrower.email)
     return flags + [f"blocklist:{kind}" for kind in blocked]
@@ -183,20 +167,19 @@ def _inconsistencies(facts, report) -> list[str]:
     return found
 
 
-@transaction.atomic
 def application_review(*, application_id: int) -> Application:
     """The automatic review: bureau report, grade, anti-fraud rules and caps.
 
     Declined grade (HR), a blocklisted identity or a breached cap reject outright; a clean
     low-risk case within the auto-approve limits is approved and listed; anything else
-    waits for a reviewer. Idempotent: only a `submitted` application is reviewed.
+    waits for a reviewer. Idempotent: only a `submitted` application is reviewed. The
+    bureau is asked first, outside any transaction (no lock is held while it answers);
+    the decision is then taken on the locked application.
     """
     application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("borrower", "product")
-        .get(pk=application_id)
+        Application.objects.select_related("borrower", "product").filter(pk=application_id).first()
     )
-    if application.status != Application.Status.SUBMITTED:
+    if application is None or application.status != Application.Status.SUBMITTED:
         return application
     facts = eligibility.borrower_facts(application.borrower)
     identifiers = eligibility.review_identifiers(application.borrower)
@@ -206,20 +189,35 @@ def application_review(*, application_id: int) -> Application:
         report = bureau.enterprise_report(credit_code=identifiers.credit_code)
     else:
         report = bureau.report(national_id=identifiers.national_id)
+    return _review_decide(application_id=application_id, report=report, identifiers=identifiers)
+
+
+@transaction.atomic(durable=True)
+def _review_decide(*, application_id: int, report, identifiers: ReviewIdentifiers) -> Application:
+    """The review's decision on the locked application, from the bureau's report; a review
+    that finished meanwhile (a redelivered task) leaves it as it is."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("borrower", "product")
+        .get(pk=application_id)
+    )
+    if application.status != Application.Status.SUBMITTED:
+        return application
+    facts = eligibility.borrower_facts(application.borrower)
     grade = grade_for_score(report.score)
     flags = _fraud_flags(application, identifiers) + _inconsistencies(facts, report)
     other = max(report.other_platform_borrowing, facts.declared_other_borrowing)
     headroom = borrower_headroom(
         application.borrower, other_platforms=other, exclude_application_id=application.id
     )
-    rate = application.product.rate_for(grade) if grade != "HR" else None
+    rate = application.product.rate_for(grade) if grade != DECLINED_GRADE else None
 
     hard = []
     if facts.kind != application.borrower_kind:
         # A company registered (or removed) since submission: the caps, the report and the
         # disclosure would be another borrower's than the one who applied.
         hard.append("borrower_kind_changed")
-    if grade == "HR":
+    if grade == DECLINED_GRADE:
         hard.append("grade_hr_declined")
     elif rate is None:
         hard.append("grade_not_priced")
@@ -231,9 +229,9 @@ def application_review(*, application_id: int) -> Application:
     soft = [f for f in flags if f not in hard]
     if report.overdue_records_6m:
         soft.append(f"overdue_records_6m:{report.overdue_records_6m}")
-    if grade not in setting("LENDING_AUTO_APPROVE_GRADES"):
+    if grade not in settings.LENDING_AUTO_APPROVE_GRADES:
         soft.append(f"grade_{grade}_needs_review")
-    if application.amount > setting("LENDING_AUTO_APPROVE_MAX_AMOUNT"):
+    if application.amount > settings.LENDING_AUTO_APPROVE_MAX_AMOUNT:
         soft.append("amount_above_auto_approve_limit")
 
     before = {"status": application.status}
@@ -313,7 +311,7 @@ def _after_decision(application: Application) -> None:
 
 @transaction.atomic
 def application_decide(
-    *, application_id: int, reviewer, decision: str, reason: str, request=None
+    *, application_id: int, reviewer, decision: str, reason: str, context: AuditContext = SYSTEM
 ) -> Application:
     """A reviewer approves or rejects an application waiting in the queue, with a reason."""
     if not reviewer.has_role("reviewer"):
@@ -358,7 +356,7 @@ def application_decide(
         actor=reviewer,
         before=before,
         after={"status": application.status, "reason": reason},
-        request=request,
+        context=context,
     )
     _after_decision(application)
     return application

@@ -8,7 +8,6 @@ locked at a time (a batch holding several would risk a lock cycle with a disburs
 import random
 from decimal import ROUND_DOWN, Decimal
 
-from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -18,7 +17,7 @@ from custody.selectors import wallet_balance
 from lending import errors
 from lending.models import AutoInvestRule, Investment, Loan
 from lending.selectors import HELD_STATUSES, investor_held_amount
-from lending.services.investments import investment_place
+from lending.services.investments import investment_place_auto
 
 _shuffle = random.SystemRandom().shuffle
 
@@ -61,7 +60,11 @@ def auto_invest_run(*, loan_id: int) -> list[Investment]:
     budget = _floor_to_step(
         loan.amount * product.auto_invest_max_share, product.investment_step_amount
     )
-    rules = [r for r in AutoInvestRule.objects.filter(is_active=True) if _matches(r, loan)]
+    rules = [
+        r
+        for r in AutoInvestRule.objects.filter(is_active=True).select_related("investor")
+        if _matches(r, loan)
+    ]
     _shuffle(rules)
     placed = []
     for rule in rules:
@@ -73,16 +76,7 @@ def auto_invest_run(*, loan_id: int) -> list[Investment]:
         if amount < product.min_investment_amount:
             continue
         try:
-            with transaction.atomic(durable=True):
-                placed.append(
-                    investment_place(
-                        investor=rule.investor,
-                        loan_id=loan.pk,
-                        amount=amount,
-                        idempotency_key=f"lending.auto_invest:{rule.pk}:{loan.pk}",
-                        source=Investment.Source.AUTO,
-                    )
-                )
+            placed.append(investment_place_auto(rule=rule, loan_id=loan.pk, amount=amount))
         except (errors.LendingError, InsufficientFunds, StaffNotAllowed):
             # This rule's investor is not eligible for this loan (or, made staff since the
             # rule was saved, for any); the next may be.

@@ -3,13 +3,15 @@
 from django.db import transaction
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from lending import eligibility, errors
 from lending.models import AutoInvestRule
 
 
 @transaction.atomic
-def auto_invest_rule_create(*, investor, request=None, **fields) -> AutoInvestRule:
+def auto_invest_rule_create(
+    *, investor, context: AuditContext = SYSTEM, **fields
+) -> AutoInvestRule:
     """Store a rule; the investor must be verified, have a suitability profile and not be
     staff (accounts.services.ensure_customer)."""
     ensure_customer(investor)
@@ -24,6 +26,6 @@ def auto_invest_rule_create(*, investor, request=None, **fields) -> AutoInvestRu
         subject_id=rule.id,
         actor=investor,
         after={"grades": rule.grades, "amount_per_loan": str(rule.amount_per_loan)},
-        request=request,
+        context=context,
     )
     return rule

@@ -4,7 +4,7 @@ from datetime import date
 
 from lending.business_date import business_date_set
 from lending.services.expiry import loans_expire_due
-from lending.services.investments import investments_settle_stale
+from lending.services.settlement import investments_settle_stale
 
 # (name, callable(as_of) -> result). Each step is idempotent, so a batch can be replayed.
 DAILY_STEPS = [

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from accounts import pii
 from accounts.pii import PiiKind
-from compliance.audit import audit_record
+from core.audit import audit_record
 from lending.eligibility import ReviewIdentifiers
 from lending.models import BlocklistEntry
 

@@ -9,20 +9,21 @@ acting at once settle once.
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
-from config.errors import NotFound
-from custody import money
+from core import money
+from core.audit import SYSTEM, AuditContext, audit_record
+from core.errors import NotFound
 from custody import services as custody
 from lending import errors
 from lending.business_date import business_date
-from lending.conf import setting
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
 from lending.services.notifications import notification_send, notification_send_many
+from lending.terms import service_fee
 
 # Ops start disbursements of funded loans day to day; an approver may start one too. Only
 # an approver checks one, and never the person who started it.
@@ -60,7 +61,7 @@ def _locked_loan(loan_id: int) -> Loan:
 
 
 @transaction.atomic(durable=True)
-def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
+def disbursement_start(*, loan_id: int, maker, context: AuditContext = SYSTEM) -> Disbursement:
     """The maker starts the disbursement of a funded loan; at or below the threshold it
     settles at once, above it waits for a second approver."""
     ensure_may_start_disbursement(maker)
@@ -69,7 +70,7 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         raise errors.DisbursementAlreadyStarted()
     if loan.status != Loan.Status.FUNDED:
         raise errors.LoanNotFunded()
-    fee = money.quantize(loan.amount * loan.service_fee_rate)
+    fee = service_fee(loan.amount, loan.service_fee_rate)
     disbursement = Disbursement.objects.create(
         loan=loan,
         status=Disbursement.Status.PENDING_APPROVAL,
@@ -84,15 +85,15 @@ def disbursement_start(*, loan_id: int, maker, request=None) -> Disbursement:
         subject_id=loan.pk,
         actor=maker,
         after={"gross": str(loan.amount), "fee": str(fee)},
-        request=request,
+        context=context,
     )
-    if loan.amount <= setting("LENDING_DISBURSEMENT_CHECKER_THRESHOLD"):
-        _settle(loan, disbursement, actor=maker, request=request)
+    if loan.amount <= settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD:
+        _settle(loan, disbursement, actor=maker, context=context)
     return disbursement
 
 
 @transaction.atomic(durable=True)
-def disbursement_approve(*, loan_id: int, checker, request=None) -> Disbursement:
+def disbursement_approve(*, loan_id: int, checker, context: AuditContext = SYSTEM) -> Disbursement:
     """A second approver (never the maker) approves; the disbursement then settles."""
     ensure_approver(checker)
     loan = _locked_loan(loan_id)
@@ -102,11 +103,11 @@ def disbursement_approve(*, loan_id: int, checker, request=None) -> Disbursement
     if disbursement.requested_by_id == checker.pk:
         raise errors.SameApprover()
     disbursement.approved_by = checker
-    _settle(loan, disbursement, actor=checker, request=request)
+    _settle(loan, disbursement, actor=checker, context=context)
     return disbursement
 
 
-def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
+def _settle(loan: Loan, disbursement: Disbursement, *, actor, context: AuditContext) -> None:
     """Move every reservation to the borrower less the service fee, in one ledger entry;
     create the schedule; the loan starts repaying."""
     investments = list(
@@ -167,7 +168,7 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, request) -> None:
             "maker": disbursement.requested_by_id,
             "checker": disbursement.approved_by_id,
         },
-        request=request,
+        context=context,
     )
     notification_send(
         user=loan.borrower,

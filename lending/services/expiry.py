@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from compliance.audit import audit_record
+from core.audit import audit_record
 from custody import services as custody
 from lending.models import Investment, Loan
 from lending.services.notifications import notification_send, notification_send_many
@@ -16,7 +16,7 @@ from lending.services.notifications import notification_send, notification_send_
 def loan_expire(*, loan_id: int, as_of: date) -> bool:
     """Cancel one open loan whose deadline is before `as_of`; idempotent. True if cancelled."""
     loan = Loan.objects.select_for_update().filter(pk=loan_id).first()
-    if loan is None or loan.status != Loan.Status.OPEN or loan.funding_deadline_on >= as_of:
+    if loan is None or loan.status != Loan.Status.OPEN or loan.is_open_for_investment(as_of):
         return False
     investments = list(
         Investment.objects.select_for_update()
@@ -65,7 +65,5 @@ def loan_expire(*, loan_id: int, as_of: date) -> bool:
 
 def loans_expire_due(*, as_of: date) -> int:
     """Expire every open loan past its deadline, one transaction per loan."""
-    ids = Loan.objects.filter(status=Loan.Status.OPEN, funding_deadline_on__lt=as_of).values_list(
-        "pk", flat=True
-    )
+    ids = Loan.objects.past_funding_deadline(as_of).values_list("pk", flat=True)
     return sum(loan_expire(loan_id=loan_id, as_of=as_of) for loan_id in list(ids))

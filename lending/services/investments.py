@@ -1,93 +1,28 @@
-"""Investing: place an investment (reserving the investor's funds in custody) and cancel one
-within the cooling-off window.
+"""Investing: place an investment (reserving the investor's funds in custody), auto-invest's
+placement for one rule, and cancelling one within the cooling-off window.
 
-A rush on one loan is placed in batches, at two levels, so that it does not queue request by
-request on the loan's row:
-
-- In one process, concurrent requests on the same loan are combined (`config.combining`):
-  one of them runs the whole batch, set-based, and hands each request its outcome. A lone
-  request is a batch of one. Inside a caller's transaction (auto-invest, tests) a request
-  is placed alone, in that transaction.
-- Across processes, batches on the same loan are settled in turn under the loan's
-  settlement-batch lock (a PostgreSQL advisory lock), and one batch settles every order
-  that is waiting (group commit).
-
-A batch runs in two steps:
-
-1. The orders. Every rule that can be checked without locks is checked first (a rush on a
-   filled loan ends there). Then, under the investors' row locks (serialising each
-   investor's requests, so the replay and limit checks hold), the orders are prepared.
-   Nothing here touches the loan row.
-2. The settlement. If no other batch is settling the loan, the orders are settled in the
-   same transaction, and only the accepted ones are written, already reserved. Otherwise
-   they are committed as `pending` investments, and the batch waits for the running
-   settlement (on its orders' rows, which that settlement locks) and settles what is left
-   after it. Settling takes one loan-row lock, one custody entry reserving every accepted
-   ticket (`funds_reserve_batch`: each fits the investor's available balance and the
-   loan's amount left), and one audit append for all of them. A refused pending order is
-   marked with its code and deleted once its request has read it: refusals leave nothing
-   behind.
-
-If a request dies after committing its orders they stay pending. They are settled by the
-loan's next batch, by a replay of the same key, or by the daily batch, and a replay returns
-the outcome: nothing is lost.
-
-Lock order (platform-wide, never inverted): the investors' user rows (orders only, in id
-order); the loan's batch lock, then the loan row, then its pending orders, then custody's
-accounts (in id order), then the audit chain lock. Disbursement, expiry and cancellation
-start at the loan row and never take the batch lock or a user row. The loan's CHECK
-(funded_amount <= amount) backs the amount-left check: never overfunded.
+The rules an order must pass are in lending.investment_rules; how a rush of orders on one
+loan is settled in batches is in lending.services.settlement.
 """
 
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.services import ensure_customer
-from compliance.audit import audit_record, audit_record_many, client_ip
-from config.combining import Combiner
-from config.errors import DomainError, NotFound
-from custody import money
+from core.audit import SYSTEM, AuditContext, audit_record
+from core.errors import IdempotencyInProgress, NotFound
 from custody import services as custody
-from custody.errors import IdempotencyInProgress, InsufficientFunds
+from custody.errors import InsufficientFunds
 from custody.selectors import wallet_balance
-from lending import eligibility, errors
+from lending import eligibility
 from lending.business_date import business_date
+from lending.investment_rules import Order, cancel_refusal, ensure_may_invest, within_limits
 from lending.models import Investment, Loan
 from lending.selectors import investor_held_amounts
-from lending.services.notifications import notification_send, notification_send_many
-
-# The refusals a settlement batch can give an order, by code.
-_REFUSALS = {
-    error.code: error for error in (errors.LoanNotOpen, errors.ExceedsRemaining, InsufficientFunds)
-}
-# pg_advisory locks: the loan's batch lock is this base plus the loan id (one 64-bit key
-# space with the audit chain's lock, whose key is far below this base).
-_BATCH_LOCK_BASE = 0x4C4F414E << 32  # "LOAN"
-
-
-@dataclass(frozen=True)
-class _Order:
-    """One request to invest, as the batch that places it sees it."""
-
-    investor: Any  # the user
-    loan_id: int
-    amount: Decimal
-    idempotency_key: str
-    source: str
-    ip_address: str | None
-
-    @property
-    def key(self) -> tuple[int, str]:
-        return self.investor.pk, self.idempotency_key
+from lending.services.settlement import combiner, place_orders
 
 
 def investment_place(
@@ -97,28 +32,46 @@ def investment_place(
     amount: Decimal,
     idempotency_key: str,
     source: str = Investment.Source.MANUAL,
-    request=None,
+    context: AuditContext = SYSTEM,
 ) -> Investment:
     """Invest `amount` in an open loan and reserve it in the investor's custody account.
 
     A replay with the same key returns the first investment. Refusals change nothing.
     When the last step is sold the loan becomes funded and everyone is notified. Staff
-    never invest (accounts.services.ensure_customer), replays included.
+    never invest (accounts.services.ensure_customer), replays included. The order is
+    placed with whatever else this process is placing on the loan, in its own transactions
+    (lending.services.settlement): call it outside any transaction.
     """
     ensure_customer(investor)
-    order = _Order(investor, loan_id, amount, idempotency_key, source, client_ip(request))
+    order = Order(investor, loan_id, amount, idempotency_key, source, context.ip_address)
     # Twice at most: a twin request with this key may have been refused and consumed the
     # refusal (None); like any retry after a refusal, this one is then decided afresh.
     for _attempt in range(2):
-        if transaction.get_connection().in_atomic_block:
-            placed = _place_batch([order])[0]
-            if isinstance(placed, Exception):
-                raise placed
-        else:
-            placed = _combiner.submit(loan_id, order)
+        placed = combiner.submit(loan_id, order)
         if placed is not None:
             return placed
     raise IdempotencyInProgress()
+
+
+@transaction.atomic(durable=True)
+def investment_place_auto(*, rule, loan_id: int, amount: Decimal) -> Investment:
+    """Auto-invest's placement for one rule: the same rules and settlement as
+    investment_place, settled alone in this transaction (one investor's custody accounts
+    locked at a time), under the rule's fixed key, so a rerun returns the first one. An
+    investor made staff since the rule was saved is refused (ensure_customer)."""
+    ensure_customer(rule.investor)
+    order = Order(
+        rule.investor,
+        loan_id,
+        amount,
+        f"lending.auto_invest:{rule.pk}:{loan_id}",
+        Investment.Source.AUTO,
+        None,
+    )
+    placed = place_orders([order])[0]
+    if isinstance(placed, Exception):
+        raise placed
+    return placed
 
 
 def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> None:
@@ -128,10 +81,10 @@ def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> Non
     every rule again under its locks, so a change in between is still refused there."""
     ensure_customer(investor)
     loan = Loan.objects.select_related("product").filter(pk=loan_id).first()
-    order = _Order(investor, loan_id, amount, "", Investment.Source.MANUAL, None)
+    order = Order(investor, loan_id, amount, "", Investment.Source.MANUAL, None)
     verified, limits = eligibility.investor_limits_many([investor.pk])
-    _ensure_may_invest(order, verified, limits, loan, business_date())
-    _within_limits(
+    ensure_may_invest(order, verified, limits, loan, business_date())
+    within_limits(
         investor_held_amounts([investor.pk], loan_id=loan_id)[investor.pk],
         limits[investor.pk],
         amount,
@@ -141,435 +94,10 @@ def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> Non
         raise InsufficientFunds("Your available balance is less than this amount.")
 
 
-def _place_batch(orders: Sequence[_Order]) -> list[Investment | Exception | None]:
-    """Place orders on one loan together (a request's own order alone, or the orders this
-    process's requests combined): per order, the investment, its refusal, or None when a
-    twin request read its refusal first. Set-based: the statements run once per batch."""
-    batch = _Batch(orders)
-    batch.screen()
-    batch.place()
-    return batch.answers()
-
-
-class _Batch:
-    """One batch of orders on one loan, on its way to an answer per order."""
-
-    def __init__(self, orders: Sequence[_Order]):
-        self.orders = orders
-        self.loan_id = orders[0].loan_id
-        self.results: list[Investment | Exception | None] = [None] * len(orders)
-        self.new: list[int] = []  # indexes of the orders that passed the screen
-        self.to_settle: dict[int, Investment] = {}  # index -> its order, not settled yet
-        self.settled = False  # `place` took the settlement lock
-        self.settled_here: set[int] = set()  # id() of the orders `place` settled
-
-    def _settle_or_answer(self, index: int, investment: Investment) -> None:
-        if investment.status in (Investment.Status.PENDING, Investment.Status.REFUSED):
-            self.to_settle[index] = investment
-        else:
-            self.results[index] = investment
-
-    def screen(self) -> None:
-        """Step 1, with no locks and no transaction: a loan that is missing or not open
-        refuses the batch (a rush on a filled loan ends here), except a request replaying a
-        key, which gets that key's outcome. Every other rule is checked in `place`, under
-        the investors' row locks, after the replays."""
-        orders = self.orders
-        loan = Loan.objects.select_related("product").filter(pk=self.loan_id).first()
-        self.loan, self.today = loan, business_date()
-        for index in range(len(orders)):
-            try:
-                _ensure_loan_open(loan, self.today)
-                self.new.append(index)
-            except DomainError as refusal:
-                self.results[index] = refusal
-        refused = sorted(set(range(len(orders))) - set(self.new))
-        replays = _replays([orders[i] for i in refused]) if refused else {}
-        for index in refused:
-            try:
-                existing = _replay_of(orders[index], replays)
-            except DomainError as refusal:
-                self.results[index] = refusal
-                continue
-            if existing is not None:
-                self._settle_or_answer(index, existing)
-
-    def place(self) -> None:
-        """Step 2. Inside a caller's transaction (auto-invest, tests) the orders cannot
-        commit on their own: they are settled in that transaction. Outside one, they are
-        settled with their creation when no other batch is settling the loan (and only the
-        accepted ones are ever written); else they are committed as pending, for `answers`
-        to wait on."""
-        nested = transaction.get_connection().in_atomic_block
-        if not (self.new or (nested and self.to_settle)):
-            return
-        with transaction.atomic():
-            if self.new:
-                new_orders = [self.orders[i] for i in self.new]
-                prepared = _orders_prepare(self.loan, new_orders, self.today)
-                for index, outcome in zip(self.new, prepared, strict=True):
-                    if isinstance(outcome, Exception):
-                        self.results[index] = outcome
-                    else:
-                        self._settle_or_answer(index, outcome)
-            ours = list({id(o): o for o in self.to_settle.values()}.values())
-            unsaved = [o for o in ours if o.pk is None]
-            if ours and _batch_lock(self.loan_id, wait=nested):
-                settled = _settle_pending(self.loan_id, today=self.today, known=ours, fresh=unsaved)
-                _forget_refused(
-                    [o.pk for o in settled if o.pk and o.status == Investment.Status.REFUSED]
-                )
-                self.settled, self.settled_here = True, {id(o) for o in settled}
-            else:
-                Investment.objects.bulk_create(unsaved)
-
-    def answers(self) -> list[Investment | Exception | None]:
-        """Step 3: the answer per order. Orders `place` settled answer as they are; the
-        others are read back from the database: orders committed as pending once they are
-        settled (see `_await_settlement`), and replayed orders that another batch settled
-        (or refused) after `place` read them."""
-        orders = list(self.to_settle.values())
-        outcome = {id(order): order for order in orders if id(order) in self.settled_here}
-        if rest := [order for order in orders if id(order) not in outcome]:
-            ids = {order.pk for order in rest}
-            if not self.settled:
-                _await_settlement(self.loan_id, sorted(ids), today=self.today)
-            by_pk = _settled(self.loan_id, ids)
-            outcome.update((id(order), by_pk.get(order.pk)) for order in rest)
-        for index, order in self.to_settle.items():
-            investment = outcome[id(order)]
-            if investment is not None and investment.status == Investment.Status.REFUSED:
-                self.results[index] = _REFUSALS[investment.refusal_code]()
-            else:
-                self.results[index] = investment
-        return self.results
-
-
-# Requests of this process on the same loan are placed in batches (see config.combining).
-_combiner = Combiner(_place_batch, max_batch=64)
-
-
-def _replays(orders: Sequence[_Order]) -> dict[tuple[int, str], Investment]:
-    """The investments earlier requests made with these orders' keys, by (investor, key)."""
-    found = Investment.objects.filter(
-        investor_id__in={o.investor.pk for o in orders},
-        idempotency_key__in={o.idempotency_key for o in orders},
-    )
-    return {(i.investor_id, i.idempotency_key): i for i in found}
-
-
-def _replay_of(order: _Order, replays) -> Investment | None:
-    """The investment an earlier request with this order's key made; a different body is
-    refused."""
-    existing = replays.get(order.key)
-    if existing is not None and (
-        existing.loan_id != order.loan_id or existing.amount != order.amount
-    ):
-        raise errors.IdempotencyKeyReused()
-    return existing
-
-
-def _ensure_loan_open(loan: Loan | None, today) -> None:
-    """A loan that is missing or not open refuses everyone alike."""
-    if loan is None:
-        raise NotFound()
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
-        raise errors.LoanNotOpen()
-
-
-def _ensure_may_invest(order: _Order, verified, limits, loan: Loan | None, today) -> None:
-    """Every rule on the loan's facts (read unlocked) and the investor's (read under their
-    row lock); the loan's status and amount left have the last word in the settlement, on
-    the locked loan row."""
-    investor = order.investor
-    _ensure_loan_open(loan, today)
-    if investor.pk not in verified:
-        raise errors.IdentityNotVerified()
-    investor_limits = limits.get(investor.pk)
-    if investor_limits is None:
-        raise errors.InvestorProfileMissing()
-    product, amount, cur = loan.product, order.amount, loan.currency
-    if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
-        raise errors.LoanNotOpen("The loan opens to investors in a moment.")
-    if loan.borrower_id == investor.pk:
-        raise errors.OwnLoan()
-    if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
-        raise errors.GradeNotAllowed()
-    if amount < product.min_investment_amount:
-        raise errors.BelowMinimum(
-            f"The minimum investment is {money.display(product.min_investment_amount, cur)}."
-        )
-    if amount % product.investment_step_amount != 0:
-        raise errors.NotAStepMultiple(
-            f"Invest in multiples of {money.display(product.investment_step_amount, cur)}."
-        )
-    if amount > loan.amount - loan.funded_amount:
-        raise errors.ExceedsRemaining(
-            f"The loan has {money.display(loan.amount - loan.funded_amount, cur)} left."
-        )
-
-
-def _orders_prepare(loan: Loan, orders: Sequence[_Order], today) -> list[Investment | Exception]:
-    """The batch's new orders (not written yet), under their investors' row locks (taken in
-    id order), which serialise each investor's requests and profile changes, so the replay,
-    suitability and limit checks (read again under the locks) hold. A twin request with the
-    same key that got here first has committed by the time this one holds the lock; twins
-    within the batch share the first one's order."""
-    investor_ids = sorted({o.investor.pk for o in orders})
-    list(
-        get_user_model()
-        .objects.select_for_update(no_key=True)
-        .filter(pk__in=investor_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    verified, limits = eligibility.investor_limits_many(investor_ids)
-    replays = _replays(orders)
-    held = investor_held_amounts(investor_ids, loan_id=loan.pk)
-    prepared: dict[tuple[int, str], Investment] = {}
-    outcomes: list[Investment | Exception] = []
-    for order in orders:
-        try:
-            existing = _replay_of(order, replays) or _replay_of(order, prepared)
-            if existing is None:
-                _ensure_may_invest(order, verified, limits, loan, today)
-                held[order.investor.pk] = _within_limits(
-                    held[order.investor.pk], limits[order.investor.pk], order.amount, loan.currency
-                )
-                existing = prepared[order.key] = _order(loan, order)
-            outcomes.append(existing)
-        except DomainError as refusal:
-            outcomes.append(refusal)
-    return outcomes
-
-
-def _within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal, currency: str):
-    """The investor's (in this loan, in total) holdings with `amount` added, or the limit it
-    breaks. Holdings (pending orders included) only grow under the investor's row lock, so
-    checked under it they hold."""
-    in_loan, total = held[0] + amount, held[1] + amount
-    if in_loan > limits.per_loan_limit:
-        raise errors.PerLoanLimitExceeded(
-            f"Your limit per loan is {money.display(limits.per_loan_limit, currency)}."
-        )
-    if total > limits.total_limit:
-        raise errors.TotalLimitExceeded(
-            f"Your total limit is {money.display(limits.total_limit, currency)}."
-        )
-    return in_loan, total
-
-
-def _order(loan: Loan, order: _Order) -> Investment:
-    return Investment(
-        loan=loan,
-        investor=order.investor,
-        amount=order.amount,
-        currency=loan.currency,
-        status=Investment.Status.PENDING,
-        source=order.source,
-        idempotency_key=order.idempotency_key,
-        ip_address=order.ip_address,
-    )
-
-
-def _batch_lock(loan_id: int, *, wait: bool) -> bool:
-    """Take the loan's settlement-batch lock until the transaction ends; False when
-    `wait` is off and another transaction holds it. SQLite serialises every writer, so
-    there it is always free."""
-    if connection.vendor != "postgresql":
-        return True
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s)", [_BATCH_LOCK_BASE + loan_id])
-        row = cursor.fetchone()
-    return row[0] is not False
-
-
-def _settle_in_turn(loan_id: int) -> None:
-    """Queue for the loan's batch lock, then settle its pending orders (in the caller's
-    transaction)."""
-    _batch_lock(loan_id, wait=True)
-    _settle_pending(loan_id, today=business_date())
-
-
-def _await_settlement(loan_id: int, investment_ids: list[int], *, today) -> None:
-    """Settle orders committed as pending, outside any transaction: lead a settlement if
-    none is running; else wait for the running one on our orders' rows (it locks the orders
-    it settles) and, if some committed too late for it, queue for the lock and settle the
-    next one ourselves."""
-    with transaction.atomic(durable=True):
-        if _batch_lock(loan_id, wait=False):
-            _settle_pending(loan_id, today=today)
-            return
-    ours = Investment.objects.filter(pk__in=investment_ids)
-    with transaction.atomic(durable=True):
-        statuses = set(
-            ours.select_for_update(of=("self",)).order_by("pk").values_list("status", flat=True)
-        )
-    if Investment.Status.PENDING not in statuses:
-        return
-    with transaction.atomic(durable=True):
-        _batch_lock(loan_id, wait=True)
-        # A batch that ran while we queued may have settled them: then leave the loan be.
-        if ours.filter(status=Investment.Status.PENDING).exists():
-            _settle_pending(loan_id, today=today)
-
-
-def _settled(loan_id: int, investment_ids: set[int]) -> dict[int, Investment]:
-    """The settled orders by id, with their loan as it now is; the refused ones are deleted
-    once read (their refusal is the answer). An id is missing when a twin request read its
-    refusal first."""
-    found = {i.pk: i for i in Investment.objects.filter(pk__in=investment_ids)}
-    loan = Loan.objects.filter(pk=loan_id).first()
-    for investment in found.values():
-        investment.loan = loan
-    _forget_refused([pk for pk, i in found.items() if i.status == Investment.Status.REFUSED])
-    return found
-
-
-def _forget_refused(investment_ids) -> None:
-    """Delete these orders where refused: read once, a refusal leaves nothing."""
-    if investment_ids:
-        Investment.objects.filter(pk__in=investment_ids, status=Investment.Status.REFUSED).delete()
-
-
-def _settle_pending(loan_id: int, *, today, known=(), fresh=()) -> list[Investment]:
-    """Settle the loan's orders, oldest first, in the caller's transaction (which holds the
-    loan's batch lock): its pending orders in the database, then `fresh` ones not written
-    yet. Reserve the ones that fit, refuse the others. Pending orders are marked with their
-    outcome; of the fresh ones only the accepted are written, already reserved. Orders in
-    `known` (with their investor) are updated in place rather than read again. Returns the
-    orders it settled, each with its status and the loan as it now is."""
-    loan = (
-        Loan.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("borrower")
-        .get(pk=loan_id)
-    )
-    pending = list(
-        Investment.objects.select_for_update()
-        .filter(loan_id=loan_id, status=Investment.Status.PENDING)
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
-    by_pk = {order.pk: order for order in known if order.pk is not None}
-    if missing := [pk for pk in pending if pk not in by_pk]:
-        by_pk.update(
-            (order.pk, order)
-            for order in Investment.objects.select_related("investor").filter(pk__in=missing)
-        )
-    stored = [by_pk[pk] for pk in pending]
-    orders = [*stored, *fresh]
-    if not orders:
-        return []
-    if loan.status != Loan.Status.OPEN or today > loan.funding_deadline_on:
-        outcomes = [errors.LoanNotOpen.code] * len(orders)
-    else:
-        outcomes = custody.funds_reserve_batch(
-            requests=[(order.investor_id, order.amount) for order in orders],
-            budget=loan.amount - loan.funded_amount,
-            # Unique per batch; the batch is one transaction, so a retry is a new batch.
-            idempotency_key=f"lending.investment-batch:{uuid.uuid4().hex}",
-            memo=f"Investing in {loan.reference}",
-        )
-        outcomes = [
-            errors.ExceedsRemaining.code if why == custody.OVER_BUDGET else why for why in outcomes
-        ]
-    for order, why in zip(orders, outcomes, strict=True):
-        order.loan = loan
-        order.status = Investment.Status.RESERVED if why is None else Investment.Status.REFUSED
-        order.refusal_code = why or ""
-    for code in set(outcomes) - {None}:
-        if refused := [o.pk for o in stored if o.refusal_code == code]:
-            Investment.objects.filter(pk__in=refused).update(
-                status=Investment.Status.REFUSED, refusal_code=code
-            )
-    if accepted_stored := [o.pk for o in stored if o.status == Investment.Status.RESERVED]:
-        Investment.objects.filter(pk__in=accepted_stored).update(status=Investment.Status.RESERVED)
-    Investment.objects.bulk_create([o for o in fresh if o.status == Investment.Status.RESERVED])
-    accepted = [order for order in orders if order.status == Investment.Status.RESERVED]
-    if not accepted:
-        return orders
-    total = sum((order.amount for order in accepted), Decimal("0.00"))
-    loan.funded_amount += total
-    changes = {"funded_amount": F("funded_amount") + total}
-    if loan.funded_amount == loan.amount:
-        loan.status, loan.funded_at = Loan.Status.FUNDED, timezone.now()
-        changes.update(status=loan.status, funded_at=loan.funded_at)
-    Loan.objects.filter(pk=loan.pk).update(**changes)
-    audit_record_many(
-        [
-            {
-                "action": "lending.investment_placed",
-                "subject_type": "investment",
-                "subject_id": order.pk,
-                "actor": order.investor,
-                "after": {
-                    "loan": loan.reference,
-                    "amount": str(order.amount),
-                    "source": order.source,
-                },
-                "ip_address": order.ip_address,
-            }
-            for order in accepted
-        ]
-    )
-    if loan.status == Loan.Status.FUNDED:
-        _notify_funded(loan)
-    return orders
-
-
-def investments_settle_stale(*, older_than: timedelta = timedelta(minutes=5)) -> int:
-    """Settle the orders whose request died before settling them, and delete refusals
-    nobody came back to read. A daily-batch step; returns how many orders it cleared."""
-    stale = Investment.objects.filter(created_at__lt=timezone.now() - older_than)
-    pending = list(stale.filter(status=Investment.Status.PENDING).values_list("loan_id", flat=True))
-    for loan_id in sorted(set(pending)):
-        with transaction.atomic():
-            _settle_in_turn(loan_id)
-    deleted, _ = stale.filter(status=Investment.Status.REFUSED).delete()
-    return len(pending) + deleted
-
-
-def _notify_funded(loan: Loan) -> None:
-    notification_send(
-        user=loan.borrower,
-        kind="loan_funded",
-        title=f"Your loan {loan.reference} is fully funded",
-        body="It will be paid out once operations complete the disbursement.",
-        subject_type="loan",
-        subject_id=loan.pk,
-    )
-    investors = (
-        get_user_model()
-        .objects.filter(investments__loan=loan, investments__status=Investment.Status.RESERVED)
-        .distinct()
-    )
-    notification_send_many(
-        users=investors,
-        kind="loan_funded",
-        title=f"Loan {loan.reference} is fully funded",
-        body="Your reservation will be lent when the loan is disbursed.",
-        subject_type="loan",
-        subject_id=loan.pk,
-    )
-
-
-def cancel_refusal(investment: Investment, now) -> type[DomainError] | None:
-    """Why the investor may not cancel this investment at `now`, or None: only a
-    reservation in a loan still open, within the cooling-off window (read `investment.loan`
-    and its product). investment_cancel asks it under its locks, pages to offer the button."""
-    if (
-        investment.status != Investment.Status.RESERVED
-        or investment.loan.status != Loan.Status.OPEN
-    ):
-        return errors.InvestmentNotCancellable
-    if now > investment.cancellable_until():
-        return errors.CoolingOffOver
-    return None
-
-
 @transaction.atomic(durable=True)
-def investment_cancel(*, investor, investment_id: int, request=None) -> Investment:
+def investment_cancel(
+    *, investor, investment_id: int, context: AuditContext = SYSTEM
+) -> Investment:
     """Cancel a reservation while the loan is open and within the product's cooling-off
     window; the funds return to the investor's available balance. Staff are refused
     (accounts.services.ensure_customer)."""
@@ -607,6 +135,6 @@ def investment_cancel(*, investor, investment_id: int, request=None) -> Investme
         actor=investor,
         before={"status": Investment.Status.RESERVED},
         after={"status": investment.status},
-        request=request,
+        context=context,
     )
     return investment

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from compliance.audit import audit_record
+from core.audit import audit_record
+from core.enqueue import enqueue_on_commit
 from lending import eligibility
 from lending.business_date import business_date
 from lending.models import Application, Loan
@@ -107,7 +108,5 @@ def loan_open(*, application: Application) -> Loan:
     )
     # Auto-invest rules go first, each in its own transaction after this one commits (one
     # investor's accounts locked at a time); manual investing opens when they are done.
-    from lending.tasks import loan_auto_invest_task
-
-    loan_auto_invest_task.delay_on_commit(loan.pk)
+    enqueue_on_commit("lending.loan_auto_invest", loan.pk)
     return loan

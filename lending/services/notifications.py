@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from config.errors import NotFound
+from core.enqueue import enqueue_on_commit
+from core.errors import NotFound
 from lending.models import Notification
 from lending.selectors import notification_paths
 
@@ -30,8 +31,6 @@ def notification_send_many(
 ) -> list[Notification]:
     """The same notification to each of `users`, in one insert, and one email task for all
     of them once the caller's transaction commits."""
-    from lending.tasks import notification_emails_task
-
     notifications = Notification.objects.bulk_create(
         Notification(
             user=user,
@@ -44,7 +43,7 @@ def notification_send_many(
         for user in users
     )
     if notifications:
-        notification_emails_task.delay_on_commit([n.pk for n in notifications])
+        enqueue_on_commit("lending.notification_emails", [n.pk for n in notifications])
     return notifications
 
 

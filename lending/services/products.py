@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from compliance.audit import audit_record
+from core.audit import SYSTEM, AuditContext, audit_record
 from lending.models import Product
 
 
@@ -28,7 +28,7 @@ def _terms(product: Product) -> dict:
 
 
 @transaction.atomic
-def product_save(*, product: Product, actor, request=None) -> Product:
+def product_save(*, product: Product, actor, context: AuditContext = SYSTEM) -> Product:
     """Create or change `product` and audit it in the same transaction: all fields on
     creation, the changed fields' before and after on a change."""
     if product.pk is None:
@@ -39,7 +39,7 @@ def product_save(*, product: Product, actor, request=None) -> Product:
             subject_id=product.pk,
             actor=actor,
             after=_terms(product),
-            request=request,
+            context=context,
         )
         return product
     before = _terms(Product.objects.select_for_update().get(pk=product.pk))
@@ -54,6 +54,6 @@ def product_save(*, product: Product, actor, request=None) -> Product:
             actor=actor,
             before={name: before[name] for name in changed},
             after={name: after[name] for name in changed},
-            request=request,
+            context=context,
         )
     return product

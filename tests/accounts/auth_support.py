@@ -53,7 +53,7 @@ def post_json(client, path: str, body: dict, token: str | None = None, **extra):
 
 
 def audit_actions(**filters) -> list[str]:
-    from compliance.audit import AuditEvent
+    from core.audit import AuditEvent
 
     return list(
         AuditEvent.objects.filter(**filters).order_by("id").values_list("action", flat=True)

@@ -8,7 +8,7 @@ import pytest
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import Identity
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 
 SHOTS = os.environ.get("ONBOARDING_SHOTS_DIR", "/tmp/shots-onboarding")
 

@@ -86,7 +86,7 @@ def test_headless_failed_login_is_audited_with_the_callers_ip(client, make_user)
         REMOTE_ADDR="203.0.113.7",
     )
     assert response.status_code == 400
-    from compliance.audit import AuditEvent
+    from core.audit import AuditEvent
 
     event = AuditEvent.objects.get(action="account.login_failed")
     assert event.ip_address == "203.0.113.7"

@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import LoginUnlock
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from tests.accounts.auth_support import link_in_mail, post_json
 
 pytestmark = pytest.mark.django_db

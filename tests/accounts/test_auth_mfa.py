@@ -10,7 +10,7 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.core.cache import cache
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
 
 pytestmark = pytest.mark.django_db

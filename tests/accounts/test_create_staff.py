@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from tests.accounts.auth_support import link_in_mail
 
 pytestmark = pytest.mark.django_db

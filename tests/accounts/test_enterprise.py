@@ -6,12 +6,13 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from accounts import selectors, services, services_enterprise
+from accounts import selectors, services
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.errors import EnterpriseRejected, PiiRevealForbidden
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal
-from compliance.audit import AuditEvent
+from accounts.services import enterprise as services_enterprise
+from core.audit import AuditEvent
 from tests.accounts.test_identity import assert_nothing_in_clear
 
 URL = "/api/v1/me/enterprise"
@@ -198,7 +199,7 @@ def test_a_second_company_for_the_same_account_is_refused(api_client, borrower):
         ({"credit_code": ""}, 400, "blank"),
         ({"company_name": "x" * 101}, 400, "max_length"),
         ({"registered_address": None}, 400, "null"),
-        # Investors see the address's first characters (config.text).
+        # Investors see the address's first characters (core.text).
         (
             {"registered_address": "\u202e广东省深圳市南山区科苑路15号"},
             400,

@@ -8,12 +8,13 @@ from unittest.mock import patch
 import pytest
 from django.db import connection
 
-from accounts import services, services_enterprise
+from accounts import services
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal
-from compliance.audit import audit_chain_verify
-from config.errors import DomainError
+from accounts.services import enterprise as services_enterprise
+from core.audit import audit_chain_verify
+from core.errors import DomainError
 
 
 @pytest.mark.postgres

@@ -25,7 +25,7 @@ from accounts.errors import (
     TextRefused,
 )
 from accounts.models import FraudSignal, Identity, IdentityCheck
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from tests.accounts.pii_scan import plaintext_found
 
 URL = "/api/v1/me/identity"
@@ -293,7 +293,7 @@ def test_the_service_refuses_other_scripts_digits_whatever_the_provider_says(mak
 
     user = make_user()
     with (
-        patch("accounts.services.identity_provider", LenientProvider),
+        patch("accounts.services.identity.identity_provider", LenientProvider),
         pytest.raises(IdentityRejected) as refused,
     ):
         services.identity_submit(user=user, **person(46, phone="١٣٨٠٠٠٠٠٠٠١"))

@@ -21,7 +21,7 @@ from accounts.adapters.identity import (
     sandbox_phone,
 )
 from accounts.models import Identity, IdentityAttempt, IdentityCheck
-from config.errors import DomainError
+from core.errors import DomainError
 
 URL = "/api/v1/me/identity"
 _seq = iter(range(1, 1_000_000))

@@ -10,8 +10,9 @@ from django.db import connection
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import FraudSignal, Identity
-from compliance.audit import audit_chain_verify
-from config.errors import DomainError
+from accounts.services import identity as identity_services
+from core.audit import audit_chain_verify
+from core.errors import DomainError
 
 
 @pytest.mark.postgres
@@ -25,7 +26,7 @@ def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
     # the second request usually finds the first identity in its pre-check and the race
     # path is never run.
     past_precheck = threading.Barrier(len(users))
-    real_find_duplicates = services._find_duplicates
+    real_find_duplicates = identity_services._find_duplicates
     calls = []
 
     def find_duplicates(user, submission):
@@ -55,7 +56,7 @@ def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
             connection.close()
 
     threads = [threading.Thread(target=submit, args=(i, u)) for i, u in enumerate(users)]
-    with patch.object(services, "_find_duplicates", find_duplicates):
+    with patch.object(identity_services, "_find_duplicates", find_duplicates):
         for thread in threads:
             thread.start()
         for thread in threads:

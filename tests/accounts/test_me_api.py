@@ -7,7 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, Identity, IdentityCheck, InvestorProfile
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 
 INVESTOR_ANSWERS = {
     "risk_tolerance": "medium",
@@ -213,7 +213,7 @@ def test_bad_investor_answers_get_a_code_and_store_nothing(
         ({"monthly_income_amount": "1e4"}, "validation_error"),
         ({"monthly_income_amount": 10000.25}, "validation_error"),
         ({"employment_status": "astronaut"}, "invalid_choice"),
-        # Reviewers read the employer: free text others read (config.text).
+        # Reviewers read the employer: free text others read (core.text).
         ({"employer": "Metro \u202eortem"}, "text_control_characters"),
         ({"employer": "Metro\x1b[2J"}, "text_control_characters"),
     ],

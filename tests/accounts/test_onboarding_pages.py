@@ -9,8 +9,8 @@ from django.urls import reverse
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import BorrowerProfile, Identity, IdentityCheck, InvestorProfile
-from compliance.audit import AuditEvent
-from compliance.policies import RISK_KEYS
+from core.audit import AuditEvent
+from core.policies import RISK_KEYS
 
 
 def identity_form(n=1, **overrides):

@@ -7,7 +7,7 @@ from django.db import connection
 
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from config.errors import DomainError
+from core.errors import DomainError
 from tests.accounts.pii_scan import plaintext_found
 
 

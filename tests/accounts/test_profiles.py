@@ -11,8 +11,8 @@ from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.errors import IdentityNotVerified, RoleNotAllowed, RoleRequired, SuitabilityRefused
 from accounts.models import BorrowerProfile, InvestorProfile
-from compliance.audit import AuditEvent
-from compliance.policies import RISK_KEYS
+from core.audit import AuditEvent
+from core.policies import RISK_KEYS
 
 
 def verified(make_user, n=1, *roles):

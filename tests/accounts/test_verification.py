@@ -6,7 +6,7 @@ from django.db import IntegrityError
 
 from accounts import verification
 from accounts.models import EnterpriseCheck, FraudSignal
-from compliance.audit import AuditEvent
+from core.audit import SYSTEM, AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def verify(user, *, find_duplicates, create_record):
         reference="ref-1",
         find_duplicates=find_duplicates,
         create_record=create_record,
-        request=None,
+        context=SYSTEM,
     )
 
 

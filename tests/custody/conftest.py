@@ -45,7 +45,7 @@ def balance(user_id: int) -> tuple[Decimal, Decimal]:
 def owner_alive(record_id: int):
     """Hold an idempotency record's owner lock from a session of its own, as the request
     that claimed it would while still running (PostgreSQL; SQLite has no owner locks)."""
-    from custody.idempotency import owner_lock_key
+    from core.idempotency import owner_lock_key
 
     if connection.vendor != "postgresql":
         yield
@@ -85,7 +85,8 @@ def signed_post(
     content_type="application/json",
 ):
     """POST a callback to the platform signed as the sandbox bank would sign it."""
-    from custody.adapters.sandbox import SandboxCustodian, callback_sign
+    from custody.adapters.sandbox import SandboxCustodian
+    from custody.signing import callback_sign
 
     headers = SandboxCustodian().signed_headers(body, timestamp=timestamp, nonce=nonce)
     if secret is not None:

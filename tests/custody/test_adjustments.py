@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from custody.errors import (
     ApproverRoleRequired,
     InsufficientFunds,

@@ -6,9 +6,9 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from core.errors import IdempotencyKeyReused
 from custody.errors import (
     AccountNotFound,
-    IdempotencyKeyReused,
     InsufficientFunds,
     InvalidAmount,
     UnbalancedEntry,

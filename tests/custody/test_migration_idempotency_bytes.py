@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rest_framework.renderers import JSONRenderer
 
-from custody.idempotency import request_fingerprint
+from core.idempotency import request_fingerprint
 
 BEFORE = [("custody", "0008_public_text_validators")]
 AFTER = [("custody", "0009_idempotency_response_bytes")]

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
-from custody.errors import IdempotencyKeyReused, InsufficientFunds, InvalidAmount
+from core.errors import IdempotencyKeyReused
+from custody.errors import InsufficientFunds, InvalidAmount
 from custody.models import LedgerAccount, Posting
 from custody.services import funds_release, funds_reserve, funds_settle
 from tests.custody.conftest import assert_ledger_holds, balance

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from custody.models import Deposit, IdempotencyRecord, JournalEntry, Withdrawal
+from core.models import IdempotencyRecord
+from custody.models import Deposit, JournalEntry, Withdrawal
 from custody.services import funds_reserve
 from tests.custody.conftest import balance, fund, owner_alive
 
@@ -126,7 +127,7 @@ def test_idempotency_keys_are_kept_24_hours_then_purged(investor_client):
 
     from django.utils import timezone
 
-    from custody.idempotency import idempotency_purge
+    from core.idempotency import idempotency_purge
 
     _post(investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key="old")
     assert idempotency_purge(now=timezone.now() + timedelta(hours=23)) == 0
@@ -273,7 +274,7 @@ def test_deposit_and_withdrawal_lists_are_own_and_use_fixed_queries(
 
 
 def test_a_key_released_between_insert_and_read_is_409_not_500(investor_client, monkeypatch):
-    from custody import idempotency
+    from core import idempotency
 
     def lost_race(*args):
         return None  # the key was taken when we inserted, then released before the read

@@ -179,7 +179,7 @@ def test_wallet_pages_render_in_chromium(live_server, page_login, make_user):
         "date_from=bad",
         "date_from=2024-13-45",
         "date_to=10000-01-01",
-        # date_from=%00 never reaches the form: config.middleware refuses it first.
+        # date_from=%00 never reaches the form: core.middleware refuses it first.
         "account=x",
         "kind=x",
         "export=xls",

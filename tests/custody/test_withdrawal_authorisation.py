@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 
-from compliance.models import AuditEvent
+from core.models import AuditEvent
 from custody.errors import AuthorisationFailed, AuthorisationLocked
 from custody.models import Withdrawal
 from custody.services.authorisation import authorisation_failures

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from lending.models import Application, BlocklistEntry, Loan, Notification
 from lending.services import blocklist
 from lending.services.applications import application_decide, application_review

@@ -15,12 +15,13 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
-from accounts import pii, services_enterprise
+from accounts import pii
 from accounts import services as onboarding
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.pii import PiiKind
-from compliance.audit import AuditEvent
+from accounts.services import enterprise as services_enterprise
+from core.audit import AuditEvent
 from lending.models import Application, BlocklistEntry
 from lending.services.applications import application_review, application_submit
 

@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 
 from accounts.models import Enterprise
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from lending import errors
 from lending.models import Application, Loan
 from lending.selectors import borrower_headroom

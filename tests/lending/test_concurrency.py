@@ -117,10 +117,10 @@ def test_hot_loan_rush_through_the_service_never_overfunds(rush):
 def test_a_combined_batch_that_fails_loses_no_request(rush, monkeypatch):
     """When a combined batch fails, each of its requests is placed again alone, by its
     own thread: the rush still sells exactly the loan and nobody's money moves twice."""
-    from lending.services import investments
+    from lending.services import settlement
 
     loan, investors = rush
-    real_orders_prepare = investments._orders_prepare
+    real_orders_prepare = settlement._orders_prepare
     failed = []
 
     def fails_when_combined(loan, orders, today):
@@ -129,7 +129,7 @@ def test_a_combined_batch_that_fails_loses_no_request(rush, monkeypatch):
             raise RuntimeError("the batch's connection broke")
         return real_orders_prepare(loan, orders, today)
 
-    monkeypatch.setattr(investments, "_orders_prepare", fails_when_combined)
+    monkeypatch.setattr(settlement, "_orders_prepare", fails_when_combined)
     _assert_sold_exactly(loan, investors, _run(_place_work(loan, investors, "f")))
     assert failed  # batches were combined, failed, and their requests recovered
 
@@ -299,7 +299,7 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
     """A replay reads its order as pending; before it takes the settlement lock another
     process's batch refuses that order. The replay must answer the refusal, not the
     pending order it read."""
-    from lending.services import investments
+    from lending.services import investments, settlement
 
     investor = fund(onboarding.investor(make_user("investor")), "100.00")  # cannot pay 300
     order = Investment.objects.create(
@@ -309,7 +309,7 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
         status=Investment.Status.PENDING,
         idempotency_key="twin",
     )
-    real_prepare = investments._orders_prepare
+    real_prepare = settlement._orders_prepare
 
     def another_batch_settles_meanwhile(loan, orders, today):
         prepared = real_prepare(loan, orders, today)
@@ -317,7 +317,7 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
         def other_process():
             try:
                 with transaction.atomic():
-                    investments._settle_in_turn(loan.pk)
+                    settlement._settle_in_turn(loan.pk)
             finally:
                 connection.close()
 
@@ -326,7 +326,7 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
         thread.join()
         return prepared
 
-    monkeypatch.setattr(investments, "_orders_prepare", another_batch_settles_meanwhile)
+    monkeypatch.setattr(settlement, "_orders_prepare", another_batch_settles_meanwhile)
     with pytest.raises(Exception) as exc:
         investments.investment_place(
             investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
@@ -345,9 +345,9 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
     no-key lock, so the two never wait on each other in a circle."""
     import time
 
-    from accounts.services import _lock_user
-    from compliance.audit import audit_record
-    from lending.services import investments
+    from accounts.services.roles import lock_user
+    from core.audit import audit_record
+    from lending.services import investments, settlement
 
     early = fund(onboarding.investor(make_user("investor")), "20000.00")
     last = fund(onboarding.investor(make_user("investor")), "20000.00")
@@ -355,7 +355,7 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
         investor=early, loan_id=open_loan.pk, amount=D("9900.00"), idempotency_key="early"
     )
     failures = []
-    real_run = investments._combiner._run_batch
+    real_run = settlement.combiner._run_batch
 
     def batch_recording_failures(orders):
         try:
@@ -364,13 +364,13 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
             failures.append(repr(exc))
             raise
 
-    monkeypatch.setattr(investments._combiner, "_run_batch", batch_recording_failures)
+    monkeypatch.setattr(settlement.combiner, "_run_batch", batch_recording_failures)
     locked = threading.Event()
 
     def profile_change():
         try:
             with transaction.atomic():
-                _lock_user(early)
+                lock_user(early)
                 locked.set()
                 time.sleep(0.5)  # the batch below funds the loan meanwhile
                 audit_record(action="test.profile", subject_type="user", subject_id=early.pk)

@@ -218,19 +218,20 @@ def test_cancels_racing_placements_from_several_processes_leave_the_loan_whole(p
     the canceller's three cancels hold the loan row. Ten of twelve steps are held, three of
     them by the canceller: every refusal of a placement means the loan was full, so the
     loan always ends funded, with two more steps placed than cancelled."""
-    from lending.services import investments
+    from lending import investment_rules
+    from lending.services import investments, settlement
 
     _, investors, loan, _ = people
     canceller, others = investors[0], investors[1:]
     keys = iter(range(1, 1_000_000))
 
     def place_as_a_process(user, listed):
-        order = investments._Order(
+        order = investment_rules.Order(
             user, listed.pk, STEP, f"p{next(keys)}", Investment.Source.MANUAL, None
         )
 
         def action():
-            result = investments._place_batch([order])[0]
+            result = settlement.place_orders([order])[0]
             if isinstance(result, Exception):
                 raise result
             assert result is not None and result.status == Investment.Status.RESERVED
@@ -363,7 +364,7 @@ def test_a_cancel_racing_the_disbursement_of_a_funded_loan_is_refused(people, ma
 def test_an_order_on_the_loan_is_written_while_a_cancel_holds_the_loan(people, monkeypatch):
     """A cancel locks the loan row without its key (as settlement does), so another
     process's pending order, an insert that references the loan, is not held up by it."""
-    from lending.services import investments
+    from lending.services import investments, settlement
 
     _, investors, loan, _ = people
     listed, placed = loan(10, [investors[0]])
@@ -399,6 +400,6 @@ def test_an_order_on_the_loan_is_written_while_a_cancel_holds_the_loan(people, m
     outcomes = _race(cancel, order)
     assert outcomes == ["ok", "ok"], outcomes
     with transaction.atomic():  # its batch settles it once the cancel is done
-        investments._settle_in_turn(listed.pk)
+        settlement._settle_in_turn(listed.pk)
     assert Investment.objects.get(idempotency_key="written-during-cancel").status == "reserved"
     _assert_consistent(listed, investors)

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.management import call_command
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from lending.business_date import business_date
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import add_months

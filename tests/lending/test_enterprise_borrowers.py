@@ -10,12 +10,12 @@ import pytest
 from django.urls import reverse
 
 from accounts import services as onboarding
-from accounts import services_enterprise
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
+from accounts.services import enterprise as services_enterprise
+from core.policies import Caps, borrowing_headroom
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import BureauReport, SandboxCreditBureau
-from lending.caps import Caps, borrowing_headroom
 from lending.models import Application, Loan, Product
 from lending.selectors import borrower_headroom
 from lending.services.applications import (

@@ -1,4 +1,4 @@
-"""Free text others read (config.text) in lending: a borrower's purpose, published to every
+"""Free text others read (core.text) in lending: a borrower's purpose, published to every
 investor, and a reviewer's reason are refused control and text-direction characters with a
 code, by the API, the page and the service alike, and nothing is stored."""
 

@@ -15,7 +15,8 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from custody.models import Deposit, IdempotencyRecord, JournalEntry, Withdrawal
+from core.models import IdempotencyRecord
+from custody.models import Deposit, JournalEntry, Withdrawal
 from lending.models import Investment
 from tests.lending.conftest import assert_ledger_holds, available, reserved
 
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 # The money service of each kind, and the audit call its transaction makes before it
 # commits: the hook that terminates the backend wraps it.
 HOOKS = {
-    "investment": ("lending.services.investments", "audit_record_many"),
+    "investment": ("lending.services.settlement", "audit_record_many"),
     "deposit": ("custody.services.movements", "audit_record"),
     "withdrawal": ("custody.services.movements", "audit_record"),
 }

@@ -11,9 +11,10 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from core.idempotency import idempotent
+from core.models import IdempotencyRecord
 from custody.api.serializers import DepositSerializer, WithdrawalSerializer
-from custody.idempotency import idempotent
-from custody.models import Deposit, IdempotencyRecord, Withdrawal
+from custody.models import Deposit, Withdrawal
 from lending.api.serializers import InvestmentSerializer
 from lending.models import Investment
 

@@ -6,11 +6,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from compliance.audit import AuditEvent, audit_chain_verify
+from core.audit import AuditEvent, audit_chain_verify
 from custody.models import JournalEntry
 from lending.models import Investment, Loan
 from lending.services.batch import run_daily
-from lending.services.investments import investment_place, investments_settle_stale
+from lending.services.investments import investment_place
+from lending.services.settlement import investments_settle_stale
 from tests.lending.conftest import assert_ledger_holds, available, reserved
 
 pytestmark = pytest.mark.django_db
@@ -143,10 +144,10 @@ def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_l
     """Across processes: the order is committed pending while another batch settles the
     loan; if a twin request with the same key reads (and deletes) its refusal first, this
     one starts over instead of failing."""
-    from lending.services import investments
+    from lending.services import settlement
 
     busy = iter([False])  # the first try finds another process settling the loan
-    real_lock, real_settled = investments._batch_lock, investments._settled
+    real_lock, real_settled = settlement._batch_lock, settlement._settled
 
     def lock(loan_id, *, wait):
         return next(busy, True) if not wait else real_lock(loan_id, wait=wait)
@@ -156,12 +157,12 @@ def test_a_refusal_consumed_by_a_twin_request_is_decided_afresh(investor, open_l
             status=Investment.Status.REFUSED, refusal_code="exceeds_remaining"
         )
         Investment.objects.filter(pk__in=investment_ids).delete()  # the twin read it
-        monkeypatch.setattr(investments, "_settled", real_settled)
+        monkeypatch.setattr(settlement, "_settled", real_settled)
         return real_settled(loan_id, investment_ids)
 
-    monkeypatch.setattr(investments, "_batch_lock", lock)
-    monkeypatch.setattr(investments, "_await_settlement", lambda *a, **k: None)
-    monkeypatch.setattr(investments, "_settled", refused_then_read_by_the_twin)
+    monkeypatch.setattr(settlement, "_batch_lock", lock)
+    monkeypatch.setattr(settlement, "_await_settlement", lambda *a, **k: None)
+    monkeypatch.setattr(settlement, "_settled", refused_then_read_by_the_twin)
     placed = investment_place(
         investor=investor, loan_id=open_loan.pk, amount=D("300.00"), idempotency_key="twin"
     )

@@ -174,16 +174,16 @@ def test_loan_changed_after_the_unlocked_checks_is_refused_on_the_locked_row(
 ):
     """The rules read the loan unlocked; the conditional update on the locked row has the last
     word, so a loan that filled or closed in between refuses and nothing is written."""
-    from lending.services import investments
+    from lending.services import settlement
 
-    checked = investments._within_limits
+    checked = settlement.within_limits
 
     def then_the_loan_changes(*args):
         held = checked(*args)
         Loan.objects.filter(pk=open_loan.pk).update(**changes)
         return held
 
-    monkeypatch.setattr(investments, "_within_limits", then_the_loan_changes)
+    monkeypatch.setattr(settlement, "within_limits", then_the_loan_changes)
     before = (available(investor), reserved(investor))
     with pytest.raises(Exception) as exc:
         place(investor, open_loan, "300.00")
@@ -216,9 +216,9 @@ def test_limits_lowered_while_the_order_waits_for_the_investors_lock_are_the_one
     committed while the order queued for that lock is the one that counts."""
     from dataclasses import replace
 
-    from lending.services import investments
+    from lending.services import settlement
 
-    real_prepare = investments._orders_prepare
+    real_prepare = settlement._orders_prepare
 
     def profile_lowered_meanwhile(loan, orders, today):
         onboarding.investors[investor.pk] = replace(
@@ -226,5 +226,5 @@ def test_limits_lowered_while_the_order_waits_for_the_investors_lock_are_the_one
         )
         return real_prepare(loan, orders, today)
 
-    monkeypatch.setattr(investments, "_orders_prepare", profile_lowered_meanwhile)
+    monkeypatch.setattr(settlement, "_orders_prepare", profile_lowered_meanwhile)
     assert_refused(investor, open_loan, "300.00", "per_loan_limit_exceeded")

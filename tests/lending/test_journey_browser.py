@@ -18,18 +18,18 @@ import re
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from compliance.audit import AuditEvent, audit_chain_verify
-from compliance.policies import RISK_KEYS
+from core.audit import AuditEvent, audit_chain_verify
+from core.policies import RISK_KEYS
 from custody.models import LedgerAccount
 from custody.selectors import ledger_proof, wallet_balance
 from custody.services.movements import deposit_request, deposit_settle
 from lending import errors
 from lending.adapters.credit_bureau import SandboxCreditBureau
-from lending.conf import setting
 from lending.models import (
     Application,
     AutoInvestRule,
@@ -195,8 +195,8 @@ def test_borrower_to_disbursed_loan_through_the_pages(
     page, page_login, live_server, make_user, product
 ):
     os.makedirs(SHOTS, exist_ok=True)
-    assert setting("LENDING_AUTO_APPROVE_MAX_AMOUNT") < AMOUNT
-    assert setting("LENDING_DISBURSEMENT_CHECKER_THRESHOLD") < AMOUNT
+    assert settings.LENDING_AUTO_APPROVE_MAX_AMOUNT < AMOUNT
+    assert settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD < AMOUNT
     assert (AMOUNT * product.service_fee_rate).quantize(D("0.01")) == FEE
     borrower = _borrower(make_user)
     auto_investor, first, second = (_investor(make_user, n) for n in (1, 2, 3))

@@ -9,7 +9,7 @@ import pytest
 from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import FraudSignal
-from compliance.policies import RISK_KEYS
+from core.policies import RISK_KEYS
 from lending import eligibility
 from lending.models import Loan
 from lending.services.applications import application_review

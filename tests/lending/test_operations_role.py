@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from lending.models import Disbursement, Loan, Product
 from lending.services.disbursements import disbursement_approve
 from lending.services.investments import investment_place

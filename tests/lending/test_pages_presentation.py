@@ -8,7 +8,7 @@ import pytest
 from django.template import loader
 from django.test import RequestFactory
 
-from config import errors
+from core import handlers as errors
 from custody.services import funds_reserve
 from lending.business_date import business_date
 from lending.models import AutoInvestRule, Installment, Loan

@@ -1,5 +1,5 @@
 """Product amounts typed into the admin go through the platform's one strict amount parser
-(custody.money): exponents, sub-cent digits, non-ASCII digits, negatives and NaN are refused
+(core.money): exponents, sub-cent digits, non-ASCII digits, negatives and NaN are refused
 with a clear error and nothing is saved; a plain decimal amount is saved exactly."""
 
 from decimal import Decimal as D
@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
-from compliance.audit import AuditEvent
+from core.audit import AuditEvent
 from lending.admin import ProductAdminForm
 from lending.models import Product
 from tests.lending.test_operations_role import _product_form

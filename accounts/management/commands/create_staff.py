@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.errors import AccountsError
 from accounts.roles import STAFF_ROLES
-from accounts.staff import staff_create
+from accounts.services import staff_create
 
 
 class Command(BaseCommand):

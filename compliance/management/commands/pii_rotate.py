@@ -5,8 +5,7 @@ It lives here, in the top layer, because it is the one command that reaches into
 
 from django.core.management.base import BaseCommand
 
-from accounts.services import identity_pii_rotate
-from accounts.services_enterprise import enterprise_pii_rotate
+from accounts.services import enterprise_pii_rotate, identity_pii_rotate
 from lending.services.blocklist import blocklist_pii_rotate
 
 

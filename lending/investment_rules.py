@@ -1,0 +1,98 @@
+"""The rules an investment order must pass, checked by the settlement batch under the
+investors' row locks and by pages before they ask to confirm; and when a reservation may
+still be cancelled."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from core import money
+from core.errors import DomainError, NotFound
+from lending import eligibility, errors
+from lending.models import Investment, Loan
+
+
+@dataclass(frozen=True)
+class Order:
+    """One request to invest, as the batch that places it sees it."""
+
+    investor: Any  # the user
+    loan_id: int
+    amount: Decimal
+    idempotency_key: str
+    source: str
+    ip_address: str | None
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return self.investor.pk, self.idempotency_key
+
+
+def ensure_loan_open(loan: Loan | None, today) -> None:
+    """A loan that is missing or not open refuses everyone alike."""
+    if loan is None:
+        raise NotFound()
+    if not loan.is_open_for_investment(today):
+        raise errors.LoanNotOpen()
+
+
+def ensure_may_invest(order: Order, verified, limits, loan: Loan | None, today) -> None:
+    """Every rule on the loan's facts (read unlocked) and the investor's (read under their
+    row lock); the loan's status and amount left have the last word in the settlement, on
+    the locked loan row."""
+    investor = order.investor
+    ensure_loan_open(loan, today)
+    if investor.pk not in verified:
+        raise errors.IdentityNotVerified()
+    investor_limits = limits.get(investor.pk)
+    if investor_limits is None:
+        raise errors.InvestorProfileMissing()
+    product, amount, cur = loan.product, order.amount, loan.currency
+    if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
+        raise errors.LoanNotOpen("The loan opens to investors in a moment.")
+    if loan.borrower_id == investor.pk:
+        raise errors.OwnLoan()
+    if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
+        raise errors.GradeNotAllowed()
+    if amount < product.min_investment_amount:
+        raise errors.BelowMinimum(
+            f"The minimum investment is {money.display(product.min_investment_amount, cur)}."
+        )
+    if amount % product.investment_step_amount != 0:
+        raise errors.NotAStepMultiple(
+            f"Invest in multiples of {money.display(product.investment_step_amount, cur)}."
+        )
+    if amount > loan.amount - loan.funded_amount:
+        raise errors.ExceedsRemaining(
+            f"The loan has {money.display(loan.amount - loan.funded_amount, cur)} left."
+        )
+
+
+def within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal, currency: str):
+    """The investor's (in this loan, in total) holdings with `amount` added, or the limit it
+    breaks. Holdings (pending orders included) only grow under the investor's row lock, so
+    checked under it they hold."""
+    in_loan, total = held[0] + amount, held[1] + amount
+    if in_loan > limits.per_loan_limit:
+        raise errors.PerLoanLimitExceeded(
+            f"Your limit per loan is {money.display(limits.per_loan_limit, currency)}."
+        )
+    if total > limits.total_limit:
+        raise errors.TotalLimitExceeded(
+            f"Your total limit is {money.display(limits.total_limit, currency)}."
+        )
+    return in_loan, total
+
+
+def cancel_refusal(investment: Investment, now) -> type[DomainError] | None:
+    """Why the investor may not cancel this investment at `now`, or None: only a
+    reservation in a loan still open, within the cooling-off window (read `investment.loan`
+    and its product). investment_cancel asks it under its locks, pages to offer the button."""
+    if (
+        investment.status != Investment.Status.RESERVED
+        or investment.loan.status != Loan.Status.OPEN
+    ):
+        return errors.InvestmentNotCancellable
+    if now > investment.cancellable_until():
+        return errors.CoolingOffOver
+    return None

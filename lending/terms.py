@@ -1,0 +1,30 @@
+"""A product's terms as rules: whether an application's amount, term and method are offered,
+and the service fee taken at disbursement. One home for the application form's preview, the
+submission and the disbursement."""
+
+from decimal import Decimal
+
+from core import money
+from lending import errors
+from lending.models import Product
+from lending.schedules import Method
+
+
+def service_fee(amount: Decimal, service_fee_rate: Decimal) -> Decimal:
+    """The fee taken from the principal at disbursement, rounded to the cent."""
+    return money.quantize(amount * service_fee_rate)
+
+
+def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):
+    """Refuse terms the product does not offer (shared by the preview and submission)."""
+    if not product.is_active:
+        raise errors.ProductUnavailable()
+    if not (product.min_amount <= amount <= product.max_amount):
+        raise errors.AmountOutOfRange(
+            f"The amount must be between {money.display(product.min_amount, product.currency)}"
+            f" and {money.display(product.max_amount, product.currency)}."
+        )
+    if term_months not in (product.term_options or []):
+        raise errors.TermNotOffered()
+    if method not in (product.methods or []) or method not in Method.ALL:
+        raise errors.MethodNotOffered()
