@@ -35,7 +35,7 @@ from lending.services.investments import (
     investment_place,
 )
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
-from tests.custody.conftest import fund
+from tests.ledger import fund
 from tests.lending.factories import LoanFactory
 from tests.permission_roles import STAFF_ROLES
 
@@ -159,7 +159,7 @@ def context(make_user):
 def test_customer_only_service_refuses_staff_and_writes_nothing(make_user, context, service, role):
     # A staff account that also holds both customer roles and money: only the guard refuses.
     user = make_user(role, "investor", "borrower")
-    fund(user.pk, "1000.00")
+    fund(user, "1000.00")
     before = _rows()
     with pytest.raises(StaffNotAllowed) as refused:
         SERVICES[service](user, context)
@@ -197,7 +197,7 @@ def test_a_regulator_signed_in_through_the_app_api_is_refused_the_customer_paths
     )
     assert signed_in.status_code == 200, signed_in.content
     token = signed_in.json()["meta"]["session_token"]
-    fund(regulator.pk, "500.00")
+    fund(regulator, "500.00")
     before = _rows()
 
     def api_post(path, body, key):

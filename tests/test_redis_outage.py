@@ -30,7 +30,7 @@ from lending import pagination
 from lending.models import Investment
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
 from tests.conftest import _missing
-from tests.custody.conftest import balance, fund
+from tests.ledger import balance, fund
 from tests.lending.conftest import product  # noqa: F401 - a fixture
 from tests.lending.factories import LoanFactory
 from tests.lending.test_onboarding_integration import make_investor
@@ -98,7 +98,7 @@ def investor(make_user):
     """A verified investor with a suitability profile and 50,000.00 available."""
     user = make_investor(make_user)
     user.test_password = "Str0ng-pass-phrase"  # make_user's default, make_investor reloads
-    fund(user.pk, "50000.00")
+    fund(user, "50000.00")
     return user
 
 
@@ -223,7 +223,7 @@ def test_withdrawal_is_refused_with_503_and_nothing_moves(api_client, investor, 
     )
     _assert_503(response)
     assert not Withdrawal.objects.exists()
-    assert balance(investor.pk) == (Decimal("50000.00"), Decimal("0.00"))
+    assert balance(investor) == (Decimal("50000.00"), Decimal("0.00"))
 
 
 def test_headless_login_is_refused_with_503(client, make_user, redis_down):
@@ -358,7 +358,7 @@ def test_a_stopped_redis_answers_no_500_and_recovery_is_immediate(
     _, start_redis, stop_redis = own_redis
     base = gunicorn_on_own_redis["base"]
     investor = make_investor(make_user)
-    fund(investor.pk, "50000.00")
+    fund(investor, "50000.00")
     token = {"X-Session-Token": session_token(investor)}
     loan = LoanFactory(borrower=make_user("borrower"), product=product)
     member = make_user("investor")

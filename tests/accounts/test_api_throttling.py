@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.api.throttling import MoneyActionRateThrottle
-from tests.custody.conftest import fund
+from tests.ledger import fund
 from tests.lending.conftest import product  # noqa: F401 - a fixture
 from tests.lending.factories import LoanFactory
 from tests.lending.test_onboarding_integration import make_investor
@@ -31,7 +31,7 @@ def loan(make_user, product):  # noqa: F811 - the fixture imported above
 
 def _client(make_user):
     user = make_investor(make_user)
-    fund(user.pk, "10000.00")
+    fund(user, "10000.00")
     client = APIClient()
     client.force_authenticate(user)
     return client

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from core.models import IdempotencyRecord
 from custody.models import Deposit, JournalEntry, Withdrawal
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.ledger import assert_ledger_holds, balance, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
     for scope in ("money_deposit", "money_withdrawal"):
         monkeypatch.setitem(MoneyActionRateThrottle.THROTTLE_RATES, scope, "1000/min")
     user = make_user("investor")
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     body = (
         {"amount": "10.00"}
         if kind == "deposits"
@@ -67,5 +67,5 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
     # A deposit posts nothing until the bank confirms; a withdrawal reserves once.
     assert JournalEntry.objects.filter(kind="reserve").count() == (0 if kind == "deposits" else 1)
     expected = ("100.00", "0.00") if kind == "deposits" else ("90.00", "10.00")
-    assert tuple(str(x) for x in balance(user.id)) == expected
+    assert tuple(str(x) for x in balance(user)) == expected
     assert_ledger_holds()

@@ -20,7 +20,7 @@ from custody.services import (
     user_account_ids,
 )
 from custody.services.movements import deposit_request, withdrawal_request
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.ledger import assert_ledger_holds, balance, fund
 
 D = Decimal
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -76,7 +76,7 @@ def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch
     monkeypatch.setattr(movements, "_enqueue", lambda kind, movement_id: None)
     users = [make_user("investor") for _ in range(3)]
     for u in users:
-        fund(u.id, "500.00")
+        fund(u, "500.00")
     delta = defaultdict(lambda: [D(0), D(0)])  # user -> [available change, reserved change]
     lock = threading.Lock()
     refused = []
@@ -131,7 +131,7 @@ def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch
     assert [r for r in refused if r[0] not in ("reserve", "withdraw")] == []
     for u in users:
         available, reserved = delta[u.id]
-        assert balance(u.id) == (D("500.00") + available, reserved)
+        assert balance(u) == (D("500.00") + available, reserved)
     assert_ledger_holds()
     assert not Withdrawal.objects.filter(status="pending").exists()
     assert not Deposit.objects.filter(status="pending").exists()
@@ -139,7 +139,7 @@ def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch
 
 def test_fifty_concurrent_posts_with_one_key_make_one_entry(make_user):
     u = make_user("investor")
-    fund(u.id, "100.00")
+    fund(u, "100.00")
     results = []
 
     def work(i):
@@ -150,16 +150,16 @@ def test_fifty_concurrent_posts_with_one_key_make_one_entry(make_user):
     assert run_threads(50, work) == []
     assert len(set(results)) == 1
     assert JournalEntry.objects.filter(idempotency_key="same-key").count() == 1
-    assert balance(u.id) == (D("90.00"), D("10.00"))
+    assert balance(u) == (D("90.00"), D("10.00"))
     assert_ledger_holds()
 
 
 def test_backend_killed_in_the_middle_of_a_posting_leaves_no_partial_entry(make_user):
     u = make_user("investor")
-    fund(u.id, "100.00")
+    fund(u, "100.00")
     available, reserved = user_account_ids(u.id)
     custodian = platform_account_id(LedgerAccount.Kind.CUSTODIAN)
-    before = (balance(u.id), Posting.objects.count(), JournalEntry.objects.count())
+    before = (balance(u), Posting.objects.count(), JournalEntry.objects.count())
     holder_ready, release_holder = threading.Event(), threading.Event()
     poster_pid = []
     poster_error = []
@@ -215,5 +215,5 @@ def test_backend_killed_in_the_middle_of_a_posting_leaves_no_partial_entry(make_
     h.join(10)
     assert poster_error, "the killed posting must fail"
     assert not JournalEntry.objects.filter(idempotency_key="killed").exists()
-    assert (balance(u.id), Posting.objects.count(), JournalEntry.objects.count()) == before
+    assert (balance(u), Posting.objects.count(), JournalEntry.objects.count()) == before
     assert_ledger_holds()

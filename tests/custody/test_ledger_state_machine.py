@@ -22,7 +22,7 @@ from custody.services.movements import (
     withdrawal_request,
     withdrawal_settle,
 )
-from tests.custody.conftest import assert_ledger_holds, balance
+from tests.ledger import assert_ledger_holds, balance
 
 D = Decimal
 PASSWORD = "Str0ng-pass-phrase"
@@ -135,7 +135,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def wallets_match_the_model_and_the_ledger_proves_itself(self):
         for user in self.users:
-            assert balance(user.id) == tuple(self.model[user.id])
+            assert balance(user) == tuple(self.model[user.id])
         assert_ledger_holds()
 
 

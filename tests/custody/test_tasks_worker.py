@@ -18,7 +18,7 @@ from custody.models import (
 )
 from custody.services.movements import deposit_request, withdrawal_request
 from custody.tasks import reconcile
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.ledger import assert_ledger_holds, balance, fund
 
 D = Decimal
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
     settings.SANDBOX_CUSTODIAN_TRANSPORT = "http"
     settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 0.0
     user = make_user("investor")
-    fund(user.id, "50.00")
+    fund(user, "50.00")
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
@@ -59,7 +59,7 @@ def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
         assert _wait_for(ReconciliationRun.objects.exists)
     run = ReconciliationRun.objects.get()
     assert run.statement_lines == 2 and run.is_clean
-    assert balance(user.id) == (D("55.00"), D("0.00"))
+    assert balance(user) == (D("55.00"), D("0.00"))
     assert CallbackNonce.objects.count() == 2
     assert SandboxBankTransaction.objects.count() == 2
     assert_ledger_holds()
@@ -70,7 +70,7 @@ def test_worker_releases_a_withdrawal_the_bank_declines(live_server, settings, m
     settings.SANDBOX_CUSTODIAN_TRANSPORT = "http"
     settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 1.0
     user = make_user("investor")
-    fund(user.id, "50.00")
+    fund(user, "50.00")
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10):
@@ -78,5 +78,5 @@ def test_worker_releases_a_withdrawal_the_bank_declines(live_server, settings, m
             user=user, amount=D("20.00"), confirmation=user.test_password, request_key="w1"
         )
         assert _wait_for(lambda: Withdrawal.objects.get(pk=withdrawal.pk).status == "failed")
-    assert balance(user.id) == (D("50.00"), D("0.00"))
+    assert balance(user) == (D("50.00"), D("0.00"))
     assert_ledger_holds()

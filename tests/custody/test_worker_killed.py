@@ -25,7 +25,7 @@ from django.utils import timezone
 from config.celery import app
 from custody.models import Deposit, JournalEntry, SandboxBankTransaction
 from custody.services.movements import deposit_request
-from tests.custody.conftest import assert_ledger_holds, balance
+from tests.ledger import assert_ledger_holds, balance
 from tests.servers import postgres_url, process_start, process_stop
 
 D = Decimal
@@ -133,7 +133,7 @@ def test_deposits_held_by_a_killed_worker_are_credited_once_within_the_bound(
         assert len(orphans) == CONCURRENCY, output[-3000:]
         assert all(d.status == Deposit.Status.PENDING for d in orphans)
         assert broker.hlen("unacked") == CONCURRENCY
-        assert balance(user.id) == (D("0.00"), D("0.00"))
+        assert balance(user) == (D("0.00"), D("0.00"))
 
         processes.append(_worker(tmp_path, "fresh"))
         processes.append(_beat(tmp_path))
@@ -163,5 +163,5 @@ def test_deposits_held_by_a_killed_worker_are_credited_once_within_the_bound(
     assert SandboxBankTransaction.objects.count() == DEPOSITS
     keys = JournalEntry.objects.filter(kind="deposit").values_list("idempotency_key", flat=True)
     assert sorted(keys) == sorted(f"deposit:{d.pk}" for d in deposits)
-    assert balance(user.id) == (sum(amounts), D("0.00"))
+    assert balance(user) == (sum(amounts), D("0.00"))
     assert_ledger_holds()

@@ -1,26 +1,13 @@
 """Lending fixtures: products, and onboarding facts stubbed at lending's one seam
 (lending.eligibility) until the onboarding models are merged."""
 
-import itertools
 from decimal import Decimal as D
 
 import pytest
 
 from lending import eligibility
 from lending.eligibility import BorrowerFacts, InvestorLimits, ReviewIdentifiers
-
-_fund_keys = itertools.count(1)
-
-
-def assert_ledger_holds() -> None:
-    """Custody's invariants: cached balances equal their postings, all sum to zero."""
-    from custody.models import LedgerAccount
-    from custody.selectors import ledger_proof
-
-    proof = ledger_proof()
-    assert proof.mismatches == []
-    assert proof.balances_sum == 0
-    assert not LedgerAccount.objects.filter(owner__isnull=False, balance_amount__lt=0).exists()
+from tests.ledger import fund
 
 
 class Onboarding:
@@ -161,40 +148,6 @@ def national_id_scoring(score_min: int, score_max: int, *, overdue: int | None =
 
 
 @pytest.fixture
-def fund(db):
-    """Put money in a user's available balance, as a confirmed deposit would."""
-    from custody.models import LedgerAccount
-    from custody.services import Leg, ledger_post, platform_account_id, user_account_ids
-
-    def _fund(user, amount):
-        available_id, _ = user_account_ids(user.pk)
-        ledger_post(
-            idempotency_key=f"lending-test-fund-{user.pk}-{next(_fund_keys)}",
-            kind="deposit",
-            memo="test funding",
-            legs=[
-                Leg(platform_account_id(LedgerAccount.Kind.CUSTODIAN), -D(amount)),
-                Leg(available_id, D(amount)),
-            ],
-        )
-        return user
-
-    return _fund
-
-
-def available(user):
-    from custody.selectors import wallet_balance
-
-    return wallet_balance(user_id=user.pk).available
-
-
-def reserved(user):
-    from custody.selectors import wallet_balance
-
-    return wallet_balance(user_id=user.pk).reserved
-
-
-@pytest.fixture
 def open_loan(make_user, onboarding, product):
     """An open 10,000.00 grade-B loan (100 steps of 100.00) listed today."""
     from tests.lending.factories import LoanFactory
@@ -204,7 +157,7 @@ def open_loan(make_user, onboarding, product):
 
 
 @pytest.fixture
-def investor(make_user, onboarding, fund):
+def investor(make_user, onboarding):
     user = onboarding.investor(make_user("investor"))
     return fund(user, "50000.00")
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from lending.models import Disbursement, Installment, Investment, Loan
-from tests.lending.conftest import assert_ledger_holds, available, reserved
+from tests.ledger import assert_ledger_holds, available, fund, reserved
 from tests.lending.factories import LoanFactory
 from tests.servers import (
     free_port,
@@ -37,7 +37,7 @@ STEP = D("100.00")
 
 
 @pytest.fixture
-def rush(make_user, onboarding, fund, product):
+def rush(make_user, onboarding, product):
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(borrower=borrower, product=product, amount=STEP * 100)
     investors = [
@@ -199,7 +199,7 @@ def gunicorn(transactional_db):
     assert "Traceback" not in output, output[-3000:]
 
 
-def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user, fund, product):
+def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user, product):
     """300 POSTs with distinct Idempotency-Keys over real sockets to a separate gunicorn:
     exactly 100 steps sold, every refusal a 4xx with a code that left no investment and no
     ledger movement behind."""
@@ -258,7 +258,7 @@ def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user
     assert reserved_total == loan.amount
 
 
-def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund, product):
+def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, product):
     from lending.services.disbursements import disbursement_approve, disbursement_start
     from lending.services.investments import investment_place
 
@@ -294,7 +294,7 @@ def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund
 
 
 def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
-    make_user, onboarding, fund, open_loan, monkeypatch
+    make_user, onboarding, open_loan, monkeypatch
 ):
     """A replay reads its order as pending; before it takes the settlement lock another
     process's batch refuses that order. The replay must answer the refusal, not the
@@ -337,7 +337,7 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
 
 
 def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
-    make_user, onboarding, fund, open_loan, monkeypatch
+    make_user, onboarding, open_loan, monkeypatch
 ):
     """Onboarding locks the user row and then appends to the audit chain; the settlement
     holds the chain and, at commit, PostgreSQL's foreign-key checks take KEY SHARE locks on

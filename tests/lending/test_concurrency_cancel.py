@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from custody.models import JournalEntry
 from lending.models import Investment, Loan
-from tests.lending.conftest import assert_ledger_holds, available, reserved
+from tests.ledger import assert_ledger_holds, available, fund, reserved
 from tests.lending.factories import LoanFactory
 
 pytestmark = [
@@ -115,7 +115,7 @@ def _releases_of(investment: Investment) -> int:
 
 
 @pytest.fixture
-def people(make_user, onboarding, fund, product):
+def people(make_user, onboarding, product):
     """A borrower and five funded investors; `loan(steps, held)` lists a fresh loan of
     `steps` steps with the given investors' one-step investments already reserved."""
     from lending.services.investments import investment_place

@@ -18,7 +18,7 @@ from django.db import connection, connections, transaction
 from core.models import IdempotencyRecord
 from custody.models import Deposit, JournalEntry, Withdrawal
 from lending.models import Investment
-from tests.lending.conftest import assert_ledger_holds, available, reserved
+from tests.ledger import assert_ledger_holds, available, fund, reserved
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -234,7 +234,7 @@ def test_when_even_the_release_fails_the_next_retry_takes_the_key_over_at_once(
 
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_burst_of_investments_losing_a_backend_answers_each_caller_and_doubles_nothing(
-    monkeypatch, make_user, onboarding, fund, open_loan, when
+    monkeypatch, make_user, onboarding, open_loan, when
 ):
     # Five investors at once: their orders may be combined in one batch, settled on the
     # connection of whichever request leads it, and that backend is terminated around the

@@ -14,6 +14,7 @@ from lending import eligibility
 from lending.models import Loan
 from lending.services.applications import application_review
 from lending.services.investments import investment_place
+from tests.ledger import fund
 from tests.lending.conftest import submit_application
 from tests.lending.factories import LoanFactory
 
@@ -103,7 +104,7 @@ def test_application_reviewed_with_the_bureau_report_of_the_real_identity(make_u
         assert loan.disclosure["borrower"]["name"] == borrower.identity.legal_name_masked
 
 
-def test_investor_grade_and_per_loan_limit_come_from_suitability(make_user, fund, product):
+def test_investor_grade_and_per_loan_limit_come_from_suitability(make_user, product):
     investor = fund(make_investor(make_user, tolerance="very_low"), "100000")
     limits = eligibility.investor_limits(investor)
     borrower = make_borrower(make_user)
