@@ -160,11 +160,3 @@ def open_loan(make_user, onboarding, product):
 def investor(make_user, onboarding):
     user = onboarding.investor(make_user("investor"))
     return fund(user, "50000.00")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached marketplace counts must not leak from one test's data into the next."""
-    from django.core.cache import cache
-
-    cache.clear()
