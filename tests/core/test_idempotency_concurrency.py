@@ -1,17 +1,23 @@
 """Fifty concurrent requests with one Idempotency-Key on PostgreSQL: one effect, one answer."""
 
 import json
-import threading
+from functools import partial
 
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from core.models import IdempotencyRecord
 from custody.models import Deposit, JournalEntry, Withdrawal
+from tests.concurrency import race
 from tests.ledger import assert_ledger_holds, balance, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _client(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
 
 
 @pytest.mark.parametrize("kind", ["deposits", "withdrawals"])
@@ -32,32 +38,17 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
         if kind == "deposits"
         else {"amount": "10.00", "password": user.test_password}
     )
-    barrier = threading.Barrier(50)
-    responses, errors = [], []
 
-    def work():
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait()
-            r = client.post(
-                f"/api/v1/wallet/{kind}",
-                data=json.dumps(body),
-                content_type="application/json",
-                headers={"Idempotency-Key": "one-key"},
-            )
-            responses.append((r.status_code, r.json()))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def post(client):
+        r = client.post(
+            f"/api/v1/wallet/{kind}",
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Idempotency-Key": "one-key"},
+        )
+        return r.status_code, r.json()
 
-    threads = [threading.Thread(target=work) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    responses = race(*(partial(post, _client(user)) for _ in range(50)), timeout=120).results()
     assert len(responses) == 50
     assert {status for status, _ in responses} == {201}
     assert all(b == responses[0][1] for _, b in responses)

@@ -2,6 +2,7 @@
 
 import json
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from custody.errors import AuthorisationFailed, AuthorisationLocked
 from custody.models import Withdrawal
 from custody.services.authorisation import authorisation_failures
 from custody.services.movements import withdrawal_request
+from tests.concurrency import race
 from tests.ledger import balance, fund
 
 D = Decimal
@@ -141,35 +143,20 @@ def test_page_shows_the_lockout_as_a_form_error(client, user):
 def test_parallel_guesses_never_ask_the_custodian_more_than_the_limit(user, monkeypatch):
     """Twenty wrong passwords at once: each attempt takes its number before the custodian
     is asked, so at most WITHDRAWAL_AUTHORISATION_MAX_FAILURES guesses reach it."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
     from custody.adapters.sandbox import SandboxCustodian
 
     fund(user, "100.00")
     asked = []
     real = SandboxCustodian.transfer_authorise
-    barrier = threading.Barrier(20)
 
     def counting(self, **kwargs):
         asked.append(kwargs["confirmation"])
         return real(self, **kwargs)
 
     monkeypatch.setattr(SandboxCustodian, "transfer_authorise", counting)
-
-    def guess(i):
-        barrier.wait()
-        try:
-            _withdraw(user, f"wrong{i}", f"p{i}")
-        except (AuthorisationFailed, AuthorisationLocked) as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(20) as pool:
-        codes = list(pool.map(guess, range(20)))
+    outcomes = race(*(partial(_withdraw, user, f"wrong{i}", f"p{i}") for i in range(20)))
+    codes = outcomes.codes()
+    assert set(codes) <= {AuthorisationFailed.code, AuthorisationLocked.code}, codes
     limit = settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES
     assert len(asked) == limit
     assert codes.count("authorisation_locked") == 20 - limit + 1

@@ -6,13 +6,14 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
 
 from lending.models import Disbursement, Installment, Investment, Loan
+from tests.concurrency import race
 from tests.ledger import assert_ledger_holds, available, fund, reserved
 from tests.lending.factories import LoanFactory
 from tests.servers import (
@@ -33,6 +34,7 @@ pytestmark = [
 REQUESTS = 300
 INVESTORS = 50
 THREADS = 32
+RUSH_SECONDS = 300
 STEP = D("100.00")
 
 
@@ -47,21 +49,11 @@ def rush(make_user, onboarding, product):
 
 
 def _run(work):
-    barrier = threading.Barrier(THREADS)
-    slices = [list(range(t, REQUESTS, THREADS)) for t in range(THREADS)]
-
-    def worker(indexes):
-        outcomes = []
-        try:
-            barrier.wait()
-            for i in indexes:
-                outcomes.append(work(i))
-        finally:
-            connection.close()
-        return outcomes
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        return [o for part in pool.map(worker, slices) for o in part]
+    """Run work(0) .. work(REQUESTS - 1) on THREADS threads released together, each taking
+    every THREADS-th request; return the outcomes in the order of the requests' slices."""
+    slices = [range(t, REQUESTS, THREADS) for t in range(THREADS)]
+    parts = race(*(lambda s=s: [work(i) for i in s] for s in slices), timeout=RUSH_SECONDS)
+    return [o for part in parts.results() for o in part]
 
 
 def _assert_sold_exactly(loan, investors, outcomes):
@@ -270,20 +262,9 @@ def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, prod
     maker = make_user("approver")
     checkers = [make_user("approver") for _ in range(4)]
     disbursement_start(loan_id=loan.pk, maker=maker)
-    barrier = threading.Barrier(len(checkers))
-
-    def approve(checker):
-        try:
-            barrier.wait()
-            disbursement_approve(loan_id=loan.pk, checker=checker)
-            return "ok"
-        except Exception as exc:  # noqa: BLE001
-            return getattr(exc, "code", repr(exc))
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(len(checkers)) as pool:
-        outcomes = list(pool.map(approve, checkers))
+    outcomes = race(
+        *(partial(disbursement_approve, loan_id=loan.pk, checker=c) for c in checkers)
+    ).codes()
     assert sorted(outcomes) == ["no_pending_disbursement"] * 3 + ["ok"]
     loan.refresh_from_db()
     assert loan.status == Loan.Status.REPAYING
@@ -315,15 +296,10 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
         prepared = real_prepare(loan, orders, today)
 
         def other_process():
-            try:
-                with transaction.atomic():
-                    settlement._settle_in_turn(loan.pk)
-            finally:
-                connection.close()
+            with transaction.atomic():
+                settlement._settle_in_turn(loan.pk)
 
-        thread = threading.Thread(target=other_process)
-        thread.start()
-        thread.join()
+        race(other_process).results()
         return prepared
 
     monkeypatch.setattr(settlement, "_orders_prepare", another_batch_settles_meanwhile)
@@ -368,34 +344,20 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
     locked = threading.Event()
 
     def profile_change():
-        try:
-            with transaction.atomic():
-                _lock_user(early)
-                locked.set()
-                time.sleep(0.5)  # the batch below funds the loan meanwhile
-                audit_record(action="test.profile", subject_type="user", subject_id=early.pk)
-        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
-            failures.append(repr(exc))
-        finally:
-            connection.close()
+        with transaction.atomic():
+            _lock_user(early)
+            locked.set()
+            time.sleep(0.5)  # the batch below funds the loan meanwhile
+            audit_record(action="test.profile", subject_type="user", subject_id=early.pk)
 
     def last_step():
         locked.wait(10)
         time.sleep(0.1)
-        try:
-            investments.investment_place(
-                investor=last, loan_id=open_loan.pk, amount=D("100.00"), idempotency_key="last"
-            )
-        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
-            failures.append(repr(exc))
-        finally:
-            connection.close()
+        investments.investment_place(
+            investor=last, loan_id=open_loan.pk, amount=D("100.00"), idempotency_key="last"
+        )
 
-    threads = [threading.Thread(target=profile_change), threading.Thread(target=last_step)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(profile_change, last_step).results()
     assert failures == []
     open_loan.refresh_from_db()
     assert open_loan.status == "funded"
