@@ -31,8 +31,7 @@ from lending.models import Investment
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
 from tests.conftest import _missing
 from tests.ledger import balance, fund
-from tests.lending.conftest import product  # noqa: F401 - a fixture
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import LoanFactory, ProductFactory
 from tests.lending.test_onboarding_integration import make_investor
 from tests.servers import (
     free_port,
@@ -103,8 +102,8 @@ def investor(make_user):
 
 
 @pytest.fixture
-def open_loan(make_user, product):  # noqa: F811 - the fixture imported above
-    return LoanFactory(borrower=make_user("borrower"), product=product)
+def open_loan(make_user):
+    return LoanFactory(borrower=make_user("borrower"), product=ProductFactory())
 
 
 def _post(client, url, body, key="k-1"):
@@ -353,14 +352,13 @@ def test_a_stopped_redis_answers_no_500_and_recovery_is_immediate(
     gunicorn_on_own_redis,
     own_redis,
     make_user,
-    product,  # noqa: F811 - the fixture imported above
 ):
     _, start_redis, stop_redis = own_redis
     base = gunicorn_on_own_redis["base"]
     investor = make_investor(make_user)
     fund(investor, "50000.00")
     token = {"X-Session-Token": session_token(investor)}
-    loan = LoanFactory(borrower=make_user("borrower"), product=product)
+    loan = LoanFactory(borrower=make_user("borrower"), product=ProductFactory())
     member = make_user("investor")
     login = {"email": member.email, "password": member.test_password}
     withdrawal = {"amount": "10.00", "password": "Str0ng-pass-phrase"}

@@ -8,8 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts.api.throttling import MoneyActionRateThrottle
 from tests.ledger import fund
-from tests.lending.conftest import product  # noqa: F401 - a fixture
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import LoanFactory, ProductFactory
 from tests.lending.test_onboarding_integration import make_investor
 
 pytestmark = pytest.mark.django_db
@@ -25,8 +24,8 @@ def limits(monkeypatch):
 
 
 @pytest.fixture
-def loan(make_user, product):  # noqa: F811 - the fixture imported above
-    return LoanFactory(borrower=make_user("borrower"), product=product)
+def loan(make_user):
+    return LoanFactory(borrower=make_user("borrower"), product=ProductFactory())
 
 
 def _client(make_user):

@@ -8,6 +8,7 @@ import pytest
 from lending import eligibility
 from lending.eligibility import BorrowerFacts, InvestorLimits, ReviewIdentifiers
 from tests.ledger import fund
+from tests.lending.factories import LoanFactory, ProductFactory
 
 
 class Onboarding:
@@ -81,26 +82,7 @@ def onboarding(monkeypatch):
 
 @pytest.fixture
 def product(db):
-    from lending.models import Product
-
-    return Product.objects.create(
-        code="personal",
-        name="Personal loan",
-        term_options=[3, 6, 12, 24],
-        min_amount=D("1000"),
-        max_amount=D("200000"),
-        methods=["equal_installment", "equal_principal", "interest_only"],
-        rates_by_grade={"A": "0.0800", "B": "0.1000", "C": "0.1200", "D": "0.1500", "E": "0.1800"},
-        service_fee_rate=D("0.02"),
-        platform_fee_rate=D("0.10"),
-        late_fee_amount=D("50"),
-        penalty_daily_rate=D("0.0005"),
-        grace_days=3,
-        funding_window_days=7,
-        min_investment_amount=D("100"),
-        investment_step_amount=D("100"),
-        cooling_off_hours=24,
-    )
+    return ProductFactory()
 
 
 @pytest.fixture
@@ -150,8 +132,6 @@ def national_id_scoring(score_min: int, score_max: int, *, overdue: int | None =
 @pytest.fixture
 def open_loan(make_user, onboarding, product):
     """An open 10,000.00 grade-B loan (100 steps of 100.00) listed today."""
-    from tests.lending.factories import LoanFactory
-
     borrower = onboarding.borrower(make_user("borrower"))
     return LoanFactory(borrower=borrower, product=product, amount=D("10000.00"), grade="B")
 

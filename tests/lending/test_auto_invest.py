@@ -5,26 +5,20 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth.models import Group
 
-from lending.models import AutoInvestRule, Investment
+from lending.models import Investment
 from lending.services.auto_invest import auto_invest_run
 from tests.ledger import available, fund
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import AutoInvestRuleFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def rule(user, **kw):
-    fields = {"grades": ["B"], "amount_per_loan": D("2000"), "max_borrower_share": D("1")}
-    fields.update(kw)
-    return AutoInvestRule.objects.create(investor=user, **fields)
 
 
 def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, product):
     investors = [fund(onboarding.investor(make_user("investor")), "10000") for _ in range(5)]
     for user in investors:
-        rule(user)
+        AutoInvestRuleFactory(investor=user)
     loser = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(loser, grades=["A"])
+    AutoInvestRuleFactory(investor=loser, grades=["A"])
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(
         borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
@@ -40,9 +34,9 @@ def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, product):
 
 def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, product):
     keeper = fund(onboarding.investor(make_user("investor")), "2500")
-    rule(keeper, keep_cash_amount=D("1000"))
+    AutoInvestRuleFactory(investor=keeper, keep_cash_amount=D("1000"))
     shy = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(shy, max_borrower_share=D("0.05"))
+    AutoInvestRuleFactory(investor=shy, max_borrower_share=D("0.05"))
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(
         borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
@@ -57,10 +51,10 @@ def test_a_rule_whose_investor_became_staff_is_skipped(make_user, onboarding, pr
     # A rule saved while a customer, whose owner was then given a staff role: staff never
     # invest (DESIGN.md section 7), and the other rules still run.
     promoted = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(promoted)
+    AutoInvestRuleFactory(investor=promoted)
     promoted.groups.add(Group.objects.get(name="reviewer"))
     other = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(other)
+    AutoInvestRuleFactory(investor=other)
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(
         borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
@@ -78,7 +72,7 @@ def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding,
     product.save()
     investors = [fund(onboarding.investor(make_user("investor")), "100000") for _ in range(6)]
     for user in investors:
-        rule(user, amount_per_loan=D("1000"))
+        AutoInvestRuleFactory(investor=user, amount_per_loan=D("1000"))
     borrower = onboarding.borrower(make_user("borrower"))
     winners = set()
     for _ in range(12):

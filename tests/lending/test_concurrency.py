@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from lending.models import Disbursement, Installment, Investment, Loan
 from tests.concurrency import race
 from tests.ledger import assert_ledger_holds, available, fund, reserved
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import InvestmentFactory, LoanFactory
 from tests.servers import (
     free_port,
     gunicorn_command,
@@ -283,12 +283,8 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
     from lending.services import investments, settlement
 
     investor = fund(onboarding.investor(make_user("investor")), "100.00")  # cannot pay 300
-    order = Investment.objects.create(
-        loan=open_loan,
-        investor=investor,
-        amount=D("300.00"),
-        status=Investment.Status.PENDING,
-        idempotency_key="twin",
+    order = InvestmentFactory(
+        loan=open_loan, investor=investor, amount=D("300.00"), idempotency_key="twin"
     )
     real_prepare = settlement._orders_prepare
 

@@ -15,7 +15,7 @@ from custody.models import JournalEntry
 from lending.models import Investment, Loan
 from tests.concurrency import race
 from tests.ledger import assert_ledger_holds, available, fund, reserved
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import InvestmentFactory, LoanFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -363,12 +363,11 @@ def test_an_order_on_the_loan_is_written_while_a_cancel_holds_the_loan(people, m
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET lock_timeout = '2s'")
-            Investment.objects.create(
+            InvestmentFactory(
                 loan=listed,
                 investor=investors[1],
                 amount=STEP,
                 currency=listed.currency,
-                status=Investment.Status.PENDING,
                 idempotency_key="written-during-cancel",
             )
         finally:

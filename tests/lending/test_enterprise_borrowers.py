@@ -16,14 +16,14 @@ from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, s
 from core.policies import Caps, borrowing_headroom
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import BureauReport, SandboxCreditBureau
-from lending.models import Application, Loan, Product
+from lending.models import Application, Loan
 from lending.selectors import borrower_headroom
 from lending.services.applications import (
     application_decide,
     application_review,
     application_submit,
 )
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import LoanFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +33,17 @@ COMPANY = "深圳湾科技有限公司"
 
 @pytest.fixture
 def business(db):
-    return Product.objects.create(
+    return ProductFactory(
         code="business",
         name="Business loan",
         term_options=[12, 24],
         min_amount=D("10000"),
         max_amount=D("3000000"),
         methods=["equal_installment", "interest_only"],
-        rates_by_grade={"A": "0.0800", "B": "0.1000", "C": "0.1200", "D": "0.1500", "E": "0.1800"},
         service_fee_rate=D("0.025"),
         platform_fee_rate=D("0.12"),
         late_fee_amount=D("100"),
-        penalty_daily_rate=D("0.0005"),
         grace_days=5,
-        funding_window_days=7,
-        min_investment_amount=D("100"),
-        investment_step_amount=D("100"),
-        cooling_off_hours=24,
     )
 
 

@@ -13,19 +13,15 @@ from lending.services.batch import run_daily
 from lending.services.investments import investment_place
 from lending.services.settlement import investments_settle_stale
 from tests.ledger import assert_ledger_holds, available, fund, reserved
+from tests.lending.factories import InvestmentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def orphan_order(investor, loan, amount, key, ip="198.51.100.7"):
     """An order as step 1 commits it, from a request that died before settling it."""
-    return Investment.objects.create(
-        loan=loan,
-        investor=investor,
-        amount=D(amount),
-        status=Investment.Status.PENDING,
-        idempotency_key=key,
-        ip_address=ip,
+    return InvestmentFactory(
+        loan=loan, investor=investor, amount=D(amount), idempotency_key=key, ip_address=ip
     )
 
 
@@ -78,7 +74,7 @@ def test_an_order_on_a_loan_that_closed_is_refused_and_then_cleared(investor, op
 
 
 def test_replaying_a_refused_order_raises_its_refusal_once_and_leaves_nothing(investor, open_loan):
-    Investment.objects.create(
+    InvestmentFactory(
         loan=open_loan,
         investor=investor,
         amount=D("300.00"),
