@@ -13,7 +13,6 @@ from accounts import services as onboarding
 from accounts import services_enterprise
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
-from core.policies import Caps, borrowing_headroom
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import BureauReport, SandboxCreditBureau
 from lending.models import Application, Loan
@@ -245,14 +244,6 @@ def test_review_of_an_individual_uses_the_individual_total_cap(make_user, busine
     application = application_review(application_id=apply(person, business, "150000").pk)
     assert application.status == Application.Status.REJECTED
     assert "borrowing_cap_exceeded:total" in application.decision_reasons
-
-
-def test_headroom_maths_with_enterprise_caps():
-    caps = Caps(platform=D("1000000"), total=D("5000000"), kind="enterprise")
-    headroom = borrowing_headroom(
-        caps=caps, platform_outstanding=D("250000"), other_platforms_outstanding=D("4100000")
-    )
-    assert (headroom.amount, headroom.binding_cap, headroom.caps) == (D("650000"), "total", caps)
 
 
 # --- Headroom on the apply page --------------------------------------------------------
