@@ -44,6 +44,14 @@ class Outcomes(list[Outcome]):
         return [outcome.result for outcome in self]
 
 
+def attempt(action: Callable[[], object]) -> Outcome:
+    """Run the action in this thread: its outcome, whether it returned or raised."""
+    try:
+        return Outcome(result=action())
+    except BaseException as exc:  # noqa: BLE001 - the outcome, asserted by the test
+        return Outcome(error=exc)
+
+
 @contextmanager
 def started(
     *actions: Callable[[], object],
@@ -61,20 +69,18 @@ def started(
     outcomes = Outcomes(Outcome() for _ in actions)
 
     def run(index: int, action: Callable[[], object]) -> None:
-        outcome = outcomes[index]
         try:
             try:
                 if prepare is not None:
                     prepare()
                 barrier.wait(timeout)
-            except BaseException:
+            except BaseException as exc:  # noqa: BLE001 - the outcome, asserted by the test
                 barrier.abort()  # release the others at once instead of at the timeout
-                raise
+                outcomes[index] = Outcome(error=exc)
+                return
             if index < len(stagger) and stagger[index]:
                 time.sleep(stagger[index])
-            outcome.result = action()
-        except BaseException as exc:  # noqa: BLE001 - the outcome, asserted by the test
-            outcome.error = exc
+            outcomes[index] = attempt(action)
         finally:
             connections.close_all()
 

@@ -1,7 +1,6 @@
 """Fifty concurrent requests with one Idempotency-Key on PostgreSQL: one effect, one answer."""
 
 import json
-from functools import partial
 
 import pytest
 from rest_framework.test import APIClient
@@ -12,12 +11,6 @@ from tests.concurrency import race
 from tests.ledger import assert_ledger_holds, balance, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.mark.parametrize("kind", ["deposits", "withdrawals"])
@@ -39,7 +32,9 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
         else {"amount": "10.00", "password": user.test_password}
     )
 
-    def post(client):
+    def post():
+        client = APIClient()
+        client.force_authenticate(user)
         r = client.post(
             f"/api/v1/wallet/{kind}",
             data=json.dumps(body),
@@ -48,7 +43,7 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
         )
         return r.status_code, r.json()
 
-    responses = race(*(partial(post, _client(user)) for _ in range(50)), timeout=120).results()
+    responses = race(*[post] * 50, timeout=120).results()
     assert len(responses) == 50
     assert {status for status, _ in responses} == {201}
     assert all(b == responses[0][1] for _, b in responses)

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from lending.models import Disbursement, Installment, Investment, Loan
-from tests.concurrency import race
+from tests.concurrency import attempt, race
 from tests.ledger import assert_ledger_holds, available, fund, reserved
 from tests.lending.factories import InvestmentFactory, LoanFactory
 from tests.servers import (
@@ -79,19 +79,19 @@ def _assert_sold_exactly(loan, investors, outcomes):
 
 
 def _place_work(loan, investors, prefix):
+    """work(i): the i-th request places one step on the loan, for the investors in turn,
+    under key `prefix`i; "ok" or the code it was refused with."""
     from lending.services.investments import investment_place
 
     def work(i):
-        try:
-            investment_place(
-                investor=investors[i % INVESTORS],
-                loan_id=loan.pk,
-                amount=STEP,
-                idempotency_key=f"{prefix}{i}",
-            )
-            return "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted above
-            return getattr(exc, "code", repr(exc))
+        place = partial(
+            investment_place,
+            investor=investors[i % INVESTORS],
+            loan_id=loan.pk,
+            amount=STEP,
+            idempotency_key=f"{prefix}{i}",
+        )
+        return attempt(place).code
 
     return work
 
@@ -133,29 +133,21 @@ def test_rush_racing_the_loans_expiry_neither_deadlocks_nor_strands_money(rush):
     from datetime import timedelta
 
     from lending.services.expiry import loan_expire
-    from lending.services.investments import investment_place
 
     hot, investors = rush
     # Too large to fill with these requests, so it is still open when the expiry runs.
     loan = LoanFactory(borrower=hot.borrower, product=hot.product, amount=STEP * 1000)
     expire_at = THREADS * 2  # mid-rush: some investments commit before, the rest race it
+    place = _place_work(loan, investors, "x")
+
+    def expire():
+        assert loan_expire(loan_id=loan.pk, as_of=loan.funding_deadline_on + timedelta(days=1))
 
     def work(i):
-        try:
-            if i == expire_at:
-                assert loan_expire(
-                    loan_id=loan.pk, as_of=loan.funding_deadline_on + timedelta(days=1)
-                )
-                return "expired"
-            investment_place(
-                investor=investors[i % INVESTORS],
-                loan_id=loan.pk,
-                amount=STEP,
-                idempotency_key=f"x{i}",
-            )
-            return "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted below
-            return getattr(exc, "code", repr(exc))
+        if i != expire_at:
+            return place(i)
+        expiry = attempt(expire)
+        return "expired" if expiry.error is None else expiry.code
 
     outcomes = _run(work)
     assert "expired" in outcomes and "ok" in outcomes and "loan_not_open" in outcomes, outcomes
