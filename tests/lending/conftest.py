@@ -4,8 +4,9 @@
 from decimal import Decimal as D
 
 import pytest
+from django.core.cache import cache
 
-from lending import eligibility
+from lending import eligibility, pagination
 from lending.eligibility import BorrowerFacts, InvestorLimits, ReviewIdentifiers
 from tests.ledger import fund
 from tests.lending.factories import LoanFactory, ProductFactory
@@ -83,6 +84,16 @@ def onboarding(monkeypatch):
 @pytest.fixture
 def product(db):
     return ProductFactory()
+
+
+@pytest.fixture
+def large_marketplace(monkeypatch):
+    """Pretend the marketplace is large: every list counts as one to cache (so a valid
+    rendering would be cached)."""
+    monkeypatch.setattr(pagination, "CACHE_COUNTS_FROM", 1)
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
