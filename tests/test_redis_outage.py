@@ -29,10 +29,10 @@ from custody.models import Deposit, Withdrawal
 from lending import pagination
 from lending.models import Investment
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
+from tests.accounts.onboarding import make_investor
 from tests.conftest import _missing
 from tests.ledger import balance, fund
 from tests.lending.factories import LoanFactory, ProductFactory
-from tests.lending.test_onboarding_integration import make_investor
 from tests.servers import (
     free_port,
     gunicorn_command,
@@ -96,7 +96,6 @@ def silent_redis(settings):
 def investor(make_user):
     """A verified investor with a suitability profile and 50,000.00 available."""
     user = make_investor(make_user)
-    user.test_password = "Str0ng-pass-phrase"  # make_user's default, make_investor reloads
     fund(user, "50000.00")
     return user
 

@@ -7,9 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.api.throttling import MoneyActionRateThrottle
+from tests.accounts.onboarding import make_investor
 from tests.ledger import fund
 from tests.lending.factories import LoanFactory, ProductFactory
-from tests.lending.test_onboarding_integration import make_investor
 
 pytestmark = pytest.mark.django_db
 

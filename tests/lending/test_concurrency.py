@@ -188,7 +188,7 @@ def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user
     exactly 100 steps sold, every refusal a 4xx with a code that left no investment and no
     ledger movement behind."""
     from custody.models import JournalEntry
-    from tests.lending.test_onboarding_integration import make_investor
+    from tests.accounts.onboarding import make_investor
 
     # The server runs in another process: no stubbed eligibility there, so the investors
     # are onboarded for real (verified identity, suitability profile).
