@@ -22,14 +22,20 @@ D = Decimal
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
-def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
-    live_server, settings, make_user
-):
+@pytest.fixture
+def investor_over_http(live_server, settings, make_user):
+    """An investor holding 50.00, whose movements the sandbox bank settles through signed
+    callbacks over real HTTP to the live server; it fails none unless told."""
     settings.SITE_URL = live_server.url
     settings.SANDBOX_CUSTODIAN_TRANSPORT = "http"
     settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 0.0
-    user = make_user("investor")
-    fund(user, "50.00")
+    return fund(make_user("investor"), "50.00")
+
+
+def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
+    investor_over_http,
+):
+    user = investor_over_http
     with worker_running():
         deposit = deposit_request(user=user, amount=D("25.00"), request_key="d1")
         withdrawal = withdrawal_request(
@@ -54,12 +60,9 @@ def test_worker_settles_deposits_and_withdrawals_through_signed_http_callbacks(
     assert_ledger_holds()
 
 
-def test_worker_releases_a_withdrawal_the_bank_declines(live_server, settings, make_user):
-    settings.SITE_URL = live_server.url
-    settings.SANDBOX_CUSTODIAN_TRANSPORT = "http"
+def test_worker_releases_a_withdrawal_the_bank_declines(investor_over_http, settings):
+    user = investor_over_http
     settings.SANDBOX_CUSTODIAN_FAILURE_RATE = 1.0
-    user = make_user("investor")
-    fund(user, "50.00")
     with worker_running():
         withdrawal = withdrawal_request(
             user=user, amount=D("20.00"), confirmation=user.test_password, request_key="w1"
