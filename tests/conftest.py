@@ -60,31 +60,13 @@ def api_client():
 @pytest.fixture
 def make_user(db):
     """Create a verified user holding the given roles (staff roles get TOTP enrolled)."""
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from accounts.roles import ADMIN_ROLES
+    from tests.accounts.factories import PASSWORD, UserFactory
 
     counter = iter(range(1, 1_000_000))
 
-    def make(*roles: str, email: str | None = None, password: str = "Str0ng-pass-phrase", mfa=None):
-        User = get_user_model()
+    def make(*roles: str, email: str | None = None, password: str = PASSWORD, mfa=None):
         email = email or f"user{next(counter)}-{'-'.join(roles) or 'plain'}@example.test"
-        user = User.objects.create_user(email=email, password=password)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        if roles:
-            user.groups.add(*Group.objects.filter(name__in=roles))
-        user.is_staff = any(r in ADMIN_ROLES for r in roles)
-        user.save(update_fields=["is_staff"])
-        wants_mfa = user.requires_mfa if mfa is None else mfa
-        has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        if wants_mfa and not has_totp:
-            TOTP.activate(user, generate_totp_secret())
-        user.test_password = password
-        return user
+        return UserFactory(email=email, password=password, roles=roles, mfa=mfa)
 
     return make
 

@@ -26,7 +26,6 @@ from core.policies import RISK_KEYS
 from custody.models import Deposit, SubAccount, Withdrawal
 from custody.services.authorisation import authorisation_failures, withdrawal_authorise
 from custody.services.movements import deposit_request, sub_account_ensure, withdrawal_request
-from lending.models import Product
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import (
@@ -35,8 +34,8 @@ from lending.services.investments import (
     investment_place,
 )
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
-from tests.custody.conftest import fund
-from tests.lending.factories import LoanFactory
+from tests.ledger import fund
+from tests.lending.factories import LoanFactory, ProductFactory
 from tests.permission_roles import STAFF_ROLES
 
 pytestmark = pytest.mark.django_db
@@ -45,23 +44,8 @@ MISSING = 999999
 
 
 def _product():
-    return Product.objects.create(
-        code="personal",
-        name="Personal loan",
-        term_options=[12],
-        min_amount=D("1000"),
-        max_amount=D("200000"),
-        methods=["equal_installment"],
-        rates_by_grade={"B": "0.1000"},
-        service_fee_rate=D("0.02"),
-        platform_fee_rate=D("0.10"),
-        late_fee_amount=D("50"),
-        penalty_daily_rate=D("0.0005"),
-        grace_days=3,
-        funding_window_days=7,
-        min_investment_amount=D("100"),
-        investment_step_amount=D("100"),
-        cooling_off_hours=24,
+    return ProductFactory(
+        term_options=[12], methods=["equal_installment"], rates_by_grade={"B": "0.1000"}
     )
 
 
@@ -159,7 +143,7 @@ def context(make_user):
 def test_customer_only_service_refuses_staff_and_writes_nothing(make_user, context, service, role):
     # A staff account that also holds both customer roles and money: only the guard refuses.
     user = make_user(role, "investor", "borrower")
-    fund(user.pk, "1000.00")
+    fund(user, "1000.00")
     before = _rows()
     with pytest.raises(StaffNotAllowed) as refused:
         SERVICES[service](user, context)
@@ -197,7 +181,7 @@ def test_a_regulator_signed_in_through_the_app_api_is_refused_the_customer_paths
     )
     assert signed_in.status_code == 200, signed_in.content
     token = signed_in.json()["meta"]["session_token"]
-    fund(regulator.pk, "500.00")
+    fund(regulator, "500.00")
     before = _rows()
 
     def api_post(path, body, key):

@@ -29,11 +29,10 @@ from custody.models import Deposit, Withdrawal
 from lending import pagination
 from lending.models import Investment
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
+from tests.accounts.onboarding import make_investor
 from tests.conftest import _missing
-from tests.custody.conftest import balance, fund
-from tests.lending.conftest import product  # noqa: F401 - a fixture
-from tests.lending.factories import LoanFactory
-from tests.lending.test_onboarding_integration import make_investor
+from tests.ledger import balance, fund
+from tests.lending.factories import LoanFactory, ProductFactory
 from tests.servers import (
     free_port,
     gunicorn_command,
@@ -97,14 +96,13 @@ def silent_redis(settings):
 def investor(make_user):
     """A verified investor with a suitability profile and 50,000.00 available."""
     user = make_investor(make_user)
-    user.test_password = "Str0ng-pass-phrase"  # make_user's default, make_investor reloads
-    fund(user.pk, "50000.00")
+    fund(user, "50000.00")
     return user
 
 
 @pytest.fixture
-def open_loan(make_user, product):  # noqa: F811 - the fixture imported above
-    return LoanFactory(borrower=make_user("borrower"), product=product)
+def open_loan(make_user):
+    return LoanFactory(borrower=make_user("borrower"), product=ProductFactory())
 
 
 def _post(client, url, body, key="k-1"):
@@ -223,7 +221,7 @@ def test_withdrawal_is_refused_with_503_and_nothing_moves(api_client, investor, 
     )
     _assert_503(response)
     assert not Withdrawal.objects.exists()
-    assert balance(investor.pk) == (Decimal("50000.00"), Decimal("0.00"))
+    assert balance(investor) == (Decimal("50000.00"), Decimal("0.00"))
 
 
 def test_headless_login_is_refused_with_503(client, make_user, redis_down):
@@ -353,14 +351,13 @@ def test_a_stopped_redis_answers_no_500_and_recovery_is_immediate(
     gunicorn_on_own_redis,
     own_redis,
     make_user,
-    product,  # noqa: F811 - the fixture imported above
 ):
     _, start_redis, stop_redis = own_redis
     base = gunicorn_on_own_redis["base"]
     investor = make_investor(make_user)
-    fund(investor.pk, "50000.00")
+    fund(investor, "50000.00")
     token = {"X-Session-Token": session_token(investor)}
-    loan = LoanFactory(borrower=make_user("borrower"), product=product)
+    loan = LoanFactory(borrower=make_user("borrower"), product=ProductFactory())
     member = make_user("investor")
     login = {"email": member.email, "password": member.test_password}
     withdrawal = {"amount": "10.00", "password": "Str0ng-pass-phrase"}

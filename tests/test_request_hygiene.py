@@ -129,10 +129,10 @@ def test_a_money_post_body_over_4_kb_is_413_and_logged_as_a_client_error(
     # Django's own limit, as a 400 logged at ERROR.
     from core.models import IdempotencyRecord
     from custody.models import Deposit, Withdrawal
-    from tests.custody.conftest import fund
+    from tests.ledger import fund
 
     user = make_user("investor")
-    fund(user.pk, "100.00")
+    fund(user, "100.00")
     client.force_login(user)
     with caplog.at_level(logging.INFO):
         response = client.post(
@@ -171,10 +171,10 @@ def test_other_api_and_allauth_bodies_are_bounded_at_16_kb(client, make_user):
 @pytest.mark.parametrize("kind", ["deposits", "withdrawals"])
 def test_a_money_post_with_an_unknown_field_is_400_and_moves_nothing(client, make_user, kind):
     from custody.models import Deposit, Withdrawal
-    from tests.custody.conftest import balance, fund
+    from tests.ledger import balance, fund
 
     user = make_user("investor")
-    fund(user.pk, "100.00")
+    fund(user, "100.00")
     client.force_login(user)
     response = client.post(
         f"/api/v1/wallet/{kind}",
@@ -186,7 +186,7 @@ def test_a_money_post_with_an_unknown_field_is_400_and_moves_nothing(client, mak
     assert response.json()["code"] == "unknown_field"
     assert response.json()["fields"] == {"currency": ["Unknown field."]}
     assert not Deposit.objects.exists() and not Withdrawal.objects.exists()
-    assert tuple(str(x) for x in balance(user.pk)) == ("100.00", "0.00")
+    assert tuple(str(x) for x in balance(user)) == ("100.00", "0.00")
 
 
 # --- JSON that reads two ways, or holds no characters ---------------------------------

@@ -1,6 +1,9 @@
-"""A real Celery worker for a test: the project's app and broker, in this process."""
+"""A real Celery worker for a test: the project's app and broker, in this process; and a
+wait for what the worker does."""
 
 import threading
+import time
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from celery.contrib.testing.worker import start_worker
@@ -29,3 +32,14 @@ def worker_running(*task_names: str):
             yield ran
     finally:
         task_postrun.disconnect(on_postrun)
+
+
+def wait_until(predicate: Callable[[], object], *, seconds: float, step: float = 0.05) -> bool:
+    """Ask predicate() every `step` seconds until it holds (True) or `seconds` have passed
+    (False): what a test does while a worker in another thread or process works."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False

@@ -7,10 +7,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.api.throttling import MoneyActionRateThrottle
-from tests.custody.conftest import fund
-from tests.lending.conftest import product  # noqa: F401 - a fixture
-from tests.lending.factories import LoanFactory
-from tests.lending.test_onboarding_integration import make_investor
+from tests.accounts.onboarding import make_investor
+from tests.ledger import fund
+from tests.lending.factories import LoanFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +24,13 @@ def limits(monkeypatch):
 
 
 @pytest.fixture
-def loan(make_user, product):  # noqa: F811 - the fixture imported above
-    return LoanFactory(borrower=make_user("borrower"), product=product)
+def loan(make_user):
+    return LoanFactory(borrower=make_user("borrower"), product=ProductFactory())
 
 
 def _client(make_user):
     user = make_investor(make_user)
-    fund(user.pk, "10000.00")
+    fund(user, "10000.00")
     client = APIClient()
     client.force_authenticate(user)
     return client

@@ -3,10 +3,10 @@ the other is refused as a duplicate with a fraud signal (real PostgreSQL threads
 
 import datetime
 import threading
+from functools import partial
 from unittest.mock import patch
 
 import pytest
-from django.db import connection
 
 from accounts import services
 from accounts.adapters.enterprise_registry import sandbox_credit_code
@@ -14,7 +14,7 @@ from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, s
 from accounts.models import Enterprise, EnterpriseCheck, FraudSignal
 from accounts.services import enterprise as services_enterprise
 from core.audit import audit_chain_verify
-from core.errors import DomainError
+from tests.concurrency import race
 
 
 @pytest.mark.postgres
@@ -33,7 +33,6 @@ def test_concurrent_registrations_of_one_credit_code_verify_only_one(make_user):
         )
         people.append((user, name, national_id))
     code = sandbox_credit_code(31)
-    barrier = threading.Barrier(2)
     # Hold each transaction after its duplicate pre-check until both have passed it, so
     # both insert and the loser must take the IntegrityError branch.
     past_precheck = threading.Barrier(2)
@@ -48,34 +47,21 @@ def test_concurrent_registrations_of_one_credit_code_verify_only_one(make_user):
             past_precheck.wait(timeout=30)
         return found
 
-    outcomes = {}
+    def register(user, name, national_id):
+        services_enterprise.enterprise_submit(
+            user=user,
+            company_name="深圳湾科技有限公司",
+            credit_code=code,
+            legal_representative_name=name,
+            legal_representative_id=national_id,
+            registered_address="广东省深圳市南山区科苑路15号",
+        )
 
-    def register(index, user, name, national_id):
-        try:
-            barrier.wait()
-            services_enterprise.enterprise_submit(
-                user=user,
-                company_name="深圳湾科技有限公司",
-                credit_code=code,
-                legal_representative_name=name,
-                legal_representative_id=national_id,
-                registered_address="广东省深圳市南山区科苑路15号",
-            )
-            outcomes[index] = "verified"
-        except DomainError as exc:
-            outcomes[index] = exc.code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register, args=(i, *p)) for i, p in enumerate(people)]
     with patch.object(services_enterprise, "_duplicate_holder", duplicate_holder):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = race(*(partial(register, *p) for p in people)).codes()
 
-    assert sorted(outcomes.values()) == ["duplicate_credit_code", "verified"]
-    loser = people[next(i for i, o in outcomes.items() if o != "verified")][0]
+    assert sorted(outcomes) == ["duplicate_credit_code", "ok"]
+    loser = people[outcomes.index("duplicate_credit_code")][0]
     assert sorted(calls[:2]) == sorted([(people[0][0].pk, False), (people[1][0].pk, False)])
     assert calls[2:] == [(loser.pk, True)]
     winner = Enterprise.objects.get().user

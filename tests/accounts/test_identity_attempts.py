@@ -4,13 +4,12 @@ database. The duplicate refusal (409 `duplicate_identity`) must not let many acc
 one client with many accounts, learn which ID numbers are registered."""
 
 import datetime
-import threading
 from datetime import timedelta
+from functools import partial
 from unittest.mock import patch
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import override_settings
 
 from accounts import services
@@ -21,7 +20,7 @@ from accounts.adapters.identity import (
     sandbox_phone,
 )
 from accounts.models import Identity, IdentityAttempt, IdentityCheck
-from core.errors import DomainError
+from tests.concurrency import race
 
 URL = "/api/v1/me/identity"
 _seq = iter(range(1, 1_000_000))
@@ -200,29 +199,16 @@ def test_a_burst_of_accounts_on_one_id_gets_no_more_than_the_cap_past(make_user,
     services.identity_submit(user=owner, **taken)
     provider_calls.clear()
     users = [make_user() for _ in range(12)]
-    barrier = threading.Barrier(len(users))
-    outcomes = {}
 
     def submit(index, user):
-        try:
-            barrier.wait(timeout=30)
-            services.identity_submit(
-                user=user,
-                client_ip=f"10.9.0.{index + 1}",
-                **person(national_id=taken["national_id"]),
-            )
-            outcomes[index] = "verified"
-        except DomainError as exc:
-            outcomes[index] = exc.code
-        finally:
-            connection.close()
+        services.identity_submit(
+            user=user,
+            client_ip=f"10.9.0.{index + 1}",
+            **person(national_id=taken["national_id"]),
+        )
 
-    threads = [threading.Thread(target=submit, args=(i, u)) for i, u in enumerate(users)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    codes = sorted(outcomes.values())
+    outcomes = race(*(partial(submit, i, u) for i, u in enumerate(users))).codes()
+    codes = sorted(outcomes)
     assert len(codes) == 12
     assert set(codes) <= {"duplicate_identity", "national_id_attempts_exceeded"}, codes
     assert len(provider_calls) == codes.count("duplicate_identity") <= 5

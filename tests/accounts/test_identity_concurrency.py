@@ -2,17 +2,17 @@
 
 import datetime
 import threading
+from functools import partial
 from unittest.mock import patch
 
 import pytest
-from django.db import connection
 
 from accounts import services
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import FraudSignal, Identity
 from accounts.services import identity as identity_services
 from core.audit import audit_chain_verify
-from core.errors import DomainError
+from tests.concurrency import race
 
 
 @pytest.mark.postgres
@@ -20,7 +20,6 @@ from core.errors import DomainError
 def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
     users = [make_user(), make_user()]
     national_id = sandbox_national_id(birth=datetime.date(1970, 6, 6), sequence=9)
-    barrier = threading.Barrier(len(users))
     # Hold each transaction after its duplicate pre-check until both have passed it, so
     # both try the insert and the loser must take the IntegrityError branch; without this
     # the second request usually finds the first identity in its pre-check and the race
@@ -37,39 +36,25 @@ def test_concurrent_submissions_of_one_national_id_verify_only_one(make_user):
             past_precheck.wait(timeout=30)
         return found
 
-    outcomes = {}
-
     def submit(index, user):
-        try:
-            barrier.wait()
-            services.identity_submit(
-                user=user,
-                legal_name="孙七",
-                national_id=national_id,
-                phone=sandbox_phone(900 + index),
-                bank_card=sandbox_bank_card(900 + index),
-            )
-            outcomes[index] = "verified"
-        except DomainError as exc:
-            outcomes[index] = exc.code
-        finally:
-            connection.close()
+        services.identity_submit(
+            user=user,
+            legal_name="孙七",
+            national_id=national_id,
+            phone=sandbox_phone(900 + index),
+            bank_card=sandbox_bank_card(900 + index),
+        )
 
-    threads = [threading.Thread(target=submit, args=(i, u)) for i, u in enumerate(users)]
     with patch.object(identity_services, "_find_duplicates", find_duplicates):
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        outcomes = race(*(partial(submit, i, u) for i, u in enumerate(users))).codes()
 
-    assert sorted(outcomes.values()) == ["duplicate_identity", "verified"]
-    loser_pk = users[next(i for i, o in outcomes.items() if o != "verified")].pk
+    assert sorted(outcomes) == ["duplicate_identity", "ok"]
+    loser = users[outcomes.index("duplicate_identity")]
     # Both pre-checks found nothing; the loser searched again only after its insert hit
     # the unique hash (the IntegrityError branch) and found the winner there.
     assert sorted(calls[:2]) == sorted([(users[0].pk, False), (users[1].pk, False)])
-    assert calls[2:] == [(loser_pk, True)]
+    assert calls[2:] == [(loser.pk, True)]
     assert Identity.objects.count() == 1
-    loser = users[next(i for i, o in outcomes.items() if o != "verified")]
     winner = Identity.objects.get().user
     signal = FraudSignal.objects.get()
     assert (signal.user, signal.matched_user, signal.kind) == (

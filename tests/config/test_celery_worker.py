@@ -2,7 +2,6 @@
 platform supports: Redis in production, kombu's filesystem transport when embedded."""
 
 import os
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from config.celery import app
 from tests.conftest import redis_url
+from tests.worker import wait_until
 
 
 @contextmanager
@@ -52,15 +52,6 @@ def _expired_and_live_sessions() -> tuple[str, str]:
     return expired.session_key, live.session_key
 
 
-def _wait_until(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def _run_sessions_clear_expired_through_a_worker(message_is_queued):
     from accounts.tasks import sessions_clear_expired
 
@@ -70,7 +61,9 @@ def _run_sessions_clear_expired_through_a_worker(message_is_queued):
     assert message_is_queued()
     assert Session.objects.filter(session_key=expired).exists()
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        gone = _wait_until(lambda: not Session.objects.filter(session_key=expired).exists())
+        gone = wait_until(
+            lambda: not Session.objects.filter(session_key=expired).exists(), seconds=20, step=0.1
+        )
     assert gone, "the worker did not run accounts.sessions_clear_expired"
     assert Session.objects.filter(session_key=live).exists()
     assert not message_is_queued()

@@ -1,11 +1,12 @@
 """The audit trail: hash-chained, append-only in the database, safe under concurrency."""
 
-import threading
+from functools import partial
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from core.audit import SYSTEM, AuditContext, AuditEvent, audit_chain_verify, audit_record
+from tests.concurrency import race
 
 
 def _record(n: int, **extra):
@@ -103,27 +104,13 @@ def test_events_without_a_user_agent_hash_as_before(make_user):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_unbroken_chain():
     writers, per_writer = 8, 15
-    barrier = threading.Barrier(writers)
-    errors = []
 
     def write(worker: int):
-        try:
-            barrier.wait()
-            for i in range(per_writer):
-                with transaction.atomic():
-                    _record(worker * 1000 + i)
-        except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
+        for i in range(per_writer):
+            with transaction.atomic():
+                _record(worker * 1000 + i)
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    race(*(partial(write, w) for w in range(writers))).results()
     assert AuditEvent.objects.count() == writers * per_writer
     assert audit_chain_verify() == (True, None)
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from core.policies import Caps, borrowing_headroom, within_caps
 
 INDIVIDUAL = Caps(platform=D("200000"), total=D("1000000"))
-ENTERPRISE = Caps(platform=D("1000000"), total=D("5000000"))
+ENTERPRISE = Caps(platform=D("1000000"), total=D("5000000"), kind="enterprise")
 
 
 @pytest.mark.parametrize(
@@ -23,28 +23,45 @@ ENTERPRISE = Caps(platform=D("1000000"), total=D("5000000"))
         (INDIVIDUAL, D("0"), D("1200000"), D("0"), "total"),
         (ENTERPRISE, D("0"), D("4500000"), D("500000"), "total"),
         (ENTERPRISE, D("400000"), D("0"), D("600000"), "platform"),
+        (ENTERPRISE, D("250000"), D("4100000"), D("650000"), "total"),
+        # Both caps leave the same room: the platform cap is named.
+        (INDIVIDUAL, D("0"), D("800000"), D("200000"), "platform"),
+        # A cent of room under either cap.
+        (INDIVIDUAL, D("199999.99"), D("0"), D("0.01"), "platform"),
+        (INDIVIDUAL, D("0"), D("999999.99"), D("0.01"), "total"),
+        # Over both caps: no room, and the cap exceeded by more binds.
+        (INDIVIDUAL, D("250000"), D("900000"), D("0"), "total"),
+        (ENTERPRISE, D("1200000"), D("3900000"), D("0"), "platform"),
     ],
 )
 def test_headroom_known_cases(caps, platform, other, headroom, binding):
     result = borrowing_headroom(
         caps=caps, platform_outstanding=platform, other_platforms_outstanding=other
     )
-    assert result.amount == headroom
-    assert result.binding_cap == binding
+    assert (result.amount, result.binding_cap, result.caps) == (headroom, binding, caps)
 
 
-def test_within_caps_boundary():
-    assert within_caps(
-        caps=INDIVIDUAL,
-        amount=D("200000"),
-        platform_outstanding=D("0"),
-        other_platforms_outstanding=D("0"),
-    )
-    assert not within_caps(
-        caps=INDIVIDUAL,
-        amount=D("200000.01"),
-        platform_outstanding=D("0"),
-        other_platforms_outstanding=D("0"),
+@pytest.mark.parametrize(
+    ("amount", "platform", "other", "within"),
+    [
+        (D("200000"), D("0"), D("0"), True),
+        (D("200000.01"), D("0"), D("0"), False),
+        (D("50000"), D("150000"), D("0"), True),
+        (D("50000.01"), D("150000"), D("0"), False),
+        (D("100000"), D("0"), D("900000"), True),
+        (D("100000.01"), D("0"), D("900000"), False),
+        (D("0.01"), D("250000"), D("0"), False),
+    ],
+)
+def test_within_caps_boundary(amount, platform, other, within):
+    assert (
+        within_caps(
+            caps=INDIVIDUAL,
+            amount=amount,
+            platform_outstanding=platform,
+            other_platforms_outstanding=other,
+        )
+        is within
     )
 
 

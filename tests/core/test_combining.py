@@ -3,11 +3,12 @@ threads, no database."""
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 
 from core.combining import Combiner
+from tests.concurrency import race
 
 
 class Recorder:
@@ -40,10 +41,10 @@ class Recorder:
 
 
 def _rush(combiner, requests, *, key=lambda r: "loan", clients=16):
-    barrier = threading.Barrier(clients)
+    """Submit the requests from `clients` threads released together; each request's
+    answer, or the exception it met."""
 
     def client(chunk):
-        barrier.wait()
         out = []
         for request in chunk:
             try:
@@ -53,11 +54,10 @@ def _rush(combiner, requests, *, key=lambda r: "loan", clients=16):
         return out
 
     chunks = [requests[i::clients] for i in range(clients)]
-    with ThreadPoolExecutor(clients) as pool:
-        results = list(pool.map(client, chunks))
+    answers = race(*(partial(client, chunk) for chunk in chunks)).results()
     return {
         r: out
-        for chunk, outs in zip(chunks, results, strict=True)
+        for chunk, outs in zip(chunks, answers, strict=True)
         for r, out in zip(chunk, outs, strict=True)
     }
 
@@ -174,16 +174,8 @@ def test_a_leader_interrupted_before_its_batch_hands_the_lead_on(monkeypatch):
             except KeyboardInterrupt:
                 results[request] = "interrupted"
 
-    threads = [
-        threading.Thread(target=client, args=(list(range(t, 160, 16)),), daemon=True)
-        for t in range(16)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 10
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    assert not [t for t in threads if t.is_alive()], "callers were left waiting"
+    # A caller left waiting fails the race once its 10 seconds are up.
+    race(*(partial(client, range(t, 160, 16)) for t in range(16)), timeout=10).results()
     assert list(results.values()).count("interrupted") == 1
     assert all(v == r * 2 for r, v in results.items() if v != "interrupted")
     assert len(results) == 160 and combiner._queues == {}

@@ -1,15 +1,14 @@
 """Fifty concurrent requests with one Idempotency-Key on PostgreSQL: one effect, one answer."""
 
 import json
-import threading
 
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from core.models import IdempotencyRecord
 from custody.models import Deposit, JournalEntry, Withdrawal
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.concurrency import race
+from tests.ledger import assert_ledger_holds, balance, fund
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -26,38 +25,25 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
     for scope in ("money_deposit", "money_withdrawal"):
         monkeypatch.setitem(MoneyActionRateThrottle.THROTTLE_RATES, scope, "1000/min")
     user = make_user("investor")
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     body = (
         {"amount": "10.00"}
         if kind == "deposits"
         else {"amount": "10.00", "password": user.test_password}
     )
-    barrier = threading.Barrier(50)
-    responses, errors = [], []
 
-    def work():
-        try:
-            client = APIClient()
-            client.force_authenticate(user)
-            barrier.wait()
-            r = client.post(
-                f"/api/v1/wallet/{kind}",
-                data=json.dumps(body),
-                content_type="application/json",
-                headers={"Idempotency-Key": "one-key"},
-            )
-            responses.append((r.status_code, r.json()))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def post():
+        client = APIClient()
+        client.force_authenticate(user)
+        r = client.post(
+            f"/api/v1/wallet/{kind}",
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Idempotency-Key": "one-key"},
+        )
+        return r.status_code, r.json()
 
-    threads = [threading.Thread(target=work) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    responses = race(*[post] * 50, timeout=120).results()
     assert len(responses) == 50
     assert {status for status, _ in responses} == {201}
     assert all(b == responses[0][1] for _, b in responses)
@@ -67,5 +53,5 @@ def test_fifty_concurrent_requests_with_one_key_make_one_movement(
     # A deposit posts nothing until the bank confirms; a withdrawal reserves once.
     assert JournalEntry.objects.filter(kind="reserve").count() == (0 if kind == "deposits" else 1)
     expected = ("100.00", "0.00") if kind == "deposits" else ("90.00", "10.00")
-    assert tuple(str(x) for x in balance(user.id)) == expected
+    assert tuple(str(x) for x in balance(user)) == expected
     assert_ledger_holds()

@@ -1,44 +1,11 @@
-"""Fixtures of the custody tests: funded users and the ledger's invariants."""
+"""Fixtures of the custody tests: funded users, signed callbacks, idempotency owners."""
 
-import itertools
 from contextlib import contextmanager
-from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
 
-from custody.models import LedgerAccount
-from custody.selectors import ledger_proof, wallet_balance
-from custody.services import Leg, ledger_post, platform_account_id, user_account_ids
-
-_keys = itertools.count(1)
-
-
-def fund(user_id: int, amount: str | Decimal) -> None:
-    """Credit a user's available money from the custodian, as a confirmed deposit would."""
-    amount = Decimal(amount)
-    available_id, _ = user_account_ids(user_id)
-    ledger_post(
-        idempotency_key=f"test-fund-{user_id}-{next(_keys)}",
-        kind="deposit",
-        memo="test funding",
-        legs=[
-            Leg(platform_account_id(LedgerAccount.Kind.CUSTODIAN), -amount),
-            Leg(available_id, amount),
-        ],
-    )
-
-
-def assert_ledger_holds() -> None:
-    proof = ledger_proof()
-    assert proof.mismatches == []
-    assert proof.balances_sum == 0
-    assert not LedgerAccount.objects.filter(owner__isnull=False, balance_amount__lt=0).exists()
-
-
-def balance(user_id: int) -> tuple[Decimal, Decimal]:
-    b = wallet_balance(user_id=user_id)
-    return b.available, b.reserved
+from tests.ledger import fund
 
 
 @contextmanager
@@ -68,7 +35,7 @@ def user(make_user):
 def funded(make_user):
     def make(amount="1000.00", *roles):
         u = make_user(*(roles or ("investor",)))
-        fund(u.id, amount)
+        fund(u, amount)
         return u
 
     return make

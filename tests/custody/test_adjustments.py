@@ -16,7 +16,7 @@ from custody.errors import (
 from custody.models import AdjustmentRequest, JournalEntry
 from custody.services import user_account_ids
 from custody.services.adjustments import adjustment_approve, adjustment_propose, adjustment_reject
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.ledger import assert_ledger_holds, balance, fund
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -37,12 +37,12 @@ def _propose(maker, user, amount="5.00"):
 def test_nothing_posts_until_a_different_approver_approves(user, staff):
     maker, checker, _ = staff
     proposal = _propose(maker, user)
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
     assert not JournalEntry.objects.filter(kind="adjustment").exists()
     adjustment_approve(actor=checker, proposal_id=proposal.pk)
     proposal.refresh_from_db()
     assert proposal.status == "approved" and proposal.entry_id
-    assert balance(user.id) == (D("5.00"), D("0.00"))
+    assert balance(user) == (D("5.00"), D("0.00"))
     assert set(
         AuditEvent.objects.filter(subject_type="adjustment").values_list("action", flat=True)
     ) == {
@@ -57,7 +57,7 @@ def test_the_maker_cannot_approve_their_own_request(user, staff):
     proposal = _propose(approver, user)
     with pytest.raises(SameStaffMember):
         adjustment_approve(actor=approver, proposal_id=proposal.pk)
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
 
 
 def test_only_the_approver_role_approves(user, staff, make_user):
@@ -97,17 +97,17 @@ def test_rejected_requests_post_nothing(user, staff):
     proposal = _propose(maker, user)
     adjustment_reject(actor=checker, proposal_id=proposal.pk)
     assert AdjustmentRequest.objects.get().status == "rejected"
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
 
 
 def test_a_debit_adjustment_cannot_take_a_user_below_zero(user, staff):
     maker, checker, _ = staff
-    fund(user.id, "3.00")
+    fund(user, "3.00")
     proposal = _propose(maker, user, "-3.01")
     with pytest.raises(InsufficientFunds):
         adjustment_approve(actor=checker, proposal_id=proposal.pk)
     assert AdjustmentRequest.objects.get().status == "proposed"
-    assert balance(user.id) == (D("3.00"), D("0.00"))
+    assert balance(user) == (D("3.00"), D("0.00"))
 
 
 def test_the_suspense_account_itself_cannot_be_adjusted(staff):

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from custody.models import AdjustmentRequest, JournalEntry, LedgerAccount, Posting
 from custody.services import user_account_ids
-from tests.custody.conftest import fund
+from tests.ledger import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_ledger_admin_is_read_only_for_superusers(django_user_model):
 
 
 def test_adjustment_admin_proposes_and_a_second_approver_approves(client, make_user, user):
-    fund(user.id, "1.00")
+    fund(user, "1.00")
     maker, checker = make_user("approver"), make_user("approver")
     for staff in (maker, checker):
         staff.is_staff = True
@@ -105,7 +105,7 @@ def maker(client, make_user):
 )
 def test_adjustment_form_refuses_bad_amounts(client, maker, user, amount):
     client.raise_request_exception = False
-    fund(user.id, "10.00")
+    fund(user, "10.00")
     available, _ = user_account_ids(user.id)
     response = client.post(
         "/admin/custody/adjustmentrequest/add/",
@@ -157,7 +157,7 @@ def test_adjustment_changelist_queries_do_not_grow_with_rows(client, make_user):
         staff.save()
     for _ in range(6):
         owner = make_user("investor")
-        fund(owner.id, "10.00")
+        fund(owner, "10.00")
         proposal = adjustment_propose(
             actor=maker,
             account_id=user_account_ids(owner.id)[0],

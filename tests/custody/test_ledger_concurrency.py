@@ -5,9 +5,10 @@ import threading
 import time
 from collections import defaultdict
 from decimal import Decimal
+from functools import partial
 
 import pytest
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, transaction
 
 from custody.errors import InsufficientFunds
 from custody.models import Deposit, JournalEntry, LedgerAccount, Posting, Withdrawal
@@ -20,32 +21,11 @@ from custody.services import (
     user_account_ids,
 )
 from custody.services.movements import deposit_request, withdrawal_request
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.concurrency import race, started
+from tests.ledger import assert_ledger_holds, balance, fund
 
 D = Decimal
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_threads(n, work):
-    """Start n threads that wait on one barrier, then run work(i); return their errors."""
-    barrier = threading.Barrier(n)
-    errors = []
-
-    def target(i):
-        try:
-            barrier.wait()
-            work(i)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return errors
 
 
 def _callback(movement, kind, succeeded):
@@ -76,7 +56,7 @@ def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch
     monkeypatch.setattr(movements, "_enqueue", lambda kind, movement_id: None)
     users = [make_user("investor") for _ in range(3)]
     for u in users:
-        fund(u.id, "500.00")
+        fund(u, "500.00")
     delta = defaultdict(lambda: [D(0), D(0)])  # user -> [available change, reserved change]
     lock = threading.Lock()
     refused = []
@@ -126,12 +106,11 @@ def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch
             except InsufficientFunds as exc:
                 refused.append((op, exc.context))
 
-    errors = run_threads(20, work)
-    assert errors == []
+    race(*(partial(work, i) for i in range(20)), timeout=120).results()
     assert [r for r in refused if r[0] not in ("reserve", "withdraw")] == []
     for u in users:
         available, reserved = delta[u.id]
-        assert balance(u.id) == (D("500.00") + available, reserved)
+        assert balance(u) == (D("500.00") + available, reserved)
     assert_ledger_holds()
     assert not Withdrawal.objects.filter(status="pending").exists()
     assert not Deposit.objects.filter(status="pending").exists()
@@ -139,30 +118,26 @@ def test_two_hundred_concurrent_operations_lose_no_update(make_user, monkeypatch
 
 def test_fifty_concurrent_posts_with_one_key_make_one_entry(make_user):
     u = make_user("investor")
-    fund(u.id, "100.00")
-    results = []
+    fund(u, "100.00")
 
-    def work(i):
-        results.append(
-            funds_reserve(user_id=u.id, amount=D("10.00"), idempotency_key="same-key").pk
-        )
+    def work():
+        return funds_reserve(user_id=u.id, amount=D("10.00"), idempotency_key="same-key").pk
 
-    assert run_threads(50, work) == []
-    assert len(set(results)) == 1
+    entries = race(*[work] * 50, timeout=120).results()
+    assert len(set(entries)) == 1
     assert JournalEntry.objects.filter(idempotency_key="same-key").count() == 1
-    assert balance(u.id) == (D("90.00"), D("10.00"))
+    assert balance(u) == (D("90.00"), D("10.00"))
     assert_ledger_holds()
 
 
 def test_backend_killed_in_the_middle_of_a_posting_leaves_no_partial_entry(make_user):
     u = make_user("investor")
-    fund(u.id, "100.00")
+    fund(u, "100.00")
     available, reserved = user_account_ids(u.id)
     custodian = platform_account_id(LedgerAccount.Kind.CUSTODIAN)
-    before = (balance(u.id), Posting.objects.count(), JournalEntry.objects.count())
+    before = (balance(u), Posting.objects.count(), JournalEntry.objects.count())
     holder_ready, release_holder = threading.Event(), threading.Event()
     poster_pid = []
-    poster_error = []
 
     def holder():
         # Hold a lock on the reserved account so the posting stops after inserting its entry.
@@ -170,38 +145,43 @@ def test_backend_killed_in_the_middle_of_a_posting_leaves_no_partial_entry(make_
             list(LedgerAccount.objects.select_for_update().filter(pk=reserved))
             holder_ready.set()
             release_holder.wait(30)
-        connections.close_all()
 
     def poster():
         connection.ensure_connection()
         poster_pid.append(connection.connection.info.backend_pid)
-        try:
-            ledger_post(
-                idempotency_key="killed",
-                kind="reserve",
-                legs=[
-                    Leg(available, D("-50.00")),
-                    Leg(reserved, D("50.00")),
-                    Leg(custodian, D("0.01")),
-                    Leg(available, D("-0.01")),
-                ],
-            )
-        except OperationalError as exc:
-            poster_error.append(exc)
-        finally:
-            connections.close_all()
+        ledger_post(
+            idempotency_key="killed",
+            kind="reserve",
+            legs=[
+                Leg(available, D("-50.00")),
+                Leg(reserved, D("50.00")),
+                Leg(custodian, D("0.01")),
+                Leg(available, D("-0.01")),
+            ],
+        )
 
-    h = threading.Thread(target=holder)
-    h.start()
-    assert holder_ready.wait(10)
-    p = threading.Thread(target=poster)
-    p.start()
+    with started(holder, timeout=40):
+        assert holder_ready.wait(10)
+        try:
+            with started(poster, timeout=20) as posted:
+                _terminate_once_waiting_for_a_lock(poster_pid)
+        finally:
+            release_holder.set()
+    assert isinstance(posted[0].error, OperationalError), "the killed posting must fail"
+    assert not JournalEntry.objects.filter(idempotency_key="killed").exists()
+    assert (balance(u), Posting.objects.count(), JournalEntry.objects.count()) == before
+    assert_ledger_holds()
+
+
+def _terminate_once_waiting_for_a_lock(pids: list[int]) -> None:
+    """Terminate the backend whose pid is (or is about to be) pids[0] once it waits for a
+    lock; fail if it never does within 10 seconds."""
     deadline = time.monotonic() + 10
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
             cursor.execute(
                 "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                [poster_pid[0] if poster_pid else 0],
+                [pids[0] if pids else 0],
             )
             row = cursor.fetchone()
             if row and row[0] == "Lock":
@@ -209,11 +189,4 @@ def test_backend_killed_in_the_middle_of_a_posting_leaves_no_partial_entry(make_
             time.sleep(0.05)
         else:
             pytest.fail("the posting never reached its lock wait")
-        cursor.execute("SELECT pg_terminate_backend(%s)", [poster_pid[0]])
-    p.join(10)
-    release_holder.set()
-    h.join(10)
-    assert poster_error, "the killed posting must fail"
-    assert not JournalEntry.objects.filter(idempotency_key="killed").exists()
-    assert (balance(u.id), Posting.objects.count(), JournalEntry.objects.count()) == before
-    assert_ledger_holds()
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pids[0]])

@@ -15,7 +15,7 @@ from custody.errors import (
 )
 from custody.models import AppendOnlyError, JournalEntry, LedgerAccount, Posting
 from custody.services import Leg, entry_reverse, ledger_post, platform_account_id, user_account_ids
-from tests.custody.conftest import assert_ledger_holds, balance, fund
+from tests.ledger import assert_ledger_holds, balance, fund
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -32,9 +32,9 @@ def _move(user_id, amount, key="k1"):
 
 
 def test_ledger_post_moves_money_and_keeps_the_proof(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     entry = _move(user.id, D("40.00"))
-    assert balance(user.id) == (D("60.00"), D("40.00"))
+    assert balance(user) == (D("60.00"), D("40.00"))
     assert sorted(Posting.objects.filter(entry=entry).values_list("amount", flat=True)) == [
         D("-40.00"),
         D("40.00"),
@@ -43,30 +43,30 @@ def test_ledger_post_moves_money_and_keeps_the_proof(user):
 
 
 def test_same_key_and_content_returns_the_first_entry(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     first = _move(user.id, D("40.00"))
     again = _move(user.id, D("40.00"))
     assert again.pk == first.pk
-    assert balance(user.id) == (D("60.00"), D("40.00"))
+    assert balance(user) == (D("60.00"), D("40.00"))
     assert JournalEntry.objects.filter(idempotency_key="k1").count() == 1
 
 
 def test_same_key_with_different_content_is_refused(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     _move(user.id, D("40.00"))
     with pytest.raises(IdempotencyKeyReused) as excinfo:
         _move(user.id, D("41.00"))
     assert excinfo.value.code == "idempotency_key_reused"
-    assert balance(user.id) == (D("60.00"), D("40.00"))
+    assert balance(user) == (D("60.00"), D("40.00"))
 
 
 def test_insufficient_funds_changes_nothing(user):
-    fund(user.id, "10.00")
+    fund(user, "10.00")
     with pytest.raises(InsufficientFunds) as excinfo:
         _move(user.id, D("10.01"))
     assert excinfo.value.code == "insufficient_funds"
     assert 400 <= excinfo.value.status_code < 500
-    assert balance(user.id) == (D("10.00"), D("0.00"))
+    assert balance(user) == (D("10.00"), D("0.00"))
     assert not JournalEntry.objects.filter(idempotency_key="k1").exists()
     assert_ledger_holds()
 
@@ -83,7 +83,7 @@ def test_insufficient_funds_changes_nothing(user):
     ],
 )
 def test_ledger_post_refuses_malformed_entries(user, legs_amounts, error):
-    fund(user.id, "5.00")
+    fund(user, "5.00")
     available, reserved = user_account_ids(user.id)
     ids = [available, reserved]
     with pytest.raises(error):
@@ -105,7 +105,7 @@ def test_unknown_account_is_refused(user):
 
 
 def test_postings_and_entries_refuse_change_in_python(user):
-    fund(user.id, "5.00")
+    fund(user, "5.00")
     posting = Posting.objects.first()
     entry = JournalEntry.objects.first()
     for obj in (posting, entry):
@@ -116,7 +116,7 @@ def test_postings_and_entries_refuse_change_in_python(user):
 
 
 def test_database_refuses_update_of_postings_and_entries(user):
-    fund(user.id, "5.00")
+    fund(user, "5.00")
     for sql in (
         "UPDATE custody_posting SET amount = amount * 2",
         "UPDATE custody_journalentry SET memo = 'forged'",
@@ -128,7 +128,7 @@ def test_database_refuses_update_of_postings_and_entries(user):
 
 @pytest.mark.postgres
 def test_postgres_refuses_delete_and_truncate_of_postings(user):
-    fund(user.id, "5.00")
+    fund(user, "5.00")
     for sql in ("DELETE FROM custody_posting", "DELETE FROM custody_journalentry"):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
@@ -139,7 +139,7 @@ def test_postgres_refuses_delete_and_truncate_of_postings(user):
 
 
 def test_check_constraint_keeps_user_balances_at_or_above_zero(user):
-    fund(user.id, "5.00")
+    fund(user, "5.00")
     available, _ = user_account_ids(user.id)
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerAccount.objects.filter(pk=available).update(balance_amount=D("-0.01"))
@@ -155,11 +155,11 @@ def test_user_accounts_are_created_once(user):
 
 
 def test_entry_reverse_negates_every_posting(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     entry = _move(user.id, D("30.00"))
     reversal = entry_reverse(entry_id=entry.pk, idempotency_key="rev-1")
     assert reversal.reverses_id == entry.pk
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert_ledger_holds()
 
 
@@ -185,17 +185,17 @@ def test_one_entry_with_ten_thousand_postings_is_a_handful_of_statements(django_
 def test_an_entry_is_reversed_at_most_once(user):
     from custody.errors import InvalidTransition
 
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     entry = _move(user.id, D("30.00"))
     first = entry_reverse(entry_id=entry.pk, idempotency_key="rev-1")
     assert entry_reverse(entry_id=entry.pk, idempotency_key="rev-1").pk == first.pk
     with pytest.raises(InvalidTransition):
         entry_reverse(entry_id=entry.pk, idempotency_key="rev-2")
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
 
 
 def test_a_reversal_key_reused_for_another_entry_is_refused(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     first, second = _move(user.id, D("30.00"), "a"), _move(user.id, D("30.00"), "b")
     reversal = entry_reverse(entry_id=first.pk, idempotency_key="revX")
     with pytest.raises(IdempotencyKeyReused):
@@ -203,18 +203,18 @@ def test_a_reversal_key_reused_for_another_entry_is_refused(user):
     assert not JournalEntry.objects.filter(reverses_id=second.pk).exists()
     assert JournalEntry.objects.get(idempotency_key="revX").pk == reversal.pk
     # The first move is undone, the second still holds 30.00 reserved.
-    assert balance(user.id) == (D("70.00"), D("30.00"))
+    assert balance(user) == (D("70.00"), D("30.00"))
     assert_ledger_holds()
 
 
 def test_a_reversal_cannot_itself_be_reversed(user):
     from custody.errors import InvalidTransition
 
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     entry = _move(user.id, D("30.00"))
     reversal = entry_reverse(entry_id=entry.pk, idempotency_key="rev-1")
     with pytest.raises(InvalidTransition) as excinfo:
         entry_reverse(entry_id=reversal.pk, idempotency_key="rev-of-rev")
     assert excinfo.value.code == "reversal_not_reversible"
     assert not JournalEntry.objects.filter(idempotency_key="rev-of-rev").exists()
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))

@@ -5,8 +5,6 @@ import itertools
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import DatabaseError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -22,10 +20,10 @@ from custody.services.movements import (
     withdrawal_request,
     withdrawal_settle,
 )
-from tests.custody.conftest import assert_ledger_holds, balance
+from tests.accounts.factories import PASSWORD, UserFactory
+from tests.ledger import assert_ledger_holds, balance
 
 D = Decimal
-PASSWORD = "Str0ng-pass-phrase"
 amounts = st.integers(min_value=1, max_value=50_000).map(lambda c: D(c) / 100)
 USERS = 3
 RUNS = itertools.count(1)
@@ -36,18 +34,10 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         # Each run gets its own users inside the test's transaction; the ledger-wide proof
         # covers every run's postings together.
-        User = get_user_model()
-        self.run = run = next(RUNS)
-        self.users = [
-            User.objects.create_user(email=f"sm{run}-{i}@example.test", password=PASSWORD)
-            for i in range(USERS)
-        ]
-        self.maker = User.objects.create_user(email=f"maker{run}@example.test", password=PASSWORD)
-        self.checker = User.objects.create_user(
-            email=f"checker{run}@example.test", password=PASSWORD
-        )
-        self.maker.groups.add(Group.objects.get(name="compliance"))
-        self.checker.groups.add(Group.objects.get(name="approver"))
+        self.run = next(RUNS)
+        self.users = UserFactory.create_batch(USERS)
+        self.maker = UserFactory(roles=["compliance"], mfa=False)
+        self.checker = UserFactory(roles=["approver"], mfa=False)
         self.model = {u.id: [D("0.00"), D("0.00")] for u in self.users}
         self.n = 0
 
@@ -135,7 +125,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def wallets_match_the_model_and_the_ledger_proves_itself(self):
         for user in self.users:
-            assert balance(user.id) == tuple(self.model[user.id])
+            assert balance(user) == tuple(self.model[user.id])
         assert_ledger_holds()
 
 

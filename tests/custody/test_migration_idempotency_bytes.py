@@ -5,22 +5,14 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from rest_framework.renderers import JSONRenderer
 
 from core.idempotency import request_fingerprint
+from tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("custody", "0008_public_text_validators")]
 AFTER = [("custody", "0009_idempotency_response_bytes")]
 BODY = {"id": 41, "status": "pending", "amount": "10.00", "memo": "存入 ¥10"}
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.django_db(transaction=True)
@@ -30,7 +22,7 @@ def test_records_stored_as_json_stay_replayable_and_migrate_back(make_user):
     fingerprint = request_fingerprint(
         SimpleNamespace(method="POST", path="/api/v1/wallet/deposits", body=raw)
     )
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Record = apps.get_model("custody", "IdempotencyRecord")
         done = Record.objects.create(
@@ -47,7 +39,7 @@ def test_records_stored_as_json_stay_replayable_and_migrate_back(make_user):
         # What a replay returned before: the stored JSON as read back, rendered by DRF.
         before = JSONRenderer().render(Record.objects.get(pk=done.pk).response_body)
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         Record = apps.get_model("custody", "IdempotencyRecord")
         migrated = Record.objects.get(pk=done.pk)
         assert bytes(migrated.response_content) == before
@@ -55,7 +47,7 @@ def test_records_stored_as_json_stay_replayable_and_migrate_back(make_user):
         assert migrated.response_headers == {}
         assert Record.objects.get(pk=running.pk).response_content is None
 
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()
         from rest_framework.test import APIClient
 
         client = APIClient()
@@ -70,8 +62,8 @@ def test_records_stored_as_json_stay_replayable_and_migrate_back(make_user):
         assert replay.content == before
         assert replay["Idempotent-Replayed"] == "true"
 
-        apps = _migrate(BEFORE)
+        apps = migrate_to(BEFORE)
         restored = apps.get_model("custody", "IdempotencyRecord").objects.get(pk=done.pk)
         assert restored.response_body == BODY
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -13,7 +13,8 @@ from custody.adapters.sandbox import SandboxCustodian
 from custody.errors import AuthorisationFailed, InsufficientFunds
 from custody.models import CallbackNonce, Deposit, JournalEntry, SandboxBankTransaction, Withdrawal
 from custody.services.movements import deposit_request, withdrawal_request
-from tests.custody.conftest import assert_ledger_holds, balance, fund, signed_post
+from tests.custody.conftest import signed_post
+from tests.ledger import assert_ledger_holds, balance, fund
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -39,11 +40,11 @@ def _callback_body(movement, status="succeeded", kind="deposit", amount=None, **
 
 def test_deposit_is_credited_only_when_the_custodian_confirms(user, local_custodian):
     deposit = _deposit(user)
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
     SandboxCustodian().deposit_instruct(deposit_id=deposit.pk)
     deposit.refresh_from_db()
     assert deposit.status == Deposit.Status.SUCCEEDED
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert SandboxBankTransaction.objects.get(reference=deposit.reference).succeeded
     assert_ledger_holds()
 
@@ -64,7 +65,7 @@ def test_signed_callback_over_http_credits_once_and_refuses_its_replay(user):
     assert replay.json()["code"] == "callback_replayed"
     # The bank resending the same result under a new nonce is harmless.
     assert signed_post(client, body, nonce="nonce-0002").status_code == 200
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert JournalEntry.objects.filter(kind="deposit").count() == 1
 
 
@@ -89,7 +90,7 @@ def _assert_refused_unchanged(response, deposit, user, status, code):
     assert (response.status_code, response.json()["code"]) == (status, code)
     deposit.refresh_from_db()
     assert deposit.status == Deposit.Status.PENDING
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
     assert not CallbackNonce.objects.exists()
 
 
@@ -132,7 +133,7 @@ def test_uppercase_hex_signature_is_accepted(user):
         headers={k: v for k, v in headers.items() if k != "Content-Type"},
     )
     assert response.status_code == 200, response.content
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
 
 
 def test_tampered_body_fails_the_signature(user):
@@ -146,7 +147,7 @@ def test_tampered_body_fails_the_signature(user):
         headers={k: v for k, v in headers.items() if k != "Content-Type"},
     )
     assert response.status_code == 401
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
 
 
 @pytest.mark.parametrize(
@@ -225,7 +226,7 @@ def test_callback_with_another_amount_is_refused(user):
     deposit = _deposit(user)
     response = signed_post(Client(), _callback_body(deposit, amount="100.01"))
     assert response.json()["code"] == "callback_amount_mismatch"
-    assert balance(user.id) == (D("0.00"), D("0.00"))
+    assert balance(user) == (D("0.00"), D("0.00"))
 
 
 def test_a_repeat_of_a_settled_deposit_with_another_amount_is_refused(user):
@@ -236,7 +237,7 @@ def test_a_repeat_of_a_settled_deposit_with_another_amount_is_refused(user):
     other = signed_post(Client(), _callback_body(deposit, amount="99.99"))
     assert other.status_code == 400
     assert other.json()["code"] == "callback_amount_mismatch"
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert_ledger_holds()
 
 
@@ -246,47 +247,47 @@ def test_unknown_custodian_is_refused():
 
 
 def test_withdrawal_reserves_then_pays_out_on_success(user, local_custodian):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     withdrawal = withdrawal_request(
         user=user, amount=D("30.00"), confirmation=user.test_password, request_key="w1"
     )
-    assert balance(user.id) == (D("70.00"), D("30.00"))
+    assert balance(user) == (D("70.00"), D("30.00"))
     SandboxCustodian().withdrawal_instruct(withdrawal_id=withdrawal.pk)
     withdrawal.refresh_from_db()
     assert withdrawal.status == Withdrawal.Status.SUCCEEDED
-    assert balance(user.id) == (D("70.00"), D("0.00"))
+    assert balance(user) == (D("70.00"), D("0.00"))
     assert_ledger_holds()
 
 
 def test_failed_withdrawal_releases_its_reservation(user, local_custodian):
     local_custodian.SANDBOX_CUSTODIAN_FAILURE_RATE = 1.0
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     withdrawal = withdrawal_request(
         user=user, amount=D("30.00"), confirmation=user.test_password, request_key="w1"
     )
     SandboxCustodian().withdrawal_instruct(withdrawal_id=withdrawal.pk)
     withdrawal.refresh_from_db()
     assert withdrawal.status == Withdrawal.Status.FAILED
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert_ledger_holds()
 
 
 def test_withdrawal_needs_the_transfer_authorisation(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     with pytest.raises(AuthorisationFailed):
         withdrawal_request(user=user, amount=D("30.00"), confirmation="wrong", request_key="w1")
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert not Withdrawal.objects.exists()
 
 
 def test_withdrawal_above_available_is_refused_and_leaves_no_request(user):
-    fund(user.id, "10.00")
+    fund(user, "10.00")
     with pytest.raises(InsufficientFunds):
         withdrawal_request(
             user=user, amount=D("10.01"), confirmation=user.test_password, request_key="w1"
         )
     assert not Withdrawal.objects.exists()
-    assert balance(user.id) == (D("10.00"), D("0.00"))
+    assert balance(user) == (D("10.00"), D("0.00"))
 
 
 def _sweep(django_capture_on_commit_callbacks, monkeypatch) -> tuple[int, list]:

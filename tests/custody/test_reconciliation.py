@@ -16,7 +16,7 @@ from custody.models import Deposit, LedgerAccount, ReconciliationBreak, Withdraw
 from custody.services import user_account_ids
 from custody.services.movements import deposit_request
 from custody.services.reconciliation import break_resolve, reconciliation_run
-from tests.custody.conftest import fund
+from tests.ledger import fund
 
 D = Decimal
 DAY = date(2026, 11, 20)
@@ -102,7 +102,7 @@ def test_a_clean_day_has_no_breaks_and_a_rerun_opens_none_twice(user):
 
 
 def test_a_tampered_cached_balance_opens_a_balance_break(user):
-    fund(user.id, "10.00")
+    fund(user, "10.00")
     available, _ = user_account_ids(user.id)
     LedgerAccount.objects.filter(pk=available).update(balance_amount=D("12.00"))
     run = reconciliation_run(statement_on=DAY, lines=[])
@@ -156,14 +156,14 @@ def test_a_posting_committed_while_the_proof_runs_opens_no_false_break(user):
     it steps a statement lazily, so a write on the same connection shows through.)"""
     from django.db import connection
 
-    fund(user.id, "50.00")
+    fund(user, "50.00")
     state = {"statements": 0, "posted": False}
 
     def post_before_second_statement(execute, sql, params, many, context):
         state["statements"] += 1
         if state["statements"] == 2 and not state["posted"]:
             state["posted"] = True
-            fund(user.id, "7.00")  # a concurrent deposit committing in between
+            fund(user, "7.00")  # a concurrent deposit committing in between
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(post_before_second_statement):
@@ -195,7 +195,7 @@ def _raw_posting(entry_id, account_id, amount):
 def test_a_non_zero_ledger_total_and_an_unbalanced_entry_open_balance_breaks(user):
     from custody.models import JournalEntry
 
-    fund(user.id, "50.00")
+    fund(user, "50.00")
     available, _ = user_account_ids(user.id)
     entry = JournalEntry.objects.get()
     _raw_posting(entry.pk, available, D("5.00"))
@@ -216,8 +216,8 @@ def test_an_unbalanced_entry_opens_a_break_even_when_the_total_is_zero(user, mak
     from custody.models import JournalEntry
 
     other = make_user("investor")
-    fund(user.id, "50.00")
-    fund(other.id, "50.00")
+    fund(user, "50.00")
+    fund(other, "50.00")
     first, second = JournalEntry.objects.order_by("id")
     a, _ = user_account_ids(user.id)
     b, _ = user_account_ids(other.id)

@@ -9,7 +9,7 @@ from core.errors import IdempotencyKeyReused
 from custody.errors import InsufficientFunds, InvalidAmount
 from custody.models import LedgerAccount, Posting
 from custody.services import funds_release, funds_reserve, funds_settle
-from tests.custody.conftest import assert_ledger_holds, balance
+from tests.ledger import assert_ledger_holds, balance
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 def test_reserve_then_release(funded):
     u = funded("100.00")
     funds_reserve(user_id=u.id, amount=D("30.00"), idempotency_key="r1")
-    assert balance(u.id) == (D("70.00"), D("30.00"))
+    assert balance(u) == (D("70.00"), D("30.00"))
     funds_release(user_id=u.id, amount=D("10.00"), idempotency_key="l1")
-    assert balance(u.id) == (D("80.00"), D("20.00"))
+    assert balance(u) == (D("80.00"), D("20.00"))
     assert_ledger_holds()
 
 
@@ -28,7 +28,7 @@ def test_reserve_refuses_more_than_available(funded):
     u = funded("10.00")
     with pytest.raises(InsufficientFunds):
         funds_reserve(user_id=u.id, amount=D("10.01"), idempotency_key="r1")
-    assert balance(u.id) == (D("10.00"), D("0.00"))
+    assert balance(u) == (D("10.00"), D("0.00"))
 
 
 def test_release_refuses_more_than_reserved(funded):
@@ -36,7 +36,7 @@ def test_release_refuses_more_than_reserved(funded):
     funds_reserve(user_id=u.id, amount=D("5.00"), idempotency_key="r1")
     with pytest.raises(InsufficientFunds):
         funds_release(user_id=u.id, amount=D("5.01"), idempotency_key="l1")
-    assert balance(u.id) == (D("5.00"), D("5.00"))
+    assert balance(u) == (D("5.00"), D("5.00"))
 
 
 @pytest.mark.parametrize("amount", [D("-1.00"), D("0"), D("0.001"), D("NaN"), 1.5])
@@ -44,7 +44,7 @@ def test_reservations_refuse_bad_amounts(funded, amount):
     u = funded("10.00")
     with pytest.raises(InvalidAmount):
         funds_reserve(user_id=u.id, amount=amount, idempotency_key="r1")
-    assert balance(u.id) == (D("10.00"), D("0.00"))
+    assert balance(u) == (D("10.00"), D("0.00"))
 
 
 def test_reserve_key_reused_for_another_amount_is_refused(funded):
@@ -52,7 +52,7 @@ def test_reserve_key_reused_for_another_amount_is_refused(funded):
     funds_reserve(user_id=u.id, amount=D("1.00"), idempotency_key="r1")
     with pytest.raises(IdempotencyKeyReused):
         funds_reserve(user_id=u.id, amount=D("2.00"), idempotency_key="r1")
-    assert balance(u.id) == (D("9.00"), D("1.00"))
+    assert balance(u) == (D("9.00"), D("1.00"))
 
 
 def test_settle_pays_many_payers_to_one_payee_less_fee_as_one_entry(funded, make_user):
@@ -67,9 +67,9 @@ def test_settle_pays_many_payers_to_one_payee_less_fee_as_one_entry(funded, make
         idempotency_key="disburse-1",
     )
     assert Posting.objects.filter(entry=entry).count() == 4
-    assert balance(a.id) == (D("40.00"), D("0.00"))
-    assert balance(b.id) == (D("60.00"), D("0.00"))
-    assert balance(borrower.id) == (D("97.50"), D("0.00"))
+    assert balance(a) == (D("40.00"), D("0.00"))
+    assert balance(b) == (D("60.00"), D("0.00"))
+    assert balance(borrower) == (D("97.50"), D("0.00"))
     assert LedgerAccount.objects.get(kind="fee_income").balance_amount == D("2.50")
     assert_ledger_holds()
 
@@ -86,8 +86,8 @@ def test_settle_is_all_or_nothing_when_one_payer_is_short(funded, make_user):
             fee_amount=D("0"),
             idempotency_key="d1",
         )
-    assert balance(a.id) == (D("40.00"), D("60.00"))
-    assert balance(borrower.id) == (D("0.00"), D("0.00"))
+    assert balance(a) == (D("40.00"), D("60.00"))
+    assert balance(borrower) == (D("0.00"), D("0.00"))
 
 
 def test_settle_refuses_a_fee_above_the_total(funded, make_user):
@@ -107,7 +107,7 @@ def test_services_join_the_callers_transaction(funded):
     with pytest.raises(RuntimeError), transaction.atomic():
         funds_reserve(user_id=u.id, amount=D("5.00"), idempotency_key="r1")
         raise RuntimeError("the caller fails after reserving")
-    assert balance(u.id) == (D("10.00"), D("0.00"))
+    assert balance(u) == (D("10.00"), D("0.00"))
 
 
 def test_reserve_batch_takes_requests_in_order_within_budget_and_funds(funded):
@@ -129,9 +129,9 @@ def test_reserve_batch_takes_requests_in_order_within_budget_and_funds(funded):
         memo="test batch",
     )
     assert outcomes == [None, "insufficient_funds", "insufficient_funds", None, OVER_BUDGET]
-    assert balance(a.id) == (D("100.00"), D("200.00"))
-    assert balance(b.id) == (D("50.00"), D("0.00"))
-    assert balance(c.id) == (D("700.00"), D("300.00"))
+    assert balance(a) == (D("100.00"), D("200.00"))
+    assert balance(b) == (D("50.00"), D("0.00"))
+    assert balance(c) == (D("700.00"), D("300.00"))
     assert JournalEntry.objects.count() == entries_before + 1
     assert_ledger_holds()
 
@@ -146,7 +146,7 @@ def test_reserve_batch_with_nothing_accepted_posts_nothing(funded):
         requests=[(u.id, D("20.00"))], budget=D("100.00"), idempotency_key="batch-2"
     ) == ["insufficient_funds"]
     assert JournalEntry.objects.count() == before
-    assert balance(u.id) == (D("10.00"), D("0.00"))
+    assert balance(u) == (D("10.00"), D("0.00"))
 
 
 @pytest.mark.parametrize("amount", [D("-1.00"), D("0"), D("0.001"), 1.5])
@@ -160,7 +160,7 @@ def test_reserve_batch_refuses_a_bad_amount_outright(funded, amount):
             budget=D("100.00"),
             idempotency_key="batch-3",
         )
-    assert balance(u.id) == (D("10.00"), D("0.00"))
+    assert balance(u) == (D("10.00"), D("0.00"))
 
 
 def test_reserve_batch_locks_the_accounts_once(funded, monkeypatch):
@@ -183,5 +183,5 @@ def test_reserve_batch_locks_the_accounts_once(funded, monkeypatch):
         idempotency_key="batch-once",
     )
     assert len(calls) == 1, calls
-    assert balance(a.id) == balance(b.id) == (D("200.00"), D("100.00"))
+    assert balance(a) == balance(b) == (D("200.00"), D("100.00"))
     assert_ledger_holds()

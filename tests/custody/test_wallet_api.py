@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from core.models import IdempotencyRecord
 from custody.models import Deposit, JournalEntry, Withdrawal
 from custody.services import funds_reserve
-from tests.custody.conftest import balance, fund, owner_alive
+from tests.custody.conftest import owner_alive
+from tests.ledger import balance, fund
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def test_anonymous_gets_401(api_client):
 
 
 def test_wallet_shows_balances_as_strings(investor_client):
-    fund(investor_client.user.id, "100.00")
+    fund(investor_client.user, "100.00")
     funds_reserve(user_id=investor_client.user.id, amount=D("25.50"), idempotency_key="r")
     body = investor_client.get("/api/v1/wallet").json()
     assert body == {"available": "74.50", "reserved": "25.50", "total": "100.00", "currency": "CNY"}
@@ -52,7 +53,7 @@ def test_deposit_post_needs_an_idempotency_key(investor_client):
 def test_the_longest_idempotency_key_fits_a_deposit_and_a_withdrawal(investor_client):
     """255 characters are accepted, and stored as "api:" + key (PostgreSQL enforces the
     column's length: a 200-character column made this a 500)."""
-    fund(investor_client.user.id, "100.00")
+    fund(investor_client.user, "100.00")
     deposit_key, withdrawal_key = "d" * 255, "w" * 255
     deposit = _post(
         investor_client, "/api/v1/wallet/deposits", {"amount": "10.00"}, key=deposit_key
@@ -158,7 +159,7 @@ BAD_AMOUNTS = [
 @pytest.mark.parametrize(("raw", "code"), BAD_AMOUNTS)
 @pytest.mark.parametrize("url", ["/api/v1/wallet/deposits", "/api/v1/wallet/withdrawals"])
 def test_bad_amounts_are_4xx_with_a_code_and_change_nothing(investor_client, url, raw, code):
-    fund(investor_client.user.id, "100.00")
+    fund(investor_client.user, "100.00")
     entries = JournalEntry.objects.count()
     raw = (
         raw
@@ -173,18 +174,18 @@ def test_bad_amounts_are_4xx_with_a_code_and_change_nothing(investor_client, url
         assert body["code"] == code
     assert JournalEntry.objects.count() == entries
     assert not Deposit.objects.exists() and not Withdrawal.objects.exists()
-    assert balance(investor_client.user.id) == (D("100.00"), D("0.00"))
+    assert balance(investor_client.user) == (D("100.00"), D("0.00"))
 
 
 def test_withdrawal_with_password_reserves_money(investor_client):
-    fund(investor_client.user.id, "100.00")
+    fund(investor_client.user, "100.00")
     response = _post(
         investor_client,
         "/api/v1/wallet/withdrawals",
         {"amount": "40.00", "password": investor_client.user.test_password},
     )
     assert response.status_code == 201, response.json()
-    assert balance(investor_client.user.id) == (D("60.00"), D("40.00"))
+    assert balance(investor_client.user) == (D("60.00"), D("40.00"))
 
 
 @pytest.mark.parametrize(
@@ -195,21 +196,21 @@ def test_withdrawal_with_password_reserves_money(investor_client):
     ],
 )
 def test_withdrawal_refusals(investor_client, body, status, code):
-    fund(investor_client.user.id, "100.00")
+    fund(investor_client.user, "100.00")
     body["password"] = body["password"] or investor_client.user.test_password
     response = _post(investor_client, "/api/v1/wallet/withdrawals", body)
     assert (response.status_code, response.json()["code"]) == (status, code)
     # Nothing internal in the refusal (a ledger account id would count the accounts).
     assert set(response.json()) == {"code", "message"}
-    assert balance(investor_client.user.id) == (D("100.00"), D("0.00"))
+    assert balance(investor_client.user) == (D("100.00"), D("0.00"))
 
 
 def test_entries_are_paginated_filtered_and_scoped_with_fixed_queries(investor_client, make_user):
     user = investor_client.user
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     for i in range(30):
         funds_reserve(user_id=user.id, amount=D("1.00"), idempotency_key=f"r{i}")
-    fund(make_user().id, "5.00")  # someone else's money never shows
+    fund(make_user(), "5.00")  # someone else's money never shows
     with CaptureQueriesContext(connection) as queries:
         page = investor_client.get("/api/v1/wallet/entries").json()
     assert len(queries) <= 4
@@ -242,7 +243,7 @@ def test_a_page_size_that_is_no_whole_number_is_400(investor_client, url, size):
 
 
 def test_a_page_size_above_the_maximum_is_capped(investor_client):
-    fund(investor_client.user.id, "1.00")
+    fund(investor_client.user, "1.00")
     response = investor_client.get("/api/v1/wallet/entries", {"page_size": "100000"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
@@ -250,7 +251,7 @@ def test_a_page_size_above_the_maximum_is_capped(investor_client):
 
 def test_entries_csv_export_has_every_filtered_row(investor_client):
     user = investor_client.user
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     for i in range(25):
         funds_reserve(user_id=user.id, amount=D("1.00"), idempotency_key=f"r{i}")
     response = investor_client.get("/api/v1/wallet/entries?export=csv&account=available")

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from custody.models import Deposit, Withdrawal
 from custody.services import funds_reserve
-from tests.custody.conftest import balance, fund
+from tests.ledger import balance, fund
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_wallet_needs_sign_in(client):
 
 
 def test_wallet_page_shows_balances_with_bounded_queries(signed_in):
-    fund(signed_in.user.id, "1234.50")
+    fund(signed_in.user, "1234.50")
     funds_reserve(user_id=signed_in.user.id, amount=D("200.00"), idempotency_key="r")
     with CaptureQueriesContext(connection) as queries:
         response = signed_in.get("/wallet/")
@@ -59,7 +59,7 @@ def test_deposit_form_refuses_bad_amounts(signed_in, amount):
 @pytest.mark.parametrize("amount", PAGE_BAD_AMOUNTS)
 def test_withdrawal_form_refuses_bad_amounts(signed_in, amount):
     signed_in.raise_request_exception = False
-    fund(signed_in.user.id, "100.00")
+    fund(signed_in.user, "100.00")
     response = signed_in.post("/wallet/withdraw", {"amount": amount, "token": TOKEN})
     assert response.status_code == 400
     confirm = signed_in.post(
@@ -68,11 +68,11 @@ def test_withdrawal_form_refuses_bad_amounts(signed_in, amount):
     )
     assert confirm.status_code == 400
     assert not Withdrawal.objects.exists()
-    assert balance(signed_in.user.id) == (D("100.00"), D("0.00"))
+    assert balance(signed_in.user) == (D("100.00"), D("0.00"))
 
 
 def test_withdrawal_is_confirmed_with_the_password(signed_in):
-    fund(signed_in.user.id, "100.00")
+    fund(signed_in.user, "100.00")
     step1 = signed_in.post("/wallet/withdraw", {"amount": "40.00", "token": TOKEN})
     assert step1.status_code == 200 and b"Confirm withdrawal" in step1.content
     assert not Withdrawal.objects.exists()
@@ -80,17 +80,17 @@ def test_withdrawal_is_confirmed_with_the_password(signed_in):
         "/wallet/withdraw", {"amount": "40.00", "token": TOKEN, "password": "nope"}
     )
     assert wrong.status_code == 400
-    assert balance(signed_in.user.id) == (D("100.00"), D("0.00"))
+    assert balance(signed_in.user) == (D("100.00"), D("0.00"))
     ok = signed_in.post(
         "/wallet/withdraw",
         {"amount": "40.00", "token": TOKEN, "password": signed_in.user.test_password},
     )
     assert ok.status_code == 302
-    assert balance(signed_in.user.id) == (D("60.00"), D("40.00"))
+    assert balance(signed_in.user) == (D("60.00"), D("40.00"))
 
 
 def test_withdrawal_above_available_is_shown_not_raised(signed_in):
-    fund(signed_in.user.id, "10.00")
+    fund(signed_in.user, "10.00")
     response = signed_in.post(
         "/wallet/withdraw",
         {"amount": "40.00", "token": TOKEN, "password": signed_in.user.test_password},
@@ -100,7 +100,7 @@ def test_withdrawal_above_available_is_shown_not_raised(signed_in):
 
 
 def test_withdraw_refuses_more_than_available_before_asking_for_the_password(signed_in):
-    fund(signed_in.user.id, "100.00")
+    fund(signed_in.user, "100.00")
     response = signed_in.post("/wallet/withdraw", {"amount": "100.01", "token": TOKEN})
     assert response.status_code == 400
     assert b"100.00 CNY available to withdraw" in response.content
@@ -111,7 +111,7 @@ def test_withdraw_refuses_more_than_available_before_asking_for_the_password(sig
 
 
 def test_history_filters_and_downloads_csv(signed_in):
-    fund(signed_in.user.id, "100.00")
+    fund(signed_in.user, "100.00")
     for i in range(30):
         funds_reserve(user_id=signed_in.user.id, amount=D("1.00"), idempotency_key=f"r{i}")
     page = signed_in.get("/wallet/history?account=reserved")
@@ -131,7 +131,7 @@ def test_wallet_pages_render_in_chromium(live_server, page_login, make_user):
     from custody.services.movements import deposit_request
 
     user = make_user("investor")
-    fund(user.id, "12500.00")
+    fund(user, "12500.00")
     funds_reserve(
         user_id=user.id,
         amount=D("3000.00"),
@@ -170,7 +170,7 @@ def test_wallet_pages_render_in_chromium(live_server, page_login, make_user):
     page.goto(f"{live_server.url}/wallet/")
     page.screenshot(path=str(SHOTS / "wallet-mobile.png"), full_page=True)
     assert [e for e in errors if "favicon" not in e and "Failed to load resource" not in e] == []
-    assert balance(user.id) == (D("9250.00"), D("3250.00"))
+    assert balance(user) == (D("9250.00"), D("3250.00"))
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ def test_wallet_pages_render_in_chromium(live_server, page_login, make_user):
     ],
 )
 def test_history_shows_invalid_filters_as_errors_with_400(signed_in, query):
-    fund(signed_in.user.id, "10.00")
+    fund(signed_in.user, "10.00")
     response = signed_in.get(f"/wallet/history?{query}")
     assert response.status_code == 400
     assert b"Check the filters" in response.content
@@ -197,7 +197,7 @@ def test_history_shows_invalid_filters_as_errors_with_400(signed_in, query):
 
 @pytest.mark.parametrize("query", ["export=csv&date_from=bad", "export=csv&account=x"])
 def test_history_does_not_export_when_a_filter_is_invalid(signed_in, query):
-    fund(signed_in.user.id, "10.00")
+    fund(signed_in.user, "10.00")
     response = signed_in.get(f"/wallet/history?{query}")
     assert response.status_code == 400
     assert not response.get("Content-Type", "").startswith("text/csv")

@@ -2,6 +2,7 @@
 
 import json
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.conf import settings
@@ -11,7 +12,8 @@ from custody.errors import AuthorisationFailed, AuthorisationLocked
 from custody.models import Withdrawal
 from custody.services.authorisation import authorisation_failures
 from custody.services.movements import withdrawal_request
-from tests.custody.conftest import balance, fund
+from tests.concurrency import race
+from tests.ledger import balance, fund
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -23,7 +25,7 @@ def _withdraw(user, password, key):
 
 
 def test_wrong_passwords_lock_the_user_out_even_for_the_right_one(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES - 1):
         with pytest.raises(AuthorisationFailed) as excinfo:
             _withdraw(user, f"wrong{i}", f"w{i}")
@@ -34,7 +36,7 @@ def test_wrong_passwords_lock_the_user_out_even_for_the_right_one(user):
         _withdraw(user, user.test_password, "w-right")
     assert (excinfo.value.code, excinfo.value.status_code) == ("authorisation_locked", 429)
     assert not Withdrawal.objects.exists()
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     events = list(
         AuditEvent.objects.filter(action=FAILED).order_by("id").values_list("after", flat=True)
     )
@@ -46,7 +48,7 @@ def test_wrong_passwords_lock_the_user_out_even_for_the_right_one(user):
 
 
 def test_a_right_password_clears_the_failure_counter(user):
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES - 1):
         with pytest.raises(AuthorisationFailed):
             _withdraw(user, f"wrong{i}", f"w{i}")
@@ -63,7 +65,7 @@ def test_a_right_password_clears_the_failure_counter(user):
 
 def test_the_counter_is_per_user(user, make_user):
     other = make_user("investor")
-    fund(other.id, "100.00")
+    fund(other, "100.00")
     for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES):
         with pytest.raises(AuthorisationFailed):
             _withdraw(user, f"wrong{i}", f"w{i}")
@@ -81,7 +83,7 @@ def _api_withdraw(client, password, key):
 
 def test_api_locks_out_with_429_authorisation_locked(investor_client):
     user = investor_client.user
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     codes = [
         _api_withdraw(investor_client, f"wrong{i}", f"k{i}").json()["code"]
         for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES)
@@ -92,7 +94,7 @@ def test_api_locks_out_with_429_authorisation_locked(investor_client):
     right = _api_withdraw(investor_client, user.test_password, "k-right")
     assert (right.status_code, right.json()["code"]) == (429, "authorisation_locked")
     assert not Withdrawal.objects.exists()
-    assert balance(user.id) == (D("100.00"), D("0.00"))
+    assert balance(user) == (D("100.00"), D("0.00"))
     assert (
         AuditEvent.objects.filter(action=FAILED).count()
         == settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES + 1
@@ -117,7 +119,7 @@ def test_api_throttles_withdrawal_posts(investor_client):
 
 def test_page_shows_the_lockout_as_a_form_error(client, user):
     client.force_login(user)
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     token = "3f2b1c5e-0d3a-4c51-9e7a-0a1b2c3d4e5f"
     for i in range(settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES):
         response = client.post(
@@ -141,35 +143,20 @@ def test_page_shows_the_lockout_as_a_form_error(client, user):
 def test_parallel_guesses_never_ask_the_custodian_more_than_the_limit(user, monkeypatch):
     """Twenty wrong passwords at once: each attempt takes its number before the custodian
     is asked, so at most WITHDRAWAL_AUTHORISATION_MAX_FAILURES guesses reach it."""
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    from django.db import connection
-
     from custody.adapters.sandbox import SandboxCustodian
 
-    fund(user.id, "100.00")
+    fund(user, "100.00")
     asked = []
     real = SandboxCustodian.transfer_authorise
-    barrier = threading.Barrier(20)
 
     def counting(self, **kwargs):
         asked.append(kwargs["confirmation"])
         return real(self, **kwargs)
 
     monkeypatch.setattr(SandboxCustodian, "transfer_authorise", counting)
-
-    def guess(i):
-        barrier.wait()
-        try:
-            _withdraw(user, f"wrong{i}", f"p{i}")
-        except (AuthorisationFailed, AuthorisationLocked) as exc:
-            return exc.code
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(20) as pool:
-        codes = list(pool.map(guess, range(20)))
+    outcomes = race(*(partial(_withdraw, user, f"wrong{i}", f"p{i}") for i in range(20)))
+    codes = outcomes.codes()
+    assert set(codes) <= {AuthorisationFailed.code, AuthorisationLocked.code}, codes
     limit = settings.WITHDRAWAL_AUTHORISATION_MAX_FAILURES
     assert len(asked) == limit
     assert codes.count("authorisation_locked") == 20 - limit + 1

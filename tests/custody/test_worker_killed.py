@@ -10,7 +10,6 @@ test's database, so the test is transactional and the workers see its committed 
 import os
 import signal
 import sys
-import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -25,8 +24,9 @@ from django.utils import timezone
 from config.celery import app
 from custody.models import Deposit, JournalEntry, SandboxBankTransaction
 from custody.services.movements import deposit_request
-from tests.custody.conftest import assert_ledger_holds, balance
+from tests.ledger import assert_ledger_holds, balance
 from tests.servers import postgres_url, process_start, process_stop
+from tests.worker import wait_until
 
 D = Decimal
 pytestmark = [
@@ -48,15 +48,6 @@ SWEEP_SECONDS = 2
 # Kill to last credit: the new worker's and beat's start-up (a few seconds on a loaded
 # two-core machine), then at most RESEND_AFTER + SWEEP before the orphans are handed over.
 BOUND_SECONDS = 30
-
-
-def _wait_for(predicate, seconds: float, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 @pytest.fixture
@@ -119,7 +110,9 @@ def test_deposits_held_by_a_killed_worker_are_credited_once_within_the_bound(
     )
     processes = [doomed]
     try:
-        taken = _wait_for(lambda: SandboxBankTransaction.objects.count() >= CONCURRENCY, seconds=60)
+        taken = wait_until(
+            lambda: SandboxBankTransaction.objects.count() >= CONCURRENCY, seconds=60
+        )
         assert taken, process_stop(doomed)[-3000:]
         os.killpg(doomed.pid, signal.SIGKILL)  # main process and pool children at once
         killed_at = timezone.now()
@@ -133,11 +126,11 @@ def test_deposits_held_by_a_killed_worker_are_credited_once_within_the_bound(
         assert len(orphans) == CONCURRENCY, output[-3000:]
         assert all(d.status == Deposit.Status.PENDING for d in orphans)
         assert broker.hlen("unacked") == CONCURRENCY
-        assert balance(user.id) == (D("0.00"), D("0.00"))
+        assert balance(user) == (D("0.00"), D("0.00"))
 
         processes.append(_worker(tmp_path, "fresh"))
         processes.append(_beat(tmp_path))
-        settled = _wait_for(
+        settled = wait_until(
             lambda: not Deposit.objects.filter(status=Deposit.Status.PENDING).exists(),
             seconds=BOUND_SECONDS + 10,
             step=0.2,
@@ -163,5 +156,5 @@ def test_deposits_held_by_a_killed_worker_are_credited_once_within_the_bound(
     assert SandboxBankTransaction.objects.count() == DEPOSITS
     keys = JournalEntry.objects.filter(kind="deposit").values_list("idempotency_key", flat=True)
     assert sorted(keys) == sorted(f"deposit:{d.pk}" for d in deposits)
-    assert balance(user.id) == (sum(amounts), D("0.00"))
+    assert balance(user) == (sum(amounts), D("0.00"))
     assert_ledger_holds()

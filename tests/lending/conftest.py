@@ -1,26 +1,15 @@
 """Lending fixtures: products, and onboarding facts stubbed at lending's one seam
 (lending.eligibility) until the onboarding models are merged."""
 
-import itertools
 from decimal import Decimal as D
 
 import pytest
+from django.core.cache import cache
 
-from lending import eligibility
+from lending import eligibility, pagination
 from lending.eligibility import BorrowerFacts, InvestorLimits, ReviewIdentifiers
-
-_fund_keys = itertools.count(1)
-
-
-def assert_ledger_holds() -> None:
-    """Custody's invariants: cached balances equal their postings, all sum to zero."""
-    from custody.models import LedgerAccount
-    from custody.selectors import ledger_proof
-
-    proof = ledger_proof()
-    assert proof.mismatches == []
-    assert proof.balances_sum == 0
-    assert not LedgerAccount.objects.filter(owner__isnull=False, balance_amount__lt=0).exists()
+from tests.ledger import fund
+from tests.lending.factories import LoanFactory, ProductFactory
 
 
 class Onboarding:
@@ -94,26 +83,17 @@ def onboarding(monkeypatch):
 
 @pytest.fixture
 def product(db):
-    from lending.models import Product
+    return ProductFactory()
 
-    return Product.objects.create(
-        code="personal",
-        name="Personal loan",
-        term_options=[3, 6, 12, 24],
-        min_amount=D("1000"),
-        max_amount=D("200000"),
-        methods=["equal_installment", "equal_principal", "interest_only"],
-        rates_by_grade={"A": "0.0800", "B": "0.1000", "C": "0.1200", "D": "0.1500", "E": "0.1800"},
-        service_fee_rate=D("0.02"),
-        platform_fee_rate=D("0.10"),
-        late_fee_amount=D("50"),
-        penalty_daily_rate=D("0.0005"),
-        grace_days=3,
-        funding_window_days=7,
-        min_investment_amount=D("100"),
-        investment_step_amount=D("100"),
-        cooling_off_hours=24,
-    )
+
+@pytest.fixture
+def large_marketplace(monkeypatch):
+    """Pretend the marketplace is large: every list counts as one to cache (so a valid
+    rendering would be cached)."""
+    monkeypatch.setattr(pagination, "CACHE_COUNTS_FROM", 1)
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -161,57 +141,13 @@ def national_id_scoring(score_min: int, score_max: int, *, overdue: int | None =
 
 
 @pytest.fixture
-def fund(db):
-    """Put money in a user's available balance, as a confirmed deposit would."""
-    from custody.models import LedgerAccount
-    from custody.services import Leg, ledger_post, platform_account_id, user_account_ids
-
-    def _fund(user, amount):
-        available_id, _ = user_account_ids(user.pk)
-        ledger_post(
-            idempotency_key=f"lending-test-fund-{user.pk}-{next(_fund_keys)}",
-            kind="deposit",
-            memo="test funding",
-            legs=[
-                Leg(platform_account_id(LedgerAccount.Kind.CUSTODIAN), -D(amount)),
-                Leg(available_id, D(amount)),
-            ],
-        )
-        return user
-
-    return _fund
-
-
-def available(user):
-    from custody.selectors import wallet_balance
-
-    return wallet_balance(user_id=user.pk).available
-
-
-def reserved(user):
-    from custody.selectors import wallet_balance
-
-    return wallet_balance(user_id=user.pk).reserved
-
-
-@pytest.fixture
 def open_loan(make_user, onboarding, product):
     """An open 10,000.00 grade-B loan (100 steps of 100.00) listed today."""
-    from tests.lending.factories import LoanFactory
-
     borrower = onboarding.borrower(make_user("borrower"))
     return LoanFactory(borrower=borrower, product=product, amount=D("10000.00"), grade="B")
 
 
 @pytest.fixture
-def investor(make_user, onboarding, fund):
+def investor(make_user, onboarding):
     user = onboarding.investor(make_user("investor"))
     return fund(user, "50000.00")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Cached marketplace counts must not leak from one test's data into the next."""
-    from django.core.cache import cache
-
-    cache.clear()

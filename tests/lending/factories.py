@@ -1,4 +1,6 @@
-"""Factories for lending records that tests need without walking the whole review path."""
+"""Factories of lending records, for tests that need them without walking the whole review
+and investment path: products, applications, listed loans, investment orders, auto-invest
+rules."""
 
 from datetime import timedelta
 from decimal import Decimal as D
@@ -8,7 +10,35 @@ from django.utils import timezone
 
 from lending import eligibility
 from lending.business_date import business_date
-from lending.models import Application, Loan
+from lending.models import Application, AutoInvestRule, Investment, Loan, Product
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    """The personal loan: 1,000 to 200,000 over 3 to 24 months, investments in steps of 100."""
+
+    class Meta:
+        model = Product
+
+    code = "personal"
+    name = "Personal loan"
+    term_options = factory.LazyFunction(lambda: [3, 6, 12, 24])
+    min_amount = D("1000")
+    max_amount = D("200000")
+    methods = factory.LazyFunction(
+        lambda: ["equal_installment", "equal_principal", "interest_only"]
+    )
+    rates_by_grade = factory.LazyFunction(
+        lambda: {"A": "0.0800", "B": "0.1000", "C": "0.1200", "D": "0.1500", "E": "0.1800"}
+    )
+    service_fee_rate = D("0.02")
+    platform_fee_rate = D("0.10")
+    late_fee_amount = D("50")
+    penalty_daily_rate = D("0.0005")
+    grace_days = 3
+    funding_window_days = 7
+    min_investment_amount = D("100")
+    investment_step_amount = D("100")
+    cooling_off_hours = 24
 
 
 class ApplicationFactory(factory.django.DjangoModelFactory):
@@ -57,3 +87,25 @@ class LoanFactory(factory.django.DjangoModelFactory):
     disclosure = factory.LazyFunction(
         lambda: {"borrower": {"name": "Z*** W**"}, "credit_report": {"overdue_records_6m": 0}}
     )
+
+
+class InvestmentFactory(factory.django.DjangoModelFactory):
+    """An order as the first step of a placement commits it: pending, under its key."""
+
+    class Meta:
+        model = Investment
+
+    amount = D("100.00")
+    status = Investment.Status.PENDING
+    idempotency_key = factory.Sequence(lambda n: f"order-{n}")
+
+
+class AutoInvestRuleFactory(factory.django.DjangoModelFactory):
+    """A rule investing 2,000.00 in each grade-B loan, up to the whole of a borrower."""
+
+    class Meta:
+        model = AutoInvestRule
+
+    grades = factory.LazyFunction(lambda: ["B"])
+    amount_per_loan = D("2000")
+    max_borrower_share = D("1")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from lending.models import Application, Disbursement
 from lending.services.applications import application_review
 from lending.services.investments import investment_place
+from tests.ledger import fund
 from tests.lending.conftest import national_id_scoring, submit_application
 from tests.lending.factories import LoanFactory
 
@@ -65,7 +66,7 @@ def test_review_action_needs_a_reason_then_decides(client, reviewer, queued):
     assert Application.objects.get(pk=queued.pk).status == "approved"
 
 
-def test_disbursement_actions_enforce_maker_checker(client, make_user, onboarding, fund, product):
+def test_disbursement_actions_enforce_maker_checker(client, make_user, onboarding, product):
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(borrower=borrower, product=product, amount=D("60000"))
     user = fund(onboarding.investor(make_user("investor")), "60000")

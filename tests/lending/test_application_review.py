@@ -11,6 +11,7 @@ from lending.models import Application, BlocklistEntry, Loan, Notification
 from lending.services import blocklist
 from lending.services.applications import application_decide, application_review
 from tests.lending.conftest import national_id_scoring, submit_application
+from tests.lending.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -169,14 +170,8 @@ def test_profile_inconsistency_is_flagged(make_user, onboarding, product):
 def test_velocity_is_flagged(make_user, onboarding, product):
     user = clean_borrower(onboarding, make_user("borrower"))
     for _ in range(3):
-        Application.objects.create(
-            borrower=user,
-            product=product,
-            amount=D("1000"),
-            term_months=3,
-            method="equal_installment",
-            purpose="education",
-            status="rejected",
+        ApplicationFactory(
+            borrower=user, product=product, amount=D("1000"), term_months=3, status="rejected"
         )
     app = application_review(application_id=submit_application(user, product).id)
     assert "velocity" in app.fraud_flags

@@ -5,26 +5,20 @@ from decimal import Decimal as D
 import pytest
 from django.contrib.auth.models import Group
 
-from lending.models import AutoInvestRule, Investment
+from lending.models import Investment
 from lending.services.auto_invest import auto_invest_run
-from tests.lending.conftest import available
-from tests.lending.factories import LoanFactory
+from tests.ledger import available, fund
+from tests.lending.factories import AutoInvestRuleFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def rule(user, **kw):
-    fields = {"grades": ["B"], "amount_per_loan": D("2000"), "max_borrower_share": D("1")}
-    fields.update(kw)
-    return AutoInvestRule.objects.create(investor=user, **fields)
-
-
-def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, fund, product):
+def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, product):
     investors = [fund(onboarding.investor(make_user("investor")), "10000") for _ in range(5)]
     for user in investors:
-        rule(user)
+        AutoInvestRuleFactory(investor=user)
     loser = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(loser, grades=["A"])
+    AutoInvestRuleFactory(investor=loser, grades=["A"])
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(
         borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
@@ -38,11 +32,11 @@ def test_matching_rules_invest_up_to_the_slice(make_user, onboarding, fund, prod
     assert auto_invest_run(loan_id=loan.pk) == []
 
 
-def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, fund, product):
+def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, product):
     keeper = fund(onboarding.investor(make_user("investor")), "2500")
-    rule(keeper, keep_cash_amount=D("1000"))
+    AutoInvestRuleFactory(investor=keeper, keep_cash_amount=D("1000"))
     shy = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(shy, max_borrower_share=D("0.05"))
+    AutoInvestRuleFactory(investor=shy, max_borrower_share=D("0.05"))
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(
         borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
@@ -53,14 +47,14 @@ def test_rule_keeps_cash_and_respects_the_borrower_share(make_user, onboarding, 
     assert Investment.objects.get(investor=shy).amount == D("500.00")
 
 
-def test_a_rule_whose_investor_became_staff_is_skipped(make_user, onboarding, fund, product):
+def test_a_rule_whose_investor_became_staff_is_skipped(make_user, onboarding, product):
     # A rule saved while a customer, whose owner was then given a staff role: staff never
     # invest (DESIGN.md section 7), and the other rules still run.
     promoted = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(promoted)
+    AutoInvestRuleFactory(investor=promoted)
     promoted.groups.add(Group.objects.get(name="reviewer"))
     other = fund(onboarding.investor(make_user("investor")), "10000")
-    rule(other)
+    AutoInvestRuleFactory(investor=other)
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(
         borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
@@ -73,12 +67,12 @@ def test_a_rule_whose_investor_became_staff_is_skipped(make_user, onboarding, fu
     assert loan.auto_invest_done_at is not None
 
 
-def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding, fund, product):
+def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding, product):
     product.auto_invest_max_share = D("0.1")  # room for one 1,000 ticket per 10,000 loan
     product.save()
     investors = [fund(onboarding.investor(make_user("investor")), "100000") for _ in range(6)]
     for user in investors:
-        rule(user, amount_per_loan=D("1000"))
+        AutoInvestRuleFactory(investor=user, amount_per_loan=D("1000"))
     borrower = onboarding.borrower(make_user("borrower"))
     winners = set()
     for _ in range(12):
@@ -97,7 +91,7 @@ def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding,
 
 
 def test_manual_investors_wait_until_auto_invest_has_run(
-    make_user, onboarding, fund, product, api_client
+    make_user, onboarding, product, api_client
 ):
     from django.urls import reverse
 

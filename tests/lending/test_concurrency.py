@@ -6,15 +6,16 @@ import os
 import threading
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal as D
+from functools import partial
 
 import pytest
 from django.db import connection, transaction
 
 from lending.models import Disbursement, Installment, Investment, Loan
-from tests.lending.conftest import assert_ledger_holds, available, reserved
-from tests.lending.factories import LoanFactory
+from tests.concurrency import attempt, race
+from tests.ledger import assert_ledger_holds, available, fund, reserved
+from tests.lending.factories import InvestmentFactory, LoanFactory
 from tests.servers import (
     free_port,
     gunicorn_command,
@@ -33,11 +34,12 @@ pytestmark = [
 REQUESTS = 300
 INVESTORS = 50
 THREADS = 32
+RUSH_SECONDS = 300
 STEP = D("100.00")
 
 
 @pytest.fixture
-def rush(make_user, onboarding, fund, product):
+def rush(make_user, onboarding, product):
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(borrower=borrower, product=product, amount=STEP * 100)
     investors = [
@@ -47,21 +49,11 @@ def rush(make_user, onboarding, fund, product):
 
 
 def _run(work):
-    barrier = threading.Barrier(THREADS)
-    slices = [list(range(t, REQUESTS, THREADS)) for t in range(THREADS)]
-
-    def worker(indexes):
-        outcomes = []
-        try:
-            barrier.wait()
-            for i in indexes:
-                outcomes.append(work(i))
-        finally:
-            connection.close()
-        return outcomes
-
-    with ThreadPoolExecutor(THREADS) as pool:
-        return [o for part in pool.map(worker, slices) for o in part]
+    """Run work(0) .. work(REQUESTS - 1) on THREADS threads released together, each taking
+    every THREADS-th request; return the outcomes in the order of the requests' slices."""
+    slices = [range(t, REQUESTS, THREADS) for t in range(THREADS)]
+    parts = race(*(lambda s=s: [work(i) for i in s] for s in slices), timeout=RUSH_SECONDS)
+    return [o for part in parts.results() for o in part]
 
 
 def _assert_sold_exactly(loan, investors, outcomes):
@@ -87,19 +79,19 @@ def _assert_sold_exactly(loan, investors, outcomes):
 
 
 def _place_work(loan, investors, prefix):
+    """work(i): the i-th request places one step on the loan, for the investors in turn,
+    under key `prefix`i; "ok" or the code it was refused with."""
     from lending.services.investments import investment_place
 
     def work(i):
-        try:
-            investment_place(
-                investor=investors[i % INVESTORS],
-                loan_id=loan.pk,
-                amount=STEP,
-                idempotency_key=f"{prefix}{i}",
-            )
-            return "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted above
-            return getattr(exc, "code", repr(exc))
+        place = partial(
+            investment_place,
+            investor=investors[i % INVESTORS],
+            loan_id=loan.pk,
+            amount=STEP,
+            idempotency_key=f"{prefix}{i}",
+        )
+        return attempt(place).code
 
     return work
 
@@ -141,29 +133,21 @@ def test_rush_racing_the_loans_expiry_neither_deadlocks_nor_strands_money(rush):
     from datetime import timedelta
 
     from lending.services.expiry import loan_expire
-    from lending.services.investments import investment_place
 
     hot, investors = rush
     # Too large to fill with these requests, so it is still open when the expiry runs.
     loan = LoanFactory(borrower=hot.borrower, product=hot.product, amount=STEP * 1000)
     expire_at = THREADS * 2  # mid-rush: some investments commit before, the rest race it
+    place = _place_work(loan, investors, "x")
+
+    def expire():
+        assert loan_expire(loan_id=loan.pk, as_of=loan.funding_deadline_on + timedelta(days=1))
 
     def work(i):
-        try:
-            if i == expire_at:
-                assert loan_expire(
-                    loan_id=loan.pk, as_of=loan.funding_deadline_on + timedelta(days=1)
-                )
-                return "expired"
-            investment_place(
-                investor=investors[i % INVESTORS],
-                loan_id=loan.pk,
-                amount=STEP,
-                idempotency_key=f"x{i}",
-            )
-            return "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted below
-            return getattr(exc, "code", repr(exc))
+        if i != expire_at:
+            return place(i)
+        expiry = attempt(expire)
+        return "expired" if expiry.error is None else expiry.code
 
     outcomes = _run(work)
     assert "expired" in outcomes and "ok" in outcomes and "loan_not_open" in outcomes, outcomes
@@ -199,12 +183,12 @@ def gunicorn(transactional_db):
     assert "Traceback" not in output, output[-3000:]
 
 
-def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user, fund, product):
+def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user, product):
     """300 POSTs with distinct Idempotency-Keys over real sockets to a separate gunicorn:
     exactly 100 steps sold, every refusal a 4xx with a code that left no investment and no
     ledger movement behind."""
     from custody.models import JournalEntry
-    from tests.lending.test_onboarding_integration import make_investor
+    from tests.accounts.onboarding import make_investor
 
     # The server runs in another process: no stubbed eligibility there, so the investors
     # are onboarded for real (verified identity, suitability profile).
@@ -258,7 +242,7 @@ def test_hot_loan_rush_over_real_http_sells_exactly_the_loan(gunicorn, make_user
     assert reserved_total == loan.amount
 
 
-def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund, product):
+def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, product):
     from lending.services.disbursements import disbursement_approve, disbursement_start
     from lending.services.investments import investment_place
 
@@ -270,20 +254,9 @@ def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund
     maker = make_user("approver")
     checkers = [make_user("approver") for _ in range(4)]
     disbursement_start(loan_id=loan.pk, maker=maker)
-    barrier = threading.Barrier(len(checkers))
-
-    def approve(checker):
-        try:
-            barrier.wait()
-            disbursement_approve(loan_id=loan.pk, checker=checker)
-            return "ok"
-        except Exception as exc:  # noqa: BLE001
-            return getattr(exc, "code", repr(exc))
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(len(checkers)) as pool:
-        outcomes = list(pool.map(approve, checkers))
+    outcomes = race(
+        *(partial(disbursement_approve, loan_id=loan.pk, checker=c) for c in checkers)
+    ).codes()
     assert sorted(outcomes) == ["no_pending_disbursement"] * 3 + ["ok"]
     loan.refresh_from_db()
     assert loan.status == Loan.Status.REPAYING
@@ -294,7 +267,7 @@ def test_two_approvers_at_once_make_one_disbursement(make_user, onboarding, fund
 
 
 def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
-    make_user, onboarding, fund, open_loan, monkeypatch
+    make_user, onboarding, open_loan, monkeypatch
 ):
     """A replay reads its order as pending; before it takes the settlement lock another
     process's batch refuses that order. The replay must answer the refusal, not the
@@ -302,12 +275,8 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
     from lending.services import investments, settlement
 
     investor = fund(onboarding.investor(make_user("investor")), "100.00")  # cannot pay 300
-    order = Investment.objects.create(
-        loan=open_loan,
-        investor=investor,
-        amount=D("300.00"),
-        status=Investment.Status.PENDING,
-        idempotency_key="twin",
+    order = InvestmentFactory(
+        loan=open_loan, investor=investor, amount=D("300.00"), idempotency_key="twin"
     )
     real_prepare = settlement._orders_prepare
 
@@ -315,15 +284,10 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
         prepared = real_prepare(loan, orders, today)
 
         def other_process():
-            try:
-                with transaction.atomic():
-                    settlement._settle_in_turn(loan.pk)
-            finally:
-                connection.close()
+            with transaction.atomic():
+                settlement._settle_in_turn(loan.pk)
 
-        thread = threading.Thread(target=other_process)
-        thread.start()
-        thread.join()
+        race(other_process).results()
         return prepared
 
     monkeypatch.setattr(settlement, "_orders_prepare", another_batch_settles_meanwhile)
@@ -337,7 +301,7 @@ def test_a_replay_settled_by_another_batch_meanwhile_answers_its_real_outcome(
 
 
 def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
-    make_user, onboarding, fund, open_loan, monkeypatch
+    make_user, onboarding, open_loan, monkeypatch
 ):
     """Onboarding locks the user row and then appends to the audit chain; the settlement
     holds the chain and, at commit, PostgreSQL's foreign-key checks take KEY SHARE locks on
@@ -368,34 +332,20 @@ def test_a_profile_change_while_a_batch_funds_the_loan_does_not_deadlock(
     locked = threading.Event()
 
     def profile_change():
-        try:
-            with transaction.atomic():
-                lock_user(early)
-                locked.set()
-                time.sleep(0.5)  # the batch below funds the loan meanwhile
-                audit_record(action="test.profile", subject_type="user", subject_id=early.pk)
-        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
-            failures.append(repr(exc))
-        finally:
-            connection.close()
+        with transaction.atomic():
+            lock_user(early)
+            locked.set()
+            time.sleep(0.5)  # the batch below funds the loan meanwhile
+            audit_record(action="test.profile", subject_type="user", subject_id=early.pk)
 
     def last_step():
         locked.wait(10)
         time.sleep(0.1)
-        try:
-            investments.investment_place(
-                investor=last, loan_id=open_loan.pk, amount=D("100.00"), idempotency_key="last"
-            )
-        except Exception as exc:  # noqa: BLE001 - the outcome is asserted below
-            failures.append(repr(exc))
-        finally:
-            connection.close()
+        investments.investment_place(
+            investor=last, loan_id=open_loan.pk, amount=D("100.00"), idempotency_key="last"
+        )
 
-    threads = [threading.Thread(target=profile_change), threading.Thread(target=last_step)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(profile_change, last_step).results()
     assert failures == []
     open_loan.refresh_from_db()
     assert open_loan.status == "funded"

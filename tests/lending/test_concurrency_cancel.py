@@ -4,7 +4,6 @@ for several rounds on fresh loans; every round must leave the loan, the investme
 ledger agreeing, with no deadlock and only domain refusals."""
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal as D
@@ -14,8 +13,9 @@ from django.db import connection, transaction
 
 from custody.models import JournalEntry
 from lending.models import Investment, Loan
-from tests.lending.conftest import assert_ledger_holds, available, reserved
-from tests.lending.factories import LoanFactory
+from tests.concurrency import race
+from tests.ledger import assert_ledger_holds, available, fund, reserved
+from tests.lending.factories import InvestmentFactory, LoanFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -31,39 +31,16 @@ JOIN_SECONDS = 60
 LOCK_TIMEOUT = "20s"
 
 
-def _race(*actions: Callable[[], object], stagger: tuple[float, ...] = ()) -> list:
-    """Run each action in its own thread, released together by a barrier (each delayed by
-    its `stagger` seconds after it), and return per action "ok", a domain refusal's code, or
-    the repr of any other exception. Fails if a thread is still running after JOIN_SECONDS."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list = [None] * len(actions)
+def _lock_timeout() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
 
-    def run(index: int, action: Callable[[], object]) -> None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
-            barrier.wait(timeout=JOIN_SECONDS)
-            if index < len(stagger) and stagger[index]:
-                time.sleep(stagger[index])
-            action()
-            outcomes[index] = "ok"
-        except Exception as exc:  # noqa: BLE001 - the outcome is the code, asserted by callers
-            outcomes[index] = getattr(exc, "code", None) or repr(exc)
-        finally:
-            connection.close()
 
-    threads = [
-        threading.Thread(target=run, args=(i, action), daemon=True)
-        for i, action in enumerate(actions)
-    ]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + JOIN_SECONDS
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    stuck = [i for i, thread in enumerate(threads) if thread.is_alive()]
-    assert not stuck, f"threads {stuck} still running after {JOIN_SECONDS}s: {outcomes}"
-    return outcomes
+def _race(*actions: Callable[[], object], stagger: tuple[float, ...] = ()) -> list[str]:
+    """Race the actions (each thread under LOCK_TIMEOUT, each delayed by its `stagger`
+    seconds after the barrier): per action "ok", a domain refusal's code, or the repr of
+    any other exception."""
+    return race(*actions, timeout=JOIN_SECONDS, stagger=stagger, prepare=_lock_timeout).codes()
 
 
 def _staggers(round_: int, threads: int, step: float = 0.003) -> tuple[float, ...]:
@@ -115,7 +92,7 @@ def _releases_of(investment: Investment) -> int:
 
 
 @pytest.fixture
-def people(make_user, onboarding, fund, product):
+def people(make_user, onboarding, product):
     """A borrower and five funded investors; `loan(steps, held)` lists a fresh loan of
     `steps` steps with the given investors' one-step investments already reserved."""
     from lending.services.investments import investment_place
@@ -386,12 +363,11 @@ def test_an_order_on_the_loan_is_written_while_a_cancel_holds_the_loan(people, m
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET lock_timeout = '2s'")
-            Investment.objects.create(
+            InvestmentFactory(
                 loan=listed,
                 investor=investors[1],
                 amount=STEP,
                 currency=listed.currency,
-                status=Investment.Status.PENDING,
                 idempotency_key="written-during-cancel",
             )
         finally:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lending.models import AutoInvestRule, Investment
+from tests.lending.factories import AutoInvestRuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,4 +80,4 @@ def test_auto_invest_page_saves_a_plain_rule_with_no_cash_kept(client, investor)
 def test_the_database_refuses_a_rule_out_of_bounds(investor, bad):
     values = {"grades": ["A"], "amount_per_loan": "100.00", **bad}
     with pytest.raises(IntegrityError), transaction.atomic():
-        AutoInvestRule.objects.create(investor=investor, **values)
+        AutoInvestRuleFactory(investor=investor, **values)

@@ -12,14 +12,14 @@ from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import add_months
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_place
-from tests.lending.conftest import assert_ledger_holds, available, reserved
+from tests.ledger import assert_ledger_holds, available, fund, reserved
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def funded_loan(make_user, onboarding, fund, product):
+def funded_loan(make_user, onboarding, product):
     def make(amount="10000.00"):
         borrower = onboarding.borrower(make_user("borrower"))
         loan = LoanFactory(borrower=borrower, product=product, amount=D(amount))

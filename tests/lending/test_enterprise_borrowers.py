@@ -13,17 +13,16 @@ from accounts import services as onboarding
 from accounts.adapters.enterprise_registry import sandbox_credit_code
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.services import enterprise as services_enterprise
-from core.policies import Caps, borrowing_headroom
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import BureauReport, SandboxCreditBureau
-from lending.models import Application, Loan, Product
+from lending.models import Application, Loan
 from lending.selectors import borrower_headroom
 from lending.services.applications import (
     application_decide,
     application_review,
     application_submit,
 )
-from tests.lending.factories import LoanFactory
+from tests.lending.factories import LoanFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,23 +32,17 @@ COMPANY = "深圳湾科技有限公司"
 
 @pytest.fixture
 def business(db):
-    return Product.objects.create(
+    return ProductFactory(
         code="business",
         name="Business loan",
         term_options=[12, 24],
         min_amount=D("10000"),
         max_amount=D("3000000"),
         methods=["equal_installment", "interest_only"],
-        rates_by_grade={"A": "0.0800", "B": "0.1000", "C": "0.1200", "D": "0.1500", "E": "0.1800"},
         service_fee_rate=D("0.025"),
         platform_fee_rate=D("0.12"),
         late_fee_amount=D("100"),
-        penalty_daily_rate=D("0.0005"),
         grace_days=5,
-        funding_window_days=7,
-        min_investment_amount=D("100"),
-        investment_step_amount=D("100"),
-        cooling_off_hours=24,
     )
 
 
@@ -251,14 +244,6 @@ def test_review_of_an_individual_uses_the_individual_total_cap(make_user, busine
     application = application_review(application_id=apply(person, business, "150000").pk)
     assert application.status == Application.Status.REJECTED
     assert "borrowing_cap_exceeded:total" in application.decision_reasons
-
-
-def test_headroom_maths_with_enterprise_caps():
-    caps = Caps(platform=D("1000000"), total=D("5000000"), kind="enterprise")
-    headroom = borrowing_headroom(
-        caps=caps, platform_outstanding=D("250000"), other_platforms_outstanding=D("4100000")
-    )
-    assert (headroom.amount, headroom.binding_cap, headroom.caps) == (D("650000"), "total", caps)
 
 
 # --- Headroom on the apply page --------------------------------------------------------

@@ -9,8 +9,8 @@ transaction: before the commit, or from a transaction.on_commit callback after i
 
 import importlib
 import json
-import threading
 import time
+from functools import partial
 
 import pytest
 from django.db import connection, connections, transaction
@@ -18,7 +18,8 @@ from django.db import connection, connections, transaction
 from core.models import IdempotencyRecord
 from custody.models import Deposit, JournalEntry, Withdrawal
 from lending.models import Investment
-from tests.lending.conftest import assert_ledger_holds, available, reserved
+from tests.concurrency import race
+from tests.ledger import assert_ledger_holds, available, fund, reserved
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -84,34 +85,28 @@ def _request(kind, user, loan):
     return "/api/v1/wallet/withdrawals", {"amount": "10.00", "password": user.test_password}
 
 
-def _post_in_thread(kind, user, loan, key="lost-1"):
-    """POST in a thread of its own (so its own database connection), as a server would."""
+def _posting(kind, user, loan, key):
+    """The POST of `kind` as `user` with Idempotency-Key `key`, ready to run: a 500 is
+    answered, not raised."""
     from rest_framework.test import APIClient
 
     url, body = _request(kind, user, loan)
-    out = {}
+    client = APIClient()
+    client.raise_request_exception = False
+    client.force_authenticate(user)
+    return partial(
+        client.post,
+        url,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": key},
+    )
 
-    def run():
-        try:
-            client = APIClient()
-            client.raise_request_exception = False
-            client.force_authenticate(user)
-            out["response"] = client.post(
-                url,
-                data=json.dumps(body),
-                content_type="application/json",
-                headers={"Idempotency-Key": key},
-            )
-        except BaseException as exc:  # noqa: BLE001
-            out["error"] = exc
-        finally:
-            connections.close_all()
 
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(60)
-    assert "error" not in out, out.get("error")
-    return out["response"]
+def _post_in_thread(kind, user, loan, key="lost-1"):
+    """POST in a thread of its own (so its own database connection), as a server would."""
+    [response] = race(_posting(kind, user, loan, key)).results()
+    return response
 
 
 def _assert_503(response):
@@ -234,42 +229,19 @@ def test_when_even_the_release_fails_the_next_retry_takes_the_key_over_at_once(
 
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_a_burst_of_investments_losing_a_backend_answers_each_caller_and_doubles_nothing(
-    monkeypatch, make_user, onboarding, fund, open_loan, when
+    monkeypatch, make_user, onboarding, open_loan, when
 ):
     # Five investors at once: their orders may be combined in one batch, settled on the
     # connection of whichever request leads it, and that backend is terminated around the
     # batch's commit. No caller gets a 500; each retry with the same key right after gets
     # that investor's one investment.
-    from rest_framework.test import APIClient
-
     investors = [fund(onboarding.investor(make_user("investor")), "5000.00") for _ in range(5)]
     killer = BackendKiller(monkeypatch, "investment", when, touch=True)
-    barrier = threading.Barrier(len(investors))
-    firsts, errors = {}, []
-
-    def invest(user):
-        try:
-            client = APIClient()
-            client.raise_request_exception = False
-            client.force_authenticate(user)
-            barrier.wait()
-            firsts[user.pk] = client.post(
-                f"/api/v1/loans/{open_loan.pk}/investments",
-                data=json.dumps({"amount": "500.00"}),
-                content_type="application/json",
-                headers={"Idempotency-Key": f"burst-{user.pk}"},
-            )
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=invest, args=(u,)) for u in investors]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == [] and killer.killed == 1
+    responses = race(
+        *(_posting("investment", user, open_loan, f"burst-{user.pk}") for user in investors)
+    ).results()
+    firsts = {user.pk: response for user, response in zip(investors, responses, strict=True)}
+    assert killer.killed == 1
     assert {r.status_code for r in firsts.values()} <= {201, 503}, [
         (r.status_code, r.content[:200]) for r in firsts.values()
     ]

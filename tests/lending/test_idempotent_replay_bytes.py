@@ -3,10 +3,9 @@ body. PostgreSQL's jsonb reordered the keys of a stored JSON body (`{"id":1,"amo
 replayed `{"id":1,"status":...}`), which SQLite's text JSON hid."""
 
 import json
-import threading
+from functools import partial
 
 import pytest
-from django.db import connections
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from custody.api.serializers import DepositSerializer, WithdrawalSerializer
 from custody.models import Deposit, Withdrawal
 from lending.api.serializers import InvestmentSerializer
 from lending.models import Investment
+from tests.concurrency import race
 
 KINDS = ["investment", "deposit", "withdrawal"]
 SERIALIZERS = {
@@ -98,26 +98,10 @@ def test_twenty_concurrent_replays_each_get_the_first_bytes(
     post = _money_post(investor, kind, loan=open_loan)
     first = post(_client(investor))  # finished before any replay starts
     assert first.status_code == 201, first.content
-    barrier = threading.Barrier(20)
-    answers, errors = [], []
-
-    def replay():
-        try:
-            client = _client(investor)
-            barrier.wait()
-            r = post(client)
-            answers.append((r.status_code, r["Content-Type"], r.content, r["Idempotent-Replayed"]))
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=replay) for _ in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    replies = race(*(partial(post, _client(investor)) for _ in range(20))).results()
+    answers = [
+        (r.status_code, r["Content-Type"], r.content, r["Idempotent-Replayed"]) for r in replies
+    ]
     assert len(answers) == 20
     assert set(answers) == {(201, first["Content-Type"], first.content, "true")}
     _one_effect(kind)

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lending.models import Investment
+from tests.ledger import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_cancel_through_the_api(api_client, investor, open_loan):
     assert resp.status_code == 200 and resp.json()["status"] == "cancelled"
 
 
-def test_ops_disburse_and_approve(api_client, make_user, onboarding, fund, product):
+def test_ops_disburse_and_approve(api_client, make_user, onboarding, product):
     from tests.lending.factories import LoanFactory
 
     borrower = onboarding.borrower(make_user("borrower"))

@@ -12,20 +12,16 @@ from lending.models import Investment, Loan
 from lending.services.batch import run_daily
 from lending.services.investments import investment_place
 from lending.services.settlement import investments_settle_stale
-from tests.lending.conftest import assert_ledger_holds, available, reserved
+from tests.ledger import assert_ledger_holds, available, fund, reserved
+from tests.lending.factories import InvestmentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def orphan_order(investor, loan, amount, key, ip="198.51.100.7"):
     """An order as step 1 commits it, from a request that died before settling it."""
-    return Investment.objects.create(
-        loan=loan,
-        investor=investor,
-        amount=D(amount),
-        status=Investment.Status.PENDING,
-        idempotency_key=key,
-        ip_address=ip,
+    return InvestmentFactory(
+        loan=loan, investor=investor, amount=D(amount), idempotency_key=key, ip_address=ip
     )
 
 
@@ -78,7 +74,7 @@ def test_an_order_on_a_loan_that_closed_is_refused_and_then_cleared(investor, op
 
 
 def test_replaying_a_refused_order_raises_its_refusal_once_and_leaves_nothing(investor, open_loan):
-    Investment.objects.create(
+    InvestmentFactory(
         loan=open_loan,
         investor=investor,
         amount=D("300.00"),
@@ -101,7 +97,7 @@ def test_replaying_a_refused_order_raises_its_refusal_once_and_leaves_nothing(in
     assert open_loan.funded_amount == reserved(investor) == D("300.00")
 
 
-def test_a_batch_takes_orders_oldest_first_in_one_entry(make_user, onboarding, fund, open_loan):
+def test_a_batch_takes_orders_oldest_first_in_one_entry(make_user, onboarding, open_loan):
     early, poor, late = (onboarding.investor(make_user("investor")) for _ in range(3))
     fund(early, "9000.00")
     fund(poor, "100.00")
@@ -129,7 +125,7 @@ def test_a_batch_takes_orders_oldest_first_in_one_entry(make_user, onboarding, f
     assert_ledger_holds()
 
 
-def test_pending_orders_count_against_the_investors_limits(make_user, onboarding, fund, open_loan):
+def test_pending_orders_count_against_the_investors_limits(make_user, onboarding, open_loan):
     investor = fund(onboarding.investor(make_user("investor"), per_loan=D("500")), "5000.00")
     orphan_order(investor, open_loan, "400.00", "in-flight")
     with pytest.raises(Exception) as exc:

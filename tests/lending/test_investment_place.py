@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lending.models import Investment, Loan, Notification
 from lending.services.investments import investment_cancel, investment_place
-from tests.lending.conftest import available, reserved
+from tests.ledger import available, fund, reserved
 
 pytestmark = pytest.mark.django_db
 
@@ -60,29 +60,29 @@ def test_amount_rules(investor, open_loan, amount, code):
     assert_refused(investor, open_loan, amount, code)
 
 
-def test_own_loan_refused(make_user, onboarding, fund, open_loan):
+def test_own_loan_refused(make_user, onboarding, open_loan):
     onboarding.investor(open_loan.borrower)
     fund(open_loan.borrower, "5000")
     assert_refused(open_loan.borrower, open_loan, "100.00", "own_loan")
 
 
-def test_unverified_investor_refused(make_user, onboarding, fund, open_loan):
+def test_unverified_investor_refused(make_user, onboarding, open_loan):
     user = fund(onboarding.investor(make_user("investor"), verified=False), "5000")
     assert_refused(user, open_loan, "100.00", "identity_not_verified")
 
 
-def test_investor_without_suitability_profile_refused(make_user, onboarding, fund, open_loan):
+def test_investor_without_suitability_profile_refused(make_user, onboarding, open_loan):
     user = fund(make_user("investor"), "5000")
     onboarding.verified.add(user.pk)
     assert_refused(user, open_loan, "100.00", "investor_profile_required")
 
 
-def test_grade_above_risk_level_refused(make_user, onboarding, fund, open_loan):
+def test_grade_above_risk_level_refused(make_user, onboarding, open_loan):
     user = fund(onboarding.investor(make_user("investor"), max_grade="A"), "5000")
     assert_refused(user, open_loan, "100.00", "grade_above_risk_level")
 
 
-def test_per_loan_limit_refused(make_user, onboarding, fund, open_loan):
+def test_per_loan_limit_refused(make_user, onboarding, open_loan):
     user = fund(onboarding.investor(make_user("investor"), per_loan=D("500")), "5000")
     place(user, open_loan, "500.00")
     with pytest.raises(Exception) as exc:
@@ -92,12 +92,12 @@ def test_per_loan_limit_refused(make_user, onboarding, fund, open_loan):
     assert open_loan.funded_amount == D("500.00")
 
 
-def test_total_limit_refused(make_user, onboarding, fund, open_loan):
+def test_total_limit_refused(make_user, onboarding, open_loan):
     user = fund(onboarding.investor(make_user("investor"), total=D("200")), "5000")
     assert_refused(user, open_loan, "300.00", "total_limit_exceeded")
 
 
-def test_insufficient_funds_refused(make_user, onboarding, fund, open_loan):
+def test_insufficient_funds_refused(make_user, onboarding, open_loan):
     user = fund(onboarding.investor(make_user("investor")), "99.00")
     with pytest.raises(Exception) as exc:
         place(user, open_loan, "100.00")
@@ -112,7 +112,7 @@ def test_loan_past_deadline_refused(investor, open_loan):
     assert_refused(investor, open_loan, "100.00", "loan_not_open")
 
 
-def test_last_step_funds_the_loan_and_notifies(make_user, onboarding, fund, open_loan):
+def test_last_step_funds_the_loan_and_notifies(make_user, onboarding, open_loan):
     a = fund(onboarding.investor(make_user("investor")), "20000")
     b = fund(onboarding.investor(make_user("investor")), "20000")
     place(a, open_loan, "6000.00", key="a")

@@ -26,7 +26,7 @@ from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, s
 from core.audit import AuditEvent, audit_chain_verify
 from core.policies import RISK_KEYS
 from custody.models import LedgerAccount
-from custody.selectors import ledger_proof, wallet_balance
+from custody.selectors import wallet_balance
 from custody.services.movements import deposit_request, deposit_settle
 from lending import errors
 from lending.adapters.credit_bureau import SandboxCreditBureau
@@ -41,6 +41,7 @@ from lending.models import (
 )
 from lending.services.disbursements import disbursement_approve
 from tests.accounts.auth_support import totp_code, totp_secret_of
+from tests.ledger import assert_ledger_holds
 from tests.worker import worker_running
 
 pytestmark = [
@@ -131,9 +132,7 @@ def _investor(make_user, n: int):
 
 def _books_balance() -> None:
     """Custody's proof holds and the audit chain is unbroken."""
-    proof = ledger_proof()
-    assert proof.mismatches == [] and proof.balances_sum == 0 and not proof.unbalanced_entries
-    assert not LedgerAccount.objects.filter(owner__isnull=False, balance_amount__lt=0).exists()
+    assert_ledger_holds()
     assert audit_chain_verify() == (True, None)
 
 

@@ -10,6 +10,7 @@ from lending.models import Loan
 from lending.services.disbursements import disbursement_start
 from lending.services.investments import investment_place
 from lending.services.listings import loan_open
+from tests.ledger import fund
 from tests.lending.factories import ApplicationFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,10 @@ def test_loan_open_copies_the_products_fee_terms(listed_loan):
 
 
 def test_disbursement_takes_the_fee_listed_not_the_products_current_fee(
-    listed_loan, product, make_user, onboarding, fund
+    listed_loan,
+    product,
+    make_user,
+    onboarding,
 ):
     product.service_fee_rate = D("0.10")
     product.platform_fee_rate = D("0.30")

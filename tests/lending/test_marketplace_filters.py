@@ -12,15 +12,6 @@ from lending.selectors import LOAN_ORDERINGS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def large(monkeypatch):
-    """Every list counts as large, so a valid rendering would be cached."""
-    monkeypatch.setattr(pagination, "CACHE_COUNTS_FROM", 1)
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -54,7 +45,7 @@ def test_marketplace_valid_filters_still_list(client, open_loan):
     assert resp.status_code == 200 and open_loan.reference in resp.content.decode()
 
 
-def test_marketplace_never_caches_a_refused_request(client, open_loan, large):
+def test_marketplace_never_caches_a_refused_request(client, open_loan, large_marketplace):
     bad = "grade=B&term=abc"
     for _ in range(2):
         assert client.get(reverse("lending:loan-list") + "?" + bad).status_code == 400

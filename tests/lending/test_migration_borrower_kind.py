@@ -4,11 +4,9 @@ their borrower has (enterprise when the user registered a company, else individu
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from tests.lending.test_blocklist_admin import make_borrower
-from tests.lending.test_migration_fee_terms import _migrate
+from tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("lending", "0007_blocklist_credit_code")]
 AFTER = [("lending", "0008_application_borrower_kind")]
@@ -18,7 +16,7 @@ AFTER = [("lending", "0008_application_borrower_kind")]
 def test_existing_applications_take_their_borrowers_kind(make_user):
     person = make_borrower(make_user, enterprise=False)
     company = make_borrower(make_user, enterprise=True)
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Product = apps.get_model("lending", "Product")
         Application = apps.get_model("lending", "Application")
@@ -36,10 +34,10 @@ def test_existing_applications_take_their_borrowers_kind(make_user):
                 purpose="education",
                 status="rejected",
             ).pk
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         kinds = dict(
             apps.get_model("lending", "Application").objects.values_list("pk", "borrower_kind")
         )
         assert kinds == {ids["person"]: "individual", ids["company"]: "enterprise"}
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

@@ -5,24 +5,17 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.migrating import migrate_to, migrate_to_latest
 
 BEFORE = [("lending", "0003_loan_auto_invest_done")]
 AFTER = [("lending", "0005_loan_fee_terms_required")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_existing_loans_take_their_products_fee_terms(make_user):
     borrower = make_user("borrower")
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         Product = apps.get_model("lending", "Product")
         Application = apps.get_model("lending", "Application")
@@ -56,7 +49,7 @@ def test_existing_loans_take_their_products_fee_terms(make_user):
             listed_on=date(2026, 1, 1),
             funding_deadline_on=date(2026, 1, 8),
         )
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         loan = apps.get_model("lending", "Loan").objects.get(pk=loan.pk)
         assert loan.service_fee_rate == D("0.025")
         assert loan.platform_fee_rate == D("0.12")
@@ -64,4 +57,4 @@ def test_existing_loans_take_their_products_fee_terms(make_user):
         assert loan.penalty_daily_rate == D("0.0007")
         assert loan.grace_days == 5
     finally:
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        migrate_to_latest()

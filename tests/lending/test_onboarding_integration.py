@@ -1,71 +1,22 @@
 """Lending on top of the real onboarding records (no stubbed seam): verified identities,
 suitability limits and borrower profiles drive application and investment rules."""
 
-import datetime
 from decimal import Decimal as D
 
 import pytest
 
-from accounts import services as onboarding
 from accounts.adapters.identity import sandbox_bank_card, sandbox_national_id, sandbox_phone
 from accounts.models import FraudSignal
-from core.policies import RISK_KEYS
 from lending import eligibility
 from lending.models import Loan
 from lending.services.applications import application_review
 from lending.services.investments import investment_place
+from tests.accounts.onboarding import BIRTH, SEQUENCES, make_borrower, make_investor
+from tests.ledger import fund
 from tests.lending.conftest import submit_application
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
-
-_seq = iter(range(100, 1000))
-_seq_used: dict[int, int] = {}  # user id -> the sequence number of their sandbox identity
-
-
-def verify(user):
-    n = next(_seq)
-    _seq_used[user.pk] = n
-    onboarding.identity_submit(
-        user=user,
-        legal_name="王小明",
-        national_id=sandbox_national_id(birth=datetime.date(1985, 3, 14), sequence=n),
-        phone=sandbox_phone(77_000_000 + n),
-        bank_card=sandbox_bank_card(700_000 + n),
-    )
-    user.refresh_from_db()
-    return user
-
-
-def make_investor(make_user, tolerance="medium", investor_type="retail"):
-    user = verify(make_user("investor"))
-    onboarding.investor_profile_submit(
-        user=user,
-        answers=onboarding.SuitabilityInput(
-            risk_tolerance=tolerance,
-            investment_experience="moderate",
-            risks_acknowledged=frozenset(RISK_KEYS),
-            annual_income_amount=D("300000"),
-            net_investible_assets_amount=D("500000"),
-            investor_type=investor_type,
-        ),
-    )
-    return type(user).objects.get(pk=user.pk)
-
-
-def make_borrower(make_user, **profile):
-    user = verify(make_user("borrower"))
-    fields = {
-        "employment_status": "employed",
-        "employer": "ACME",
-        "monthly_income_amount": D("20000"),
-        "monthly_obligations_amount": D("3000"),
-        "other_platform_outstanding_amount": D("0"),
-        "purposes": ["education"],
-    }
-    fields.update(profile)
-    onboarding.borrower_profile_submit(user=user, **fields)
-    return type(user).objects.get(pk=user.pk)
 
 
 def test_eligibility_reads_the_onboarding_records(make_user):
@@ -77,10 +28,8 @@ def test_eligibility_reads_the_onboarding_records(make_user):
     facts = eligibility.borrower_facts(borrower)
     assert facts.identity_verified
     identifiers = eligibility.review_identifiers(borrower)
-    n = _seq_used[borrower.pk]
-    assert identifiers.national_id == sandbox_national_id(
-        birth=datetime.date(1985, 3, 14), sequence=n
-    )
+    n = SEQUENCES[borrower.pk]
+    assert identifiers.national_id == sandbox_national_id(birth=BIRTH, sequence=n)
     assert (identifiers.phone, identifiers.bank_card) == (
         sandbox_phone(77_000_000 + n),
         sandbox_bank_card(700_000 + n),
@@ -103,7 +52,7 @@ def test_application_reviewed_with_the_bureau_report_of_the_real_identity(make_u
         assert loan.disclosure["borrower"]["name"] == borrower.identity.legal_name_masked
 
 
-def test_investor_grade_and_per_loan_limit_come_from_suitability(make_user, fund, product):
+def test_investor_grade_and_per_loan_limit_come_from_suitability(make_user, product):
     investor = fund(make_investor(make_user, tolerance="very_low"), "100000")
     limits = eligibility.investor_limits(investor)
     borrower = make_borrower(make_user)

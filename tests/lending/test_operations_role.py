@@ -10,6 +10,7 @@ from core.audit import AuditEvent
 from lending.models import Disbursement, Loan, Product
 from lending.services.disbursements import disbursement_approve
 from lending.services.investments import investment_place
+from tests.ledger import fund
 from tests.lending.factories import LoanFactory
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +203,7 @@ def test_operations_user_without_totp_is_sent_to_enrolment(client, make_user):
 
 
 @pytest.fixture
-def funded_loan(make_user, onboarding, fund, product):
+def funded_loan(make_user, onboarding, product):
     """A funded 60,000.00 loan: above the checker threshold."""
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(borrower=borrower, product=product, amount=D("60000"))

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from lending.models import Application, AutoInvestRule, Investment
+from tests.ledger import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,7 @@ def test_invest_confirms_then_places_once(client, open_loan, investor):
     ],
 )
 def test_invest_refuses_before_the_confirmation_what_it_would_refuse_after(
-    client, open_loan, make_user, onboarding, fund, setup, amount, status, says
+    client, open_loan, make_user, onboarding, setup, amount, status, says
 ):
     """Never ask to confirm an investment the placement would refuse."""
     user = make_user("investor")

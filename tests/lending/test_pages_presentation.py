@@ -11,8 +11,8 @@ from django.test import RequestFactory
 from core import handlers as errors
 from custody.services import funds_reserve
 from lending.business_date import business_date
-from lending.models import AutoInvestRule, Installment, Loan
-from tests.lending.factories import LoanFactory
+from lending.models import Installment, Loan
+from tests.lending.factories import AutoInvestRuleFactory, LoanFactory
 
 LAYOUT_MARKER = 'class="site-header"'  # base.html's header: the page is in the site layout
 
@@ -188,7 +188,7 @@ def phone_data(borrower, investor, product):
     listed = LoanFactory(
         borrower=borrower, product=product, amount=D("600000.00"), disclosure=ENTERPRISE_DISCLOSURE
     )
-    AutoInvestRule.objects.create(
+    AutoInvestRuleFactory(
         investor=investor,
         grades=["A", "B", "C"],
         min_term_months=3,
