@@ -29,7 +29,11 @@ from lending.pagination import (
     page_cache_set,
 )
 from lending.services.applications import application_submit
-from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.auto_invest_rules import (
+    auto_invest_rule_create,
+    auto_invest_rule_delete,
+    auto_invest_rule_update,
+)
 from lending.services.investments import (
     cancel_refusal,
     ensure_investment_allowed,
@@ -319,6 +323,14 @@ def investment_cancel_view(request, pk: int):
     return redirect("lending:investment-list")
 
 
+def _rule_terms(form: AutoInvestRuleForm) -> dict:
+    """The form's values as the services take them: rates and shares as fractions."""
+    data = dict(form.cleaned_data)
+    for name in ("min_rate", "max_rate", "max_borrower_share"):
+        data[name] = data[name] / HUNDRED
+    return data
+
+
 @role_required("investor")
 @require_http_methods(["GET", "POST"])
 def auto_invest_rule_list(request):
@@ -327,12 +339,10 @@ def auto_invest_rule_list(request):
     if request.method == "POST" and not form.is_valid():
         status = 400
     elif request.method == "POST":
-        data = dict(form.cleaned_data)
-        data["min_rate"] = data["min_rate"] / HUNDRED
-        data["max_rate"] = data["max_rate"] / HUNDRED
-        data["max_borrower_share"] = data["max_borrower_share"] / HUNDRED
         try:
-            auto_invest_rule_create(investor=request.user, context=AuditContext.of(request), **data)
+            auto_invest_rule_create(
+                investor=request.user, context=AuditContext.of(request), **_rule_terms(form)
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -348,6 +358,94 @@ def auto_invest_rule_list(request):
         {"form": form, "rules": rules, "section": "auto"},
         status=status,
     )
+
+
+@role_required("investor")
+@require_http_methods(["GET", "POST"])
+def auto_invest_rule_edit(request, pk: int):
+    """The rule's terms in the same form as a new rule's; saving keeps its place in the
+    queue and whether it is on or paused."""
+    rule = get_object_or_404(selectors.auto_invest_rule_list(request.user), pk=pk)
+    form = AutoInvestRuleForm(request.POST or None, initial=AutoInvestRuleForm.initial_for(rule))
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        try:
+            auto_invest_rule_update(
+                investor=request.user,
+                rule_id=rule.pk,
+                context=AuditContext.of(request),
+                **_rule_terms(form),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "Auto-invest rule changed.")
+            return redirect("lending:auto-invest-rule-list")
+    return render(
+        request,
+        "lending/autoinvestrule_form.html",
+        {"form": form, "rule": rule, "section": "auto"},
+        status=status,
+    )
+
+
+def _rule_switch(request, pk: int, *, is_active: bool):
+    try:
+        auto_invest_rule_update(
+            investor=request.user,
+            rule_id=pk,
+            is_active=is_active,
+            context=AuditContext.of(request),
+        )
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Rule resumed: it invests in matching loans opening from now."
+            if is_active
+            else "Rule paused: it invests in nothing until you resume it.",
+        )
+    return redirect("lending:auto-invest-rule-list")
+
+
+@role_required("investor")
+@require_POST
+def auto_invest_rule_pause(request, pk: int):
+    return _rule_switch(request, pk, is_active=False)
+
+
+@role_required("investor")
+@require_POST
+def auto_invest_rule_resume(request, pk: int):
+    return _rule_switch(request, pk, is_active=True)
+
+
+@role_required("investor")
+@require_http_methods(["GET", "POST"])
+def auto_invest_rule_delete_view(request, pk: int):
+    """GET asks to confirm; POST deletes. Investments the rule placed stay."""
+    rule = get_object_or_404(selectors.auto_invest_rule_list(request.user), pk=pk)
+    if request.method == "GET":
+        return render(
+            request, "lending/autoinvestrule_confirm_delete.html", {"rule": rule, "section": "auto"}
+        )
+    try:
+        auto_invest_rule_delete(
+            investor=request.user, rule_id=rule.pk, context=AuditContext.of(request)
+        )
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Rule deleted. Investments it made are unchanged.")
+    return redirect("lending:auto-invest-rule-list")
 
 
 @login_required

@@ -28,7 +28,11 @@ from lending.pagination import (
     page_cache_set,
 )
 from lending.services.applications import application_decide, application_submit
-from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.auto_invest_rules import (
+    auto_invest_rule_create,
+    auto_invest_rule_delete,
+    auto_invest_rule_update,
+)
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_cancel, investment_place
 from lending.services.notifications import notification_mark_read, notifications_mark_read
@@ -195,6 +199,30 @@ class AutoInvestRuleListApi(ListAPIView):
             investor=request.user, context=AuditContext.of(request), **data.validated_data
         )
         return Response(s.AutoInvestRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class AutoInvestRuleDetailApi(APIView):
+    """One of the caller's rules: PATCH changes some of its terms or pauses (`is_active`
+    false) and resumes it; DELETE removes it. Another investor's rule is 404."""
+
+    permission_classes = [IsInvestor]
+
+    @extend_schema(request=s.AutoInvestRuleSerializer, responses=s.AutoInvestRuleSerializer)
+    def patch(self, request, pk: int):
+        data = s.AutoInvestRuleSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        rule = auto_invest_rule_update(
+            investor=request.user,
+            rule_id=pk,
+            context=AuditContext.of(request),
+            **data.validated_data,
+        )
+        return Response(s.AutoInvestRuleSerializer(rule).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        auto_invest_rule_delete(investor=request.user, rule_id=pk, context=AuditContext.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReviewListApi(ListAPIView):
