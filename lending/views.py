@@ -179,12 +179,33 @@ def _rate_fraction(value):
     return None if value is None else value / HUNDRED
 
 
+def _marketplace_page(request, form: MarketplaceFilterForm):
+    """The filtered listing's paginator, page and query string (without `page`)."""
+    f = form.cleaned_data if form.is_bound else {}
+    loans = selectors.loan_list_open(
+        grades=f.get("grade"),
+        terms=f.get("term"),
+        min_rate=_rate_fraction(f.get("min_rate")),
+        max_rate=_rate_fraction(f.get("max_rate")),
+        min_left=f.get("min_left"),
+        purposes=[f["purpose"]] if f.get("purpose") else None,
+        ordering=f.get("ordering") or "deadline",
+    )
+    paginator = CachedCountPaginator(loans, 20)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return paginator, paginator.get_page(request.GET.get("page")), query.urlencode()
+
+
 @require_GET
 def loan_list(request):
-    # The listing is the same for every caller with the same filters: a large one may be
-    # served as rendered a moment ago (lending.pagination), skipping validation and queries.
+    """The marketplace. For an investor each loan they could not invest in is marked with
+    the reason (their grade, their limits: lending.investment_rules), so that rendering is
+    theirs alone; everyone else sees the same listing, and a large one may be served as
+    rendered a moment ago (lending.pagination), skipping validation and queries."""
+    investor = _can_invest(request.user)
     key = page_cache_key("html", request.GET)
-    market = page_cache_get(key)
+    market = None if investor else page_cache_get(key)
     if market is None:
         form = MarketplaceFilterForm(request.GET or None)
         if form.is_bound and not form.is_valid():
@@ -197,29 +218,46 @@ def loan_list(request):
                 {"market": market, "section": "market"},
                 status=400,
             )
-        f = form.cleaned_data if form.is_bound else {}
-        loans = selectors.loan_list_open(
-            grades=f.get("grade"),
-            terms=f.get("term"),
-            min_rate=_rate_fraction(f.get("min_rate")),
-            max_rate=_rate_fraction(f.get("max_rate")),
-            min_left=f.get("min_left"),
-            purposes=[f["purpose"]] if f.get("purpose") else None,
-            ordering=f.get("ordering") or "deadline",
-        )
-        paginator = CachedCountPaginator(loans, 20)
-        query = request.GET.copy()
-        query.pop("page", None)
+        paginator, page, query = _marketplace_page(request, form)
+        refusals = None
+        if investor:
+            page.object_list = list(page.object_list)
+            refusals = selectors.marketplace_refusals(
+                request.user, [loan.pk for loan in page.object_list]
+            )
+            for loan in page.object_list:
+                loan.refusal = refusals.get(loan.pk)
         market = render_to_string(
             "lending/_loan_list_market.html",
-            {
-                "form": form,
-                "page": paginator.get_page(request.GET.get("page")),
-                "query": query.urlencode(),
-            },
+            {"form": form, "page": page, "query": query, "marked": investor},
         )
-        page_cache_set(key, paginator, market)
+        if not investor:
+            page_cache_set(key, paginator, market)
     return render(request, "lending/loan_list.html", {"market": market, "section": "market"})
+
+
+def _loan_page_context(request, loan, form) -> dict:
+    """What the loan page shows beside the loan: for an investor, their own stake and why
+    they could not invest (if so); for everyone, the repayment schedule."""
+    context = {
+        "loan": loan,
+        "form": form,
+        "can_invest": _can_invest(request.user),
+        "schedule": selectors.loan_schedule(loan),
+    }
+    if context["can_invest"]:
+        stake = selectors.investor_stake(request.user, loan)
+        now = timezone.now()
+        for investment in stake:
+            investment.loan = loan
+            investment.cancellable = cancel_refusal(investment, now) is None
+        context["stake"] = stake
+        context["stake_held"] = sum(
+            (i.amount for i in stake if i.status in selectors.HELD_STATUSES), Decimal("0.00")
+        )
+        context["stake_share"] = context["stake_held"] / loan.amount
+        context["refusal"] = selectors.marketplace_refusals(request.user, [loan.pk]).get(loan.pk)
+    return context
 
 
 @require_GET
@@ -228,23 +266,19 @@ def loan_detail(request, pk: int):
     if loan is None:
         raise Http404
     return render(
-        request,
-        "lending/loan_detail.html",
-        {"loan": loan, "form": InvestForm(), "can_invest": _can_invest(request.user)},
+        request, "lending/loan_detail.html", _loan_page_context(request, loan, InvestForm())
     )
 
 
 def _can_invest(user) -> bool:
-    return user.is_authenticated and user.has_role("investor")
+    """An investor customer: staff never invest (accounts.decorators.customer_required)."""
+    return user.is_authenticated and user.has_role("investor") and not user.is_platform_staff
 
 
 def _loan_detail_refused(request, loan, form, status: int):
     """The loan page again, with the invest form and why it was refused."""
     return render(
-        request,
-        "lending/loan_detail.html",
-        {"loan": loan, "form": form, "can_invest": True},
-        status=status,
+        request, "lending/loan_detail.html", _loan_page_context(request, loan, form), status=status
     )
 
 

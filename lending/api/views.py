@@ -113,6 +113,18 @@ class LoanListApi(ListAPIView):
             rows = serializer_class(page, many=True, context=self.get_serializer_context()).data
             data = self.get_paginated_response(rows).data
             page_cache_set(key, paginator, data)
+        if _is_investor(request.user):
+            # The listing is everyone's (and may be cached); the marks are this investor's.
+            refusals = selectors.marketplace_refusals(
+                request.user, [row["id"] for row in data["results"]]
+            )
+            data = {
+                **data,
+                "results": [
+                    {**row, "investor_refusal": s.refusal_data(refusals.get(row["id"]))}
+                    for row in data["results"]
+                ],
+            }
         return Response(data)
 
     def get_queryset(self):
@@ -148,10 +160,19 @@ class LoanDetailApi(APIView):
             return Response(
                 {"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND
             )
-        serializer = (
-            s.LoanDisclosedSerializer if request.user.is_authenticated else s.LoanPublicSerializer
+        if not request.user.is_authenticated:
+            return Response(s.LoanPublicSerializer(loan).data)
+        refusals = (
+            selectors.marketplace_refusals(request.user, [loan.pk])
+            if _is_investor(request.user)
+            else {}
         )
-        return Response(serializer(loan).data)
+        return Response(s.LoanDisclosedSerializer(loan, context={"refusals": refusals}).data)
+
+
+def _is_investor(user) -> bool:
+    """A signed-in investor customer (staff never invest): whose marketplace is marked."""
+    return user.is_authenticated and user.has_role("investor") and not user.is_platform_staff
 
 
 class BorrowingListApi(ListAPIView):
