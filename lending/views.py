@@ -346,14 +346,31 @@ def investment_list(request):
 
 
 @role_required("investor")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def investment_cancel_view(request, pk: int):
+    """Two steps: GET (or a POST without `confirmed`) shows what cancelling does and asks to
+    confirm; the confirmed POST cancels. Another investor's investment is 404."""
+    investment = get_object_or_404(
+        selectors.investment_list_for_investor(request.user).select_related("loan__product"),
+        pk=pk,
+    )
+    if request.method == "GET" or request.POST.get("confirmed") != "yes":
+        refusal = cancel_refusal(investment, timezone.now())
+        return render(
+            request,
+            "lending/investment_cancel_confirm.html",
+            {"investment": investment, "refusal": refusal, "section": "portfolio"},
+        )
     try:
         investment_cancel(investor=request.user, investment_id=pk, context=AuditContext.of(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Investment cancelled; the money is available again.")
+        messages.success(
+            request,
+            f"Investment of {money.display(investment.amount, investment.currency)} in "
+            f"{investment.loan.reference} cancelled; the money is available again.",
+        )
     return redirect("lending:investment-list")
 
 

@@ -91,11 +91,11 @@ EXPECTED = {
         "POST": _investor(404, SIGN_IN),
     },
     "lending:investment-list": {"GET": _investor(200, SIGN_IN), "POST": _investor(405, SIGN_IN)},
-    # Refusals are shown on the portfolio page the cancel redirects to.
+    # GET asks to confirm, the confirmed POST cancels; only the investor's own exist.
     "lending:investment-cancel": {
         "kwargs": {"pk": MISSING},
-        "GET": _investor(405, SIGN_IN),
-        "POST": _investor(302, SIGN_IN),
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
     },
     "lending:auto-invest-rule-list": {
         "GET": _investor(200, SIGN_IN),
