@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, DecimalField, F, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from core.money import CENT
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
@@ -51,6 +52,122 @@ def wallet_posting_list(
     if date_to:
         postings = postings.filter(created_at__date__lte=date_to)
     return postings.order_by("-id")
+
+
+# The memos lending writes on the entries that move an investor's money, as people read
+# them: (entry kind, memo prefix) -> the line's wording, with what follows the prefix (the
+# loan reference) appended. A memo no rule knows is shown as written.
+_MEMO_WORDING = {
+    ("reserve", "Investing in "): "Reserved for ",
+    ("release", "Cancelled investment in "): "Reservation returned (you cancelled) from ",
+    ("release", "Listing "): "Reservation returned: listing ",
+    ("settle", "Disbursement of "): "Lent to ",
+}
+_KIND_WORDING = {
+    "deposit": "Deposit from your bank card",
+    "withdrawal": "Withdrawal paid to your bank card",
+    "adjustment": "Correction by operations",
+    "reversal": "Correction",
+}
+
+
+def movement_description(kind: str, memo: str, total_change: Decimal) -> str:
+    """One line saying what a journal entry did to the user's money, without the
+    movement UUIDs custody writes into its memos (custody.services.movements)."""
+    if kind in _KIND_WORDING:
+        return _KIND_WORDING[kind]
+    if memo.startswith("Withdrawal "):
+        return "Reserved for a withdrawal"
+    if memo.startswith("Failed withdrawal "):
+        return "Withdrawal failed: returned to available"
+    if kind == "settle" and memo.startswith("Disbursement of ") and total_change > 0:
+        return f"Loan {memo.removeprefix('Disbursement of ')} paid out to you"
+    for (entry_kind, prefix), wording in _MEMO_WORDING.items():
+        if kind == entry_kind and memo.startswith(prefix):
+            return wording + memo.removeprefix(prefix)
+    return memo or kind.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class WalletMovement:
+    """One journal entry as its user sees it: one line, whatever legs it has on their
+    accounts (a reservation is available -x and reserved +x: one line "Reserved for ...")."""
+
+    entry_id: int
+    created_at: object
+    kind: str
+    memo: str
+    available_change: Decimal
+    reserved_change: Decimal
+
+    @property
+    def total_change(self) -> Decimal:
+        """What the movement added to (or took from) the user's money at the custodian."""
+        return self.available_change + self.reserved_change
+
+    @property
+    def is_internal(self) -> bool:
+        """Money moved between the user's available and reserved (held, not spent)."""
+        return self.total_change == 0
+
+    @property
+    def amount(self) -> Decimal:
+        """The line's amount: signed money in or out; for a hold or its release, how much
+        moved between available and reserved (unsigned)."""
+        return abs(self.reserved_change) if self.is_internal else self.total_change
+
+    @property
+    def description(self) -> str:
+        return movement_description(self.kind, self.memo, self.total_change)
+
+
+def wallet_movement_list(
+    *, user_id: int, account: str = "", kind: str = "", date_from=None, date_to=None
+) -> QuerySet:
+    """The user's movements, newest first: one row per journal entry with its net change
+    to their available and reserved accounts (one grouped query per page; wrap the page's
+    rows with `WalletMovement(**row)`). `account` keeps the entries that touch it."""
+    postings = Posting.objects.filter(account__owner_id=user_id)
+    if kind:
+        postings = postings.filter(entry__kind=kind)
+    if date_from:
+        postings = postings.filter(created_at__date__gte=date_from)
+    if date_to:
+        postings = postings.filter(created_at__date__lte=date_to)
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=20, decimal_places=2))
+    rows = (
+        postings.values("entry_id", kind=F("entry__kind"), memo=F("entry__memo"))
+        .annotate(
+            created_at=Min("created_at"),
+            available_change=Coalesce(
+                Sum("amount", filter=Q(account__kind=LedgerAccount.Kind.AVAILABLE)), zero
+            ),
+            reserved_change=Coalesce(
+                Sum("amount", filter=Q(account__kind=LedgerAccount.Kind.RESERVED)), zero
+            ),
+        )
+        .order_by("-entry_id")
+    )
+    if account:
+        rows = rows.annotate(touches=Count("id", filter=Q(account__kind=account))).filter(
+            touches__gt=0
+        )
+    return rows
+
+
+def wallet_movements(rows) -> list[WalletMovement]:
+    """The rows of `wallet_movement_list` (a page of them) as WalletMovements."""
+    return [
+        WalletMovement(
+            entry_id=row["entry_id"],
+            created_at=row["created_at"],
+            kind=row["kind"],
+            memo=row["memo"],
+            available_change=row["available_change"],
+            reserved_change=row["reserved_change"],
+        )
+        for row in rows
+    ]
 
 
 def deposit_list(*, user_id: int) -> QuerySet[Deposit]:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from core.fields import AmountField, JsonTypedInput
 from core.serializers import KnownFieldsSerializer
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
+from custody.selectors import movement_description
 
 
 class WalletSerializer(serializers.Serializer):
@@ -20,10 +21,28 @@ class PostingSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="entry.kind")
     memo = serializers.CharField(source="entry.memo")
     entry_id = serializers.IntegerField()
+    description = serializers.SerializerMethodField(
+        help_text="The movement this posting is a leg of, in words (the wallet page's line): "
+        'e.g. "Reserved for LN2026000001" on both legs of a reservation. Postings sharing an '
+        "entry_id are one movement."
+    )
 
     class Meta:
         model = Posting
-        fields = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
+        fields = [
+            "id",
+            "entry_id",
+            "created_at",
+            "account",
+            "kind",
+            "memo",
+            "description",
+            "amount",
+            "currency",
+        ]
+
+    def get_description(self, obj) -> str:
+        return movement_description(obj.entry.kind, obj.entry.memo, obj.amount)
 
 
 class PostingFilterSerializer(serializers.Serializer):
