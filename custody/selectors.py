@@ -1,6 +1,8 @@
 """Reads of custody: wallet balances, a user's postings, and the ledger's own proof."""
 
+import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,7 +11,17 @@ from django.db.models import Count, DecimalField, F, Min, Q, QuerySet, Sum, Valu
 from django.db.models.functions import Coalesce
 
 from core.money import CENT
-from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
+from custody.adapters import CustodianUnavailable, custodian_adapter
+from custody.models import (
+    Deposit,
+    LedgerAccount,
+    Posting,
+    ReconciliationRun,
+    SubAccount,
+    Withdrawal,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,78 @@ def wallet_balance(*, user_id: int) -> WalletBalance:
         reserved=rows.get(LedgerAccount.Kind.RESERVED, zero),
         currency=settings.PLATFORM_CURRENCY,
     )
+
+
+@dataclass(frozen=True)
+class CustodianCheck:
+    """The user's money as the ledger holds it beside what the custodian bank reports for
+    their own sub-account, with when the platform last reconciled the two."""
+
+    ledger_total: Decimal
+    # None: no sub-account yet (opened with the first deposit), or the bank did not answer.
+    custodian_total: Decimal | None
+    custodian_answered: bool
+    reconciled_at: datetime | None
+    # Deposits and withdrawals sent to the bank and not yet confirmed back: while any is
+    # on its way the bank may show it before the ledger does.
+    movements_in_flight: int
+
+    @property
+    def difference(self) -> Decimal | None:
+        """The bank's figure less the ledger's, when the bank gave one."""
+        if self.custodian_total is None:
+            return None
+        return self.custodian_total - self.ledger_total
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.difference)
+
+
+def custodian_balance_check(*, user_id: int, ledger_total: Decimal) -> CustodianCheck:
+    """Ask the custodian for the balance of the user's sub-account and set it beside the
+    ledger's. A difference is logged for operations (who also see it at the daily
+    reconciliation as a statement break) unless a movement is still on its way."""
+    sub_account = SubAccount.objects.filter(user_id=user_id).order_by("id").first()
+    custodian_total, answered = None, True
+    if sub_account is not None:
+        try:
+            custodian_total = custodian_adapter(sub_account.custodian).sub_account_balance(
+                external_id=sub_account.external_id
+            )
+        except (CustodianUnavailable, LookupError):
+            answered = False
+    differs = custodian_total is not None and custodian_total != ledger_total
+    # Counted only when the figures differ: that is all it explains.
+    in_flight = (
+        sum(
+            model.objects.filter(user_id=user_id, status=model.Status.PENDING).count()
+            for model in (Deposit, Withdrawal)
+        )
+        if differs
+        else 0
+    )
+    check = CustodianCheck(
+        ledger_total=ledger_total,
+        custodian_total=custodian_total,
+        custodian_answered=answered,
+        reconciled_at=ReconciliationRun.objects.filter(finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first(),
+        movements_in_flight=in_flight,
+    )
+    if check.differs and not in_flight:
+        logger.warning(
+            "custodian balance differs from the ledger",
+            extra={
+                "user_id": user_id,
+                "sub_account": sub_account.external_id,
+                "ledger_total": str(ledger_total),
+                "custodian_total": str(custodian_total),
+            },
+        )
+    return check
 
 
 def wallet_posting_list(

@@ -22,8 +22,10 @@ from custody.services.movements import deposit_request, withdrawal_request
 
 def _wallet_context(request, **extra):
     user_id = request.user.pk
+    balance = selectors.wallet_balance(user_id=user_id)
     return {
-        "balance": selectors.wallet_balance(user_id=user_id),
+        "balance": balance,
+        "custodian": selectors.custodian_balance_check(user_id=user_id, ledger_total=balance.total),
         "recent": selectors.wallet_movements(selectors.wallet_movement_list(user_id=user_id)[:8]),
         "deposits": selectors.deposit_list(user_id=user_id)[:5],
         "withdrawals": selectors.withdrawal_list(user_id=user_id)[:5],

@@ -14,6 +14,25 @@ class WalletSerializer(serializers.Serializer):
     reserved = serializers.DecimalField(max_digits=20, decimal_places=2)
     total = serializers.DecimalField(max_digits=20, decimal_places=2)
     currency = serializers.CharField()
+    custodian_total = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the custodian bank reports for the user's own sub-account; null "
+        "before the first deposit opens it, or when the bank did not answer.",
+    )
+    custodian_differs = serializers.BooleanField(
+        help_text="The bank's figure is not the ledger's total. While a deposit or "
+        "withdrawal is on its way (movements_in_flight) that is expected; otherwise "
+        "operations are alerted and look into it."
+    )
+    movements_in_flight = serializers.IntegerField(
+        help_text="Deposits and withdrawals not yet confirmed by the bank (counted when the "
+        "figures differ, else 0)."
+    )
+    reconciled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the platform last reconciled with the bank."
+    )
 
 
 class PostingSerializer(serializers.ModelSerializer):
