@@ -1,6 +1,7 @@
 """Reads of custody: wallet balances, a user's postings, and the ledger's own proof."""
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -139,14 +140,29 @@ def wallet_posting_list(
 
 
 # The memos lending writes on the entries that move an investor's money, as people read
-# them: (entry kind, memo prefix) -> the line's wording, with what follows the prefix (the
-# loan reference) appended. A memo no rule knows is shown as written.
-_MEMO_WORDING = {
-    ("reserve", "Investing in "): "Reserved for ",
-    ("release", "Cancelled investment in "): "Reservation returned (you cancelled) from ",
-    ("release", "Listing "): "Reservation returned: listing ",
-    ("settle", "Disbursement of "): "Lent to ",
-}
+# them: (entry kind, memo pattern, wording for the payer or holder, wording for a payee).
+# A memo no pattern knows is shown as written.
+_MEMO_WORDING = (
+    ("reserve", re.compile(r"Investing in (?P<ref>\S+)\Z"), "Reserved for {ref}", None),
+    (
+        "release",
+        re.compile(r"Cancelled investment in (?P<ref>\S+)\Z"),
+        "Returned from {ref} (you cancelled)",
+        None,
+    ),
+    (
+        "release",
+        re.compile(r"Listing (?P<ref>\S+) expired\Z"),
+        "Returned from {ref} (listing expired)",
+        None,
+    ),
+    (
+        "settle",
+        re.compile(r"Disbursement of (?P<ref>\S+)\Z"),
+        "Lent to {ref}",
+        "Loan {ref} paid out to you",
+    ),
+)
 _KIND_WORDING = {
     "deposit": "Deposit from your bank card",
     "withdrawal": "Withdrawal paid to your bank card",
@@ -156,19 +172,20 @@ _KIND_WORDING = {
 
 
 def movement_description(kind: str, memo: str, total_change: Decimal) -> str:
-    """One line saying what a journal entry did to the user's money, without the
-    movement UUIDs custody writes into its memos (custody.services.movements)."""
+    """One line saying what a journal entry did to the user's money (`total_change` > 0:
+    they received it), without the movement UUIDs custody writes into its memos
+    (custody.services.movements)."""
     if kind in _KIND_WORDING:
         return _KIND_WORDING[kind]
     if memo.startswith("Withdrawal "):
         return "Reserved for a withdrawal"
     if memo.startswith("Failed withdrawal "):
         return "Withdrawal failed: returned to available"
-    if kind == "settle" and memo.startswith("Disbursement of ") and total_change > 0:
-        return f"Loan {memo.removeprefix('Disbursement of ')} paid out to you"
-    for (entry_kind, prefix), wording in _MEMO_WORDING.items():
-        if kind == entry_kind and memo.startswith(prefix):
-            return wording + memo.removeprefix(prefix)
+    for entry_kind, pattern, wording, payee_wording in _MEMO_WORDING:
+        match = pattern.match(memo) if kind == entry_kind else None
+        if match:
+            chosen = payee_wording if payee_wording and total_change > 0 else wording
+            return chosen.format(ref=match["ref"])
     return memo or kind.replace("_", " ").capitalize()
 
 

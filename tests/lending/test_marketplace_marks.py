@@ -116,7 +116,6 @@ def test_marketplace_page_marks_loans_for_the_investor(client, market):
     investor, _ = market
     client.force_login(investor)
     html = client.get(reverse("lending:loan-list")).content.decode()
-    assert "For you" in html
     assert html.count("Open to you") == 2
     assert 'data-code="grade_above_risk_level"' in html and "Above your grade" in html
     assert "allows loans up to grade B" in html
@@ -124,7 +123,7 @@ def test_marketplace_page_marks_loans_for_the_investor(client, market):
 
 def test_marketplace_page_for_anonymous_visitors_has_no_marks(client, market):
     html = client.get(reverse("lending:loan-list")).content.decode()
-    assert "For you" not in html and "data-code=" not in html
+    assert "Open to you" not in html and "data-code=" not in html
 
 
 def test_loan_page_shows_the_refusal_the_stake_and_the_projected_schedule(client, market):

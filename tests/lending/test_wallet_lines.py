@@ -27,7 +27,7 @@ def test_an_investment_and_its_cancellation_are_one_line_each(client, investor, 
     investment_cancel(investor=investor, investment_id=investment.pk)
     ref = open_loan.reference
     assert lines(investor) == [
-        (f"Reservation returned (you cancelled) from {ref}", D("500.00"), True),
+        (f"Returned from {ref} (you cancelled)", D("500.00"), True),
         (f"Reserved for {ref}", D("500.00"), True),
         ("Deposit from your bank card", D("50000.00"), False),
     ]
