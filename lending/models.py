@@ -51,6 +51,11 @@ class Purpose(models.TextChoices):
 PROHIBITED_PURPOSES = frozenset({Purpose.SECURITIES, Purpose.FUTURES, Purpose.HIGH_RISK})
 
 
+def default_reminder_days() -> list[int]:
+    """3 days before the due date, on the day, 1 and 7 days after (the servicing issue)."""
+    return [-3, 0, 1, 7]
+
+
 def sums_to(field: str, total) -> Q:
     """A CHECK that `field` equals the expression `total`, both in whole cents. Written as
     a band narrower than a cent, not `=`: SQLite stores decimals as floats, where a sum of
@@ -93,6 +98,15 @@ class Product(models.Model):
     )
     default_after_days = models.PositiveSmallIntegerField(
         default=90, help_text="Days past due after which a loan is declared in default."
+    )
+    write_off_after_days = models.PositiveSmallIntegerField(
+        default=180, help_text="Days past due after which a defaulted loan is written off."
+    )
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days relative to the due date on which borrowers are reminded, "
+        "e.g. [-3, 0, 1, 7] (3 days before, on the day, 1 and 7 days after).",
     )
     funding_window_days = models.PositiveSmallIntegerField(default=7)
     min_investment_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
@@ -835,10 +849,20 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set by a sender that must notify once per occasion whatever reruns it (the daily
+    # batch's reminders: "reminder:<installment>:<offset>"); unique per user when set.
+    dedupe_key = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="lending_notification_once_per_occasion",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -851,3 +875,200 @@ class BusinessDate(models.Model):
 
     def __str__(self) -> str:
         return str(self.current_on)
+
+
+class DelinquencyChange(models.Model):
+    """A loan's delinquency bucket changed on a business date (one row per change)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="delinquency_changes")
+    changed_on = models.DateField()
+    from_bucket = models.CharField(max_length=8, choices=DelinquencyBucket.choices)
+    to_bucket = models.CharField(max_length=8, choices=DelinquencyBucket.choices)
+    days_past_due = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["loan_id", "changed_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "changed_on"], name="lending_delinquency_change_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.from_bucket} -> {self.to_bucket} on {self.changed_on}"
+
+
+class CollectionCase(models.Model):
+    """A delinquent loan in the collections queue: opened by the daily batch when a loan
+    leaves the current bucket, worked by the collections role, closed when the loan is
+    current again, repaid, or written off."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PROMISED = "promised", "Promise to pay"
+        CLOSED = "closed", "Closed"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+    # Refreshed by the daily batch: the queue sorts by bucket and amount overdue.
+    bucket = models.CharField(max_length=8, choices=DelinquencyBucket.choices)
+    overdue_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="collection_cases",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=~Q(status="closed"),
+                name="lending_one_open_collection_case",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "bucket"], name="lending_case_queue")]
+
+    def __str__(self) -> str:
+        return f"Case {self.id} on {self.loan_id}"
+
+
+class CollectionContact(models.Model):
+    """One attempt to reach the borrower, logged by a collector (staff-only)."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        SMS = "sms", "Text message"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="contacts")
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    outcome = models.CharField(max_length=200, validators=[PublicText(200)])
+    contacted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Contact {self.id} on case {self.case_id}"
+
+
+class PromiseToPay(models.Model):
+    """A borrower's promise to pay an amount by a date; the daily batch marks it kept or
+    broken, and a broken promise reopens the case."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        KEPT = "kept", "Kept"
+        BROKEN = "broken", "Broken"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises")
+    amount = models.DecimalField(**MONEY)
+    promised_on = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lending_promise_amount_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"Promise {self.id} on case {self.case_id}"
+
+
+class LoanUpdate(models.Model):
+    """A note investors read on the loan page, in plain words and with no borrower PII:
+    collections progress, a hardship arrangement, a default or a recovery."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="updates")
+    text = models.CharField(max_length=500, validators=[PublicText(500, multiline=True)])
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Update {self.id} on {self.loan_id}"
+
+
+class HardshipRequest(models.Model):
+    """A borrower asks for a payment holiday or a longer term, with a reason; ops approve
+    (the new schedule replaces the open installments) or refuse it in the admin."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_HOLIDAY = "payment_holiday", "Payment holiday"
+        TERM_EXTENSION = "term_extension", "Longer term"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="hardship_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Months of holiday, or months added to the term.
+    months = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=500, validators=[PublicText(500, multiline=True)])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(status="submitted"),
+                name="lending_one_open_hardship_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(months__gte=1) & Q(months__lte=12), name="lending_hardship_months"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hardship request {self.id} on {self.loan_id}"
+
+
+class DailyRunStep(models.Model):
+    """A step of the daily batch finished for a business date (what it did, as counts):
+    the record that makes a replayed date skip work already done and shows ops each run."""
+
+    run_on = models.DateField()
+    step = models.CharField(max_length=60)
+    result = models.JSONField(default=dict)
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-run_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run_on", "step"], name="lending_daily_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} on {self.run_on}"
