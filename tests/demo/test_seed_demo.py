@@ -29,11 +29,7 @@ def test_seed_demo_logins_work_history_is_there_and_a_rerun_changes_nothing(clie
     history = Loan.objects.filter(borrower__email__startswith="history-borrower")
     assert history.filter(status=Loan.Status.CLOSED).exists()
     assert history.filter(status=Loan.Status.REPAYING).exists()
-    assert Repayment.objects.filter(
-        paid_on__lt=history.order_by("id")
-        .first()
-        .listed_on.replace(year=history.order_by("id").first().listed_on.year + 1)
-    ).exists()
+    assert Repayment.objects.filter(loan__in=history).count() > 20
     assert Payout.objects.filter(investor__email="investor@demo.example").exists()
     assert Loan.objects.filter(
         borrower__email="borrower@demo.example", status=Loan.Status.REPAYING
