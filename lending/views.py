@@ -219,7 +219,6 @@ def loan_list(request):
                 status=400,
             )
         paginator, page, query = _marketplace_page(request, form)
-        refusals = None
         if investor:
             page.object_list = list(page.object_list)
             refusals = selectors.marketplace_refusals(
