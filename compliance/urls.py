@@ -5,6 +5,8 @@ from compliance import views
 app_name = "compliance"
 
 urlpatterns = [
+    path("account/data/", views.personal_data, name="personal-data"),
+    path("account/data/download/", views.personal_data_download, name="personal-data-download"),
     path("support/complaints/", views.complaint_list, name="complaint-list"),
     path("support/complaints/new/", views.complaint_create, name="complaint-create"),
     path("support/complaints/<int:pk>/", views.complaint_detail, name="complaint-detail"),

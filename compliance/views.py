@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +21,7 @@ from compliance.services.complaints import (
     complaint_reopen,
     complaint_reply,
 )
+from compliance.services.data_requests import personal_data_take
 from core.audit import AuditContext
 from core.errors import DomainError
 from lending.models import Loan
@@ -161,4 +162,21 @@ def complaint_attachment(request, pk: int, attachment_id: int):
         filename=attachment.name,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def personal_data(request):
+    """What the platform holds about the user, and the download of all of it."""
+    return render(request, "compliance/personal_data.html", {})
+
+
+@login_required
+@require_GET
+def personal_data_download(request):
+    """All the user's data as one JSON file (audited)."""
+    data = personal_data_take(user=request.user, context=AuditContext.of(request))
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-p2p-lending-data.json"'
     return response

@@ -3,6 +3,7 @@ from django.urls import path
 from compliance.api import views
 
 urlpatterns = [
+    path("me/data", views.PersonalDataApi.as_view(), name="me-data"),
     path("complaints", views.ComplaintListApi.as_view(), name="complaint-list"),
     path("complaints/<int:pk>", views.ComplaintDetailApi.as_view(), name="complaint-detail"),
     path(

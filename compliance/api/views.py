@@ -1,6 +1,7 @@
 """Complaints API: a user's own complaints; validate the shape, call one service, render."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -16,6 +17,7 @@ from compliance.services.complaints import (
     complaint_reopen,
     complaint_reply,
 )
+from compliance.services.data_requests import personal_data_take
 from core.audit import AuditContext
 from core.pagination import Pagination
 
@@ -116,3 +118,11 @@ class ComplaintReopenApi(APIView):
         return Response(
             s.ComplaintDetailSerializer(selectors.complaint_for_user(request.user, pk)).data
         )
+
+
+class PersonalDataApi(APIView):
+    """Everything the platform holds about the signed-in user (a copy, audited)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(personal_data_take(user=request.user, context=AuditContext.of(request)))

@@ -16,6 +16,16 @@ def _customer(status: int, anonymous: int = 401) -> dict:
 
 
 EXPECTED = {
+    # Everyone signed in, staff included, may take a copy of their own data.
+    "api:me-data": {"GET": {"anonymous": 401, "default": 200}},
+    "compliance:personal-data": {
+        "GET": {"anonymous": SIGN_IN, "default": 200},
+        "POST": {"anonymous": SIGN_IN, "default": 405},
+    },
+    "compliance:personal-data-download": {
+        "GET": {"anonymous": SIGN_IN, "default": 200},
+        "POST": {"anonymous": SIGN_IN, "default": 405},
+    },
     "api:complaint-list": {"GET": _customer(200), "POST": _customer(400)},
     "api:complaint-detail": {"kwargs": {"pk": MISSING}, "GET": _customer(404)},
     "api:complaint-message-create": {"kwargs": {"pk": MISSING}, "POST": _customer(400)},
