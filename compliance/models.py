@@ -157,3 +157,31 @@ class ComplaintAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ErasureRequest(models.Model):
+    """A user's request to be forgotten (PIPL art. 47). What the law allows goes at once;
+    what financial-record retention keeps (DATA_RETENTION_YEARS after the relationship ends)
+    is restricted (the account closed, nothing used or shown) and purged when retention
+    ends. The ledger keeps its postings on the pseudonymous account row, so it stays
+    balanced."""
+
+    class Status(models.TextChoices):
+        ERASED = "erased", "Erased"
+        RESTRICTED = "restricted", "Restricted until retention ends"
+        PURGED = "purged", "Purged after retention"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure_request"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    retain_until = models.DateField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "retain_until"], name="compliance_erasure_due")]
+
+    def __str__(self) -> str:
+        return f"Erasure of user {self.user_id} ({self.status})"

@@ -21,7 +21,11 @@ from compliance.services.complaints import (
     complaint_reopen,
     complaint_reply,
 )
-from compliance.services.data_requests import personal_data_take
+from compliance.services.data_requests import (
+    erasure_obstacles,
+    erasure_request,
+    personal_data_take,
+)
 from core.audit import AuditContext
 from core.errors import DomainError
 from lending.models import Loan
@@ -166,10 +170,26 @@ def complaint_attachment(request, pk: int, attachment_id: int):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def personal_data(request):
-    """What the platform holds about the user, and the download of all of it."""
-    return render(request, "compliance/personal_data.html", {})
+    """What the platform holds about the user, the download of all of it, and erasure (a
+    POST with the typed confirmation)."""
+    obstacles = erasure_obstacles(request.user)
+    if request.method == "POST":
+        if request.POST.get("confirm", "").strip().upper() != "ERASE":
+            messages.error(request, "Type ERASE to confirm: nothing was changed.")
+            return redirect("compliance:personal-data")
+        try:
+            erasure = erasure_request(user=request.user, context=AuditContext.of(request))
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("compliance:personal-data")
+        return render(request, "compliance/erased.html", {"erasure": erasure})
+    return render(
+        request,
+        "compliance/personal_data.html",
+        {"obstacles": obstacles, "retention_years": settings.DATA_RETENTION_YEARS},
+    )
 
 
 @login_required

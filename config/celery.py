@@ -111,6 +111,10 @@ app.conf.beat_schedule = {
         "task": "compliance.complaints_remind_breaches",
         "schedule": crontab(minute=5),
     },
+    "compliance-erasure-purge-due": {
+        "task": "compliance.erasure_purge_due",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),
