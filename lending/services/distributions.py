@@ -34,20 +34,32 @@ def _chunk_key(repayment_id: int, index: int) -> str:
 def repayment_shares(repayment: Repayment, loan: Loan) -> list[tuple[servicing.Share, int]]:
     """Each active investment's share of the repayment, with its investor, by investment id.
 
-    The weight is the investment's outstanding principal (its amount less the principal it
-    has received), which is its amount scaled by the loan's repaid fraction up to a cent of
-    rounding. Weighting by outstanding rather than by the original amount lets those cents
-    come back instead of drifting: the last principal repaid equals the outstanding
-    principals' sum, so each investment receives exactly what it lent, never a cent more.
-    (Once no principal is outstanding, a late charge is split by the original amounts.)
+    The weight is the investment's principal outstanding before this repayment: its amount
+    less the principal it received from the loan's earlier repayments. That is its amount
+    scaled by the loan's repaid fraction up to a cent of rounding; weighting by outstanding
+    rather than by the original amount lets those cents come back instead of drifting: the
+    last principal repaid equals the outstanding principals' sum, so each investment
+    receives exactly what it lent, never a cent more. (Once no principal is outstanding, a
+    late charge is split by the original amounts.)
+
+    The same shares whenever it runs, also halfway through this repayment's distribution:
+    the principal its chunks already paid is added back (`principal_received` includes it),
+    and the caller holds the repayment's row lock, which each chunk takes, so no chunk
+    commits between the two reads. Every earlier repayment of the loan is distributed
+    already and no later one has started (repayment_distribute's order).
     """
     holdings = list(
         Investment.objects.filter(loan_id=loan.pk, status=Investment.Status.ACTIVE)
         .order_by("id")
         .values_list("id", "investor_id", "amount", "principal_received_amount")
     )
+    paid_here = dict(
+        Payout.objects.filter(repayment_id=repayment.pk)
+        .exclude(principal_amount=0)
+        .values_list("investment_id", "principal_amount")
+    )
     investor_of = {i: investor for i, investor, _, _ in holdings}
-    weights = [(i, amount - received) for i, _, amount, received in holdings]
+    weights = [(i, amount - received + paid_here.get(i, 0)) for i, _, amount, received in holdings]
     if not any(w for _, w in weights):
         weights = [(i, amount) for i, _, amount, _ in holdings]
     shares = servicing.split_repayment(
@@ -62,24 +74,57 @@ def repayment_shares(repayment: Repayment, loan: Loan) -> list[tuple[servicing.S
 
 def repayment_distribute(*, repayment_id: int) -> int:
     """Pay a repayment out to the loan's investors; return how many payouts this call made
-    (0 when it was distributed already). Safe to run again, and at the same time."""
-    repayment = Repayment.objects.select_related("loan").filter(pk=repayment_id).first()
-    if repayment is None or repayment.distribution == Repayment.Distribution.DISTRIBUTED:
+    (0 when it was distributed already). Safe to run again, and at the same time.
+
+    The loan's earlier repayments still pending are distributed first, in id order (the
+    order they were made: repayment_make holds the loan's lock until it commits): each
+    repayment's weights are what the earlier ones left outstanding, so the shares are the
+    same whichever task runs first, and a resumed one is never overtaken."""
+    repayment = Repayment.objects.filter(pk=repayment_id).values("loan_id", "distribution").first()
+    if repayment is None or repayment["distribution"] == Repayment.Distribution.DISTRIBUTED:
         return 0
-    loan = repayment.loan
-    shares = repayment_shares(repayment, loan)
+    earlier = list(
+        Repayment.objects.filter(
+            loan_id=repayment["loan_id"],
+            pk__lt=repayment_id,
+            distribution=Repayment.Distribution.PENDING,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    return sum(_distribute(pk) for pk in [*earlier, repayment_id])
+
+
+def _distribute(repayment_id: int) -> int:
+    """Distribute one repayment whose loan's earlier repayments are all distributed."""
+    planned = _plan(repayment_id)
+    if planned is None:
+        return 0
+    repayment, loan, shares, installments = planned
     size = settings.LENDING_DISTRIBUTION_CHUNK
     chunks = [shares[i : i + size] for i in range(0, len(shares), size)] or [[]]
-    installments = list(
-        RepaymentLine.objects.filter(repayment=repayment)
-        .order_by("installment__number")
-        .values_list("installment__number", flat=True)
-    )
     made = 0
     for index, chunk in enumerate(chunks):
         made += _distribute_chunk(repayment.pk, loan, index, chunk, installments)
     _mark_distributed(repayment.pk)
     return made
+
+
+@transaction.atomic(durable=True)
+def _plan(repayment_id: int):
+    """The repayment's shares, read under its row lock (see repayment_shares); None once it
+    is distributed."""
+    repayment = Repayment.objects.select_for_update().filter(pk=repayment_id).first()
+    if repayment is None or repayment.distribution == Repayment.Distribution.DISTRIBUTED:
+        return None
+    loan = Loan.objects.get(pk=repayment.loan_id)
+    shares = repayment_shares(repayment, loan)
+    installments = list(
+        RepaymentLine.objects.filter(repayment=repayment)
+        .order_by("installment__number")
+        .values_list("installment__number", flat=True)
+    )
+    return repayment, loan, shares, installments
 
 
 def _memo(loan: Loan, installments: list[int]) -> str:
