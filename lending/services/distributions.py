@@ -12,6 +12,7 @@ paid twice.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -97,6 +98,8 @@ def repayment_distribute(*, repayment_id: int) -> int:
 
 def _distribute(repayment_id: int) -> int:
     """Distribute one repayment whose loan's earlier repayments are all distributed."""
+    if connection.vendor == "postgresql":
+        return _distribute_set_based(repayment_id)
     planned = _plan(repayment_id)
     if planned is None:
         return 0
@@ -171,6 +174,252 @@ def _distribute_chunk(
     _add_principal_received(payouts)
     _notify(loan, repayment, payouts)
     return len(payouts)
+
+
+# --- PostgreSQL: the shares computed in the database, chunk by chunk ----------------------
+#
+# The same rule as servicing.split_repayment, in integer cents: each component's total C is
+# split over the weights w (sum W) as div(C * w, W) each, and the C - sum(div) cents left go
+# one each to the largest remainders mod(C * w, W), ties to the lower investment id. The
+# plan finds, per component, the remainder and id of the last investment to get a cent;
+# each chunk then computes its own rows' shares from that threshold. Python never holds
+# more than one chunk's rows, however many investors the loan has, and every row is
+# written by set-based statements (one INSERT of payouts, one UPDATE of investments, one
+# INSERT of notifications, one ledger entry per chunk).
+
+_COMPONENTS = ("principal", "interest", "penalty")
+
+
+def _holdings_sql(weight: str = "") -> str:
+    """Active investments of %(loan)s with their weights in cents: `outstanding` is the
+    principal outstanding before %(repayment)s (its own payouts added back), `amount` the
+    original amount (see repayment_shares)."""
+    return (
+        "SELECT i.id, i.investor_id, "  # noqa: S608 - our table names
+        "((i.amount - i.principal_received_amount + COALESCE(p.principal_amount, 0)) * 100)"
+        "::numeric AS outstanding, (i.amount * 100)::numeric AS amount "
+        f"FROM {Investment._meta.db_table} AS i "
+        f"LEFT JOIN {Payout._meta.db_table} AS p "
+        "ON p.repayment_id = %(repayment)s AND p.investment_id = i.id "
+        "WHERE i.loan_id = %(loan)s AND i.status = 'active'"
+    )
+
+
+@dataclass(frozen=True)
+class _Split:
+    """One component's split: its total in cents, how many cents go to the largest
+    remainders, and the (remainder, id) of the last investment that gets one."""
+
+    cents: int
+    left: int = 0
+    rest: int = 0
+    last_id: int = 0
+
+
+@dataclass(frozen=True)
+class _Plan:
+    repayment: Repayment
+    loan: Loan
+    installments: list[int]
+    weight: str  # "outstanding" or "amount"
+    weight_sum: int
+    splits: dict[str, _Split]
+    bounds: list[int]  # the first investment id of each chunk
+
+
+def _cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+@transaction.atomic(durable=True)
+def _plan_set_based(repayment_id: int) -> _Plan | None:
+    """The split's thresholds and the chunks' bounds, read under the repayment's row lock
+    (see repayment_shares: the weights are the same for every chunk); None once it is
+    distributed."""
+    repayment = Repayment.objects.select_for_update().filter(pk=repayment_id).first()
+    if repayment is None or repayment.distribution == Repayment.Distribution.DISTRIBUTED:
+        return None
+    loan = Loan.objects.get(pk=repayment.loan_id)
+    installments = list(
+        RepaymentLine.objects.filter(repayment=repayment)
+        .order_by("installment__number")
+        .values_list("installment__number", flat=True)
+    )
+    params = {"repayment": repayment.pk, "loan": loan.pk}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(sum(outstanding), 0), COALESCE(sum(amount), 0) "  # noqa: S608
+            f"FROM ({_holdings_sql()}) AS h",
+            params,
+        )
+        outstanding, amount = cursor.fetchone()
+        weight, weight_sum = ("outstanding", outstanding) if outstanding else ("amount", amount)
+        splits = {}
+        for name in _COMPONENTS:
+            cents = _cents(getattr(repayment, f"{name}_amount"))
+            splits[name] = _split(cursor, params, weight, int(weight_sum), cents)
+        cursor.execute(
+            "SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n "  # noqa: S608
+            f"FROM ({_holdings_sql()}) AS h) AS x WHERE (n - 1) %% %(size)s = 0 ORDER BY id",
+            {**params, "size": settings.LENDING_DISTRIBUTION_CHUNK},
+        )
+        bounds = [row[0] for row in cursor.fetchall()]
+    return _Plan(
+        repayment=repayment,
+        loan=loan,
+        installments=installments,
+        weight=weight,
+        weight_sum=int(weight_sum),
+        splits=splits,
+        bounds=bounds,
+    )
+
+
+def _split(cursor, params: dict, weight: str, weight_sum: int, cents: int) -> _Split:
+    if not cents or not weight_sum:
+        return _Split(cents=cents if weight_sum else 0)
+    parts = (
+        f"WITH s AS MATERIALIZED (SELECT h.id, div(%(c)s * h.{weight}, %(w)s) AS whole, "  # noqa: S608
+        f"mod(%(c)s * h.{weight}, %(w)s) AS rest FROM ({_holdings_sql()}) AS h) "
+    )
+    values = {**params, "c": Decimal(cents), "w": Decimal(weight_sum)}
+    cursor.execute(parts + "SELECT %(c)s - sum(whole) FROM s", values)  # noqa: S608
+    left = int(cursor.fetchone()[0])
+    if not left:
+        return _Split(cents=cents)
+    cursor.execute(
+        parts + "SELECT rest, id FROM s ORDER BY rest DESC, id OFFSET %(k)s LIMIT 1",  # noqa: S608
+        {**values, "k": left - 1},
+    )
+    rest, last_id = cursor.fetchone()
+    return _Split(cents=cents, left=left, rest=int(rest), last_id=last_id)
+
+
+def _shares_sql(plan: _Plan) -> tuple[str, dict]:
+    """A query of the chunk's shares in cents: id, investor_id, p, r, q (principal,
+    interest, penalty) and fee; rows with nothing to pay are left out."""
+    params: dict = {"w": Decimal(plan.weight_sum), "rate": plan.loan.platform_fee_rate}
+    columns = []
+    for name, alias in zip(_COMPONENTS, ("p", "r", "q"), strict=True):
+        split = plan.splits[name]
+        if not split.cents:
+            columns.append(f"0::numeric AS {alias}")
+            continue
+        params.update({f"{alias}_c": Decimal(split.cents), f"{alias}_rest": Decimal(split.rest)})
+        params[f"{alias}_id"] = split.last_id
+        product = f"(%({alias}_c)s * h.{plan.weight})"
+        extra = (
+            f"CASE WHEN mod({product}, %(w)s) > %({alias}_rest)s OR (mod({product}, %(w)s) = "
+            f"%({alias}_rest)s AND h.id <= %({alias}_id)s) THEN 1 ELSE 0 END"
+            if split.left
+            else "0"
+        )
+        columns.append(f"div({product}, %(w)s) + {extra} AS {alias}")
+    # The fee: the interest share x the rate, rounded half-even to the cent.
+    fee = (
+        "floor(c.r * %(rate)s) + CASE WHEN c.r * %(rate)s - floor(c.r * %(rate)s) > 0.5 THEN 1 "
+        "WHEN c.r * %(rate)s - floor(c.r * %(rate)s) < 0.5 THEN 0 "
+        "ELSE mod(floor(c.r * %(rate)s), 2) END"
+    )
+    sql = (
+        f"SELECT c.id, c.investor_id, c.p, c.r, c.q, {fee} AS fee FROM ("  # noqa: S608
+        f"SELECT h.id, h.investor_id, {', '.join(columns)} FROM ({_holdings_sql()}) AS h "
+        "WHERE h.id >= %(lo)s AND (%(hi)s::bigint IS NULL OR h.id < %(hi)s)) AS c "
+        "WHERE c.p + c.r + c.q > 0"
+    )
+    return sql, params
+
+
+def _distribute_set_based(repayment_id: int) -> int:
+    plan = _plan_set_based(repayment_id)
+    if plan is None:
+        return 0
+    bounds = plan.bounds or [0]
+    made = 0
+    for index, lo in enumerate(bounds):
+        hi = bounds[index + 1] if index + 1 < len(bounds) else None
+        made += _distribute_chunk_set_based(plan, index, lo, hi)
+    _mark_distributed(repayment_id)
+    return made
+
+
+@transaction.atomic(durable=True)
+def _distribute_chunk_set_based(plan: _Plan, index: int, lo: int, hi: int | None) -> int:
+    """One chunk: its ledger entry (clearing -> each investor's available, fees -> fee
+    income), then its payouts, the principal received and the notifications in one
+    statement; nothing if it was paid already. Lock order as everywhere: the repayment,
+    then the accounts by id (ledger_post), then the investments."""
+    repayment = Repayment.objects.select_for_update().get(pk=plan.repayment.pk)
+    key = _chunk_key(repayment.pk, index)
+    if JournalEntry.objects.filter(idempotency_key=key).exists():
+        return 0
+    loan = plan.loan
+    shares, params = _shares_sql(plan)
+    params.update({"repayment": repayment.pk, "loan": loan.pk, "lo": lo, "hi": hi})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT investor_id, p + r + q - fee, fee FROM ({shares}) AS s",  # noqa: S608
+            params,
+        )
+        rows = cursor.fetchall()
+    made = len(rows)
+    platform = (
+        repayment.late_fee_amount + repayment.prepayment_fee_amount if index == 0 else Decimal(0)
+    )
+    fees = sum((fee for _, _, fee in rows), Decimal(0)) / 100 + platform
+    nets = sum((net for _, net, _ in rows), Decimal(0)) / 100
+    total = money.quantize(nets + fees)
+    if not total:
+        return 0
+    accounts = custody.user_account_ids_many({investor for investor, _, _ in rows})
+    legs = [custody.Leg(custody.platform_account_id(LedgerAccount.Kind.REPAYMENT_CLEARING), -total)]
+    legs += [
+        custody.Leg(accounts[investor][0], money.quantize(net / 100))
+        for investor, net, _ in rows
+        if net
+    ]
+    if fees:
+        legs.append(
+            custody.Leg(
+                custody.platform_account_id(LedgerAccount.Kind.FEE_INCOME), money.quantize(fees)
+            )
+        )
+    del rows
+    custody.ledger_post(
+        idempotency_key=key, kind="payout", memo=_memo(loan, plan.installments), legs=legs
+    )
+    del legs
+    params.update(
+        {
+            "paid_on": repayment.paid_on,
+            "now": timezone.now(),
+            "title": f" {loan.currency} received from loan {loan.reference}",
+            "subject": str(loan.pk),
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH s AS ({shares}), "  # noqa: S608 - our table names
+            f"ins AS (INSERT INTO {Payout._meta.db_table} (repayment_id, investment_id, "
+            "investor_id, principal_amount, interest_amount, penalty_amount, fee_amount, "
+            "net_amount, paid_on, created_at) SELECT %(repayment)s, s.id, s.investor_id, "
+            "s.p / 100, s.r / 100, s.q / 100, s.fee / 100, (s.p + s.r + s.q - s.fee) / 100, "
+            "%(paid_on)s, %(now)s FROM s ORDER BY s.id RETURNING investment_id, investor_id, "
+            "principal_amount, interest_amount, penalty_amount, fee_amount, net_amount), "
+            f"upd AS (UPDATE {Investment._meta.db_table} AS i SET principal_received_amount = "
+            "i.principal_received_amount + ins.principal_amount FROM ins "
+            "WHERE i.id = ins.investment_id AND ins.principal_amount <> 0) "
+            f"INSERT INTO {Notification._meta.db_table} (user_id, kind, title, body, "
+            "subject_type, subject_id, created_at, dedupe_key) "
+            "SELECT ins.investor_id, 'payout_received', "
+            "to_char(ins.net_amount, 'FM999,999,999,999,990.00') || %(title)s, "
+            "'Principal ' || ins.principal_amount || ', interest ' || ins.interest_amount || "
+            "', penalty interest ' || ins.penalty_amount || ', platform fee ' || "
+            "ins.fee_amount || '.', 'loan', %(subject)s, %(now)s, '' "
+            "FROM ins WHERE ins.net_amount <> 0 ORDER BY ins.investment_id",
+            params,
+        )
+    return made
 
 
 def _insert_payouts(repayment: Repayment, payouts) -> None:

@@ -55,6 +55,21 @@ def _clearing_balance() -> D:
     ).balance_amount
 
 
+def _die_at_the_second_chunk(monkeypatch, repayment) -> None:
+    """Distribute, the process dying inside the second chunk's transaction (at its ledger
+    entry): the first chunk is committed, the second rolled back."""
+    real_post = distributions.custody.ledger_post
+
+    def ledger_post(**kwargs):
+        if kwargs["idempotency_key"] == f"lending.distribution:{repayment.pk}:1":
+            raise SystemExit("worker killed")
+        return real_post(**kwargs)
+
+    monkeypatch.setattr(distributions.custody, "ledger_post", ledger_post)
+    with pytest.raises(SystemExit):
+        repayment_distribute(repayment_id=repayment.pk)
+
+
 def test_a_distribution_that_died_after_a_chunk_resumes_with_the_same_shares(
     make_user, onboarding, product, settings, monkeypatch
 ):
@@ -68,18 +83,9 @@ def test_a_distribution_that_died_after_a_chunk_resumes_with_the_same_shares(
         loan_id=loan.pk, borrower=loan.borrower, amount=D("1234.56"), idempotency_key="a"
     )
 
-    real_chunk = distributions._distribute_chunk
-
-    def dies_at_the_second_chunk(repayment_id, loan, index, *args):
-        if index == 1:
-            raise SystemExit("worker killed")
-        return real_chunk(repayment_id, loan, index, *args)
-
-    monkeypatch.setattr(distributions, "_distribute_chunk", dies_at_the_second_chunk)
-    with pytest.raises(SystemExit):
-        repayment_distribute(repayment_id=repayment.pk)
+    _die_at_the_second_chunk(monkeypatch, repayment)
     assert Payout.objects.count() == 2  # the first chunk landed, nothing else
-    monkeypatch.setattr(distributions, "_distribute_chunk", real_chunk)
+    monkeypatch.undo()
 
     assert repayment_distribute(repayment_id=repayment.pk) == len(HOLDINGS) - 2
     assert repayment_distribute(repayment_id=repayment.pk) == 0
@@ -149,17 +155,9 @@ def test_the_payoff_after_a_resumed_distribution_returns_each_investor_exactly_t
     partial = repayment_make(
         loan_id=loan.pk, borrower=loan.borrower, amount=D("777.77"), idempotency_key="p"
     )
-    real_chunk = distributions._distribute_chunk
-
-    def dies(repayment_id, loan, index, *args):
-        if index == 1:
-            raise SystemExit("worker killed")
-        return real_chunk(repayment_id, loan, index, *args)
-
-    monkeypatch.setattr(distributions, "_distribute_chunk", dies)
-    with pytest.raises(SystemExit):
-        repayment_distribute(repayment_id=partial.pk)
-    monkeypatch.setattr(distributions, "_distribute_chunk", real_chunk)
+    _die_at_the_second_chunk(monkeypatch, partial)
+    assert Payout.objects.count() == 4
+    monkeypatch.undo()
 
     payoff = repayment_make(
         loan_id=loan.pk, borrower=loan.borrower, kind="all", idempotency_key="off"
