@@ -4,7 +4,10 @@ investors (DESIGN.md's distribution rule, lending.servicing.split_repayment).
 Investors are paid in chunks of LENDING_DISTRIBUTION_CHUNK, each one durable transaction:
 its payouts inserted set-based (one statement), the principal received added to each
 investment set-based, one ledger entry (clearing -> each investor's available, the fees ->
-fee income), and one notification insert. A chunk is done when its ledger entry exists, so
+fee income), and one notification insert. On PostgreSQL the shares themselves are computed
+in the database, chunk by chunk (see _shares_sql), so a loan with 50,000 investors needs no
+more memory than one with 10,000; elsewhere (SQLite) in Python, by the same rule. A chunk
+is done when its ledger entry exists, so
 a distribution that died halfway (a killed worker) resumes where it stopped; the
 repayment's row lock makes two distributions of the same repayment run one after the other,
 and the unique (repayment, investment) constraint is the database's last word: nobody is
@@ -385,6 +388,8 @@ def _distribute_chunk_set_based(plan: _Plan, index: int, lo: int, hi: int | None
     nets = sum((net for _, net, _ in rows), Decimal(0)) / 100
     total = money.quantize(nets + fees)
     if not total:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {_SHARES_TABLE}")
         return 0
     accounts = custody.user_account_ids_many({investor for investor, _, _ in rows})
     legs = [custody.Leg(custody.platform_account_id(LedgerAccount.Kind.REPAYMENT_CLEARING), -total)]

@@ -89,6 +89,16 @@ def test_a_repayment_to_10000_investors_sums_exactly_and_each_share_is_pro_rata(
         Payout.objects.filter(repayment=repayment).values_list("investment_id", "principal_amount")
     )
     assert Notification.objects.filter(kind="payout_received").count() == INVESTORS
+    some = Payout.objects.filter(repayment=repayment).order_by("id")[1234]
+    note = Notification.objects.get(kind="payout_received", user_id=some.investor_id)
+    assert note.title == (
+        f"{money.display(some.net_amount, loan.currency)} received from loan {loan.reference}"
+    )
+    assert note.body == (
+        f"Principal {some.principal_amount}, interest {some.interest_amount}, penalty "
+        f"interest {some.penalty_amount}, platform fee {some.fee_amount}."
+    )
+    assert (note.subject_type, note.subject_id) == ("loan", str(loan.pk))
     assert JournalEntry.objects.filter(kind="payout").count() == 4
     clearing = LedgerAccount.objects.get(
         owner__isnull=True, kind=LedgerAccount.Kind.REPAYMENT_CLEARING
