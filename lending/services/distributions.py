@@ -191,6 +191,9 @@ def _distribute_chunk(
 # INSERT of notifications, one ledger entry per chunk).
 
 _COMPONENTS = ("principal", "interest", "penalty")
+# Cents x weight products below this are computed in bigint (any loan below about 30
+# million); larger ones in exact numeric, slower.
+BIGINT_PRODUCTS_BELOW = 2**62
 
 
 def _holdings_sql(weight: str = "") -> str:
@@ -281,7 +284,7 @@ def _plan_set_based(repayment_id: int) -> _Plan | None:
 def _split(cursor, params: dict, weight: str, weight_sum: int, cents: int) -> _Split:
     if not cents or not weight_sum:
         return _Split(cents=cents if weight_sum else 0)
-    exact = "bigint" if cents * weight_sum < 2**62 else "numeric"  # as _shares_sql
+    exact = "bigint" if cents * weight_sum < BIGINT_PRODUCTS_BELOW else "numeric"
     product = f"(%(c)s::{exact} * h.{weight}::{exact})"
     whole = f"{product} / %(w)s::{exact}" if exact == "bigint" else f"div({product}, %(w)s)"
     parts = (
@@ -309,7 +312,7 @@ def _shares_sql(plan: _Plan) -> tuple[str, dict]:
     interest, penalty) and fee; rows with nothing to pay are left out. In bigint when the
     products fit (any loan below about 30 million), else in exact numeric."""
     largest = max(split.cents for split in plan.splits.values())
-    exact = "bigint" if largest * plan.weight_sum < 2**62 else "numeric"
+    exact = "bigint" if largest * plan.weight_sum < BIGINT_PRODUCTS_BELOW else "numeric"
     params: dict = {"w": plan.weight_sum, "rate": plan.loan.platform_fee_rate}
     columns = []
     for name, alias in zip(_COMPONENTS, ("p", "r", "q"), strict=True):
