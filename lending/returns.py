@@ -31,12 +31,13 @@ def xirr(flows: list[CashFlow], *, min_days: int = MIN_DAYS) -> Decimal | None:
     The amounts reach pyxirr as Decimals (it reads them exactly); its answer is a float,
     which is a rate, not money, and is turned into a Decimal once, rounded here.
     """
-    flows = [f for f in flows if f.amount]
     if not any(f.amount < 0 for f in flows):
         return None
+    # A zero flow still dates the valuation (what is left is worth nothing on that day).
     first, last = min(f.on for f in flows), max(f.on for f in flows)
     if (last - first).days < min_days:
         return None
+    flows = [f for f in flows if f.amount]
     if not any(f.amount > 0 for f in flows):
         return Decimal("-1.0000")
     try:
