@@ -8,8 +8,8 @@ from django import template
 register = template.Library()
 
 ROW_HEIGHT = 30
-LABEL_WIDTH = 124
-BAR_MAX = 150
+LABEL_WIDTH = 104
+BAR_MAX = 120
 # Grades keep the colours of their badges (static/css/lending.css); statuses run from
 # green (current) through amber to red (defaulted).
 COLOURS = {

@@ -6,7 +6,6 @@ import re
 import zlib
 from datetime import date
 from decimal import Decimal as D
-from types import SimpleNamespace
 
 import pytest
 import pyxirr
@@ -16,52 +15,17 @@ from django.urls import reverse
 
 from core import money
 from core.errors import NotFound
-from lending.business_date import business_date_set
-from lending.models import Loan
 from lending.portfolio import annual_statement, investment_cash_flows, portfolio_summary
-from tests.accounts.onboarding import make_investor
-from tests.lending.portfolios import loan_held_by, repay_installment
+from tests.lending.portfolios import AS_OF, investor_history
 
 pytestmark = pytest.mark.django_db
 
-AS_OF = date(2026, 4, 15)
 FEE = D("0.10")  # ProductFactory's platform fee on interest
 
 
 @pytest.fixture
 def history(make_user, onboarding, product):
-    """Investor `a` lent 6,000 of loan 1 (grade B, repaid on time three times), 1,000 of loan
-    3 (grade D, written off on 14 April) and 2,000 of loan 2 (grade C, repaid once, then
-    defaulted), each beside another investor; the business date is 15 April 2026."""
-    a = onboarding.investor(make_investor(make_user))
-    others = [onboarding.investor(make_user("investor")) for _ in range(3)]
-    l1 = loan_held_by(
-        make_user, onboarding, product, [(a, "6000.00"), (others[0], "4000.00")],
-        on=date(2026, 1, 15), grade="B",
-    )  # fmt: skip
-    l3 = loan_held_by(
-        make_user, onboarding, product, [(a, "1000.00"), (others[2], "1000.00")],
-        on=date(2026, 1, 20), grade="D",
-    )  # fmt: skip
-    l2 = loan_held_by(
-        make_user, onboarding, product, [(a, "2000.00"), (others[1], "3000.00")],
-        on=date(2026, 2, 10), grade="C",
-    )  # fmt: skip
-    repay_installment(l1, 1)  # 15 Feb
-    repay_installment(l2, 1)  # 10 Mar
-    repay_installment(l1, 2)  # 15 Mar
-    repay_installment(l1, 3)  # 15 Apr
-    # The states the collections batch leaves (lending.services.collections).
-    Loan.objects.filter(pk=l2.pk).update(
-        status=Loan.Status.DEFAULTED, defaulted_on=date(2026, 4, 12), delinquency_bucket="90+"
-    )
-    Loan.objects.filter(pk=l3.pk).update(
-        status=Loan.Status.WRITTEN_OFF, written_off_on=date(2026, 4, 14)
-    )
-    business_date_set(on=AS_OF)
-    for loan in (l1, l2, l3):
-        loan.refresh_from_db()
-    return SimpleNamespace(a=a, others=others, l1=l1, l2=l2, l3=l3)
+    return investor_history(make_user, onboarding, product)
 
 
 def _shares(loan, numbers):
