@@ -24,7 +24,7 @@ def _rate():
     )
 
 
-class ReceivedSerializer(serializers.Serializer):
+class PortfolioReceivedSerializer(serializers.Serializer):
     principal = _money()
     interest = _money()
     penalty_interest = _money(source="penalty")
@@ -33,7 +33,7 @@ class ReceivedSerializer(serializers.Serializer):
     earned = _money(help_text="Interest and penalty interest after the platform's fees.")
 
 
-class ExpectedPaymentSerializer(serializers.Serializer):
+class PortfolioExpectedPaymentSerializer(serializers.Serializer):
     investment_id = serializers.IntegerField()
     loan_id = serializers.IntegerField()
     loan_reference = serializers.CharField()
@@ -46,7 +46,7 @@ class ExpectedPaymentSerializer(serializers.Serializer):
     net = _money()
 
 
-class SliceSerializer(serializers.Serializer):
+class PortfolioSliceSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     amount = _money()
@@ -54,7 +54,7 @@ class SliceSerializer(serializers.Serializer):
     share = serializers.DecimalField(max_digits=6, decimal_places=4)
 
 
-class NextPaymentSerializer(serializers.Serializer):
+class PortfolioNextPaymentSerializer(serializers.Serializer):
     due_on = serializers.DateField()
     amount = _money()
 
@@ -64,28 +64,28 @@ class PortfolioSerializer(serializers.Serializer):
     currency = serializers.CharField()
     invested = _money(help_text="Principal lent in loans paid out, ever.")
     reserved = _money(help_text="Ordered or reserved, waiting for the loan to be paid out.")
-    received = ReceivedSerializer()
+    received = PortfolioReceivedSerializer()
     outstanding_principal = _money(source="outstanding")
     defaulted_principal = _money(source="defaulted")
     losses = _money(help_text="Outstanding principal of written-off loans.")
     xirr = _rate()
     xirr_net_of_losses = _rate()
     next_payment = serializers.SerializerMethodField()
-    expected_total = ReceivedSerializer()
-    expected_payments = ExpectedPaymentSerializer(source="next_payments", many=True)
-    allocation_by_grade = SliceSerializer(source="by_grade", many=True)
-    allocation_by_status = SliceSerializer(source="by_status", many=True)
+    expected_total = PortfolioReceivedSerializer()
+    expected_payments = PortfolioExpectedPaymentSerializer(source="next_payments", many=True)
+    allocation_by_grade = PortfolioSliceSerializer(source="by_grade", many=True)
+    allocation_by_status = PortfolioSliceSerializer(source="by_status", many=True)
     statement_years = serializers.ListField(child=serializers.IntegerField())
 
-    @extend_schema(responses=NextPaymentSerializer(allow_null=True))
+    @extend_schema(responses=PortfolioNextPaymentSerializer(allow_null=True))
     def get_next_payment(self, obj) -> dict | None:
         if obj.next_payment is None:
             return None
         on, amount = obj.next_payment
-        return NextPaymentSerializer({"due_on": on, "amount": amount}).data
+        return PortfolioNextPaymentSerializer({"due_on": on, "amount": amount}).data
 
 
-class FlowSerializer(serializers.Serializer):
+class PortfolioFlowSerializer(serializers.Serializer):
     on = serializers.DateField()
     kind = serializers.ChoiceField(choices=["investment", "payout", "expected"])
     installments = serializers.CharField()
@@ -106,10 +106,10 @@ class InvestmentCashFlowsSerializer(serializers.Serializer):
     amount = _money(source="investment.amount")
     currency = serializers.CharField(source="investment.currency")
     outstanding_principal = _money(source="outstanding")
-    received = ReceivedSerializer()
+    received = PortfolioReceivedSerializer()
     xirr = _rate()
     xirr_net_of_losses = _rate()
-    flows = FlowSerializer(many=True)
+    flows = PortfolioFlowSerializer(many=True)
 
 
 class PortfolioApi(APIView):
