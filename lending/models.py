@@ -1059,6 +1059,24 @@ class HardshipRequest(models.Model):
     def __str__(self) -> str:
         return f"Hardship request {self.id} on {self.loan_id}"
 
+    @property
+    def schedule_lines(self) -> list[dict]:
+        """The stored schedule with dates and Decimals, and each line's total."""
+        lines = []
+        for line in self.schedule or []:
+            principal = Decimal(line["principal_amount"])
+            interest = Decimal(line["interest_amount"])
+            lines.append(
+                {
+                    "number": line["number"],
+                    "due_on": date.fromisoformat(line["due_on"]),
+                    "principal_amount": principal,
+                    "interest_amount": interest,
+                    "total_amount": principal + interest,
+                }
+            )
+        return lines
+
 
 class DailyRunStep(models.Model):
     """A step of the daily batch finished for a business date (what it did, as counts):

@@ -188,8 +188,13 @@ class Share:
     fee: Decimal
 
     @property
+    def income(self) -> Decimal:
+        """Interest and penalty interest: what the investor earns on top of principal."""
+        return self.interest + self.penalty
+
+    @property
     def net(self) -> Decimal:
-        return self.principal + self.interest + self.penalty - self.fee
+        return self.principal + self.income - self.fee
 
 
 def split_repayment(
@@ -314,8 +319,13 @@ class ExpectedPayment:
     fee: Decimal
 
     @property
+    def income(self) -> Decimal:
+        """Interest and penalty interest: what the investor earns on top of principal."""
+        return self.interest + self.penalty
+
+    @property
     def net(self) -> Decimal:
-        return self.principal + self.interest + self.penalty - self.fee
+        return self.principal + self.income - self.fee
 
 
 def expected_payments(
