@@ -273,9 +273,11 @@ def investor_expected_payments(user, loan: Loan) -> dict | None:
     stake (lending.servicing.expected_payments), or None when they hold none of it."""
     if not (user and user.is_authenticated) or loan.disbursed_on is None:
         return None
-    mine = Investment.objects.filter(
-        loan=loan, investor=user, status=Investment.Status.ACTIVE
-    ).aggregate(s=Sum(F("amount") - F("principal_received_amount")))["s"]
+    outstanding = F("amount") - F("principal_received_amount")
+    sums = Investment.objects.filter(loan=loan, status=Investment.Status.ACTIVE).aggregate(
+        mine=Sum(outstanding, filter=Q(investor=user)), total=Sum(outstanding)
+    )
+    mine = sums["mine"]
     if mine is None:
         return None
     owed = [
@@ -289,7 +291,9 @@ def investor_expected_payments(user, loan: Loan) -> dict | None:
         )
         for i in Installment.objects.filter(loan=loan, status__in=Installment.OPEN_STATUSES)
     ]
-    payments = servicing.expected_payments(owed=owed, mine=mine, fee_rate=loan.platform_fee_rate)
+    payments = servicing.expected_payments(
+        owed=owed, mine=mine, total=sums["total"], fee_rate=loan.platform_fee_rate
+    )
     return {
         "outstanding": mine,
         "payments": payments,

@@ -329,27 +329,25 @@ class ExpectedPayment:
 
 
 def expected_payments(
-    *, owed: Sequence[Owed], mine: Decimal, fee_rate: Decimal
+    *, owed: Sequence[Owed], mine: Decimal, total: Decimal, fee_rate: Decimal
 ) -> list[ExpectedPayment]:
-    """An investor's expected payments from the loan's open installments: each one's principal
-    interest and penalty interest pro rata to the investor's outstanding principal `mine`
-    against the loan's, as a distribution weights them, rounded half-even; the fee is the
-    platform's share of that interest (fixed late fees go to the platform). The principal
-    parts sum exactly to `mine` (the last installment takes what is left), as the
-    distribution pays it back; a share can differ by a cent from the real split, where the
-    largest remainder goes to another investor."""
+    """An investor's expected payments from the loan's open installments: each one's principal,
+    interest and penalty interest in proportion to the investor's outstanding principal
+    `mine` among all the loan's investments' `total`, as a distribution weights them,
+    rounded half-even; the fee is the platform's share of that interest (fixed late fees go
+    to the platform). The weights move as principal comes back, as they will: when the
+    investments' total equals the principal the installments still owe, the investor's
+    principal parts sum exactly to `mine` (the last takes what is left). A share can differ
+    by a cent from the real split, where the largest remainder goes to another investor."""
     lines = sorted(owed, key=lambda o: (o.due_on, o.number))
-    total_left = sum((o.principal for o in lines), ZERO)
-    mine_left = mine
+    mine_left, total_left = mine, total
     result = []
     for index, line in enumerate(lines):
-        if index == len(lines) - 1:
+        weight = mine_left / total_left if total_left > 0 else ZERO
+        if index == len(lines) - 1 and line.principal == total_left:
             principal = mine_left
-        elif total_left:
-            principal = money.quantize(line.principal * mine_left / total_left)
         else:
-            principal = ZERO
-        weight = mine_left / total_left if total_left else ZERO
+            principal = min(money.quantize(line.principal * weight), mine_left)
         interest = money.quantize(line.interest * weight)
         result.append(
             ExpectedPayment(
