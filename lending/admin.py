@@ -691,7 +691,7 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
         "loan",
         "bucket",
         "days_past_due",
-        _readable(CollectionCase._meta.get_field("overdue_amount")),
+        "overdue",
         "status",
         "promise",
         "assigned_to",
@@ -739,7 +739,7 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
     def days_past_due(self, obj):
         return obj.loan.days_past_due
 
-    @admin.display(description="overdue")
+    @admin.display(description="amount overdue", ordering="overdue_amount")
     def overdue(self, obj):
         return money.display(obj.overdue_amount, obj.loan.currency)
 
