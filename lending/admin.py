@@ -689,7 +689,7 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
 
     list_display = [
         "loan",
-        "bucket",
+        "band",
         "days_past_due",
         "overdue",
         "status",
@@ -734,6 +734,10 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
                 promised_on=models.Subquery(pending.values("promised_on")[:1]),
             )
         )
+
+    @admin.display(description="bucket", ordering="loan__days_past_due")
+    def band(self, obj):
+        return obj.bucket  # "31-60": the filter on the right spells it out
 
     @admin.display(description="days past due", ordering="loan__days_past_due")
     def days_past_due(self, obj):

@@ -225,7 +225,8 @@ def _words(request: HardshipRequest, lines) -> str:
     months = f"{request.months} month{'s' if request.months != 1 else ''}"
     if request.kind == HardshipRequest.Kind.PAYMENT_HOLIDAY:
         return (
-            f"The borrower asked for help and was granted a {months} payment holiday. "
+            f"The borrower asked for help and was granted a {request.months}-month payment "
+            "holiday. "
             f"Payments resume on {lines[0].due_on:%Y-%m-%d}; the interest for the holiday "
             "is spread over the remaining payments. Your expected payments on this page "
             "show the new schedule."

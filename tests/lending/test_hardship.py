@@ -161,7 +161,7 @@ def test_the_approved_schedule_is_the_one_previewed_and_investors_see_their_new_
     }
     assert AuditEvent.objects.filter(action="lending.hardship_approved").count() == 1
     update = LoanUpdate.objects.get(loan=loan)
-    assert "3 month" in update.text and REASON not in update.text
+    assert ("3-month" in update.text or "3 months" in update.text) and REASON not in update.text
     assert Notification.objects.filter(kind="loan_rescheduled").count() == 2
 
     # Each investor's expected payments follow the new schedule, and the next payment pays
