@@ -140,6 +140,9 @@ ROLE_PERMISSIONS[Role.COMPLIANCE] += (
     "compliance.view_opsalert",
     "compliance.change_opsalert",
     "compliance.view_auditchaincheck",
+    "compliance.view_complaint",
+    "compliance.change_complaint",
+    "compliance.view_complaintmessage",
 )
 ROLE_PERMISSIONS[Role.OPERATIONS] += ("compliance.view_opsalert", "compliance.change_opsalert")
 ROLE_PERMISSIONS[Role.COMPLIANCE] += (

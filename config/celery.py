@@ -107,6 +107,10 @@ app.conf.beat_schedule = {
         "task": "compliance.audit_chain_verify",
         "schedule": crontab(hour=1, minute=30),
     },
+    "compliance-complaints-remind-breaches": {
+        "task": "compliance.complaints_remind_breaches",
+        "schedule": crontab(minute=5),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from core.fields import AmountField, JsonTypedInput, PlainDecimalField
@@ -269,6 +270,26 @@ class RepaymentInSerializer(JsonTypedInput, KnownFieldsSerializer):
                 "Give either an amount or a kind of 'due' or 'all'.", code="repayment_kind_invalid"
             )
         return attrs
+
+
+class RepaymentAmountInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Pay this amount (the schema's first form of RepaymentInSerializer)."""
+
+    amount = AmountField()
+
+
+class RepaymentKindInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Pay everything due today ("due") or pay the loan off ("all")."""
+
+    kind = serializers.ChoiceField(choices=["due", "all"])
+
+
+# What the schema says a repayment body is: exactly one of the two forms.
+RepaymentInSchema = PolymorphicProxySerializer(
+    component_name="RepaymentIn",
+    serializers=[RepaymentAmountInSerializer, RepaymentKindInSerializer],
+    resource_type_field_name=None,
+)
 
 
 class RepaymentSerializer(serializers.ModelSerializer):
