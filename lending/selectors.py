@@ -9,13 +9,15 @@ from django.urls import reverse
 
 from core import money
 from core.policies import LOAN_GRADES, Caps, borrowing_headroom
-from lending import eligibility, errors
+from lending import eligibility, errors, servicing
 from lending.models import (
     Application,
     AutoInvestRule,
+    HardshipRequest,
     Installment,
     Investment,
     Loan,
+    LoanUpdate,
     Notification,
     Product,
     Repayment,
@@ -258,6 +260,48 @@ def installment_list(loan: Loan) -> QuerySet[Installment]:
 def repayment_list(loan: Loan) -> QuerySet[Repayment]:
     """A loan's repayments, newest first."""
     return Repayment.objects.filter(loan=loan).order_by("-id")
+
+
+def loan_update_list(loan: Loan) -> QuerySet[LoanUpdate]:
+    """The notes investors read on a loan's page, newest first."""
+    return LoanUpdate.objects.filter(loan=loan).order_by("-posted_on", "-id")
+
+
+def hardship_request_list(loan: Loan) -> QuerySet[HardshipRequest]:
+    return HardshipRequest.objects.filter(loan=loan).order_by("-id")
+
+
+def investor_expected_payments(user, loan: Loan) -> dict | None:
+    """What the investor can expect from each of the loan's open installments for their
+    stake (lending.servicing.expected_payments), or None when they hold none of it."""
+    if not (user and user.is_authenticated) or loan.disbursed_on is None:
+        return None
+    outstanding = F("amount") - F("principal_received_amount")
+    sums = Investment.objects.filter(loan=loan, status=Investment.Status.ACTIVE).aggregate(
+        mine=Sum(outstanding, filter=Q(investor=user)), total=Sum(outstanding)
+    )
+    mine = sums["mine"]
+    if mine is None:
+        return None
+    owed = [
+        servicing.Owed(
+            installment_id=i.pk,
+            number=i.number,
+            due_on=i.due_on,
+            penalty=i.penalty_amount - i.paid_penalty_amount,
+            interest=i.interest_amount - i.paid_interest_amount,
+            principal=i.principal_amount - i.paid_principal_amount,
+        )
+        for i in Installment.objects.filter(loan=loan, status__in=Installment.OPEN_STATUSES)
+    ]
+    payments = servicing.expected_payments(
+        owed=owed, mine=mine, total=sums["total"], fee_rate=loan.platform_fee_rate
+    )
+    return {
+        "outstanding": mine,
+        "payments": payments,
+        "total": sum((p.net for p in payments), Decimal("0.00")),
+    }
 
 
 def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("borrow/applications/", views.application_list, name="application-list"),
     path("borrow/loans/", views.borrowing_list, name="borrowing-list"),
     path("borrow/loans/<int:pk>/", views.borrowing_detail, name="borrowing-detail"),
+    path("borrow/loans/<int:pk>/hardship/", views.borrowing_hardship, name="borrowing-hardship"),
     path("marketplace/", views.loan_list, name="loan-list"),
     path("marketplace/<int:pk>/", views.loan_detail, name="loan-detail"),
     path("marketplace/<int:pk>/invest/", views.loan_invest, name="loan-invest"),

@@ -47,6 +47,11 @@ urlpatterns = [
         views.BorrowingRepaymentListApi.as_view(),
         name="borrowing-repayment-list",
     ),
+    path(
+        "borrowings/<int:pk>/hardship-requests",
+        views.BorrowingHardshipRequestListApi.as_view(),
+        name="borrowing-hardship-request-list",
+    ),
     path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
     path("ops/reviews", views.ReviewListApi.as_view(), name="ops-review-list"),
     path(

@@ -49,6 +49,12 @@ EXPECTED = {
         "GET": _borrower(404),
         "POST": _borrower(400),
     },
+    # Another borrower's loan (or none) is 404 before the body is read.
+    "api:borrowing-hardship-request-list": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404),
+        "POST": _borrower(404),
+    },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
     "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
     "api:ops-review-decision": {
@@ -96,6 +102,11 @@ EXPECTED = {
         "kwargs": {"year": 2026},
         "GET": _investor(404, SIGN_IN),
         "POST": _investor(405, SIGN_IN),
+    },
+    "lending:borrowing-hardship": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
     },
     "lending:loan-list": {"GET": {"default": 200}, "POST": {"default": 405}},
     "lending:loan-detail": {
