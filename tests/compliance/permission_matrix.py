@@ -18,9 +18,10 @@ def _customer(status: int, anonymous: int = 401) -> dict:
 EXPECTED = {
     # Everyone signed in, staff included, may take a copy of their own data.
     "api:me-data": {"GET": {"anonymous": 401, "default": 200}},
+    # Erasure without the typed confirmation changes nothing and returns to the page.
     "compliance:personal-data": {
         "GET": {"anonymous": SIGN_IN, "default": 200},
-        "POST": {"anonymous": SIGN_IN, "default": 405},
+        "POST": {"anonymous": SIGN_IN, "default": 302},
     },
     "compliance:personal-data-download": {
         "GET": {"anonymous": SIGN_IN, "default": 200},
