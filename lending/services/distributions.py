@@ -251,7 +251,8 @@ def distributions_resend(*, older_than: timedelta | None = None) -> int:
     """Send again the distribution of every repayment pending longer than the threshold
     (its message was lost with a worker or a broker): the sweeper, on beat and in the
     daily batch. Returns how many were sent."""
-    older_than = older_than or timedelta(minutes=settings.LENDING_DISTRIBUTION_STUCK_MINUTES)
+    if older_than is None:  # timedelta(0), the daily batch's "every pending one", is falsy
+        older_than = timedelta(minutes=settings.LENDING_DISTRIBUTION_STUCK_MINUTES)
     stuck = list(
         Repayment.objects.filter(
             distribution=Repayment.Distribution.PENDING,
