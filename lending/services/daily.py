@@ -36,6 +36,7 @@ from lending.models import (
     Notification,
     Product,
     Repayment,
+    RepaymentAuthorisation,
 )
 from lending.services.distributions import distributions_resend
 from lending.services.repayments import authorised_collect
@@ -194,23 +195,23 @@ def _execute(sql: str, params) -> int:
 # --- 1. authorised collection ---------------------------------------------------------------
 
 
+def _authorised(as_of: date):
+    """Repaying loans under an active authorisation that owe something due by `as_of`."""
+    return Loan.objects.filter(
+        status=Loan.Status.REPAYING,
+        pk__in=RepaymentAuthorisation.objects.filter(revoked_at__isnull=True).values("loan_id"),
+        installments__status__in=Installment.OPEN_STATUSES,
+        installments__due_on__lte=as_of,
+    )
+
+
 def authorised_collect_due(as_of: date) -> dict:
     """Collect what is due from every repaying loan whose borrower authorised it
     (repayments.authorised_collect, one durable transaction per loan). A loan that cannot be
     collected (the wallet does not cover what is due, or the ledger refuses) does not stop the
-    others; its borrower is told once for the date, and the installment goes on to be due and,
-    after the grace days, overdue."""
-    loan_ids = list(
-        Loan.objects.filter(
-            status=Loan.Status.REPAYING,
-            authorisations__revoked_at__isnull=True,
-            installments__status__in=Installment.OPEN_STATUSES,
-            installments__due_on__lte=as_of,
-        )
-        .order_by("id")
-        .distinct()
-        .values_list("id", flat=True)
-    )
+    others: its borrower is told, once per installment missed, and the installment goes on to
+    be due and, after the grace days, overdue; the next day's batch tries again."""
+    loan_ids = list(_authorised(as_of).order_by("id").distinct().values_list("id", flat=True))
     collected = short = failed = 0
     for loan_id in loan_ids:
         try:
@@ -224,43 +225,44 @@ def authorised_collect_due(as_of: date) -> dict:
             continue
         if repayment is not None:
             collected += 1
-        elif _still_due(loan_id, as_of):
+        elif (missed := _missed_installment(loan_id, as_of)) is not None:
             short += 1
-            _notify_short(loan_id, as_of)
+            _notify_short(loan_id, missed)
     return {"loans": len(loan_ids), "collected": collected, "short": short, "failed": failed}
 
 
-def _still_due(loan_id: int, as_of: date) -> bool:
-    """The loan is still repaying under an authorisation and owes something due by `as_of`
-    that no authorised repayment of the date took."""
+def _missed_installment(loan_id: int, as_of: date) -> Installment | None:
+    """The oldest installment due by `as_of` that the loan's authorisation did not pay."""
+    if Repayment.objects.filter(
+        loan_id=loan_id, idempotency_key=f"authorised:{as_of.isoformat()}"
+    ).exists():
+        return None
+    if not _authorised(as_of).filter(pk=loan_id).exists():
+        return None
     return (
-        Loan.objects.filter(
-            pk=loan_id,
-            status=Loan.Status.REPAYING,
-            authorisations__revoked_at__isnull=True,
-            installments__status__in=Installment.OPEN_STATUSES,
-            installments__due_on__lte=as_of,
-        ).exists()
-        and not Repayment.objects.filter(
-            loan_id=loan_id, idempotency_key=f"authorised:{as_of.isoformat()}"
-        ).exists()
+        Installment.objects.filter(
+            loan_id=loan_id, status__in=Installment.OPEN_STATUSES, due_on__lte=as_of
+        )
+        .order_by("due_on", "number")
+        .first()
     )
 
 
 @transaction.atomic
-def _notify_short(loan_id: int, as_of: date) -> None:
-    """Tell the borrower, once for the date, that the authorised payment was not taken."""
+def _notify_short(loan_id: int, installment: Installment) -> None:
+    """Tell the borrower, once per installment, that the authorised payment was not taken."""
     loan = Loan.objects.only("reference", "borrower_id").get(pk=loan_id)
     notification, created = Notification.objects.get_or_create(
         user_id=loan.borrower_id,
-        dedupe_key=f"collect_short:{loan_id}:{as_of.isoformat()}",
+        dedupe_key=f"collect_short:{installment.pk}",
         defaults={
             "kind": "repayment_not_collected",
             "title": f"We could not take your payment for loan {loan.reference}",
             "body": (
-                f"Your wallet did not cover the amount due on {as_of:%d %B %Y}, so nothing "
-                "was taken. Add money to your wallet and pay from the loan's page; late fees "
-                "and penalty interest apply once the grace days have passed."
+                f"Your wallet did not cover installment {installment.number}, due on "
+                f"{installment.due_on:%d %B %Y}, so nothing was taken. Add money to your "
+                "wallet: we try again each day, or pay from the loan's page. Late fees and "
+                "penalty interest apply once the grace days have passed."
             ),
             "subject_type": "loan",
             "subject_id": str(loan_id),
