@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from lending.business_date import business_date_set
 from lending.models import DailyRunStep
-from lending.services import daily
+from lending.services import collections, daily
 from lending.services.expiry import loans_expire_due
 from lending.services.settlement import investments_settle_stale
 
@@ -23,6 +23,11 @@ DAILY_STEPS = [
     ("late_charges_accrue", daily.late_charges_accrue),
     ("reminders_send", daily.reminders_send),
     ("delinquency_update", daily.delinquency_update),
+    # Collections (lending.services.collections) on the buckets just set: promises kept or
+    # broken, then default and write-off on the product's schedule.
+    ("promises_settle", lambda as_of: collections.promises_settle(as_of=as_of)),
+    ("loans_default", lambda as_of: collections.loans_default(as_of=as_of)),
+    ("loans_write_off", lambda as_of: collections.loans_write_off(as_of=as_of)),
     # The day's repayments are paid out before the books are reconciled.
     ("distributions_pending", daily.distributions_pending),
     ("ledger_reconcile", daily.ledger_reconcile),
