@@ -53,6 +53,14 @@ class Position:
         return self.quote.due_amount
 
     @property
+    def next_payment_on(self) -> date | None:
+        return self.next_payment.due_on if self.next_payment else None
+
+    @property
+    def next_payment_amount(self) -> Decimal | None:
+        return self.next_payment.amount if self.next_payment else None
+
+    @property
     def payoff_amount(self) -> Decimal:
         return self.quote.payoff_amount
 

@@ -19,6 +19,7 @@ from lending.models import (
     Notification,
     Product,
     Repayment,
+    RepaymentAuthorisation,
 )
 from lending.schedules import build_schedule, schedule_totals
 from lending.terms import ensure_application_terms, service_fee
@@ -255,6 +256,11 @@ def installment_list(loan: Loan) -> QuerySet[Installment]:
 def repayment_list(loan: Loan) -> QuerySet[Repayment]:
     """A loan's repayments, newest first."""
     return Repayment.objects.filter(loan=loan).order_by("-id")
+
+
+def repayment_authorisation_latest(loan: Loan) -> RepaymentAuthorisation | None:
+    """The loan's latest standing authorisation, active or withdrawn."""
+    return RepaymentAuthorisation.objects.filter(loan=loan).order_by("-id").first()
 
 
 def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:

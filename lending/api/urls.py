@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending.api import views
+from lending.api import views, views_borrower
 
 urlpatterns = [
     path("products", views.ProductListApi.as_view(), name="product-list"),
@@ -40,6 +40,11 @@ urlpatterns = [
         "borrowings/<int:pk>/repayments",
         views.BorrowingRepaymentListApi.as_view(),
         name="borrowing-repayment-list",
+    ),
+    path(
+        "borrowings/<int:pk>/authorisation",
+        views_borrower.BorrowingAuthorisationApi.as_view(),
+        name="borrowing-authorisation",
     ),
     path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
     path("ops/reviews", views.ReviewListApi.as_view(), name="ops-review-list"),

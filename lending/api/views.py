@@ -19,6 +19,7 @@ from lending.api.permissions import (
     IsInvestor,
     IsReviewer,
 )
+from lending.business_date import business_date
 from lending.pagination import (
     CachedCountPaginator,
     MarketplacePagination,
@@ -27,6 +28,7 @@ from lending.pagination import (
     page_cache_key,
     page_cache_set,
 )
+from lending.positions import borrowing_list_with_positions
 from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.disbursements import disbursement_approve, disbursement_start
@@ -152,20 +154,32 @@ class LoanDetailApi(APIView):
 
 
 class BorrowingListApi(ListAPIView):
+    """The borrower's loans, each with where it stands today (next payment, due now,
+    payoff): two queries a page."""
+
     permission_classes = [IsBorrower]
     serializer_class = s.BorrowingSerializer
     pagination_class = Pagination
 
     def get_queryset(self):
-        return selectors.borrowing_list_for_borrower(self.request.user)
+        return borrowing_list_with_positions(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "as_of": business_date()}
 
 
 class BorrowingDetailApi(RetrieveAPIView):
+    """The borrower's loan with its next payment, what is due now (overdue included), the
+    early-payoff amount and its parts, and whether automatic repayment is on."""
+
     permission_classes = [IsBorrower]
     serializer_class = s.BorrowingSerializer
 
     def get_queryset(self):
-        return selectors.borrowing_list_for_borrower(self.request.user)
+        return borrowing_list_with_positions(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "as_of": business_date()}
 
 
 class BorrowingScheduleApi(ListAPIView):

@@ -46,6 +46,14 @@ EXPECTED = {
         "GET": _borrower(404),
         "POST": _borrower(400),
     },
+    # The standing authorisation moves no money by itself: no Idempotency-Key; another's or
+    # a missing loan is 404 for the borrower.
+    "api:borrowing-authorisation": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404),
+        "POST": _borrower(404),
+        "DELETE": _borrower(404),
+    },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
     "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
     "api:ops-review-decision": {
@@ -77,6 +85,16 @@ EXPECTED = {
         "kwargs": {"pk": MISSING},
         "GET": _borrower(404, SIGN_IN),
         "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:borrowing-repay": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
+    },
+    "lending:borrowing-authorisation": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
     },
     "lending:loan-list": {"GET": {"default": 200}, "POST": {"default": 405}},
     "lending:loan-detail": {
