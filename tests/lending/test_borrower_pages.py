@@ -282,3 +282,19 @@ def test_authorise_and_revoke_on_the_page(borrower_client, loan):
     refused = borrower_client.post(f"/borrow/loans/{loan.pk}/authorisation/", {"action": "grant"})
     assert refused.status_code == 409
     assert not RepaymentAuthorisation.objects.filter(revoked_at__isnull=True).exists()
+
+
+def test_dashboard_shows_the_borrowers_money_figures(borrower_client, loan):
+    first = loan.installments.get(number=1)
+    html = borrower_client.get("/dashboard/").content.decode()
+    assert 'id="borrower-money"' in html
+    figures = html[html.index('id="borrower-money"') :]
+    assert f"{first.total_amount:,.2f}" in figures  # due now, and the next payment
+    assert "10,000.00" in figures  # principal outstanding
+    assert f"{available(loan.borrower):,.2f}" in figures
+    assert loan.reference in figures
+
+
+def test_dashboard_of_a_borrower_without_loans_has_no_figures(client, borrower):
+    client.force_login(borrower)
+    assert 'id="borrower-money"' not in client.get("/dashboard/").content.decode()
