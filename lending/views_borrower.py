@@ -62,11 +62,12 @@ def borrowing_detail(request, pk: int):
     loan = _loan_or_404(request, pk)
     as_of = business_date()
     installments = list(selectors.installment_list(loan))
-    position = position_of(loan, as_of=as_of, installments=installments)
+    position = loan.position = position_of(loan, as_of=as_of, installments=installments)
     labels = dict(Installment.Status.choices)
     for i in installments:
         i.shown_status = _shown_status(i, as_of)
         i.shown_label = labels[i.shown_status]
+        i.late_charges_amount = i.late_fee_amount + i.penalty_amount
     totals = {
         part: sum((getattr(i, f"{part}_amount") for i in installments), Decimal("0.00"))
         for part in ("principal", "interest", "late_fee", "penalty", "paid", "owed")

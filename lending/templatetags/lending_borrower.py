@@ -18,8 +18,6 @@ def borrower_summary(context):
     if user is None or not user.is_authenticated:
         return {"totals": None}
     return {
-        "totals": borrower_totals(
-            user, as_of=business_date(), currency=settings.PLATFORM_CURRENCY
-        ),
+        "totals": borrower_totals(user, as_of=business_date(), currency=settings.PLATFORM_CURRENCY),
         "wallet": wallet_balance(user_id=user.pk),
     }
