@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from core.fields import AmountField, JsonTypedInput, PlainDecimalField
 from core.policies import LOAN_GRADES
-from core.serializers import KnownFieldsSerializer
+from core.serializers import KnownFieldsSerializer, KnownFieldsSerializerSchema
 from core.text import PublicText
 from lending.business_date import business_date
 from lending.models import (
@@ -341,6 +341,21 @@ class RepaymentInSerializer(JsonTypedInput, KnownFieldsSerializer):
                 "Give either an amount or a kind of 'due' or 'all'.", code="repayment_kind_invalid"
             )
         return attrs
+
+
+class RepaymentInSerializerSchema(KnownFieldsSerializerSchema):
+    """The body's schema states the rule its validate() enforces: exactly one of `amount`
+    and `kind` (both, or neither, is 400 `repayment_kind_invalid`)."""
+
+    target_class = RepaymentInSerializer
+    match_subclasses = False
+    priority = 1  # before KnownFieldsSerializerSchema, which matches every subclass
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        if direction == "request":
+            schema["oneOf"] = [{"required": ["amount"]}, {"required": ["kind"]}]
+        return schema
 
 
 class RepaymentSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 """Lending API views: validate the shape, call one service or selector, render."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -44,6 +45,17 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     pattern=KEY_PATTERN,
     description="1-255 printable ASCII characters; a replay returns the first response",
 )
+
+
+class BodyRequiredSchema(AutoSchema):
+    """For a POST whose body must be sent though no single field is required (one of
+    several is): drf-spectacular marks a body required only for a required field."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body:
+            body["required"] = True
+        return body
 
 
 class ProductListApi(ListAPIView):
@@ -204,6 +216,7 @@ class BorrowingRepaymentListApi(ListAPIView):
     serializer_class = s.RepaymentSerializer
     pagination_class = Pagination
     throttle_scope = "money_repayment"
+    schema = BodyRequiredSchema()
 
     def get_queryset(self):
         loan = get_object_or_404(

@@ -65,8 +65,13 @@ def test_my_loans_shows_due_now_next_payment_and_delinquency(borrower_client, lo
     assert f'<strong class="due-now">{due}' in html
     assert f'<strong class="next-payment">{due}' in html  # due today is the next payment
     assert "On time" in html
+    # Lateness (the daily batch's days past due) shows while something is overdue.
     Loan.objects.filter(pk=loan.pk).update(days_past_due=12, delinquency_bucket="1-30")
-    assert "12 days late" in borrower_client.get("/borrow/loans/").content.decode()
+    assert "days late" not in borrower_client.get("/borrow/loans/").content.decode()
+    business_date_set(on=first.due_on + timedelta(days=12))
+    html = borrower_client.get("/borrow/loans/").content.decode()
+    assert "12 days late" in html
+    assert f"{first.total_amount:,.2f} overdue" in html
 
 
 def test_my_loans_reads_a_page_of_loans_in_bounded_queries(
