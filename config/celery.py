@@ -102,6 +102,19 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    # The audit trail's hash chain, walked end to end; a break raises an ops alert.
+    "compliance-audit-chain-verify": {
+        "task": "compliance.audit_chain_verify",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "compliance-complaints-remind-breaches": {
+        "task": "compliance.complaints_remind_breaches",
+        "schedule": crontab(minute=5),
+    },
+    "compliance-erasure-purge-due": {
+        "task": "compliance.erasure_purge_due",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

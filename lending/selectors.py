@@ -28,6 +28,9 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 # What counts against an investor's limits: pending orders too, so parallel orders cannot
 # pass the limits together.
 HELD_STATUSES = (Investment.Status.PENDING, Investment.Status.RESERVED, Investment.Status.ACTIVE)
+# How much of a held investment counts: its outstanding principal, so principal repaid frees
+# room under the limits (an order or a reservation has received nothing: all of it counts).
+HELD_AMOUNT = F("amount") - F("principal_received_amount")
 LIVE_LOAN_STATUSES = (
     Loan.Status.OPEN,
     Loan.Status.FUNDED,
@@ -215,24 +218,24 @@ def investment_totals_for_investor(user) -> dict[str, dict]:
 
 
 def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal:
-    """What an investor has committed (ordered, reserved or disbursed), optionally in one
-    loan."""
+    """What an investor has committed and not been repaid (ordered, reserved, or disbursed
+    and still outstanding), optionally in one loan."""
     qs = Investment.objects.filter(investor_id=user_id, status__in=HELD_STATUSES)
     if loan_id is not None:
         qs = qs.filter(loan_id=loan_id)
-    return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    return money.quantize(qs.aggregate(s=Coalesce(Sum(HELD_AMOUNT), ZERO))["s"])
 
 
 def investor_held_amounts(user_ids, *, loan_id: int) -> dict[int, tuple[Decimal, Decimal]]:
     """(held in this loan, held in total) per investor, for many investors in one query;
-    investors holding nothing are (0, 0)."""
+    investors holding nothing are (0, 0). Held is HELD_AMOUNT: outstanding principal."""
     sums = {
-        row["investor_id"]: (row["in_loan"], row["total"])
+        row["investor_id"]: (money.quantize(row["in_loan"]), money.quantize(row["total"]))
         for row in Investment.objects.filter(investor_id__in=user_ids, status__in=HELD_STATUSES)
         .values("investor_id")
         .annotate(
-            in_loan=Coalesce(Sum("amount", filter=Q(loan_id=loan_id)), ZERO),
-            total=Coalesce(Sum("amount"), ZERO),
+            in_loan=Coalesce(Sum(HELD_AMOUNT, filter=Q(loan_id=loan_id)), ZERO),
+            total=Coalesce(Sum(HELD_AMOUNT), ZERO),
         )
         .order_by()
     }

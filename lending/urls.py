@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending import views, views_borrower
+from lending import portfolio_views, views, views_borrower
 
 app_name = "lending"
 
@@ -22,6 +22,21 @@ urlpatterns = [
     path("marketplace/<int:pk>/", views.loan_detail, name="loan-detail"),
     path("marketplace/<int:pk>/invest/", views.loan_invest, name="loan-invest"),
     path("invest/portfolio/", views.investment_list, name="investment-list"),
+    path(
+        "invest/portfolio/investments/<int:pk>/",
+        portfolio_views.investment_cash_flows,
+        name="investment-cash-flows",
+    ),
+    path(
+        "invest/portfolio/statements/<int:year>.csv",
+        portfolio_views.statement_csv_download,
+        name="statement-csv",
+    ),
+    path(
+        "invest/portfolio/statements/<int:year>.pdf",
+        portfolio_views.statement_pdf_download,
+        name="statement-pdf",
+    ),
     path(
         "invest/investments/<int:pk>/cancel/",
         views.investment_cancel_view,

@@ -28,6 +28,7 @@ from lending.pagination import (
     page_cache_key,
     page_cache_set,
 )
+from lending.portfolio import investment_list_with_returns, portfolio_summary
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.investments import (
@@ -261,9 +262,7 @@ def loan_invest(request, pk: int):
 def investment_list(request):
     """The investor's investments, newest first, 20 a page, with their money in loans by
     state; a reservation shows its Cancel button while it can still be cancelled."""
-    investments = selectors.investment_list_for_investor(request.user).select_related(
-        "loan__product"
-    )
+    investments = investment_list_with_returns(request.user).select_related("loan__product")
     page = _page(request, investments)
     now = timezone.now()
     for investment in page.object_list:
@@ -274,6 +273,7 @@ def investment_list(request):
         {
             "page": page,
             "totals": selectors.investment_totals_for_investor(request.user),
+            "portfolio": portfolio_summary(request.user),
             "section": "portfolio",
         },
     )

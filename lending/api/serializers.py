@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from core.fields import AmountField, JsonTypedInput, PlainDecimalField
 from core.policies import LOAN_GRADES
-from core.serializers import KnownFieldsSerializer, KnownFieldsSerializerSchema
+from core.serializers import KnownFieldsSerializer
 from core.text import PublicText
 from lending.business_date import business_date
 from lending.models import (
@@ -343,19 +344,24 @@ class RepaymentInSerializer(JsonTypedInput, KnownFieldsSerializer):
         return attrs
 
 
-class RepaymentInSerializerSchema(KnownFieldsSerializerSchema):
-    """The body's schema states the rule its validate() enforces: exactly one of `amount`
-    and `kind` (both, or neither, is 400 `repayment_kind_invalid`)."""
+class RepaymentAmountInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Pay this amount (the schema's first form of RepaymentInSerializer)."""
 
-    target_class = RepaymentInSerializer
-    match_subclasses = False
-    priority = 1  # before KnownFieldsSerializerSchema, which matches every subclass
+    amount = AmountField()
 
-    def map_serializer(self, auto_schema, direction):
-        schema = super().map_serializer(auto_schema, direction)
-        if direction == "request":
-            schema["oneOf"] = [{"required": ["amount"]}, {"required": ["kind"]}]
-        return schema
+
+class RepaymentKindInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Pay everything due today ("due") or pay the loan off ("all")."""
+
+    kind = serializers.ChoiceField(choices=["due", "all"])
+
+
+# What the schema says a repayment body is: exactly one of the two forms.
+RepaymentInSchema = PolymorphicProxySerializer(
+    component_name="RepaymentIn",
+    serializers=[RepaymentAmountInSerializer, RepaymentKindInSerializer],
+    resource_type_field_name=None,
+)
 
 
 class RepaymentSerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending.api import views, views_borrower
+from lending.api import portfolio, views, views_borrower
 
 urlpatterns = [
     path("products", views.ProductListApi.as_view(), name="product-list"),
@@ -16,6 +16,12 @@ urlpatterns = [
         name="loan-investment-create",
     ),
     path("investments", views.InvestmentListApi.as_view(), name="investment-list"),
+    path("portfolio", portfolio.PortfolioApi.as_view(), name="portfolio"),
+    path(
+        "portfolio/investments/<int:pk>",
+        portfolio.PortfolioInvestmentApi.as_view(),
+        name="portfolio-investment",
+    ),
     path(
         "investments/<int:pk>/cancel",
         views.InvestmentCancelApi.as_view(),

@@ -229,7 +229,7 @@ class BorrowingRepaymentListApi(ListAPIView):
         return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(
-        request=s.RepaymentInSerializer,
+        request=s.RepaymentInSchema,
         responses={201: s.RepaymentSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
     )

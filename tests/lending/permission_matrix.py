@@ -29,6 +29,9 @@ EXPECTED = {
     "api:loan-investment-create": {"kwargs": {"pk": MISSING}, "POST": _investor(400)},
     "api:investment-list": {"GET": _investor(200)},
     "api:investment-cancel": {"kwargs": {"pk": MISSING}, "POST": _investor(400)},
+    # The portfolio is the investor's own: another's investment is 404, like a missing one.
+    "api:portfolio": {"GET": _investor(200)},
+    "api:portfolio-investment": {"kwargs": {"pk": MISSING}, "GET": _investor(404)},
     # Operations or an approver start a disbursement; only an approver checks it.
     "api:ops-loan-disburse": {
         "kwargs": {"pk": MISSING},
@@ -95,6 +98,22 @@ EXPECTED = {
         "kwargs": {"pk": MISSING},
         "GET": _borrower(404, SIGN_IN),
         "POST": _borrower(404, SIGN_IN),
+    },
+    # An investor's own cash flows and statements; a year without their movements is 404.
+    "lending:investment-cash-flows": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(405, SIGN_IN),
+    },
+    "lending:statement-csv": {
+        "kwargs": {"year": 2026},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(405, SIGN_IN),
+    },
+    "lending:statement-pdf": {
+        "kwargs": {"year": 2026},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(405, SIGN_IN),
     },
     "lending:loan-list": {"GET": {"default": 200}, "POST": {"default": 405}},
     "lending:loan-detail": {
