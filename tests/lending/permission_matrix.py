@@ -55,6 +55,14 @@ EXPECTED = {
         "GET": _borrower(404),
         "POST": _borrower(404),
     },
+    # The standing authorisation moves no money by itself: no Idempotency-Key; another's or
+    # a missing loan is 404 for the borrower.
+    "api:borrowing-authorisation": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404),
+        "POST": _borrower(404),
+        "DELETE": _borrower(404),
+    },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
     "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
     "api:ops-review-decision": {
@@ -86,6 +94,16 @@ EXPECTED = {
         "kwargs": {"pk": MISSING},
         "GET": _borrower(404, SIGN_IN),
         "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:borrowing-repay": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
+    },
+    "lending:borrowing-authorisation": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
     },
     # An investor's own cash flows and statements; a year without their movements is 404.
     "lending:investment-cash-flows": {
