@@ -174,3 +174,42 @@ class HardshipForm(forms.Form):
         help_text="A sentence or two is enough, e.g. a lost job or an illness.",
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class RepayForm(forms.Form):
+    """The repay page: everything due now, the early payoff, or another amount; the
+    confirmed POST carries the one-time key the review step made (a double submit pays
+    once)."""
+
+    DUE = "due"
+    ALL = "all"
+    OTHER = "other"
+    CHOICES = [
+        (DUE, "Pay what is due now"),
+        (ALL, "Pay off the whole loan"),
+        (OTHER, "Pay another amount"),
+    ]
+
+    choice = forms.ChoiceField(
+        choices=CHOICES, widget=forms.RadioSelect, label="What would you like to pay?"
+    )
+    amount = AmountFormField(required=False, label="Amount")
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    idempotency_key = forms.RegexField(
+        KEY_PATTERN, max_length=255, widget=forms.HiddenInput, required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        choice = data.get("choice")
+        if choice and choice != self.OTHER and not data.get("confirmed"):
+            # Only "another amount" reads the amount box: what else is typed there is moot.
+            self.errors.pop("amount", None)
+            data["amount"] = None
+        elif choice == self.OTHER and "amount" not in self.errors and data.get("amount") is None:
+            self.add_error("amount", "Enter the amount to pay.")
+        if data.get("confirmed") and not data.get("idempotency_key"):
+            raise forms.ValidationError(
+                "The confirmation was incomplete: review the repayment again."
+            )
+        return data

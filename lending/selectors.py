@@ -23,6 +23,7 @@ from lending.models import (
     Notification,
     Product,
     Repayment,
+    RepaymentAuthorisation,
 )
 from lending.schedules import build_schedule, schedule_totals
 from lending.terms import ensure_application_terms, service_fee
@@ -369,6 +370,11 @@ def investor_expected_payments(user, loan: Loan) -> dict | None:
         "payments": payments,
         "total": sum((p.net for p in payments), Decimal("0.00")),
     }
+
+
+def repayment_authorisation_latest(loan: Loan) -> RepaymentAuthorisation | None:
+    """The loan's latest standing authorisation, active or withdrawn."""
+    return RepaymentAuthorisation.objects.filter(loan=loan).order_by("-id").first()
 
 
 def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:

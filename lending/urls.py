@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending import portfolio_views, views
+from lending import portfolio_views, views, views_borrower
 
 app_name = "lending"
 
@@ -10,8 +10,14 @@ urlpatterns = [
     path("borrow/apply/", views.application_create, name="application-create"),
     path("borrow/apply/preview/", views.application_preview, name="application-preview"),
     path("borrow/applications/", views.application_list, name="application-list"),
-    path("borrow/loans/", views.borrowing_list, name="borrowing-list"),
-    path("borrow/loans/<int:pk>/", views.borrowing_detail, name="borrowing-detail"),
+    path("borrow/loans/", views_borrower.borrowing_list, name="borrowing-list"),
+    path("borrow/loans/<int:pk>/", views_borrower.borrowing_detail, name="borrowing-detail"),
+    path("borrow/loans/<int:pk>/repay/", views_borrower.borrowing_repay, name="borrowing-repay"),
+    path(
+        "borrow/loans/<int:pk>/authorisation/",
+        views_borrower.borrowing_authorisation,
+        name="borrowing-authorisation",
+    ),
     path("borrow/loans/<int:pk>/hardship/", views.borrowing_hardship, name="borrowing-hardship"),
     path("marketplace/", views.loan_list, name="loan-list"),
     path("marketplace/<int:pk>/", views.loan_detail, name="loan-detail"),

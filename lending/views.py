@@ -1,6 +1,6 @@
-"""Lending pages: apply with a live schedule preview, applications, my loans and schedules;
-the marketplace, loan disclosure, investing with confirmation, holdings, auto-invest rules
-and the user's notifications."""
+"""Lending pages: apply with a live schedule preview, applications; the marketplace, loan
+disclosure, investing with confirmation, holdings, auto-invest rules and the user's
+notifications (the borrower's servicing pages are in lending.views_borrower)."""
 
 import uuid
 from decimal import Decimal
@@ -152,34 +152,6 @@ def application_list(request):
             "headroom": selectors.borrower_headroom(request.user),
             "section": "applications",
         },
-    )
-
-
-@role_required("borrower")
-@require_GET
-def borrowing_list(request):
-    page = _page(request, selectors.borrowing_list_for_borrower(request.user))
-    return render(
-        request,
-        "lending/borrowing_list.html",
-        {"page": page, "loans": page.object_list, "section": "loans"},
-    )
-
-
-@role_required("borrower")
-@require_GET
-def borrowing_detail(request, pk: int):
-    loan = get_object_or_404(selectors.borrowing_list_for_borrower(request.user), pk=pk)
-    installments = list(selectors.installment_list(loan))
-    totals = {
-        "principal": sum((i.principal_amount for i in installments), Decimal("0")),
-        "interest": sum((i.interest_amount for i in installments), Decimal("0")),
-    }
-    totals["total"] = totals["principal"] + totals["interest"]
-    return render(
-        request,
-        "lending/borrowing_detail.html",
-        {"loan": loan, "installments": installments, "totals": totals, "section": "loans"},
     )
 
 

@@ -9,6 +9,7 @@ from core.fields import AmountField, JsonTypedInput, PlainDecimalField
 from core.policies import LOAN_GRADES
 from core.serializers import KnownFieldsSerializer
 from core.text import PublicText
+from lending.business_date import business_date
 from lending.models import (
     DECISION_REASON_LENGTH,
     PURPOSE_DETAIL_LENGTH,
@@ -25,6 +26,7 @@ from lending.models import (
     Repayment,
     RepaymentMethod,
 )
+from lending.positions import position_of
 from lending.selectors import LOAN_ORDERINGS
 
 
@@ -252,9 +254,80 @@ class LoanFilterSerializer(serializers.Serializer):
     )
 
 
+def _money(source: str, **kwargs):
+    return serializers.DecimalField(
+        source=source, max_digits=14, decimal_places=2, read_only=True, **kwargs
+    )
+
+
+class PayoffSerializer(serializers.Serializer):
+    """The early-payoff amount by what it pays."""
+
+    principal_amount = _money("principal")
+    interest_amount = _money("interest", help_text="Due, and accrued in the current period.")
+    late_charges_amount = _money("late_charges", help_text="Late fees and penalty interest.")
+    prepayment_fee_amount = _money("prepayment_fee")
+    total_amount = _money("total")
+
+
 class BorrowingSerializer(LoanPublicSerializer):
+    """The borrower's loan, and while it is being repaid (`repaying` or `defaulted`) where it
+    stands on the business date `as_of`: the next installment, what is due now (overdue
+    included), the early-payoff amount and its parts, the principal outstanding. Those are
+    null while the loan takes no repayments."""
+
+    as_of = serializers.DateField(source="position.as_of", read_only=True, allow_null=True)
+    next_payment_on = serializers.DateField(
+        source="position.next_payment_on", read_only=True, allow_null=True
+    )
+    next_payment_amount = _money("position.next_payment_amount", allow_null=True)
+    due_amount = _money("position.due_amount", allow_null=True)
+    overdue_amount = _money("position.overdue_amount", allow_null=True)
+    payoff_amount = _money("position.payoff_amount", allow_null=True)
+    payoff = PayoffSerializer(source="position.payoff_parts", read_only=True, allow_null=True)
+    outstanding_principal_amount = _money("position.outstanding_principal", allow_null=True)
+    owed_amount = _money(
+        "position.owed_amount",
+        allow_null=True,
+        help_text="Everything the open installments still ask, on schedule.",
+    )
+    is_authorised = serializers.BooleanField(
+        read_only=True, help_text="A standing repayment authorisation is active."
+    )
+
     class Meta(LoanPublicSerializer.Meta):
-        fields = [*LoanPublicSerializer.Meta.fields, "application_id", "disbursed_on"]
+        fields = [
+            *LoanPublicSerializer.Meta.fields,
+            "application_id",
+            "disbursed_on",
+            "days_past_due",
+            "delinquency_bucket",
+            "is_authorised",
+            "as_of",
+            "next_payment_on",
+            "next_payment_amount",
+            "due_amount",
+            "overdue_amount",
+            "payoff_amount",
+            "payoff",
+            "outstanding_principal_amount",
+            "owed_amount",
+        ]
+
+    def to_representation(self, loan):
+        if not hasattr(loan, "position"):
+            as_of = self.context.get("as_of") or business_date()
+            loan.position = position_of(loan, as_of=as_of)
+        return super().to_representation(loan)
+
+
+class RepaymentAuthorisationSerializer(serializers.Serializer):
+    """The loan's standing repayment authorisation: the latest one, active or withdrawn."""
+
+    loan_id = serializers.IntegerField(read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+    granted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class InstallmentSerializer(serializers.ModelSerializer):

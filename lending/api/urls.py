@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending.api import portfolio, views
+from lending.api import portfolio, views, views_borrower
 
 urlpatterns = [
     path("products", views.ProductListApi.as_view(), name="product-list"),
@@ -51,6 +51,11 @@ urlpatterns = [
         "borrowings/<int:pk>/hardship-requests",
         views.BorrowingHardshipRequestListApi.as_view(),
         name="borrowing-hardship-request-list",
+    ),
+    path(
+        "borrowings/<int:pk>/authorisation",
+        views_borrower.BorrowingAuthorisationApi.as_view(),
+        name="borrowing-authorisation",
     ),
     path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
     path(

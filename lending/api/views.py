@@ -1,6 +1,7 @@
 """Lending API views: validate the shape, call one service or selector, render."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -19,6 +20,7 @@ from lending.api.permissions import (
     IsInvestor,
     IsReviewer,
 )
+from lending.business_date import business_date
 from lending.pagination import (
     CachedCountPaginator,
     MarketplacePagination,
@@ -27,6 +29,7 @@ from lending.pagination import (
     page_cache_key,
     page_cache_set,
 )
+from lending.positions import borrowing_list_with_positions
 from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import (
     auto_invest_rule_create,
@@ -47,6 +50,17 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     pattern=KEY_PATTERN,
     description="1-255 printable ASCII characters; a replay returns the first response",
 )
+
+
+class BodyRequiredSchema(AutoSchema):
+    """For a POST whose body must be sent though no single field is required (one of
+    several is): drf-spectacular marks a body required only for a required field."""
+
+    def _get_request_body(self, direction="request"):
+        body = super()._get_request_body(direction)
+        if body:
+            body["required"] = True
+        return body
 
 
 class ProductListApi(ListAPIView):
@@ -178,20 +192,32 @@ def _is_investor(user) -> bool:
 
 
 class BorrowingListApi(ListAPIView):
+    """The borrower's loans, each with where it stands today (next payment, due now,
+    payoff): two queries a page."""
+
     permission_classes = [IsBorrower]
     serializer_class = s.BorrowingSerializer
     pagination_class = Pagination
 
     def get_queryset(self):
-        return selectors.borrowing_list_for_borrower(self.request.user)
+        return borrowing_list_with_positions(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "as_of": business_date()}
 
 
 class BorrowingDetailApi(RetrieveAPIView):
+    """The borrower's loan with its next payment, what is due now (overdue included), the
+    early-payoff amount and its parts, and whether automatic repayment is on."""
+
     permission_classes = [IsBorrower]
     serializer_class = s.BorrowingSerializer
 
     def get_queryset(self):
-        return selectors.borrowing_list_for_borrower(self.request.user)
+        return borrowing_list_with_positions(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "as_of": business_date()}
 
 
 class BorrowingScheduleApi(ListAPIView):
@@ -216,6 +242,7 @@ class BorrowingRepaymentListApi(ListAPIView):
     serializer_class = s.RepaymentSerializer
     pagination_class = Pagination
     throttle_scope = "money_repayment"
+    schema = BodyRequiredSchema()
 
     def get_queryset(self):
         loan = get_object_or_404(

@@ -55,6 +55,14 @@ EXPECTED = {
         "GET": _borrower(404),
         "POST": _borrower(404),
     },
+    # The standing authorisation moves no money by itself: no Idempotency-Key; another's or
+    # a missing loan is 404 for the borrower.
+    "api:borrowing-authorisation": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404),
+        "POST": _borrower(404),
+        "DELETE": _borrower(404),
+    },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
     # Only the owner's rules exist for a caller: another's id is 404, like a missing one.
     "api:auto-invest-rule-detail": {
@@ -92,6 +100,16 @@ EXPECTED = {
         "kwargs": {"pk": MISSING},
         "GET": _borrower(404, SIGN_IN),
         "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:borrowing-repay": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
+    },
+    "lending:borrowing-authorisation": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
     },
     # An investor's own cash flows and statements; a year without their movements is 404.
     "lending:investment-cash-flows": {
