@@ -1,14 +1,28 @@
 """Reads of custody: wallet balances, a user's postings, and the ledger's own proof."""
 
+import logging
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, DecimalField, F, Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from core.money import CENT
-from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
+from custody.adapters import CustodianUnavailable, custodian_adapter
+from custody.models import (
+    Deposit,
+    LedgerAccount,
+    Posting,
+    ReconciliationRun,
+    SubAccount,
+    Withdrawal,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,78 @@ def wallet_balance(*, user_id: int) -> WalletBalance:
     )
 
 
+@dataclass(frozen=True)
+class CustodianCheck:
+    """The user's money as the ledger holds it beside what the custodian bank reports for
+    their own sub-account, with when the platform last reconciled the two."""
+
+    ledger_total: Decimal
+    # None: no sub-account yet (opened with the first deposit), or the bank did not answer.
+    custodian_total: Decimal | None
+    custodian_answered: bool
+    reconciled_at: datetime | None
+    # Deposits and withdrawals sent to the bank and not yet confirmed back: while any is
+    # on its way the bank may show it before the ledger does.
+    movements_in_flight: int
+
+    @property
+    def difference(self) -> Decimal | None:
+        """The bank's figure less the ledger's, when the bank gave one."""
+        if self.custodian_total is None:
+            return None
+        return self.custodian_total - self.ledger_total
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.difference)
+
+
+def custodian_balance_check(*, user_id: int, ledger_total: Decimal) -> CustodianCheck:
+    """Ask the custodian for the balance of the user's sub-account and set it beside the
+    ledger's. A difference is logged for operations (who also see it at the daily
+    reconciliation as a statement break) unless a movement is still on its way."""
+    sub_account = SubAccount.objects.filter(user_id=user_id).order_by("id").first()
+    custodian_total, answered = None, True
+    if sub_account is not None:
+        try:
+            custodian_total = custodian_adapter(sub_account.custodian).sub_account_balance(
+                external_id=sub_account.external_id
+            )
+        except (CustodianUnavailable, LookupError):
+            answered = False
+    differs = custodian_total is not None and custodian_total != ledger_total
+    # Counted only when the figures differ: that is all it explains.
+    in_flight = (
+        sum(
+            model.objects.filter(user_id=user_id, status=model.Status.PENDING).count()
+            for model in (Deposit, Withdrawal)
+        )
+        if differs
+        else 0
+    )
+    check = CustodianCheck(
+        ledger_total=ledger_total,
+        custodian_total=custodian_total,
+        custodian_answered=answered,
+        reconciled_at=ReconciliationRun.objects.filter(finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first(),
+        movements_in_flight=in_flight,
+    )
+    if check.differs and not in_flight:
+        logger.warning(
+            "custodian balance differs from the ledger",
+            extra={
+                "user_id": user_id,
+                "sub_account": sub_account.external_id,
+                "ledger_total": str(ledger_total),
+                "custodian_total": str(custodian_total),
+            },
+        )
+    return check
+
+
 def wallet_posting_list(
     *, user_id: int, account: str = "", kind: str = "", date_from=None, date_to=None
 ) -> QuerySet[Posting]:
@@ -51,6 +137,138 @@ def wallet_posting_list(
     if date_to:
         postings = postings.filter(created_at__date__lte=date_to)
     return postings.order_by("-id")
+
+
+# The memos lending writes on the entries that move an investor's money, as people read
+# them: (entry kind, memo pattern, wording for the payer or holder, wording for a payee).
+# A memo no pattern knows is shown as written.
+_MEMO_WORDING = (
+    ("reserve", re.compile(r"Investing in (?P<ref>\S+)\Z"), "Reserved for {ref}", None),
+    (
+        "release",
+        re.compile(r"Cancelled investment in (?P<ref>\S+)\Z"),
+        "Returned from {ref} (you cancelled)",
+        None,
+    ),
+    (
+        "release",
+        re.compile(r"Listing (?P<ref>\S+) expired\Z"),
+        "Returned from {ref} (listing expired)",
+        None,
+    ),
+    (
+        "settle",
+        re.compile(r"Disbursement of (?P<ref>\S+)\Z"),
+        "Lent to {ref}",
+        "Loan {ref} paid out to you",
+    ),
+)
+_KIND_WORDING = {
+    "deposit": "Deposit from your bank card",
+    "withdrawal": "Withdrawal paid to your bank card",
+    "adjustment": "Correction by operations",
+    "reversal": "Correction",
+}
+
+
+def movement_description(kind: str, memo: str, total_change: Decimal) -> str:
+    """One line saying what a journal entry did to the user's money (`total_change` > 0:
+    they received it), without the movement UUIDs custody writes into its memos
+    (custody.services.movements)."""
+    if kind in _KIND_WORDING:
+        return _KIND_WORDING[kind]
+    if memo.startswith("Withdrawal "):
+        return "Reserved for a withdrawal"
+    if memo.startswith("Failed withdrawal "):
+        return "Withdrawal failed: returned to available"
+    for entry_kind, pattern, wording, payee_wording in _MEMO_WORDING:
+        match = pattern.match(memo) if kind == entry_kind else None
+        if match:
+            chosen = payee_wording if payee_wording and total_change > 0 else wording
+            return chosen.format(ref=match["ref"])
+    return memo or kind.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class WalletMovement:
+    """One journal entry as its user sees it: one line, whatever legs it has on their
+    accounts (a reservation is available -x and reserved +x: one line "Reserved for ...")."""
+
+    entry_id: int
+    created_at: object
+    kind: str
+    memo: str
+    available_change: Decimal
+    reserved_change: Decimal
+
+    @property
+    def total_change(self) -> Decimal:
+        """What the movement added to (or took from) the user's money at the custodian."""
+        return self.available_change + self.reserved_change
+
+    @property
+    def is_internal(self) -> bool:
+        """Money moved between the user's available and reserved (held, not spent)."""
+        return self.total_change == 0
+
+    @property
+    def amount(self) -> Decimal:
+        """The line's amount: signed money in or out; for a hold or its release, how much
+        moved between available and reserved (unsigned)."""
+        return abs(self.reserved_change) if self.is_internal else self.total_change
+
+    @property
+    def description(self) -> str:
+        return movement_description(self.kind, self.memo, self.total_change)
+
+
+def wallet_movement_list(
+    *, user_id: int, account: str = "", kind: str = "", date_from=None, date_to=None
+) -> QuerySet:
+    """The user's movements, newest first: one row per journal entry with its net change
+    to their available and reserved accounts (one grouped query per page; wrap the page's
+    rows with `WalletMovement(**row)`). `account` keeps the entries that touch it."""
+    postings = Posting.objects.filter(account__owner_id=user_id)
+    if kind:
+        postings = postings.filter(entry__kind=kind)
+    if date_from:
+        postings = postings.filter(created_at__date__gte=date_from)
+    if date_to:
+        postings = postings.filter(created_at__date__lte=date_to)
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=20, decimal_places=2))
+    rows = (
+        postings.values("entry_id", kind=F("entry__kind"), memo=F("entry__memo"))
+        .annotate(
+            created_at=Min("created_at"),
+            available_change=Coalesce(
+                Sum("amount", filter=Q(account__kind=LedgerAccount.Kind.AVAILABLE)), zero
+            ),
+            reserved_change=Coalesce(
+                Sum("amount", filter=Q(account__kind=LedgerAccount.Kind.RESERVED)), zero
+            ),
+        )
+        .order_by("-entry_id")
+    )
+    if account:
+        rows = rows.annotate(touches=Count("id", filter=Q(account__kind=account))).filter(
+            touches__gt=0
+        )
+    return rows
+
+
+def wallet_movements(rows) -> list[WalletMovement]:
+    """The rows of `wallet_movement_list` (a page of them) as WalletMovements."""
+    return [
+        WalletMovement(
+            entry_id=row["entry_id"],
+            created_at=row["created_at"],
+            kind=row["kind"],
+            memo=row["memo"],
+            available_change=row["available_change"],
+            reserved_change=row["reserved_change"],
+        )
+        for row in rows
+    ]
 
 
 def deposit_list(*, user_id: int) -> QuerySet[Deposit]:

@@ -22,9 +22,11 @@ from custody.services.movements import deposit_request, withdrawal_request
 
 def _wallet_context(request, **extra):
     user_id = request.user.pk
+    balance = selectors.wallet_balance(user_id=user_id)
     return {
-        "balance": selectors.wallet_balance(user_id=user_id),
-        "recent": selectors.wallet_posting_list(user_id=user_id)[:8],
+        "balance": balance,
+        "custodian": selectors.custodian_balance_check(user_id=user_id, ledger_total=balance.total),
+        "recent": selectors.wallet_movements(selectors.wallet_movement_list(user_id=user_id)[:8]),
         "deposits": selectors.deposit_list(user_id=user_id)[:5],
         "withdrawals": selectors.withdrawal_list(user_id=user_id)[:5],
         "deposit_form": DepositForm(),
@@ -154,10 +156,15 @@ def wallet_history(request):
         )
     filters = {k: v for k, v in (form.cleaned_data if form.is_bound else {}).items() if v}
     export = filters.pop("export", "")
-    postings = selectors.wallet_posting_list(user_id=request.user.pk, **filters)
     if export == "csv":
+        # The export is the ledger's own record: every posting, for a spreadsheet to sum.
+        postings = selectors.wallet_posting_list(user_id=request.user.pk, **filters)
         return postings_csv_response(postings, "wallet-history.csv")
-    page = Paginator(postings, 25).get_page(request.GET.get("page"))
+    # The page: one line per movement (a reservation is one line, not a minus and a plus).
+    page = Paginator(
+        selectors.wallet_movement_list(user_id=request.user.pk, **filters), 25
+    ).get_page(request.GET.get("page"))
+    page.object_list = selectors.wallet_movements(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -183,6 +183,17 @@ class RoleRequired(LendingError):
     message = "Your role does not allow this action."
 
 
+class AutoInvestRuleInvalid(LendingError):
+    code = "auto_invest_rule_invalid"
+    message = "The rule's ranges are not consistent."
+
+
+class AutoInvestRuleGone(LendingError):
+    code = "auto_invest_rule_gone"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The auto-invest rule was paused or deleted."
+
+
 class LoanNotRepaying(LendingError):
     code = "loan_not_repaying"
     status_code = status.HTTP_409_CONFLICT

@@ -123,6 +123,24 @@ class AutoInvestRuleForm(forms.Form):
         label="Max share of one borrower %",
     )
 
+    @staticmethod
+    def initial_for(rule) -> dict:
+        """A saved rule's terms as the form shows them (rates and shares in percent)."""
+
+        def percent(fraction: Decimal) -> str:
+            return format((fraction * 100).normalize(), "f")
+
+        return {
+            "grades": list(rule.grades),
+            "min_term_months": rule.min_term_months,
+            "max_term_months": rule.max_term_months,
+            "min_rate": percent(rule.min_rate),
+            "max_rate": percent(rule.max_rate),
+            "amount_per_loan": f"{rule.amount_per_loan:.2f}",
+            "keep_cash_amount": f"{rule.keep_cash_amount:.2f}",
+            "max_borrower_share": percent(rule.max_borrower_share),
+        }
+
     def clean(self):
         data = super().clean()
         if data.get("min_term_months", 0) > data.get("max_term_months", 60):

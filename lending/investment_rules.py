@@ -50,10 +50,7 @@ def ensure_may_invest(order: Order, verified, limits, loan: Loan | None, today) 
     product, amount, cur = loan.product, order.amount, loan.currency
     if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
         raise errors.LoanNotOpen("The loan opens to investors in a moment.")
-    if loan.borrower_id == investor.pk:
-        raise errors.OwnLoan()
-    if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
-        raise errors.GradeNotAllowed()
+    ensure_loan_suits(investor.pk, loan, investor_limits)
     if amount < product.min_investment_amount:
         raise errors.BelowMinimum(
             f"The minimum investment is {money.display(product.min_investment_amount, cur)}."
@@ -68,6 +65,38 @@ def ensure_may_invest(order: Order, verified, limits, loan: Loan | None, today) 
         )
 
 
+def ensure_loan_suits(investor_id: int, loan: Loan, investor_limits) -> None:
+    """The investor may hold this loan at all: not their own, and its grade within the
+    riskiest their suitability allows (core.policies)."""
+    if loan.borrower_id == investor_id:
+        raise errors.OwnLoan()
+    if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
+        raise errors.GradeNotAllowed(
+            f"Grade {loan.grade} is above your risk level: your suitability assessment "
+            f"allows loans up to grade {investor_limits.max_grade}."
+        )
+
+
+def marketplace_refusal(
+    investor_id: int, loan: Loan, verified: bool, investor_limits, held: tuple[Decimal, Decimal]
+) -> DomainError | None:
+    """Why this investor could not invest even the loan's minimum in it, or None: the same
+    rules the placement checks (`ensure_loan_suits`, `within_limits`), asked before they
+    click, so the marketplace and the loan page mark the loan with the reason. `held` is
+    (in this loan, in total) as `within_limits` takes it; the amount left and the wallet
+    are the placement's to judge."""
+    try:
+        if not verified:
+            raise errors.IdentityNotVerified()
+        if investor_limits is None:
+            raise errors.InvestorProfileMissing()
+        ensure_loan_suits(investor_id, loan, investor_limits)
+        within_limits(held, investor_limits, loan.product.min_investment_amount, loan.currency)
+    except DomainError as refusal:
+        return refusal
+    return None
+
+
 def within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal, currency: str):
     """The investor's (in this loan, in total) holdings with `amount` added, or the limit it
     breaks. Holdings (pending orders included) only grow under the investor's row lock, so
@@ -75,11 +104,13 @@ def within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal, curren
     in_loan, total = held[0] + amount, held[1] + amount
     if in_loan > limits.per_loan_limit:
         raise errors.PerLoanLimitExceeded(
-            f"Your limit per loan is {money.display(limits.per_loan_limit, currency)}."
+            f"Your limit per loan is {money.display(limits.per_loan_limit, currency)}"
+            f" and you hold {money.display(held[0], currency)} in this one."
         )
     if total > limits.total_limit:
         raise errors.TotalLimitExceeded(
-            f"Your total limit is {money.display(limits.total_limit, currency)}."
+            f"Your total limit is {money.display(limits.total_limit, currency)}"
+            f" and you hold {money.display(held[1], currency)} in loans."
         )
     return in_loan, total
 

@@ -772,6 +772,9 @@ class AutoInvestRule(models.Model):
         help_text="Most of the investor's holdings that one borrower's loans may make up.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the rule last invested: auto-invest serves rules in a rotating queue, the one
+    # served longest ago first (a new rule joins at the back: it counts from created_at).
+    last_served_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -8,8 +8,10 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from core import money
+from core.errors import DomainError
 from core.policies import LOAN_GRADES, Caps, borrowing_headroom
 from lending import eligibility, errors, servicing
+from lending.investment_rules import marketplace_refusal
 from lending.models import (
     Application,
     AutoInvestRule,
@@ -243,6 +245,71 @@ def investor_held_amounts(user_ids, *, loan_id: int) -> dict[int, tuple[Decimal,
     }
     nothing = (Decimal("0.00"), Decimal("0.00"))
     return {user_id: sums.get(user_id, nothing) for user_id in user_ids}
+
+
+def marketplace_refusals(user, loan_ids) -> dict[int, DomainError]:
+    """For an investor: why they could not invest in each of these loans, by loan id (loans
+    they may invest in are left out). The placement's own rules, asked before they click
+    (lending.investment_rules.marketplace_refusal); three queries whatever the count."""
+    loan_ids = list(loan_ids)
+    if not loan_ids:
+        return {}
+    verified, limits = eligibility.investor_limits_many([user.pk])
+    loans = Loan.objects.filter(pk__in=loan_ids).select_related("product")
+    held = Investment.objects.filter(investor=user, status__in=HELD_STATUSES)
+    # Held as the placement counts it (HELD_AMOUNT: outstanding principal).
+    total = money.quantize(held.aggregate(s=Coalesce(Sum(HELD_AMOUNT), ZERO))["s"])
+    in_loans = dict(
+        held.filter(loan_id__in=loan_ids)
+        .values("loan_id")
+        .annotate(s=Sum(HELD_AMOUNT))
+        .order_by()
+        .values_list("loan_id", "s")
+    )
+    refusals = {}
+    for loan in loans:
+        refusal = marketplace_refusal(
+            user.pk,
+            loan,
+            user.pk in verified,
+            limits.get(user.pk),
+            (in_loans.get(loan.pk, Decimal("0.00")), total),
+        )
+        if refusal is not None:
+            refusals[loan.pk] = refusal
+    return refusals
+
+
+def investor_stake(user, loan: Loan) -> list[Investment]:
+    """The investor's own investments in one loan (refused orders left out), oldest first."""
+    return list(
+        Investment.objects.filter(investor=user, loan=loan)
+        .exclude(status=Investment.Status.REFUSED)
+        .order_by("id")
+    )
+
+
+def loan_schedule(loan: Loan) -> dict:
+    """A loan's repayment schedule for its page: its installments once disbursed (with
+    their status), else the schedule its terms give (lending.schedules), projected from a
+    disbursement date not yet known."""
+    installments = list(installment_list(loan)) if loan.disbursed_on else []
+    if installments:
+        lines = installments
+    else:
+        lines = build_schedule(
+            amount=loan.amount,
+            annual_rate=loan.annual_rate,
+            term_months=loan.term_months,
+            method=loan.method,
+        )
+    principal = sum((line.principal_amount for line in lines), Decimal("0.00"))
+    interest = sum((line.interest_amount for line in lines), Decimal("0.00"))
+    return {
+        "is_projected": not installments,
+        "lines": lines,
+        "totals": {"principal": principal, "interest": interest, "total": principal + interest},
+    }
 
 
 def borrowing_list_for_borrower(user) -> QuerySet[Loan]:

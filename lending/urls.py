@@ -44,6 +44,20 @@ urlpatterns = [
         name="investment-cancel",
     ),
     path("invest/auto/", views.auto_invest_rule_list, name="auto-invest-rule-list"),
+    path("invest/auto/<int:pk>/edit/", views.auto_invest_rule_edit, name="auto-invest-rule-edit"),
+    path(
+        "invest/auto/<int:pk>/pause/", views.auto_invest_rule_pause, name="auto-invest-rule-pause"
+    ),
+    path(
+        "invest/auto/<int:pk>/resume/",
+        views.auto_invest_rule_resume,
+        name="auto-invest-rule-resume",
+    ),
+    path(
+        "invest/auto/<int:pk>/delete/",
+        views.auto_invest_rule_delete_view,
+        name="auto-invest-rule-delete",
+    ),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
 ]

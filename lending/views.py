@@ -36,7 +36,11 @@ from lending.pagination import (
 )
 from lending.portfolio import investment_list_with_returns, portfolio_summary
 from lending.services.applications import application_submit
-from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.auto_invest_rules import (
+    auto_invest_rule_create,
+    auto_invest_rule_delete,
+    auto_invest_rule_update,
+)
 from lending.services.hardship import hardship_preview, hardship_request_submit
 from lending.services.investments import (
     cancel_refusal,
@@ -198,12 +202,33 @@ def _rate_fraction(value):
     return None if value is None else value / HUNDRED
 
 
+def _marketplace_page(request, form: MarketplaceFilterForm):
+    """The filtered listing's paginator, page and query string (without `page`)."""
+    f = form.cleaned_data if form.is_bound else {}
+    loans = selectors.loan_list_open(
+        grades=f.get("grade"),
+        terms=f.get("term"),
+        min_rate=_rate_fraction(f.get("min_rate")),
+        max_rate=_rate_fraction(f.get("max_rate")),
+        min_left=f.get("min_left"),
+        purposes=[f["purpose"]] if f.get("purpose") else None,
+        ordering=f.get("ordering") or "deadline",
+    )
+    paginator = CachedCountPaginator(loans, 20)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return paginator, paginator.get_page(request.GET.get("page")), query.urlencode()
+
+
 @require_GET
 def loan_list(request):
-    # The listing is the same for every caller with the same filters: a large one may be
-    # served as rendered a moment ago (lending.pagination), skipping validation and queries.
+    """The marketplace. For an investor each loan they could not invest in is marked with
+    the reason (their grade, their limits: lending.investment_rules), so that rendering is
+    theirs alone; everyone else sees the same listing, and a large one may be served as
+    rendered a moment ago (lending.pagination), skipping validation and queries."""
+    investor = _can_invest(request.user)
     key = page_cache_key("html", request.GET)
-    market = page_cache_get(key)
+    market = None if investor else page_cache_get(key)
     if market is None:
         form = MarketplaceFilterForm(request.GET or None)
         if form.is_bound and not form.is_valid():
@@ -216,29 +241,47 @@ def loan_list(request):
                 {"market": market, "section": "market"},
                 status=400,
             )
-        f = form.cleaned_data if form.is_bound else {}
-        loans = selectors.loan_list_open(
-            grades=f.get("grade"),
-            terms=f.get("term"),
-            min_rate=_rate_fraction(f.get("min_rate")),
-            max_rate=_rate_fraction(f.get("max_rate")),
-            min_left=f.get("min_left"),
-            purposes=[f["purpose"]] if f.get("purpose") else None,
-            ordering=f.get("ordering") or "deadline",
-        )
-        paginator = CachedCountPaginator(loans, 20)
-        query = request.GET.copy()
-        query.pop("page", None)
+        paginator, page, query = _marketplace_page(request, form)
+        if investor:
+            page.object_list = list(page.object_list)
+            refusals = selectors.marketplace_refusals(
+                request.user, [loan.pk for loan in page.object_list]
+            )
+            for loan in page.object_list:
+                loan.refusal = refusals.get(loan.pk)
         market = render_to_string(
             "lending/_loan_list_market.html",
-            {
-                "form": form,
-                "page": paginator.get_page(request.GET.get("page")),
-                "query": query.urlencode(),
-            },
+            {"form": form, "page": page, "query": query, "marked": investor},
         )
-        page_cache_set(key, paginator, market)
+        if not investor:
+            page_cache_set(key, paginator, market)
     return render(request, "lending/loan_list.html", {"market": market, "section": "market"})
+
+
+def _loan_page_context(request, loan, form) -> dict:
+    """What the loan page shows beside the loan: for an investor, their own stake and why
+    they could not invest (if so); for everyone, the repayment schedule."""
+    context = {
+        "loan": loan,
+        "form": form,
+        "can_invest": _can_invest(request.user),
+        "schedule": selectors.loan_schedule(loan),
+        "updates": list(selectors.loan_update_list(loan)),
+        "expected": selectors.investor_expected_payments(request.user, loan),
+    }
+    if context["can_invest"]:
+        stake = selectors.investor_stake(request.user, loan)
+        now = timezone.now()
+        for investment in stake:
+            investment.loan = loan
+            investment.cancellable = cancel_refusal(investment, now) is None
+        context["stake"] = stake
+        context["stake_held"] = sum(
+            (i.amount for i in stake if i.status in selectors.HELD_STATUSES), Decimal("0.00")
+        )
+        context["stake_share"] = context["stake_held"] / loan.amount
+        context["refusal"] = selectors.marketplace_refusals(request.user, [loan.pk]).get(loan.pk)
+    return context
 
 
 @require_GET
@@ -247,29 +290,19 @@ def loan_detail(request, pk: int):
     if loan is None:
         raise Http404
     return render(
-        request,
-        "lending/loan_detail.html",
-        {
-            "loan": loan,
-            "form": InvestForm(),
-            "can_invest": _can_invest(request.user),
-            "updates": list(selectors.loan_update_list(loan)),
-            "expected": selectors.investor_expected_payments(request.user, loan),
-        },
+        request, "lending/loan_detail.html", _loan_page_context(request, loan, InvestForm())
     )
 
 
 def _can_invest(user) -> bool:
-    return user.is_authenticated and user.has_role("investor")
+    """An investor customer: staff never invest (accounts.decorators.customer_required)."""
+    return user.is_authenticated and user.has_role("investor") and not user.is_platform_staff
 
 
 def _loan_detail_refused(request, loan, form, status: int):
     """The loan page again, with the invest form and why it was refused."""
     return render(
-        request,
-        "lending/loan_detail.html",
-        {"loan": loan, "form": form, "can_invest": True},
-        status=status,
+        request, "lending/loan_detail.html", _loan_page_context(request, loan, form), status=status
     )
 
 
@@ -336,15 +369,40 @@ def investment_list(request):
 
 
 @role_required("investor")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def investment_cancel_view(request, pk: int):
+    """Two steps: GET (or a POST without `confirmed`) shows what cancelling does and asks to
+    confirm; the confirmed POST cancels. Another investor's investment is 404."""
+    investment = get_object_or_404(
+        selectors.investment_list_for_investor(request.user).select_related("loan__product"),
+        pk=pk,
+    )
+    if request.method == "GET" or request.POST.get("confirmed") != "yes":
+        refusal = cancel_refusal(investment, timezone.now())
+        return render(
+            request,
+            "lending/investment_cancel_confirm.html",
+            {"investment": investment, "refusal": refusal, "section": "portfolio"},
+        )
     try:
         investment_cancel(investor=request.user, investment_id=pk, context=AuditContext.of(request))
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Investment cancelled; the money is available again.")
+        messages.success(
+            request,
+            f"Investment of {money.display(investment.amount, investment.currency)} in "
+            f"{investment.loan.reference} cancelled; the money is available again.",
+        )
     return redirect("lending:investment-list")
+
+
+def _rule_terms(form: AutoInvestRuleForm) -> dict:
+    """The form's values as the services take them: rates and shares as fractions."""
+    data = dict(form.cleaned_data)
+    for name in ("min_rate", "max_rate", "max_borrower_share"):
+        data[name] = data[name] / HUNDRED
+    return data
 
 
 @role_required("investor")
@@ -355,12 +413,10 @@ def auto_invest_rule_list(request):
     if request.method == "POST" and not form.is_valid():
         status = 400
     elif request.method == "POST":
-        data = dict(form.cleaned_data)
-        data["min_rate"] = data["min_rate"] / HUNDRED
-        data["max_rate"] = data["max_rate"] / HUNDRED
-        data["max_borrower_share"] = data["max_borrower_share"] / HUNDRED
         try:
-            auto_invest_rule_create(investor=request.user, context=AuditContext.of(request), **data)
+            auto_invest_rule_create(
+                investor=request.user, context=AuditContext.of(request), **_rule_terms(form)
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
             status = exc.status_code
@@ -376,6 +432,94 @@ def auto_invest_rule_list(request):
         {"form": form, "rules": rules, "section": "auto"},
         status=status,
     )
+
+
+@role_required("investor")
+@require_http_methods(["GET", "POST"])
+def auto_invest_rule_edit(request, pk: int):
+    """The rule's terms in the same form as a new rule's; saving keeps its place in the
+    queue and whether it is on or paused."""
+    rule = get_object_or_404(selectors.auto_invest_rule_list(request.user), pk=pk)
+    form = AutoInvestRuleForm(request.POST or None, initial=AutoInvestRuleForm.initial_for(rule))
+    status = 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        try:
+            auto_invest_rule_update(
+                investor=request.user,
+                rule_id=rule.pk,
+                context=AuditContext.of(request),
+                **_rule_terms(form),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "Auto-invest rule changed.")
+            return redirect("lending:auto-invest-rule-list")
+    return render(
+        request,
+        "lending/autoinvestrule_form.html",
+        {"form": form, "rule": rule, "section": "auto"},
+        status=status,
+    )
+
+
+def _rule_switch(request, pk: int, *, is_active: bool):
+    try:
+        auto_invest_rule_update(
+            investor=request.user,
+            rule_id=pk,
+            is_active=is_active,
+            context=AuditContext.of(request),
+        )
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Rule resumed: it invests in matching loans opening from now."
+            if is_active
+            else "Rule paused: it invests in nothing until you resume it.",
+        )
+    return redirect("lending:auto-invest-rule-list")
+
+
+@role_required("investor")
+@require_POST
+def auto_invest_rule_pause(request, pk: int):
+    return _rule_switch(request, pk, is_active=False)
+
+
+@role_required("investor")
+@require_POST
+def auto_invest_rule_resume(request, pk: int):
+    return _rule_switch(request, pk, is_active=True)
+
+
+@role_required("investor")
+@require_http_methods(["GET", "POST"])
+def auto_invest_rule_delete_view(request, pk: int):
+    """GET asks to confirm; POST deletes. Investments the rule placed stay."""
+    rule = get_object_or_404(selectors.auto_invest_rule_list(request.user), pk=pk)
+    if request.method == "GET":
+        return render(
+            request, "lending/autoinvestrule_confirm_delete.html", {"rule": rule, "section": "auto"}
+        )
+    try:
+        auto_invest_rule_delete(
+            investor=request.user, rule_id=rule.pk, context=AuditContext.of(request)
+        )
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Rule deleted. Investments it made are unchanged.")
+    return redirect("lending:auto-invest-rule-list")
 
 
 @login_required

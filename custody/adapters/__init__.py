@@ -1,6 +1,6 @@
 """Custodian bank adapters: the interface every custodian implements, and the registry."""
 
-from custody.adapters.base import CustodianAdapter, StatementLine
+from custody.adapters.base import CustodianAdapter, CustodianUnavailable, StatementLine
 from custody.adapters.sandbox import SandboxCustodian
 
 
@@ -13,4 +13,4 @@ def custodian_adapter(name: str) -> CustodianAdapter:
         raise LookupError(name) from None
 
 
-__all__ = ["CustodianAdapter", "StatementLine", "custodian_adapter"]
+__all__ = ["CustodianAdapter", "CustodianUnavailable", "StatementLine", "custodian_adapter"]

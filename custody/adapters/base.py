@@ -6,6 +6,10 @@ from decimal import Decimal
 from typing import Protocol
 
 
+class CustodianUnavailable(RuntimeError):
+    """The bank did not answer a query (timeout, outage); the caller says so and goes on."""
+
+
 @dataclass(frozen=True)
 class StatementLine:
     """One booked movement on the custodian's daily statement (signed: + in, - out)."""
@@ -37,6 +41,11 @@ class CustodianAdapter(Protocol):
 
     def daily_statement(self, *, on: date) -> list[StatementLine]:
         """Every movement the bank booked on that day."""
+
+    def sub_account_balance(self, *, external_id: str) -> Decimal:
+        """The money the bank holds in this sub-account now, by its own books (raises
+        LookupError for a sub-account it does not know, CustodianUnavailable when it does
+        not answer)."""
 
     def callback_secret(self) -> bytes:
         """The shared secret its callbacks are signed with."""

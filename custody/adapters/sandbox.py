@@ -24,12 +24,19 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from core.money import CENT
 from custody.adapters.base import StatementLine
-from custody.models import Deposit, SandboxBankTransaction, Withdrawal
+from custody.models import Deposit, Posting, SandboxBankTransaction, SubAccount, Withdrawal
 from custody.signing import callback_sign
+
+# Ledger entry kinds that are not transfers between sub-accounts: the bank's own deposits
+# and withdrawals (counted from its book), holds inside one sub-account, and the
+# platform's corrections of its own ledger.
+NOT_TRANSFERS = ("deposit", "withdrawal", "reserve", "release", "adjustment", "reversal")
 
 
 class CallbackDeliveryError(RuntimeError):
@@ -68,6 +75,49 @@ class SandboxCustodian:
             )
             for row in rows
         ]
+
+    def sub_account_balance(self, *, external_id: str) -> Decimal:
+        """The sandbox bank's book for one sub-account: the deposits it booked as succeeded,
+        less the withdrawals it paid out (its statement lines: SandboxBankTransaction),
+        plus the transfers between sub-accounts it carried out.
+
+        The platform orders a transfer (a disbursement, a repayment, a fee) by booking a
+        settlement entry, and the sandbox carries the order out as it is booked, so its
+        transfers are the sub-account owner's legs of those entries. The platform's own
+        corrections (adjustments, reversals) are not bank movements and are not among them,
+        nor are holds (reserve, release), which move nothing out of the sub-account. A
+        real bank answers from its core system instead.
+        """
+        sub_account = SubAccount.objects.filter(custodian=self.name, external_id=external_id)
+        user_id = sub_account.values_list("user_id", flat=True).first()
+        if user_id is None:
+            raise LookupError(external_id)
+        kind = SandboxBankTransaction.Kind
+        booked = SandboxBankTransaction.objects.filter(succeeded=True).aggregate(
+            paid_in=Sum(
+                "amount",
+                filter=Q(
+                    kind=kind.DEPOSIT,
+                    reference__in=Deposit.objects.filter(user_id=user_id).values("reference"),
+                ),
+            ),
+            paid_out=Sum(
+                "amount",
+                filter=Q(
+                    kind=kind.WITHDRAWAL,
+                    reference__in=Withdrawal.objects.filter(user_id=user_id).values("reference"),
+                ),
+            ),
+        )
+        transfers = (
+            Posting.objects.filter(account__owner_id=user_id)
+            .exclude(entry__kind__in=NOT_TRANSFERS)
+            .aggregate(total=Sum("amount"))["total"]
+        )
+        zero = Decimal("0.00")
+        return (
+            (booked["paid_in"] or zero) - (booked["paid_out"] or zero) + (transfers or zero)
+        ).quantize(CENT)
 
     # --- the bank's side --------------------------------------------------------------
 

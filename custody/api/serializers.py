@@ -6,6 +6,7 @@ from rest_framework import serializers
 from core.fields import AmountField, JsonTypedInput
 from core.serializers import KnownFieldsSerializer
 from custody.models import Deposit, LedgerAccount, Posting, Withdrawal
+from custody.selectors import movement_description
 
 
 class WalletSerializer(serializers.Serializer):
@@ -13,6 +14,25 @@ class WalletSerializer(serializers.Serializer):
     reserved = serializers.DecimalField(max_digits=20, decimal_places=2)
     total = serializers.DecimalField(max_digits=20, decimal_places=2)
     currency = serializers.CharField()
+    custodian_total = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What the custodian bank reports for the user's own sub-account; null "
+        "before the first deposit opens it, or when the bank did not answer.",
+    )
+    custodian_differs = serializers.BooleanField(
+        help_text="The bank's figure is not the ledger's total. While a deposit or "
+        "withdrawal is on its way (movements_in_flight) that is expected; otherwise "
+        "operations are alerted and look into it."
+    )
+    movements_in_flight = serializers.IntegerField(
+        help_text="Deposits and withdrawals not yet confirmed by the bank (counted when the "
+        "figures differ, else 0)."
+    )
+    reconciled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the platform last reconciled with the bank."
+    )
 
 
 class PostingSerializer(serializers.ModelSerializer):
@@ -20,10 +40,28 @@ class PostingSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="entry.kind")
     memo = serializers.CharField(source="entry.memo")
     entry_id = serializers.IntegerField()
+    description = serializers.SerializerMethodField(
+        help_text="The movement this posting is a leg of, in words (the wallet page's line): "
+        'e.g. "Reserved for LN2026000001" on both legs of a reservation. Postings sharing an '
+        "entry_id are one movement."
+    )
 
     class Meta:
         model = Posting
-        fields = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
+        fields = [
+            "id",
+            "entry_id",
+            "created_at",
+            "account",
+            "kind",
+            "memo",
+            "description",
+            "amount",
+            "currency",
+        ]
+
+    def get_description(self, obj) -> str:
+        return movement_description(obj.entry.kind, obj.entry.memo, obj.amount)
 
 
 class PostingFilterSerializer(serializers.Serializer):

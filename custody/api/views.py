@@ -39,6 +39,9 @@ class WalletDetailApi(APIView):
     @extend_schema(responses=WalletSerializer)
     def get(self, request):
         balance = selectors.wallet_balance(user_id=request.user.pk)
+        check = selectors.custodian_balance_check(
+            user_id=request.user.pk, ledger_total=balance.total
+        )
         return Response(
             WalletSerializer(
                 {
@@ -46,6 +49,10 @@ class WalletDetailApi(APIView):
                     "reserved": balance.reserved,
                     "total": balance.total,
                     "currency": balance.currency,
+                    "custodian_total": check.custodian_total,
+                    "custodian_differs": check.differs,
+                    "movements_in_flight": check.movements_in_flight,
+                    "reconciled_at": check.reconciled_at,
                 }
             ).data
         )

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from drf_spectacular.utils import PolymorphicProxySerializer
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core.fields import AmountField, JsonTypedInput, PlainDecimalField
@@ -191,11 +191,36 @@ class LoanPublicSerializer(serializers.ModelSerializer):
         ]
 
 
+class InvestorRefusalSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="grade_above_risk_level, per_loan_limit_exceeded, total_limit_exceeded, "
+        "own_loan, identity_not_verified or investor_profile_required: the code investing "
+        "would be refused with."
+    )
+    message = serializers.CharField()
+
+
 class LoanDisclosedSerializer(LoanPublicSerializer):
-    """The loan with its masked borrower disclosure, for signed-in users."""
+    """The loan with its masked borrower disclosure, for signed-in users; for an investor,
+    also why they could not invest in it (null when they can)."""
+
+    investor_refusal = serializers.SerializerMethodField(
+        help_text="For an investor: why investing even the minimum would be refused (their "
+        "risk grade or their limits), before they try. Null when they may invest, and for "
+        "callers who are not investors."
+    )
 
     class Meta(LoanPublicSerializer.Meta):
-        fields = [*LoanPublicSerializer.Meta.fields, "disclosure"]
+        fields = [*LoanPublicSerializer.Meta.fields, "disclosure", "investor_refusal"]
+
+    @extend_schema_field(InvestorRefusalSerializer(allow_null=True))
+    def get_investor_refusal(self, obj) -> dict | None:
+        return refusal_data(self.context.get("refusals", {}).get(obj.pk))
+
+
+def refusal_data(refusal) -> dict | None:
+    """A refusal (a DomainError) as the API shows it, or None."""
+    return None if refusal is None else {"code": refusal.code, "message": refusal.message}
 
 
 # Rates and shares are fractions (0.2 is 20%).

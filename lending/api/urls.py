@@ -58,6 +58,11 @@ urlpatterns = [
         name="borrowing-authorisation",
     ),
     path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
+    path(
+        "auto-invest-rules/<int:pk>",
+        views.AutoInvestRuleDetailApi.as_view(),
+        name="auto-invest-rule-detail",
+    ),
     path("ops/reviews", views.ReviewListApi.as_view(), name="ops-review-list"),
     path(
         "ops/reviews/<int:application_id>/decision",

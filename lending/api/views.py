@@ -31,7 +31,11 @@ from lending.pagination import (
 )
 from lending.positions import borrowing_list_with_positions
 from lending.services.applications import application_decide, application_submit
-from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.auto_invest_rules import (
+    auto_invest_rule_create,
+    auto_invest_rule_delete,
+    auto_invest_rule_update,
+)
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.hardship import hardship_preview, hardship_request_submit
 from lending.services.investments import investment_cancel, investment_place
@@ -125,6 +129,18 @@ class LoanListApi(ListAPIView):
             rows = serializer_class(page, many=True, context=self.get_serializer_context()).data
             data = self.get_paginated_response(rows).data
             page_cache_set(key, paginator, data)
+        if _is_investor(request.user):
+            # The listing is everyone's (and may be cached); the marks are this investor's.
+            refusals = selectors.marketplace_refusals(
+                request.user, [row["id"] for row in data["results"]]
+            )
+            data = {
+                **data,
+                "results": [
+                    {**row, "investor_refusal": s.refusal_data(refusals.get(row["id"]))}
+                    for row in data["results"]
+                ],
+            }
         return Response(data)
 
     def get_queryset(self):
@@ -160,10 +176,19 @@ class LoanDetailApi(APIView):
             return Response(
                 {"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND
             )
-        serializer = (
-            s.LoanDisclosedSerializer if request.user.is_authenticated else s.LoanPublicSerializer
+        if not request.user.is_authenticated:
+            return Response(s.LoanPublicSerializer(loan).data)
+        refusals = (
+            selectors.marketplace_refusals(request.user, [loan.pk])
+            if _is_investor(request.user)
+            else {}
         )
-        return Response(serializer(loan).data)
+        return Response(s.LoanDisclosedSerializer(loan, context={"refusals": refusals}).data)
+
+
+def _is_investor(user) -> bool:
+    """A signed-in investor customer (staff never invest): whose marketplace is marked."""
+    return user.is_authenticated and user.has_role("investor") and not user.is_platform_staff
 
 
 class BorrowingListApi(ListAPIView):
@@ -309,6 +334,30 @@ class AutoInvestRuleListApi(ListAPIView):
             investor=request.user, context=AuditContext.of(request), **data.validated_data
         )
         return Response(s.AutoInvestRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class AutoInvestRuleDetailApi(APIView):
+    """One of the caller's rules: PATCH changes some of its terms or pauses (`is_active`
+    false) and resumes it; DELETE removes it. Another investor's rule is 404."""
+
+    permission_classes = [IsInvestor]
+
+    @extend_schema(request=s.AutoInvestRuleSerializer, responses=s.AutoInvestRuleSerializer)
+    def patch(self, request, pk: int):
+        data = s.AutoInvestRuleSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        rule = auto_invest_rule_update(
+            investor=request.user,
+            rule_id=pk,
+            context=AuditContext.of(request),
+            **data.validated_data,
+        )
+        return Response(s.AutoInvestRuleSerializer(rule).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk: int):
+        auto_invest_rule_delete(investor=request.user, rule_id=pk, context=AuditContext.of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ReviewListApi(ListAPIView):

@@ -1,14 +1,20 @@
-"""Auto-invest: when a loan opens, matching investor rules invest first, in a fair random
-order, up to the product's auto-invest share of the loan; then manual investing opens.
+"""Auto-invest: when a loan opens, matching investor rules invest first, up to the
+product's auto-invest share of the loan; then manual investing opens.
+
+Rules are served as a rotating queue: the rule that invested longest ago goes first (one
+never served counts from its creation, so a new rule joins at the back and deleting and
+recreating a rule never jumps the queue), ties to the lower id. Each rule that invests
+records when (`last_served_at`) and so moves to the back: over many loans every matching
+rule gets its turn, whatever the order rules were created in.
 
 Each rule invests in its own transaction, so only one investor's custody accounts are
 locked at a time (a batch holding several would risk a lock cycle with a disbursement).
 """
 
-import random
 from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.errors import StaffNotAllowed
@@ -18,8 +24,6 @@ from lending import errors
 from lending.models import AutoInvestRule, Investment, Loan
 from lending.selectors import HELD_STATUSES, investor_held_amount
 from lending.services.investments import investment_place_auto
-
-_shuffle = random.SystemRandom().shuffle
 
 
 def _floor_to_step(amount: Decimal, step: Decimal) -> Decimal:
@@ -49,6 +53,15 @@ def _rule_amount(rule: AutoInvestRule, loan: Loan, room: Decimal) -> Decimal:
     return _floor_to_step(max(amount, Decimal("0")), step)
 
 
+def auto_invest_queue() -> list[AutoInvestRule]:
+    """The active rules in the order they are served: served longest ago first."""
+    return list(
+        AutoInvestRule.objects.filter(is_active=True)
+        .select_related("investor")
+        .order_by(Coalesce("last_served_at", "created_at"), "id")
+    )
+
+
 def auto_invest_run(*, loan_id: int) -> list[Investment]:
     """Run every active matching rule once for a newly opened loan, then open it to manual
     investors. Idempotent: each rule's investment has a fixed key, and a finished loan is
@@ -60,12 +73,7 @@ def auto_invest_run(*, loan_id: int) -> list[Investment]:
     budget = _floor_to_step(
         loan.amount * product.auto_invest_max_share, product.investment_step_amount
     )
-    rules = [
-        r
-        for r in AutoInvestRule.objects.filter(is_active=True).select_related("investor")
-        if _matches(r, loan)
-    ]
-    _shuffle(rules)
+    rules = [r for r in auto_invest_queue() if _matches(r, loan)]
     placed = []
     for rule in rules:
         loan.refresh_from_db(fields=["funded_amount", "status"])
@@ -79,7 +87,8 @@ def auto_invest_run(*, loan_id: int) -> list[Investment]:
             placed.append(investment_place_auto(rule=rule, loan_id=loan.pk, amount=amount))
         except (errors.LendingError, InsufficientFunds, StaffNotAllowed):
             # This rule's investor is not eligible for this loan (or, made staff since the
-            # rule was saved, for any); the next may be.
+            # rule was saved, for any), or the rule was paused or deleted meanwhile; the
+            # next may be.
             continue
     Loan.objects.filter(pk=loan.pk, auto_invest_done_at__isnull=True).update(
         auto_invest_done_at=timezone.now()

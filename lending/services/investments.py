@@ -17,10 +17,10 @@ from core.errors import IdempotencyInProgress, NotFound
 from custody import services as custody
 from custody.errors import InsufficientFunds
 from custody.selectors import wallet_balance
-from lending import eligibility
+from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.investment_rules import Order, cancel_refusal, ensure_may_invest, within_limits
-from lending.models import Investment, Loan
+from lending.models import AutoInvestRule, Investment, Loan
 from lending.selectors import investor_held_amounts
 from lending.services.settlement import combiner, place_orders
 
@@ -58,8 +58,16 @@ def investment_place_auto(*, rule, loan_id: int, amount: Decimal) -> Investment:
     """Auto-invest's placement for one rule: the same rules and settlement as
     investment_place, settled alone in this transaction (one investor's custody accounts
     locked at a time), under the rule's fixed key, so a rerun returns the first one. An
-    investor made staff since the rule was saved is refused (ensure_customer)."""
+    investor made staff since the rule was saved is refused (ensure_customer).
+
+    The rule's row is locked first and read again: a rule paused or deleted since the run
+    read it is refused (AutoInvestRuleGone), and a rule that invests records when
+    (`last_served_at`), which moves it to the back of auto-invest's queue. Lock order: the
+    rule, then the settlement's (investor, loan, custody accounts); rule edits lock only
+    the rule."""
     ensure_customer(rule.investor)
+    if not AutoInvestRule.objects.select_for_update().filter(pk=rule.pk, is_active=True).exists():
+        raise errors.AutoInvestRuleGone()
     order = Order(
         rule.investor,
         loan_id,
@@ -71,6 +79,7 @@ def investment_place_auto(*, rule, loan_id: int, amount: Decimal) -> Investment:
     placed = place_orders([order])[0]
     if isinstance(placed, Exception):
         raise placed
+    AutoInvestRule.objects.filter(pk=rule.pk).update(last_served_at=timezone.now())
     return placed
 
 

@@ -115,7 +115,7 @@ def test_history_filters_and_downloads_csv(signed_in):
     for i in range(30):
         funds_reserve(user_id=signed_in.user.id, amount=D("1.00"), idempotency_key=f"r{i}")
     page = signed_in.get("/wallet/history?account=reserved")
-    assert page.status_code == 200 and b"30 entries" in page.content
+    assert page.status_code == 200 and b"30 movements" in page.content
     assert signed_in.get("/wallet/history?date_from=garbage").status_code == 400
     csv_response = signed_in.get("/wallet/history?kind=deposit&export=csv")
     rows = b"".join(csv_response.streaming_content).decode().strip().splitlines()

@@ -64,6 +64,12 @@ EXPECTED = {
         "DELETE": _borrower(404),
     },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
+    # Only the owner's rules exist for a caller: another's id is 404, like a missing one.
+    "api:auto-invest-rule-detail": {
+        "kwargs": {"pk": MISSING},
+        "PATCH": _investor(404),
+        "DELETE": _investor(404),
+    },
     "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
     "api:ops-review-decision": {
         "kwargs": {"application_id": MISSING},
@@ -138,15 +144,36 @@ EXPECTED = {
         "POST": _investor(404, SIGN_IN),
     },
     "lending:investment-list": {"GET": _investor(200, SIGN_IN), "POST": _investor(405, SIGN_IN)},
-    # Refusals are shown on the portfolio page the cancel redirects to.
+    # GET asks to confirm, the confirmed POST cancels; only the investor's own exist.
     "lending:investment-cancel": {
         "kwargs": {"pk": MISSING},
-        "GET": _investor(405, SIGN_IN),
-        "POST": _investor(302, SIGN_IN),
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
     },
     "lending:auto-invest-rule-list": {
         "GET": _investor(200, SIGN_IN),
         "POST": _investor(400, SIGN_IN),
+    },
+    "lending:auto-invest-rule-edit": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
+    },
+    "lending:auto-invest-rule-pause": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(405, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
+    },
+    "lending:auto-invest-rule-resume": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(405, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
+    },
+    # GET asks to confirm, POST deletes.
+    "lending:auto-invest-rule-delete": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(404, SIGN_IN),
     },
     "lending:notification-list": {
         "GET": {"anonymous": SIGN_IN, "default": 200},

@@ -1,5 +1,6 @@
 """Auto-invest: matching rules invest when a loan opens, within the auto-invest slice."""
 
+from collections import Counter
 from decimal import Decimal as D
 
 import pytest
@@ -67,27 +68,64 @@ def test_a_rule_whose_investor_became_staff_is_skipped(make_user, onboarding, pr
     assert loan.auto_invest_done_at is not None
 
 
-def test_order_is_randomised_so_no_rule_always_goes_first(make_user, onboarding, product):
-    product.auto_invest_max_share = D("0.1")  # room for one 1,000 ticket per 10,000 loan
+def _loan(borrower, product):
+    return LoanFactory(
+        borrower=borrower, product=product, amount=D("10000"), grade="B", auto_invest_done_at=None
+    )
+
+
+def test_rules_take_turns_so_each_gets_its_fair_share(make_user, onboarding, product):
+    """Room for one 1,000 ticket per loan and six rules: over 30 loans each rule invests in
+    exactly 5, in a fixed rotation (a shuffle per loan would give some 2 and others 9)."""
+    product.auto_invest_max_share = D("0.1")
     product.save()
     investors = [fund(onboarding.investor(make_user("investor")), "100000") for _ in range(6)]
-    for user in investors:
-        AutoInvestRuleFactory(investor=user, amount_per_loan=D("1000"))
-    borrower = onboarding.borrower(make_user("borrower"))
-    winners = set()
-    for _ in range(12):
-        loan = LoanFactory(
-            borrower=borrower,
-            product=product,
-            amount=D("10000"),
-            grade="B",
-            auto_invest_done_at=None,
-        )
-        placed = auto_invest_run(loan_id=loan.pk)
+    rules = [AutoInvestRuleFactory(investor=user, amount_per_loan=D("1000")) for user in investors]
+    borrowers = [onboarding.borrower(make_user("borrower")) for _ in range(30)]
+    winners = []
+    for borrower in borrowers:
+        placed = auto_invest_run(loan_id=_loan(borrower, product).pk)
         assert len(placed) == 1
-        winners.add(placed[0].investor_id)
-    # With a fixed order one investor would win all 12; a fair shuffle spreads them.
-    assert len(winners) >= 3
+        winners.append(placed[0].investor_id)
+    assert Counter(winners) == {user.pk: 5 for user in investors}
+    # Served longest ago first, ties (never served: by creation) to the lower id.
+    assert winners[:6] == [rule.investor_id for rule in rules]
+    assert winners[6:12] == winners[:6]
+
+
+def test_a_rule_that_could_not_invest_keeps_its_place(make_user, onboarding, product):
+    """Served means invested: a rule skipped for want of cash stays at the front and is
+    served first once it can invest; the one that invested goes to the back."""
+    product.auto_invest_max_share = D("0.1")
+    product.save()
+    poor = onboarding.investor(make_user("investor"))  # no money yet
+    rich = fund(onboarding.investor(make_user("investor")), "100000")
+    AutoInvestRuleFactory(investor=poor, amount_per_loan=D("1000"))
+    AutoInvestRuleFactory(investor=rich, amount_per_loan=D("1000"))
+    borrowers = [onboarding.borrower(make_user("borrower")) for _ in range(3)]
+    first = auto_invest_run(loan_id=_loan(borrowers[0], product).pk)
+    assert [i.investor_id for i in first] == [rich.pk]
+    fund(poor, "5000")
+    second = auto_invest_run(loan_id=_loan(borrowers[1], product).pk)
+    assert [i.investor_id for i in second] == [poor.pk]
+    third = auto_invest_run(loan_id=_loan(borrowers[2], product).pk)
+    assert [i.investor_id for i in third] == [rich.pk]
+
+
+def test_a_new_rule_joins_the_back_of_the_queue(make_user, onboarding, product):
+    """A rule made after others were served waits behind those served before it was made,
+    so deleting and recreating a rule never jumps the queue."""
+    product.auto_invest_max_share = D("0.1")
+    product.save()
+    old = [fund(onboarding.investor(make_user("investor")), "100000") for _ in range(2)]
+    for user in old:
+        AutoInvestRuleFactory(investor=user, amount_per_loan=D("1000"))
+    borrowers = [onboarding.borrower(make_user("borrower")) for _ in range(4)]
+    auto_invest_run(loan_id=_loan(borrowers[0], product).pk)  # old[0] served
+    newcomer = fund(onboarding.investor(make_user("investor")), "100000")
+    AutoInvestRuleFactory(investor=newcomer, amount_per_loan=D("1000"))
+    order = [auto_invest_run(loan_id=_loan(b, product).pk)[0].investor_id for b in borrowers[1:]]
+    assert order == [old[1].pk, old[0].pk, newcomer.pk]
 
 
 def test_manual_investors_wait_until_auto_invest_has_run(

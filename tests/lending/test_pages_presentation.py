@@ -91,15 +91,16 @@ def test_server_error_page_is_standalone(django_assert_max_num_queries):
 
 
 @pytest.mark.django_db
-def test_wallet_history_names_entry_kinds_and_counts_entries(client, investor):
+def test_wallet_history_names_movements_and_counts_them(client, investor):
     funds_reserve(
         user_id=investor.pk, amount=D("300.00"), idempotency_key="k1", memo="Investing in LN1"
     )
     client.force_login(investor)
     html = client.get("/wallet/history").content.decode()
-    assert ">Reservation<" in html and ">Deposit<" in html
+    assert ">Reserved for LN1<" in html and ">Deposit from your bank card<" in html
     assert ">reserve<" not in html and ">deposit<" not in html
-    assert "3 entries" in html and "postings" not in html
+    # One line per movement: the reservation's two legs are one line.
+    assert "2 movements" in html and "postings" not in html and "entries" not in html
     assert "CNY" in html
 
 

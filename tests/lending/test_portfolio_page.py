@@ -24,7 +24,7 @@ def _place(investor, loan, amount: str, key: str) -> Investment:
 
 
 def _cancel_buttons(html: str) -> int:
-    return html.count('action="/invest/investments/')
+    return html.count('href="/invest/investments/')
 
 
 def test_totals_count_reserved_and_lent_money_by_loan(client, investor, open_loan, product):
@@ -71,11 +71,45 @@ def test_cancel_is_offered_only_while_a_cancel_would_be_taken(client, investor, 
     client.force_login(investor)
     html = client.get(PAGE).content.decode()
     assert _cancel_buttons(html) == 1
-    assert f'action="/invest/investments/{fresh.pk}/cancel/"' in html
+    assert f'href="/invest/investments/{fresh.pk}/cancel/"' in html
     until = timezone.localtime(Investment.objects.get(pk=fresh.pk).cancellable_until())
     assert f"until {until:%Y-%m-%d %H:%M}" in html
     # The page and the service agree: the one it offers is taken, the late one refused.
-    assert client.post(reverse("lending:investment-cancel", args=[late.pk])).status_code == 302
+    confirmed = {"confirmed": "yes"}
+    late_url = reverse("lending:investment-cancel", args=[late.pk])
+    assert b"cannot be cancelled" in client.get(late_url).content
+    assert client.post(late_url, confirmed).status_code == 302
     assert Investment.objects.get(pk=late.pk).status == Investment.Status.RESERVED
-    client.post(reverse("lending:investment-cancel", args=[fresh.pk]))
+    client.post(reverse("lending:investment-cancel", args=[fresh.pk]), confirmed)
     assert Investment.objects.get(pk=fresh.pk).status == Investment.Status.CANCELLED
+
+
+def test_cancel_asks_for_confirmation_first(client, investor, open_loan):
+    from tests.ledger import available
+
+    investment = _place(investor, open_loan, "300.00", "confirm-me")
+    url = reverse("lending:investment-cancel", args=[investment.pk])
+    client.force_login(investor)
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "Cancel this investment?" in html
+    assert "returns to your available balance" in html and 'name="confirmed"' in html
+    # Neither asking nor a POST without the confirmation cancels anything.
+    assert b"Cancel this investment?" in client.post(url).content
+    assert Investment.objects.get(pk=investment.pk).status == Investment.Status.RESERVED
+    assert available(investor) == D("49700.00")
+    done = client.post(url, {"confirmed": "yes"}, follow=True)
+    assert b"cancelled; the money is available again" in done.content
+    assert Investment.objects.get(pk=investment.pk).status == Investment.Status.CANCELLED
+    assert available(investor) == D("50000.00")
+
+
+def test_cancel_of_another_investors_investment_is_404(
+    client, investor, open_loan, make_user, onboarding
+):
+    investment = _place(investor, open_loan, "100.00", "mine")
+    client.force_login(onboarding.investor(make_user("investor")))
+    url = reverse("lending:investment-cancel", args=[investment.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"confirmed": "yes"}).status_code == 404
+    assert Investment.objects.get(pk=investment.pk).status == Investment.Status.RESERVED
