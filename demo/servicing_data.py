@@ -134,6 +134,7 @@ def seed_history() -> History | None:
     own_loan_on = today - timedelta(days=150)
     clock = SimulatedClock()
     history = History(clock)
+    FIRST_RISKY[:] = [Behaviour.RECOVERS, Behaviour.STOPS]
     with mock.patch.object(timezone, "now", clock.now):
         clock.move_to(start)
         investors = [_investor(n) for n in range(10)]
@@ -188,6 +189,10 @@ def _mark_history_mail_sent() -> None:
     Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
+# The behaviours the first D or E loans of a seeding take (consumed as they are listed).
+FIRST_RISKY: list[str] = []
+
+
 def _history_loan(
     borrower, product, rng, reviewer, approvers, investors, demo_investor, behaviour=None
 ) -> dict[int, Plan]:
@@ -218,6 +223,12 @@ def _history_loan(
         disbursement_approve(loan_id=loan.pk, checker=approvers[1])
     # The borrower keeps money in the wallet for the interest on top of the principal.
     _deposit(borrower, (loan.amount * D("0.3")).quantize(D("1.00")), f"history-{loan.pk}")
+    stop_after = rng.choice([2, 3, 4])
+    if behaviour is None and loan.grade in ("D", "E") and FIRST_RISKY:
+        # The year's first risky loans show the end of the road: one defaults and is partly
+        # recovered, one is written off (both stop after their first installment, early
+        # enough for default at 90 days and write-off at 180 to happen within the year).
+        behaviour, stop_after = FIRST_RISKY.pop(0), 1
     behaviour = behaviour or rng.choice(BY_GRADE.get(loan.grade, [Behaviour.ON_TIME]))
     if behaviour == Behaviour.AUTOPAY:
         authorisation_grant(loan_id=loan.pk, borrower=borrower)
@@ -225,7 +236,7 @@ def _history_loan(
         loan.pk: Plan(
             loan_id=loan.pk,
             behaviour=behaviour,
-            stop_after=rng.choice([2, 3, 4]),
+            stop_after=stop_after,
             days_late=rng.choice([6, 12, 20]),
             payoff_after=rng.choice([3, 4, 5]),
         )
