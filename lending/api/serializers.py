@@ -23,6 +23,7 @@ from lending.models import (
     RepaymentMethod,
 )
 from lending.selectors import LOAN_ORDERINGS
+from lending.services.disbursements import disbursement_summary, needs_second_approval
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -325,6 +326,19 @@ class DisbursementSerializer(serializers.Serializer):
     gross_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     fee_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    second_approval_required = serializers.SerializerMethodField(
+        help_text="Whether the amount is above the maker-checker threshold, so an approver "
+        "other than the maker must approve it."
+    )
+    message = serializers.SerializerMethodField(
+        help_text="What happened and why, with the amount and the threshold."
+    )
+
+    def get_second_approval_required(self, obj) -> bool:
+        return needs_second_approval(obj.gross_amount)
+
+    def get_message(self, obj) -> str:
+        return disbursement_summary(obj)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
