@@ -455,6 +455,8 @@ class ApplicationAdmin(ActionsOnlyAdmin):
             extra = {
                 "bureau_report_table": _structured(application.bureau_report),
                 "fraud_flag_list": _structured(application.fraud_flags),
+                "reason_list": _structured(application.decision_reasons),
+                "amount_shown": money.display(application.amount, application.currency),
                 "affordability": application_affordability(application),
                 "can_decide": waiting
                 and request.user.has_role("reviewer")
