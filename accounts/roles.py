@@ -102,6 +102,9 @@ ROLE_PERMISSIONS[Role.APPROVER] += (
     "lending.view_installment",
 )
 ROLE_PERMISSIONS[Role.COMPLIANCE] += _LENDING_VIEW_ALL
+# Collections read loans and their installments (to prepare calls) until their own queue
+# exists; they change nothing.
+ROLE_PERMISSIONS[Role.COLLECTIONS] += ("lending.view_loan", "lending.view_installment")
 # Products are edited, never deleted: loans keep them (PROTECT) and copy their fee terms.
 ROLE_PERMISSIONS[Role.OPERATIONS] += (
     "lending.view_product",

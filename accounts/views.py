@@ -27,6 +27,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
+from accounts.staff_work import staff_work
 from core.audit import AuditContext, client_ip
 from core.errors import DomainError
 from core.policies import RISK_KEYS
@@ -120,7 +121,8 @@ def login_unlock(request, token: str):
 @login_required
 def dashboard(request):
     state = selectors.onboarding_get(request.user)
-    return render(request, "accounts/dashboard.html", {"state": state})
+    work = staff_work(request.user) if request.user.is_platform_staff else []
+    return render(request, "accounts/dashboard.html", {"state": state, "staff_work": work})
 
 
 @customer_required
