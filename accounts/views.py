@@ -5,6 +5,7 @@ Every form posts to the same service the API calls; views only validate shape an
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import credit_code, lockout, selectors, services
+from accounts.adapters.identity import (
+    SandboxIdentityProvider,
+    SandboxTestValues,
+    identity_provider,
+    sandbox_test_values,
+)
 from accounts.decorators import customer_required
 from accounts.errors import (
     ENTERPRISE_REASON_MESSAGES,
@@ -130,13 +137,29 @@ def onboarding(request):
     return redirect(_next(selectors.onboarding_get(request.user)))
 
 
+def _sandbox_test_values(user) -> SandboxTestValues | None:
+    """Test details for the identity page, only in demo and dev setups (DEMO_DATA_ALLOWED)
+    running the sandbox provider: a real provider would refuse made-up numbers."""
+    if not settings.DEMO_DATA_ALLOWED or not isinstance(
+        identity_provider(), SandboxIdentityProvider
+    ):
+        return None
+    return sandbox_test_values(user.pk)
+
+
 @customer_required
 @sensitive_post_parameters("legal_name", "national_id", "phone", "bank_card")
 def onboarding_identity(request):
     state = selectors.onboarding_get(request.user)
     if state.is_verified:
         return redirect(_next(state))
-    form = IdentityForm(_posted(request))
+    sandbox = _sandbox_test_values(request.user)
+    filled = {}
+    if sandbox is not None and request.GET.get("fill") == "sandbox":
+        filled = {
+            f: getattr(sandbox, f) for f in ("legal_name", "national_id", "phone", "bank_card")
+        }
+    form = IdentityForm(_posted(request), initial=filled)
     if request.method == "POST" and form.is_valid():
         try:
             services.identity_submit(
@@ -154,7 +177,7 @@ def onboarding_identity(request):
     return render(
         request,
         "accounts/onboarding_identity.html",
-        {"form": form, "state": state, "steps": _steps(state, "identity")},
+        {"form": form, "state": state, "steps": _steps(state, "identity"), "sandbox": sandbox},
     )
 
 
