@@ -128,6 +128,11 @@ def _readable(field: models.Field):
         def show(obj):
             return _structured(getattr(obj, name))
 
+    elif name == "status" and field.choices:
+
+        def show(obj):
+            return obj.get_status_display()  # a model may refine it (Loan: "Expired")
+
     else:
         return name
     show.short_description = field.verbose_name.capitalize()
@@ -512,7 +517,7 @@ class LoanAdmin(ActionsOnlyAdmin):
     # Status and the disbursement queue first: what ops act on, visible without scrolling.
     list_display = [
         "reference",
-        "status",
+        _readable(Loan._meta.get_field("status")),
         "disbursement_state",
         _readable(Loan._meta.get_field("amount")),
         _readable(Loan._meta.get_field("funded_amount")),

@@ -154,6 +154,12 @@ class DecisionInSerializer(JsonTypedInput, serializers.Serializer):
 
 class LoanPublicSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(
+        source="get_status_display",
+        read_only=True,
+        help_text='The status as pages show it: "Expired" for a cancelled listing that missed '
+        "its funding deadline.",
+    )
     left_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     product = serializers.CharField(source="product.name")
     min_investment_amount = serializers.DecimalField(
@@ -169,6 +175,7 @@ class LoanPublicSerializer(serializers.ModelSerializer):
             "id",
             "reference",
             "status",
+            "status_label",
             "product",
             "amount",
             "funded_amount",
