@@ -268,7 +268,7 @@ class ProductAdminForm(forms.ModelForm):
     term_options = forms.TypedMultipleChoiceField(
         label="Terms offered (months)",
         coerce=int,
-        choices=[(t, f"{t} months") for t in STANDARD_TERMS],
+        choices=[(t, f"{t} month{'s' if t > 1 else ''}") for t in STANDARD_TERMS],
         widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
         help_text="Tick every term a borrower may choose.",
         error_messages={"required": "Offer at least one term."},
@@ -290,7 +290,9 @@ class ProductAdminForm(forms.ModelForm):
         # A product saved with a term outside the usual list keeps it offered as a choice.
         current = [t for t in (self.instance.term_options or []) if type(t) is int]
         terms = sorted(set(STANDARD_TERMS) | set(current))
-        self.fields["term_options"].choices = [(t, f"{t} months") for t in terms]
+        self.fields["term_options"].choices = [
+            (t, f"{t} month{'s' if t > 1 else ''}") for t in terms
+        ]
 
     def clean_term_options(self):
         return sorted(set(self.cleaned_data["term_options"]))
