@@ -17,7 +17,7 @@ from core.policies import RISK_KEYS
 from custody.errors import InsufficientFunds
 from custody.services.movements import deposit_request, deposit_settle
 from demo.clock import demo_clock
-from lending.business_date import business_date, business_date_set
+from lending.business_date import business_date
 from lending.errors import LendingError
 from lending.models import Application, AutoInvestRule, Loan, Product
 from lending.services.applications import application_decide, application_review, application_submit
@@ -77,8 +77,9 @@ PRODUCTS = [
 PURPOSES = ["education", "home_improvement", "medical", "vehicle", "consumption"]
 EMPLOYMENT = ["employed", "self_employed", "business_owner", "employed"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-# How far back the demo's history starts: loans paid out then are repaying today.
-HISTORY_DAYS = 14
+# The recent listings' day: loans paid out then are repaying today (the year before it is
+# demo.servicing_data's history).
+RECENT_DAYS = 14
 
 
 def seed_products() -> list[Product]:
@@ -127,8 +128,10 @@ def _investor(n: int):
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _borrower(n: int, rng: random.Random):
-    user = _person(f"market-borrower{n}@demo.example", 100 + n, Role.BORROWER)
+def _borrower(n: int, rng: random.Random, email: str = ""):
+    """A market borrower (or, with `email`, the history's), with a borrower profile."""
+    offset = 300 if email else 100
+    user = _person(email or f"market-borrower{n}@demo.example", offset + n, Role.BORROWER)
     if not hasattr(user, "borrower_profile"):
         income = D(rng.choice([9000, 15000, 22000, 35000, 60000]))
         onboarding.borrower_profile_submit(
@@ -190,14 +193,15 @@ def _fund(loan: Loan, investors, rng, share: D) -> None:
         i += 1
 
 
-def seed_lending() -> None:
-    """Products, then loans (once: a rerun finds them)."""
+def seed_lending(advance_to=None) -> None:
+    """Products, then loans (once: a rerun finds them). `advance_to(day)` runs the business
+    days up to `day` (demo.servicing_data's history); by default the batch for that day."""
     seed_products()
-    _seed_loans()
+    _seed_loans(advance_to or (lambda on: run_daily(as_of=on)))
 
 
-def _seed_loans() -> None:
-    if Loan.objects.exists():
+def _seed_loans(advance_to) -> None:
+    if Loan.objects.filter(borrower__email__startswith="market-borrower").exists():
         return
     personal = Product.objects.get(code="personal")
     business = Product.objects.get(code="business")
@@ -208,20 +212,18 @@ def _seed_loans() -> None:
     approver2 = User.objects.get(email="approver2@demo.example")
 
     # Individuals borrow under the personal product; the business product is the demo
-    # enterprise's (below). Every timestamp of the history is its own day's (demo.clock),
-    # so no investment is dated after its loan's funding closed.
+    # enterprise's (below).
     today = business_date()
     borrowers = iter(_borrower(n, rng) for n in range(40))
-    # Two weeks ago: listings that missed their deadline (expired by the batch on the day
-    # after it), and loans that filled and were paid out.
-    with demo_clock(today - timedelta(days=HISTORY_DAYS)):
+    # Two weeks ago, on that day's clock (demo.clock), so no investment is dated after its
+    # loan's funding closed: listings that missed their deadline (expired by the batch the
+    # day after it, as advance_to replays the days), and loans that filled and were paid out.
+    with demo_clock(today - timedelta(days=RECENT_DAYS)):
         investors = [_investor(n) for n in range(10)]
-        missed = []
         for _ in range(3):
             loan = _listed_loan(next(borrowers), personal, rng, reviewer)
             if loan:
                 _fund(loan, investors, rng, D("0.4"))
-                missed.append(loan)
         for _ in range(5):
             loan = _listed_loan(next(borrowers), personal, rng, reviewer)
             if loan:
@@ -229,12 +231,7 @@ def _seed_loans() -> None:
                 disbursement = disbursement_start(loan_id=loan.pk, maker=approver)
                 if disbursement.status == "pending_approval":
                     disbursement_approve(loan_id=loan.pk, checker=approver2)
-    for expiry_day in sorted({loan.funding_deadline_on + timedelta(days=1) for loan in missed}):
-        if expiry_day < today:
-            with demo_clock(expiry_day):
-                run_daily(as_of=expiry_day)
-    business_date_set(on=today)
-    run_daily(as_of=today)
+    advance_to(today)
     both = User.objects.filter(email="both@demo.example").first()
     if both is not None and hasattr(both, "investor_profile"):
         _deposit(both, D("100000.00"), "demo-both")

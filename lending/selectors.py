@@ -18,6 +18,7 @@ from lending.models import (
     Loan,
     Notification,
     Product,
+    Repayment,
 )
 from lending.schedules import build_schedule, schedule_totals
 from lending.terms import ensure_application_terms, service_fee
@@ -249,6 +250,11 @@ def borrowing_list_for_borrower(user) -> QuerySet[Loan]:
 
 def installment_list(loan: Loan) -> QuerySet[Installment]:
     return Installment.objects.filter(loan=loan).order_by("number")
+
+
+def repayment_list(loan: Loan) -> QuerySet[Repayment]:
+    """A loan's repayments, newest first."""
+    return Repayment.objects.filter(loan=loan).order_by("-id")
 
 
 def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:
