@@ -31,6 +31,17 @@ class RoleWork:
     note: str = ""
 
 
+# A role's own tool that is being built: once its page exists and the role may open it, it
+# leads the role's list and the role's "not available yet" note is no longer shown.
+_COMING: dict[str, Task] = {
+    Role.COLLECTIONS: Task(
+        "Collections queue",
+        "Cases opened from the delinquency buckets: contacts, promises to pay.",
+        "admin:lending_collectioncase_changelist",
+        permission="lending.view_collectioncase",
+    ),
+}
+
 _WORK: dict[str, tuple[list[Task], str]] = {
     Role.REVIEWER: (
         [
@@ -190,6 +201,9 @@ def staff_work(user) -> list[RoleWork]:
             continue
         tasks, note = _WORK[role]
         shown = []
+        coming = _COMING.get(role)
+        if coming is not None and _url(coming) and user.has_perm(coming.permission):
+            tasks, note = [coming, *tasks], ""
         for task in tasks:
             url = _url(task)
             if url is None or (task.permission and not user.has_perm(task.permission)):

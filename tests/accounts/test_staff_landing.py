@@ -61,3 +61,15 @@ def test_regulator_gets_no_console_link_and_a_helpful_page_if_they_open_it(clien
     html = console.content.decode()
     assert "Your staff role doesn" in html and reverse("accounts:dashboard") in html
     assert "add the role in your account setup" not in html
+
+
+def test_the_collections_note_goes_once_their_queue_opens(make_user, monkeypatch):
+    from accounts import staff_work
+
+    user = make_user("collections")
+    [work] = staff_work.staff_work(user)
+    assert work.note and work.tasks[0]["label"] == "Overdue installments"
+    monkeypatch.setattr(staff_work, "_url", lambda task: "/somewhere/")
+    monkeypatch.setattr(type(user), "has_perm", lambda self, perm, obj=None: True)
+    [work] = staff_work.staff_work(user)
+    assert not work.note and work.tasks[0]["label"] == "Collections queue"
