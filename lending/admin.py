@@ -5,7 +5,7 @@ are identical whichever door a decision comes through.
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -157,6 +157,7 @@ _AMOUNT_HELP = "A plain decimal amount with at most 2 places, e.g. 100000.00."
 # The terms ops tick in the product form (months); a product's other saved terms are added.
 STANDARD_TERMS = (1, 3, 6, 9, 12, 18, 24, 36, 48, 60)
 _RATE_EXAMPLE = "0.0800"
+_RATE_TEXT = re.compile(r"[0-9]*\.?[0-9]+")
 
 
 class GradeRatesWidget(forms.MultiWidget):
@@ -216,10 +217,8 @@ class GradeRatesField(forms.MultiValueField):
         for grade, text in typed.items():
             if not text:
                 continue
-            try:
-                rate = Decimal(text)
-            except InvalidOperation:
-                rate = None
+            # Plain ASCII decimals only: Decimal() would also take "1e-2" and full-width digits.
+            rate = Decimal(text) if _RATE_TEXT.fullmatch(text) else None
             if (
                 rate is None
                 or not rate.is_finite()

@@ -165,6 +165,9 @@ def test_saving_an_unchanged_product_writes_no_audit_event(client, operations, p
         ("rates", {"A": "0.0000001"}),
         ("rates", {"A": "0"}),
         ("rates", {"A": "NaN"}),
+        ("rates", {"A": "1e-2"}),
+        ("rates", {"A": "\uff10.\uff10\uff18"}),  # full-width digits
+        ("rates", {"A": "-0.08"}),
         ("service_fee_rate", "1"),
         ("platform_fee_rate", "-0.1"),
         ("late_fee_amount", "-1"),
