@@ -28,6 +28,7 @@ INVESTOR_PAGES = [
     "/invest/auto/",
     "/wallet/",
     "/wallet/history",
+    "/accounts/sessions/",  # allauth's table of signed-in devices
 ]
 BORROWER_PAGES = [
     "/borrow/applications/",
