@@ -48,6 +48,15 @@ def notification_send_many(
     return notifications
 
 
+def notification_send_each(*, notifications: list[Notification]) -> list[Notification]:
+    """Notifications that differ per user (built unsaved by the caller), in one insert, and
+    one email task for all of them once the caller's transaction commits."""
+    created = Notification.objects.bulk_create(notifications)
+    if created:
+        enqueue_on_commit("lending.notification_emails", [n.pk for n in created])
+    return created
+
+
 def notification_emails_send(*, notification_ids) -> int:
     """Email each of these notifications not emailed yet; return how many were sent.
 
