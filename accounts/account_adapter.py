@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from accounts import auth_audit
 from accounts.lockout import login_client_record
 from core.audit import AuditContext, client_ip
+from core.site import SiteOrigin, on_site
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -68,6 +69,26 @@ class AccountAdapter(DefaultAccountAdapter):
         if not fresh:
             return True
         return time.time() - fresh[-1]["at"] >= account_settings.REAUTHENTICATION_TIMEOUT
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth mail (and ours sent through it) names the site as SITE_URL does:
+        its links are rebased onto SITE_URL whatever host the request came in on."""
+        context = {
+            **context,
+            "current_site": SiteOrigin(),
+            **{
+                key: on_site(value)
+                for key, value in context.items()
+                if key.endswith("_url") and isinstance(value, str) and "://" in value
+            },
+        }
+        super().send_mail(template_prefix, email, context)
+
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        return on_site(super().get_email_confirmation_url(request, emailconfirmation))
 
     def send_notification_mail(self, template_prefix, user, context=None, email=None):
         # allauth announces every security change (password reset, TOTP enrolled, ...)

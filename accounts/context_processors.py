@@ -56,8 +56,13 @@ def navigation(request):
         links += _links(Role.BORROWER)
     if roles & {Role.INVESTOR, Role.BORROWER}:
         links += _links("customer")
+    if Role.REGULATOR in roles:
+        # A regulator has no operations console; the public marketplace is what they read.
+        links += [link for link in _links(Role.INVESTOR) if link["label"] == "Marketplace"]
     return {
         "nav_roles": roles,
         "nav_is_staff": user.is_platform_staff,
+        # Only accounts the admin admits get its link (a regulator would meet a refusal).
+        "nav_has_admin": user.is_staff or user.is_superuser,
         "nav_links": links,
     }

@@ -21,7 +21,6 @@ import smtplib
 from datetime import timedelta
 
 from allauth.account.adapter import get_adapter
-from allauth.utils import build_absolute_uri
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
@@ -38,6 +37,7 @@ from accounts.errors import LoginUnlockInvalid
 from accounts.models import LoginClient, LoginUnlock
 from core.audit import AuditContext, audit_record, client_ip
 from core.errors import json_error
+from core.site import site_url
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +172,7 @@ def login_unlock_send(*, user, request) -> LoginUnlock | None:
     if _live_link_exists(user):
         return None
     unlock = LoginUnlock.objects.create(user=user, created_at=timezone.now())
-    url = build_absolute_uri(
-        request, reverse("accounts:login-unlock", args=[login_unlock_token(unlock)])
-    )
+    url = site_url(reverse("accounts:login-unlock", args=[login_unlock_token(unlock)]))
     context = {"unlock_url": url, "minutes": settings.LOGIN_UNLOCK_LINK_MINUTES}
     try:
         get_adapter(request).send_mail("account/email/login_unlock", user.email, context)

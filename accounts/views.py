@@ -5,6 +5,7 @@ Every form posts to the same service the API calls; views only validate shape an
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +15,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import credit_code, lockout, selectors, services
+from accounts.adapters.identity import (
+    SandboxIdentityProvider,
+    SandboxTestValues,
+    identity_provider,
+    sandbox_test_values,
+)
 from accounts.decorators import customer_required
 from accounts.errors import (
     ENTERPRISE_REASON_MESSAGES,
@@ -27,6 +34,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
+from accounts.staff_work import staff_work
 from core.audit import AuditContext, client_ip
 from core.errors import DomainError
 from core.policies import RISK_KEYS
@@ -120,12 +128,23 @@ def login_unlock(request, token: str):
 @login_required
 def dashboard(request):
     state = selectors.onboarding_get(request.user)
-    return render(request, "accounts/dashboard.html", {"state": state})
+    work = staff_work(request.user) if request.user.is_platform_staff else []
+    return render(request, "accounts/dashboard.html", {"state": state, "staff_work": work})
 
 
 @customer_required
 def onboarding(request):
     return redirect(_next(selectors.onboarding_get(request.user)))
+
+
+def _sandbox_test_values(user) -> SandboxTestValues | None:
+    """Test details for the identity page, only in demo and dev setups (DEMO_DATA_ALLOWED)
+    running the sandbox provider: a real provider would refuse made-up numbers."""
+    if not settings.DEMO_DATA_ALLOWED or not isinstance(
+        identity_provider(), SandboxIdentityProvider
+    ):
+        return None
+    return sandbox_test_values(user.pk)
 
 
 @customer_required
@@ -134,7 +153,13 @@ def onboarding_identity(request):
     state = selectors.onboarding_get(request.user)
     if state.is_verified:
         return redirect(_next(state))
-    form = IdentityForm(_posted(request))
+    sandbox = _sandbox_test_values(request.user)
+    filled = {}
+    if sandbox is not None and request.GET.get("fill") == "sandbox":
+        filled = {
+            f: getattr(sandbox, f) for f in ("legal_name", "national_id", "phone", "bank_card")
+        }
+    form = IdentityForm(_posted(request), initial=filled)
     if request.method == "POST" and form.is_valid():
         try:
             services.identity_submit(
@@ -152,7 +177,7 @@ def onboarding_identity(request):
     return render(
         request,
         "accounts/onboarding_identity.html",
-        {"form": form, "state": state, "steps": _steps(state, "identity")},
+        {"form": form, "state": state, "steps": _steps(state, "identity"), "sandbox": sandbox},
     )
 
 

@@ -16,7 +16,8 @@ from accounts.roles import Role
 from core.policies import RISK_KEYS
 from custody.errors import InsufficientFunds
 from custody.services.movements import deposit_request, deposit_settle
-from lending.business_date import business_date, business_date_set
+from demo.clock import demo_clock
+from lending.business_date import business_date
 from lending.errors import LendingError
 from lending.models import Application, AutoInvestRule, Loan, Product
 from lending.services.applications import application_decide, application_review, application_submit
@@ -72,9 +73,13 @@ PRODUCTS = [
     },
 ]
 
-PURPOSES = ["education", "home_improvement", "medical", "vehicle", "working_capital", "consumption"]
+# What individuals borrow for (business purposes are the enterprise's).
+PURPOSES = ["education", "home_improvement", "medical", "vehicle", "consumption"]
 EMPLOYMENT = ["employed", "self_employed", "business_owner", "employed"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+# The recent listings' day: loans paid out then are repaying today (the year before it is
+# demo.servicing_data's history).
+RECENT_DAYS = 14
 
 
 def seed_products() -> list[Product]:
@@ -205,7 +210,28 @@ def _seed_loans(advance_to) -> None:
     reviewer = User.objects.get(email="reviewer@demo.example")
     approver = User.objects.get(email="approver@demo.example")
     approver2 = User.objects.get(email="approver2@demo.example")
-    investors = [_investor(n) for n in range(10)]
+
+    # Individuals borrow under the personal product; the business product is the demo
+    # enterprise's (below).
+    today = business_date()
+    borrowers = iter(_borrower(n, rng) for n in range(40))
+    # Two weeks ago, on that day's clock (demo.clock), so no investment is dated after its
+    # loan's funding closed: listings that missed their deadline (expired by the batch the
+    # day after it, as advance_to replays the days), and loans that filled and were paid out.
+    with demo_clock(today - timedelta(days=RECENT_DAYS)):
+        investors = [_investor(n) for n in range(10)]
+        for _ in range(3):
+            loan = _listed_loan(next(borrowers), personal, rng, reviewer)
+            if loan:
+                _fund(loan, investors, rng, D("0.4"))
+        for _ in range(5):
+            loan = _listed_loan(next(borrowers), personal, rng, reviewer)
+            if loan:
+                _fund(loan, investors, rng, D("1"))
+                disbursement = disbursement_start(loan_id=loan.pk, maker=approver)
+                if disbursement.status == "pending_approval":
+                    disbursement_approve(loan_id=loan.pk, checker=approver2)
+    advance_to(today)
     both = User.objects.filter(email="both@demo.example").first()
     if both is not None and hasattr(both, "investor_profile"):
         _deposit(both, D("100000.00"), "demo-both")
@@ -220,33 +246,15 @@ def _seed_loans(advance_to) -> None:
                 "max_borrower_share": D("0.2"),
             },
         )
-
-    today = business_date()
-    borrowers = iter(_borrower(n, rng) for n in range(40))
-    # Two weeks ago: listings that missed their deadline (expired by the batch below), and
-    # loans that filled and were paid out.
-    business_date_set(on=today - timedelta(days=14))
-    for _ in range(3):
-        loan = _listed_loan(next(borrowers), personal, rng, reviewer)
-        if loan:
-            _fund(loan, investors, rng, D("0.4"))
-    for k in range(5):
-        loan = _listed_loan(next(borrowers), personal if k % 2 else business, rng, reviewer)
-        if loan:
-            _fund(loan, investors, rng, D("1"))
-            disbursement = disbursement_start(loan_id=loan.pk, maker=approver)
-            if disbursement.status == "pending_approval":
-                disbursement_approve(loan_id=loan.pk, checker=approver2)
-    advance_to(today)
     # Today: funded loans waiting for ops, and the open marketplace.
     for _ in range(2):
-        loan = _listed_loan(next(borrowers), business, rng, reviewer)
+        loan = _listed_loan(next(borrowers), personal, rng, reviewer)
         if loan:
             _fund(loan, investors, rng, D("1"))
             if loan.amount > D("50000"):
                 disbursement_start(loan_id=loan.pk, maker=approver)
-    for k in range(24):
-        loan = _listed_loan(next(borrowers), business if k % 3 == 2 else personal, rng, reviewer)
+    for _ in range(24):
+        loan = _listed_loan(next(borrowers), personal, rng, reviewer)
         if loan:
             _fund(loan, investors, rng, D(rng.choice(["0", "0.1", "0.3", "0.6", "0.9"])))
     # The demo enterprise borrower: above an individual's 200,000 cap, within the company's
@@ -287,11 +295,11 @@ def _seed_loans(advance_to) -> None:
         borrower = next(borrowers)
         application = application_submit(
             borrower=borrower,
-            product_id=business.pk,
+            product_id=personal.pk,
             amount=D("150000"),
             term_months=24,
             method="equal_installment",
-            purpose="working_capital",
-            purpose_detail="A second delivery van for the bakery.",
+            purpose="home_improvement",
+            purpose_detail="A new kitchen and bathroom for the family flat.",
         )
         application_review(application_id=application.pk)

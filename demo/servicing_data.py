@@ -146,7 +146,8 @@ def seed_history() -> History | None:
         def list_loans(on: date):
             def listing():
                 if on in listing_days:
-                    for code in ("personal", "business"):
+                    # Individuals, so the personal product (business is the enterprise's).
+                    for code in ("personal", "personal"):
                         history.plans.update(
                             _history_loan(
                                 next(borrowers),

@@ -6,16 +6,20 @@ are identical whichever door a decision comes through.
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from accounts import credit_code, pii
 from accounts.adapters.identity import identifier_refusal
@@ -25,7 +29,9 @@ from core.audit import AuditContext, audit_record
 from core.errors import DomainError
 from core.fields import AmountFormField
 from core.policies import LOAN_GRADES
+from lending.affordability import application_affordability
 from lending.models import (
+    DECISION_REASON_LENGTH,
     Application,
     AutoInvestRule,
     BlocklistEntry,
@@ -54,8 +60,10 @@ from lending.services.collections import (
 from lending.services.disbursements import (
     disbursement_approve,
     disbursement_start,
+    disbursement_summary,
     may_approve_disbursement,
     may_start_disbursement,
+    needs_second_approval,
 )
 from lending.services.hardship import hardship_request_decide, may_decide_hardship
 from lending.services.products import product_save
@@ -135,6 +143,11 @@ def _readable(field: models.Field):
         def show(obj):
             return _structured(getattr(obj, name))
 
+    elif name == "status" and field.choices:
+
+        def show(obj):
+            return obj.get_status_display()  # a model may refine it (Loan: "Expired")
+
     else:
         return name
     show.short_description = field.verbose_name.capitalize()
@@ -155,6 +168,92 @@ def _invalid(message: str, code: str) -> ValidationError:
 
 
 _AMOUNT_HELP = "A plain decimal amount with at most 2 places, e.g. 100000.00."
+
+# The terms ops tick in the product form (months); a product's other saved terms are added.
+STANDARD_TERMS = (1, 3, 6, 9, 12, 18, 24, 36, 48, 60)
+_RATE_EXAMPLE = "0.0800"
+_RATE_TEXT = re.compile(r"[0-9]*\.?[0-9]+")
+
+
+class GradeRatesWidget(forms.MultiWidget):
+    """One decimal input per grade, A to E, laid out as a one-row table."""
+
+    def __init__(self, attrs=None):
+        inputs = {
+            grade: forms.TextInput(
+                attrs={"inputmode": "decimal", "size": 8, "placeholder": _RATE_EXAMPLE}
+            )
+            for grade in LOAN_GRADES
+        }
+        super().__init__(inputs, attrs)
+
+    def decompress(self, value):
+        value = value or {}
+        return [None if value.get(g) is None else str(value[g]) for g in LOAN_GRADES]
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        cells = [
+            (
+                widget["attrs"]["id"],
+                grade,
+                self.widgets[i].render(widget["name"], widget["value"], widget["attrs"], renderer),
+            )
+            for i, (grade, widget) in enumerate(
+                zip(LOAN_GRADES, context["widget"]["subwidgets"], strict=True)
+            )
+        ]
+        head = format_html_join(
+            "", '<th scope="col"><label for="{}">Grade {}</label></th>', (c[:2] for c in cells)
+        )
+        row = format_html_join("", "<td>{}</td>", ((c[2],) for c in cells))
+        return format_html(
+            '<table class="grade-rates"><thead><tr>{}</tr></thead><tbody><tr>{}</tr></tbody>'
+            "</table>",
+            head,
+            row,
+        )
+
+
+class GradeRatesField(forms.MultiValueField):
+    """Annual rates by grade from one input per grade, as the product stores them: a dict
+    of grade to the rate's decimal text, only the grades priced. Each rate is a fraction
+    above 0 and below 1 with at most six places (what a loan's rate field holds)."""
+
+    widget = GradeRatesWidget
+
+    def __init__(self, **kwargs):
+        fields = [forms.CharField(required=False, strip=True) for _ in LOAN_GRADES]
+        super().__init__(fields, require_all_fields=False, required=False, **kwargs)
+
+    def compress(self, data_list):
+        typed = dict(zip(LOAN_GRADES, data_list or [None] * len(LOAN_GRADES), strict=True))
+        rates, problems = {}, []
+        for grade, text in typed.items():
+            if not text:
+                continue
+            # Plain ASCII decimals only: Decimal() would also take "1e-2" and full-width digits.
+            rate = Decimal(text) if _RATE_TEXT.fullmatch(text) else None
+            if (
+                rate is None
+                or not rate.is_finite()
+                or not Decimal("0") < rate < Decimal("1")
+                or rate.normalize().as_tuple().exponent < -6
+            ):
+                problems.append(
+                    _invalid(
+                        f"Grade {grade}: {text!r} is not a rate. Write a fraction above 0 and "
+                        f"below 1 with at most six decimal places, e.g. {_RATE_EXAMPLE}.",
+                        "rates",
+                    )
+                )
+                continue
+            rates[grade] = str(rate)
+        if problems:
+            raise ValidationError(problems)
+        if not rates:
+            raise _invalid("Price at least one grade.", "rates")
+        return rates
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -180,53 +279,41 @@ class ProductAdminForm(forms.ModelForm):
             f.name for f in Product._meta.concrete_fields if not f.primary_key
         ]  # the admin's fieldsets choose among them
 
+    term_options = forms.TypedMultipleChoiceField(
+        label="Terms offered (months)",
+        coerce=int,
+        choices=[(t, f"{t} month{'s' if t > 1 else ''}") for t in STANDARD_TERMS],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
+        help_text="Tick every term a borrower may choose.",
+        error_messages={"required": "Offer at least one term."},
+    )
+    methods = forms.MultipleChoiceField(
+        label="Repayment methods",
+        choices=RepaymentMethod.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
+        error_messages={"required": "Offer at least one repayment method."},
+    )
+    rates_by_grade = GradeRatesField(
+        label="Annual rate by grade",
+        help_text="A fraction per grade, e.g. 0.0800 for 8% a year, with at most six decimal "
+        "places. Leave a grade empty to decline it (its applications are refused).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A product saved with a term outside the usual list keeps it offered as a choice.
+        current = [t for t in (self.instance.term_options or []) if type(t) is int]
+        terms = sorted(set(STANDARD_TERMS) | set(current))
+        self.fields["term_options"].choices = [
+            (t, f"{t} month{'s' if t > 1 else ''}") for t in terms
+        ]
+
     def clean_term_options(self):
-        terms = self.cleaned_data["term_options"]
-        if (
-            not isinstance(terms, list)
-            or not terms
-            or not all(type(t) is int and 1 <= t <= 360 for t in terms)
-        ):
-            raise _invalid("A list of terms in months from 1 to 360, e.g. [6, 12, 24].", "terms")
-        return sorted(set(terms))
+        return sorted(set(self.cleaned_data["term_options"]))
 
     def clean_methods(self):
-        methods = self.cleaned_data["methods"]
-        allowed = list(RepaymentMethod.values)
-        if (
-            not isinstance(methods, list)
-            or not methods
-            or not all(isinstance(m, str) and m in allowed for m in methods)
-        ):
-            raise _invalid(f"A list of repayment methods among {allowed}.", "methods")
-        return list(dict.fromkeys(methods))
-
-    def clean_rates_by_grade(self):
-        rates = self.cleaned_data["rates_by_grade"]
-        if not isinstance(rates, dict) or not rates:
-            raise _invalid('Annual rates by grade, e.g. {"A": "0.0800", "B": "0.1000"}.', "rates")
-        cleaned = {}
-        for grade, value in rates.items():
-            if grade not in LOAN_GRADES:
-                raise _invalid(f"{grade!r} is not a grade: grades are A to E.", "rates")
-            try:
-                rate = Decimal(value if isinstance(value, str) else repr(value))
-            except (InvalidOperation, TypeError, ValueError):
-                rate = None
-            if (
-                isinstance(value, bool)
-                or rate is None
-                or not rate.is_finite()
-                or not Decimal("0") < rate < Decimal("1")
-                or rate.normalize().as_tuple().exponent < -6
-            ):
-                raise _invalid(
-                    f"Grade {grade}: a rate is a fraction above 0 and below 1 with at most "
-                    'six decimal places, e.g. "0.0800".',
-                    "rates",
-                )
-            cleaned[grade] = str(rate)
-        return {grade: cleaned[grade] for grade in LOAN_GRADES if grade in cleaned}
+        chosen = set(self.cleaned_data["methods"])
+        return [m for m in RepaymentMethod.values if m in chosen]
 
     def clean(self):
         data = super().clean()
@@ -305,10 +392,21 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReviewDecisionForm(forms.Form):
+    """The decision buttons on an application's page: approve or reject, with a reason."""
+
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(max_length=DECISION_REASON_LENGTH, strip=True)
+
+
 @admin.register(Application)
 class ApplicationAdmin(ActionsOnlyAdmin):
-    """The review queue: bureau report and fraud flags beside the decision actions."""
+    """The review queue: bureau report and fraud flags beside the decision actions. An
+    application's own page shows the report beside the borrower's income, obligations and
+    debt-to-income, with Approve and Reject buttons (reason required) that call the same
+    service as the bulk actions and the API."""
 
+    change_form_template = "admin/lending/application/change_form.html"
     # What a reviewer acts on first, visible beside the sidebar and the filters.
     list_display = [
         "id",
@@ -331,21 +429,75 @@ class ApplicationAdmin(ActionsOnlyAdmin):
     def flag_count(self, obj):
         return len(obj.fraud_flags or [])
 
+    def get_urls(self):
+        decide = self.admin_site.admin_view(require_POST(self.decide_view))
+        return [
+            path("<int:object_id>/decide/", decide, name="lending_application_decide"),
+            *super().get_urls(),
+        ]
+
+    def _decide_one(self, request, application_id: int, decision: str, reason: str) -> bool:
+        try:
+            application_decide(
+                application_id=application_id,
+                reviewer=request.user,
+                decision=decision,
+                reason=reason,
+                context=AuditContext.of(request),
+            )
+        except DomainError as exc:
+            self.message_user(request, f"{application_id}: {exc.message}", messages.ERROR)
+            return False
+        self.message_user(request, f"{application_id}: {decision}d.", messages.SUCCESS)
+        return True
+
+    def decide_view(self, request, object_id: int):
+        """POST from the application's page; back to the page with the outcome as a message
+        (a missing reason or a refused decision changes nothing)."""
+        application = get_object_or_404(Application, pk=object_id)
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        form = ReviewDecisionForm(request.POST)
+        if not form.is_valid():
+            problems = " ".join(
+                f"{ReviewDecisionForm.base_fields[name].label or name}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            )
+            self.message_user(request, f"{object_id}: nothing decided. {problems}", messages.ERROR)
+        else:
+            self._decide_one(
+                request, application.pk, form.cleaned_data["decision"], form.cleaned_data["reason"]
+            )
+        return redirect(reverse("admin:lending_application_change", args=[application.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        application = self.get_object(request, object_id)
+        extra = {}
+        if application is not None:
+            waiting = (
+                application.status == Application.Status.UNDER_REVIEW
+                and application.risk_checked_at is not None
+            )
+            extra = {
+                "bureau_report_table": _structured(application.bureau_report),
+                "fraud_flag_list": _structured(application.fraud_flags),
+                "reason_list": _structured(application.decision_reasons),
+                "amount_shown": money.display(application.amount, application.currency),
+                "affordability": application_affordability(application),
+                "can_decide": waiting
+                and request.user.has_role("reviewer")
+                and application.borrower_id != request.user.pk
+                and self.has_change_permission(request, application),
+                "is_waiting": waiting,
+                "reason_max_length": DECISION_REASON_LENGTH,
+                "decision_url": reverse("admin:lending_application_decide", args=[application.pk]),
+            }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
     def _decide(self, request, queryset, decision):
         reason = request.POST.get("reason", "").strip()
         for application in queryset:
-            try:
-                application_decide(
-                    application_id=application.pk,
-                    reviewer=request.user,
-                    decision=decision,
-                    reason=reason,
-                    context=AuditContext.of(request),
-                )
-            except DomainError as exc:
-                self.message_user(request, f"{application.pk}: {exc.message}", messages.ERROR)
-            else:
-                self.message_user(request, f"{application.pk}: {decision}d.", messages.SUCCESS)
+            self._decide_one(request, application.pk, decision, reason)
 
     @admin.action(description="Approve (reason required)", permissions=["change"])
     def approve(self, request, queryset):
@@ -386,7 +538,7 @@ class LoanAdmin(ActionsOnlyAdmin):
     # Status and the disbursement queue first: what ops act on, visible without scrolling.
     list_display = [
         "reference",
-        "status",
+        _readable(Loan._meta.get_field("status")),
         "disbursement_state",
         _readable(Loan._meta.get_field("amount")),
         _readable(Loan._meta.get_field("funded_amount")),
@@ -405,13 +557,21 @@ class LoanAdmin(ActionsOnlyAdmin):
     @admin.display(description="disbursement")
     def disbursement_state(self, obj):
         disbursement = getattr(obj, "disbursement", None)
+        threshold = money.display(settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD, obj.currency)
         if disbursement is None:
-            return "—"
+            if obj.status != Loan.Status.FUNDED:
+                return "—"
+            if needs_second_approval(obj.amount):
+                return f"to start; needs a second approval (above {threshold})"
+            return f"to start; no second approval (at or below {threshold})"
         if disbursement.status == Disbursement.Status.PENDING_APPROVAL:
-            return f"waiting for a checker (maker {disbursement.requested_by})"
+            return (
+                f"waiting for a second approval: above {threshold} "
+                f"(maker {disbursement.requested_by})"
+            )
         return disbursement.get_status_display()
 
-    def _run(self, request, queryset, service, key, label):
+    def _run(self, request, queryset, service, key):
         for loan in queryset:
             try:
                 disbursement = service(
@@ -420,9 +580,12 @@ class LoanAdmin(ActionsOnlyAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{loan.reference}: {exc.message}", messages.ERROR)
             else:
-                self.message_user(
-                    request, f"{loan.reference}: {label} ({disbursement.status}).", messages.SUCCESS
+                level = (
+                    messages.WARNING
+                    if disbursement.status == Disbursement.Status.PENDING_APPROVAL
+                    else messages.SUCCESS
                 )
+                self.message_user(request, disbursement_summary(disbursement), level)
 
     # Each action is offered only to the roles its service admits (operations or an approver
     # start; an approver checks); the service checks again, and refuses the maker as checker.
@@ -434,13 +597,13 @@ class LoanAdmin(ActionsOnlyAdmin):
 
     @admin.action(description="Start disbursement (maker)", permissions=["start_disbursement"])
     def start_disbursement(self, request, queryset):
-        self._run(request, queryset, disbursement_start, "maker", "disbursement started")
+        self._run(request, queryset, disbursement_start, "maker")
 
     @admin.action(
         description="Approve disbursement (checker)", permissions=["approve_disbursement"]
     )
     def approve_disbursement(self, request, queryset):
-        self._run(request, queryset, disbursement_approve, "checker", "approved")
+        self._run(request, queryset, disbursement_approve, "checker")
 
 
 @admin.register(Disbursement)

@@ -363,8 +363,25 @@ class Loan(models.Model):
             ),
         ]
 
+    # Why a cancelled loan was cancelled: the daily batch's expiry (lending.services.expiry).
+    CANCEL_REASON_EXPIRED = "deadline_missed"
+
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_expired(self) -> bool:
+        """A listing that missed its funding deadline: cancelled by the daily batch."""
+        return self.status == self.Status.CANCELLED and self.cancel_reason == (
+            self.CANCEL_REASON_EXPIRED
+        )
+
+    def get_status_display(self) -> str:
+        """The status as people read it; an expired listing reads "Expired" on every page
+        and in the admin, though its status stays `cancelled` (the API's contract)."""
+        if self.is_expired:
+            return "Expired"
+        return self.Status(self.status).label
 
     @property
     def remaining_amount(self) -> Decimal:

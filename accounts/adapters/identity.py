@@ -165,3 +165,52 @@ def sandbox_bank_card(sequence: int, *, prefix: str = "622202") -> str:
     """A 19-digit UnionPay-style card number with a valid Luhn check digit."""
     body = f"{prefix}{sequence % 10**12:012d}"
     return body + luhn.calc_check_digit(body)
+
+
+@dataclass(frozen=True)
+class SandboxTestValues:
+    """What a newcomer may type on the identity page in a demo or dev setup: details that
+    pass (fresh for each account, since one person holds one account) and ones that fail on
+    purpose, each with the reason the sandbox gives."""
+
+    legal_name: str
+    national_id: str
+    phone: str
+    bank_card: str
+    failing: tuple[tuple[str, str, str], ...]  # (field, value, why it fails)
+
+
+def sandbox_test_values(seed: int) -> SandboxTestValues:
+    """Passing details unique to `seed` (an account's id): a Shanghai resident ID for an adult
+    born between 1960 and 1987, and phone and card numbers outside the demo seed's ranges."""
+    birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=seed % 10_000)
+    child = timezone.localdate() - datetime.timedelta(days=3653)  # ten years old
+    card = sandbox_bank_card(900_000_000 + seed)
+    bad_card = card[:-1] + str((int(card[-1]) + 1) % 10)
+    return SandboxTestValues(
+        legal_name="张伟",
+        national_id=sandbox_national_id(birth=birth, sequence=seed // 10_000, area="310104"),
+        phone=sandbox_phone(50_000_000 + seed),
+        bank_card=card,
+        failing=(
+            (
+                "national_id",
+                settings.IDENTITY_BLOCKLIST_NATIONAL_IDS[0]
+                if settings.IDENTITY_BLOCKLIST_NATIONAL_IDS
+                else "",
+                "on the provider's blocklist",
+            ),
+            (
+                "national_id",
+                sandbox_national_id(birth=child, sequence=seed % 1000, area="310104"),
+                "a ten-year-old: under 18",
+            ),
+            (
+                "legal_name",
+                settings.IDENTITY_BLOCKLIST_NAMES[-1] if settings.IDENTITY_BLOCKLIST_NAMES else "",
+                "a blocklisted name",
+            ),
+            ("bank_card", bad_card, "wrong check digit (Luhn)"),
+            ("phone", "12345678901", "not a China mobile number"),
+        ),
+    )

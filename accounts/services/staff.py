@@ -52,7 +52,7 @@ def staff_create(*, email: str, role: str, password: str | None = None, actor=No
 
 def _request_for_base_url() -> HttpRequest:
     """A stand-in request, so allauth builds absolute links outside a web request."""
-    parts = urlsplit(settings.PLATFORM_BASE_URL)
+    parts = urlsplit(settings.SITE_URL)
     request = HttpRequest()
     request.method = "POST"
     request.META.update(

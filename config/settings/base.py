@@ -346,8 +346,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Platform ---------------------------------------------------------------------------
 PLATFORM_NAME = "P2P Lending"
-# Absolute links in mail sent outside a web request (create_staff's set-password link).
-PLATFORM_BASE_URL = env.str("PLATFORM_BASE_URL", default="http://localhost:8000")
 PLATFORM_CURRENCY = env.str("PLATFORM_CURRENCY", default="CNY")
 PII_ENCRYPTION_KEYS = env.list("PII_ENCRYPTION_KEYS")
 CUSTODIAN_WEBHOOK_SECRET = env.str("CUSTODIAN_WEBHOOK_SECRET")
@@ -432,9 +430,12 @@ LENDING_COST_CEILING_RATE = Decimal(env.str("LENDING_COST_CEILING_RATE", "0.24")
 LENDING_DISTRIBUTION_CHUNK = env.int("LENDING_DISTRIBUTION_CHUNK", default=5000)
 LENDING_DISTRIBUTION_STUCK_MINUTES = env.int("LENDING_DISTRIBUTION_STUCK_MINUTES", default=5)
 
+# The platform's one public origin (core.site): every link in an email names it, whatever
+# host a request came in on, and the sandbox custodian calls back to it. The default is the
+# address `make run` announces.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
 # network but runs the same signature check); a failure rate makes it refuse some movements.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SANDBOX_CUSTODIAN_TRANSPORT = env.str("SANDBOX_CUSTODIAN_TRANSPORT", default="http")
 SANDBOX_CUSTODIAN_FAILURE_RATE = env.float("SANDBOX_CUSTODIAN_FAILURE_RATE", default=0.0)
 # How long the sandbox bank takes between booking a movement and calling back (a slow bank:

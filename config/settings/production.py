@@ -29,8 +29,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 CACHES = {"default": cache_config(env.cache_url("CACHE_URL"))}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
-# Links mailed outside a request (create_staff) must name a host in ALLOWED_HOSTS.
-PLATFORM_BASE_URL = env.str("PLATFORM_BASE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
+# Every mailed link names SITE_URL (core.site), which must be a host in ALLOWED_HOSTS.
+SITE_URL = env.str("SITE_URL", default=f"https://{ALLOWED_HOSTS[0]}")
 # Production runs behind one TLS-terminating proxy (set TRUSTED_PROXY_COUNT to match the
 # deployment): the client address is the entry that proxy appended to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)

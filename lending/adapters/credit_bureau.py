@@ -32,17 +32,27 @@ class BureauReport:
         return data
 
 
+def _score(raw: int, overdue: int) -> int:
+    """A score that agrees with the record, as a real bureau's does: with one overdue record
+    in six months it stays below 750 (grade A), and each further one lowers the ceiling by 50,
+    so a grade-A borrower never shows late payments."""
+    if not overdue:
+        return raw
+    return max(480, min(raw, 749 - 50 * (overdue - 1)))
+
+
 class SandboxCreditBureau:
-    """Deterministic reports: score 480-849, mostly no overdue records."""
+    """Deterministic reports: score 480-849, mostly no overdue records; overdue records
+    cap the score (see _score)."""
 
     name = "sandbox"
 
     def report(self, *, national_id: str) -> BureauReport:
         """The person's report; `national_id` in its canonical form (accounts.pii)."""
         digest = hashlib.sha256(f"sandbox-bureau|{national_id}".encode()).digest()
-        score = 480 + int.from_bytes(digest[0:2], "big") % 370
         overdue_roll = digest[2] % 10
         overdue = 0 if overdue_roll < 7 else overdue_roll - 6
+        score = _score(480 + int.from_bytes(digest[0:2], "big") % 370, overdue)
         platforms = digest[3] % 3
         borrowing = Decimal(platforms * (int.from_bytes(digest[4:6], "big") % 50) * 1000)
         return BureauReport(
@@ -56,9 +66,9 @@ class SandboxCreditBureau:
         """The company's report: same score range; other-platform borrowing in enterprise
         sizes (up to about 2,900,000 over at most three platforms)."""
         digest = hashlib.sha256(f"sandbox-bureau-enterprise|{credit_code}".encode()).digest()
-        score = 480 + int.from_bytes(digest[0:2], "big") % 370
         overdue_roll = digest[2] % 10
         overdue = 0 if overdue_roll < 7 else overdue_roll - 6
+        score = _score(480 + int.from_bytes(digest[0:2], "big") % 370, overdue)
         platforms = digest[3] % 3
         borrowing = Decimal(platforms * (int.from_bytes(digest[4:6], "big") % 50) * 20000)
         judgments = max(0, digest[6] % 8 - 5)

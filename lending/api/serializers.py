@@ -28,6 +28,7 @@ from lending.models import (
 )
 from lending.positions import position_of
 from lending.selectors import LOAN_ORDERINGS
+from lending.services.disbursements import disbursement_summary, needs_second_approval
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -158,6 +159,12 @@ class DecisionInSerializer(JsonTypedInput, serializers.Serializer):
 
 class LoanPublicSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
+    status_label = serializers.CharField(
+        source="get_status_display",
+        read_only=True,
+        help_text='The status as pages show it: "Expired" for a cancelled listing that missed '
+        "its funding deadline.",
+    )
     left_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     product = serializers.CharField(source="product.name")
     min_investment_amount = serializers.DecimalField(
@@ -173,6 +180,7 @@ class LoanPublicSerializer(serializers.ModelSerializer):
             "id",
             "reference",
             "status",
+            "status_label",
             "product",
             "amount",
             "funded_amount",
@@ -491,6 +499,19 @@ class DisbursementSerializer(serializers.Serializer):
     gross_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     fee_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     net_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    second_approval_required = serializers.SerializerMethodField(
+        help_text="Whether the amount is above the maker-checker threshold, so an approver "
+        "other than the maker must approve it."
+    )
+    message = serializers.SerializerMethodField(
+        help_text="What happened and why, with the amount and the threshold."
+    )
+
+    def get_second_approval_required(self, obj) -> bool:
+        return needs_second_approval(obj.gross_amount)
+
+    def get_message(self, obj) -> str:
+        return disbursement_summary(obj)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

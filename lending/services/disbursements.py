@@ -39,6 +39,35 @@ def may_approve_disbursement(user) -> bool:
     return any(user.has_role(role) for role in CHECKER_ROLES)
 
 
+def needs_second_approval(amount: Decimal) -> bool:
+    """Maker-checker: above the threshold a different approver must approve."""
+    return amount > settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD
+
+
+def disbursement_summary(disbursement: Disbursement) -> str:
+    """What happened to a disbursement and why, for the person who acted: whether a second
+    approval is needed, with the amount and the threshold that decide it."""
+    loan = disbursement.loan
+    gross = money.display(disbursement.gross_amount, loan.currency)
+    threshold = money.display(settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD, loan.currency)
+    net = money.display(disbursement.net_amount, loan.currency)
+    if disbursement.status == Disbursement.Status.PENDING_APPROVAL:
+        return (
+            f"{loan.reference}: disbursement started, waiting for a second approval: "
+            f"{gross} is above the {threshold} maker-checker threshold, so an approver other "
+            f"than {disbursement.requested_by} must approve it."
+        )
+    if disbursement.approved_by_id is not None:
+        return (
+            f"{loan.reference}: approved by {disbursement.approved_by} (second approval); "
+            f"{net} paid to the borrower ({gross} less the service fee)."
+        )
+    return (
+        f"{loan.reference}: disbursed, {net} paid to the borrower ({gross} less the service "
+        f"fee). No second approval needed: {gross} is at or below the {threshold} threshold."
+    )
+
+
 def ensure_may_start_disbursement(user) -> None:
     if not may_start_disbursement(user):
         raise errors.RoleRequired("Only operations or a disbursement approver may start this.")
@@ -87,7 +116,7 @@ def disbursement_start(*, loan_id: int, maker, context: AuditContext = SYSTEM) -
         after={"gross": str(loan.amount), "fee": str(fee)},
         context=context,
     )
-    if loan.amount <= settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD:
+    if not needs_second_approval(loan.amount):
         _settle(loan, disbursement, actor=maker, context=context)
     return disbursement
 

@@ -35,7 +35,7 @@ def loan_expire(*, loan_id: int, as_of: date) -> bool:
     )
     before = {"status": loan.status, "funded_amount": str(loan.funded_amount)}
     loan.status = Loan.Status.CANCELLED
-    loan.cancel_reason = "deadline_missed"
+    loan.cancel_reason = Loan.CANCEL_REASON_EXPIRED
     loan.funded_amount = 0
     loan.save(update_fields=["status", "cancel_reason", "funded_amount"])
     audit_record(
@@ -48,8 +48,8 @@ def loan_expire(*, loan_id: int, as_of: date) -> bool:
     notification_send(
         user=loan.borrower,
         kind="loan_expired",
-        title=f"Loan {loan.reference} was not fully funded by its deadline",
-        body="The listing is cancelled. You may apply again.",
+        title=f"Loan {loan.reference} expired: it was not fully funded by its deadline",
+        body="Nothing was paid out and you owe nothing. You may apply again.",
         subject_type="loan",
         subject_id=loan.pk,
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.enqueue import enqueue_on_commit
 from core.errors import NotFound
+from core.site import site_url
 from lending.models import Notification
 from lending.selectors import notification_paths
 
@@ -72,7 +73,7 @@ def notification_emails_send(*, notification_ids) -> int:
     for notification in pending:
         text = notification.body or notification.title
         if path := paths.get(notification.pk):
-            text += f"\n\nSee it on the platform: {settings.PLATFORM_BASE_URL.rstrip('/')}{path}"
+            text += f"\n\nSee it on the platform: {site_url(path)}"
         send_mail(
             f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}{notification.title}",
             text,

@@ -17,4 +17,7 @@ def notifications_unread(context) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return notification_unread_count(user)
+    # The header shows the badge twice (the row of links and the phone's menu): count once.
+    if not hasattr(request, "_notifications_unread"):
+        request._notifications_unread = notification_unread_count(user)
+    return request._notifications_unread

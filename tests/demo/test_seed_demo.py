@@ -36,6 +36,7 @@ def test_seed_demo_logins_work_history_is_there_and_a_rerun_changes_nothing(clie
     ).exists()
     assert not Repayment.objects.filter(distribution=Repayment.Distribution.PENDING).exists()
     assert_ledger_holds()
+    _assert_coherent()
 
     counts = [m.objects.count() for m in (get_user_model(), Loan, Investment, JournalEntry)]
     call_command("seed_demo", stdout=StringIO())
@@ -54,3 +55,29 @@ def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
     with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
         call_command("seed_demo", stdout=StringIO())
     assert get_user_model().objects.count() == 0
+
+
+def _assert_coherent() -> None:
+    """What a newcomer sees agrees with itself: no grade-A borrower with late payments; an
+    individual's loan under the personal product and the business product the enterprise's;
+    no investment dated after its loan's funding closed; expired listings read Expired."""
+    from django.utils import timezone
+
+    from lending.models import Investment, Loan
+
+    loans = list(Loan.objects.select_related("product", "application"))
+    assert {loan.status for loan in loans} >= {"open", "funded", "repaying", "cancelled"}
+    for loan in loans:
+        if loan.grade == "A":
+            assert not loan.disclosure.get("credit_report", {}).get("overdue_records_6m")
+        kind = loan.application.borrower_kind
+        expected = "business" if kind == "enterprise" else "personal"
+        assert loan.product.code == expected, (loan.reference, kind, loan.product.code)
+    for investment in Investment.objects.select_related("loan"):
+        loan = investment.loan
+        placed_on = timezone.localdate(investment.created_at)
+        assert loan.listed_on <= placed_on <= loan.funding_deadline_on, (investment.pk, placed_on)
+        if loan.funded_at:
+            assert investment.created_at <= loan.funded_at, investment.pk
+    expired = [loan for loan in loans if loan.status == "cancelled"]
+    assert expired and all(loan.get_status_display() == "Expired" for loan in expired)

@@ -74,14 +74,59 @@ def test_disbursement_actions_enforce_maker_checker(client, make_user, onboardin
     maker, checker = make_user("approver"), make_user("approver")
     url = reverse("admin:lending_loan_changelist")
     client.force_login(maker)
-    client.post(url, {"action": "start_disbursement", "_selected_action": [loan.pk]})
+    to_start = client.get(url + "?disbursement=to_start").content.decode()
+    assert "needs a second approval (above 50,000.00 CNY)" in to_start
+    started = client.post(
+        url, {"action": "start_disbursement", "_selected_action": [loan.pk]}, follow=True
+    ).content.decode()
+    # The maker is told a second approval is needed, and why: the amount and the threshold.
+    assert (
+        f"{loan.reference}: disbursement started, waiting for a second approval: "
+        f"60,000.00 CNY is above the 50,000.00 CNY maker-checker threshold"
+    ) in started
     client.post(url, {"action": "approve_disbursement", "_selected_action": [loan.pk]})
     assert Disbursement.objects.get(loan=loan).status == "pending_approval"
     queue = client.get(url + "?disbursement=to_approve").content.decode()
-    assert loan.reference in queue and "waiting for a checker" in queue
+    assert loan.reference in queue and "waiting for a second approval: above 50,000.00" in queue
     client.force_login(checker)
-    client.post(url, {"action": "approve_disbursement", "_selected_action": [loan.pk]})
+    approved = client.post(
+        url, {"action": "approve_disbursement", "_selected_action": [loan.pk]}, follow=True
+    ).content.decode()
     assert Disbursement.objects.get(loan=loan).status == "settled"
+    assert f"{loan.reference}: approved by {checker} (second approval)" in approved
+
+
+def test_disbursement_at_or_below_the_threshold_says_no_second_approval(
+    client, make_user, onboarding, product
+):
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(borrower=borrower, product=product, amount=D("10000"))
+    user = fund(onboarding.investor(make_user("investor")), "10000")
+    investment_place(investor=user, loan_id=loan.pk, amount=D("10000"), idempotency_key="a")
+    client.force_login(make_user("operations"))
+    url = reverse("admin:lending_loan_changelist")
+    page = client.post(
+        url, {"action": "start_disbursement", "_selected_action": [loan.pk]}, follow=True
+    ).content.decode()
+    assert Disbursement.objects.get(loan=loan).status == "settled"
+    assert (
+        "No second approval needed: 10,000.00 CNY is at or below the 50,000.00 CNY threshold."
+    ) in page
+
+
+def test_disbursement_api_says_whether_a_second_approval_is_needed(
+    api_client, make_user, onboarding, product
+):
+    borrower = onboarding.borrower(make_user("borrower"))
+    loan = LoanFactory(borrower=borrower, product=product, amount=D("60000"))
+    user = fund(onboarding.investor(make_user("investor")), "60000")
+    investment_place(investor=user, loan_id=loan.pk, amount=D("60000"), idempotency_key="a")
+    api_client.force_login(make_user("operations"))
+    body = api_client.post(
+        reverse("api:ops-loan-disburse", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="k1"
+    ).json()
+    assert body["status"] == "pending_approval" and body["second_approval_required"] is True
+    assert "above the 50,000.00 CNY maker-checker threshold" in body["message"]
 
 
 def test_reviewer_cannot_disburse(client, reviewer, make_user, onboarding, product):

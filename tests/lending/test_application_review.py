@@ -125,11 +125,27 @@ def test_hr_grade_is_declined(make_user, onboarding, product):
 
 
 def test_overdue_records_send_the_case_to_a_reviewer(make_user, onboarding, product):
-    key = national_id_scoring(760, 849, overdue=2, other_max=D("0"))
+    # Grade B, which is approved automatically when clean; one overdue record is not clean.
+    key = national_id_scoring(700, 749, overdue=1, other_max=D("0"))
     user = onboarding.borrower(make_user("borrower"), national_id=key)
     app = application_review(application_id=submit_application(user, product).id)
-    assert app.status == "under_review"
-    assert "overdue_records_6m:2" in app.decision_reasons
+    assert app.grade == "B" and app.status == "under_review"
+    assert "overdue_records_6m:1" in app.decision_reasons
+
+
+def test_sandbox_bureau_never_grades_a_borrower_with_late_payments_a():
+    """A grade-A report shows no late payments; each overdue record caps the score lower."""
+    from lending.adapters.credit_bureau import SandboxCreditBureau, grade_for_score
+
+    bureau = SandboxCreditBureau()
+    reports = [bureau.report(national_id=f"PROBE{i}") for i in range(3000)]
+    reports += [bureau.enterprise_report(credit_code=f"PROBE{i}") for i in range(1000)]
+    assert {r.overdue_records_6m for r in reports} >= {0, 1, 2, 3}
+    for r in reports:
+        if r.overdue_records_6m:
+            assert grade_for_score(r.score) != "A"
+            assert r.score <= 749 - 50 * (r.overdue_records_6m - 1)
+    assert any(grade_for_score(r.score) == "A" for r in reports)
 
 
 def test_fraud_signal_sends_the_case_to_a_reviewer(make_user, onboarding, product):

@@ -125,6 +125,10 @@ def test_ops_disburse_and_approve(api_client, make_user, onboarding, product):
         "gross_amount": "60000.00",
         "fee_amount": "1200.00",
         "net_amount": "58800.00",
+        "second_approval_required": True,
+        "message": f"{loan.reference}: disbursement started, waiting for a second approval: "
+        "60,000.00 CNY is above the 50,000.00 CNY maker-checker threshold, so an approver "
+        f"other than {maker} must approve it.",
     }
     assert started.json() == body
     same = api_client.post(
@@ -136,7 +140,12 @@ def test_ops_disburse_and_approve(api_client, make_user, onboarding, product):
         reverse("api:ops-loan-disburse-approve", kwargs={"pk": loan.pk}), HTTP_IDEMPOTENCY_KEY="a2"
     )
     assert done.status_code == 200 and done.json()["status"] == "settled"
-    assert done.json() == {**body, "status": "settled"}
+    assert done.json() == {
+        **body,
+        "status": "settled",
+        "message": f"{loan.reference}: approved by {checker} (second approval); 58,800.00 CNY "
+        "paid to the borrower (60,000.00 CNY less the service fee).",
+    }
     api_client.force_authenticate(borrower)
     schedule = api_client.get(reverse("api:borrowing-schedule", kwargs={"pk": loan.pk})).json()
     assert schedule["count"] == 12

@@ -325,7 +325,9 @@ def test_borrower_to_disbursed_loan_through_the_pages(
     assert "Start disbursement (maker)" in offered
     assert "Approve disbursement (checker)" not in offered  # operations only make
     shown = _admin_action(page, pk=loan.pk, action="start_disbursement")
-    assert f"{loan.reference}: disbursement started (pending_approval)." in shown
+    # The maker is told a second approval is needed, and why (the amount and the threshold).
+    assert f"{loan.reference}: disbursement started, waiting for a second approval" in shown
+    assert "maker-checker threshold" in shown
     disbursement = Disbursement.objects.get(loan=loan)
     assert disbursement.status == Disbursement.Status.PENDING_APPROVAL
     assert (disbursement.gross_amount, disbursement.fee_amount, disbursement.net_amount) == (
@@ -347,10 +349,10 @@ def test_borrower_to_disbursed_loan_through_the_pages(
 
     _as_staff(page, live_server, approver)
     page.goto(f"{live_server.url}/admin/lending/loan/?disbursement=to_approve")
-    assert "waiting for a checker" in page.inner_text("#result_list")
+    assert "waiting for a second approval" in page.inner_text("#result_list")
     _shot(page, "09_admin_disbursement_to_approve")
     shown = _admin_action(page, pk=loan.pk, action="approve_disbursement")
-    assert f"{loan.reference}: approved (settled)." in shown
+    assert f"{loan.reference}: approved by {approver} (second approval)" in shown
     _shot(page, "10_admin_disbursement_approved")
     disbursement.refresh_from_db()
     loan.refresh_from_db()

@@ -50,7 +50,7 @@ def test_each_notification_is_emailed_once(make_user, mailoutbox):
 def test_an_email_about_a_loan_links_to_it_as_its_reader_sees_it(
     open_loan, investor, mailoutbox, settings
 ):
-    settings.PLATFORM_BASE_URL = "https://p2p.example.com/"
+    settings.SITE_URL = "https://p2p.example.com/"
     ids = [
         n.pk
         for n in notification_send_many(

@@ -1,0 +1,213 @@
+"""What each staff role can do, as the dashboard and the operations console list it: links
+to the queues a role works, and a plain note where a role's tools are not built yet, so no
+staff member lands on an empty page or a refusal.
+
+Links name admin pages by URL name, so this module imports no app; a link whose page is not
+there (or which the user may not open) is left out.
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+
+from accounts.roles import Role
+
+
+@dataclass(frozen=True)
+class Task:
+    label: str
+    description: str
+    url_name: str
+    query: str = ""
+    # The model permission the page needs ("app.view_model"); None for public pages.
+    permission: str | None = None
+
+
+@dataclass(frozen=True)
+class RoleWork:
+    role: str
+    label: str
+    tasks: list[dict] = field(default_factory=list)
+    note: str = ""
+
+
+# A role's own tool that is being built: once its page exists and the role may open it, it
+# leads the role's list and the role's "not available yet" note is no longer shown.
+_COMING: dict[str, Task] = {
+    Role.COLLECTIONS: Task(
+        "Collections queue",
+        "Cases opened from the delinquency buckets: contacts, promises to pay.",
+        "admin:lending_collectioncase_changelist",
+        permission="lending.view_collectioncase",
+    ),
+}
+
+_WORK: dict[str, tuple[list[Task], str]] = {
+    Role.REVIEWER: (
+        [
+            Task(
+                "Review queue",
+                "Applications waiting for a decision: open one to see the bureau report, "
+                "affordability and fraud flags, then approve or reject with a reason.",
+                "admin:lending_application_changelist",
+                "?queue=waiting",
+                "lending.view_application",
+            ),
+            Task(
+                "Blocklist",
+                "Block an ID number, phone, bank card, credit code or email.",
+                "admin:lending_blocklistentry_changelist",
+                permission="lending.view_blocklistentry",
+            ),
+            Task(
+                "Borrower profiles",
+                "Declared income, obligations and employment (masked).",
+                "admin:accounts_borrowerprofile_changelist",
+                permission="accounts.view_borrowerprofile",
+            ),
+        ],
+        "",
+    ),
+    Role.APPROVER: (
+        [
+            Task(
+                "Disbursements to approve",
+                "Loans another person started paying out, above the maker-checker threshold.",
+                "admin:lending_loan_changelist",
+                "?disbursement=to_approve",
+                "lending.view_loan",
+            ),
+            Task(
+                "Funded loans to start",
+                "Fully funded loans waiting for their disbursement to start.",
+                "admin:lending_loan_changelist",
+                "?disbursement=to_start",
+                "lending.view_loan",
+            ),
+            Task(
+                "Ledger",
+                "Journal entries, read-only.",
+                "admin:custody_journalentry_changelist",
+                permission="custody.view_journalentry",
+            ),
+            Task(
+                "Adjustments",
+                "Proposed ledger corrections waiting for a second person.",
+                "admin:custody_adjustmentrequest_changelist",
+                permission="custody.view_adjustmentrequest",
+            ),
+        ],
+        "",
+    ),
+    Role.OPERATIONS: (
+        [
+            Task(
+                "Products",
+                "Terms, amounts, repayment methods, rates by grade and fees.",
+                "admin:lending_product_changelist",
+                permission="lending.view_product",
+            ),
+            Task(
+                "Funded loans to start",
+                "Start a disbursement; above the threshold an approver then approves it.",
+                "admin:lending_loan_changelist",
+                "?disbursement=to_start",
+                "lending.view_loan",
+            ),
+            Task(
+                "Applications",
+                "Every application and its status, read-only.",
+                "admin:lending_application_changelist",
+                permission="lending.view_application",
+            ),
+        ],
+        "",
+    ),
+    Role.COMPLIANCE: (
+        [
+            Task(
+                "Audit trail",
+                "Every regulated action: who, what, when and from where.",
+                "admin:core_auditevent_changelist",
+                permission="core.view_auditevent",
+            ),
+            Task(
+                "Reconciliation breaks",
+                "Differences between the custodian's statement and the ledger.",
+                "admin:custody_reconciliationbreak_changelist",
+                permission="custody.view_reconciliationbreak",
+            ),
+            Task(
+                "Identities",
+                "Masked identities; reveal the clear values with a recorded reason.",
+                "admin:accounts_identity_changelist",
+                permission="accounts.view_identity",
+            ),
+        ],
+        "",
+    ),
+    Role.COLLECTIONS: (
+        [
+            Task(
+                "Overdue installments",
+                "Installments past their due date, with their loan, read-only.",
+                "admin:lending_installment_changelist",
+                "?status__exact=overdue",
+                "lending.view_installment",
+            ),
+            Task(
+                "Loans",
+                "Every loan with its status and borrower, read-only.",
+                "admin:lending_loan_changelist",
+                permission="lending.view_loan",
+            ),
+        ],
+        "The collections queue (cases opened from the delinquency buckets, with contact "
+        "notes and promises to pay) is not open yet. Until it is, use the overdue "
+        "installments and the loans above to prepare your calls; nothing here changes a loan.",
+    ),
+    Role.REGULATOR: (
+        [
+            Task(
+                "Marketplace",
+                "Every loan open for funding, with the disclosure investors see.",
+                "lending:loan-list",
+            ),
+            Task(
+                "API documentation",
+                "The platform's public API, including the endpoints for regulators.",
+                "api-docs",
+            ),
+        ],
+        "The regulator portal (monthly filings to download, platform statistics and "
+        "inspection requests) is not open yet. Until it is, the platform's compliance officer "
+        "sends filings on request; they will be listed here when the portal opens.",
+    ),
+}
+
+
+def _url(task: Task) -> str | None:
+    try:
+        return reverse(task.url_name) + task.query
+    except NoReverseMatch:
+        return None
+
+
+def staff_work(user) -> list[RoleWork]:
+    """The user's staff roles with the pages each lets them use, in the roles' order."""
+    work = []
+    for role in Role:
+        if role not in _WORK or not user.has_role(role):
+            continue
+        tasks, note = _WORK[role]
+        shown = []
+        coming = _COMING.get(role)
+        if coming is not None and _url(coming) and user.has_perm(coming.permission):
+            tasks, note = [coming, *tasks], ""
+        for task in tasks:
+            url = _url(task)
+            if url is None or (task.permission and not user.has_perm(task.permission)):
+                continue
+            shown.append({"label": task.label, "description": task.description, "url": url})
+        work.append(RoleWork(role=role.value, label=role.label, tasks=shown, note=note))
+    return work
