@@ -49,7 +49,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     Role.COLLECTIONS: (),
     Role.COMPLIANCE: (
-        "compliance.view_auditevent",
+        "core.view_auditevent",
         "accounts.view_identity",
         "accounts.reveal_identity_pii",
         "accounts.view_identitycheck",

@@ -86,3 +86,12 @@ def test_the_nightly_task_runs_on_a_real_worker_and_raises_the_alert():
         assert ran["compliance.audit_chain_verify"].wait(60), "the worker did not run it"
     assert AuditChainCheck.objects.get().first_broken_event_id == events[1].pk
     assert OpsAlert.objects.filter(kind=OpsAlert.Kind.AUDIT_CHAIN_BROKEN).count() == 1
+
+
+@pytest.mark.django_db
+def test_compliance_reads_the_audit_trail_in_the_admin(make_user, client):
+    _record(1)
+    client.force_login(make_user("compliance"))
+    assert client.get(reverse("admin:core_auditevent_changelist")).status_code == 200
+    client.force_login(make_user("reviewer"))
+    assert client.get(reverse("admin:core_auditevent_changelist")).status_code == 403
