@@ -181,3 +181,21 @@ class RoleRequired(LendingError):
     code = "role_required"
     status_code = status.HTTP_403_FORBIDDEN
     message = "Your role does not allow this action."
+
+
+class OfferNotOpen(LendingError):
+    code = "offer_not_open"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This application has no offer waiting for your answer."
+
+
+class OfferExpired(LendingError):
+    code = "offer_expired"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This offer has expired. You may apply again."
+
+
+class AprAboveCeiling(LendingError):
+    code = "apr_above_cost_ceiling"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The offer's APR would be above the legal ceiling on the cost of credit."

@@ -412,6 +412,11 @@ LENDING_VELOCITY_WINDOW_DAYS = env.int("LENDING_VELOCITY_WINDOW_DAYS", default=3
 LENDING_DISBURSEMENT_CHECKER_THRESHOLD = Decimal(
     env.str("LENDING_DISBURSEMENT_CHECKER_THRESHOLD", "50000")
 )
+# The ceiling on the cost of credit: interest and every fee together, as an APR (lending.cost),
+# never above this annual rate (2015 Supreme People's Court private-lending provisions, arts.
+# 26, 29, 30). A product priced above it for any grade is refused in the admin, and the review
+# never offers a loan above it.
+LENDING_COST_CEILING_RATE = Decimal(env.str("LENDING_COST_CEILING_RATE", "0.24"))
 
 # Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
 # network but runs the same signature check); a failure rate makes it refuse some movements.

@@ -105,3 +105,24 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
         else:
             notification.refresh_from_db(fields=["read_at"])
     return notification
+
+
+def notification_send_each(*, kind: str, items: list[dict]) -> list[Notification]:
+    """One notification of `kind` per item (each a dict of `user_id`, `title` and optionally
+    `body`, `subject_type`, `subject_id`), in one insert, and one email task for all of them
+    once the caller's transaction commits: for batch steps that tell many users each about
+    their own record."""
+    notifications = Notification.objects.bulk_create(
+        Notification(
+            user_id=item["user_id"],
+            kind=kind,
+            title=item["title"],
+            body=item.get("body", ""),
+            subject_type=item.get("subject_type", ""),
+            subject_id=str(item.get("subject_id", "")),
+        )
+        for item in items
+    )
+    if notifications:
+        enqueue_on_commit("lending.notification_emails", [n.pk for n in notifications])
+    return notifications
