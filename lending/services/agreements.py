@@ -21,8 +21,8 @@ from lending.services.listings import RISK_WARNING
 AGREEMENT_VERSION = "2026-12.1"
 
 
-def agreement_render(*, loan: Loan, accepted_at, apr) -> bytes:
-    """The agreement of `loan` as PDF bytes."""
+def agreement_html(*, loan: Loan, accepted_at, apr) -> str:
+    """The agreement of `loan` as the HTML the PDF is made from."""
     figures = offer_figures(
         amount=loan.amount,
         annual_rate=loan.annual_rate,
@@ -30,7 +30,7 @@ def agreement_render(*, loan: Loan, accepted_at, apr) -> bytes:
         method=loan.method,
         service_fee_rate=loan.service_fee_rate,
     )
-    html = render_to_string(
+    return render_to_string(
         "lending/loanagreement_pdf.html",
         {
             "loan": loan,
@@ -42,6 +42,11 @@ def agreement_render(*, loan: Loan, accepted_at, apr) -> bytes:
             "risk_warning": RISK_WARNING,
         },
     )
+
+
+def agreement_render(*, loan: Loan, accepted_at, apr) -> bytes:
+    """The agreement of `loan` as PDF bytes."""
+    html = agreement_html(loan=loan, accepted_at=accepted_at, apr=apr)
     # No base URL: the template carries its own styles and fetches nothing.
     return weasyprint.HTML(string=html).write_pdf()
 

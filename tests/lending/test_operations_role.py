@@ -36,6 +36,7 @@ def _product_form(**overrides) -> dict:
         "penalty_daily_rate": "0.0005",
         "grace_days": "3",
         "funding_window_days": "10",
+        "offer_window_days": "7",
         "min_investment_amount": "100.00",
         "investment_step_amount": "100.00",
         "cooling_off_hours": "24",
