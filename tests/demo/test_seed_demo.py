@@ -44,3 +44,20 @@ def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
     with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
         call_command("seed_demo", stdout=StringIO())
     assert get_user_model().objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_demo_loans_are_listed_through_accepted_offers_and_the_demo_borrower_has_one_open():
+    from django.contrib.auth import get_user_model
+
+    from lending.models import Application, Loan, LoanAgreement
+
+    call_command("seed_demo", stdout=StringIO())
+    loans = Loan.objects.select_related("application")
+    assert loans.exists()
+    assert all(loan.application.offer_status == "accepted" for loan in loans)
+    assert LoanAgreement.objects.count() == loans.count()
+    borrower = get_user_model().objects.get(email="borrower@demo.example")
+    offer = Application.objects.get(borrower=borrower)
+    assert offer.status == "approved" and offer.offer_status == "open"
+    assert not Loan.objects.filter(application=offer).exists()

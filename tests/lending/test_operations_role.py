@@ -92,8 +92,11 @@ def test_operations_user_adds_a_product_in_the_admin_and_it_is_audited(client, o
 
 
 def test_a_product_change_is_audited_and_never_reprices_a_listed_loan(
-    client, operations, make_user, onboarding, product
+    client, operations, make_user, onboarding, product, settings
 ):
+    # The factory product's shortest terms are above the cost ceiling (see
+    # test_product_cost_ceiling.py); this test is about the audit trail.
+    settings.LENDING_COST_CEILING_RATE = D("1")
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(borrower=borrower, product=product, amount=D("10000.00"))
     terms = {
@@ -135,7 +138,10 @@ def test_a_product_change_is_audited_and_never_reprices_a_listed_loan(
     assert "D" not in event.after["rates_by_grade"]
 
 
-def test_saving_an_unchanged_product_writes_no_audit_event(client, operations, product):
+def test_saving_an_unchanged_product_writes_no_audit_event(client, operations, product, settings):
+    # The factory product's shortest terms are above the cost ceiling (see
+    # test_product_cost_ceiling.py); this test is about the audit trail.
+    settings.LENDING_COST_CEILING_RATE = D("1")
     client.force_login(operations)
     url = reverse("admin:lending_product_change", args=[product.pk])
     assert client.post(url, _change_form(product)).status_code == 302
