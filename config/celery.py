@@ -95,6 +95,13 @@ app.conf.beat_schedule = {
         "schedule": timedelta(seconds=settings.CUSTODY_RESEND_SWEEP_SECONDS),
         "options": {"expires": settings.CUSTODY_RESEND_SWEEP_SECONDS},
     },
+    # A repayment whose distribution message was lost (a dead worker, a broker outage) is
+    # sent again after LENDING_DISTRIBUTION_STUCK_MINUTES.
+    "lending-distributions-resend": {
+        "task": "lending.distributions_resend",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 60},
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

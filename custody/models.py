@@ -40,6 +40,8 @@ class LedgerAccount(models.Model):
         FEE_INCOME = "fee_income", "Platform fee income"
         ADJUSTMENT = "adjustment", "Manual adjustments (suspense)"
         LOAN_RECEIVABLE = "loan_receivable", "Loans receivable (pass-through)"
+        # Repayments between the borrower's payment and their distribution to investors.
+        REPAYMENT_CLEARING = "repayment_clearing", "Repayments awaiting distribution"
 
     USER_KINDS = (Kind.AVAILABLE, Kind.RESERVED)
 
@@ -74,7 +76,13 @@ class LedgerAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(
                     owner__isnull=True,
-                    kind__in=["custodian", "fee_income", "adjustment", "loan_receivable"],
+                    kind__in=[
+                        "custodian",
+                        "fee_income",
+                        "adjustment",
+                        "loan_receivable",
+                        "repayment_clearing",
+                    ],
                 )
                 | Q(owner__isnull=False, kind__in=["available", "reserved"]),
                 name="custody_account_kind_matches_owner",

@@ -288,8 +288,13 @@ class ProductAdmin(admin.ModelAdmin):
                     "late_fee_amount",
                     "penalty_daily_rate",
                     "grace_days",
+                    "prepayment_fee_rate",
                 ]
             },
+        ),
+        (
+            "Servicing",
+            {"fields": ["reminder_days", "default_after_days", "write_off_after_days"]},
         ),
         (
             "Funding",

@@ -183,6 +183,28 @@ class RoleRequired(LendingError):
     message = "Your role does not allow this action."
 
 
+class LoanNotRepaying(LendingError):
+    code = "loan_not_repaying"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This loan takes no repayments (it is not being repaid)."
+
+
+class NothingDue(LendingError):
+    code = "nothing_due"
+    status_code = status.HTTP_409_CONFLICT
+    message = "Nothing is due on this loan today."
+
+
+class AmountAbovePayoff(LendingError):
+    code = "amount_above_payoff"
+    message = "The amount is more than it takes to pay the loan off."
+
+
+class RepaymentKindInvalid(LendingError):
+    code = "repayment_kind_invalid"
+    message = "Give either an amount or a kind of 'due' or 'all'."
+
+
 class OfferNotOpen(LendingError):
     code = "offer_not_open"
     status_code = status.HTTP_409_CONFLICT

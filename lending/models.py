@@ -51,6 +51,20 @@ class Purpose(models.TextChoices):
 PROHIBITED_PURPOSES = frozenset({Purpose.SECURITIES, Purpose.FUTURES, Purpose.HIGH_RISK})
 
 
+def default_reminder_days() -> list[int]:
+    """3 days before the due date, on the day, 1 and 7 days after (the servicing issue)."""
+    return [-3, 0, 1, 7]
+
+
+def sums_to(field: str, total) -> Q:
+    """A CHECK that `field` equals the expression `total`, both in whole cents. Written as
+    a band narrower than a cent, not `=`: SQLite stores decimals as floats, where a sum of
+    cents may miss by a float's last digit; on PostgreSQL (numeric, exact) it is equality."""
+    return Q(**{f"{field}__gte": total - Decimal("0.001")}) & Q(
+        **{f"{field}__lte": total + Decimal("0.001")}
+    )
+
+
 class Product(models.Model):
     """A loan product ops define in the admin: terms, amounts, methods, prices and fees."""
 
@@ -77,6 +91,23 @@ class Product(models.Model):
     late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     penalty_daily_rate = models.DecimalField(**RATE, default=Decimal("0"))
     grace_days = models.PositiveSmallIntegerField(default=0)
+    prepayment_fee_rate = models.DecimalField(
+        **RATE,
+        default=Decimal("0"),
+        help_text="Fraction of the principal repaid early, charged on an early payoff.",
+    )
+    default_after_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Days past due after which a loan is declared in default."
+    )
+    write_off_after_days = models.PositiveSmallIntegerField(
+        default=180, help_text="Days past due after which a defaulted loan is written off."
+    )
+    reminder_days = models.JSONField(
+        default=default_reminder_days,
+        blank=True,
+        help_text="Days relative to the due date on which borrowers are reminded, "
+        "e.g. [-3, 0, 1, 7] (3 days before, on the day, 1 and 7 days after).",
+    )
     funding_window_days = models.PositiveSmallIntegerField(default=7)
     offer_window_days = models.PositiveSmallIntegerField(
         default=7,
@@ -122,6 +153,7 @@ class Product(models.Model):
             "late_fee_amount": self.late_fee_amount,
             "penalty_daily_rate": self.penalty_daily_rate,
             "grace_days": self.grace_days,
+            "prepayment_fee_rate": self.prepayment_fee_rate,
         }
 
 
@@ -237,15 +269,11 @@ class Application(models.Model):
     def listing_terms(self) -> dict:
         """The fees the loan keeps for life: those frozen in the offer the borrower accepted
         (the product's own for an application approved before offers were kept)."""
-        if not self.offer_terms:
-            return self.product.listing_terms()
-        terms = self.offer_terms
+        current = self.product.listing_terms()
+        frozen = self.offer_terms or {}
         return {
-            "service_fee_rate": Decimal(terms["service_fee_rate"]),
-            "platform_fee_rate": Decimal(terms["platform_fee_rate"]),
-            "late_fee_amount": Decimal(terms["late_fee_amount"]),
-            "penalty_daily_rate": Decimal(terms["penalty_daily_rate"]),
-            "grace_days": int(terms["grace_days"]),
+            name: Product._meta.get_field(name).to_python(frozen[name]) if name in frozen else value
+            for name, value in current.items()
         }
 
     @property
@@ -260,6 +288,16 @@ class LoanQuerySet(models.QuerySet):
     def past_funding_deadline(self, on: date) -> "LoanQuerySet":
         """Loans still open whose funding deadline was before `on`: they are to expire."""
         return self.filter(status=Loan.Status.OPEN, funding_deadline_on__lt=on)
+
+
+class DelinquencyBucket(models.TextChoices):
+    """Days past due of a loan's oldest unpaid installment, in the bands collections use."""
+
+    CURRENT = "current", "Current"
+    DPD_1_30 = "1-30", "1-30 days past due"
+    DPD_31_60 = "31-60", "31-60 days past due"
+    DPD_61_90 = "61-90", "61-90 days past due"
+    DPD_90_PLUS = "90+", "Over 90 days past due"
 
 
 class Loan(models.Model):
@@ -296,6 +334,11 @@ class Loan(models.Model):
     late_fee_amount = models.DecimalField(**MONEY)
     penalty_daily_rate = models.DecimalField(**RATE)
     grace_days = models.PositiveSmallIntegerField()
+    prepayment_fee_rate = models.DecimalField(
+        **RATE,
+        default=Decimal("0"),
+        help_text="Fraction of the principal repaid early, charged on an early payoff.",
+    )
     term_months = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
     grade = models.CharField(max_length=2, choices=Grade.choices)
@@ -310,6 +353,16 @@ class Loan(models.Model):
     disbursed_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=40, blank=True)
+    # Servicing (lending.services.repayments and the daily batch): days past due of the
+    # oldest unpaid installment on the last business date, and its bucket.
+    days_past_due = models.PositiveIntegerField(default=0)
+    delinquency_bucket = models.CharField(
+        max_length=8, choices=DelinquencyBucket.choices, default=DelinquencyBucket.CURRENT
+    )
+    defaulted_on = models.DateField(null=True, blank=True)
+    written_off_on = models.DateField(null=True, blank=True)
+    # Why the loan closed early, defaulted or was written off (staff-facing).
+    status_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = LoanQuerySet.as_manager()
@@ -432,6 +485,9 @@ class Investment(models.Model):
     refusal_code = models.CharField(max_length=32, blank=True)
     # The investor's address when they placed it, for the audit event of the placement.
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Principal paid back to this investment so far (lending.services.distributions):
+    # outstanding principal is amount minus this, and the investor's limits count that.
+    principal_received_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
@@ -442,6 +498,11 @@ class Investment(models.Model):
                 fields=["investor", "idempotency_key"], name="lending_investment_idempotent"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="lending_investment_amount_pos"),
+            models.CheckConstraint(
+                condition=Q(principal_received_amount__gte=0)
+                & Q(principal_received_amount__lte=F("amount")),
+                name="lending_investment_principal_received_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["investor", "status"]),
@@ -458,7 +519,8 @@ class Investment(models.Model):
 
 
 class Installment(models.Model):
-    """One scheduled repayment of a loan."""
+    """One scheduled repayment of a loan, with the late charges it has drawn and what has been
+    paid of each part (lending.services.repayments keeps these; the daily batch charges)."""
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -467,12 +529,28 @@ class Installment(models.Model):
         OVERDUE = "overdue", "Overdue"
         PAID_LATE = "paid_late", "Paid late"
         WRITTEN_OFF = "written_off", "Written off"
+        # Paid off early: the loan closed before this installment fell due.
+        CANCELLED = "cancelled", "Cancelled (paid off early)"
+
+    OPEN_STATUSES = (Status.SCHEDULED, Status.DUE, Status.OVERDUE)
+    SETTLED_STATUSES = (Status.PAID, Status.PAID_LATE, Status.CANCELLED)
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="installments")
     number = models.PositiveSmallIntegerField()
     due_on = models.DateField()
     principal_amount = models.DecimalField(**MONEY)
     interest_amount = models.DecimalField(**MONEY)
+    # Late charges: the product's fixed late fee (once, when the installment goes overdue)
+    # and daily penalty interest on its overdue principal, accrued through `penalty_through_on`.
+    late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    penalty_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    penalty_through_on = models.DateField(null=True, blank=True)
+    paid_principal_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid_interest_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid_late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    paid_penalty_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # The business date the installment was settled in full (paid, paid late or cancelled).
+    paid_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
 
     class Meta:
@@ -480,8 +558,31 @@ class Installment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loan", "number"], name="lending_installment_unique"),
             models.CheckConstraint(
-                condition=Q(principal_amount__gte=0) & Q(interest_amount__gte=0),
+                condition=Q(principal_amount__gte=0)
+                & Q(interest_amount__gte=0)
+                & Q(late_fee_amount__gte=0)
+                & Q(penalty_amount__gte=0),
                 name="lending_installment_nonnegative",
+            ),
+            # Nothing is ever paid twice: each part paid stays within what it charged.
+            models.CheckConstraint(
+                condition=Q(paid_principal_amount__gte=0)
+                & Q(paid_principal_amount__lte=F("principal_amount"))
+                & Q(paid_interest_amount__gte=0)
+                & Q(paid_interest_amount__lte=F("interest_amount"))
+                & Q(paid_late_fee_amount__gte=0)
+                & Q(paid_late_fee_amount__lte=F("late_fee_amount"))
+                & Q(paid_penalty_amount__gte=0)
+                & Q(paid_penalty_amount__lte=F("penalty_amount")),
+                name="lending_installment_paid_within_charged",
+            ),
+        ]
+        indexes = [
+            # The daily batch's scans: open installments by due date.
+            models.Index(
+                fields=["due_on", "loan"],
+                condition=Q(status__in=["scheduled", "due", "overdue"]),
+                name="lending_installment_open_due",
             ),
         ]
 
@@ -491,6 +592,194 @@ class Installment(models.Model):
     @property
     def total_amount(self) -> Decimal:
         return self.principal_amount + self.interest_amount
+
+    @property
+    def charged_amount(self) -> Decimal:
+        return self.total_amount + self.late_fee_amount + self.penalty_amount
+
+    @property
+    def paid_amount(self) -> Decimal:
+        return (
+            self.paid_principal_amount
+            + self.paid_interest_amount
+            + self.paid_late_fee_amount
+            + self.paid_penalty_amount
+        )
+
+    @property
+    def owed_amount(self) -> Decimal:
+        return self.charged_amount - self.paid_amount
+
+
+class RepaymentAuthorisation(models.Model):
+    """A borrower's standing instruction to debit each installment from their available
+    balance on its due date: the money still moves only on their instruction, and this is
+    it, recorded with when and from where, and revocable at any time."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="authorisations")
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    granted_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(revoked_at__isnull=True),
+                name="lending_one_active_authorisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Authorisation {self.id} on {self.loan_id}"
+
+
+class Repayment(models.Model):
+    """Money a borrower paid on a loan: one ledger entry from their available balance to the
+    repayment clearing account, allocated over installments (RepaymentLine), then
+    distributed to the loan's investors (Payout) by lending.services.distributions."""
+
+    class Source(models.TextChoices):
+        BORROWER = "borrower", "Paid by the borrower"
+        AUTHORISED = "authorised", "Collected under the borrower's authorisation"
+        RECOVERY = "recovery", "Recovered after default"
+
+    class Distribution(models.TextChoices):
+        PENDING = "pending", "Waiting to be distributed"
+        DISTRIBUTED = "distributed", "Distributed to investors"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
+    borrower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="repayments"
+    )
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.BORROWER)
+    amount = models.DecimalField(**MONEY)
+    late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    penalty_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    interest_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    principal_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    prepayment_fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    is_payoff = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, default="CNY")
+    paid_on = models.DateField(help_text="The business date of the repayment.")
+    idempotency_key = models.CharField(max_length=200)
+    entry_id = models.BigIntegerField(help_text="The ledger entry that moved the money.")
+    distribution = models.CharField(
+        max_length=12, choices=Distribution.choices, default=Distribution.PENDING
+    )
+    distributed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "idempotency_key"], name="lending_repayment_idempotent"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lending_repayment_amount_pos"),
+            models.CheckConstraint(
+                condition=sums_to(
+                    "amount",
+                    F("late_fee_amount")
+                    + F("penalty_amount")
+                    + F("interest_amount")
+                    + F("principal_amount")
+                    + F("prepayment_fee_amount"),
+                ),
+                name="lending_repayment_parts_sum",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(distribution="pending"),
+                name="lending_repayment_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Repayment {self.id} on {self.loan_id}"
+
+
+class RepaymentLine(models.Model):
+    """What one repayment paid of one installment, by part."""
+
+    repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="lines")
+    installment = models.ForeignKey(
+        Installment, on_delete=models.PROTECT, related_name="repayment_lines"
+    )
+    late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    penalty_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    interest_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    principal_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["repayment_id", "installment_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repayment", "installment"], name="lending_repayment_line_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Repayment {self.repayment_id} on installment {self.installment_id}"
+
+
+class Payout(models.Model):
+    """One investment's share of one repayment, paid into the investor's available balance.
+
+    Unique per (repayment, investment) in the database: a retried or duplicated
+    distribution pays nobody twice. `net` = principal + interest + penalty - fee, where the
+    fee is the platform's share of the interest (DESIGN.md's distribution rule).
+    """
+
+    repayment = models.ForeignKey(
+        Repayment, on_delete=models.PROTECT, related_name="payouts", db_index=False
+    )
+    investment = models.ForeignKey(
+        Investment, on_delete=models.PROTECT, related_name="payouts", db_index=False
+    )
+    investor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts", db_index=False
+    )
+    principal_amount = models.DecimalField(**MONEY)
+    interest_amount = models.DecimalField(**MONEY)
+    penalty_amount = models.DecimalField(**MONEY)
+    fee_amount = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+    paid_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repayment", "investment"], name="lending_payout_once_per_investment"
+            ),
+            models.CheckConstraint(
+                condition=sums_to(
+                    "net_amount",
+                    F("principal_amount")
+                    + F("interest_amount")
+                    + F("penalty_amount")
+                    - F("fee_amount"),
+                )
+                & Q(fee_amount__gte=0)
+                & Q(fee_amount__lte=F("interest_amount")),
+                name="lending_payout_net",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["investor", "paid_on"], name="lending_payout_investor"),
+            models.Index(fields=["investment"], name="lending_payout_investment"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.id} of repayment {self.repayment_id}"
 
 
 class Disbursement(models.Model):
@@ -631,10 +920,20 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set by a sender that must notify once per occasion whatever reruns it (the daily
+    # batch's reminders: "reminder:<installment>:<offset>"); unique per user when set.
+    dedupe_key = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="lending_notification_once_per_occasion",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -647,3 +946,200 @@ class BusinessDate(models.Model):
 
     def __str__(self) -> str:
         return str(self.current_on)
+
+
+class DelinquencyChange(models.Model):
+    """A loan's delinquency bucket changed on a business date (one row per change)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="delinquency_changes")
+    changed_on = models.DateField()
+    from_bucket = models.CharField(max_length=8, choices=DelinquencyBucket.choices)
+    to_bucket = models.CharField(max_length=8, choices=DelinquencyBucket.choices)
+    days_past_due = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["loan_id", "changed_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "changed_on"], name="lending_delinquency_change_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.from_bucket} -> {self.to_bucket} on {self.changed_on}"
+
+
+class CollectionCase(models.Model):
+    """A delinquent loan in the collections queue: opened by the daily batch when a loan
+    leaves the current bucket, worked by the collections role, closed when the loan is
+    current again, repaid, or written off."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PROMISED = "promised", "Promise to pay"
+        CLOSED = "closed", "Closed"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+    # Refreshed by the daily batch: the queue sorts by bucket and amount overdue.
+    bucket = models.CharField(max_length=8, choices=DelinquencyBucket.choices)
+    overdue_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="collection_cases",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=~Q(status="closed"),
+                name="lending_one_open_collection_case",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "bucket"], name="lending_case_queue")]
+
+    def __str__(self) -> str:
+        return f"Case {self.id} on {self.loan_id}"
+
+
+class CollectionContact(models.Model):
+    """One attempt to reach the borrower, logged by a collector (staff-only)."""
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", "Phone"
+        SMS = "sms", "Text message"
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="contacts")
+    collector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    outcome = models.CharField(max_length=200, validators=[PublicText(200)])
+    contacted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Contact {self.id} on case {self.case_id}"
+
+
+class PromiseToPay(models.Model):
+    """A borrower's promise to pay an amount by a date; the daily batch marks it kept or
+    broken, and a broken promise reopens the case."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        KEPT = "kept", "Kept"
+        BROKEN = "broken", "Broken"
+
+    case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises")
+    amount = models.DecimalField(**MONEY)
+    promised_on = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="lending_promise_amount_pos")
+        ]
+
+    def __str__(self) -> str:
+        return f"Promise {self.id} on case {self.case_id}"
+
+
+class LoanUpdate(models.Model):
+    """A note investors read on the loan page, in plain words and with no borrower PII:
+    collections progress, a hardship arrangement, a default or a recovery."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="updates")
+    text = models.CharField(max_length=500, validators=[PublicText(500, multiline=True)])
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"Update {self.id} on {self.loan_id}"
+
+
+class HardshipRequest(models.Model):
+    """A borrower asks for a payment holiday or a longer term, with a reason; ops approve
+    (the new schedule replaces the open installments) or refuse it in the admin."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_HOLIDAY = "payment_holiday", "Payment holiday"
+        TERM_EXTENSION = "term_extension", "Longer term"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="hardship_requests")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Months of holiday, or months added to the term.
+    months = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=500, validators=[PublicText(500, multiline=True)])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.CharField(max_length=500, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"],
+                condition=Q(status="submitted"),
+                name="lending_one_open_hardship_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(months__gte=1) & Q(months__lte=12), name="lending_hardship_months"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hardship request {self.id} on {self.loan_id}"
+
+
+class DailyRunStep(models.Model):
+    """A step of the daily batch finished for a business date (what it did, as counts):
+    the record that makes a replayed date skip work already done and shows ops each run."""
+
+    run_on = models.DateField()
+    step = models.CharField(max_length=60)
+    result = models.JSONField(default=dict)
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-run_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run_on", "step"], name="lending_daily_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} on {self.run_on}"

@@ -20,6 +20,7 @@ from lending.models import (
     LoanAgreement,
     Notification,
     Product,
+    Repayment,
 )
 from lending.schedules import build_schedule, schedule_totals
 from lending.terms import ensure_application_terms, service_fee
@@ -252,6 +253,11 @@ def borrowing_list_for_borrower(user) -> QuerySet[Loan]:
 
 def installment_list(loan: Loan) -> QuerySet[Installment]:
     return Installment.objects.filter(loan=loan).order_by("number")
+
+
+def repayment_list(loan: Loan) -> QuerySet[Repayment]:
+    """A loan's repayments, newest first."""
+    return Repayment.objects.filter(loan=loan).order_by("-id")
 
 
 def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:

@@ -8,6 +8,7 @@ from lending.business_date import business_date
 from lending.services.applications import application_review
 from lending.services.auto_invest import auto_invest_run
 from lending.services.batch import run_daily
+from lending.services.distributions import distributions_resend, repayment_distribute
 from lending.services.notifications import notification_emails_send
 
 
@@ -41,3 +42,15 @@ def run_daily_task(as_of: str | None = None) -> dict:
 def notification_emails_task(notification_ids: list[int]) -> int:
     """Email these notifications (each at most once it has been marked emailed)."""
     return notification_emails_send(notification_ids=notification_ids)
+
+
+@shared_task(name="lending.repayment_distribute", acks_late=True, reject_on_worker_lost=True)
+def repayment_distribute_task(repayment_id: int) -> int:
+    """Pay one repayment out to its loan's investors (resumes where a dead worker stopped)."""
+    return repayment_distribute(repayment_id=repayment_id)
+
+
+@shared_task(name="lending.distributions_resend", acks_late=True, reject_on_worker_lost=True)
+def distributions_resend_task() -> int:
+    """Send again the distributions pending longer than LENDING_DISTRIBUTION_STUCK_MINUTES."""
+    return distributions_resend()

@@ -33,6 +33,11 @@ from lending.services.investments import (
     investment_cancel,
     investment_place,
 )
+from lending.services.repayments import (
+    authorisation_grant,
+    authorisation_revoke,
+    repayment_make,
+)
 from tests.accounts.auth_support import post_json, totp_code, totp_secret_of
 from tests.ledger import fund
 from tests.lending.factories import LoanFactory, ProductFactory
@@ -116,6 +121,15 @@ SERVICES = {
     "investment_cancel": lambda user, ctx: investment_cancel(investor=user, investment_id=MISSING),
     "auto_invest_rule_create": lambda user, ctx: auto_invest_rule_create(
         investor=user, grades=["B"], amount_per_loan=D("1000"), max_borrower_share=D("0.2")
+    ),
+    "repayment_make": lambda user, ctx: repayment_make(
+        loan_id=ctx["loan"].pk, borrower=user, kind="due", idempotency_key="staff-repay"
+    ),
+    "authorisation_grant": lambda user, ctx: authorisation_grant(
+        loan_id=ctx["loan"].pk, borrower=user
+    ),
+    "authorisation_revoke": lambda user, ctx: authorisation_revoke(
+        loan_id=ctx["loan"].pk, borrower=user
     ),
 }
 

@@ -279,6 +279,7 @@ REST_FRAMEWORK = {
         "money_deposit": env.str("API_THROTTLE_DEPOSIT", default="20/min"),
         "money_withdrawal": env.str("API_THROTTLE_WITHDRAWAL", default="10/min"),
         "money_investment": env.str("API_THROTTLE_INVESTMENT", default="60/min"),
+        "money_repayment": env.str("API_THROTTLE_REPAYMENT", default="20/min"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -412,11 +413,16 @@ LENDING_VELOCITY_WINDOW_DAYS = env.int("LENDING_VELOCITY_WINDOW_DAYS", default=3
 LENDING_DISBURSEMENT_CHECKER_THRESHOLD = Decimal(
     env.str("LENDING_DISBURSEMENT_CHECKER_THRESHOLD", "50000")
 )
-# The ceiling on the cost of credit: interest and every fee together, as an APR (lending.cost),
-# never above this annual rate (2015 Supreme People's Court private-lending provisions, arts.
-# 26, 29, 30). A product priced above it for any grade is refused in the admin, and the review
-# never offers a loan above it.
+# Cost of credit: interest, penalty interest, late fees and every other charge on a loan
+# together stay under this annual rate (24%: the Supreme People's Court's 2015
+# private-lending provisions, arts. 26, 29, 30; a deployment may set 4x the one-year LPR).
+# As an APR (lending.cost): a product priced above it for any grade is refused in the admin,
+# and the review never makes an offer above it.
 LENDING_COST_CEILING_RATE = Decimal(env.str("LENDING_COST_CEILING_RATE", "0.24"))
+# Servicing: investors paid per ledger entry in a distribution chunk, and how long a
+# repayment may wait undistributed before the sweeper sends its distribution again.
+LENDING_DISTRIBUTION_CHUNK = env.int("LENDING_DISTRIBUTION_CHUNK", default=5000)
+LENDING_DISTRIBUTION_STUCK_MINUTES = env.int("LENDING_DISTRIBUTION_STUCK_MINUTES", default=5)
 
 # Custody: the sandbox custodian calls back to SITE_URL over HTTP ("local" skips the
 # network but runs the same signature check); a failure rate makes it refuse some movements.

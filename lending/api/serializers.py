@@ -21,6 +21,7 @@ from lending.models import (
     Notification,
     Product,
     Purpose,
+    Repayment,
     RepaymentMethod,
 )
 from lending.selectors import LOAN_ORDERINGS, offer_figures_of
@@ -290,6 +291,7 @@ class BorrowingSerializer(LoanPublicSerializer):
 class InstallmentSerializer(serializers.ModelSerializer):
     status = serializers.CharField(read_only=True)
     total_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    owed_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = Installment
@@ -300,7 +302,51 @@ class InstallmentSerializer(serializers.ModelSerializer):
             "principal_amount",
             "interest_amount",
             "total_amount",
+            "late_fee_amount",
+            "penalty_amount",
+            "paid_principal_amount",
+            "paid_interest_amount",
+            "paid_late_fee_amount",
+            "paid_penalty_amount",
+            "owed_amount",
+            "paid_on",
             "status",
+        ]
+
+
+class RepaymentInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Either `amount`, or `kind`: "due" (everything due today) or "all" (the payoff)."""
+
+    amount = AmountField(required=False)
+    kind = serializers.ChoiceField(choices=["due", "all"], required=False)
+
+    def validate(self, attrs):
+        if ("amount" in attrs) == ("kind" in attrs):
+            raise serializers.ValidationError(
+                "Give either an amount or a kind of 'due' or 'all'.", code="repayment_kind_invalid"
+            )
+        return attrs
+
+
+class RepaymentSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(source="distribution", read_only=True)
+
+    class Meta:
+        model = Repayment
+        fields = [
+            "id",
+            "status",
+            "amount",
+            "late_fee_amount",
+            "penalty_amount",
+            "interest_amount",
+            "principal_amount",
+            "prepayment_fee_amount",
+            "is_payoff",
+            "source",
+            "currency",
+            "paid_on",
+            "created_at",
         ]
 
 

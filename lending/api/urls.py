@@ -46,6 +46,11 @@ urlpatterns = [
         views.BorrowingScheduleApi.as_view(),
         name="borrowing-schedule",
     ),
+    path(
+        "borrowings/<int:pk>/repayments",
+        views.BorrowingRepaymentListApi.as_view(),
+        name="borrowing-repayment-list",
+    ),
     path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
     path("ops/reviews", views.ReviewListApi.as_view(), name="ops-review-list"),
     path(

@@ -33,6 +33,7 @@ from lending.services.disbursements import disbursement_approve, disbursement_st
 from lending.services.investments import investment_cancel, investment_place
 from lending.services.notifications import notification_mark_read, notifications_mark_read
 from lending.services.offers import offer_accept, offer_decline
+from lending.services.repayments import repayment_make
 
 # Money-moving POSTs: a replay with the same key returns the first response.
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -206,6 +207,48 @@ class BorrowingScheduleApi(ListAPIView):
             selectors.borrowing_list_for_borrower(self.request.user), pk=self.kwargs["pk"]
         )
         return selectors.installment_list(loan)
+
+
+class BorrowingRepaymentListApi(ListAPIView):
+    """The borrower's repayments of one loan (GET), and a repayment from their wallet (POST):
+    `{"amount": "..."}`, or `{"kind": "due"}` for everything due today, or `{"kind": "all"}`
+    to pay the loan off. More than the payoff is 400 `amount_above_payoff`; a short wallet
+    is 409 `insufficient_funds`; nothing moves on a refusal."""
+
+    permission_classes = [IsBorrower]
+    serializer_class = s.RepaymentSerializer
+    pagination_class = Pagination
+    throttle_scope = "money_repayment"
+
+    def get_queryset(self):
+        loan = get_object_or_404(
+            selectors.borrowing_list_for_borrower(self.request.user), pk=self.kwargs["pk"]
+        )
+        return selectors.repayment_list(loan)
+
+    def get_throttles(self):
+        # The money rate limit is for paying, not for reading the history.
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(
+        request=s.RepaymentInSerializer,
+        responses={201: s.RepaymentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        key = idempotency_key_from(request)
+        data = s.RepaymentInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        repayment = repayment_make(
+            loan_id=pk,
+            borrower=request.user,
+            amount=data.validated_data.get("amount"),
+            kind=data.validated_data.get("kind"),
+            idempotency_key=key,
+            context=AuditContext.of(request),
+        )
+        return Response(s.RepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED)
 
 
 class AutoInvestRuleListApi(ListAPIView):

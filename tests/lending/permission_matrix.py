@@ -44,6 +44,11 @@ EXPECTED = {
     "api:borrowing-list": {"GET": _borrower(200)},
     "api:borrowing-detail": {"kwargs": {"pk": MISSING}, "GET": _borrower(404)},
     "api:borrowing-schedule": {"kwargs": {"pk": MISSING}, "GET": _borrower(404)},
+    "api:borrowing-repayment-list": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404),
+        "POST": _borrower(400),
+    },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
     "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
     "api:ops-review-decision": {

@@ -1,0 +1,224 @@
+"""Servicing maths without the ORM: what a loan owes on a date, how a repayment is allocated
+over its installments, the early-payoff amount, late charges under the cost-of-credit
+ceiling, and a repayment's split among the loan's investments.
+
+Everything here takes and returns Decimals exact to the cent; rounding goes through
+core.money (half-even), and every split goes through money.allocate, so parts always sum
+exactly to the whole.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from core import money
+
+ZERO = Decimal("0.00")
+DAYS_PER_YEAR = 365
+# The order a repayment pays an installment's parts in (DESIGN.md section 4, the servicing
+# issue): the fixed late fee and penalty interest first, then interest, then principal.
+WATERFALL = ("late_fee", "penalty", "interest", "principal")
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What one installment still owes: each part less what was paid of it."""
+
+    installment_id: int
+    number: int
+    due_on: date
+    late_fee: Decimal = ZERO
+    penalty: Decimal = ZERO
+    interest: Decimal = ZERO
+    principal: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.late_fee + self.penalty + self.interest + self.principal
+
+
+@dataclass(frozen=True)
+class Paid:
+    """The part of a repayment one installment receives, by component."""
+
+    installment_id: int
+    late_fee: Decimal = ZERO
+    penalty: Decimal = ZERO
+    interest: Decimal = ZERO
+    principal: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.late_fee + self.penalty + self.interest + self.principal
+
+
+def total_owed(owed: Sequence[Owed]) -> Decimal:
+    return sum((line.total for line in owed), ZERO)
+
+
+def allocate_repayment(amount: Decimal, owed: Sequence[Owed]) -> list[Paid]:
+    """Allocate `amount` over installments oldest first; within each, late fee, penalty,
+    interest, then principal. The amount must not exceed what is owed (the caller refuses
+    that with a code); an installment that receives nothing is left out."""
+    if not money.is_exact(amount) or amount <= 0:
+        raise ValueError("a repayment is a positive amount exact to the cent")
+    left = amount
+    paid = []
+    for line in sorted(owed, key=lambda o: (o.due_on, o.number)):
+        if left == 0:
+            break
+        parts = {}
+        for part in WATERFALL:
+            take = min(left, getattr(line, part))
+            parts[part] = take
+            left -= take
+        if any(parts.values()):
+            paid.append(Paid(line.installment_id, **parts))
+    if left:
+        raise ValueError(f"{amount} is more than the {total_owed(owed)} owed")
+    return paid
+
+
+def components(paid: Sequence[Paid]) -> dict[str, Decimal]:
+    """The repayment's totals by component."""
+    return {part: sum((getattr(p, part) for p in paid), ZERO) for part in WATERFALL}
+
+
+def accrued_interest(
+    *, period_interest: Decimal, period_start: date, period_end: date, as_of: date
+) -> Decimal:
+    """The interest of a period earned by `as_of`: pro rata to the days elapsed (actual
+    days), rounded to the cent; nothing before the period starts, all of it at its end."""
+    if as_of <= period_start:
+        return ZERO
+    if as_of >= period_end:
+        return period_interest
+    elapsed = (as_of - period_start).days
+    length = (period_end - period_start).days
+    return money.quantize(period_interest * elapsed / length)
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """What closes a loan on a date: what is owed now, the interest accrued in the current
+    period, all principal not yet due, and the prepayment fee on that principal."""
+
+    owed: tuple[Owed, ...]
+    prepayment_fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return total_owed(self.owed) + self.prepayment_fee
+
+
+def payoff(
+    *,
+    owed: Sequence[Owed],
+    as_of: date,
+    disbursed_on: date,
+    prepayment_fee_rate: Decimal,
+) -> Payoff:
+    """The early-payoff amount on `as_of`.
+
+    Installments due on or before `as_of` are owed in full. Of those not yet due, the first
+    (the current period) owes the interest accrued to `as_of` and later ones owe no
+    interest; all their principal is owed, and the prepayment fee is charged on it (the
+    principal repaid before its due date), rounded half-even.
+    """
+    lines = sorted(owed, key=lambda o: (o.due_on, o.number))
+    result = []
+    early_principal = ZERO
+    previous_due = disbursed_on
+    current_seen = False
+    for line in lines:
+        if line.due_on <= as_of:
+            result.append(line)
+        else:
+            if not current_seen:
+                interest = accrued_interest(
+                    period_interest=line.interest,
+                    period_start=previous_due,
+                    period_end=line.due_on,
+                    as_of=as_of,
+                )
+                current_seen = True
+            else:
+                interest = ZERO
+            early_principal += line.principal
+            result.append(replace(line, interest=interest))
+        previous_due = line.due_on
+    fee = money.quantize(early_principal * prepayment_fee_rate)
+    return Payoff(owed=tuple(result), prepayment_fee=fee)
+
+
+def cost_ceiling(
+    *, loan_amount: Decimal, disbursed_on: date, as_of: date, ceiling_rate: Decimal
+) -> Decimal:
+    """The most a loan may have cost its borrower by `as_of`: the ceiling's annual rate on
+    the loan amount for the days since disbursement, rounded down (a cap never rounds up)."""
+    days = max((as_of - disbursed_on).days, 0)
+    return money.quantize_down(loan_amount * ceiling_rate * days / DAYS_PER_YEAR)
+
+
+def late_charge_allowed(*, wanted: Decimal, charged: Decimal, ceiling: Decimal) -> Decimal:
+    """How much of a late charge (`wanted`) may still be charged when the loan has cost
+    `charged` so far: none past the ceiling, the rest up to it. Late charges stop accruing at
+    the ceiling; interest already agreed is never cut here (the product admin and the offer
+    keep the agreed cost under the ceiling)."""
+    return max(min(wanted, ceiling - charged), ZERO)
+
+
+def daily_penalty(overdue_principal: Decimal, penalty_daily_rate: Decimal) -> Decimal:
+    """One day's penalty interest on the overdue principal, rounded half-even."""
+    return money.quantize(overdue_principal * penalty_daily_rate)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One investment's part of a repayment: principal, interest and penalty interest,
+    and the platform's fee on its interest; `net` is what the investor receives."""
+
+    investment_id: int
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    fee: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.principal + self.interest + self.penalty - self.fee
+
+
+def split_repayment(
+    *,
+    principal: Decimal,
+    interest: Decimal,
+    penalty: Decimal,
+    holdings: Sequence[tuple[int, Decimal]],
+    fee_rate: Decimal,
+) -> list[Share]:
+    """Split a repayment among investments (DESIGN.md's distribution rule).
+
+    Each component is split by largest remainder weighted by the investment amounts, ties to
+    the lower investment id; the platform's fee is then taken per share,
+    `fee = interest share x fee rate`, rounded half-even. Shares come back by investment id.
+    """
+    ordered = sorted(holdings)
+    parts = {
+        name: (money.allocate(total, ordered) if total else {})
+        for name, total in (("principal", principal), ("interest", interest), ("penalty", penalty))
+    }
+    shares = []
+    for investment_id, _ in ordered:
+        share_interest = parts["interest"].get(investment_id, ZERO)
+        shares.append(
+            Share(
+                investment_id=investment_id,
+                principal=parts["principal"].get(investment_id, ZERO),
+                interest=share_interest,
+                penalty=parts["penalty"].get(investment_id, ZERO),
+                fee=money.quantize(share_interest * fee_rate),
+            )
+        )
+    return shares
