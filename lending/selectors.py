@@ -424,3 +424,12 @@ def agreement_for_party(user, loan_id: int) -> LoanAgreement | None:
         status__in=(Investment.Status.RESERVED, Investment.Status.ACTIVE),
     ).exists()
     return agreement if holds else None
+
+
+def application_open_offer(user) -> Application | None:
+    """The borrower's application whose final offer waits for an answer (at most one)."""
+    return Application.objects.filter(
+        borrower=user,
+        status=Application.Status.APPROVED,
+        offer_status=Application.OfferStatus.OPEN,
+    ).first()

@@ -385,3 +385,16 @@ def test_the_agreement_names_the_borrower_only_by_the_masked_name(make_user, pro
     national_id = pii.decrypt(identity.national_id_encrypted)
     assert national_id not in html and identity.national_id_masked not in html
     assert loan.reference in html and "Repayment schedule" in html
+
+
+def test_the_dashboard_points_the_borrower_to_the_open_offer(client, make_user, product):
+    from tests.accounts.onboarding import make_borrower
+
+    borrower = make_borrower(make_user)
+    client.force_login(borrower)
+    assert b'data-action="see-offer"' not in client.get("/dashboard/").content
+    application = offered(borrower, product)
+    page = client.get("/dashboard/").content.decode()
+    assert reverse("lending:application-offer", args=[application.pk]) in page
+    offer_decline(application_id=application.pk, borrower=borrower)
+    assert b'data-action="see-offer"' not in client.get("/dashboard/").content
