@@ -115,6 +115,14 @@ ROLE_PERMISSIONS[Role.OPERATIONS] += (
 # Enterprise borrowers: reviewers see the masked facts; compliance sees the registry
 # decisions and may reveal the clear values (audited, with a reason).
 ROLE_PERMISSIONS[Role.REVIEWER] += ("accounts.view_enterprise",)
+# Ops alerts (compliance.models): both see and resolve them; compliance sees the audit
+# chain's verification runs.
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (
+    "compliance.view_opsalert",
+    "compliance.change_opsalert",
+    "compliance.view_auditchaincheck",
+)
+ROLE_PERMISSIONS[Role.OPERATIONS] += ("compliance.view_opsalert", "compliance.change_opsalert")
 ROLE_PERMISSIONS[Role.COMPLIANCE] += (
     "accounts.view_enterprise",
     "accounts.view_enterprisecheck",

@@ -102,6 +102,11 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    # The audit trail's hash chain, walked end to end; a break raises an ops alert.
+    "compliance-audit-chain-verify": {
+        "task": "compliance.audit_chain_verify",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

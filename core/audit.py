@@ -164,9 +164,22 @@ def audit_record(**fields) -> AuditEvent:
 
 def audit_chain_verify() -> tuple[bool, int | None]:
     """Walk the chain in order; return (intact, id of the first broken event or None)."""
+    intact, broken_id, _ = audit_chain_walk()
+    return intact, broken_id
+
+
+def audit_chain_walk() -> tuple[bool, int | None, int]:
+    """Walk the chain in order; return (intact, first broken event id or None, events read).
+
+    An event is broken when its stored `prev_hash` is not the previous event's hash, or its
+    own hash is not the digest of its fields: an edit, a deletion or an insertion out of
+    band shows at exactly the first event it touches.
+    """
     prev = GENESIS_HASH
+    count = 0
     for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
+        count += 1
         if event.prev_hash != prev or event.hash != _event_digest(prev, _hashed_fields(event)):
-            return False, event.id
+            return False, event.id, count
         prev = event.hash
-    return True, None
+    return True, None, count

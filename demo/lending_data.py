@@ -126,8 +126,10 @@ def _investor(n: int):
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _borrower(n: int, rng: random.Random):
-    user = _person(f"market-borrower{n}@demo.example", 100 + n, Role.BORROWER)
+def _borrower(n: int, rng: random.Random, email: str = ""):
+    """A market borrower (or, with `email`, the history's), with a borrower profile."""
+    offset = 300 if email else 100
+    user = _person(email or f"market-borrower{n}@demo.example", offset + n, Role.BORROWER)
     if not hasattr(user, "borrower_profile"):
         income = D(rng.choice([9000, 15000, 22000, 35000, 60000]))
         onboarding.borrower_profile_submit(
@@ -216,14 +218,15 @@ def _fund(loan: Loan, investors, rng, share: D) -> None:
         i += 1
 
 
-def seed_lending() -> None:
-    """Products, then loans (once: a rerun finds them)."""
+def seed_lending(advance_to=None) -> None:
+    """Products, then loans (once: a rerun finds them). `advance_to(day)` runs the business
+    days up to `day` (demo.servicing_data's history); by default the batch for that day."""
     seed_products()
-    _seed_loans()
+    _seed_loans(advance_to or (lambda on: run_daily(as_of=on)))
 
 
-def _seed_loans() -> None:
-    if Loan.objects.exists():
+def _seed_loans(advance_to) -> None:
+    if Loan.objects.filter(borrower__email__startswith="market-borrower").exists():
         return
     personal = Product.objects.get(code="personal")
     business = Product.objects.get(code="business")
@@ -264,7 +267,7 @@ def _seed_loans() -> None:
             disbursement = disbursement_start(loan_id=loan.pk, maker=approver)
             if disbursement.status == "pending_approval":
                 disbursement_approve(loan_id=loan.pk, checker=approver2)
-    run_daily(as_of=today)
+    advance_to(today)
     # Today: funded loans waiting for ops, and the open marketplace.
     for _ in range(2):
         loan = _listed_loan(next(borrowers), business, rng, reviewer)

@@ -9,7 +9,14 @@ from demo.seed import DEMO_PASSWORD, DEMO_USERS
 
 
 @pytest.mark.django_db
-def test_every_demo_login_signs_in_through_the_login_page(client):
+def test_seed_demo_logins_work_history_is_there_and_a_rerun_changes_nothing(client):
+    """One seeding (it replays a year of daily batches, so the test seeds once)."""
+    from django.contrib.auth import get_user_model
+
+    from custody.models import JournalEntry
+    from lending.models import Application, Investment, Loan, LoanAgreement, Payout, Repayment
+    from tests.ledger import assert_ledger_holds
+
     call_command("seed_demo", stdout=StringIO())
     for email, _, _ in DEMO_USERS:
         client.logout()
@@ -17,16 +24,30 @@ def test_every_demo_login_signs_in_through_the_login_page(client):
         # Customers land on their dashboard; staff go on to the TOTP step.
         assert response.status_code == 302, (email, response.content[:500])
         assert "/accounts/login/" not in response["Location"]
+    # A year of servicing: loans repaid and closed, repayments paid out to investors, and
+    # the demo borrower's own loan being repaid.
+    history = Loan.objects.filter(borrower__email__startswith="history-borrower")
+    assert history.filter(status=Loan.Status.CLOSED).exists()
+    assert history.filter(status=Loan.Status.REPAYING).exists()
+    assert Repayment.objects.filter(loan__in=history).count() > 20
+    assert Payout.objects.filter(investor__email="investor@demo.example").exists()
+    assert Loan.objects.filter(
+        borrower__email="borrower@demo.example", status=Loan.Status.REPAYING
+    ).exists()
+    assert not Repayment.objects.filter(distribution=Repayment.Distribution.PENDING).exists()
+    assert_ledger_holds()
+    # Every loan was listed through an accepted offer, with its agreement; the demo borrower
+    # has an offer waiting for an answer (and nothing listed for it).
+    assert all(
+        loan.application.offer_status == "accepted"
+        for loan in Loan.objects.select_related("application")
+    )
+    assert LoanAgreement.objects.count() == Loan.objects.count()
+    offer = Application.objects.get(
+        borrower__email="borrower@demo.example", offer_status="open", status="approved"
+    )
+    assert not Loan.objects.filter(application=offer).exists()
 
-
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent():
-    from django.contrib.auth import get_user_model
-
-    from custody.models import JournalEntry
-    from lending.models import Investment, Loan
-
-    call_command("seed_demo", stdout=StringIO())
     counts = [m.objects.count() for m in (get_user_model(), Loan, Investment, JournalEntry)]
     call_command("seed_demo", stdout=StringIO())
     assert [m.objects.count() for m in (get_user_model(), Loan, Investment, JournalEntry)] == counts
@@ -44,20 +65,3 @@ def test_seed_demo_refuses_where_demo_data_is_not_allowed(settings):
     with pytest.raises(CommandError, match="DEMO_DATA_ALLOWED"):
         call_command("seed_demo", stdout=StringIO())
     assert get_user_model().objects.count() == 0
-
-
-@pytest.mark.django_db
-def test_demo_loans_are_listed_through_accepted_offers_and_the_demo_borrower_has_one_open():
-    from django.contrib.auth import get_user_model
-
-    from lending.models import Application, Loan, LoanAgreement
-
-    call_command("seed_demo", stdout=StringIO())
-    loans = Loan.objects.select_related("application")
-    assert loans.exists()
-    assert all(loan.application.offer_status == "accepted" for loan in loans)
-    assert LoanAgreement.objects.count() == loans.count()
-    borrower = get_user_model().objects.get(email="borrower@demo.example")
-    offer = Application.objects.get(borrower=borrower)
-    assert offer.status == "approved" and offer.offer_status == "open"
-    assert not Loan.objects.filter(application=offer).exists()
