@@ -112,6 +112,25 @@ ROLE_PERMISSIONS[Role.OPERATIONS] += (
     "lending.view_investment",
     "lending.view_disbursement",
 )
+# Collections: the collections role works the case queue (actions call the services, which
+# check the role again) and decides hardship requests with operations; compliance reads all.
+_SERVICING_VIEW = tuple(
+    f"lending.view_{model}"
+    for model in (
+        "collectioncase",
+        "collectioncontact",
+        "promisetopay",
+        "loanupdate",
+        "hardshiprequest",
+    )
+)
+ROLE_PERMISSIONS[Role.COLLECTIONS] += (
+    *_SERVICING_VIEW,
+    "lending.view_loan",
+    "lending.view_installment",
+)
+ROLE_PERMISSIONS[Role.OPERATIONS] += ("lending.view_hardshiprequest", "lending.view_loanupdate")
+ROLE_PERMISSIONS[Role.COMPLIANCE] += _SERVICING_VIEW
 # Enterprise borrowers: reviewers see the masked facts; compliance sees the registry
 # decisions and may reveal the clear values (audited, with a reason).
 ROLE_PERMISSIONS[Role.REVIEWER] += ("accounts.view_enterprise",)
@@ -121,6 +140,9 @@ ROLE_PERMISSIONS[Role.COMPLIANCE] += (
     "compliance.view_opsalert",
     "compliance.change_opsalert",
     "compliance.view_auditchaincheck",
+    "compliance.view_complaint",
+    "compliance.change_complaint",
+    "compliance.view_complaintmessage",
 )
 ROLE_PERMISSIONS[Role.OPERATIONS] += ("compliance.view_opsalert", "compliance.change_opsalert")
 ROLE_PERMISSIONS[Role.COMPLIANCE] += (

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-MODULES = ["bench.custody", "bench.lending"]
+MODULES = ["bench.custody", "bench.lending", "bench.payouts"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -53,3 +53,135 @@ class AuditChainCheck(models.Model):
     def __str__(self) -> str:
         state = "intact" if self.is_intact else f"broken at {self.first_broken_event_id}"
         return f"Audit chain {state} ({self.checked_at:%Y-%m-%d %H:%M})"
+
+
+COMPLAINT_SUBJECT_LENGTH = 120
+COMPLAINT_TEXT_LENGTH = 4000
+
+
+class Complaint(models.Model):
+    """A user's complaint: a thread of messages between them and compliance staff, answered
+    within the SLA (COMPLAINT_SLA_DAYS), which the user may reopen after it is closed."""
+
+    class Category(models.TextChoices):
+        REPAYMENT = "repayment", "Repayment or charges"
+        INVESTMENT = "investment", "Investment or returns"
+        WALLET = "wallet", "Deposits, withdrawals and the wallet"
+        ACCOUNT = "account", "Account, identity or personal data"
+        SERVICE = "service", "Service or staff conduct"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open: waiting for an answer"
+        ANSWERED = "answered", "Answered: waiting for you"
+        CLOSED = "closed", "Closed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints"
+    )
+    category = models.CharField(max_length=12, choices=Category.choices)
+    subject = models.CharField(max_length=COMPLAINT_SUBJECT_LENGTH)
+    # What it is about, when it is about one thing: a loan the user borrowed or invested in,
+    # or a ledger entry in their wallet.
+    loan = models.ForeignKey(
+        "lending.Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    entry = models.ForeignKey(
+        "custody.JournalEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_complaints",
+    )
+    # When an answer is due (the SLA from the latest time the user was waiting), and when
+    # the breach reminder went out for that deadline.
+    answer_due_at = models.DateTimeField()
+    breach_reminded_at = models.DateTimeField(null=True, blank=True)
+    first_answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "answer_due_at"], name="compliance_complaint_queue"),
+            models.Index(fields=["user", "-id"], name="compliance_complaint_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Complaint {self.id}: {self.subject}"
+
+
+class ComplaintMessage(models.Model):
+    """One message of a complaint's thread, by the user or by staff."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_staff_reply = models.BooleanField(default=False)
+    text = models.TextField(max_length=COMPLAINT_TEXT_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Message {self.id} on complaint {self.complaint_id}"
+
+
+def attachment_path(instance: "ComplaintAttachment", filename: str) -> str:
+    # Never the uploader's file name in the path: it is kept as `name`, shown, not trusted.
+    return f"complaints/{instance.message.complaint_id}/{instance.sha256}"
+
+
+class ComplaintAttachment(models.Model):
+    """A file attached to a message: a PDF or an image, checked by its content, bounded in
+    size (COMPLAINT_ATTACHMENT_MAX_BYTES) and count per message."""
+
+    message = models.ForeignKey(
+        ComplaintMessage, on_delete=models.PROTECT, related_name="attachments"
+    )
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ErasureRequest(models.Model):
+    """A user's request to be forgotten (PIPL art. 47). What the law allows goes at once;
+    what financial-record retention keeps (DATA_RETENTION_YEARS after the relationship ends)
+    is restricted (the account closed, nothing used or shown) and purged when retention
+    ends. The ledger keeps its postings on the pseudonymous account row, so it stays
+    balanced."""
+
+    class Status(models.TextChoices):
+        ERASED = "erased", "Erased"
+        RESTRICTED = "restricted", "Restricted until retention ends"
+        PURGED = "purged", "Purged after retention"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure_request"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    retain_until = models.DateField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "retain_until"], name="compliance_erasure_due")]
+
+    def __str__(self) -> str:
+        return f"Erasure of user {self.user_id} ({self.status})"

@@ -3,9 +3,25 @@
 from celery import shared_task
 
 from compliance.services import audit_chain_check
+from compliance.services.complaints import complaints_remind_breaches
+from compliance.services.data_requests import erasure_purge_due
 
 
 @shared_task(name="compliance.audit_chain_verify", acks_late=True, reject_on_worker_lost=True)
 def audit_chain_verify_task() -> bool:
     """The nightly verification of the audit chain (an alert on a break)."""
     return audit_chain_check().is_intact
+
+
+@shared_task(
+    name="compliance.complaints_remind_breaches", acks_late=True, reject_on_worker_lost=True
+)
+def complaints_remind_breaches_task() -> int:
+    """Remind compliance of complaints past their answer deadline (once per deadline)."""
+    return complaints_remind_breaches()
+
+
+@shared_task(name="compliance.erasure_purge_due", acks_late=True, reject_on_worker_lost=True)
+def erasure_purge_due_task() -> int:
+    """Purge the identities whose retention after an erasure request has ended."""
+    return erasure_purge_due()

@@ -107,6 +107,14 @@ app.conf.beat_schedule = {
         "task": "compliance.audit_chain_verify",
         "schedule": crontab(hour=1, minute=30),
     },
+    "compliance-complaints-remind-breaches": {
+        "task": "compliance.complaints_remind_breaches",
+        "schedule": crontab(minute=5),
+    },
+    "compliance-erasure-purge-due": {
+        "task": "compliance.erasure_purge_due",
+        "schedule": crontab(hour=4, minute=10),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

@@ -84,4 +84,17 @@ def add_error_responses(result, generator, request, public):
                     # Only `page=` means its default; any other empty value is a 400.
                     parameter.setdefault("allowEmptyValue", False)
             operation["responses"] = dict(sorted(responses.items()))
+            _require_polymorphic_body(operation, result["components"]["schemas"])
     return result
+
+
+def _require_polymorphic_body(operation: dict, schemas: dict) -> None:
+    """A body that is one of several forms (a `oneOf`, e.g. a repayment's amount or kind)
+    is required: drf-spectacular marks a body required only from a serializer's own fields."""
+    body = operation.get("requestBody")
+    if not body:
+        return
+    for media in body.get("content", {}).values():
+        ref = media.get("schema", {}).get("$ref", "")
+        if "oneOf" in schemas.get(ref.rsplit("/", 1)[-1], {}):
+            body["required"] = True

@@ -1,4 +1,5 @@
-"""Ops admin for lending: products, the review queue, disbursement approvals, blocklist.
+"""Ops admin for lending: products, the review queue, disbursement approvals, blocklist,
+the collections queue (cases, contacts, promises, investor notes) and hardship decisions.
 
 Admin actions call the same services as the API, so rules, audit and notifications
 are identical whichever door a decision comes through.
@@ -11,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
@@ -29,23 +31,36 @@ from lending.models import (
     Application,
     AutoInvestRule,
     BlocklistEntry,
+    CollectionCase,
+    CollectionContact,
     Disbursement,
+    HardshipRequest,
     Installment,
     Investment,
     Loan,
     LoanAgreement,
+    LoanUpdate,
     Notification,
     Product,
+    PromiseToPay,
     RepaymentMethod,
 )
 from lending.services import blocklist
 from lending.services.applications import application_decide
+from lending.services.collections import (
+    case_assign,
+    contact_log,
+    loan_update_post,
+    may_collect,
+    promise_record,
+)
 from lending.services.disbursements import (
     disbursement_approve,
     disbursement_start,
     may_approve_disbursement,
     may_start_disbursement,
 )
+from lending.services.hardship import hardship_request_decide, may_decide_hardship
 from lending.services.products import product_save
 
 
@@ -602,6 +617,402 @@ class NotificationAdmin(ReadOnlyAdmin):
     list_filter = ["kind"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
+
+
+# Collections (the collections role): the queue of cases, worked through actions that call
+# lending.services.collections (role-checked, audited there again).
+
+
+class CollectionActionForm(ActionForm):
+    """The fields the case actions take; each action reads the ones it needs and says which
+    is missing."""
+
+    collector = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(groups__name="collections").order_by("email"),
+        required=False,
+        label="Collector",
+        empty_label="(collector)",
+    )
+    channel = forms.ChoiceField(
+        choices=[("", "(channel)"), *CollectionContact.Channel.choices],
+        required=False,
+        label="Channel",
+    )
+    outcome = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Outcome",
+        widget=forms.TextInput(attrs={"placeholder": "What came of the contact"}),
+    )
+    amount = forms.CharField(
+        required=False,
+        max_length=32,
+        label="Promised amount",
+        widget=forms.TextInput(attrs={"placeholder": "0.00", "inputmode": "decimal"}),
+    )
+    promised_on = forms.DateField(
+        required=False, label="by", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Investor note",
+        widget=forms.TextInput(attrs={"placeholder": "Plain words, no personal data"}),
+    )
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "To me"), ("nobody", "To nobody"), ("others", "To others")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        if self.value() == "others":
+            return queryset.exclude(assigned_to__isnull=True).exclude(assigned_to=request.user)
+        return queryset
+
+
+class WorkingFilter(admin.SimpleListFilter):
+    """Open and promised cases (the queue) by default; closed ones on request."""
+
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("working", "Open or promised"), ("closed", "Closed"), ("all", "All")]
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "working") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "working"
+        if value == "working":
+            return queryset.exclude(status=CollectionCase.Status.CLOSED)
+        if value == "closed":
+            return queryset.filter(status=CollectionCase.Status.CLOSED)
+        return queryset
+
+
+class CollectionContactInline(admin.TabularInline):
+    model = CollectionContact
+    extra = 0
+    can_delete = False
+    fields = ["contacted_at", "channel", "outcome", "collector"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PromiseToPayInline(admin.TabularInline):
+    model = PromiseToPay
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "amount", "promised_on", "status", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CollectionCase)
+class CollectionCaseAdmin(ActionsOnlyAdmin):
+    """The collections queue: worst first (days past due, then amount overdue), filtered by
+    bucket, status and assignment; assignment, contacts, promises and investor notes are
+    actions on the selected cases."""
+
+    list_display = [
+        "loan",
+        "band",
+        "days_past_due",
+        "overdue",
+        "status",
+        "promise",
+        "assigned_to",
+        "opened_on",
+    ]
+    list_filter = [WorkingFilter, "bucket", AssignedFilter, "status"]
+    ordering = ["-loan__days_past_due", "-overdue_amount", "id"]
+    search_fields = ["loan__reference"]
+    list_select_related = ["loan", "assigned_to"]
+    inlines = [CollectionContactInline, PromiseToPayInline]
+    action_form = CollectionActionForm
+    actions = [
+        "assign_to_me",
+        "assign_to_collector",
+        "log_contact",
+        "record_promise",
+        "post_investor_note",
+    ]
+    readonly_fields = [
+        "loan",
+        "status",
+        "bucket",
+        "days_past_due",
+        "overdue",
+        "assigned_to",
+        "opened_on",
+        "closed_on",
+        "close_reason",
+        "investor_notes",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        pending = PromiseToPay.objects.filter(case=models.OuterRef("pk"), status="pending")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                promised_amount=models.Subquery(pending.values("amount")[:1]),
+                promised_on=models.Subquery(pending.values("promised_on")[:1]),
+            )
+        )
+
+    @admin.display(description="bucket", ordering="loan__days_past_due")
+    def band(self, obj):
+        return obj.bucket  # "31-60": the filter on the right spells it out
+
+    @admin.display(description="days past due", ordering="loan__days_past_due")
+    def days_past_due(self, obj):
+        return obj.loan.days_past_due
+
+    @admin.display(description="amount overdue", ordering="overdue_amount")
+    def overdue(self, obj):
+        return money.display(obj.overdue_amount, obj.loan.currency)
+
+    @admin.display(description="promise")
+    def promise(self, obj):
+        if getattr(obj, "promised_amount", None) is None:
+            return "—"
+        return f"{obj.promised_amount:,.2f} by {obj.promised_on:%Y-%m-%d}"
+
+    @admin.display(description="notes investors read")
+    def investor_notes(self, obj):
+        updates = LoanUpdate.objects.filter(loan_id=obj.loan_id).order_by("-id")[:10]
+        if not updates:
+            return "—"
+        return format_html_join(
+            "", "<p><strong>{}</strong> {}</p>", ((u.posted_on, u.text) for u in updates)
+        )
+
+    def has_collect_permission(self, request):
+        return self.has_view_permission(request) and may_collect(request.user)
+
+    def _each(self, request, queryset, label, call):
+        for case in queryset.select_related("loan"):
+            try:
+                call(case)
+            except DomainError as exc:
+                self.message_user(request, f"{case.loan}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{case.loan}: {label}.", messages.SUCCESS)
+
+    def _assign(self, request, queryset, assignee):
+        self._each(
+            request,
+            queryset,
+            f"assigned to {assignee}",
+            lambda case: case_assign(
+                case_id=case.pk,
+                assignee=assignee,
+                actor=request.user,
+                context=AuditContext.of(request),
+            ),
+        )
+
+    @admin.action(description="Assign to me", permissions=["collect"])
+    def assign_to_me(self, request, queryset):
+        self._assign(request, queryset, request.user)
+
+    def _form(self, request):
+        form = CollectionActionForm(request.POST)
+        form.is_valid()
+        return form.cleaned_data
+
+    @admin.action(description="Assign to the chosen collector", permissions=["collect"])
+    def assign_to_collector(self, request, queryset):
+        collector = self._form(request).get("collector")
+        if collector is None:
+            self.message_user(request, "Choose a collector.", messages.ERROR)
+            return
+        self._assign(request, queryset, collector)
+
+    @admin.action(description="Log a contact (channel, outcome)", permissions=["collect"])
+    def log_contact(self, request, queryset):
+        data = self._form(request)
+        self._each(
+            request,
+            queryset,
+            "contact logged",
+            lambda case: contact_log(
+                case_id=case.pk,
+                channel=data.get("channel", ""),
+                outcome=data.get("outcome", ""),
+                actor=request.user,
+                context=AuditContext.of(request),
+            ),
+        )
+
+    @admin.action(description="Record a promise to pay (amount, by date)", permissions=["collect"])
+    def record_promise(self, request, queryset):
+        data = self._form(request)
+        try:
+            amount = money.parse_amount(data.get("amount") or "")
+        except money.AmountError as exc:
+            self.message_user(request, f"Promised amount: {exc}", messages.ERROR)
+            return
+        if data.get("promised_on") is None:
+            self.message_user(request, "Give the date the borrower promised.", messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            f"promise of {amount:,.2f} by {data['promised_on']:%Y-%m-%d} recorded",
+            lambda case: promise_record(
+                case_id=case.pk,
+                amount=amount,
+                promised_on=data["promised_on"],
+                actor=request.user,
+                context=AuditContext.of(request),
+            ),
+        )
+
+    @admin.action(description="Post a note for the loan's investors", permissions=["collect"])
+    def post_investor_note(self, request, queryset):
+        note = self._form(request).get("note", "")
+        self._each(
+            request,
+            queryset,
+            "note posted for investors",
+            lambda case: loan_update_post(
+                loan_id=case.loan_id,
+                text=note,
+                actor=request.user,
+                context=AuditContext.of(request),
+            ),
+        )
+
+
+@admin.register(LoanUpdate)
+class LoanUpdateAdmin(ReadOnlyAdmin):
+    """The notes investors read on loan pages (posted from the collections queue, or by the
+    platform on default, write-off and hardship)."""
+
+    list_display = ["loan", "posted_on", "text", "posted_by"]
+    search_fields = ["loan__reference"]
+    list_select_related = ["loan", "posted_by"]
+
+
+def _schedule_table(lines) -> str:
+    if not lines:
+        return "—"
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                line["number"],
+                f"{line['due_on']:%Y-%m-%d}",
+                f"{line['principal_amount']:,.2f}",
+                f"{line['interest_amount']:,.2f}",
+                f"{line['total_amount']:,.2f}",
+            )
+            for line in lines
+        ),
+    )
+    return format_html(
+        '<table class="admin-structured"><thead><tr><th>#</th><th>Due</th><th>Principal</th>'
+        "<th>Interest</th><th>Payment</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
+
+
+@admin.register(HardshipRequest)
+class HardshipRequestAdmin(ActionsOnlyAdmin):
+    """Hardship requests: the borrower's reason, the installments still to come and the
+    schedule they would become; operations (or collections) approve or refuse (a refusal
+    needs the reason the borrower will read)."""
+
+    list_display = ["id", "loan", "kind", "months", "status", "submitted_on", "decided_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["loan__reference"]
+    list_select_related = ["loan", "decided_by"]
+    action_form = ReasonActionForm
+    actions = ["approve", "refuse"]
+    fields = readonly_fields = [
+        "loan",
+        "kind",
+        "months",
+        "reason",
+        "status",
+        "submitted_on",
+        "current_schedule",
+        "proposed_schedule",
+        "decided_by",
+        "decision_reason",
+        "decided_at",
+    ]
+
+    @admin.display(description="payments still to come now")
+    def current_schedule(self, obj):
+        if obj.status != HardshipRequest.Status.SUBMITTED:
+            return "—"
+        installments = obj.loan.installments.filter(
+            status__in=Installment.OPEN_STATUSES, due_on__gt=obj.submitted_on
+        ).order_by("number")
+        return _schedule_table(
+            {
+                "number": i.number,
+                "due_on": i.due_on,
+                "principal_amount": i.principal_amount,
+                "interest_amount": i.interest_amount,
+                "total_amount": i.total_amount,
+            }
+            for i in installments
+        )
+
+    @admin.display(description="schedule the borrower asked for")
+    def proposed_schedule(self, obj):
+        return _schedule_table(obj.schedule_lines)
+
+    def has_decide_permission(self, request):
+        return self.has_view_permission(request) and may_decide_hardship(request.user)
+
+    def _decide(self, request, queryset, decision):
+        reason = request.POST.get("reason", "").strip()
+        for hardship in queryset.select_related("loan"):
+            try:
+                hardship_request_decide(
+                    request_id=hardship.pk,
+                    decider=request.user,
+                    decision=decision,
+                    reason=reason,
+                    context=AuditContext.of(request),
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{hardship.loan}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{hardship.loan}: {decision}d.", messages.SUCCESS)
+
+    @admin.action(description="Approve (the new schedule replaces the old)", permissions=["decide"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, "approve")
+
+    @admin.action(description="Refuse (reason required)", permissions=["decide"])
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, "refuse")
 
 
 @admin.register(LoanAgreement)

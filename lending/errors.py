@@ -205,6 +205,106 @@ class RepaymentKindInvalid(LendingError):
     message = "Give either an amount or a kind of 'due' or 'all'."
 
 
+class CaseClosed(LendingError):
+    code = "collection_case_closed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This collection case is closed."
+
+
+class AssigneeNotCollector(LendingError):
+    code = "assignee_not_collector"
+    message = "Cases are assigned to staff holding the collections role."
+
+
+class ContactChannelInvalid(LendingError):
+    code = "contact_channel_invalid"
+    message = "Choose phone, text message, email or letter."
+
+
+class PromiseAmountInvalid(LendingError):
+    code = "promise_amount_invalid"
+    message = "A promise is a positive amount in whole cents, at most what pays the loan off."
+
+
+class PromiseDateInvalid(LendingError):
+    code = "promise_date_invalid"
+    message = "A promise falls due from today and within the next 90 days."
+
+
+class PromisePending(LendingError):
+    code = "promise_pending"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The case already has a promise waiting for its date."
+
+
+class TextContainsPii(LendingError):
+    code = "text_contains_pii"
+    message = (
+        "Notes investors read carry no personal data: no email addresses and no long numbers "
+        "(phone, identity or card numbers)."
+    )
+
+
+class LoanNotServiced(LendingError):
+    code = "loan_not_serviced"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This loan has not been paid out, so it has no servicing updates."
+
+
+class HardshipKindInvalid(LendingError):
+    code = "hardship_kind_invalid"
+    message = "Ask for a payment holiday or a longer term."
+
+
+class HardshipMonthsInvalid(LendingError):
+    code = "hardship_months_invalid"
+    message = "Ask for 1 to 12 months."
+
+
+class HardshipRequestOpen(LendingError):
+    code = "hardship_request_open"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This loan already has a hardship request waiting for a decision."
+
+
+class HardshipNothingToReschedule(LendingError):
+    code = "hardship_nothing_to_reschedule"
+    status_code = status.HTTP_409_CONFLICT
+    message = "No payment on this loan is still to come, so there is nothing to reschedule."
+
+
+class HardshipInstallmentPartlyPaid(LendingError):
+    code = "hardship_installment_partly_paid"
+    status_code = status.HTTP_409_CONFLICT
+    message = "A payment still to come is partly paid already; it cannot be rescheduled."
+
+
+class HardshipAboveCostCeiling(LendingError):
+    code = "hardship_above_cost_ceiling"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The new schedule would take the loan's cost above the legal ceiling."
+
+
+class HardshipNotPending(LendingError):
+    code = "hardship_not_pending"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This hardship request has already been decided."
+
+
+class HardshipScheduleChanged(LendingError):
+    code = "hardship_schedule_changed"
+    status_code = status.HTTP_409_CONFLICT
+    message = (
+        "The loan has changed since the borrower asked (a payment made, charged or fallen "
+        "due): the borrower needs to ask again for a schedule that matches."
+    )
+
+
+class DecisionInvalid(LendingError):
+    code = "decision_invalid"
+    message = "The decision is approve or refuse."
+
+
 class OfferNotOpen(LendingError):
     code = "offer_not_open"
     status_code = status.HTTP_409_CONFLICT

@@ -11,6 +11,7 @@ from core.text import PublicText
 from lending.models import (
     PROHIBITED_PURPOSES,
     PURPOSE_DETAIL_LENGTH,
+    HardshipRequest,
     Product,
     Purpose,
     RepaymentMethod,
@@ -129,3 +130,29 @@ class AutoInvestRuleForm(forms.Form):
         if data.get("min_rate", 0) > data.get("max_rate", 100):
             self.add_error("max_rate", "Must be at least the minimum rate.")
         return data
+
+
+class HardshipForm(forms.Form):
+    """A hardship request: what kind, how many months, and why. The first POST previews the
+    new schedule; the confirmed one submits it."""
+
+    kind = forms.ChoiceField(
+        choices=HardshipRequest.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=HardshipRequest.Kind.PAYMENT_HOLIDAY,
+        label="What would help",
+    )
+    months = forms.TypedChoiceField(
+        choices=[(n, f"{n} month{'s' if n > 1 else ''}") for n in range(1, 13)],
+        coerce=int,
+        initial=3,
+        label="For how long",
+    )
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[PublicText(500, multiline=True)],
+        label="Why you need it",
+        help_text="A sentence or two is enough, e.g. a lost job or an illness.",
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)

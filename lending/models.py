@@ -1102,6 +1102,11 @@ class HardshipRequest(models.Model):
     months = models.PositiveSmallIntegerField()
     reason = models.CharField(max_length=500, validators=[PublicText(500, multiline=True)])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    # The business date it was asked on and the schedule the borrower was shown then: an
+    # approval applies exactly this schedule (lending.services.hardship), or is refused when
+    # the loan has moved since (a replaced installment paid, charged or fallen due).
+    submitted_on = models.DateField(null=True, blank=True)
+    schedule = models.JSONField(default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -1124,6 +1129,24 @@ class HardshipRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Hardship request {self.id} on {self.loan_id}"
+
+    @property
+    def schedule_lines(self) -> list[dict]:
+        """The stored schedule with dates and Decimals, and each line's total."""
+        lines = []
+        for line in self.schedule or []:
+            principal = Decimal(line["principal_amount"])
+            interest = Decimal(line["interest_amount"])
+            lines.append(
+                {
+                    "number": line["number"],
+                    "due_on": date.fromisoformat(line["due_on"]),
+                    "principal_amount": principal,
+                    "interest_amount": interest,
+                    "total_amount": principal + interest,
+                }
+            )
+        return lines
 
 
 class DailyRunStep(models.Model):

@@ -9,15 +9,17 @@ from django.urls import reverse
 
 from core import money
 from core.policies import LOAN_GRADES, Caps, borrowing_headroom
-from lending import eligibility, errors
+from lending import eligibility, errors, servicing
 from lending.cost import OfferFigures, apr, offer_figures
 from lending.models import (
     Application,
     AutoInvestRule,
+    HardshipRequest,
     Installment,
     Investment,
     Loan,
     LoanAgreement,
+    LoanUpdate,
     Notification,
     Product,
     Repayment,
@@ -29,6 +31,9 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 # What counts against an investor's limits: pending orders too, so parallel orders cannot
 # pass the limits together.
 HELD_STATUSES = (Investment.Status.PENDING, Investment.Status.RESERVED, Investment.Status.ACTIVE)
+# How much of a held investment counts: its outstanding principal, so principal repaid frees
+# room under the limits (an order or a reservation has received nothing: all of it counts).
+HELD_AMOUNT = F("amount") - F("principal_received_amount")
 LIVE_LOAN_STATUSES = (
     Loan.Status.OPEN,
     Loan.Status.FUNDED,
@@ -217,24 +222,24 @@ def investment_totals_for_investor(user) -> dict[str, dict]:
 
 
 def investor_held_amount(user_id: int, *, loan_id: int | None = None) -> Decimal:
-    """What an investor has committed (ordered, reserved or disbursed), optionally in one
-    loan."""
+    """What an investor has committed and not been repaid (ordered, reserved, or disbursed
+    and still outstanding), optionally in one loan."""
     qs = Investment.objects.filter(investor_id=user_id, status__in=HELD_STATUSES)
     if loan_id is not None:
         qs = qs.filter(loan_id=loan_id)
-    return qs.aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
+    return money.quantize(qs.aggregate(s=Coalesce(Sum(HELD_AMOUNT), ZERO))["s"])
 
 
 def investor_held_amounts(user_ids, *, loan_id: int) -> dict[int, tuple[Decimal, Decimal]]:
     """(held in this loan, held in total) per investor, for many investors in one query;
-    investors holding nothing are (0, 0)."""
+    investors holding nothing are (0, 0). Held is HELD_AMOUNT: outstanding principal."""
     sums = {
-        row["investor_id"]: (row["in_loan"], row["total"])
+        row["investor_id"]: (money.quantize(row["in_loan"]), money.quantize(row["total"]))
         for row in Investment.objects.filter(investor_id__in=user_ids, status__in=HELD_STATUSES)
         .values("investor_id")
         .annotate(
-            in_loan=Coalesce(Sum("amount", filter=Q(loan_id=loan_id)), ZERO),
-            total=Coalesce(Sum("amount"), ZERO),
+            in_loan=Coalesce(Sum(HELD_AMOUNT, filter=Q(loan_id=loan_id)), ZERO),
+            total=Coalesce(Sum(HELD_AMOUNT), ZERO),
         )
         .order_by()
     }
@@ -258,6 +263,48 @@ def installment_list(loan: Loan) -> QuerySet[Installment]:
 def repayment_list(loan: Loan) -> QuerySet[Repayment]:
     """A loan's repayments, newest first."""
     return Repayment.objects.filter(loan=loan).order_by("-id")
+
+
+def loan_update_list(loan: Loan) -> QuerySet[LoanUpdate]:
+    """The notes investors read on a loan's page, newest first."""
+    return LoanUpdate.objects.filter(loan=loan).order_by("-posted_on", "-id")
+
+
+def hardship_request_list(loan: Loan) -> QuerySet[HardshipRequest]:
+    return HardshipRequest.objects.filter(loan=loan).order_by("-id")
+
+
+def investor_expected_payments(user, loan: Loan) -> dict | None:
+    """What the investor can expect from each of the loan's open installments for their
+    stake (lending.servicing.expected_payments), or None when they hold none of it."""
+    if not (user and user.is_authenticated) or loan.disbursed_on is None:
+        return None
+    outstanding = F("amount") - F("principal_received_amount")
+    sums = Investment.objects.filter(loan=loan, status=Investment.Status.ACTIVE).aggregate(
+        mine=Sum(outstanding, filter=Q(investor=user)), total=Sum(outstanding)
+    )
+    mine = sums["mine"]
+    if mine is None:
+        return None
+    owed = [
+        servicing.Owed(
+            installment_id=i.pk,
+            number=i.number,
+            due_on=i.due_on,
+            penalty=i.penalty_amount - i.paid_penalty_amount,
+            interest=i.interest_amount - i.paid_interest_amount,
+            principal=i.principal_amount - i.paid_principal_amount,
+        )
+        for i in Installment.objects.filter(loan=loan, status__in=Installment.OPEN_STATUSES)
+    ]
+    payments = servicing.expected_payments(
+        owed=owed, mine=mine, total=sums["total"], fee_rate=loan.platform_fee_rate
+    )
+    return {
+        "outstanding": mine,
+        "payments": payments,
+        "total": sum((p.net for p in payments), Decimal("0.00")),
+    }
 
 
 def auto_invest_rule_list(user) -> QuerySet[AutoInvestRule]:

@@ -1,6 +1,7 @@
 """Servicing maths without the ORM: what a loan owes on a date, how a repayment is allocated
 over its installments, the early-payoff amount, late charges under the cost-of-credit
-ceiling, and a repayment's split among the loan's investments.
+ceiling, a repayment's split among the loan's investments, a hardship arrangement's new
+schedule and an investor's expected payments.
 
 Everything here takes and returns Decimals exact to the cent; rounding goes through
 core.money (half-even), and every split goes through money.allocate, so parts always sum
@@ -13,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from core import money
+from lending.schedules import MONTHS_PER_YEAR, ScheduleLine, add_months, build_schedule
 
 ZERO = Decimal("0.00")
 DAYS_PER_YEAR = 365
@@ -186,8 +188,13 @@ class Share:
     fee: Decimal
 
     @property
+    def income(self) -> Decimal:
+        """Interest and penalty interest: what the investor earns on top of principal."""
+        return self.interest + self.penalty
+
+    @property
     def net(self) -> Decimal:
-        return self.principal + self.interest + self.penalty - self.fee
+        return self.principal + self.income - self.fee
 
 
 def split_repayment(
@@ -222,3 +229,136 @@ def split_repayment(
             )
         )
     return shares
+
+
+class Hardship:
+    HOLIDAY = "payment_holiday"
+    EXTENSION = "term_extension"
+    KINDS = (HOLIDAY, EXTENSION)
+    MAX_MONTHS = 12
+
+
+def hardship_schedule(
+    *,
+    kind: str,
+    months: int,
+    future: Sequence[Owed],
+    annual_rate: Decimal,
+    method: str,
+    disbursed_on: date,
+) -> list[ScheduleLine]:
+    """The installments that replace `future` (the loan's installments not yet due, nothing
+    paid of them) under a hardship arrangement. Arrears (installments already due) are not
+    touched: they stay owed as they are.
+
+    - Payment holiday of N months: every future installment keeps its principal and
+      interest and falls due N months later (the same day of the month, counted from
+      disbursement like the original schedule). The holiday's interest, the loan's monthly
+      rate for N months on the principal of those installments
+      (P x annual_rate / 12 x N, half-even), is spread evenly over them (largest remainder,
+      earlier installments first), so no single payment jumps.
+    - Longer term by N months: the same principal P is re-amortised by the loan's method at
+      its rate over the k future installments + N, the first falling due when the first
+      future installment did (lending.schedules.build_schedule; the last one absorbs
+      rounding, so principal sums exactly to P).
+
+    The lines keep numbering from the first future installment's number.
+    """
+    if kind not in Hardship.KINDS:
+        raise ValueError(f"unknown hardship kind {kind!r}")
+    if not 1 <= months <= Hardship.MAX_MONTHS:
+        raise ValueError("months out of range")
+    lines = sorted(future, key=lambda o: o.number)
+    if not lines:
+        raise ValueError("nothing to reschedule")
+    first = lines[0].number
+    principal = sum((o.principal for o in lines), ZERO)
+    if kind == Hardship.HOLIDAY:
+        extra = money.quantize(principal * annual_rate / MONTHS_PER_YEAR * months)
+        spread = money.allocate(extra, [(o.number, Decimal(1)) for o in lines]) if extra else {}
+        return [
+            ScheduleLine(
+                number=o.number,
+                due_on=add_months(disbursed_on, o.number + months),
+                principal_amount=o.principal,
+                interest_amount=o.interest + spread.get(o.number, ZERO),
+            )
+            for o in lines
+        ]
+    term = len(lines) + months
+    rebuilt = build_schedule(
+        amount=principal, annual_rate=annual_rate, term_months=term, method=method
+    )
+    return [
+        ScheduleLine(
+            number=first + line.number - 1,
+            due_on=add_months(disbursed_on, first + line.number - 1),
+            principal_amount=line.principal_amount,
+            interest_amount=line.interest_amount,
+        )
+        for line in rebuilt
+    ]
+
+
+def hardship_cost(*, kept_charges: Decimal, new_lines: Sequence[ScheduleLine]) -> Decimal:
+    """The loan's whole cost of credit under the arrangement: what the installments it keeps
+    charge (interest, late fees, penalty interest) and the service fee (`kept_charges`), plus
+    the new schedule's interest."""
+    return kept_charges + sum((line.interest_amount for line in new_lines), ZERO)
+
+
+@dataclass(frozen=True)
+class ExpectedPayment:
+    """What an investor can expect from one open installment, if the borrower pays it."""
+
+    number: int
+    due_on: date
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    fee: Decimal
+
+    @property
+    def income(self) -> Decimal:
+        """Interest and penalty interest: what the investor earns on top of principal."""
+        return self.interest + self.penalty
+
+    @property
+    def net(self) -> Decimal:
+        return self.principal + self.income - self.fee
+
+
+def expected_payments(
+    *, owed: Sequence[Owed], mine: Decimal, total: Decimal, fee_rate: Decimal
+) -> list[ExpectedPayment]:
+    """An investor's expected payments from the loan's open installments: each one's principal,
+    interest and penalty interest in proportion to the investor's outstanding principal
+    `mine` among all the loan's investments' `total`, as a distribution weights them,
+    rounded half-even; the fee is the platform's share of that interest (fixed late fees go
+    to the platform). The weights move as principal comes back, as they will: when the
+    investments' total equals the principal the installments still owe, the investor's
+    principal parts sum exactly to `mine` (the last takes what is left). A share can differ
+    by a cent from the real split, where the largest remainder goes to another investor."""
+    lines = sorted(owed, key=lambda o: (o.due_on, o.number))
+    mine_left, total_left = mine, total
+    result = []
+    for index, line in enumerate(lines):
+        weight = mine_left / total_left if total_left > 0 else ZERO
+        if index == len(lines) - 1 and line.principal == total_left:
+            principal = mine_left
+        else:
+            principal = min(money.quantize(line.principal * weight), mine_left)
+        interest = money.quantize(line.interest * weight)
+        result.append(
+            ExpectedPayment(
+                number=line.number,
+                due_on=line.due_on,
+                principal=principal,
+                interest=interest,
+                penalty=money.quantize(line.penalty * weight),
+                fee=money.quantize(interest * fee_rate),
+            )
+        )
+        mine_left -= principal
+        total_left -= line.principal
+    return result

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending import views
+from lending import portfolio_views, views
 
 app_name = "lending"
 
@@ -23,11 +23,27 @@ urlpatterns = [
     ),
     path("borrow/loans/", views.borrowing_list, name="borrowing-list"),
     path("borrow/loans/<int:pk>/", views.borrowing_detail, name="borrowing-detail"),
+    path("borrow/loans/<int:pk>/hardship/", views.borrowing_hardship, name="borrowing-hardship"),
     path("loans/<int:pk>/agreement.pdf", views.loan_agreement, name="loan-agreement"),
     path("marketplace/", views.loan_list, name="loan-list"),
     path("marketplace/<int:pk>/", views.loan_detail, name="loan-detail"),
     path("marketplace/<int:pk>/invest/", views.loan_invest, name="loan-invest"),
     path("invest/portfolio/", views.investment_list, name="investment-list"),
+    path(
+        "invest/portfolio/investments/<int:pk>/",
+        portfolio_views.investment_cash_flows,
+        name="investment-cash-flows",
+    ),
+    path(
+        "invest/portfolio/statements/<int:year>.csv",
+        portfolio_views.statement_csv_download,
+        name="statement-csv",
+    ),
+    path(
+        "invest/portfolio/statements/<int:year>.pdf",
+        portfolio_views.statement_pdf_download,
+        name="statement-pdf",
+    ),
     path(
         "invest/investments/<int:pk>/cancel/",
         views.investment_cancel_view,

@@ -22,15 +22,23 @@ from core.audit import AuditContext
 from core.errors import DomainError, NotFound
 from lending import selectors
 from lending.business_date import business_date
-from lending.forms import ApplicationForm, AutoInvestRuleForm, InvestForm, MarketplaceFilterForm
+from lending.forms import (
+    ApplicationForm,
+    AutoInvestRuleForm,
+    HardshipForm,
+    InvestForm,
+    MarketplaceFilterForm,
+)
 from lending.pagination import (
     CachedCountPaginator,
     page_cache_get,
     page_cache_key,
     page_cache_set,
 )
+from lending.portfolio import investment_list_with_returns, portfolio_summary
 from lending.services.applications import application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
+from lending.services.hardship import hardship_preview, hardship_request_submit
 from lending.services.investments import (
     cancel_refusal,
     ensure_investment_allowed,
@@ -258,6 +266,49 @@ def borrowing_detail(request, pk: int):
     )
 
 
+@role_required("borrower")
+@require_http_methods(["GET", "POST"])
+def borrowing_hardship(request, pk: int):
+    """Ask for a payment holiday or a longer term: the form, then the new schedule beside the
+    current one, then the confirmed request (lending.services.hardship). A request waiting
+    for a decision is shown instead of the form."""
+    loan = get_object_or_404(selectors.borrowing_list_for_borrower(request.user), pk=pk)
+    requests = list(selectors.hardship_request_list(loan))
+    waiting = next((r for r in requests if r.status == "submitted"), None)
+    context = {"loan": loan, "requests": requests, "waiting": waiting, "section": "loans"}
+    form = HardshipForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and waiting is None:
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["confirmed"]:
+                    hardship_request_submit(
+                        loan_id=loan.pk,
+                        borrower=request.user,
+                        kind=data["kind"],
+                        months=data["months"],
+                        reason=data["reason"],
+                        context=AuditContext.of(request),
+                    )
+                    messages.success(
+                        request,
+                        "Your request is with us. We will tell you when it is decided; until "
+                        "then your schedule is unchanged.",
+                    )
+                    return redirect("lending:borrowing-hardship", pk=loan.pk)
+                context["plan"] = hardship_preview(
+                    loan=loan, kind=data["kind"], months=data["months"]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status_code
+        else:
+            status = 400
+    context["form"] = form
+    return render(request, "lending/hardship_request_form.html", context, status=status)
+
+
 def _rate_fraction(value):
     return None if value is None else value / HUNDRED
 
@@ -319,6 +370,8 @@ def loan_detail(request, pk: int):
             "can_invest": _can_invest(request.user),
             # The agreement's link, for the borrower and the loan's investors only.
             "agreement": selectors.agreement_for_party(request.user, loan.pk),
+            "updates": list(selectors.loan_update_list(loan)),
+            "expected": selectors.investor_expected_payments(request.user, loan),
         },
     )
 
@@ -382,9 +435,7 @@ def loan_invest(request, pk: int):
 def investment_list(request):
     """The investor's investments, newest first, 20 a page, with their money in loans by
     state; a reservation shows its Cancel button while it can still be cancelled."""
-    investments = selectors.investment_list_for_investor(request.user).select_related(
-        "loan__product"
-    )
+    investments = investment_list_with_returns(request.user).select_related("loan__product")
     page = _page(request, investments)
     now = timezone.now()
     for investment in page.object_list:
@@ -395,6 +446,7 @@ def investment_list(request):
         {
             "page": page,
             "totals": selectors.investment_totals_for_investor(request.user),
+            "portfolio": portfolio_summary(request.user),
             "section": "portfolio",
         },
     )

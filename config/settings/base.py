@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two fields named "kind" (a repayment's due/all, a hardship request's): one name each.
+    "ENUM_NAME_OVERRIDES": {"HardshipKindEnum": "lending.models.HardshipRequest.Kind"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.add_error_responses",
@@ -413,6 +415,14 @@ LENDING_VELOCITY_WINDOW_DAYS = env.int("LENDING_VELOCITY_WINDOW_DAYS", default=3
 LENDING_DISBURSEMENT_CHECKER_THRESHOLD = Decimal(
     env.str("LENDING_DISBURSEMENT_CHECKER_THRESHOLD", "50000")
 )
+# Complaints (compliance): an answer is due within this many days of the user's message
+# (a reminder goes to compliance on a breach); attachments are PDFs or images this small.
+COMPLAINT_SLA_DAYS = env.int("COMPLAINT_SLA_DAYS", default=15)
+COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+COMPLAINT_ATTACHMENTS_PER_MESSAGE = env.int("COMPLAINT_ATTACHMENTS_PER_MESSAGE", default=3)
+# Financial records (identity included) are kept this many years after the relationship ends
+# (the AML rules' five years); an erasure request restricts them until then, then purges.
+DATA_RETENTION_YEARS = env.int("DATA_RETENTION_YEARS", default=5)
 # Cost of credit: interest, penalty interest, late fees and every other charge on a loan
 # together stay under this annual rate (24%: the Supreme People's Court's 2015
 # private-lending provisions, arts. 26, 29, 30; a deployment may set 4x the one-year LPR).

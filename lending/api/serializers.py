@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from core.fields import AmountField, JsonTypedInput, PlainDecimalField
@@ -15,6 +15,7 @@ from lending.models import (
     Application,
     AutoInvestRule,
     Grade,
+    HardshipRequest,
     Installment,
     Investment,
     Loan,
@@ -328,6 +329,26 @@ class RepaymentInSerializer(JsonTypedInput, KnownFieldsSerializer):
         return attrs
 
 
+class RepaymentAmountInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Pay this amount (the schema's first form of RepaymentInSerializer)."""
+
+    amount = AmountField()
+
+
+class RepaymentKindInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """Pay everything due today ("due") or pay the loan off ("all")."""
+
+    kind = serializers.ChoiceField(choices=["due", "all"])
+
+
+# What the schema says a repayment body is: exactly one of the two forms.
+RepaymentInSchema = PolymorphicProxySerializer(
+    component_name="RepaymentIn",
+    serializers=[RepaymentAmountInSerializer, RepaymentKindInSerializer],
+    resource_type_field_name=None,
+)
+
+
 class RepaymentSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="distribution", read_only=True)
 
@@ -464,3 +485,63 @@ class NotificationReadAllRequestSerializer(JsonTypedInput, serializers.Serialize
 
 class NotificationReadAllSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many were unread.")
+
+
+class HardshipRequestInSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """A payment holiday or a longer term for 1-12 months, with the reason; `preview: true`
+    returns the new schedule and records nothing."""
+
+    kind = serializers.ChoiceField(choices=HardshipRequest.Kind.choices)
+    months = serializers.IntegerField(min_value=1, max_value=12)
+    reason = serializers.CharField(
+        max_length=500, required=False, validators=[PublicText(500, multiline=True)]
+    )
+    preview = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if not attrs.get("preview") and not attrs.get("reason", "").strip():
+            raise serializers.ValidationError(
+                {"reason": ["Tell us briefly why you need the change."]}, code="reason_required"
+            )
+        return attrs
+
+
+class ScheduleLineSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    due_on = serializers.DateField()
+    principal_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    interest_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class HardshipPreviewSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    months = serializers.IntegerField()
+    schedule = ScheduleLineSerializer(source="lines", many=True)
+    current_total_amount = serializers.DecimalField(
+        source="current_total", max_digits=14, decimal_places=2
+    )
+    new_total_amount = serializers.DecimalField(source="new_total", max_digits=14, decimal_places=2)
+    extra_interest_amount = serializers.DecimalField(
+        source="extra_interest", max_digits=14, decimal_places=2
+    )
+
+
+class HardshipRequestSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True)
+    schedule = ScheduleLineSerializer(source="schedule_lines", many=True, read_only=True)
+
+    class Meta:
+        model = HardshipRequest
+        fields = [
+            "id",
+            "status",
+            "kind",
+            "months",
+            "reason",
+            "submitted_on",
+            "schedule",
+            "decision_reason",
+            "decided_at",
+            "created_at",
+        ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lending.api import views
+from lending.api import portfolio, views
 
 urlpatterns = [
     path("products", views.ProductListApi.as_view(), name="product-list"),
@@ -26,6 +26,12 @@ urlpatterns = [
         name="loan-investment-create",
     ),
     path("investments", views.InvestmentListApi.as_view(), name="investment-list"),
+    path("portfolio", portfolio.PortfolioApi.as_view(), name="portfolio"),
+    path(
+        "portfolio/investments/<int:pk>",
+        portfolio.PortfolioInvestmentApi.as_view(),
+        name="portfolio-investment",
+    ),
     path(
         "investments/<int:pk>/cancel",
         views.InvestmentCancelApi.as_view(),
@@ -50,6 +56,11 @@ urlpatterns = [
         "borrowings/<int:pk>/repayments",
         views.BorrowingRepaymentListApi.as_view(),
         name="borrowing-repayment-list",
+    ),
+    path(
+        "borrowings/<int:pk>/hardship-requests",
+        views.BorrowingHardshipRequestListApi.as_view(),
+        name="borrowing-hardship-request-list",
     ),
     path("auto-invest-rules", views.AutoInvestRuleListApi.as_view(), name="auto-invest-rule-list"),
     path("ops/reviews", views.ReviewListApi.as_view(), name="ops-review-list"),

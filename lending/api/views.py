@@ -30,6 +30,7 @@ from lending.pagination import (
 from lending.services.applications import application_decide, application_submit
 from lending.services.auto_invest_rules import auto_invest_rule_create
 from lending.services.disbursements import disbursement_approve, disbursement_start
+from lending.services.hardship import hardship_preview, hardship_request_submit
 from lending.services.investments import investment_cancel, investment_place
 from lending.services.notifications import notification_mark_read, notifications_mark_read
 from lending.services.offers import offer_accept, offer_decline
@@ -231,7 +232,7 @@ class BorrowingRepaymentListApi(ListAPIView):
         return super().get_throttles() if self.request.method == "POST" else []
 
     @extend_schema(
-        request=s.RepaymentInSerializer,
+        request=s.RepaymentInSchema,
         responses={201: s.RepaymentSerializer},
         parameters=[IDEMPOTENCY_PARAMETER],
     )
@@ -249,6 +250,49 @@ class BorrowingRepaymentListApi(ListAPIView):
             context=AuditContext.of(request),
         )
         return Response(s.RepaymentSerializer(repayment).data, status=status.HTTP_201_CREATED)
+
+
+class BorrowingHardshipRequestListApi(ListAPIView):
+    """The borrower's hardship requests on one loan (GET), and a new one (POST):
+    `{"kind": "payment_holiday" | "term_extension", "months": 1-12, "reason": "..."}`.
+    With `"preview": true` the answer is the new schedule (200) and nothing is recorded;
+    otherwise the request is recorded with that schedule (201) for operations to decide.
+    A second request while one waits is 409 `hardship_request_open`; a schedule above the
+    cost-of-credit ceiling is 409 `hardship_above_cost_ceiling`."""
+
+    permission_classes = [IsBorrower]
+    serializer_class = s.HardshipRequestSerializer
+    pagination_class = Pagination
+
+    def _loan(self):
+        return get_object_or_404(
+            selectors.borrowing_list_for_borrower(self.request.user), pk=self.kwargs["pk"]
+        )
+
+    def get_queryset(self):
+        return selectors.hardship_request_list(self._loan())
+
+    @extend_schema(
+        request=s.HardshipRequestInSerializer,
+        responses={201: s.HardshipRequestSerializer, 200: s.HardshipPreviewSerializer},
+    )
+    def post(self, request, pk: int):
+        loan = self._loan()
+        data = s.HardshipRequestInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if values["preview"]:
+            plan = hardship_preview(loan=loan, kind=values["kind"], months=values["months"])
+            return Response(s.HardshipPreviewSerializer(plan).data)
+        hardship = hardship_request_submit(
+            loan_id=loan.pk,
+            borrower=request.user,
+            kind=values["kind"],
+            months=values["months"],
+            reason=values["reason"],
+            context=AuditContext.of(request),
+        )
+        return Response(s.HardshipRequestSerializer(hardship).data, status=status.HTTP_201_CREATED)
 
 
 class AutoInvestRuleListApi(ListAPIView):

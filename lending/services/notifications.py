@@ -47,6 +47,15 @@ def notification_send_many(
     return notifications
 
 
+def notification_send_each(*, notifications: list[Notification]) -> list[Notification]:
+    """Notifications that differ per user (built unsaved by the caller), in one insert, and
+    one email task for all of them once the caller's transaction commits."""
+    created = Notification.objects.bulk_create(notifications)
+    if created:
+        enqueue_on_commit("lending.notification_emails", [n.pk for n in created])
+    return created
+
+
 def notification_emails_send(*, notification_ids) -> int:
     """Email each of these notifications not emailed yet; return how many were sent.
 
@@ -105,24 +114,3 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
         else:
             notification.refresh_from_db(fields=["read_at"])
     return notification
-
-
-def notification_send_each(*, kind: str, items: list[dict]) -> list[Notification]:
-    """One notification of `kind` per item (each a dict of `user_id`, `title` and optionally
-    `body`, `subject_type`, `subject_id`), in one insert, and one email task for all of them
-    once the caller's transaction commits: for batch steps that tell many users each about
-    their own record."""
-    notifications = Notification.objects.bulk_create(
-        Notification(
-            user_id=item["user_id"],
-            kind=kind,
-            title=item["title"],
-            body=item.get("body", ""),
-            subject_type=item.get("subject_type", ""),
-            subject_id=str(item.get("subject_id", "")),
-        )
-        for item in items
-    )
-    if notifications:
-        enqueue_on_commit("lending.notification_emails", [n.pk for n in notifications])
-    return notifications

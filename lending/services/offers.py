@@ -17,7 +17,7 @@ from core.errors import NotFound
 from lending import eligibility, errors
 from lending.business_date import business_date
 from lending.cost import OfferFigures
-from lending.models import Application, Product
+from lending.models import Application, Notification, Product
 from lending.selectors import offer_figures_of
 from lending.services.agreements import agreement_create
 from lending.services.listings import loan_open
@@ -186,17 +186,17 @@ def offers_lapse(*, as_of: date) -> int:
         ]
     )
     notification_send_each(
-        kind="offer_lapsed",
-        items=[
-            {
-                "user_id": borrower_id,
-                "title": f"Your loan offer for application {pk} has lapsed",
-                "body": f"It was not accepted by {expires_on:%Y-%m-%d}, so the loan was not "
+        notifications=[
+            Notification(
+                user_id=borrower_id,
+                kind="offer_lapsed",
+                title=f"Your loan offer for application {pk} has lapsed",
+                body=f"It was not accepted by {expires_on:%Y-%m-%d}, so the loan was not "
                 "listed and nothing was charged. You may apply again.",
-                "subject_type": "offer",
-                "subject_id": pk,
-            }
+                subject_type="offer",
+                subject_id=str(pk),
+            )
             for pk, borrower_id, expires_on in due
-        ],
+        ]
     )
     return len(due)

@@ -29,9 +29,13 @@ from lending.models import (
 )
 from lending.services.notifications import notification_send
 
-# A loan takes repayments while it is being repaid; after default, what the borrower pays is
-# a recovery, distributed to the investors the same way.
-REPAYABLE_STATUSES = (Loan.Status.REPAYING, Loan.Status.DEFAULTED)
+# A loan takes repayments while it is being repaid; after default (and after write-off),
+# what the borrower pays is a recovery, distributed to the investors the same way.
+RECOVERY_STATUSES = (Loan.Status.DEFAULTED, Loan.Status.WRITTEN_OFF)
+REPAYABLE_STATUSES = (Loan.Status.REPAYING, *RECOVERY_STATUSES)
+# The installments a repayment is allocated over: the unsettled ones, and on a written-off
+# loan the written-off ones (what they still owe is what a recovery pays).
+UNSETTLED_STATUSES = (*Installment.OPEN_STATUSES, Installment.Status.WRITTEN_OFF)
 
 
 class Kind:
@@ -76,7 +80,9 @@ class Quote:
 
 def repayment_quote(*, loan: Loan, installments, as_of: date) -> Quote:
     """The quote for `loan` from its open installments (ordered by number)."""
-    owed = tuple(owed_of(i) for i in installments if i.status in Installment.OPEN_STATUSES)
+    owed = tuple(
+        owed_of(i) for i in installments if i.status in UNSETTLED_STATUSES and i.owed_amount > 0
+    )
     return Quote(
         as_of=as_of,
         owed=owed,
@@ -101,7 +107,7 @@ def _open_installments(loan: Loan) -> list[Installment]:
     installments by id, then ledger accounts by id, for every servicing write)."""
     return list(
         Installment.objects.select_for_update()
-        .filter(loan=loan, status__in=Installment.OPEN_STATUSES)
+        .filter(loan=loan, status__in=UNSETTLED_STATUSES)
         .order_by("id")
     )
 
@@ -175,7 +181,7 @@ def repayment_make(
         quote=quote,
         amount=take,
         is_payoff=is_payoff,
-        source=Repayment.Source.RECOVERY if loan.status == Loan.Status.DEFAULTED else source,
+        source=Repayment.Source.RECOVERY if loan.status in RECOVERY_STATUSES else source,
         idempotency_key=idempotency_key,
         actor=borrower,
         context=context,
@@ -247,12 +253,18 @@ def _repay(
         for p in paid
     )
     _settle_installments(by_id, paid, as_of=as_of, is_payoff=is_payoff)
-    if not any(i.status in Installment.OPEN_STATUSES for i in installments):
+    if all(i.owed_amount == 0 for i in installments):
         loan.status = Loan.Status.CLOSED
         loan.closed_at = timezone.now()
         loan.days_past_due = 0
         loan.delinquency_bucket = Loan._meta.get_field("delinquency_bucket").default
-        loan.status_reason = "Paid off early" if is_payoff else "Repaid in full"
+        loan.status_reason = (
+            "Recovered in full"
+            if source == Repayment.Source.RECOVERY
+            else "Paid off early"
+            if is_payoff
+            else "Repaid in full"
+        )
         loan.save(
             update_fields=[
                 "status",
@@ -309,8 +321,8 @@ def _settle_installments(
             installment.paid_penalty_amount += part.penalty
             installment.paid_interest_amount += part.interest
             installment.paid_principal_amount += part.principal
-        if installment.owed_amount == 0:
-            if installment.status == Installment.Status.OVERDUE:
+        if installment.owed_amount == 0 and installment.status in UNSETTLED_STATUSES:
+            if installment.status in (Installment.Status.OVERDUE, Installment.Status.WRITTEN_OFF):
                 installment.status = Installment.Status.PAID_LATE
             elif is_payoff and installment.due_on > as_of:
                 installment.status = Installment.Status.CANCELLED

@@ -32,6 +32,9 @@ EXPECTED = {
     "api:loan-investment-create": {"kwargs": {"pk": MISSING}, "POST": _investor(400)},
     "api:investment-list": {"GET": _investor(200)},
     "api:investment-cancel": {"kwargs": {"pk": MISSING}, "POST": _investor(400)},
+    # The portfolio is the investor's own: another's investment is 404, like a missing one.
+    "api:portfolio": {"GET": _investor(200)},
+    "api:portfolio-investment": {"kwargs": {"pk": MISSING}, "GET": _investor(404)},
     # Operations or an approver start a disbursement; only an approver checks it.
     "api:ops-loan-disburse": {
         "kwargs": {"pk": MISSING},
@@ -48,6 +51,12 @@ EXPECTED = {
         "kwargs": {"pk": MISSING},
         "GET": _borrower(404),
         "POST": _borrower(400),
+    },
+    # Another borrower's loan (or none) is 404 before the body is read.
+    "api:borrowing-hardship-request-list": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404),
+        "POST": _borrower(404),
     },
     "api:auto-invest-rule-list": {"GET": _investor(200), "POST": _investor(400)},
     "api:ops-review-list": {"GET": {"anonymous": 401, "reviewer": 200, "default": 403}},
@@ -102,6 +111,27 @@ EXPECTED = {
         "kwargs": {"pk": MISSING},
         "GET": _borrower(404, SIGN_IN),
         "POST": _borrower(405, SIGN_IN),
+    },
+    # An investor's own cash flows and statements; a year without their movements is 404.
+    "lending:investment-cash-flows": {
+        "kwargs": {"pk": MISSING},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(405, SIGN_IN),
+    },
+    "lending:statement-csv": {
+        "kwargs": {"year": 2026},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(405, SIGN_IN),
+    },
+    "lending:statement-pdf": {
+        "kwargs": {"year": 2026},
+        "GET": _investor(404, SIGN_IN),
+        "POST": _investor(405, SIGN_IN),
+    },
+    "lending:borrowing-hardship": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
     },
     "lending:loan-list": {"GET": {"default": 200}, "POST": {"default": 405}},
     "lending:loan-detail": {

@@ -1,4 +1,4 @@
-"""Compliance writes: raising and resolving ops alerts, and checking the audit chain."""
+"""Ops alerts (raised by the platform's checks, resolved by people); the audit chain check."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone

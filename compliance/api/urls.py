@@ -1,0 +1,16 @@
+from django.urls import path
+
+from compliance.api import views
+
+urlpatterns = [
+    path("me/data", views.PersonalDataApi.as_view(), name="me-data"),
+    path("complaints", views.ComplaintListApi.as_view(), name="complaint-list"),
+    path("complaints/<int:pk>", views.ComplaintDetailApi.as_view(), name="complaint-detail"),
+    path(
+        "complaints/<int:pk>/messages",
+        views.ComplaintMessageCreateApi.as_view(),
+        name="complaint-message-create",
+    ),
+    path("complaints/<int:pk>/close", views.ComplaintCloseApi.as_view(), name="complaint-close"),
+    path("complaints/<int:pk>/reopen", views.ComplaintReopenApi.as_view(), name="complaint-reopen"),
+]
