@@ -11,6 +11,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --system app && useradd --system --gid app --home-dir /app app \
     && mkdir -p /app /var/lib/p2p && chown app:app /var/lib/p2p
 
+# WeasyPrint (the loan agreements' PDF) needs Pango and HarfBuzz, and fonts with CJK glyphs.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz-subset0 fonts-dejavu-core fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml ./
 # Install the pinned dependencies first so code changes do not rebuild this layer.

@@ -1,6 +1,7 @@
 """Demo lending data, made through the same services as real use: products; borrowers who
-apply and are reviewed; investors who deposit, invest and auto-invest; loans open, funded,
-waiting for a second approver, repaying, and expired."""
+apply, are reviewed and accept their offers; investors who deposit, invest and auto-invest;
+loans open, funded, waiting for a second approver, repaying, and expired; and the demo
+borrower's own offer, waiting for an answer."""
 
 import datetime
 import random
@@ -25,6 +26,7 @@ from lending.services.auto_invest import auto_invest_run
 from lending.services.batch import run_daily
 from lending.services.disbursements import disbursement_approve, disbursement_start
 from lending.services.investments import investment_place
+from lending.services.offers import offer_accept
 
 PRODUCTS = [
     {
@@ -42,7 +44,8 @@ PRODUCTS = [
             "D": "0.1350",
             "E": "0.1600",
         },
-        "service_fee_rate": D("0.02"),
+        # Every grade's APR stays under the 24% cost ceiling, even at 3 months (lending.cost).
+        "service_fee_rate": D("0.01"),
         "platform_fee_rate": D("0.10"),
         "late_fee_amount": D("50"),
         "penalty_daily_rate": D("0.0005"),
@@ -63,7 +66,7 @@ PRODUCTS = [
             "D": "0.1450",
             "E": "0.1700",
         },
-        "service_fee_rate": D("0.025"),
+        "service_fee_rate": D("0.015"),
         "platform_fee_rate": D("0.12"),
         "late_fee_amount": D("100"),
         "penalty_daily_rate": D("0.0005"),
@@ -149,7 +152,8 @@ def _borrower(n: int, rng: random.Random, email: str = ""):
 def _listed_loan(
     borrower, product, rng, reviewer, *, amount=None, purpose=None, detail=""
 ) -> Loan | None:
-    """Apply, let the automatic review run, and have the demo reviewer decide the rest."""
+    """Apply, let the automatic review run, have the demo reviewer decide the rest, and
+    accept the offer (which lists the loan)."""
     if amount is None:
         amount = D(rng.choice([5000, 8000, 10000, 20000, 30000, 50000, 80000, 120000]))
     application = application_submit(
@@ -169,10 +173,36 @@ def _listed_loan(
             decision="approve",
             reason="Income and employment checked (demo).",
         )
+    application.refresh_from_db()
+    if application.has_open_offer:
+        offer_accept(application_id=application.pk, borrower=borrower)
     loan = Loan.objects.filter(application=application).first()
     if loan is not None:
         auto_invest_run(loan_id=loan.pk)  # what the worker does after the listing commits
     return loan
+
+
+def _offered(borrower, product, reviewer) -> Application:
+    """An application approved with its final offer open (the demo reviewer approves it if
+    the automatic review leaves it to a person)."""
+    application = application_submit(
+        borrower=borrower,
+        product_id=product.pk,
+        amount=D("30000"),
+        term_months=12,
+        method="equal_installment",
+        purpose="home_improvement",
+        purpose_detail="A new kitchen for the flat.",
+    )
+    application = application_review(application_id=application.pk)
+    if application.status == Application.Status.UNDER_REVIEW:
+        application = application_decide(
+            application_id=application.pk,
+            reviewer=reviewer,
+            decision="approve",
+            reason="Income and employment checked (demo).",
+        )
+    return application
 
 
 def _fund(loan: Loan, investors, rng, share: D) -> None:
@@ -290,6 +320,10 @@ def _seed_loans(advance_to) -> None:
                 placed += 1
             except (LendingError, InsufficientFunds):
                 continue  # above their risk level or nearly full: try the next loan
+    # The demo borrower's own application, approved: the offer waits for them to answer.
+    demo_borrower = User.objects.filter(email="borrower@demo.example").first()
+    if demo_borrower is not None and hasattr(demo_borrower, "borrower_profile"):
+        _offered(demo_borrower, personal, reviewer)
     # Left for the reviewers' queue: above the auto-approve limit.
     for _ in range(3):
         borrower = next(borrowers)

@@ -30,6 +30,7 @@ from core.errors import DomainError
 from core.fields import AmountFormField
 from core.policies import LOAN_GRADES
 from lending.affordability import application_affordability
+from lending.cost import worst_aprs
 from lending.models import (
     DECISION_REASON_LENGTH,
     Application,
@@ -42,6 +43,7 @@ from lending.models import (
     Installment,
     Investment,
     Loan,
+    LoanAgreement,
     LoanUpdate,
     Notification,
     Product,
@@ -327,7 +329,43 @@ class ProductAdminForm(forms.ModelForm):
             value = data.get(name)
             if value is not None and not (0 <= value < 1 or (one_allowed and value == 1)):
                 self.add_error(name, _invalid("A fraction from 0 to below 1.", "fraction"))
+        self._check_cost_ceiling(data)
         return data
+
+    def _check_cost_ceiling(self, data) -> None:
+        """Refuse rates and a fee that would put any grade's APR, at its worst term and
+        method, above the ceiling on the cost of credit (LENDING_COST_CEILING_RATE)."""
+        terms, methods = data.get("term_options"), data.get("methods")
+        rates, fee = data.get("rates_by_grade"), data.get("service_fee_rate")
+        if not (terms and methods and rates) or fee is None or self.has_error("service_fee_rate"):
+            return
+        ceiling = settings.LENDING_COST_CEILING_RATE
+        above = [
+            w
+            for w in worst_aprs(
+                rates_by_grade=rates,
+                term_options=terms,
+                methods=methods,
+                service_fee_rate=fee,
+                amount=data.get("min_amount") or Decimal("10000.00"),
+            )
+            if w.apr > ceiling
+        ]
+        if above:
+            named = "; ".join(
+                f"grade {w.grade}: APR {w.apr:.2%} at {w.term_months} months, "
+                f"{RepaymentMethod(w.method).label.lower()}"
+                for w in above
+            )
+            self.add_error(
+                "rates_by_grade",
+                _invalid(
+                    f"Above the {ceiling:.2%} ceiling on the cost of credit (interest and "
+                    f"fees): {named}. Lower the rate or the service fee, or drop the "
+                    "shortest terms.",
+                    "apr_above_cost_ceiling",
+                ),
+            )
 
 
 @admin.register(Product)
@@ -364,6 +402,7 @@ class ProductAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "funding_window_days",
+                    "offer_window_days",
                     "min_investment_amount",
                     "investment_step_amount",
                     "cooling_off_hours",
@@ -1136,3 +1175,12 @@ class HardshipRequestAdmin(ActionsOnlyAdmin):
     @admin.action(description="Refuse (reason required)", permissions=["decide"])
     def refuse(self, request, queryset):
         self._decide(request, queryset, "refuse")
+
+
+@admin.register(LoanAgreement)
+class LoanAgreementAdmin(ReadOnlyAdmin):
+    """Each listed loan's agreement: its version and SHA-256 (the file is never changed)."""
+
+    list_display = ["loan", "version", "sha256", "created_at"]
+    search_fields = ["loan__reference", "sha256"]
+    list_select_related = ["loan"]

@@ -28,6 +28,11 @@ BORROWER_CHANGED = BorrowerReason(
     "borrower_changed",
     "Your borrower registration changed after you applied. You may apply again.",
 )
+COST_CEILING = BorrowerReason(
+    "cost_ceiling",
+    "At your grade, the cost of this loan (interest and fees) would be above the legal "
+    "ceiling on the cost of credit. A longer term may bring it within the ceiling.",
+)
 NOT_APPROVED = BorrowerReason("not_approved", "We could not approve this application.")
 
 
@@ -38,6 +43,8 @@ def _shown_for(reason: str) -> BorrowerReason | None:
         return BORROWING_LIMIT
     if reason == "borrower_kind_changed":
         return BORROWER_CHANGED
+    if reason == "apr_above_cost_ceiling":
+        return COST_CEILING
     return None
 
 

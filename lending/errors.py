@@ -314,3 +314,21 @@ class HardshipScheduleChanged(LendingError):
 class DecisionInvalid(LendingError):
     code = "decision_invalid"
     message = "The decision is approve or refuse."
+
+
+class OfferNotOpen(LendingError):
+    code = "offer_not_open"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This application has no offer waiting for your answer."
+
+
+class OfferExpired(LendingError):
+    code = "offer_expired"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This offer has expired. You may apply again."
+
+
+class AprAboveCeiling(LendingError):
+    code = "apr_above_cost_ceiling"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The offer's APR would be above the legal ceiling on the cost of credit."

@@ -109,6 +109,10 @@ class Product(models.Model):
         "e.g. [-3, 0, 1, 7] (3 days before, on the day, 1 and 7 days after).",
     )
     funding_window_days = models.PositiveSmallIntegerField(default=7)
+    offer_window_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Days a borrower has to accept an approved application's final offer.",
+    )
     min_investment_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
     investment_step_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
     cooling_off_hours = models.PositiveSmallIntegerField(default=24)
@@ -166,6 +170,12 @@ class Application(models.Model):
         INDIVIDUAL = "individual", "Individual"
         ENTERPRISE = "enterprise", "Enterprise"
 
+    class OfferStatus(models.TextChoices):
+        OPEN = "open", "Waiting for the borrower"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        LAPSED = "lapsed", "Lapsed"
+
     OPEN_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
     borrower = models.ForeignKey(
@@ -206,23 +216,65 @@ class Application(models.Model):
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The final offer an approval makes (lending.services.offers): the grade and rate above,
+    # its APR, the fees frozen as they were offered (a later change to the product never
+    # changes an offer), until when it may be accepted, and the borrower's answer.
+    offer_status = models.CharField(
+        max_length=10, choices=OfferStatus.choices, blank=True, default=""
+    )
+    offer_apr = models.DecimalField(**RATE, null=True, blank=True)
+    offer_terms = models.JSONField(default=dict, blank=True)
+    offer_expires_on = models.DateField(null=True, blank=True)
+    offer_answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
         constraints = [
+            # One application in flight per borrower: being reviewed, or approved with its
+            # offer still waiting for an answer.
             models.UniqueConstraint(
                 fields=["borrower"],
-                condition=Q(status__in=["submitted", "under_review"]),
+                condition=Q(status__in=["submitted", "under_review"])
+                | Q(status="approved", offer_status="open"),
                 name="lending_one_open_application",
             ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="lending_application_amount_pos"
             ),
         ]
-        indexes = [models.Index(fields=["status", "risk_checked_at"])]
+        indexes = [
+            models.Index(fields=["status", "risk_checked_at"]),
+            models.Index(
+                fields=["offer_expires_on"],
+                condition=Q(offer_status="open"),
+                name="lending_application_offer_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Application {self.id} ({self.get_status_display().lower()})"
+
+    @classmethod
+    def in_flight(cls) -> Q:
+        """Applications that count as open: in review, or approved with the offer unanswered
+        (one at a time per borrower; their amounts count against the borrowing caps)."""
+        return Q(status__in=cls.OPEN_STATUSES) | Q(
+            status=cls.Status.APPROVED, offer_status=cls.OfferStatus.OPEN
+        )
+
+    @property
+    def has_open_offer(self) -> bool:
+        return self.status == self.Status.APPROVED and self.offer_status == self.OfferStatus.OPEN
+
+    def listing_terms(self) -> dict:
+        """The fees the loan keeps for life: those frozen in the offer the borrower accepted
+        (the product's own for an application approved before offers were kept)."""
+        current = self.product.listing_terms()
+        frozen = self.offer_terms or {}
+        return {
+            name: Product._meta.get_field(name).to_python(frozen[name]) if name in frozen else value
+            for name, value in current.items()
+        }
 
     @property
     def borrower_reasons(self) -> list[BorrowerReason]:
@@ -390,6 +442,25 @@ class Loan(models.Model):
     def is_open_for_investment(self, on: date) -> bool:
         """Open, and its funding deadline (the last day to invest) not past on `on`."""
         return self.status == Loan.Status.OPEN and on <= self.funding_deadline_on
+
+
+class LoanAgreement(models.Model):
+    """The loan agreement as a PDF, generated once when the borrower accepts the offer and
+    the loan is listed, stored with its SHA-256 so any copy can be checked against it.
+
+    One document for every party: the parties are pseudonymous in it (the borrower by the
+    masked name investors see, the investors by the platform's register), so the same
+    bytes go to the borrower and to each investor.
+    """
+
+    loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="agreement")
+    version = models.CharField(max_length=20)
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="agreements/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Agreement of {self.loan_id} ({self.version})"
 
 
 class Investment(models.Model):

@@ -11,6 +11,7 @@ from core import money
 from core.errors import DomainError
 from core.policies import LOAN_GRADES, Caps, borrowing_headroom
 from lending import eligibility, errors, servicing
+from lending.cost import OfferFigures, apr, offer_figures
 from lending.investment_rules import marketplace_refusal
 from lending.models import (
     Application,
@@ -19,6 +20,7 @@ from lending.models import (
     Installment,
     Investment,
     Loan,
+    LoanAgreement,
     LoanUpdate,
     Notification,
     Product,
@@ -67,7 +69,7 @@ def borrower_kind_locked(borrower, *, kind: str) -> bool:
         Application.objects.filter(borrower=borrower)
         .exclude(borrower_kind=kind)
         .filter(
-            Q(status__in=Application.OPEN_STATUSES)
+            Application.in_flight()
             | Q(status=Application.Status.APPROVED, loan__status__in=LIVE_LOAN_STATUSES)
         )
         .exists()
@@ -77,7 +79,8 @@ def borrower_kind_locked(borrower, *, kind: str) -> bool:
 def borrower_platform_outstanding(user_id: int, *, exclude_application_id=None) -> Decimal:
     """Principal this borrower owes or has asked for on this platform.
 
-    Open applications count, so a borrower cannot exceed the cap with parallel requests.
+    Applications in flight count (in review, or approved with the offer unanswered), so a
+    borrower cannot exceed the cap with parallel requests, nor with an offer kept open.
     """
     listed = Loan.objects.filter(
         borrower_id=user_id, status__in=(Loan.Status.OPEN, Loan.Status.FUNDED)
@@ -92,7 +95,7 @@ def borrower_platform_outstanding(user_id: int, *, exclude_application_id=None) 
         ),
     ).aggregate(s=Coalesce(Sum("principal_amount"), ZERO))["s"]
     pending = (
-        Application.objects.filter(borrower_id=user_id, status__in=Application.OPEN_STATUSES)
+        Application.objects.filter(Application.in_flight(), borrower_id=user_id)
         .exclude(pk=exclude_application_id)
         .aggregate(s=Coalesce(Sum("amount"), ZERO))["s"]
     )
@@ -404,6 +407,8 @@ def notification_paths(notifications) -> dict[int, str]:
         loan_id = loan_ids.get(n.pk)
         if n.subject_type == "application":
             paths[n.pk] = reverse("lending:application-list")
+        elif n.subject_type == "offer" and n.subject_id.isdigit():
+            paths[n.pk] = reverse("lending:application-offer", args=[int(n.subject_id)])
         elif loan_id in borrowers:
             own = borrowers[loan_id] == n.user_id
             paths[n.pk] = reverse(
@@ -463,13 +468,16 @@ def schedule_preview(params) -> dict | None:
     fee = service_fee(amount, product.service_fee_rate)
     by_grade = []
     for grade, rate in priced:
-        totals = schedule_totals(
-            build_schedule(amount=amount, annual_rate=rate, term_months=term, method=method)
+        grade_lines = build_schedule(
+            amount=amount, annual_rate=rate, term_months=term, method=method
         )
+        totals = schedule_totals(grade_lines)
         by_grade.append(
             {
                 "grade": grade,
                 "rate": rate,
+                # Interest and the fee together, from the cash flows (lending.cost).
+                "apr": apr(net_amount=amount - fee, lines=grade_lines),
                 "interest": totals["interest_amount"],
                 "cost": totals["interest_amount"] + fee,
             }
@@ -483,6 +491,7 @@ def schedule_preview(params) -> dict | None:
         "term": term,
         "grade": grade,
         "rate": rate,
+        "apr": apr(net_amount=amount - fee, lines=lines),
         "lines": lines,
         "totals": totals,
         "service_fee": fee,
@@ -490,3 +499,57 @@ def schedule_preview(params) -> dict | None:
         "total_cost": totals["interest_amount"] + fee,
         "by_grade": by_grade,
     }
+
+
+def application_offer_for_borrower(user, application_id: int) -> Application | None:
+    """The borrower's own approved application with its offer's figures as `figures`, or
+    None (another's, or one without an offer)."""
+    application = (
+        application_list_for_borrower(user)
+        .select_related("loan__agreement")
+        .filter(pk=application_id, status=Application.Status.APPROVED)
+        .exclude(offer_status="")
+        .first()
+    )
+    if application is not None:
+        application.figures = offer_figures_of(application)
+    return application
+
+
+def offer_figures_of(application: Application) -> OfferFigures:
+    """The figures of the application's offer: its rate, and the fees frozen in the offer
+    (the product's current ones before an offer is made)."""
+    return offer_figures(
+        amount=application.amount,
+        annual_rate=application.annual_rate,
+        term_months=application.term_months,
+        method=application.method,
+        service_fee_rate=application.listing_terms()["service_fee_rate"],
+    )
+
+
+def agreement_for_party(user, loan_id: int) -> LoanAgreement | None:
+    """A loan's agreement for its borrower, or for an investor holding a reserved or active
+    ticket in it; None for anyone else (who is told it does not exist)."""
+    if not user.is_authenticated:
+        return None
+    agreement = LoanAgreement.objects.select_related("loan").filter(loan_id=loan_id).first()
+    if agreement is None:
+        return None
+    if agreement.loan.borrower_id == user.pk:
+        return agreement
+    holds = Investment.objects.filter(
+        loan_id=loan_id,
+        investor=user,
+        status__in=(Investment.Status.RESERVED, Investment.Status.ACTIVE),
+    ).exists()
+    return agreement if holds else None
+
+
+def application_open_offer(user) -> Application | None:
+    """The borrower's application whose final offer waits for an answer (at most one)."""
+    return Application.objects.filter(
+        borrower=user,
+        status=Application.Status.APPROVED,
+        offer_status=Application.OfferStatus.OPEN,
+    ).first()

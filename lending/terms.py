@@ -6,13 +6,11 @@ from decimal import Decimal
 
 from core import money
 from lending import errors
+from lending.cost import service_fee
 from lending.models import Product
 from lending.schedules import Method
 
-
-def service_fee(amount: Decimal, service_fee_rate: Decimal) -> Decimal:
-    """The fee taken from the principal at disbursement, rounded to the cent."""
-    return money.quantize(amount * service_fee_rate)
+__all__ = ["ensure_application_terms", "service_fee"]
 
 
 def ensure_application_terms(*, product: Product, amount: Decimal, term_months: int, method: str):

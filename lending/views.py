@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import customer_required
 from core import money
 from core.audit import AuditContext
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from lending import selectors
+from lending.business_date import business_date
 from lending.forms import (
     ApplicationForm,
     AutoInvestRuleForm,
@@ -49,6 +50,7 @@ from lending.services.investments import (
     investment_place,
 )
 from lending.services.notifications import notifications_mark_read
+from lending.services.offers import offer_accept, offer_decline
 
 HUNDRED = Decimal("100")
 
@@ -141,7 +143,9 @@ def application_preview(request):
 @role_required("borrower")
 @require_GET
 def application_list(request):
-    applications = selectors.application_list_for_borrower(request.user).select_related("loan")
+    applications = selectors.application_list_for_borrower(request.user).select_related(
+        "loan__agreement"
+    )
     page = _page(request, applications)
     return render(
         request,
@@ -153,6 +157,84 @@ def application_list(request):
             "section": "applications",
         },
     )
+
+
+@role_required("borrower")
+@require_GET
+def application_offer(request, pk: int):
+    """The final offer of the borrower's approved application: grade, rate, APR, fee, the
+    amount received, the schedule, the total cost and until when it may be accepted."""
+    application = selectors.application_offer_for_borrower(request.user, pk)
+    if application is None:
+        raise Http404
+    return render(
+        request,
+        "lending/application_offer.html",
+        {
+            "application": application,
+            "figures": application.figures,
+            "expired": application.has_open_offer
+            and business_date() > application.offer_expires_on,
+            "section": "applications",
+        },
+    )
+
+
+@role_required("borrower")
+@require_POST
+def application_offer_accept(request, pk: int):
+    """Accept the offer; the box confirming the agreement's terms must be ticked."""
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm you accept the loan agreement.")
+        return redirect("lending:application-offer", pk=pk)
+    try:
+        application = offer_accept(
+            application_id=pk, borrower=request.user, context=AuditContext.of(request)
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("lending:application-offer", pk=pk)
+    loan = application.loan
+    messages.success(
+        request,
+        f"Offer accepted. Loan {loan.reference} is open for funding; your agreement is below.",
+    )
+    return redirect("lending:borrowing-detail", pk=loan.pk)
+
+
+@role_required("borrower")
+@require_POST
+def application_offer_decline(request, pk: int):
+    try:
+        offer_decline(application_id=pk, borrower=request.user, context=AuditContext.of(request))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("lending:application-offer", pk=pk)
+    messages.success(request, "Offer declined. Nothing was listed or charged; you may apply again.")
+    return redirect("lending:application-list")
+
+
+@login_required
+@require_GET
+def loan_agreement(request, pk: int):
+    """The loan agreement's PDF, for the loan's borrower and each investor holding a
+    reserved or active ticket; anyone else is told it does not exist."""
+    agreement = selectors.agreement_for_party(request.user, pk)
+    if agreement is None:
+        raise Http404
+    response = FileResponse(
+        agreement.file.open("rb"),
+        as_attachment=True,
+        filename=f"{agreement.loan.reference}-agreement.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Agreement-Version"] = agreement.version
+    response["X-Agreement-SHA256"] = agreement.sha256
+    return response
 
 
 @role_required("borrower")
@@ -266,6 +348,8 @@ def _loan_page_context(request, loan, form) -> dict:
         "form": form,
         "can_invest": _can_invest(request.user),
         "schedule": selectors.loan_schedule(loan),
+        # The agreement's link, for the borrower and the loan's investors only.
+        "agreement": selectors.agreement_for_party(request.user, loan.pk),
         "updates": list(selectors.loan_update_list(loan)),
         "expected": selectors.investor_expected_payments(request.user, loan),
     }

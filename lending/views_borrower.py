@@ -59,7 +59,10 @@ def _shown_status(installment: Installment, as_of) -> str:
 def borrowing_detail(request, pk: int):
     """A loan's position (due now, next payment, payoff, outstanding), its schedule with the
     state, late fee and penalty interest of each installment, and its repayments."""
-    loan = _loan_or_404(request, pk)
+    loan = get_object_or_404(
+        borrowing_list_with_positions(request.user).select_related("agreement", "application"),
+        pk=pk,
+    )
     as_of = business_date()
     installments = list(selectors.installment_list(loan))
     position = loan.position = position_of(loan, as_of=as_of, installments=installments)

@@ -424,6 +424,8 @@ DATA_RETENTION_YEARS = env.int("DATA_RETENTION_YEARS", default=5)
 # Cost of credit: interest, penalty interest, late fees and every other charge on a loan
 # together stay under this annual rate (24%: the Supreme People's Court's 2015
 # private-lending provisions, arts. 26, 29, 30; a deployment may set 4x the one-year LPR).
+# As an APR (lending.cost): a product priced above it for any grade is refused in the admin,
+# and the review never makes an offer above it.
 LENDING_COST_CEILING_RATE = Decimal(env.str("LENDING_COST_CEILING_RATE", "0.24"))
 # Servicing: investors paid per ledger entry in a distribution chunk, and how long a
 # repayment may wait undistributed before the sweeper sends its distribution again.

@@ -27,7 +27,7 @@ from lending.models import (
     RepaymentMethod,
 )
 from lending.positions import position_of
-from lending.selectors import LOAN_ORDERINGS
+from lending.selectors import LOAN_ORDERINGS, offer_figures_of
 from lending.services.disbursements import disbursement_summary, needs_second_approval
 
 
@@ -77,9 +77,41 @@ class ApplicationInSerializer(JsonTypedInput, serializers.Serializer):
 
 class BorrowerReasonSerializer(serializers.Serializer):
     code = serializers.CharField(
-        help_text="credit_assessment, borrowing_limit, borrower_changed or not_approved."
+        help_text="credit_assessment, borrowing_limit, borrower_changed, cost_ceiling or "
+        "not_approved."
     )
     message = serializers.CharField()
+
+
+MONEY_OUT = {"max_digits": 14, "decimal_places": 2, "read_only": True}
+RATE_OUT = {"max_digits": 7, "decimal_places": 6, "read_only": True}
+
+
+class OfferLineSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text="Due this many months after the payout.")
+    principal_amount = serializers.DecimalField(**MONEY_OUT)
+    interest_amount = serializers.DecimalField(**MONEY_OUT)
+    total_amount = serializers.DecimalField(**MONEY_OUT)
+
+
+class OfferSerializer(serializers.Serializer):
+    """The final offer of an approved application (null before approval)."""
+
+    status = serializers.CharField(help_text="open, accepted, declined or lapsed.")
+    grade = serializers.CharField()
+    annual_rate = serializers.DecimalField(**RATE_OUT)
+    apr = serializers.DecimalField(
+        **RATE_OUT, help_text="Interest and every fee, annualised from the cash flows."
+    )
+    service_fee_rate = serializers.DecimalField(**RATE_OUT)
+    service_fee_amount = serializers.DecimalField(**MONEY_OUT)
+    net_amount = serializers.DecimalField(**MONEY_OUT, help_text="What the borrower receives.")
+    interest_amount = serializers.DecimalField(**MONEY_OUT)
+    total_cost_amount = serializers.DecimalField(**MONEY_OUT, help_text="Interest and fee.")
+    total_repaid_amount = serializers.DecimalField(**MONEY_OUT)
+    expires_on = serializers.DateField(help_text="The last day the offer may be accepted.")
+    answered_at = serializers.DateTimeField(allow_null=True)
+    schedule = OfferLineSerializer(many=True)
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -96,6 +128,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only=True, help_text="individual or enterprise, fixed when it was submitted."
     )
     loan_id = serializers.SerializerMethodField()
+    offer = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
@@ -116,11 +149,35 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "submitted_at",
             "decided_at",
             "loan_id",
+            "offer",
         ]
 
     def get_loan_id(self, obj) -> int | None:
         loan = getattr(obj, "loan", None) if obj.status == Application.Status.APPROVED else None
         return loan.id if loan else None
+
+    @extend_schema_field(OfferSerializer(allow_null=True))
+    def get_offer(self, obj) -> dict | None:
+        if obj.status != Application.Status.APPROVED or not obj.offer_status:
+            return None
+        figures = offer_figures_of(obj)
+        return OfferSerializer(
+            {
+                "status": obj.offer_status,
+                "grade": obj.grade,
+                "annual_rate": obj.annual_rate,
+                "apr": obj.offer_apr,
+                "service_fee_rate": obj.listing_terms()["service_fee_rate"],
+                "service_fee_amount": figures.service_fee,
+                "net_amount": figures.net_amount,
+                "interest_amount": figures.interest_amount,
+                "total_cost_amount": figures.total_cost,
+                "total_repaid_amount": figures.total_repaid,
+                "expires_on": obj.offer_expires_on,
+                "answered_at": obj.offer_answered_at,
+                "schedule": figures.lines,
+            }
+        ).data
 
 
 class ReviewSerializer(serializers.ModelSerializer):

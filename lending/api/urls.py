@@ -8,6 +8,16 @@ urlpatterns = [
     path("products", views.ProductListApi.as_view(), name="product-list"),
     path("applications", views.ApplicationListApi.as_view(), name="application-list"),
     path("applications/<int:pk>", views.ApplicationDetailApi.as_view(), name="application-detail"),
+    path(
+        "applications/<int:pk>/accept",
+        views.ApplicationOfferAcceptApi.as_view(),
+        name="application-accept",
+    ),
+    path(
+        "applications/<int:pk>/decline",
+        views.ApplicationOfferDeclineApi.as_view(),
+        name="application-decline",
+    ),
     path("loans", views.LoanListApi.as_view(), name="loan-list"),
     path("loans/<int:pk>", views.LoanDetailApi.as_view(), name="loan-detail"),
     path(

@@ -40,6 +40,7 @@ from lending.services.disbursements import disbursement_approve, disbursement_st
 from lending.services.hardship import hardship_preview, hardship_request_submit
 from lending.services.investments import investment_cancel, investment_place
 from lending.services.notifications import notification_mark_read, notifications_mark_read
+from lending.services.offers import offer_accept, offer_decline
 from lending.services.repayments import repayment_make
 
 # Money-moving POSTs: a replay with the same key returns the first response.
@@ -96,6 +97,34 @@ class ApplicationDetailApi(RetrieveAPIView):
 
     def get_queryset(self):
         return selectors.application_list_for_borrower(self.request.user).select_related("loan")
+
+
+class ApplicationOfferAcceptApi(APIView):
+    """Accept the final offer of one's approved application: the loan is listed and its
+    agreement generated. Another's application is 404; no open offer is 409
+    `offer_not_open`, an expired one 409 `offer_expired`."""
+
+    permission_classes = [IsBorrower]
+
+    @extend_schema(request=None, responses=s.ApplicationSerializer)
+    def post(self, request, pk: int):
+        application = offer_accept(
+            application_id=pk, borrower=request.user, context=AuditContext.of(request)
+        )
+        return Response(s.ApplicationSerializer(application).data)
+
+
+class ApplicationOfferDeclineApi(APIView):
+    """Decline the final offer: nothing is listed and no money moves."""
+
+    permission_classes = [IsBorrower]
+
+    @extend_schema(request=None, responses=s.ApplicationSerializer)
+    def post(self, request, pk: int):
+        application = offer_decline(
+            application_id=pk, borrower=request.user, context=AuditContext.of(request)
+        )
+        return Response(s.ApplicationSerializer(application).data)
 
 
 class LoanListApi(ListAPIView):

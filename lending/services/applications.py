@@ -20,6 +20,7 @@ from core.policies import DECLINED_GRADE
 from core.text import public_text_refusal
 from lending import eligibility, errors
 from lending.adapters.credit_bureau import credit_bureau, grade_for_score
+from lending.business_date import business_date
 from lending.eligibility import ReviewIdentifiers
 from lending.models import (
     DECISION_REASON_LENGTH,
@@ -29,10 +30,10 @@ from lending.models import (
     Product,
     Purpose,
 )
-from lending.selectors import borrower_headroom, borrower_kind_locked
+from lending.selectors import borrower_headroom, borrower_kind_locked, offer_figures_of
 from lending.services.blocklist import blocklisted_kinds
-from lending.services.listings import loan_open
 from lending.services.notifications import notification_send
+from lending.services.offers import offer_make, offer_notify
 from lending.terms import ensure_application_terms
 
 
@@ -93,7 +94,8 @@ def application_submit(
     ensure_application_terms(product=product, amount=amount, term_months=term_months, method=method)
     if purpose in PROHIBITED_PURPOSES or purpose not in Purpose.values:
         raise errors.ProhibitedPurpose()
-    if Application.objects.filter(borrower=borrower, status__in=Application.OPEN_STATUSES).exists():
+    # One in flight at a time: in review, or approved with the offer still to be answered.
+    if Application.objects.filter(Application.in_flight(), borrower=borrower).exists():
         raise errors.ApplicationAlreadyOpen()
     ensure_borrower_kind_unchanged(borrower=borrower, kind=facts.kind)
     headroom = borrower_headroom(borrower)
@@ -170,8 +172,9 @@ def _inconsistencies(facts, report) -> list[str]:
 def application_review(*, application_id: int) -> Application:
     """The automatic review: bureau report, grade, anti-fraud rules and caps.
 
-    Declined grade (HR), a blocklisted identity or a breached cap reject outright; a clean
-    low-risk case within the auto-approve limits is approved and listed; anything else
+    Declined grade (HR), a blocklisted identity, a breached cap or an APR above the cost
+    ceiling reject outright; a clean low-risk case within the auto-approve limits is
+    approved with its final offer (listed only once the borrower accepts it); anything else
     waits for a reviewer. Idempotent: only a `submitted` application is reviewed. The
     bureau is asked first, outside any transaction (no lock is held while it answers);
     the decision is then taken on the locked application.
@@ -225,6 +228,10 @@ def _review_decide(*, application_id: int, report, identifiers: ReviewIdentifier
         # e.g. borrowing_cap_exceeded:enterprise_total; the kind says which caps applied.
         hard.append(f"borrowing_cap_exceeded:{_cap_label(headroom)}")
     hard += [f for f in flags if f in HARD_FLAGS or f.startswith("blocklist:")]
+    application.annual_rate = rate
+    if rate is not None and offer_figures_of(application).apr > settings.LENDING_COST_CEILING_RATE:
+        # No offer is ever made above the legal ceiling on the cost of credit.
+        hard.append("apr_above_cost_ceiling")
 
     soft = [f for f in flags if f not in hard]
     if report.overdue_records_6m:
@@ -238,7 +245,6 @@ def _review_decide(*, application_id: int, report, identifiers: ReviewIdentifier
     application.bureau_report = report.as_json()
     application.fraud_flags = flags
     application.grade = grade
-    application.annual_rate = rate
     application.risk_checked_at = timezone.now()
     if hard:
         application.status = Application.Status.REJECTED
@@ -250,6 +256,7 @@ def _review_decide(*, application_id: int, report, identifiers: ReviewIdentifier
         application.decision_reasons = ["auto_approved:clean_low_risk"]
         application.is_auto_decided = True
         application.decided_at = timezone.now()
+        offer_make(application, today=business_date())
     else:
         application.status = Application.Status.UNDER_REVIEW
         application.decision_reasons = soft
@@ -264,10 +271,22 @@ def _review_decide(*, application_id: int, report, identifiers: ReviewIdentifier
             "grade": grade,
             "score": report.score,
             "reasons": application.decision_reasons,
+            **_offer_audit(application),
         },
     )
     _after_decision(application)
     return application
+
+
+def _offer_audit(application: Application) -> dict:
+    """The offer an approval made, as its audit event keeps it."""
+    if application.status != Application.Status.APPROVED:
+        return {}
+    return {
+        "offer_apr": str(application.offer_apr),
+        "offer_expires_on": application.offer_expires_on.isoformat(),
+        "offer_terms": application.offer_terms,
+    }
 
 
 def _cap_label(headroom) -> str:
@@ -280,16 +299,7 @@ def _cap_label(headroom) -> str:
 
 def _after_decision(application: Application) -> None:
     if application.status == Application.Status.APPROVED:
-        loan = loan_open(application=application)
-        notification_send(
-            user=application.borrower,
-            kind="application_approved",
-            title=f"Your application was approved: loan {loan.reference} is open for funding",
-            body=f"Grade {loan.grade}, rate {loan.annual_rate:.2%}, funding until "
-            f"{loan.funding_deadline_on}.",
-            subject_type="loan",
-            subject_id=loan.id,
-        )
+        offer_notify(application)
     elif application.status == Application.Status.REJECTED:
         notification_send(
             user=application.borrower,
@@ -340,6 +350,8 @@ def application_decide(
         facts = eligibility.borrower_facts(application.borrower)
         if facts is None or facts.kind != application.borrower_kind:
             raise errors.BorrowerKindChanged()
+        # Refuses (409 apr_above_cost_ceiling) an offer above the cost ceiling.
+        offer_make(application, today=business_date())
     before = {"status": application.status}
     application.status = (
         Application.Status.APPROVED if decision == "approve" else Application.Status.REJECTED
@@ -355,7 +367,7 @@ def application_decide(
         subject_id=application.id,
         actor=reviewer,
         before=before,
-        after={"status": application.status, "reason": reason},
+        after={"status": application.status, "reason": reason, **_offer_audit(application)},
         context=context,
     )
     _after_decision(application)

@@ -8,6 +8,7 @@ from lending.business_date import business_date_set
 from lending.models import DailyRunStep
 from lending.services import collections, daily
 from lending.services.expiry import loans_expire_due
+from lending.services.offers import offers_lapse
 from lending.services.settlement import investments_settle_stale
 
 # (name, callable(as_of) -> JSON result). Each step is idempotent for a date, so a batch can
@@ -16,6 +17,7 @@ DAILY_STEPS = [
     # First, so that an order whose request died is settled before its loan expires.
     ("settle_stale_investment_orders", lambda as_of: investments_settle_stale()),
     ("expire_listings", lambda as_of: loans_expire_due(as_of=as_of)),
+    ("lapse_offers", lambda as_of: offers_lapse(as_of=as_of)),
     # Authorised installments are collected before anything falls due or late.
     ("authorised_collect_due", daily.authorised_collect_due),
     ("installments_mark_due", daily.installments_mark_due),

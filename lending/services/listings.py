@@ -80,7 +80,8 @@ def _new_reference(on) -> str:
 
 @transaction.atomic
 def loan_open(*, application: Application) -> Loan:
-    """List an approved application as a loan open until the product's funding window ends."""
+    """List an application whose offer the borrower accepted as a loan open until the
+    product's funding window ends, on the terms of the offer."""
     today = business_date()
     product = application.product
     loan = Loan.objects.create(
@@ -91,7 +92,7 @@ def loan_open(*, application: Application) -> Loan:
         amount=application.amount,
         currency=application.currency,
         annual_rate=application.annual_rate,
-        **product.listing_terms(),
+        **application.listing_terms(),
         term_months=application.term_months,
         method=application.method,
         grade=application.grade,

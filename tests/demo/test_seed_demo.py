@@ -14,7 +14,7 @@ def test_seed_demo_logins_work_history_is_there_and_a_rerun_changes_nothing(clie
     from django.contrib.auth import get_user_model
 
     from custody.models import JournalEntry
-    from lending.models import Investment, Loan, Payout, Repayment
+    from lending.models import Application, Investment, Loan, LoanAgreement, Payout, Repayment
     from tests.ledger import assert_ledger_holds
 
     call_command("seed_demo", stdout=StringIO())
@@ -37,6 +37,17 @@ def test_seed_demo_logins_work_history_is_there_and_a_rerun_changes_nothing(clie
     assert not Repayment.objects.filter(distribution=Repayment.Distribution.PENDING).exists()
     assert_ledger_holds()
     _assert_coherent()
+    # Every loan was listed through an accepted offer, with its agreement; the demo borrower
+    # has an offer waiting for an answer (and nothing listed for it).
+    assert all(
+        loan.application.offer_status == "accepted"
+        for loan in Loan.objects.select_related("application")
+    )
+    assert LoanAgreement.objects.count() == Loan.objects.count()
+    offer = Application.objects.get(
+        borrower__email="borrower@demo.example", offer_status="open", status="approved"
+    )
+    assert not Loan.objects.filter(application=offer).exists()
 
     counts = [m.objects.count() for m in (get_user_model(), Loan, Investment, JournalEntry)]
     call_command("seed_demo", stdout=StringIO())

@@ -56,6 +56,13 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     )
     grade = "B"
     annual_rate = D("0.100000")
+    # An approved application's offer was accepted (its loan is listed) unless a test says
+    # otherwise; before approval there is no offer.
+    offer_status = factory.LazyAttribute(
+        lambda o: (
+            Application.OfferStatus.ACCEPTED if o.status == Application.Status.APPROVED else ""
+        )
+    )
 
 
 class LoanFactory(factory.django.DjangoModelFactory):

@@ -23,6 +23,9 @@ EXPECTED = {
     "api:product-list": {"GET": {"default": 200}},
     "api:application-list": {"GET": _borrower(200), "POST": _borrower(400)},
     "api:application-detail": {"kwargs": {"pk": MISSING}, "GET": _borrower(404)},
+    # Answering the offer: the borrower's own application only (another's or none: 404).
+    "api:application-accept": {"kwargs": {"pk": MISSING}, "POST": _borrower(404)},
+    "api:application-decline": {"kwargs": {"pk": MISSING}, "POST": _borrower(404)},
     "api:loan-list": {"GET": {"default": 200}},
     "api:loan-detail": {"kwargs": {"pk": MISSING}, "GET": {"default": 404}},
     # Money-moving POSTs: without an Idempotency-Key the caller with the role gets 400.
@@ -94,6 +97,28 @@ EXPECTED = {
     "lending:application-list": {
         "GET": _borrower(200, SIGN_IN),
         "POST": _borrower(405, SIGN_IN),
+    },
+    "lending:application-offer": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(404, SIGN_IN),
+        "POST": _borrower(405, SIGN_IN),
+    },
+    # Without the confirmation box the page sends the borrower back to the offer.
+    "lending:application-offer-accept": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(405, SIGN_IN),
+        "POST": _borrower(302, SIGN_IN),
+    },
+    "lending:application-offer-decline": {
+        "kwargs": {"pk": MISSING},
+        "GET": _borrower(405, SIGN_IN),
+        "POST": _borrower(404, SIGN_IN),
+    },
+    # The loan's borrower and its investors only: everyone else is told it does not exist.
+    "lending:loan-agreement": {
+        "kwargs": {"pk": MISSING},
+        "GET": {"anonymous": SIGN_IN, "default": 404},
+        "POST": {"anonymous": SIGN_IN, "default": 405},
     },
     "lending:borrowing-list": {"GET": _borrower(200, SIGN_IN), "POST": _borrower(405, SIGN_IN)},
     "lending:borrowing-detail": {

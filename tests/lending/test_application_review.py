@@ -10,6 +10,7 @@ from core.audit import AuditEvent
 from lending.models import Application, BlocklistEntry, Loan, Notification
 from lending.services import blocklist
 from lending.services.applications import application_decide, application_review
+from lending.services.offers import offer_accept
 from tests.lending.conftest import national_id_scoring, submit_application
 from tests.lending.factories import ApplicationFactory
 
@@ -76,7 +77,9 @@ def test_submit_refuses_amount_above_cross_platform_headroom(make_user, onboardi
     submit_application(user, product, amount=D("10000"))
 
 
-def test_clean_low_risk_case_is_auto_approved_and_listed(make_user, onboarding, product):
+def test_clean_low_risk_case_is_auto_approved_with_an_offer_and_listed_on_acceptance(
+    make_user, onboarding, product
+):
     user = clean_borrower(onboarding, make_user("borrower"))
     app = submit_application(user, product, amount=D("50000"))
     app = application_review(application_id=app.id)
@@ -84,11 +87,14 @@ def test_clean_low_risk_case_is_auto_approved_and_listed(make_user, onboarding, 
     assert app.is_auto_decided
     assert app.grade == "A"
     assert app.annual_rate == D("0.0800")
+    assert app.offer_status == "open" and app.offer_apr > app.annual_rate
+    assert not Loan.objects.exists()  # nothing is listed before the borrower accepts
+    assert Notification.objects.filter(user=user, kind="offer_made").exists()
+    offer_accept(application_id=app.id, borrower=user)
     loan = Loan.objects.get(application=app)
     assert loan.status == "open" and loan.amount == D("50000") and loan.grade == "A"
     assert loan.disclosure["credit_report"]["overdue_records_6m"] == 0
     assert "nid-" not in str(loan.disclosure)
-    assert Notification.objects.filter(user=user, kind="application_approved").exists()
     assert AuditEvent.objects.filter(
         action="lending.application_reviewed", subject_id=str(app.id)
     ).exists()
@@ -216,7 +222,8 @@ def test_review_is_idempotent(make_user, onboarding, product):
     app = submit_application(user, product)
     application_review(application_id=app.id)
     application_review(application_id=app.id)
-    assert Loan.objects.count() == 1
+    assert Application.objects.get(pk=app.id).offer_status == "open"
+    assert Notification.objects.filter(kind="offer_made").count() == 1
 
 
 def test_reviewer_decision_approves_with_reason_and_audit(make_user, onboarding, product, reviewer):
@@ -231,7 +238,7 @@ def test_reviewer_decision_approves_with_reason_and_audit(make_user, onboarding,
     )
     assert app.status == "approved" and app.reviewed_by == reviewer
     assert "reviewer:income verified" in app.decision_reasons
-    assert Loan.objects.filter(application=app, status="open").exists()
+    assert app.offer_status == "open" and not Loan.objects.exists()
     assert AuditEvent.objects.filter(action="lending.application_approved", actor=reviewer).exists()
     with pytest.raises(Exception) as exc:
         application_decide(application_id=app.id, reviewer=reviewer, decision="reject", reason="x")

@@ -22,6 +22,7 @@ from lending.services.applications import (
     application_review,
     application_submit,
 )
+from lending.services.offers import offer_accept
 from tests.lending.factories import LoanFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -271,6 +272,7 @@ def listed_loan(borrower, business, reviewer, amount="600000") -> Loan:
         application_decide(
             application_id=application.pk, reviewer=reviewer, decision="approve", reason="ok"
         )
+    offer_accept(application_id=application.pk, borrower=borrower)
     return Loan.objects.get(application=application)
 
 

@@ -1,8 +1,8 @@
 """The lending capability end to end, through the real pages in headless Chromium.
 
 A borrower applies above the maker-checker threshold; the risk review runs as a Celery task
-in a real worker and sends the case to a reviewer, who approves it in the admin; the loan
-opens and an investor's auto-invest rule (saved on the auto-invest page) invests first; two
+in a real worker and sends the case to a reviewer, who approves it in the admin; the
+borrower accepts the final offer and the loan opens; an investor's auto-invest rule (saved on the auto-invest page) invests first; two
 investors fund the rest by hand through the marketplace; operations start the disbursement
 in the admin and a second staff member with the approver role approves it; the borrower
 sees the money in the wallet and the schedule under My loans.
@@ -261,10 +261,25 @@ def test_borrower_to_disbursed_loan_through_the_pages(
         assert f"{application.pk}: approved." in shown
         _shot(page, "05_admin_review_approved")
 
-        # 3. Listed; the auto-invest task runs the rule before manual investors come.
-        assert done["lending.loan_auto_invest"].wait(WAIT), "the worker did not auto-invest"
+        # 3. The borrower sees the final offer and accepts it: only then is the loan listed,
+        # and the auto-invest task runs the rule before manual investors come.
         application.refresh_from_db()
         assert application.status == Application.Status.APPROVED
+        assert application.offer_status == Application.OfferStatus.OPEN
+        assert not Loan.objects.filter(application=application).exists()
+        _as_customer(page_login, page, borrower)
+        page.goto(f"{live_server.url}/borrow/applications/")
+        page.click("text=See the offer")
+        page.wait_for_selector("h1:has-text('Your loan offer')")
+        offer = page.inner_text("main")
+        assert "58,800.00" in offer and "APR" in offer  # what the borrower receives
+        _shot(page, "05b_offer")
+        page.check("input[name=confirm]")
+        page.click("button[data-action=accept]")
+        page.wait_for_selector("text=Offer accepted")
+        assert done["lending.loan_auto_invest"].wait(WAIT), "the worker did not auto-invest"
+        application.refresh_from_db()
+        assert application.offer_status == Application.OfferStatus.ACCEPTED
         assert application.reviewed_by_id == reviewer.pk
         loan = Loan.objects.get(application=application)
         assert loan.status == Loan.Status.OPEN and loan.auto_invest_done_at is not None
@@ -407,7 +422,8 @@ def test_borrower_to_disbursed_loan_through_the_pages(
     )
     assert told == [
         "application_under_review",
-        "application_approved",
+        "offer_made",
+        "offer_accepted",
         "loan_funded",
         "loan_disbursed",
     ], told
@@ -421,6 +437,7 @@ def test_borrower_to_disbursed_loan_through_the_pages(
         "lending.application_reviewed",
         "lending.application_approved",
         "lending.loan_listed",
+        "lending.offer_accepted",
         "lending.disbursement_started",
         "lending.loan_disbursed",
     ]

@@ -11,6 +11,7 @@ from lending import eligibility
 from lending.models import Loan
 from lending.services.applications import application_review
 from lending.services.investments import investment_place
+from lending.services.offers import offer_accept
 from tests.accounts.onboarding import BIRTH, SEQUENCES, make_borrower, make_investor
 from tests.ledger import fund
 from tests.lending.conftest import submit_application
@@ -48,6 +49,7 @@ def test_application_reviewed_with_the_bureau_report_of_the_real_identity(make_u
     assert app.status in ("approved", "under_review", "rejected")
     assert app.bureau_report["bureau"] == "sandbox"
     if app.status == "approved":
+        offer_accept(application_id=app.id, borrower=borrower)
         loan = Loan.objects.get(application=app)
         assert loan.disclosure["borrower"]["name"] == borrower.identity.legal_name_masked
 

@@ -46,6 +46,7 @@ def _product_form(**overrides) -> dict:
         "default_after_days": "90",
         "write_off_after_days": "180",
         "funding_window_days": "10",
+        "offer_window_days": "7",
         "min_investment_amount": "100.00",
         "investment_step_amount": "100.00",
         "cooling_off_hours": "24",
@@ -101,8 +102,11 @@ def test_operations_user_adds_a_product_in_the_admin_and_it_is_audited(client, o
 
 
 def test_a_product_change_is_audited_and_never_reprices_a_listed_loan(
-    client, operations, make_user, onboarding, product
+    client, operations, make_user, onboarding, product, settings
 ):
+    # The factory product's shortest terms are above the cost ceiling (see
+    # test_product_cost_ceiling.py); this test is about the audit trail.
+    settings.LENDING_COST_CEILING_RATE = D("1")
     borrower = onboarding.borrower(make_user("borrower"))
     loan = LoanFactory(borrower=borrower, product=product, amount=D("10000.00"))
     terms = {
@@ -144,7 +148,10 @@ def test_a_product_change_is_audited_and_never_reprices_a_listed_loan(
     assert "D" not in event.after["rates_by_grade"]
 
 
-def test_saving_an_unchanged_product_writes_no_audit_event(client, operations, product):
+def test_saving_an_unchanged_product_writes_no_audit_event(client, operations, product, settings):
+    # The factory product's shortest terms are above the cost ceiling (see
+    # test_product_cost_ceiling.py); this test is about the audit trail.
+    settings.LENDING_COST_CEILING_RATE = D("1")
     client.force_login(operations)
     url = reverse("admin:lending_product_change", args=[product.pk])
     assert client.post(url, _change_form(product)).status_code == 302
