@@ -4,18 +4,17 @@ collections, defaulted with a recovery, and closed. Every step goes through the 
 on a simulated clock that moves with the business date, so each row is dated on the day it
 would have happened."""
 
-import datetime
 import itertools
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal as D
-from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from custody.errors import InsufficientFunds
+from demo.clock import demo_clock
 from demo.lending_data import _borrower, _deposit, _fund, _investor, _listed_loan, seed_products
 from lending.business_date import business_date, business_date_set
 from lending.errors import LendingError
@@ -65,47 +64,34 @@ class Plan:
     keys: itertools.count = field(default_factory=itertools.count)
 
 
-class SimulatedClock:
-    """timezone.now() for the seeding: the business date at 09:00 UTC, a second later on
-    each call, so rows made on one simulated day keep their order."""
+class History:
+    """The demo's servicing history: the plans of its loans, the behaviours its first risky
+    loans take, and the last business day it ran."""
 
     def __init__(self):
-        self.on = business_date()
-        self.ticks = 0
-
-    def move_to(self, on: date) -> None:
-        self.on, self.ticks = on, 0
-
-    def now(self) -> datetime.datetime:
-        self.ticks += 1
-        start = datetime.datetime.combine(self.on, datetime.time(9), tzinfo=datetime.UTC)
-        return start + timedelta(seconds=self.ticks)
-
-
-class History:
-    """The demo's servicing history: the plans of its loans and the clock it runs on."""
-
-    def __init__(self, clock: SimulatedClock):
-        self.clock = clock
         self.plans: dict[int, Plan] = {}
         self.last_day: date | None = None
+        # The year's first D or E loans show the end of the road: one defaults and is
+        # partly recovered, one is written off (both stop after their first installment,
+        # early enough for default at 90 days and write-off at 180 within the year).
+        self.first_risky = [Behaviour.RECOVERS, Behaviour.STOPS]
 
     def day(self, on: date, *, before_payments=None) -> None:
-        """One business day: the batch, anything the demo lists that day, then payments."""
-        self.clock.move_to(on)
-        run_daily(as_of=on)
-        if before_payments:
-            before_payments()
-        _pay(on, self.plans)
+        """One business day on that day's clock (demo.clock): the batch, anything the demo
+        lists that day, then what the borrowers pay."""
+        with demo_clock(on):
+            run_daily(as_of=on)
+            if before_payments:
+                before_payments()
+            _pay(on, self.plans)
         self.last_day = on
 
     def advance_to(self, last: date) -> None:
         """Run every day after the last one run, through `last`."""
-        with mock.patch.object(timezone, "now", self.clock.now):
-            on = self.last_day + timedelta(days=1)
-            while on <= last:
-                self.day(on)
-                on += timedelta(days=1)
+        on = self.last_day + timedelta(days=1)
+        while on <= last:
+            self.day(on)
+            on += timedelta(days=1)
         _mark_history_mail_sent()
 
 
@@ -132,54 +118,32 @@ def seed_history() -> History | None:
     # the demo borrower's own loan five months before today.
     listing_days = {start + timedelta(days=30 * m + 3) for m in range(10)}
     own_loan_on = today - timedelta(days=150)
-    clock = SimulatedClock()
-    history = History(clock)
-    FIRST_RISKY[:] = [Behaviour.RECOVERS, Behaviour.STOPS]
-    with mock.patch.object(timezone, "now", clock.now):
-        clock.move_to(start)
+    history = History()
+    with demo_clock(start):
         investors = [_investor(n) for n in range(10)]
-        demo_investor = User.objects.filter(email="investor@demo.example").first()
-        borrowers = (
-            _borrower(n, rng, email=f"history-borrower{n}@demo.example") for n in range(40)
-        )
+    demo_investor = User.objects.filter(email="investor@demo.example").first()
+    own = User.objects.filter(email="borrower@demo.example").first()
+    # Made when first listed, on that day's clock.
+    borrowers = (_borrower(n, rng, email=f"history-borrower{n}@demo.example") for n in range(40))
+    personal = Product.objects.get(code="personal")  # individuals borrow under it
 
-        def list_loans(on: date):
-            def listing():
-                if on in listing_days:
-                    # Individuals, so the personal product (business is the enterprise's).
-                    for code in ("personal", "personal"):
-                        history.plans.update(
-                            _history_loan(
-                                next(borrowers),
-                                Product.objects.get(code=code),
-                                rng,
-                                reviewer,
-                                approvers,
-                                investors,
-                                demo_investor,
-                            )
-                        )
-                own = User.objects.filter(email="borrower@demo.example").first()
-                if on == own_loan_on and own is not None:
-                    history.plans.update(
-                        _history_loan(
-                            own,
-                            Product.objects.get(code="personal"),
-                            rng,
-                            reviewer,
-                            approvers,
-                            investors,
-                            demo_investor,
-                            behaviour=Behaviour.ON_TIME,
-                        )
-                    )
+    def list_loans(on: date):
+        def listing():
+            parties = (rng, reviewer, approvers, investors, demo_investor, history)
+            if on in listing_days:
+                for _ in range(2):
+                    history.plans.update(_history_loan(next(borrowers), personal, *parties))
+            if on == own_loan_on and own is not None:
+                history.plans.update(
+                    _history_loan(own, personal, *parties, behaviour=Behaviour.ON_TIME)
+                )
 
-            return listing
+        return listing
 
-        on = start
-        while on <= end:
-            history.day(on, before_payments=list_loans(on))
-            on += timedelta(days=1)
+    on = start
+    while on <= end:
+        history.day(on, before_payments=list_loans(on))
+        on += timedelta(days=1)
     business_date_set(on=today)
     return history
 
@@ -190,12 +154,16 @@ def _mark_history_mail_sent() -> None:
     Notification.objects.filter(emailed_at__isnull=True).update(emailed_at=timezone.now())
 
 
-# The behaviours the first D or E loans of a seeding take (consumed as they are listed).
-FIRST_RISKY: list[str] = []
-
-
 def _history_loan(
-    borrower, product, rng, reviewer, approvers, investors, demo_investor, behaviour=None
+    borrower,
+    product,
+    rng,
+    reviewer,
+    approvers,
+    investors,
+    demo_investor,
+    history: History,
+    behaviour=None,
 ) -> dict[int, Plan]:
     """List, fund and disburse a loan on the current business date, and plan how it is paid."""
     amount = D(rng.choice([8000, 12000, 20000, 30000]))
@@ -225,11 +193,8 @@ def _history_loan(
     # The borrower keeps money in the wallet for the interest on top of the principal.
     _deposit(borrower, (loan.amount * D("0.3")).quantize(D("1.00")), f"history-{loan.pk}")
     stop_after = rng.choice([2, 3, 4])
-    if behaviour is None and loan.grade in ("D", "E") and FIRST_RISKY:
-        # The year's first risky loans show the end of the road: one defaults and is partly
-        # recovered, one is written off (both stop after their first installment, early
-        # enough for default at 90 days and write-off at 180 to happen within the year).
-        behaviour, stop_after = FIRST_RISKY.pop(0), 1
+    if behaviour is None and loan.grade in ("D", "E") and history.first_risky:
+        behaviour, stop_after = history.first_risky.pop(0), 1
     behaviour = behaviour or rng.choice(BY_GRADE.get(loan.grade, [Behaviour.ON_TIME]))
     if behaviour == Behaviour.AUTOPAY:
         authorisation_grant(loan_id=loan.pk, borrower=borrower)

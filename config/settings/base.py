@@ -494,5 +494,8 @@ LOGGING = {
         "django": {"level": LOG_LEVEL},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # PDF rendering (agreements, statements) narrates every step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
