@@ -16,7 +16,7 @@ Definitions the pages, the API and the statement share:
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 
 from core import money
 from core.errors import NotFound
+from lending import servicing
 from lending.business_date import business_date
 from lending.models import DelinquencyBucket, Installment, Investment, Loan, Payout, RepaymentLine
 from lending.returns import CashFlow, xirr
@@ -148,43 +149,42 @@ def _expected_payments(investments: list[tuple], as_of: date) -> list[ExpectedPa
         .order_by()
         .values_list("loan_id", "total")
     }
-    installments = defaultdict(list)
-    for row in (
-        Installment.objects.filter(loan_id__in=loan_ids, status__in=Installment.OPEN_STATUSES)
-        .order_by("loan_id", "number")
-        .values_list(
-            "loan_id",
-            "number",
-            "due_on",
-            "status",
-            "principal_amount",
-            "paid_principal_amount",
-            "interest_amount",
-            "paid_interest_amount",
-        )
-    ):
-        installments[row[0]].append(row)
+    owed = defaultdict(list)
+    overdue = set()
+    for installment in Installment.objects.filter(
+        loan_id__in=loan_ids, status__in=Installment.OPEN_STATUSES
+    ).order_by("loan_id", "number"):
+        owed[installment.loan_id].append(servicing.owed_of(installment))
+        if installment.status == Installment.Status.OVERDUE:
+            overdue.add(installment.pk)
     expected = []
     for investment_id, loan_id, reference, amount, received, fee_rate in investments:
         stake, total = _m(amount) - _m(received), loan_outstanding.get(loan_id, ZERO)
         if not stake or not total:
             continue
-        for _, number, due_on, status, principal, paid_p, interest, paid_i in installments[loan_id]:
-            p = money.quantize((_m(principal) - _m(paid_p)) * stake / total)
-            i = money.quantize((_m(interest) - _m(paid_i)) * stake / total)
-            expected.append(
-                ExpectedPayment(
-                    investment_id=investment_id,
-                    loan_id=loan_id,
-                    loan_reference=reference,
-                    installment_number=number,
-                    due_on=due_on,
-                    is_overdue=status == Installment.Status.OVERDUE,
-                    principal=p,
-                    interest=i,
-                    fee=money.quantize(i * Decimal(str(fee_rate))),
-                )
+        # The loan page's rule (lending.servicing.expected_payments): the weights move as
+        # principal comes back, as a distribution's do.
+        payments = servicing.expected_payments(
+            owed=[replace(o, late_fee=ZERO) for o in owed[loan_id]],
+            mine=stake,
+            total=total,
+            fee_rate=Decimal(str(fee_rate)),
+        )
+        ids = {o.number: o.installment_id for o in owed[loan_id]}
+        expected.extend(
+            ExpectedPayment(
+                investment_id=investment_id,
+                loan_id=loan_id,
+                loan_reference=reference,
+                installment_number=payment.number,
+                due_on=payment.due_on,
+                is_overdue=ids[payment.number] in overdue,
+                principal=payment.principal,
+                interest=payment.income,
+                fee=payment.fee,
             )
+            for payment in payments
+        )
     expected.sort(key=lambda e: (e.due_on, e.loan_reference, e.installment_number))
     return expected
 

@@ -1,5 +1,6 @@
 """Lending reads: products, applications, the marketplace, holdings, schedules, headroom."""
 
+from dataclasses import replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -355,14 +356,7 @@ def investor_expected_payments(user, loan: Loan) -> dict | None:
     if mine is None:
         return None
     owed = [
-        servicing.Owed(
-            installment_id=i.pk,
-            number=i.number,
-            due_on=i.due_on,
-            penalty=i.penalty_amount - i.paid_penalty_amount,
-            interest=i.interest_amount - i.paid_interest_amount,
-            principal=i.principal_amount - i.paid_principal_amount,
-        )
+        replace(servicing.owed_of(i), late_fee=Decimal("0.00"))  # fixed fees: the platform's
         for i in Installment.objects.filter(loan=loan, status__in=Installment.OPEN_STATUSES)
     ]
     payments = servicing.expected_payments(

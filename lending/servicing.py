@@ -55,6 +55,20 @@ class Paid:
         return self.late_fee + self.penalty + self.interest + self.principal
 
 
+def owed_of(installment) -> Owed:
+    """What an installment (a lending.models.Installment, or anything with its fields) still
+    owes, part by part."""
+    return Owed(
+        installment_id=installment.pk,
+        number=installment.number,
+        due_on=installment.due_on,
+        late_fee=installment.late_fee_amount - installment.paid_late_fee_amount,
+        penalty=installment.penalty_amount - installment.paid_penalty_amount,
+        interest=installment.interest_amount - installment.paid_interest_amount,
+        principal=installment.principal_amount - installment.paid_principal_amount,
+    )
+
+
 def total_owed(owed: Sequence[Owed]) -> Decimal:
     return sum((line.total for line in owed), ZERO)
 
@@ -176,12 +190,11 @@ def daily_penalty(overdue_principal: Decimal, penalty_daily_rate: Decimal) -> De
     return money.quantize(overdue_principal * penalty_daily_rate)
 
 
-@dataclass(frozen=True)
-class Share:
-    """One investment's part of a repayment: principal, interest and penalty interest,
-    and the platform's fee on its interest; `net` is what the investor receives."""
+@dataclass(frozen=True, kw_only=True)
+class InvestorParts:
+    """An investor's part of a payment: principal, interest and penalty interest, and the
+    platform's fee on the interest; `net` is what the investor receives."""
 
-    investment_id: int
     principal: Decimal
     interest: Decimal
     penalty: Decimal
@@ -195,6 +208,13 @@ class Share:
     @property
     def net(self) -> Decimal:
         return self.principal + self.income - self.fee
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share(InvestorParts):
+    """One investment's part of a repayment."""
+
+    investment_id: int
 
 
 def split_repayment(
@@ -307,25 +327,12 @@ def hardship_cost(*, kept_charges: Decimal, new_lines: Sequence[ScheduleLine]) -
     return kept_charges + sum((line.interest_amount for line in new_lines), ZERO)
 
 
-@dataclass(frozen=True)
-class ExpectedPayment:
+@dataclass(frozen=True, kw_only=True)
+class ExpectedPayment(InvestorParts):
     """What an investor can expect from one open installment, if the borrower pays it."""
 
     number: int
     due_on: date
-    principal: Decimal
-    interest: Decimal
-    penalty: Decimal
-    fee: Decimal
-
-    @property
-    def income(self) -> Decimal:
-        """Interest and penalty interest: what the investor earns on top of principal."""
-        return self.interest + self.penalty
-
-    @property
-    def net(self) -> Decimal:
-        return self.principal + self.income - self.fee
 
 
 def expected_payments(

@@ -26,7 +26,6 @@ from lending.models import HardshipRequest, Installment, Investment, Loan, LoanU
 from lending.schedules import ScheduleLine
 from lending.services.applications import ensure_public_text
 from lending.services.notifications import notification_send, notification_send_many
-from lending.services.repayments import owed_of
 from lending.terms import service_fee
 
 # Operations decide hardship requests; collectors, who talk to the borrower, may too.
@@ -108,7 +107,7 @@ def hardship_plan(*, loan: Loan, installments, kind: str, months, as_of: date) -
     lines = servicing.hardship_schedule(
         kind=kind,
         months=months,
-        future=[owed_of(i) for i in future],
+        future=[servicing.owed_of(i) for i in future],
         annual_rate=loan.annual_rate,
         method=loan.method,
         disbursed_on=loan.disbursed_on,

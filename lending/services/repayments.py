@@ -44,19 +44,6 @@ class Kind:
     CHOICES = (DUE, ALL)
 
 
-def owed_of(installment: Installment) -> servicing.Owed:
-    """What an installment still owes, part by part."""
-    return servicing.Owed(
-        installment_id=installment.pk,
-        number=installment.number,
-        due_on=installment.due_on,
-        late_fee=installment.late_fee_amount - installment.paid_late_fee_amount,
-        penalty=installment.penalty_amount - installment.paid_penalty_amount,
-        interest=installment.interest_amount - installment.paid_interest_amount,
-        principal=installment.principal_amount - installment.paid_principal_amount,
-    )
-
-
 @dataclass(frozen=True)
 class Quote:
     """What a loan owes on a business date: due now, and the early-payoff amount."""
@@ -81,7 +68,9 @@ class Quote:
 def repayment_quote(*, loan: Loan, installments, as_of: date) -> Quote:
     """The quote for `loan` from its open installments (ordered by number)."""
     owed = tuple(
-        owed_of(i) for i in installments if i.status in UNSETTLED_STATUSES and i.owed_amount > 0
+        servicing.owed_of(i)
+        for i in installments
+        if i.status in UNSETTLED_STATUSES and i.owed_amount > 0
     )
     return Quote(
         as_of=as_of,
