@@ -1,5 +1,6 @@
-"""Investors see each payout in their wallet: one line per payout, naming its loan and
-installment, on the wallet page, the history and GET /api/v1/wallet/entries."""
+"""Investors see each payout in their wallet, naming its loan and installment: one posting
+per payout in GET /api/v1/wallet/entries, and on the wallet page and history one line per
+movement (a distribution's entry), which for a single ticket is the payout itself."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -15,8 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_each_payout_is_its_own_wallet_line_with_loan_and_installment(
     client, api_client, make_user, onboarding, product
 ):
-    """Two investments of one investor in the same loan: two payouts a repayment, two lines
-    (each its own posting of the distribution's entry), never one merged amount."""
+    """Two investments of one investor in the same loan: two payouts a repayment, each its
+    own posting in the API; the pages show the repayment's movement once, with their sum
+    (issue 16's one line per movement), and the portfolio shows each investment's payout."""
     investor = onboarding.investor(make_user("investor"))
     other = onboarding.investor(make_user("investor"))
     loan = loan_held_by(
@@ -35,10 +37,11 @@ def test_each_payout_is_its_own_wallet_line_with_loan_and_installment(
         for n, p in zip([2, 2, 1, 1], payouts, strict=True)
     ]
     client.force_login(investor)
+    by_installment = {1: payouts[2].net_amount + payouts[3].net_amount}
+    by_installment[2] = payouts[0].net_amount + payouts[1].net_amount
     for path in ("/wallet/", "/wallet/history"):
         html = client.get(path).content.decode()
-        assert html.count(f"Repayment from {loan.reference} (installment 1)") == 2, path
-        assert html.count(f"Repayment from {loan.reference} (installment 2)") == 2, path
-        for p in payouts:
-            assert f"+{p.net_amount:,.2f}" in html
+        for n, total in by_installment.items():
+            assert html.count(f"Repayment from {loan.reference} (installment {n})") == 1, path
+            assert f"+{total:,.2f}" in html, path
     assert sum((p.net_amount for p in payouts), D("0")) > D("0")

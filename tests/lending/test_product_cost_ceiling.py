@@ -21,9 +21,9 @@ def test_a_product_within_the_ceiling_is_accepted():
 def test_a_grade_above_the_ceiling_is_refused_with_its_apr_and_worst_terms():
     form = ProductAdminForm(
         data=_product_form(
-            term_options="[3, 12]",
-            methods='["equal_installment", "equal_principal"]',
-            rates_by_grade='{"A": "0.0800", "D": "0.1500", "E": "0.1800"}',
+            term_options=["3", "12"],
+            methods=["equal_installment", "equal_principal"],
+            rates={"A": "0.0800", "D": "0.1500", "E": "0.1800"},
             service_fee_rate="0.02",
         )
     )
@@ -49,7 +49,7 @@ def test_the_admin_saves_nothing_above_the_ceiling(client, make_user):
     client.force_login(make_user("operations"))
     response = client.post(
         reverse("admin:lending_product_add"),
-        _product_form(rates_by_grade='{"A": "0.2300"}'),
+        _product_form(rates={"A": "0.2300"}),
     )
     assert response.status_code == 200
     body = response.content.decode()
