@@ -107,16 +107,9 @@ def complaint_detail(request, pk: int):
                     complaint_id=pk,
                     user=request.user,
                     text=data["text"],
+                    uploads=_uploads(data["attachments"]),
                     context=AuditContext.of(request),
                 )
-                if data["attachments"]:
-                    complaint_reply(
-                        complaint_id=pk,
-                        author=request.user,
-                        text="Attached files.",
-                        uploads=_uploads(data["attachments"]),
-                        context=AuditContext.of(request),
-                    )
             else:
                 complaint_reply(
                     complaint_id=pk,

@@ -286,15 +286,18 @@ def complaint_close(*, complaint_id: int, actor, context=SYSTEM) -> Complaint:
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint_id: int, user, text: str, context=SYSTEM) -> Complaint:
-    """The user reopens their closed complaint with a message; a new deadline starts."""
+def complaint_reopen(
+    *, complaint_id: int, user, text: str, uploads: list[Upload] = (), context=SYSTEM
+) -> Complaint:
+    """The user reopens their closed complaint with a message (and files); a new deadline
+    starts."""
     complaint = _locked(complaint_id)
     if complaint.user_id != user.pk:
         raise NotFound()
     if complaint.status != Complaint.Status.CLOSED:
         raise ComplaintNotClosed()
     text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
-    _add_message(complaint, user, text, [], staff=False)
+    _add_message(complaint, user, text, _checked_uploads(list(uploads)), staff=False)
     complaint.status = Complaint.Status.OPEN
     complaint.closed_at = None
     complaint.reopened_count += 1
