@@ -14,7 +14,7 @@ from compliance.models import (
 )
 from compliance.services import alert_resolve
 from compliance.services.complaints import complaint_assign, complaint_close, complaint_reply
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ResolutionNoteForm
 from core.audit import AuditContext, AuditEvent
 
 
@@ -36,16 +36,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
         return [f.name for f in self.model._meta.fields]
 
 
-class AlertResolveForm(forms.ModelForm):
+class AlertResolveForm(ResolutionNoteForm):
+    note_required = "Say what was found and what was done."
+
     class Meta:
         model = OpsAlert
         fields = ["resolution_note"]
-
-    def clean_resolution_note(self):
-        note = self.cleaned_data["resolution_note"].strip()
-        if not note:
-            raise ValidationError("Say what was found and what was done.")
-        return note
 
 
 @admin.register(OpsAlert)

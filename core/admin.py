@@ -1,7 +1,8 @@
 """Admin building blocks shared by every app (this module imports no app)."""
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +40,17 @@ class ActionsOnlyAdmin(admin.ModelAdmin):
             "show_save_and_add_another": False,
         }
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class ResolutionNoteForm(forms.ModelForm):
+    """The form that closes a queue item (a reconciliation break, an ops alert): only its
+    `resolution_note`, which must say something. Subclasses set Meta.model and the
+    message `note_required`."""
+
+    note_required = "Say how it was resolved."
+
+    def clean_resolution_note(self):
+        note = self.cleaned_data["resolution_note"].strip()
+        if not note:
+            raise ValidationError(self.note_required)
+        return note

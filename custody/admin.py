@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from core import money
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ResolutionNoteForm
 from core.audit import AuditContext
 from custody.errors import CustodyError
 from custody.models import (
@@ -94,16 +94,12 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
     inlines = [BreakInline]
 
 
-class BreakResolveForm(forms.ModelForm):
+class BreakResolveForm(ResolutionNoteForm):
+    note_required = "Say how the break was resolved."
+
     class Meta:
         model = ReconciliationBreak
         fields = ["resolution_note"]
-
-    def clean_resolution_note(self):
-        note = self.cleaned_data["resolution_note"].strip()
-        if not note:
-            raise ValidationError("Say how the break was resolved.")
-        return note
 
 
 @admin.register(ReconciliationBreak)
