@@ -36,10 +36,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "accounts",
-    "compliance",
     "custody",
     "lending",
+    # Above lending, in layer order: their ready() adds their steps to the daily batch.
     "disclosure",
+    "compliance",
     "demo",
 ]
 

@@ -39,6 +39,18 @@ DAILY_STEPS = [
 SWEEPERS = {"settle_stale_investment_orders", "expire_listings", "distributions_pending"}
 
 
+def daily_step_register(name: str, step, *, sweeper: bool = False) -> None:
+    """Add a step that an app above lending owns (the disclosure snapshot, the day's
+    filings) to the end of the batch. Apps call this from `AppConfig.ready()`, in
+    INSTALLED_APPS order, so lending never imports them; registering a name twice keeps the
+    first (ready() may run twice in a test process)."""
+    if any(existing == name for existing, _ in DAILY_STEPS):
+        return
+    DAILY_STEPS.append((name, step))
+    if sweeper:
+        SWEEPERS.add(name)
+
+
 def run_daily(*, as_of: date, since: date | None = None) -> dict:
     """Run the batch for `as_of`, or for each date from `since` to `as_of` in turn (a missed
     month replayed), and return the last date's results by step.
