@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "lending",
     # Above lending, in layer order: their ready() adds their steps to the daily batch.
     "disclosure",
+    "promotion",
     "compliance",
     "demo",
 ]
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "promotion.middleware.CampaignLandingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -179,6 +181,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_ADAPTER = "accounts.account_adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[P2P Lending] "
 # Mail the owner on every security change (password, MFA, email); the adapter audits them.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
