@@ -1,5 +1,6 @@
 """Promotion in the admin: attributions with conversion by campaign, marketing consent and
-its history (all read-only: they change only through the user's own answers)."""
+its history (all read-only: they change only through the user's own answers); referrals,
+with the refusals queue for ops (read-only: settlement decides them)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
 from promotion import selectors
-from promotion.models import Attribution, ConsentChange, MarketingConsent
+from promotion.models import Attribution, ConsentChange, MarketingConsent, Referral, ReferralCode
 
 # --- Campaign attribution and marketing consent ------------------------------------------
 
@@ -55,3 +56,38 @@ class ConsentChangeAdmin(ReadOnlyAdmin):
     list_filter = ["granted", "source"]
     search_fields = ["user__email"]
     date_hierarchy = "changed_at"
+
+
+# --- Referrals ---------------------------------------------------------------------------
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    """Every referral and where it stands; filter `status = refused` by reason for the
+    abuse queue (shared identity, phone or card, withdrawal in the window), `hold` for the
+    rewards waiting on the monthly budget."""
+
+    list_display = [
+        "id",
+        "referee",
+        "referrer",
+        "code",
+        "status",
+        "reason",
+        "hold",
+        "reward_amount",
+        "signed_up_at",
+        "decided_at",
+    ]
+    list_filter = ["status", "reason", "hold", "rewarded_on"]
+    search_fields = ["code", "referrer__email", "referee__email"]
+    date_hierarchy = "signed_up_at"
+    list_select_related = ["referrer", "referee"]
+    ordering = ["-id"]
+
+
+@admin.register(ReferralCode)
+class ReferralCodeAdmin(ReadOnlyAdmin):
+    list_display = ["code", "user", "created_at"]
+    search_fields = ["code", "user__email"]
+    list_select_related = ["user"]

@@ -25,3 +25,11 @@ EXPECTED = {
         "POST": _customer(302, SIGN_IN),
     },
 }
+
+EXPECTED.update(
+    {
+        # A customer's own referrals: staff never refer nor are referred.
+        "api:me-referrals": {"GET": _customer(200)},
+        "promotion:referral-page": {"GET": _customer(200, SIGN_IN)},
+    }
+)
