@@ -30,6 +30,10 @@ EXPECTED.update(
     {
         # A customer's own referrals: staff never refer nor are referred.
         "api:me-referrals": {"GET": _customer(200)},
-        "promotion:referral-page": {"GET": _customer(200, SIGN_IN)},
+        # The page only shows: a POST is 405 (after the sign-in and staff checks).
+        "promotion:referral-page": {
+            "GET": _customer(200, SIGN_IN),
+            "POST": _customer(405, SIGN_IN),
+        },
     }
 )
