@@ -99,11 +99,12 @@ def campaign_conversion() -> list[CampaignConversion]:
 
 
 def masked_email(email: str) -> str:
-    """An email as a referrer sees the friend it belongs to: first letter and domain's
-    first letter, so they can tell friends apart without reading anyone's address."""
+    """An email as a referrer sees the friend it belongs to: the first and last letters of
+    its name and the domain ("l***a@example.com"), enough to tell friends apart, not to
+    read their address."""
     local, _sep, domain = email.partition("@")
-    host, _dot, tld = domain.rpartition(".")
-    return f"{local[:1]}***@{host[:1]}***.{tld}" if host else f"{local[:1]}***"
+    local_masked = local[:1] + "***" if len(local) <= 2 else f"{local[0]}***{local[-1]}"
+    return f"{local_masked}@{domain}" if domain else local_masked
 
 
 @dataclass(frozen=True)

@@ -304,3 +304,44 @@ def test_past_the_monthly_budget_a_reward_waits_for_next_month():
     assert [available(u) for u, _r in earned] == [REWARD, REWARD, REWARD]
     assert budget_balance() == -3 * REWARD
     assert_ledger_holds()
+
+
+# --- Page and API ----------------------------------------------------------------------------
+
+
+def test_the_api_gives_the_link_rules_and_masked_friends(api_client):
+    referrer, code = referrer_and_code()
+    friend, referral = referee_of(code)
+    invested(friend, "1000.00")
+    referral_settle(referral_id=referral.pk)
+    api_client.force_authenticate(referrer)
+
+    body = api_client.get("/api/v1/me/referrals").json()
+
+    assert body["identity_verified"] is True
+    assert (body["code"], body["link"]) == (code, f"http://127.0.0.1:8000/?ref={code}")
+    assert body["earned_amount"] == "50.00"
+    assert body["rules"] == {
+        "reward_amount": "50.00",
+        "min_investment": "1000.00",
+        "window_days": 30,
+        "cap_per_referrer": 20,
+        "currency": "CNY",
+    }
+    [line] = body["referrals"]
+    local, domain = friend.email.split("@")
+    assert line["friend"] == f"{local[0]}***{local[-1]}@{domain}"
+    assert friend.email not in str(body)
+    assert (line["status"], line["reward_amount"], line["reason"]) == ("rewarded", "50.00", "")
+
+
+def test_before_verification_the_api_and_page_offer_no_link(api_client, client):
+    user = UserFactory()
+    api_client.force_authenticate(user)
+    body = api_client.get("/api/v1/me/referrals").json()
+    assert (body["identity_verified"], body["code"], body["link"]) == (False, None, None)
+    client.force_login(user)
+    page = client.get("/account/referrals/").content.decode()
+    assert "Verify your identity first" in page
+    assert "?ref=" not in page
+    assert not ReferralCode.objects.exists()
