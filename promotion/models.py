@@ -228,3 +228,64 @@ class Referral(models.Model):
 
 
 # --- Target segments ---------------------------------------------------------------------
+
+
+class Segment(models.TextChoices):
+    """The target groups computed from the platform's own data (promotion.segments)."""
+
+    RFM_CHAMPIONS = "rfm_champions", _("Best investors (recent, frequent, large)")
+    RFM_AT_RISK = "rfm_at_risk", _("Frequent investors gone quiet")
+    RFM_NEW = "rfm_new", _("New investors (one recent investment)")
+    IDLE_CASH = "idle_cash", _("Idle cash above the threshold")
+    DORMANT = "dormant_investors", _("Dormant after investing")
+    NEVER_INVESTED = "verified_never_invested", _("Verified but never invested")
+    NEAR_PAYOFF = "borrowers_near_payoff", _("Borrowers near payoff with a clean record")
+
+
+class SegmentSnapshot(models.Model):
+    """One segment as computed on one date: its size and the thresholds used. Its members
+    are SegmentMember rows written by one INSERT ... SELECT. Immutable once written."""
+
+    segment = models.CharField(_("segment"), max_length=32, choices=Segment.choices)
+    computed_on = models.DateField(_("computed on"))
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+    size = models.PositiveIntegerField(_("size"))
+    parameters = models.JSONField(_("parameters"), default=dict)
+
+    class Meta:
+        verbose_name = _("segment snapshot")
+        verbose_name_plural = _("segment snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["segment", "computed_on"], name="promotion_segment_once_a_day"
+            )
+        ]
+        permissions = [("export_segment", "Can export a segment's consenting members (audited)")]
+
+    def __str__(self) -> str:
+        return f"{self.get_segment_display()} {self.computed_on} ({self.size})"
+
+
+class SegmentMember(models.Model):
+    """A user in a segment snapshot, with the figures that put them there: days since the
+    last investment, number of investments, and an amount (invested, idle cash or
+    principal left, by segment); RFM scores 1-5 for the RFM segments."""
+
+    snapshot = models.ForeignKey(SegmentSnapshot, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recency_days = models.IntegerField(null=True)
+    frequency = models.IntegerField(null=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    r_score = models.PositiveSmallIntegerField(null=True)
+    f_score = models.PositiveSmallIntegerField(null=True)
+    m_score = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("segment member")
+        verbose_name_plural = _("segment members")
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "user"], name="promotion_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}: {self.user_id}"

@@ -425,6 +425,13 @@ COMPLAINT_ATTACHMENTS_PER_MESSAGE = env.int("COMPLAINT_ATTACHMENTS_PER_MESSAGE",
 # Financial records (identity included) are kept this many years after the relationship ends
 # (the AML rules' five years); an erasure request restricts them until then, then purges.
 DATA_RETENTION_YEARS = env.int("DATA_RETENTION_YEARS", default=5)
+# Target segments (promotion.segments): idle cash at or above this amount; dormant after this
+# many days without an investment; "new" within this many days of a first investment;
+# borrowers "near payoff" with at most this share of the principal left.
+SEGMENT_IDLE_CASH_MIN = Decimal(env.str("SEGMENT_IDLE_CASH_MIN", "1000.00"))
+SEGMENT_DORMANT_DAYS = env.int("SEGMENT_DORMANT_DAYS", default=90)
+SEGMENT_NEW_DAYS = env.int("SEGMENT_NEW_DAYS", default=30)
+SEGMENT_PAYOFF_SHARE = Decimal(env.str("SEGMENT_PAYOFF_SHARE", "0.20"))
 # Cost of credit: interest, penalty interest, late fees and every other charge on a loan
 # together stay under this annual rate (24%: the Supreme People's Court's 2015
 # private-lending provisions, arts. 26, 29, 30; a deployment may set 4x the one-year LPR).
