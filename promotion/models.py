@@ -144,6 +144,7 @@ class Referral(models.Model):
         OUTSIDE_WINDOW = "outside_window", _("First investment after the window")
         NO_INVESTMENT = "no_investment", _("No investment within the window")
         CAP_REACHED = "cap_reached", _("Referrer's reward cap reached")
+        REFERRER_CLOSED = "referrer_closed", _("Referrer's account is closed")
 
     class Hold(models.TextChoices):
         """Why a qualified referral still waits (not a refusal)."""

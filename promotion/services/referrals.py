@@ -156,6 +156,8 @@ def _evaluate(referral: Referral, *, now: datetime) -> Decision:
     """The rules, read on the referee's records (the caps are checked by the caller, under
     the budget lock). Abuse refuses at once; the reward needs an investment placed within
     the window, at least the minimum, and lent out (a reservation can still be cancelled)."""
+    if not referral.referrer.is_active:  # closed or erased (compliance): nobody to pay
+        return Decision("refuse", Reason.REFERRER_CLOSED)
     if reason := _shared_detail(referral):
         return Decision("refuse", reason)
     start, end = referral.signed_up_at, window_end(referral)

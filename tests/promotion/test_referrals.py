@@ -345,3 +345,14 @@ def test_before_verification_the_api_and_page_offer_no_link(api_client, client):
     assert "Verify your identity first" in page
     assert "?ref=" not in page
     assert not ReferralCode.objects.exists()
+
+
+def test_no_reward_to_a_referrer_whose_account_is_closed():
+    referrer, code = referrer_and_code()
+    referee, referral = referee_of(code)
+    invested(referee, "1000.00")
+    referrer.is_active = False
+    referrer.save(update_fields=["is_active"])
+    settled = referral_settle(referral_id=referral.pk)
+    assert (settled.status, settled.reason) == (Referral.Status.REFUSED, "referrer_closed")
+    assert available(referrer) == 0
