@@ -1,6 +1,7 @@
 """Promotion in the admin: attributions with conversion by campaign, marketing consent and
-its history (all read-only: they change only through the user's own answers), target
-segments with their audited export, and the growth dashboards."""
+its history (all read-only: they change only through the user's own answers); referrals,
+with the refusals queue for ops (read-only: settlement decides them); target segments with
+their audited export, and the growth dashboards."""
 
 import csv
 
@@ -22,6 +23,8 @@ from promotion.models import (
     Attribution,
     ConsentChange,
     MarketingConsent,
+    Referral,
+    ReferralCode,
     SegmentSnapshot,
 )
 from promotion.services.segment_export import COLUMNS, segment_export
@@ -150,3 +153,38 @@ class SegmentSnapshotAdmin(ReadOnlyAdmin):
 def _with_header(rows):
     yield COLUMNS
     yield from rows
+
+
+# --- Referrals ---------------------------------------------------------------------------
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdmin):
+    """Every referral and where it stands; filter `status = refused` by reason for the
+    abuse queue (shared identity, phone or card, withdrawal in the window), `hold` for the
+    rewards waiting on the monthly budget."""
+
+    list_display = [
+        "id",
+        "referee",
+        "referrer",
+        "code",
+        "status",
+        "reason",
+        "hold",
+        "reward_amount",
+        "signed_up_at",
+        "decided_at",
+    ]
+    list_filter = ["status", "reason", "hold", "rewarded_on"]
+    search_fields = ["code", "referrer__email", "referee__email"]
+    date_hierarchy = "signed_up_at"
+    list_select_related = ["referrer", "referee"]
+    ordering = ["-id"]
+
+
+@admin.register(ReferralCode)
+class ReferralCodeAdmin(ReadOnlyAdmin):
+    list_display = ["code", "user", "created_at"]
+    search_fields = ["code", "user__email"]
+    list_select_related = ["user"]
