@@ -293,7 +293,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Two fields named "kind" (a repayment's due/all, a hardship request's): one name each.
-    "ENUM_NAME_OVERRIDES": {"HardshipKindEnum": "lending.models.HardshipRequest.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "HardshipKindEnum": "lending.models.HardshipRequest.Kind",
+        "EventNoticeCategoryEnum": "disclosure.models.EventNotice.Category",
+        "CategoryEnum": "compliance.models.Complaint.Category",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.add_error_responses",
