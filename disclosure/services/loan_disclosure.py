@@ -91,7 +91,11 @@ def loan_holder_disclosure(user, loan: Loan) -> HolderDisclosure | None:
         paid_late=Count("id", filter=Q(status=Installment.Status.PAID_LATE)),
         overdue=Count("id", filter=overdue),
         overdue_amount=Coalesce(Sum(owed, filter=overdue), ZERO, output_field=MONEY),
-        next_due_on=Min("due_on", filter=Q(status__in=Installment.OPEN_STATUSES)),
+        # The next installment still to fall due (an overdue one is counted above).
+        next_due_on=Min(
+            "due_on",
+            filter=Q(status__in=(Installment.Status.SCHEDULED, Installment.Status.DUE)),
+        ),
     )
     return HolderDisclosure(
         loan=loan,

@@ -58,7 +58,9 @@ def test_a_holder_reads_the_standing_the_notes_and_the_situation_in_the_api(
     assert body["installments_paid"] == 0 and body["installments_overdue"] == 1
     assert body["days_past_due"] == loan.days_past_due > 0
     assert D(body["overdue_amount"]) == first.owed_amount > first.total_amount - D("0.01")
-    assert body["next_due_on"] == first.due_on.isoformat()
+    # The next installment still to fall due: the overdue one is counted as overdue.
+    second = Installment.objects.get(loan=loan, number=2)
+    assert body["next_due_on"] == second.due_on.isoformat()
     assert [n["text"] for n in body["collection_notes"]] == [NOTE]
     assert body["situation_updates"] == [{"occurred_on": "2026-03-01", "text": SITUATION}]
 
