@@ -1,5 +1,6 @@
 """Disclosure's domain errors: each has a stable code the API and the admin show."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from core.errors import DomainError
@@ -15,25 +16,25 @@ class DisclosureError(DomainError):
 class NoticeRoleRequired(DisclosureError):
     code = "role_required"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "This needs a role you do not hold."
+    message = _("This needs a role you do not hold.")
 
 
 class NoticeNotDraft(DisclosureError):
     code = "notice_not_draft"
     status_code = status.HTTP_409_CONFLICT
-    message = "Only a draft notice can be changed or submitted."
+    message = _("Only a draft notice can be changed or submitted.")
 
 
 class NoticeNotPending(DisclosureError):
     code = "notice_not_pending_approval"
     status_code = status.HTTP_409_CONFLICT
-    message = "This notice is not waiting for a second approval."
+    message = _("This notice is not waiting for a second approval.")
 
 
 class NoticeSameApprover(DisclosureError):
     code = "same_approver"
     status_code = status.HTTP_403_FORBIDDEN
-    message = (
+    message = _(
         "The second approval must come from another staff member than the one who drafted "
         "or submitted the notice."
     )

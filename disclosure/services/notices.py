@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from accounts.roles import Role
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.enqueue import enqueue_on_commit
 from core.errors import NotFound
+from core.site import site_url
 from core.text import public_text_refusal
 from disclosure import errors
 from disclosure.models import NOTICE_BODY_LENGTH, NOTICE_TITLE_LENGTH, EventNotice
@@ -238,6 +240,11 @@ def notice_send_back(
     return notice
 
 
+def _notification_body(notice: EventNotice) -> str:
+    link = site_url(reverse("disclosure:notice-detail", args=[notice.pk]))
+    return f"{notice.body}\n\n{_('Read the notice on the platform:')} {link}"
+
+
 _NOTIFY_SQL = """
 INSERT INTO {notification} (user_id, kind, title, body, subject_type, subject_id,
                             created_at, dedupe_key)
@@ -274,7 +281,7 @@ def notice_investors_notify(*, notice_id: int) -> int:
     params = [
         "event_notice",
         title,
-        notice.body,
+        _notification_body(notice),
         "notice",
         str(notice.pk),
         timezone.now(),

@@ -285,6 +285,8 @@ def test_each_investor_is_notified_once_when_the_task_runs_twice(
     one = Notification.objects.filter(user=book["holders"][0]).get()
     assert one.kind == "event_notice" and "custodian bank" in one.title
     assert one.subject_type == "notice" and one.subject_id == str(notice.pk)
+    assert one.body.startswith("From 1 March 2026")
+    assert one.body.endswith(f"/disclosure/notices/{notice.pk}/")
 
 
 @pytest.mark.django_db
