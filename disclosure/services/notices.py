@@ -245,6 +245,8 @@ def _notification_body(notice: EventNotice) -> str:
     return f"{notice.body}\n\n{_('Read the notice on the platform:')} {link}"
 
 
+# `WHERE TRUE` lets SQLite (the embedded mode) read ON CONFLICT as the upsert clause rather
+# than a join constraint; PostgreSQL does not need it.
 _NOTIFY_SQL = """
 INSERT INTO {notification} (user_id, kind, title, body, subject_type, subject_id,
                             created_at, dedupe_key)
@@ -252,6 +254,7 @@ SELECT holders.investor_id, %s, %s, %s, %s, %s, %s, %s
 FROM (SELECT DISTINCT i.investor_id
       FROM {investment} i JOIN {user} u ON u.id = i.investor_id
       WHERE i.status IN ({statuses}) AND u.is_active) AS holders
+WHERE TRUE
 ORDER BY holders.investor_id
 ON CONFLICT DO NOTHING
 RETURNING id
