@@ -161,6 +161,28 @@ _PROMOTION_VIEW += ("promotion.view_segmentsnapshot",)
 ROLE_PERMISSIONS[Role.OPERATIONS] += (*_PROMOTION_VIEW, "promotion.export_segment")
 ROLE_PERMISSIONS[Role.COMPLIANCE] += _PROMOTION_VIEW
 
+# Disclosure (h-notices): operations draft and submit event notices, upload institution
+# documents and record borrowers' situations; compliance (or another operations member)
+# approves notices; collections record borrowers' situations too.
+ROLE_PERMISSIONS[Role.OPERATIONS] += (
+    "disclosure.view_eventnotice",
+    "disclosure.add_eventnotice",
+    "disclosure.change_eventnotice",
+    "disclosure.view_institutiondocument",
+    "disclosure.add_institutiondocument",
+    "disclosure.view_borrowersituationupdate",
+    "disclosure.add_borrowersituationupdate",
+)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (
+    "disclosure.view_eventnotice",
+    "disclosure.view_institutiondocument",
+    "disclosure.view_borrowersituationupdate",
+)
+ROLE_PERMISSIONS[Role.COLLECTIONS] += (
+    "disclosure.view_borrowersituationupdate",
+    "disclosure.add_borrowersituationupdate",
+)
+
 
 def roles_sync(**kwargs) -> None:
     """Create a group per role and give staff groups exactly their listed permissions."""

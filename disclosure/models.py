@@ -1,0 +1,157 @@
+"""Disclosure's models: platform statistics, event notices, institution information and
+borrower-situation updates."""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.text import PublicText
+from lending.models import Loan
+
+# --- Event notices, institution information (h-notices) ---
+
+NOTICE_TITLE_LENGTH = 200
+NOTICE_BODY_LENGTH = 5000
+SITUATION_TEXT_LENGTH = 500
+
+
+class EventNotice(models.Model):
+    """A major-event notice (2017 Disclosure Guidelines art. 12): drafted by operations,
+    published only once a different staff member approves it (maker-checker), then shown
+    on the home page for DISCLOSURE_NOTICE_BANNER_HOURS, kept in the public archive, and
+    sent to every investor once (a notification with dedupe key `notice:<id>`)."""
+
+    class Category(models.TextChoices):
+        CHANGE_OF_CONTROL = "change_of_control", _("Change of control")
+        CUSTODIAN_CHANGE = "custodian_change", _("Custodian bank change")
+        MAJOR_LITIGATION = "major_litigation", _("Major litigation")
+        SERVICE_INTERRUPTION = "service_interruption", _("Service interruption")
+        REGULATORY_ACTION = "regulatory_action", _("Regulatory action")
+        SENIOR_MANAGEMENT = "senior_management", _("Change of senior management")
+        OTHER = "other", _("Other major event")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for a second approval")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(
+        _("title"), max_length=NOTICE_TITLE_LENGTH, validators=[PublicText(NOTICE_TITLE_LENGTH)]
+    )
+    body = models.TextField(_("body"), validators=[PublicText(NOTICE_BODY_LENGTH, multiline=True)])
+    category = models.CharField(_("category"), max_length=24, choices=Category.choices)
+    effective_on = models.DateField(_("effective date"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("event notice")
+        constraints = [
+            # Maker-checker held by the database too: the approver is never the maker.
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True)
+                | (~Q(approved_by=F("submitted_by")) & ~Q(approved_by=F("drafted_by"))),
+                name="disclosure_notice_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published")
+                | (Q(approved_by__isnull=False) & Q(published_at__isnull=False)),
+                name="disclosure_notice_published_approved",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["-published_at"],
+                condition=Q(status="published"),
+                name="disclosure_notice_archive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"notice:{self.pk}"
+
+
+class InstitutionDocument(models.Model):
+    """A document of the institution, uploaded by operations and public on the institution
+    page: audit reports and the like. Checked by its content (PDF, PNG or JPEG), bounded in
+    size (DISCLOSURE_DOCUMENT_MAX_BYTES), stored under its hash, served through a view."""
+
+    class Kind(models.TextChoices):
+        AUDIT_REPORT = "audit_report", _("Audit report")
+        ANNUAL_REPORT = "annual_report", _("Annual report")
+        COMPLIANCE_REPORT = "compliance_report", _("Compliance report")
+        RISK_ASSESSMENT = "risk_assessment", _("Information security assessment")
+        LICENCE = "licence", _("Licence or registration")
+        OTHER = "other", _("Other document")
+
+    kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200, validators=[PublicText(200)])
+    period = models.CharField(
+        _("period covered"), max_length=40, blank=True, validators=[PublicText(40)]
+    )
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="disclosure/documents/", max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("institution document")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+
+class BorrowerSituationUpdate(models.Model):
+    """A change in a borrower's situation that the loan's investors are told of (2017
+    Disclosure Guidelines art. 11: ongoing disclosure to the lenders), recorded by
+    collections or operations in plain words with no borrower PII; holders only."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="situation_updates")
+    occurred_on = models.DateField(_("date"))
+    text = models.CharField(
+        _("what changed"),
+        max_length=SITUATION_TEXT_LENGTH,
+        validators=[PublicText(SITUATION_TEXT_LENGTH, multiline=True)],
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_on", "-id"]
+        verbose_name = _("borrower situation update")
+        indexes = [models.Index(fields=["loan", "-occurred_on"], name="disclosure_situation_loan")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} {self.occurred_on}"
