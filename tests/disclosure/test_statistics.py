@@ -204,9 +204,12 @@ def test_snapshots_and_loan_sets_are_never_updated_or_deleted(book):
         "DELETE FROM disclosure_statisticsloanset",
         "UPDATE disclosure_statisticssnapshot SET status = 'published'",
     ):
-        with pytest.raises((InternalError, ProgrammingError)), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
+        with (
+            pytest.raises((InternalError, ProgrammingError)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql)
     assert StatisticsSnapshot.objects.get().figures["overdue_count"] == 4
 
 
