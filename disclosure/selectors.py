@@ -24,12 +24,12 @@ def statistics_public() -> QuerySet[StatisticsSnapshot]:
 
 
 def statistics_latest(kind: str | None = None) -> StatisticsSnapshot | None:
-    """The latest published snapshot (of `kind` if given): the newest as-of date, then the
-    newest version of it."""
+    """The latest published snapshot (of `kind` if given): the newest as-of date (the
+    monthly report before the day's own snapshot of a month's end), then its newest version."""
     snapshots = statistics_public()
     if kind:
         snapshots = snapshots.filter(kind=kind)
-    return snapshots.order_by("-as_of", "kind", "-version").first()
+    return snapshots.order_by("-as_of", "-kind", "-version").first()
 
 
 def statistics_for_period(period: str) -> StatisticsSnapshot:

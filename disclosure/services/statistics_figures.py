@@ -80,8 +80,8 @@ FIGURE_SETS = {
     "average_per_lender_amount": "book",
     "average_per_borrower_amount": "book",
 }
-AMOUNT_FIGURES = frozenset(k for k in FIGURE_SETS if k.endswith("_amount"))
 RATIO_FIGURES = frozenset(k for k in FIGURE_SETS if k.endswith("_share") or "_rate_" in k)
+AMOUNT_FIGURES = frozenset(k for k in FIGURE_SETS if k.endswith("_amount")) - RATIO_FIGURES
 COUNT_FIGURES = frozenset(FIGURE_SETS) - AMOUNT_FIGURES - RATIO_FIGURES
 
 
