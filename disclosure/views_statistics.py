@@ -235,7 +235,7 @@ def may_drill_down(user) -> bool:
 
 # --- Charts: plain server-side SVG ----------------------------------------------------------
 
-CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 600, 220, 24, 186
+CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM = 420, 200, 22, 170
 
 
 def bar_chart(title: str, points: list[tuple[str, Decimal, str]]) -> dict:
@@ -285,7 +285,7 @@ def monthly_charts(months) -> list[dict]:
     volume, overdue = [], []
     for snapshot in months:
         figures = figures_from_json(snapshot.figures)
-        label = snapshot.as_of.strftime("%b %y")
+        label = snapshot.as_of.strftime("%b")
         volume.append(
             (label, figures["loans_period_amount"], _compact(figures["loans_period_amount"]))
         )
