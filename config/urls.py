@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("custody.api.urls")),
     path("", include("lending.api.urls")),
     path("", include("disclosure.api.urls")),
+    path("", include("promotion.api.urls")),
     path("", include("compliance.api.urls")),
 ]
 
@@ -52,5 +53,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("custody.urls")),
     path("", include("disclosure.urls")),
+    path("", include("promotion.urls")),
     path("", include("compliance.urls")),
 ]
