@@ -15,7 +15,10 @@ class StatisticsLatestApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: StatisticsSnapshotSerializer})
+    @extend_schema(
+        operation_id="disclosure_statistics_latest",
+        responses={200: StatisticsSnapshotSerializer},
+    )
     def get(self, request):
         snapshot = selectors.statistics_latest()
         if snapshot is None:
@@ -30,6 +33,7 @@ class StatisticsPeriodApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="disclosure_statistics_period",
         parameters=[
             OpenApiParameter(
                 "period",
