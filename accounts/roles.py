@@ -157,7 +157,8 @@ _PROMOTION_VIEW = (
     "promotion.view_marketingconsent",
     "promotion.view_consentchange",
 )
-ROLE_PERMISSIONS[Role.OPERATIONS] += _PROMOTION_VIEW
+_PROMOTION_VIEW += ("promotion.view_segmentsnapshot",)
+ROLE_PERMISSIONS[Role.OPERATIONS] += (*_PROMOTION_VIEW, "promotion.export_segment")
 ROLE_PERMISSIONS[Role.COMPLIANCE] += _PROMOTION_VIEW
 
 # Platform statistics (disclosure.models): compliance and operations read the snapshots and

@@ -482,6 +482,18 @@ WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS = env.int(
     "WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS", default=15 * 60
 )
 
+# Referrals (promotion.services.referrals): a verified user's friend who signs up through
+# their link and, within REFERRAL_WINDOW_DAYS of signing up, places an investment of at least
+# REFERRAL_MIN_INVESTMENT that is lent out earns the referrer REFERRAL_REWARD_AMOUNT, paid from
+# the platform's marketing budget. At most REFERRAL_CAP_PER_REFERRER rewards per referrer,
+# and at most REFERRAL_CAP_PER_MONTH paid out platform-wide per calendar month (rewards past
+# it wait for the next month's budget).
+REFERRAL_MIN_INVESTMENT = Decimal(env.str("REFERRAL_MIN_INVESTMENT", "1000.00"))
+REFERRAL_WINDOW_DAYS = env.int("REFERRAL_WINDOW_DAYS", default=30)
+REFERRAL_REWARD_AMOUNT = Decimal(env.str("REFERRAL_REWARD_AMOUNT", "50.00"))
+REFERRAL_CAP_PER_REFERRER = env.int("REFERRAL_CAP_PER_REFERRER", default=20)
+REFERRAL_CAP_PER_MONTH = Decimal(env.str("REFERRAL_CAP_PER_MONTH", "20000.00"))
+
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
