@@ -182,6 +182,17 @@ ROLE_PERMISSIONS[Role.COLLECTIONS] += (
     "disclosure.view_borrowersituationupdate",
     "disclosure.add_borrowersituationupdate",
 )
+# Platform statistics (disclosure.models): compliance and operations read the snapshots and
+# restate them; reviewers and compliance mark a borrower as a related party (or unmark).
+_STATISTICS = ("disclosure.view_statisticssnapshot",)
+_RELATED_PARTY = (
+    "disclosure.view_relatedparty",
+    "disclosure.add_relatedparty",
+    "disclosure.delete_relatedparty",
+)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (*_STATISTICS, *_RELATED_PARTY)
+ROLE_PERMISSIONS[Role.OPERATIONS] += _STATISTICS
+ROLE_PERMISSIONS[Role.REVIEWER] += _RELATED_PARTY
 
 
 def roles_sync(**kwargs) -> None:

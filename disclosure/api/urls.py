@@ -2,10 +2,21 @@
 
 from django.urls import path
 
-from disclosure.api import notices
+from disclosure.api import notices, views
 
 urlpatterns = [
-    # --- Event notices, institution information (h-notices) ---
+    # --- Platform statistics ---
+    path(
+        "disclosure/statistics",
+        views.StatisticsLatestApi.as_view(),
+        name="disclosure-statistics-latest",
+    ),
+    path(
+        "disclosure/statistics/<str:period>",
+        views.StatisticsPeriodApi.as_view(),
+        name="disclosure-statistics-period",
+    ),
+    # --- Event notices, institution information ---
     path("disclosure/notices", notices.NoticeListApi.as_view(), name="disclosure-notice-list"),
     path(
         "disclosure/notices/<int:pk>",

@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
+        ('disclosure', '0001_statistics'),
         ('lending', '0018_final_offer_and_agreement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
