@@ -174,7 +174,7 @@ def _build(users: int) -> None:
         _execute(
             "INSERT INTO lending_investment (loan_id, investor_id, amount, currency, status, "
             "source, idempotency_key, refusal_code, principal_received_amount, created_at) "
-            "SELECT %s, u.first + (g * 7919) %% u.investors, 50 + (g %% 100) * 50, 'CNY', "
+            "SELECT %s, u.first + (g::bigint * 7919) %% u.investors, 50 + (g %% 100) * 50, 'CNY', "
             "'active', 'manual', 'b' || g, '', 0, "
             "timestamptz '2024-07-01' + ((g * 31) %% 730) * interval '1 day' "
             "FROM generate_series(1, %s) g, (SELECT min(id) AS first, "
