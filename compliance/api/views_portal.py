@@ -9,7 +9,11 @@ from rest_framework.response import Response
 
 from compliance import selectors_portal as selectors
 from compliance.api import serializers_portal as s
-from compliance.services.inspections import ensure_portal_reader, inspection_raise
+from compliance.services.inspections import (
+    ensure_portal_reader,
+    ensure_regulator,
+    inspection_raise,
+)
 from core.audit import AuditContext
 from core.pagination import Pagination
 
@@ -56,6 +60,7 @@ class RegulatorInspectionListApi(ListAPIView):
 
     @extend_schema(request=s.InspectionInSerializer, responses={201: s.InspectionDetailSerializer})
     def post(self, request):
+        ensure_regulator(request.user)  # compliance answers requests; it raises none
         data = s.InspectionInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         inspection = inspection_raise(
