@@ -330,9 +330,6 @@ class InspectionRequestAdmin(admin.ModelAdmin):
         except DomainError as exc:  # changed by someone else since the form was read
             self.message_user(request, exc.message, level=messages.ERROR)
 
-    def save_related(self, request, form, formsets, change):
-        pass  # the inline is read-only; nothing else is saved
-
     @admin.action(description="Assign to me")
     def assign_to_me(self, request, queryset):
         for inspection in queryset:
