@@ -147,6 +147,8 @@ def audit_list(request):
         )
     filters = form.filters() if request.GET else selectors.AuditFilters()
     events, older = selectors.audit_event_page(filters, before=_before(request))
+    for event in events:
+        event.changes = _changes(event)
     query = request.GET.copy()
     query.pop("before", None)
     return _render(
@@ -163,6 +165,28 @@ def audit_list(request):
             "chain_check": selectors.audit_chain_last_check(),
         },
     )
+
+
+_CHANGE_VALUE_LENGTH = 120
+
+
+def _shown(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= _CHANGE_VALUE_LENGTH else text[: _CHANGE_VALUE_LENGTH - 1] + "…"
+
+
+def _changes(event) -> list[dict]:
+    """An event's before and after as the page shows them: one line per field, `old -> new`
+    where both are recorded (the CSV export and the API carry the full JSON)."""
+    before = event.before if isinstance(event.before, dict) else {"value": event.before}
+    after = event.after if isinstance(event.after, dict) else {"value": event.after}
+    lines = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        line = {"key": key, "after": _shown(after[key]) if key in after else "—"}
+        if key in before:
+            line["before"] = _shown(before[key])
+        lines.append(line)
+    return lines
 
 
 class _Echo:
