@@ -1,0 +1,8 @@
+from django.urls import path
+
+from promotion.api import views
+
+urlpatterns = [
+    path("me/marketing-consent", views.MarketingConsentApi.as_view(), name="me-marketing-consent"),
+    path("me/referrals", views.MyReferralsApi.as_view(), name="me-referrals"),
+]

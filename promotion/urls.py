@@ -1,0 +1,10 @@
+from django.urls import path
+
+from promotion import views
+
+app_name = "promotion"
+
+urlpatterns = [
+    path("account/marketing/", views.marketing_consent, name="marketing-consent"),
+    path("account/referrals/", views.referral_page, name="referral-page"),
+]
