@@ -7,9 +7,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.urls import NoReverseMatch, reverse
 
 from accounts import auth_audit
 from accounts.lockout import login_client_record
+from accounts.roles import Role
 from core.audit import AuditContext, client_ip
 from core.site import SiteOrigin, on_site
 
@@ -42,6 +44,17 @@ class AccountAdapter(DefaultAccountAdapter):
         # The owner's address stays open when strangers' failures lock the account.
         login_client_record(user=user, ip_address=client_ip(request))
         return response
+
+    def get_login_redirect_url(self, request) -> str:
+        """Regulators land on their portal (once it is there), not on the dashboard; anyone
+        else where LOGIN_REDIRECT_URL says. A safe `next` still wins (allauth asks it first)."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.has_role(Role.REGULATOR):
+            try:
+                return reverse("compliance:portal")
+            except NoReverseMatch:
+                pass
+        return super().get_login_redirect_url(request)
 
     def authentication_failed(self, request, **credentials) -> None:
         super().authentication_failed(request, **credentials)

@@ -1,6 +1,7 @@
 """Navigation for the base layout: the links each of the signed-in user's roles opens."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 
@@ -57,7 +58,11 @@ def navigation(request):
     if roles & {Role.INVESTOR, Role.BORROWER}:
         links += _links("customer")
     if Role.REGULATOR in roles:
-        # A regulator has no operations console; the public marketplace is what they read.
+        # A regulator has no operations console: the portal (once it exists) and the public
+        # marketplace are what they read.
+        portal = _first_url(("compliance:portal",))
+        if portal:
+            links.append({"label": _("Regulator portal"), "url": portal})
         links += [link for link in _links(Role.INVESTOR) if link["label"] == "Marketplace"]
     return {
         "nav_roles": roles,

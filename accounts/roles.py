@@ -145,6 +145,13 @@ ROLE_PERMISSIONS[Role.COMPLIANCE] += (
     "compliance.view_complaintmessage",
 )
 ROLE_PERMISSIONS[Role.OPERATIONS] += ("compliance.view_opsalert", "compliance.change_opsalert")
+# Inspection requests (regulator portal): compliance assigns and answers them in the admin;
+# regulators raise and close them in the portal, which checks their role (no admin).
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (
+    "compliance.view_inspectionrequest",
+    "compliance.change_inspectionrequest",
+    "compliance.view_inspectionmessage",
+)
 ROLE_PERMISSIONS[Role.COMPLIANCE] += (
     "accounts.view_enterprise",
     "accounts.view_enterprisecheck",

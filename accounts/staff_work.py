@@ -34,6 +34,11 @@ class RoleWork:
 # A role's own tool that is being built: once its page exists and the role may open it, it
 # leads the role's list and the role's "not available yet" note is no longer shown.
 _COMING: dict[str, Task] = {
+    Role.REGULATOR: Task(
+        "Regulator portal",
+        "Filings, platform statistics, the audit trail and your inspection requests.",
+        "compliance:portal",
+    ),
     Role.COLLECTIONS: Task(
         "Collections queue",
         "Cases opened from the delinquency buckets: contacts, promises to pay.",
@@ -143,6 +148,13 @@ _WORK: dict[str, tuple[list[Task], str]] = {
                 "admin:accounts_identity_changelist",
                 permission="accounts.view_identity",
             ),
+            Task(
+                "Inspection requests",
+                "The regulators' requests for information: assign, answer with documents.",
+                "admin:compliance_inspectionrequest_changelist",
+                "?status__exact=open",
+                "compliance.view_inspectionrequest",
+            ),
         ],
         "",
     ),
@@ -168,6 +180,16 @@ _WORK: dict[str, tuple[list[Task], str]] = {
     ),
     Role.REGULATOR: (
         [
+            Task(
+                "Audit trail",
+                "Every regulated action, filtered and exported as CSV.",
+                "compliance:audit-list",
+            ),
+            Task(
+                "Inspection requests",
+                "Ask the platform for information and documents; follow the answers.",
+                "compliance:inspection-list",
+            ),
             Task(
                 "Marketplace",
                 "Every loan open for funding, with the disclosure investors see.",
@@ -202,7 +224,11 @@ def staff_work(user) -> list[RoleWork]:
         tasks, note = _WORK[role]
         shown = []
         coming = _COMING.get(role)
-        if coming is not None and _url(coming) and user.has_perm(coming.permission):
+        if (
+            coming is not None
+            and _url(coming)
+            and (coming.permission is None or user.has_perm(coming.permission))
+        ):
             tasks, note = [coming, *tasks], ""
         for task in tasks:
             url = _url(task)

@@ -1,21 +1,35 @@
 """The audit trail (read-only), its verification runs, and the ops alerts queue."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html_join
 
+from compliance.forms_portal import InspectionAnswerForm
 from compliance.models import (
     COMPLAINT_TEXT_LENGTH,
     AuditChainCheck,
     Complaint,
     ComplaintMessage,
+    InspectionMessage,
+    InspectionRequest,
     OpsAlert,
 )
 from compliance.services import alert_resolve
 from compliance.services.complaints import complaint_assign, complaint_close, complaint_reply
+from compliance.services.inspections import (
+    InspectionNotAnswerable,
+    Upload,
+    inspection_answer,
+    inspection_assign,
+    inspection_documents_check,
+)
 from core.admin import ReadOnlyAdmin, ResolutionNoteForm
 from core.audit import AuditContext, AuditEvent
+from core.errors import DomainError
 
 
 @admin.register(AuditEvent)
@@ -187,6 +201,140 @@ class ComplaintAdmin(admin.ModelAdmin):
         for complaint in queryset:
             complaint_assign(
                 complaint_id=complaint.pk,
+                actor=request.user,
+                assignee=request.user,
+                context=AuditContext.of(request),
+            )
+
+
+class InspectionAnswerAdminForm(forms.ModelForm):
+    """Compliance's answer to an open request: text and documents, checked here (so a
+    refused file is shown on the form) and again by the service that writes them."""
+
+    answer = InspectionAnswerForm.base_fields["answer"]
+    documents = InspectionAnswerForm.base_fields["documents"]
+
+    class Meta:
+        model = InspectionRequest
+        fields = []
+
+    def clean(self):
+        data = super().clean()
+        answer = (data.get("answer") or "").strip()
+        uploads = [Upload(name=f.name, data=f.read()) for f in data.get("documents") or []]
+        if not answer:
+            if uploads:
+                self.add_error("answer", "Say what the documents are.")
+            else:
+                raise ValidationError("Write the answer to send it.")
+        if self.instance.status != InspectionRequest.Status.OPEN:
+            raise ValidationError(InspectionNotAnswerable.message)
+        try:
+            inspection_documents_check(uploads)
+        except DomainError as exc:
+            self.add_error("documents", exc.message)
+        data["uploads"] = uploads
+        return data
+
+
+class InspectionMessageInline(admin.StackedInline):
+    model = InspectionMessage
+    fields = ["created_at", "is_answer", "author", "text", "document_links"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the thread is read here; answers go through the service
+
+    @admin.display(description="Documents")
+    def document_links(self, message):
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a> ({})',
+                (
+                    (
+                        reverse("compliance:inspection-document", args=[message.request_id, d.pk]),
+                        d.name,
+                        filesizeformat(d.size),
+                    )
+                    for d in message.documents.all()
+                ),
+            )
+            or "-"
+        )
+
+
+@admin.register(InspectionRequest)
+class InspectionRequestAdmin(admin.ModelAdmin):
+    """The regulators' inspection requests: open ones by due date first. Answering (with
+    documents) and assigning go through compliance.services.inspections (audited; the
+    regulator is notified); only a regulator closes or reopens a request, in the portal."""
+
+    form = InspectionAnswerAdminForm
+    inlines = [InspectionMessageInline]
+    list_display = ["id", "subject", "status", "due_on", "raised_by", "assigned_to", "loan"]
+    list_filter = ["status", ("assigned_to", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["subject"]
+    readonly_fields = [
+        "raised_by",
+        "subject",
+        "loan",
+        "status",
+        "due_on",
+        "assigned_to",
+        "first_answered_at",
+        "closed_at",
+        "reopened_count",
+    ]
+    actions = ["assign_to_me"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(None, {"fields": self.readonly_fields})]
+        if obj is not None and obj.status == InspectionRequest.Status.OPEN:
+            fieldsets.append(("Answer", {"fields": ["answer", "documents"]}))
+        return fieldsets
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("raised_by", "assigned_to", "loan")
+            .order_by("status", F("due_on").asc(), "-id")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False  # regulators raise requests, in the portal
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != InspectionRequest.Status.OPEN:
+            return False  # answered or closed: read here, reopened by the regulator
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            inspection_answer(
+                request_id=obj.pk,
+                author=request.user,
+                text=form.cleaned_data["answer"],
+                uploads=form.cleaned_data["uploads"],
+                context=AuditContext.of(request),
+            )
+        except DomainError as exc:  # changed by someone else since the form was read
+            self.message_user(request, exc.message, level=messages.ERROR)
+
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request, queryset):
+        for inspection in queryset:
+            inspection_assign(
+                request_id=inspection.pk,
                 actor=request.user,
                 assignee=request.user,
                 context=AuditContext.of(request),

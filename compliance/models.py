@@ -4,6 +4,7 @@ verification runs."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsAlert(models.Model):
@@ -185,3 +186,98 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Erasure of user {self.user_id} ({self.status})"
+
+
+INSPECTION_SUBJECT_LENGTH = 160
+INSPECTION_TEXT_LENGTH = 8000
+
+
+class InspectionRequest(models.Model):
+    """A regulator's request for information (an on-site or off-site inspection): a thread
+    between the regulators and the compliance team, answered with documents by `due_on`.
+    Every regulator sees every request; the regulator closes it, or reopens it with a
+    follow-up."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open: waiting for the platform")
+        ANSWERED = "answered", _("Answered: waiting for the regulator")
+        CLOSED = "closed", _("Closed")
+
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="inspection_requests"
+    )
+    subject = models.CharField(max_length=INSPECTION_SUBJECT_LENGTH)
+    # The loan it is about, when it is about one (the regulator gives its public reference).
+    loan = models.ForeignKey(
+        "lending.Loan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_inspection_requests",
+    )
+    # The due date the overdue reminder went out for: one reminder per due date.
+    reminded_for_due_on = models.DateField(null=True, blank=True)
+    first_answered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="compliance_inspection_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Inspection request {self.pk}: {self.subject}"
+
+
+class InspectionMessage(models.Model):
+    """One message of a request's thread: the regulator's request or follow-up, or the
+    compliance team's answer."""
+
+    request = models.ForeignKey(
+        InspectionRequest, on_delete=models.PROTECT, related_name="messages"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_answer = models.BooleanField(default=False)
+    text = models.TextField(max_length=INSPECTION_TEXT_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on inspection request {self.request_id}"
+
+
+def inspection_document_path(instance: "InspectionDocument", filename: str) -> str:
+    # Never the uploader's file name in the path: it is kept as `name`, shown, not trusted.
+    return f"inspections/{instance.message.request_id}/{instance.sha256}"
+
+
+class InspectionDocument(models.Model):
+    """A document attached to an answer: a PDF or an image, checked by its content and
+    bounded in size and count as complaint attachments are. Served only through the
+    portal's download view, which checks the reader's role."""
+
+    message = models.ForeignKey(
+        InspectionMessage, on_delete=models.PROTECT, related_name="documents"
+    )
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=inspection_document_path, max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

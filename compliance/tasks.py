@@ -5,6 +5,7 @@ from celery import shared_task
 from compliance.services import audit_chain_check
 from compliance.services.complaints import complaints_remind_breaches
 from compliance.services.data_requests import erasure_purge_due
+from compliance.services.inspections import inspections_remind_overdue
 
 
 @shared_task(name="compliance.audit_chain_verify", acks_late=True, reject_on_worker_lost=True)
@@ -25,3 +26,11 @@ def complaints_remind_breaches_task() -> int:
 def erasure_purge_due_task() -> int:
     """Purge the identities whose retention after an erasure request has ended."""
     return erasure_purge_due()
+
+
+@shared_task(
+    name="compliance.inspections_remind_overdue", acks_late=True, reject_on_worker_lost=True
+)
+def inspections_remind_overdue_task() -> int:
+    """Remind compliance of inspection requests past their due date (once per due date)."""
+    return inspections_remind_overdue()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance import views
+from compliance import views, views_portal
 
 app_name = "compliance"
 
@@ -19,5 +19,31 @@ urlpatterns = [
         "support/complaints/<int:pk>/attachments/<int:attachment_id>/",
         views.complaint_attachment,
         name="complaint-attachment",
+    ),
+    # The regulator portal.
+    path("regulator/", views_portal.portal_home, name="portal"),
+    path("regulator/audit/", views_portal.audit_list, name="audit-list"),
+    path("regulator/audit/export.csv", views_portal.audit_export, name="audit-export"),
+    path("regulator/inspections/", views_portal.inspection_list, name="inspection-list"),
+    path("regulator/inspections/new/", views_portal.inspection_create, name="inspection-create"),
+    path(
+        "regulator/inspections/<int:pk>/",
+        views_portal.inspection_detail,
+        name="inspection-detail",
+    ),
+    path(
+        "regulator/inspections/<int:pk>/close/",
+        views_portal.inspection_close_view,
+        name="inspection-close",
+    ),
+    path(
+        "regulator/inspections/<int:pk>/reopen/",
+        views_portal.inspection_reopen_view,
+        name="inspection-reopen",
+    ),
+    path(
+        "regulator/inspections/<int:pk>/documents/<int:document_id>/",
+        views_portal.inspection_document,
+        name="inspection-document",
     ),
 ]

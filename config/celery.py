@@ -111,6 +111,11 @@ app.conf.beat_schedule = {
         "task": "compliance.complaints_remind_breaches",
         "schedule": crontab(minute=5),
     },
+    # Hourly and idempotent: a request reminds once per due date, whoever runs it.
+    "compliance-inspections-remind-overdue": {
+        "task": "compliance.inspections_remind_overdue",
+        "schedule": crontab(minute=20),
+    },
     "compliance-erasure-purge-due": {
         "task": "compliance.erasure_purge_due",
         "schedule": crontab(hour=4, minute=10),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance.api import views
+from compliance.api import views, views_portal
 
 urlpatterns = [
     path("me/data", views.PersonalDataApi.as_view(), name="me-data"),
@@ -13,4 +13,19 @@ urlpatterns = [
     ),
     path("complaints/<int:pk>/close", views.ComplaintCloseApi.as_view(), name="complaint-close"),
     path("complaints/<int:pk>/reopen", views.ComplaintReopenApi.as_view(), name="complaint-reopen"),
+    path(
+        "regulator/audit-events",
+        views_portal.RegulatorAuditEventListApi.as_view(),
+        name="regulator-audit-events",
+    ),
+    path(
+        "regulator/inspections",
+        views_portal.RegulatorInspectionListApi.as_view(),
+        name="regulator-inspection-list",
+    ),
+    path(
+        "regulator/inspections/<int:pk>",
+        views_portal.RegulatorInspectionDetailApi.as_view(),
+        name="regulator-inspection-detail",
+    ),
 ]

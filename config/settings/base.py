@@ -426,6 +426,12 @@ LENDING_DISBURSEMENT_CHECKER_THRESHOLD = Decimal(
 COMPLAINT_SLA_DAYS = env.int("COMPLAINT_SLA_DAYS", default=15)
 COMPLAINT_ATTACHMENT_MAX_BYTES = env.int("COMPLAINT_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 COMPLAINT_ATTACHMENTS_PER_MESSAGE = env.int("COMPLAINT_ATTACHMENTS_PER_MESSAGE", default=3)
+# Inspection requests (regulator portal): answer documents are PDFs or images, checked by
+# content like complaint attachments, but larger and more of them (a regulator asks for
+# contracts, statements and reports); the regulator's due date is at most this far ahead.
+INSPECTION_DOCUMENT_MAX_BYTES = env.int("INSPECTION_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+INSPECTION_DOCUMENTS_PER_MESSAGE = env.int("INSPECTION_DOCUMENTS_PER_MESSAGE", default=10)
+INSPECTION_MAX_DUE_DAYS = env.int("INSPECTION_MAX_DUE_DAYS", default=366)
 # Financial records (identity included) are kept this many years after the relationship ends
 # (the AML rules' five years); an erasure request restricts them until then, then purges.
 DATA_RETENTION_YEARS = env.int("DATA_RETENTION_YEARS", default=5)

@@ -54,3 +54,69 @@ EXPECTED = {
         "POST": {"anonymous": SIGN_IN, "default": 405},
     },
 }
+
+# The regulator portal: regulators and compliance staff read it; everyone else signed in gets
+# 403 `role_required`. Only regulators write, and only inspection requests (raise, follow up,
+# close); compliance answers them in the admin.
+_NOT_PORTAL = (403, "role_required")
+_PORTAL_PAGE_GET = {
+    "anonymous": SIGN_IN,
+    "default": _NOT_PORTAL,
+    "regulator": 200,
+    "compliance": 200,
+}
+_PORTAL_PAGE_NO_POST = {
+    "anonymous": SIGN_IN,
+    "default": _NOT_PORTAL,
+    "regulator": 405,
+    "compliance": 405,
+}
+_PORTAL_API_GET = {"anonymous": 401, "default": _NOT_PORTAL, "regulator": 200, "compliance": 200}
+
+
+def _regulator_only(status: int, anonymous: int = SIGN_IN) -> dict:
+    return {"anonymous": anonymous, "default": _NOT_PORTAL, "regulator": status}
+
+
+EXPECTED |= {
+    "compliance:portal": {"GET": _PORTAL_PAGE_GET, "POST": _PORTAL_PAGE_NO_POST},
+    "compliance:audit-list": {"GET": _PORTAL_PAGE_GET, "POST": _PORTAL_PAGE_NO_POST},
+    "compliance:audit-export": {"GET": _PORTAL_PAGE_GET, "POST": _PORTAL_PAGE_NO_POST},
+    "compliance:inspection-list": {"GET": _PORTAL_PAGE_GET, "POST": _PORTAL_PAGE_NO_POST},
+    # An empty form is a 400 with its errors; compliance answers in the admin, not here.
+    "compliance:inspection-create": {"GET": _regulator_only(200), "POST": _regulator_only(400)},
+    "compliance:inspection-detail": {
+        "kwargs": {"pk": MISSING},
+        "GET": {**_PORTAL_PAGE_GET, "regulator": 404, "compliance": 404},
+        "POST": _PORTAL_PAGE_NO_POST,
+    },
+    "compliance:inspection-close": {
+        "kwargs": {"pk": MISSING},
+        "GET": _regulator_only(405),
+        "POST": _regulator_only(404),
+    },
+    "compliance:inspection-reopen": {
+        "kwargs": {"pk": MISSING},
+        "GET": _regulator_only(405),
+        "POST": _regulator_only(404),
+    },
+    "compliance:inspection-document": {
+        "kwargs": {"pk": MISSING, "document_id": MISSING},
+        "GET": {**_PORTAL_PAGE_GET, "regulator": 404, "compliance": 404},
+        "POST": _PORTAL_PAGE_NO_POST,
+    },
+    "api:regulator-audit-events": {"GET": _PORTAL_API_GET},
+    "api:regulator-inspection-list": {
+        "GET": _PORTAL_API_GET,
+        "POST": {
+            "anonymous": 401,
+            "default": _NOT_PORTAL,
+            "regulator": 400,
+            "compliance": _NOT_PORTAL,
+        },
+    },
+    "api:regulator-inspection-detail": {
+        "kwargs": {"pk": MISSING},
+        "GET": {**_PORTAL_API_GET, "regulator": 404, "compliance": 404},
+    },
+}
