@@ -115,6 +115,12 @@ app.conf.beat_schedule = {
         "task": "compliance.erasure_purge_due",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Regulatory filings due today (the daily loan-level file, the monthly reports on the
+    # month's first days), after the daily batch; a filing already made is not made again.
+    "compliance-filings-due": {
+        "task": "compliance.filings_due",
+        "schedule": crontab(hour=1, minute=0),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),
