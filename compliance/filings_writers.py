@@ -72,9 +72,10 @@ def _copy_bytes(statement: str, params: dict, options: str, sink) -> int:
 
 def _copy_rows(statement: str, params: dict):
     """COPY's rows in text format, one tuple of text (None for NULL) at a time."""
-    with connection.cursor() as cursor, cursor.cursor.copy(
-        _copy_sql(statement, ""), params
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(_copy_sql(statement, ""), params) as copy,
+    ):
         yield from copy.rows()
 
 
@@ -161,7 +162,10 @@ class _FixedTimeZip(ZipFile):
         super().writestr(self._info(name), data)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
-        with open(filename, "rb") as src, self.open(self._info(arcname), "w", force_zip64=True) as dst:
+        with (
+            open(filename, "rb") as src,
+            self.open(self._info(arcname), "w", force_zip64=True) as dst,
+        ):
             shutil.copyfileobj(src, dst, COPY_BUFFER)
 
 

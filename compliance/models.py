@@ -228,7 +228,9 @@ class Filing(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "period", "format", "version"], name="compliance_filing_version"
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="compliance_filing_version_pos"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="compliance_filing_version_pos"
+            ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")), name="compliance_filing_period"
             ),

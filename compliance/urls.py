@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance import views
+from compliance import filings_views, views
 
 app_name = "compliance"
 
@@ -20,4 +20,11 @@ urlpatterns = [
         views.complaint_attachment,
         name="complaint-attachment",
     ),
+    path("regulator/filings/", filings_views.filing_list, name="filing_list"),
+    path(
+        "regulator/filings/<int:pk>/download/",
+        filings_views.filing_download,
+        name="filing_download",
+    ),
+    path("regulator/filings/file/<str:token>/", filings_views.filing_file, name="filing_file"),
 ]

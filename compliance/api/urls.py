@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance.api import views
+from compliance.api import filings, views
 
 urlpatterns = [
     path("me/data", views.PersonalDataApi.as_view(), name="me-data"),
@@ -13,4 +13,7 @@ urlpatterns = [
     ),
     path("complaints/<int:pk>/close", views.ComplaintCloseApi.as_view(), name="complaint-close"),
     path("complaints/<int:pk>/reopen", views.ComplaintReopenApi.as_view(), name="complaint-reopen"),
+    path("filings", filings.FilingListApi.as_view(), name="filing-list"),
+    path("filings/<int:pk>/download", filings.FilingDownloadApi.as_view(), name="filing-download"),
+    path("filings/files/<str:token>", filings.FilingFileApi.as_view(), name="filing-file"),
 ]

@@ -221,9 +221,7 @@ def filing_link_open(*, token: str, user, context: AuditContext) -> Filing:
     expired one is refused with `filing_link_expired`."""
     ensure_filing_reader(user)
     try:
-        data = signing.loads(
-            token, salt=LINK_SALT, max_age=settings.FILINGS_LINK_MAX_AGE_SECONDS
-        )
+        data = signing.loads(token, salt=LINK_SALT, max_age=settings.FILINGS_LINK_MAX_AGE_SECONDS)
     except signing.SignatureExpired:
         raise FilingLinkExpired() from None
     except signing.BadSignature:
