@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-MODULES = ["bench.custody", "bench.lending", "bench.payouts", "bench.servicing"]
+MODULES = ["bench.custody", "bench.lending", "bench.payouts", "bench.servicing", "bench.exports"]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

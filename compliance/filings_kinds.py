@@ -54,7 +54,8 @@ class RowSource:
     rows: Callable[[int], Iterator[tuple]]  # chunk_size -> canonical text tuples
 
     def select_sql(self) -> str:
-        return "SELECT " + ", ".join(c.sql for c in self.columns) + " " + self.from_sql
+        selected = ", ".join(f'{c.sql} AS "{c.name}"' for c in self.columns)
+        return f"SELECT {selected} {self.from_sql}"
 
     def json_lines_sql(self) -> str:
         """One JSON object per row, as text, keys in column order: integers as numbers,
