@@ -84,7 +84,9 @@ def grow_book(templates, have: int, want: int) -> None:
     from lending.models import Application, Installment, Loan
 
     borrower, _, loan = templates
-    user_from, user_to = have // BORROWERS_PER_LOAN + 1, want // BORROWERS_PER_LOAN
+    # Loan g's borrower is the ((g - 1) // 4)-th: ceil(n / 4) borrowers for n loans.
+    user_from = -(-have // BORROWERS_PER_LOAN) + 1
+    user_to = -(-want // BORROWERS_PER_LOAN)
     status = "(ARRAY[{}])[1 + g % 10]".format(", ".join(f"'{s}'" for s, _, _ in STATUSES))
     bucket = "(ARRAY[{}])[1 + g % 10]".format(", ".join(f"'{b}'" for _, b, _ in STATUSES))
     dpd = "(ARRAY[{}])[1 + g % 10]".format(", ".join(str(d) for _, _, d in STATUSES))
