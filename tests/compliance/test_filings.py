@@ -18,10 +18,9 @@ from django.db.models import F, Max, Sum
 
 from compliance.filings_errors import FilingFormatUnknown, FilingKindUnknown, FilingPeriodInvalid
 from compliance.filings_kinds import (
-    DATE,
+    DAILY_LOAN_COLUMNS,
     DECIMAL,
     INT,
-    DAILY_LOAN_COLUMNS,
     daily_loans_source,
     day_period,
     pseudonym_key,
@@ -60,8 +59,9 @@ def _expected(loan: Loan) -> dict:
     key = pseudonym_key()
     return {
         "loan_reference": loan.reference,
-        "borrower_pseudonym": hmac.new(key, str(loan.borrower_id).encode(), hashlib.sha256)
-        .hexdigest()[:32],
+        "borrower_pseudonym": hmac.new(
+            key, str(loan.borrower_id).encode(), hashlib.sha256
+        ).hexdigest()[:32],
         "borrower_kind": borrower.get("kind"),
         "borrower_region": borrower.get("region"),
         "borrower_age_band": {1999: "25-34", None: None}.get(borrower.get("birth_year"), "?"),
@@ -141,7 +141,11 @@ def test_the_manifest_states_the_file_and_its_hash(book, fmt):
     assert manifest["sha256"] == hashlib.sha256(data).hexdigest() == filing.sha256
     assert manifest["size"] == len(data)
     assert manifest["row_count"] == 3
-    assert (manifest["kind"], manifest["period"], manifest["format"]) == ("daily_loans", PERIOD, fmt)
+    assert (manifest["kind"], manifest["period"], manifest["format"]) == (
+        "daily_loans",
+        PERIOD,
+        fmt,
+    )
     assert (manifest["version"], manifest["schema_version"]) == (1, 1)
     assert manifest["generated_at"]
     assert [c["name"] for c in manifest["columns"]] == [c.name for c in DAILY_LOAN_COLUMNS]
@@ -181,9 +185,7 @@ def test_a_changed_book_makes_v2_and_keeps_v1(book, fmt):
     assert v2.file.name != v1.file.name and "/v2/" in v2.file.name
     assert _stored(v1) == v1_bytes  # v1 untouched
     assert hashlib.sha256(_stored(v2)).hexdigest() == v2.sha256 != v1.sha256
-    row = next(
-        r for r in read_rows(fmt, _stored(v2)) if r["loan_reference"] == loan.reference
-    )
+    row = next(r for r in read_rows(fmt, _stored(v2)) if r["loan_reference"] == loan.reference)
     assert D(row["outstanding_principal"]) == _expected(loan)["outstanding_principal"]
     assert D(row["outstanding_principal"]) < loan.amount
     event = AuditEvent.objects.filter(action="compliance.filing_generated").order_by("-id")[0]

@@ -61,7 +61,11 @@ def test_a_regulator_downloads_from_the_page_through_a_signed_link(client, make_
 
     assert hashlib.sha256(body).hexdigest() == filing.sha256 == response["X-Content-SHA256"]
     [event] = _downloads()
-    assert (event.actor_id, event.subject_type, event.subject_id) == (user.pk, "filing", str(filing.pk))
+    assert (event.actor_id, event.subject_type, event.subject_id) == (
+        user.pk,
+        "filing",
+        str(filing.pk),
+    )
     assert event.after["sha256"] == filing.sha256 and event.after["version"] == 1
 
 
