@@ -2,6 +2,7 @@
 alone, each download audited; everyone else, expired links and other people's links are
 refused."""
 
+import hashlib
 import time
 from types import SimpleNamespace
 
@@ -57,8 +58,6 @@ def test_a_regulator_downloads_from_the_page_through_a_signed_link(client, make_
     assert f'filename="{filing.file_name}"' in response["Content-Disposition"]
     body = _body(response)
     assert body.startswith(b"loan_reference,borrower_pseudonym,")
-    import hashlib
-
     assert hashlib.sha256(body).hexdigest() == filing.sha256 == response["X-Content-SHA256"]
     [event] = _downloads()
     assert (event.actor_id, event.subject_type, event.subject_id) == (
