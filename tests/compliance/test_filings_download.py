@@ -210,3 +210,13 @@ def test_a_regulator_without_totp_is_stopped_on_page_and_api(client, api_client,
     assert response.status_code == 302 and "/accounts/2fa/" in response["Location"]
     response = api_client.get("/api/v1/filings", headers={"X-Session-Token": session_token(user)})
     assert response.status_code == 403 and response.json()["code"] == "mfa_required"
+
+
+def test_compliance_reads_filings_in_the_admin_and_cannot_change_them(client, make_user, filing):
+    client.force_login(make_user("compliance"))
+    assert client.get(reverse("admin:compliance_filing_changelist")).status_code == 200
+    page = client.get(reverse("admin:compliance_filing_change", args=[filing.pk]))
+    assert page.status_code == 200 and filing.sha256 in page.content.decode()
+    assert client.get(reverse("admin:compliance_filing_add")).status_code == 403
+    client.force_login(make_user("reviewer"))
+    assert client.get(reverse("admin:compliance_filing_changelist")).status_code == 403
