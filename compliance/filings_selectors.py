@@ -14,9 +14,7 @@ def filing_list(
 ):
     """Filings newest period first, each version listed; filtered by kind, format and a
     range of period start dates (inclusive)."""
-    filings = Filing.objects.defer("manifest").order_by(
-        "-period_start", "kind", "format", "-version"
-    )
+    filings = Filing.objects.order_by("-period_start", "kind", "format", "-version")
     if kind:
         filings = filings.filter(kind=kind)
     if fmt:

@@ -219,7 +219,6 @@ class Filing(models.Model):
     sha256 = models.CharField(max_length=64)
     file = models.FileField(max_length=255)
     manifest_file = models.FileField(max_length=255)
-    manifest = models.JSONField()
     generated_at = models.DateTimeField()
 
     class Meta:

@@ -51,7 +51,6 @@ class Migration(migrations.Migration):
                 ('sha256', models.CharField(max_length=64)),
                 ('file', models.FileField(max_length=255, upload_to='')),
                 ('manifest_file', models.FileField(max_length=255, upload_to='')),
-                ('manifest', models.JSONField()),
                 ('generated_at', models.DateTimeField()),
             ],
             options={

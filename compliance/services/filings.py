@@ -140,7 +140,6 @@ def filing_generate(
                     sha256=written.sha256,
                     file=name,
                     manifest_file=manifest_name,
-                    manifest=manifest,
                     generated_at=generated_at,
                 )
                 audit_record(
