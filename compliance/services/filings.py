@@ -89,7 +89,7 @@ def filing_generate(
         raise FilingFormatUnknown()
     window = spec.parse_period(period)
     source = spec.source(window)
-    with tempfile.TemporaryFile(dir=getattr(settings, "FILINGS_TEMP_DIR", None)) as tmp:
+    with tempfile.TemporaryFile(dir=settings.FILINGS_TEMP_DIR) as tmp:
         written = write_filing(
             source, fmt, tmp, title=spec.sheet_title, created=window.start, copy=copy
         )

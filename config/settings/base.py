@@ -516,3 +516,5 @@ LOGGING = {
 FILINGS_FORMATS = tuple(env.list("FILINGS_FORMATS", default=["csv", "xlsx", "json"]))
 FILINGS_LINK_MAX_AGE_SECONDS = env.int("FILINGS_LINK_MAX_AGE_SECONDS", default=300)
 FILINGS_PSEUDONYM_KEY = env.str("FILINGS_PSEUDONYM_KEY", default="")
+# Where a filing is written before it is stored (the system's temporary folder by default).
+FILINGS_TEMP_DIR = env.str("FILINGS_TEMP_DIR", default="") or None

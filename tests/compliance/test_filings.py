@@ -27,7 +27,7 @@ from compliance.filings_kinds import (
 )
 from compliance.filings_writers import write_filing
 from compliance.models import Filing
-from compliance.services.filings import filing_generate
+from compliance.services.filings import filing_generate, filings_due
 from core.audit import AuditEvent
 from lending.models import Installment, Loan
 from lending.services.batch import run_daily
@@ -262,3 +262,15 @@ def test_the_daily_batch_makes_the_days_filing(book):
     # The date replayed: its step is recorded, nothing is made again.
     assert run_daily(as_of=date(2026, 2, 3))["filings_daily"] == results["filings_daily"]
     assert Filing.objects.filter(period="2026-02-03").count() == 3
+
+
+def test_the_beat_task_makes_what_is_due_once(book, settings):
+    settings.FILINGS_FORMATS = ("csv", "json")
+    assert filings_due(on=date(2026, 3, 1)) == {"daily_loans": {"csv": "v1 new", "json": "v1 new"}}
+    assert filings_due(on=date(2026, 3, 1)) == {
+        "daily_loans": {"csv": "v1 same", "json": "v1 same"}
+    }
+    assert sorted(Filing.objects.values_list("period", "format")) == [
+        ("2026-03-01", "csv"),
+        ("2026-03-01", "json"),
+    ]
