@@ -157,8 +157,42 @@ _PROMOTION_VIEW = (
     "promotion.view_marketingconsent",
     "promotion.view_consentchange",
 )
-ROLE_PERMISSIONS[Role.OPERATIONS] += _PROMOTION_VIEW
+_PROMOTION_VIEW += ("promotion.view_segmentsnapshot",)
+ROLE_PERMISSIONS[Role.OPERATIONS] += (*_PROMOTION_VIEW, "promotion.export_segment")
 ROLE_PERMISSIONS[Role.COMPLIANCE] += _PROMOTION_VIEW
+
+# Disclosure (h-notices): operations draft and submit event notices, upload institution
+# documents and record borrowers' situations; compliance (or another operations member)
+# approves notices; collections record borrowers' situations too.
+ROLE_PERMISSIONS[Role.OPERATIONS] += (
+    "disclosure.view_eventnotice",
+    "disclosure.add_eventnotice",
+    "disclosure.change_eventnotice",
+    "disclosure.view_institutiondocument",
+    "disclosure.add_institutiondocument",
+    "disclosure.view_borrowersituationupdate",
+    "disclosure.add_borrowersituationupdate",
+)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (
+    "disclosure.view_eventnotice",
+    "disclosure.view_institutiondocument",
+    "disclosure.view_borrowersituationupdate",
+)
+ROLE_PERMISSIONS[Role.COLLECTIONS] += (
+    "disclosure.view_borrowersituationupdate",
+    "disclosure.add_borrowersituationupdate",
+)
+# Platform statistics (disclosure.models): compliance and operations read the snapshots and
+# restate them; reviewers and compliance mark a borrower as a related party (or unmark).
+_STATISTICS = ("disclosure.view_statisticssnapshot",)
+_RELATED_PARTY = (
+    "disclosure.view_relatedparty",
+    "disclosure.add_relatedparty",
+    "disclosure.delete_relatedparty",
+)
+ROLE_PERMISSIONS[Role.COMPLIANCE] += (*_STATISTICS, *_RELATED_PARTY)
+ROLE_PERMISSIONS[Role.OPERATIONS] += _STATISTICS
+ROLE_PERMISSIONS[Role.REVIEWER] += _RELATED_PARTY
 
 
 def roles_sync(**kwargs) -> None:

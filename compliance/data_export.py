@@ -24,7 +24,13 @@ from lending.models import (
     Payout,
     Repayment,
 )
-from promotion.models import Attribution, ConsentChange, MarketingConsent
+from promotion.models import (
+    Attribution,
+    ConsentChange,
+    MarketingConsent,
+    Referral,
+    ReferralCode,
+)
 
 FORMAT_VERSION = 1
 
@@ -230,6 +236,15 @@ def personal_data_export(user) -> dict:
             ConsentChange.objects.filter(user=user), ["granted", "source", "changed_at"]
         ),
         "attribution": _rows(Attribution.objects.filter(user=user), _model_fields(Attribution)),
+        "referral_code": _rows(ReferralCode.objects.filter(user=user), ["code", "created_at"]),
+        # Friends the user referred appear by their referral's id only, never by name.
+        "referrals_made": _rows(
+            Referral.objects.filter(referrer=user),
+            ["id", "status", "reason", "reward_amount", "currency", "rewarded_on"],
+        ),
+        "referred_by": _rows(
+            Referral.objects.filter(referee=user), ["code", "status", "signed_up_at"]
+        ),
         "audit_events": _rows(
             AuditEvent.objects.filter(actor=user),
             ["id", "occurred_at", "action", "subject_type", "subject_id", "ip_address"],

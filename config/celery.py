@@ -121,6 +121,11 @@ app.conf.beat_schedule = {
         "task": "compliance.filings_due",
         "schedule": crontab(hour=1, minute=0),
     },
+    # After the daily batch, on the night's book: idle cash, dormancy and payoff as of today.
+    "promotion-segments-compute": {
+        "task": "promotion.segments_compute",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "custody-idempotency-purge": {
         "task": "custody.idempotency_purge",
         "schedule": crontab(minute=40),

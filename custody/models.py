@@ -42,6 +42,9 @@ class LedgerAccount(models.Model):
         LOAN_RECEIVABLE = "loan_receivable", "Loans receivable (pass-through)"
         # Repayments between the borrower's payment and their distribution to investors.
         REPAYMENT_CLEARING = "repayment_clearing", "Repayments awaiting distribution"
+        # The platform's spending on promotion (referral rewards): an expense account, so its
+        # balance runs below zero by what was paid out, as fee income runs above it.
+        MARKETING_BUDGET = "marketing_budget", "Marketing budget (promotion rewards)"
 
     USER_KINDS = (Kind.AVAILABLE, Kind.RESERVED)
 
@@ -82,6 +85,7 @@ class LedgerAccount(models.Model):
                         "adjustment",
                         "loan_receivable",
                         "repayment_clearing",
+                        "marketing_budget",
                     ],
                 )
                 | Q(owner__isnull=False, kind__in=["available", "reserved"]),

@@ -10,6 +10,7 @@ from accounts.roles import ADMIN_ROLES, Role
 from demo.accounts_data import seed_accounts
 from demo.custody_data import seed_custody
 from demo.lending_data import seed_lending
+from demo.promotion_data import seed_promotion
 from demo.servicing_data import seed_history
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - printed for the demo on purpose
@@ -65,4 +66,5 @@ def seed_all() -> list[tuple[str, str]]:
     seed_custody(users, DEMO_PASSWORD)
     history = seed_history()
     seed_lending(advance_to=history.advance_to if history else None)
+    seed_promotion()
     return [(email, description) for email, _, description in DEMO_USERS]

@@ -1,5 +1,16 @@
+"""Platform statistics, loan disclosure, monthly reports and event notices."""
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DisclosureConfig(AppConfig):
     name = "disclosure"
+    verbose_name = _("Disclosure")
+
+    def ready(self):
+        # Platform statistics: the daily batch's snapshot step (lending never imports us).
+        from disclosure.services.statistics import disclosure_snapshot
+        from lending.services.batch import daily_step_register
+
+        daily_step_register("disclosure_snapshot", disclosure_snapshot)

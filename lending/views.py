@@ -350,7 +350,6 @@ def _loan_page_context(request, loan, form) -> dict:
         "schedule": selectors.loan_schedule(loan),
         # The agreement's link, for the borrower and the loan's investors only.
         "agreement": selectors.agreement_for_party(request.user, loan.pk),
-        "updates": list(selectors.loan_update_list(loan)),
         "expected": selectors.investor_expected_payments(request.user, loan),
     }
     if context["can_invest"]:

@@ -7,4 +7,12 @@ class PromotionConfig(AppConfig):
     verbose_name = _("Promotion")
 
     def ready(self) -> None:
-        from promotion import signals  # noqa: F401  (connects the signup receiver)
+        from lending.services.batch import daily_step_register
+        from promotion import signals  # noqa: F401  (connects the signup and lending receivers)
+        from promotion.services.referrals import referrals_settle
+
+        # A sweeper: it settles what is decidable now whatever the date (lost enqueues,
+        # windows that closed, rewards held for the next month's budget).
+        daily_step_register(
+            "referrals_settle", lambda as_of: referrals_settle(as_of=as_of), sweeper=True
+        )

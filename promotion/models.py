@@ -100,6 +100,133 @@ class ConsentChange(models.Model):
 
 # --- Referrals (codes, rewards, refusals) ---------------------------------------------------
 
+MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class ReferralCode(models.Model):
+    """A verified customer's referral code, made the first time it is needed; the link to
+    share is SITE_URL + `/?ref=CODE` (promotion.services.referrals)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral_code"
+    )
+    code = models.CharField(_("code"), max_length=16)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+        constraints = [models.UniqueConstraint(fields=["code"], name="promotion_referral_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Referral(models.Model):
+    """A new user (the referee) who signed up through another user's referral link.
+
+    One per referee (a person is referred once), never by themselves (a CHECK). It waits
+    `pending` until the referee's first qualifying investment is lent out, then is
+    `rewarded` (one ledger entry from the marketing budget to the referrer, keyed by this
+    row) or `refused` with a reason code ops can filter on."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        REWARDED = "rewarded", _("Rewarded")
+        REFUSED = "refused", _("Not rewarded")
+
+    class Reason(models.TextChoices):
+        SHARED_IDENTITY = "shared_identity", _("Same person (identity shared)")
+        SHARED_PHONE = "shared_phone", _("Phone shared with the referrer")
+        SHARED_BANK_CARD = "shared_bank_card", _("Bank card shared with the referrer")
+        WITHDRAWAL_IN_WINDOW = "withdrawal_in_window", _("Withdrew money within the window")
+        BELOW_MINIMUM = "below_minimum", _("Investment below the minimum")
+        OUTSIDE_WINDOW = "outside_window", _("First investment after the window")
+        NO_INVESTMENT = "no_investment", _("No investment within the window")
+        CAP_REACHED = "cap_reached", _("Referrer's reward cap reached")
+        REFERRER_CLOSED = "referrer_closed", _("Referrer's account is closed")
+
+    class Hold(models.TextChoices):
+        """Why a qualified referral still waits (not a refusal)."""
+
+        NONE = "", _("None")
+        MONTHLY_BUDGET = "monthly_budget", _("This month's referral budget is spent")
+
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    referee = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="referral"
+    )
+    code = models.CharField(_("code used"), max_length=16)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices, blank=True)
+    hold = models.CharField(
+        _("waiting for"), max_length=32, choices=Hold.choices, blank=True, default=Hold.NONE
+    )
+    signed_up_at = models.DateTimeField(_("referee signed up"))
+    # The investment that qualified (or the one a refusal is about); lending.Investment.
+    investment = models.ForeignKey(
+        "lending.Investment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("investment"),
+    )
+    reward_amount = models.DecimalField(_("reward"), **MONEY, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    journal_entry = models.OneToOneField(
+        "custody.JournalEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ledger entry"),
+    )
+    # Business date of the payment: the monthly budget counts rewards by it.
+    rewarded_on = models.DateField(_("rewarded on"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(referrer=models.F("referee")),
+                name="promotion_referral_not_self",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status="rewarded",
+                    reason="",
+                    reward_amount__gt=0,
+                    journal_entry__isnull=False,
+                    rewarded_on__isnull=False,
+                )
+                | models.Q(status="refused", reward_amount__isnull=True, journal_entry__isnull=True)
+                & ~models.Q(reason="")
+                | models.Q(
+                    status="pending",
+                    reason="",
+                    reward_amount__isnull=True,
+                    journal_entry__isnull=True,
+                ),
+                name="promotion_referral_status_fields",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["referrer", "status"], name="promotion_referral_referrer"),
+            models.Index(fields=["status", "reason"], name="promotion_referral_queue"),
+            models.Index(fields=["rewarded_on"], name="promotion_referral_paid_on"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referee_id} <- {self.referrer_id} ({self.status})"
+
 
 # --- Target segments ---------------------------------------------------------------------
 

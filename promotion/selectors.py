@@ -1,15 +1,16 @@
-"""Promotion reads: a user's consent, and conversion by campaign for ops."""
+"""Promotion reads: a user's consent, conversion by campaign for ops, a referrer's friends."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.conf import settings
+from django.db.models import Case, Count, Exists, OuterRef, Q, Sum, Value, When
 
 from accounts.models import Identity, User
 from accounts.roles import STAFF_ROLES
 from custody.models import Deposit, Movement
 from lending.models import Investment
-from promotion.models import ConsentChange, MarketingConsent
+from promotion.models import ConsentChange, MarketingConsent, Referral, ReferralCode
 
 DIRECT = "(direct)"
 # An investment that was made: reserved, disbursed, or released by a cancelled listing.
@@ -92,3 +93,91 @@ def campaign_conversion() -> list[CampaignConversion]:
         )
         for row in rows
     ]
+
+
+# --- Referrals ---------------------------------------------------------------------------
+
+
+def masked_email(email: str) -> str:
+    """An email as a referrer sees the friend it belongs to: the first and last letters of
+    its name and the domain ("l***a@example.com"), enough to tell friends apart, not to
+    read their address."""
+    local, _sep, domain = email.partition("@")
+    local_masked = local[:1] + "***" if len(local) <= 2 else f"{local[0]}***{local[-1]}"
+    return f"{local_masked}@{domain}" if domain else local_masked
+
+
+@dataclass(frozen=True)
+class ReferralLine:
+    """One friend on the referrer's page: masked, with where their referral stands."""
+
+    id: int
+    friend: str
+    signed_up_at: object
+    status: str
+    status_label: str
+    reason: str
+    reason_label: str
+    hold: str
+    reward_amount: Decimal | None
+    currency: str
+    rewarded_on: object
+
+
+def referral_lines(user) -> list[ReferralLine]:
+    """The people the user referred, newest first (one query)."""
+    rows = Referral.objects.filter(referrer=user).select_related("referee").order_by("-id")
+    return [
+        ReferralLine(
+            id=r.pk,
+            friend=masked_email(r.referee.email),
+            signed_up_at=r.signed_up_at,
+            status=r.status,
+            status_label=r.get_status_display(),
+            reason=r.reason,
+            reason_label=r.get_reason_display() if r.reason else "",
+            hold=r.hold,
+            reward_amount=r.reward_amount,
+            currency=r.currency,
+            rewarded_on=r.rewarded_on,
+        )
+        for r in rows
+    ]
+
+
+def referral_earned(user) -> Decimal:
+    """What the user's referrals have paid them in total."""
+    total = Referral.objects.filter(referrer=user, status=Referral.Status.REWARDED).aggregate(
+        total=Sum("reward_amount")
+    )["total"]
+    return total or Decimal("0.00")
+
+
+def referral_code_of(user) -> str | None:
+    """The user's code if they have one already (reads never create it)."""
+    return ReferralCode.objects.filter(user=user).values_list("code", flat=True).first()
+
+
+def is_identity_verified(user) -> bool:
+    return Identity.objects.filter(user=user).exists()
+
+
+@dataclass(frozen=True)
+class ReferralRules:
+    """The referral programme's terms, from settings, for the page and the API."""
+
+    reward_amount: Decimal
+    min_investment: Decimal
+    window_days: int
+    cap_per_referrer: int
+    currency: str
+
+
+def referral_rules() -> ReferralRules:
+    return ReferralRules(
+        reward_amount=settings.REFERRAL_REWARD_AMOUNT,
+        min_investment=settings.REFERRAL_MIN_INVESTMENT,
+        window_days=settings.REFERRAL_WINDOW_DAYS,
+        cap_per_referrer=settings.REFERRAL_CAP_PER_REFERRER,
+        currency=settings.PLATFORM_CURRENCY,
+    )

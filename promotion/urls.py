@@ -6,4 +6,5 @@ app_name = "promotion"
 
 urlpatterns = [
     path("account/marketing/", views.marketing_consent, name="marketing-consent"),
+    path("account/referrals/", views.referral_page, name="referral-page"),
 ]

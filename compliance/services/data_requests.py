@@ -24,7 +24,7 @@ from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import Conflict
 from custody.models import LedgerAccount, Posting
 from lending.models import Application, AutoInvestRule, Investment, Loan, Notification
-from promotion.models import Attribution, ConsentChange, MarketingConsent
+from promotion.models import Attribution, ConsentChange, MarketingConsent, ReferralCode
 
 
 class ErasureRefused(Conflict):
@@ -98,6 +98,8 @@ def _close_account(user) -> None:
     MarketingConsent.objects.filter(user=user).delete()
     ConsentChange.objects.filter(user=user).delete()
     Attribution.objects.filter(user=user).delete()
+    # The link stops working; referrals and rewards paid stay with the money records.
+    ReferralCode.objects.filter(user=user).delete()
     user.email = f"erased-{user.pk}@erased.invalid"
     user.display_name = ""
     user.is_active = False

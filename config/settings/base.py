@@ -296,7 +296,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Two fields named "kind" (a repayment's due/all, a hardship request's): one name each.
-    "ENUM_NAME_OVERRIDES": {"HardshipKindEnum": "lending.models.HardshipRequest.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "HardshipKindEnum": "lending.models.HardshipRequest.Kind",
+        "EventNoticeCategoryEnum": "disclosure.models.EventNotice.Category",
+        "CategoryEnum": "compliance.models.Complaint.Category",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.openapi.add_error_responses",
@@ -432,6 +436,37 @@ SEGMENT_IDLE_CASH_MIN = Decimal(env.str("SEGMENT_IDLE_CASH_MIN", "1000.00"))
 SEGMENT_DORMANT_DAYS = env.int("SEGMENT_DORMANT_DAYS", default=90)
 SEGMENT_NEW_DAYS = env.int("SEGMENT_NEW_DAYS", default=30)
 SEGMENT_PAYOFF_SHARE = Decimal(env.str("SEGMENT_PAYOFF_SHARE", "0.20"))
+
+# --- Disclosure: event notices and institution information -------------------------------
+# A published major-event notice stays on the home page this long (then the archive keeps it).
+DISCLOSURE_NOTICE_BANNER_HOURS = env.int("DISCLOSURE_NOTICE_BANNER_HOURS", default=48)
+# Documents ops upload for the institution page: PDFs or images, at most this large.
+DISCLOSURE_DOCUMENT_MAX_BYTES = env.int("DISCLOSURE_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# The registration facts the institution page shows (2017 Disclosure Guidelines art. 9).
+INSTITUTION_COMPANY_NAME = env.str(
+    "INSTITUTION_COMPANY_NAME", default="P2P Lending Information Services Co., Ltd."
+)
+INSTITUTION_REGISTRATION_NUMBER = env.str(
+    "INSTITUTION_REGISTRATION_NUMBER", default="91310000MA1FL0000X"
+)
+INSTITUTION_REGISTERED_CAPITAL = env.str(
+    "INSTITUTION_REGISTERED_CAPITAL", default="50,000,000.00 CNY"
+)
+INSTITUTION_REGISTERED_ADDRESS = env.str(
+    "INSTITUTION_REGISTERED_ADDRESS",
+    default="Floor 12, 88 Century Avenue, Pudong New Area, Shanghai",
+)
+INSTITUTION_ESTABLISHED_ON = env.str("INSTITUTION_ESTABLISHED_ON", default="2015-06-18")
+INSTITUTION_LEGAL_REPRESENTATIVE = env.str("INSTITUTION_LEGAL_REPRESENTATIVE", default="Zhang Wei")
+INSTITUTION_CUSTODIAN_BANK = env.str(
+    "INSTITUTION_CUSTODIAN_BANK", default="Sandbox Custodian Bank, Shanghai Branch"
+)
+INSTITUTION_ICP_FILING = env.str("INSTITUTION_ICP_FILING", default="沪ICP备15000000号-1")
+INSTITUTION_COMPLAINT_PHONE = env.str("INSTITUTION_COMPLAINT_PHONE", default="400-000-0000")
+INSTITUTION_COMPLAINT_EMAIL = env.str(
+    "INSTITUTION_COMPLAINT_EMAIL", default="complaints@p2p-lending.example"
+)
+
 # Cost of credit: interest, penalty interest, late fees and every other charge on a loan
 # together stay under this annual rate (24%: the Supreme People's Court's 2015
 # private-lending provisions, arts. 26, 29, 30; a deployment may set 4x the one-year LPR).
@@ -481,6 +516,18 @@ WITHDRAWAL_AUTHORISATION_MAX_FAILURES = env.int("WITHDRAWAL_AUTHORISATION_MAX_FA
 WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS = env.int(
     "WITHDRAWAL_AUTHORISATION_WINDOW_SECONDS", default=15 * 60
 )
+
+# Referrals (promotion.services.referrals): a verified user's friend who signs up through
+# their link and, within REFERRAL_WINDOW_DAYS of signing up, places an investment of at least
+# REFERRAL_MIN_INVESTMENT that is lent out earns the referrer REFERRAL_REWARD_AMOUNT, paid from
+# the platform's marketing budget. At most REFERRAL_CAP_PER_REFERRER rewards per referrer,
+# and at most REFERRAL_CAP_PER_MONTH paid out platform-wide per calendar month (rewards past
+# it wait for the next month's budget).
+REFERRAL_MIN_INVESTMENT = Decimal(env.str("REFERRAL_MIN_INVESTMENT", "1000.00"))
+REFERRAL_WINDOW_DAYS = env.int("REFERRAL_WINDOW_DAYS", default=30)
+REFERRAL_REWARD_AMOUNT = Decimal(env.str("REFERRAL_REWARD_AMOUNT", "50.00"))
+REFERRAL_CAP_PER_REFERRER = env.int("REFERRAL_CAP_PER_REFERRER", default=20)
+REFERRAL_CAP_PER_MONTH = Decimal(env.str("REFERRAL_CAP_PER_MONTH", "20000.00"))
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

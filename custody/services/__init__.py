@@ -15,7 +15,7 @@ InsufficientFunds (409 `insufficient_funds`); accounts are locked in ascending i
     ledger_post(*, idempotency_key, kind, memo, legs=[Leg(account_id, amount), ...])
     user_account_ids(user_id) -> (available_id, reserved_id); user_account_ids_many(ids)
     platform_account_id(kind) -> id   (custodian, fee_income, adjustment, loan_receivable,
-                                      repayment_clearing)
+                                      repayment_clearing, marketing_budget)
 
 Reads: `custody.selectors.wallet_balance(user_id=...)` -> WalletBalance(available,
 reserved, currency). HTTP idempotency for money-moving POSTs: `core.idempotency`.

@@ -449,7 +449,9 @@ _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 _LONG_NUMBER = re.compile(r"\d(?:[\s\-.]?\d){6,}")
 
 
-def _ensure_no_pii(text: str, loan: Loan) -> None:
+def ensure_no_borrower_pii(text: str, loan: Loan) -> None:
+    """Refuse borrower PII in text investors read (text_contains_pii): see the patterns above;
+    disclosure checks its borrower-situation updates with this too."""
     lowered = text.casefold()
     if _EMAIL.search(text) or _LONG_NUMBER.search(text.replace(",", "")):
         raise errors.TextContainsPii()
@@ -477,7 +479,7 @@ def loan_update_post(*, loan_id: int, text: str, actor, context: AuditContext = 
         raise NotFound()
     if loan.disbursed_on is None:
         raise errors.LoanNotServiced()
-    _ensure_no_pii(text, loan)
+    ensure_no_borrower_pii(text, loan)
     update = LoanUpdate.objects.create(
         loan=loan, text=text, posted_by=actor, posted_on=business_date()
     )

@@ -23,6 +23,7 @@ from lending.business_date import business_date
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
 from lending.services.notifications import notification_send, notification_send_many
+from lending.signals import investments_lent_send_on_commit
 from lending.terms import service_fee
 
 # Ops start disbursements of funded loans day to day; an approver may start one too. Only
@@ -160,6 +161,7 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, context: AuditCont
     Investment.objects.filter(pk__in=[i.pk for i in investments]).update(
         status=Investment.Status.ACTIVE
     )
+    investments_lent_send_on_commit(loan_id=loan.pk, investor_ids=per_investor)
     today = business_date()
     lines = build_schedule(
         amount=loan.amount,

@@ -4,4 +4,5 @@ from promotion.api import views
 
 urlpatterns = [
     path("me/marketing-consent", views.MarketingConsentApi.as_view(), name="me-marketing-consent"),
+    path("me/referrals", views.MyReferralsApi.as_view(), name="me-referrals"),
 ]

@@ -97,7 +97,12 @@ def test_collectors_assign_log_contacts_record_promises_and_post_notes(
     assert not LoanUpdate.objects.exists()
     act("post_investor_note", note="The borrower has agreed to pay the arrears this month.")
     assert LoanUpdate.objects.get().posted_by == collector
+    # The loan's investors read the note on its page (disclosure's holder-only block);
+    # anonymous visitors do not.
     client.logout()
+    page = client.get(reverse("lending:loan-detail", args=[loan.pk])).content.decode()
+    assert "The borrower has agreed to pay the arrears this month." not in page
+    client.force_login(loan.investments.order_by("id").first().investor)
     page = client.get(reverse("lending:loan-detail", args=[loan.pk])).content.decode()
     assert "The borrower has agreed to pay the arrears this month." in page
 

@@ -25,3 +25,15 @@ EXPECTED = {
         "POST": _customer(302, SIGN_IN),
     },
 }
+
+EXPECTED.update(
+    {
+        # A customer's own referrals: staff never refer nor are referred.
+        "api:me-referrals": {"GET": _customer(200)},
+        # The page only shows: a POST is 405 (after the sign-in and staff checks).
+        "promotion:referral-page": {
+            "GET": _customer(200, SIGN_IN),
+            "POST": _customer(405, SIGN_IN),
+        },
+    }
+)

@@ -164,12 +164,17 @@ def test_conversion_by_campaign_counts_each_step(client, make_user):
 def test_the_data_export_holds_consent_and_attribution_and_erasure_removes_them(client):
     from compliance.data_export import personal_data_export
     from compliance.services.data_requests import erasure_request
+    from promotion.models import ReferralCode
+    from promotion.services.referrals import referral_code_get
+    from tests.promotion.funnel import verify
 
     client.get("/?utm_campaign=spring")
     _sign_up(client, "leaving@example.com", marketing_consent="on")
-    user = Attribution.objects.get().user
+    user = verify("leaving@example.com")
+    code = referral_code_get(user).code
 
     data = personal_data_export(user)
+    assert data["referral_code"][0]["code"] == code
     assert data["marketing_consent"] == [
         {"granted": True, "changed_at": data["marketing_consent"][0]["changed_at"]}
     ]
@@ -180,3 +185,4 @@ def test_the_data_export_holds_consent_and_attribution_and_erasure_removes_them(
     assert not MarketingConsent.objects.filter(user=user).exists()
     assert not ConsentChange.objects.filter(user=user).exists()
     assert not Attribution.objects.filter(user=user).exists()
+    assert not ReferralCode.objects.filter(user=user).exists()

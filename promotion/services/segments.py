@@ -33,10 +33,8 @@ from accounts.roles import STAFF_ROLES
 from custody.models import LedgerAccount
 from lending.models import Installment, Investment, Loan
 from promotion.models import Segment, SegmentMember, SegmentSnapshot
+from promotion.selectors import PLACED
 
-# An investment counts once it was placed: reserved, disbursed, or released by a
-# cancelled listing (the investor did invest).
-PLACED = (Investment.Status.RESERVED, Investment.Status.ACTIVE, Investment.Status.RELEASED)
 # An installment or loan that ever went wrong spoils a borrower's record.
 LATE_INSTALLMENTS = (
     Installment.Status.OVERDUE,
@@ -215,6 +213,11 @@ def _compute(as_of: date) -> dict[str, int]:
         "payoff_share": Decimal(settings.SEGMENT_PAYOFF_SHARE),
     }
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The planner overestimates the window steps a hundredfold and compiles them
+            # with LLVM: seconds of JIT for a statement that runs in a fraction of that
+            # (measured: 5.5 of 7 s at 20,000 users). Off for this transaction only.
+            cursor.execute("SET LOCAL jit = off")
         for sql in (_investor_segments_sql(), _idle_cash_sql(), _near_payoff_sql()):
             cursor.execute(sql, values)
         snapshot_table, member_table = _table(SegmentSnapshot), _table(SegmentMember)

@@ -1,0 +1,1 @@
+"""Disclosure use cases that write, one module per concept."""
