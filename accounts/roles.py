@@ -218,3 +218,7 @@ def roles_sync(**kwargs) -> None:
                 Permission.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(permissions)
+
+
+# Regulatory filings: compliance sees what was filed, version by version, in the admin.
+ROLE_PERMISSIONS[Role.COMPLIANCE] += ("compliance.view_filing",)

@@ -14,7 +14,14 @@ import os
 import sys
 from pathlib import Path
 
-MODULES = ["bench.custody", "bench.lending", "bench.payouts", "bench.servicing", "bench.segments"]
+MODULES = [
+    "bench.custody",
+    "bench.lending",
+    "bench.payouts",
+    "bench.servicing",
+    "bench.segments",
+    "bench.exports",
+]
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -14,6 +14,7 @@ from compliance.models import (
     AuditChainCheck,
     Complaint,
     ComplaintMessage,
+    Filing,
     InspectionMessage,
     InspectionRequest,
     OpsAlert,
@@ -339,3 +340,17 @@ class InspectionRequestAdmin(admin.ModelAdmin):
                 assignee=request.user,
                 context=AuditContext.of(request),
             )
+
+
+@admin.register(Filing)
+class FilingAdmin(ReadOnlyAdmin):
+    """Regulatory filings, every version (compliance.services.filings makes them; nobody
+    edits one). Regulators download them from their own pages."""
+
+    list_display = ["period", "kind", "format", "version", "row_count", "size", "generated_at"]
+    list_filter = ["kind", "format"]
+    search_fields = ["period", "sha256"]
+    date_hierarchy = "period_start"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]

@@ -5,9 +5,13 @@ class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance"
 
-    def ready(self):
-        # A platform statistics snapshot blocked by a failed check raises an ops alert.
+    def ready(self) -> None:
+        from compliance.services.filings import filings_daily
         from compliance.services.statistics_alerts import statistics_block_alert
         from disclosure.services.statistics import statistics_block_listener_register
+        from lending.services.batch import daily_step_register
 
+        # A platform statistics snapshot blocked by a failed check raises an ops alert.
         statistics_block_listener_register(statistics_block_alert)
+        # The day's loan-level filing, once the book is settled for the business date.
+        daily_step_register("filings_daily", filings_daily)

@@ -3,7 +3,7 @@ verification runs."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -281,3 +281,61 @@ class InspectionDocument(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Regulatory filings (issue 15) ----------------------------------------------------------
+
+
+class Filing(models.Model):
+    """One file of a regulatory filing: a kind (compliance.filings_kinds), a period, a format
+    and a version. A re-run for the same period that produces the same bytes is the same
+    filing; a book that changed makes the next version, and earlier versions stay (a unique
+    version per kind, period and format; rows are append-only in PostgreSQL)."""
+
+    class Kind(models.TextChoices):
+        DAILY_LOANS = "daily_loans", _("Daily loan-level file")
+        MONTHLY_STATISTICS = "monthly_statistics", _("Monthly statistics report")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+        JSON = "json", _("JSON lines")
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # "2026-12-06" for a day, "2026-11" for a month; period_start/end are its dates.
+    period = models.CharField(max_length=10)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    format = models.CharField(max_length=8, choices=Format.choices)
+    version = models.PositiveIntegerField()
+    schema_version = models.PositiveSmallIntegerField()
+    row_count = models.PositiveBigIntegerField()
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(max_length=255)
+    manifest_file = models.FileField(max_length=255)
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-period_start", "kind", "format", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "period", "format", "version"], name="compliance_filing_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="compliance_filing_version_pos"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="compliance_filing_period"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["period_start", "kind"], name="compliance_filing_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} {self.format} v{self.version}"
+
+    @property
+    def file_name(self) -> str:
+        return self.file.name.rsplit("/", 1)[-1]

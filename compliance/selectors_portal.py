@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from compliance.models import AuditChainCheck, InspectionRequest
@@ -133,14 +132,3 @@ def inspection_counts() -> dict[str, int]:
         Q(status=InspectionRequest.Status.OPEN) & Q(due_on__lt=business_date())
     ).count()
     return {**{s: by_status.get(s, 0) for s in InspectionRequest.Status.values}, "overdue": overdue}
-
-
-def first_url(*names: str, **kwargs) -> str | None:
-    """The path of the first of these URL names that exists: sections other apps publish
-    (filings, statistics) appear in the portal once their pages are there."""
-    for name in names:
-        try:
-            return reverse(name, kwargs=kwargs or None)
-        except NoReverseMatch:
-            continue
-    return None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance import views, views_portal
+from compliance import filings_views, views, views_portal
 
 app_name = "compliance"
 
@@ -46,4 +46,11 @@ urlpatterns = [
         views_portal.inspection_document,
         name="inspection-document",
     ),
+    path("regulator/filings/", filings_views.filing_list, name="filing-list"),
+    path(
+        "regulator/filings/<int:pk>/download/",
+        filings_views.filing_download,
+        name="filing-download",
+    ),
+    path("regulator/filings/file/<str:token>/", filings_views.filing_file, name="filing-file"),
 ]

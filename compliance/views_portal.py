@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -32,13 +33,6 @@ from core.errors import DomainError
 from lending.business_date import business_date
 
 # Sections other apps publish, by the URL names they may carry: shown once they exist.
-FILINGS_URL_NAMES = ("compliance:filing_list", "compliance:filing-list")
-STATISTICS_URL_NAMES = (
-    "disclosure:statistics",
-    "disclosure:statistics-list",
-    "disclosure:statistics-index",
-    "disclosure:platform-statistics",
-)
 CSV_COLUMNS = (
     "id",
     "occurred_at",
@@ -95,8 +89,8 @@ def _render(request, template: str, section: str, context: dict, status: int = 2
         template,
         {
             "section": section,
-            "filings_url": selectors.first_url(*FILINGS_URL_NAMES),
-            "statistics_url": selectors.first_url(*STATISTICS_URL_NAMES),
+            "filings_url": reverse("compliance:filing-list"),
+            "statistics_url": reverse("disclosure:statistics"),
             "today": business_date(),
             "is_regulator": _is_regulator(request.user),
             **context,

@@ -120,6 +120,12 @@ app.conf.beat_schedule = {
         "task": "compliance.erasure_purge_due",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Regulatory filings due today (the daily loan-level file, the monthly reports on the
+    # month's first days), after the daily batch; a filing already made is not made again.
+    "compliance-filings-due": {
+        "task": "compliance.filings_due",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # After the daily batch, on the night's book: idle cash, dormancy and payoff as of today.
     "promotion-segments-compute": {
         "task": "promotion.segments_compute",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance.api import views, views_portal
+from compliance.api import filings, views, views_portal
 
 urlpatterns = [
     path("me/data", views.PersonalDataApi.as_view(), name="me-data"),
@@ -28,4 +28,7 @@ urlpatterns = [
         views_portal.RegulatorInspectionDetailApi.as_view(),
         name="regulator-inspection-detail",
     ),
+    path("filings", filings.FilingListApi.as_view(), name="filing-list"),
+    path("filings/<int:pk>/download", filings.FilingDownloadApi.as_view(), name="filing-download"),
+    path("filings/files/<str:token>", filings.FilingFileApi.as_view(), name="filing-file"),
 ]

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0007_erasure_requests'),
+        ('compliance', '0008_filings'),
         ('lending', '0018_final_offer_and_agreement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -563,3 +563,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# Regulatory filings (compliance.services.filings): the formats each filing is made in, how
+# long a download link lives, and the key of borrower pseudonyms in the files (derived from
+# the oldest PII key when unset; set it to keep pseudonyms stable across PII key rotations).
+FILINGS_FORMATS = tuple(env.list("FILINGS_FORMATS", default=["csv", "xlsx", "json"]))
+FILINGS_LINK_MAX_AGE_SECONDS = env.int("FILINGS_LINK_MAX_AGE_SECONDS", default=300)
+FILINGS_PSEUDONYM_KEY = env.str("FILINGS_PSEUDONYM_KEY", default="")
+# Where a filing is written before it is stored (the system's temporary folder by default).
+FILINGS_TEMP_DIR = env.str("FILINGS_TEMP_DIR", default="") or None

@@ -120,3 +120,39 @@ EXPECTED |= {
         "GET": {**_PORTAL_API_GET, "regulator": 404, "compliance": 404},
     },
 }
+
+
+# Regulatory filings: regulators and compliance officers only; everyone else signed in gets
+# 403 `role_required` (pages and API), anonymous visitors sign in (pages) or 401 (API). A
+# download link that names nothing (here a forged token) is 404 for a reader.
+def _filings(reader: int, *, anonymous: int, others=(403, "role_required")) -> dict:
+    return {"anonymous": anonymous, "regulator": reader, "compliance": reader, "default": others}
+
+
+EXPECTED.update(
+    {
+        "compliance:filing-list": {
+            "GET": _filings(200, anonymous=SIGN_IN),
+            "POST": _filings(405, anonymous=SIGN_IN),
+        },
+        "compliance:filing-download": {
+            "kwargs": {"pk": MISSING},
+            "GET": _filings(404, anonymous=SIGN_IN),
+            "POST": _filings(405, anonymous=SIGN_IN),
+        },
+        "compliance:filing-file": {
+            "kwargs": {"token": "forged"},
+            "GET": _filings(404, anonymous=SIGN_IN),
+            "POST": _filings(405, anonymous=SIGN_IN),
+        },
+        "api:filing-list": {"GET": _filings(200, anonymous=401, others=403)},
+        "api:filing-download": {
+            "kwargs": {"pk": MISSING},
+            "GET": _filings(404, anonymous=401, others=403),
+        },
+        "api:filing-file": {
+            "kwargs": {"token": "forged"},
+            "GET": _filings((404, "not_found"), anonymous=401, others=403),
+        },
+    }
+)
