@@ -385,3 +385,87 @@ filing_kind_register(
         ),
     )
 )
+
+
+# --- the monthly statistics report -------------------------------------------------------------
+
+MONTHLY_STATISTICS_COLUMNS = (
+    Column("period", TEXT, "s.period"),
+    Column("version", INT, "s.version::text"),
+    Column("published_on", DATE, _date_sql("s.publish_on")),
+    Column("figure", TEXT, "f.key"),
+    Column("value", TEXT, "f.value"),
+)
+
+# The period's latest published monthly report (a restatement is a later version), one row
+# per figure, by the figure's name in code-point order (as Python sorts it).
+MONTHLY_STATISTICS_FROM = """
+FROM disclosure_statisticssnapshot s
+CROSS JOIN LATERAL jsonb_each_text(s.figures) f
+WHERE s.id = (
+    SELECT id FROM disclosure_statisticssnapshot
+    WHERE period = %(period)s AND kind = 'monthly' AND status = 'published'
+    ORDER BY version DESC LIMIT 1
+)
+ORDER BY f.key COLLATE "C"
+"""
+
+
+def _published_report(period: Period):
+    from disclosure.models import StatisticsSnapshot
+
+    return (
+        StatisticsSnapshot.objects.filter(
+            period=period.label,
+            kind=StatisticsSnapshot.Kind.MONTHLY,
+            status=StatisticsSnapshot.Status.PUBLISHED,
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def _monthly_statistics_rows(period: Period, chunk_size: int) -> Iterator[tuple]:
+    report = _published_report(period)
+    if report is None:
+        return
+    for figure in sorted(report.figures):
+        value = report.figures[figure]
+        yield (
+            report.period,
+            _int(report.version),
+            _date(report.publish_on),
+            figure,
+            None if value is None else str(value),
+        )
+
+
+def monthly_statistics_source(period: Period) -> RowSource:
+    """The month's published statistics report (disclosure), a row per figure: the figures
+    the public page shows, as published, with the report's version. Refused before the report
+    is published (filings_due waits for it)."""
+    if _published_report(period) is None:
+        raise FilingPeriodInvalid(_("The statistics report for this month is not published yet."))
+    return RowSource(
+        columns=MONTHLY_STATISTICS_COLUMNS,
+        from_sql=MONTHLY_STATISTICS_FROM,
+        params={"period": period.label},
+        rows=lambda chunk_size: _monthly_statistics_rows(period, chunk_size),
+    )
+
+
+filing_kind_register(
+    FilingKind(
+        code="monthly_statistics",
+        label=_("Monthly statistics report"),
+        schema_version=1,
+        cadence="monthly",
+        parse_period=month_period,
+        source=monthly_statistics_source,
+        sheet_title="statistics",
+        description=_(
+            "The month's published platform statistics (disclosure), one row per figure, "
+            "with the report's version."
+        ),
+    )
+)

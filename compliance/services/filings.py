@@ -17,7 +17,12 @@ from django.utils import timezone
 
 from accounts.errors import RoleRequired
 from accounts.roles import Role
-from compliance.filings_errors import FilingFormatUnknown, FilingLinkExpired, FilingLinkInvalid
+from compliance.filings_errors import (
+    FilingFormatUnknown,
+    FilingLinkExpired,
+    FilingLinkInvalid,
+    FilingPeriodInvalid,
+)
 from compliance.filings_kinds import FILING_KINDS, filing_kind
 from compliance.filings_writers import write_filing
 from compliance.models import Filing
@@ -182,10 +187,15 @@ def filings_due(*, on: date) -> dict:
         "daily": on.isoformat(),
         "monthly": (on.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
     }
-    return {
-        code: filings_generate_for(kind=code, period=periods[spec.cadence])
-        for code, spec in FILING_KINDS.items()
-    }
+    results = {}
+    for code, spec in FILING_KINDS.items():
+        try:
+            results[code] = filings_generate_for(kind=code, period=periods[spec.cadence])
+        except FilingPeriodInvalid as exc:
+            # Not due yet (the month's statistics report is not published): the next run
+            # makes it.
+            results[code] = f"waiting: {exc.message!s}"
+    return results
 
 
 # --- the regulator's download ----------------------------------------------------------------
