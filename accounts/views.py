@@ -13,8 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts import credit_code, lockout, selectors, services
+from accounts.language import remember_language
 from accounts.adapters.identity import (
     SandboxIdentityProvider,
     SandboxTestValues,
@@ -405,3 +407,15 @@ def account_settings(request):
         "accounts/account_settings.html",
         {"state": state, "has_totp": selectors.has_totp(request.user)},
     )
+
+
+@require_POST
+def set_language(request):
+    """The language switch on every page: Django's set_language (the language cookie, a
+    redirect back to `next`), and for a signed-in user their stored language too, which
+    their other devices and the emails sent to them follow."""
+    response = django_set_language(request)
+    code = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        remember_language(request.user, code)
+    return response
