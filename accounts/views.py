@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts import credit_code, lockout, selectors, services
-from accounts.language import remember_language
 from accounts.adapters.identity import (
     SandboxIdentityProvider,
     SandboxTestValues,
@@ -36,6 +35,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
+from accounts.language import remember_language
 from accounts.staff_work import staff_work
 from core.audit import AuditContext, client_ip
 from core.errors import DomainError
