@@ -35,7 +35,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
-from accounts.language import remember_language
+from accounts.language import remember_language, supported
 from accounts.staff_work import staff_work
 from core.audit import AuditContext, client_ip
 from core.errors import DomainError
@@ -416,6 +416,10 @@ def set_language(request):
     their other devices and the emails sent to them follow."""
     response = django_set_language(request)
     code = request.POST.get("language", "")
-    if request.user.is_authenticated:
+    if supported(code) is None:
+        # Django's view accepts any language it has a catalogue for (fr, de...): only the
+        # platform's own languages are remembered.
+        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    elif request.user.is_authenticated:
         remember_language(request.user, code)
     return response
