@@ -187,7 +187,7 @@ def test_a_page_shows_dates_and_amounts_in_the_chosen_language(client, make_user
         date_joined=datetime.datetime(2026, 3, 9, 12, tzinfo=datetime.UTC)
     )
     client.force_login(user)
-    assert "9 Mar 2026" in client.get("/settings/", HTTP_ACCEPT_LANGUAGE=EN).content.decode()
+    assert "9 March 2026" in client.get("/settings/", HTTP_ACCEPT_LANGUAGE=EN).content.decode()
     _switch(client, "zh-hans")
     html = client.get("/settings/").content.decode()
     assert "2026年3月9日" in html and "注册时间" in html
