@@ -7,8 +7,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and onboarding"
 
     def ready(self) -> None:
+        from allauth.account.signals import user_signed_up
+
+        from accounts.language import remember_signup_language
         from accounts.roles import roles_sync
 
         # Groups and their permissions follow the table in accounts.roles after every
         # migrate, the way Django itself creates permissions.
         post_migrate.connect(roles_sync, dispatch_uid="accounts.roles_sync")
+        user_signed_up.connect(remember_signup_language, dispatch_uid="accounts.signup_language")

@@ -1,11 +1,14 @@
 """Staff and regulators must enrol TOTP before they can do anything else."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.errors import MfaRequired
+from accounts.language import supported
 from accounts.selectors import has_totp
 
 # Paths a user without MFA may still reach: enrolment itself (and the re-authentication
@@ -51,3 +54,35 @@ class StaffMfaRequiredMiddleware:
             )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in user sees the language they chose, on any device: it overrides what
+    LocaleMiddleware found (cookie, Accept-Language), and the response sets the language
+    cookie to it, so the choice holds after they sign out too. Runs after
+    AuthenticationMiddleware; users who never chose keep LocaleMiddleware's answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        chosen = supported(user.language) if user and user.is_authenticated else None
+        if chosen and chosen != translation.get_language():
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        # The set-language view has just written the cookie itself.
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        if chosen and request.COOKIES.get(cookie) != chosen and cookie not in response.cookies:
+            response.set_cookie(
+                cookie,
+                chosen,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response

@@ -39,6 +39,10 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=80, blank=True, validators=[PublicText(80)])
+    # The language the user chose (the switch on every page), or the one they signed up in:
+    # pages for them and the emails and notifications sent to them use it (see
+    # accounts.language). Blank until either happens: the platform's default applies.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -25,4 +25,5 @@ urlpatterns = [
     ),
     path("onboarding/borrower/", views.onboarding_borrower, name="onboarding-borrower"),
     path("settings/", views.account_settings, name="settings"),
+    path("language/", views.set_language, name="set-language"),
 ]

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts import credit_code, lockout, selectors, services
 from accounts.adapters.identity import (
@@ -34,6 +35,7 @@ from accounts.forms import (
     InvestorProfileForm,
     RolesForm,
 )
+from accounts.language import remember_language, supported
 from accounts.staff_work import staff_work
 from core.audit import AuditContext, client_ip
 from core.errors import DomainError
@@ -405,3 +407,19 @@ def account_settings(request):
         "accounts/account_settings.html",
         {"state": state, "has_totp": selectors.has_totp(request.user)},
     )
+
+
+@require_POST
+def set_language(request):
+    """The language switch on every page: Django's set_language (the language cookie, a
+    redirect back to `next`), and for a signed-in user their stored language too, which
+    their other devices and the emails sent to them follow."""
+    response = django_set_language(request)
+    code = request.POST.get("language", "")
+    if supported(code) is None:
+        # Django's view accepts any language it has a catalogue for (fr, de...): only the
+        # platform's own languages are remembered.
+        response.cookies.pop(settings.LANGUAGE_COOKIE_NAME, None)
+    elif request.user.is_authenticated:
+        remember_language(request.user, code)
+    return response

@@ -53,9 +53,14 @@ MIDDLEWARE = [
     "core.middleware.JsonBodyMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the signed-in user's choice (see accounts.middleware.UserLanguageMiddleware),
+    # else the language cookie, else the browser's Accept-Language. No URL prefixes: the
+    # API and the custodian's callbacks keep their paths.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "promotion.middleware.CampaignLandingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -226,10 +231,22 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# English and Simplified Chinese. "zh-hans" is the language code Django's own catalogues
+# and formats use; browsers sending zh-CN or zh-SG are matched to it by LocaleMiddleware.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The project catalogue (templates, and Python of apps without their own locale/ folder);
+# apps with a locale/ folder keep theirs (tests/i18n/test_catalogue.py checks them all).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "p2p_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = env.str("PLATFORM_TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
-# Y-m-d dates everywhere, the ops admin included (Django's English default is "Dec. 2, 2026").
+# Dates and numbers per language (config/formats/<locale>): English Y-m-d, Chinese
+# 2026年12月6日, both grouping thousands with commas (Django's English default date is
+# "Dec. 2, 2026"; its Chinese default groups by ten thousand without a separator).
 FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media -------------------------------------------------------------------

@@ -49,6 +49,8 @@ EXPECTED = {
         "GET": {"anonymous": SIGN_IN, "default": 200},
         "POST": {"anonymous": SIGN_IN, "default": 200},
     },
+    # The language switch: everyone, signed in or not; it redirects back to the page.
+    "accounts:set-language": {"GET": {"default": 405}, "POST": {"default": 302}},
     "accounts:settings": {
         "GET": {"anonymous": SIGN_IN, "default": 200},
         "POST": {"anonymous": SIGN_IN, "default": 200},

@@ -1,0 +1,56 @@
+"""The user's language: pages follow it, and so must everything sent to them.
+
+Senders of emails and notifications render inside `user_language(user)`:
+
+    from accounts.language import user_language
+
+    with user_language(recipient):
+        subject = render_to_string("…_subject.txt", context)
+        body = render_to_string("…_message.txt", context)
+
+so a Chinese-speaking user gets a Chinese email even when a Celery task or an English-speaking
+staff member's request sends it.
+"""
+
+from contextlib import AbstractContextManager
+
+from django.conf import settings
+from django.utils import translation
+
+
+def supported(code: str | None) -> str | None:
+    """The platform's language code for `code` ("zh-CN" -> "zh-hans"), or None."""
+    if not code:
+        return None
+    try:
+        found = translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+    return found if found in dict(settings.LANGUAGES) else None
+
+
+def language_of(user) -> str:
+    """The language to address `user` in: their stored choice, else the platform default."""
+    return supported(getattr(user, "language", "")) or settings.LANGUAGE_CODE
+
+
+def user_language(user) -> AbstractContextManager:
+    """Activate `user`'s language for the block (translations, date and number formats)."""
+    return translation.override(language_of(user))
+
+
+def remember_language(user, code: str) -> bool:
+    """Store `code` as `user`'s language; False (nothing stored) for an unsupported code."""
+    language = supported(code)
+    if language is None:
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True
+
+
+def remember_signup_language(sender, request, user, **kwargs) -> None:
+    """allauth's user_signed_up: a new user is written to in the language they signed up in."""
+    if not user.language:
+        remember_language(user, translation.get_language() or settings.LANGUAGE_CODE)
