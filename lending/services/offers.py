@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.audit import SYSTEM, AuditContext, audit_record, audit_record_many
 from core.errors import NotFound
@@ -21,7 +22,7 @@ from lending.models import Application, Notification, Product
 from lending.selectors import offer_figures_of
 from lending.services.agreements import agreement_create
 from lending.services.listings import loan_open
-from lending.services.notifications import notification_send, notification_send_each
+from lending.services.notifications import notice, notification_send, notification_send_each
 
 
 def offer_terms_of(product: Product) -> dict:
@@ -57,10 +58,17 @@ def offer_notify(application: Application) -> None:
     notification_send(
         user=application.borrower,
         kind="offer_made",
-        title="Your application was approved: your loan offer is ready",
-        body=f"Grade {application.grade}, rate {application.annual_rate:.2%}, APR "
-        f"{application.offer_apr:.2%}. Accept or decline it by "
-        f"{application.offer_expires_on:%Y-%m-%d}; only an accepted offer is listed.",
+        title=notice(gettext_lazy("Your application was approved: your loan offer is ready")),
+        body=notice(
+            gettext_lazy(
+                "Grade %(grade)s, rate %(rate)s, APR %(apr)s. Accept or decline it by "
+                "%(expires_on)s; only an accepted offer is listed."
+            ),
+            grade=application.grade,
+            rate=f"{application.annual_rate:.2%}",
+            apr=f"{application.offer_apr:.2%}",
+            expires_on=f"{application.offer_expires_on:%Y-%m-%d}",
+        ),
         subject_type="offer",
         subject_id=application.pk,
     )
@@ -117,10 +125,19 @@ def offer_accept(*, application_id: int, borrower, context: AuditContext = SYSTE
     notification_send(
         user=application.borrower,
         kind="offer_accepted",
-        title=f"Offer accepted: loan {loan.reference} is open for funding",
-        body=f"Grade {loan.grade}, rate {loan.annual_rate:.2%}, APR "
-        f"{application.offer_apr:.2%}, funding until {loan.funding_deadline_on:%Y-%m-%d}. "
-        "Your loan agreement is on the loan's page.",
+        title=notice(
+            gettext_lazy("Offer accepted: loan %(loan)s is open for funding"), loan=loan.reference
+        ),
+        body=notice(
+            gettext_lazy(
+                "Grade %(grade)s, rate %(rate)s, APR %(apr)s, funding until %(deadline)s. "
+                "Your loan agreement is on the loan's page."
+            ),
+            grade=loan.grade,
+            rate=f"{loan.annual_rate:.2%}",
+            apr=f"{application.offer_apr:.2%}",
+            deadline=f"{loan.funding_deadline_on:%Y-%m-%d}",
+        ),
         subject_type="loan",
         subject_id=loan.pk,
     )
@@ -190,9 +207,17 @@ def offers_lapse(*, as_of: date) -> int:
             Notification(
                 user_id=borrower_id,
                 kind="offer_lapsed",
-                title=f"Your loan offer for application {pk} has lapsed",
-                body=f"It was not accepted by {expires_on:%Y-%m-%d}, so the loan was not "
-                "listed and nothing was charged. You may apply again.",
+                title=notice(
+                    gettext_lazy("Your loan offer for application %(application)s has lapsed"),
+                    application=pk,
+                ),
+                body=notice(
+                    gettext_lazy(
+                        "It was not accepted by %(expires_on)s, so the loan was not listed and "
+                        "nothing was charged. You may apply again."
+                    ),
+                    expires_on=f"{expires_on:%Y-%m-%d}",
+                ),
                 subject_type="offer",
                 subject_id=str(pk),
             )
