@@ -97,12 +97,14 @@ def _checked_uploads(uploads: list[Upload]) -> list[tuple[Upload, str]]:
         if len(upload.data) > settings.COMPLAINT_ATTACHMENT_MAX_BYTES:
             limit_mb = settings.COMPLAINT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
             raise AttachmentRefused(
-                f"{upload.name[:60]} is larger than {limit_mb} MB.", code="attachment_too_large"
+                _("%(name)s is larger than %(limit)s MB.")
+                % {"name": upload.name[:60], "limit": limit_mb},
+                code="attachment_too_large",
             )
         kind = next((t for sig, t in SIGNATURES.items() if upload.data.startswith(sig)), None)
         if kind is None:
             raise AttachmentRefused(
-                f"{upload.name[:60]} is not a PDF, PNG or JPEG file.",
+                _("%(name)s is not a PDF, PNG or JPEG file.") % {"name": upload.name[:60]},
                 code="attachment_type_refused",
             )
         checked.append((upload, kind))

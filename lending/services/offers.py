@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.audit import SYSTEM, AuditContext, audit_record, audit_record_many
@@ -35,8 +36,11 @@ def ensure_within_cost_ceiling(figures: OfferFigures) -> None:
     together stay under the legal ceiling on the cost of credit)."""
     if figures.apr > settings.LENDING_COST_CEILING_RATE:
         raise errors.AprAboveCeiling(
-            f"The offer's APR of {figures.apr:.2%} is above the ceiling on the cost of credit "
-            f"({settings.LENDING_COST_CEILING_RATE:.2%}): reject the application."
+            _(
+                "The offer's APR of %(apr)s is above the ceiling on the cost of credit "
+                "(%(ceiling)s): reject the application."
+            )
+            % {"apr": f"{figures.apr:.2%}", "ceiling": f"{settings.LENDING_COST_CEILING_RATE:.2%}"}
         )
 
 
