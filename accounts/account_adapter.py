@@ -8,6 +8,7 @@ from allauth.account.internal.flows.login import get_authentication_records
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from accounts import auth_audit
 from accounts.lockout import login_client_record
@@ -27,7 +28,7 @@ class AccountAdapter(DefaultAccountAdapter):
         minute from anyone would lock everyone out."""
         ip = client_ip(request)
         if not ip:
-            raise PermissionDenied("Unable to determine the client's address.")
+            raise PermissionDenied(_("Unable to determine the client's address."))
         return ip
 
     def save_user(self, request, user, form, commit=True):

@@ -9,6 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.cache import add_never_cache_headers
 from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.auth_audit import audit_roles_changed
 from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
@@ -45,8 +47,8 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("email",)
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
-        ("Roles", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Roles"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
@@ -129,7 +131,8 @@ class PiiRevealAdmin(ReadOnlyAdmin):
             "form": form,
             "revealed": revealed,
             "reveal_noun": self.reveal_noun,
-            "title": f"{capfirst(self.reveal_noun)} of {obj.user}",
+            "title": gettext("%(data)s of %(user)s")
+            % {"data": capfirst(self.reveal_noun), "user": obj.user},
         }
         response = TemplateResponse(request, "admin/accounts/pii_reveal.html", context)
         # Clear personal data must not linger in a browser or proxy cache.
@@ -161,12 +164,12 @@ class IdentityAdmin(PiiRevealAdmin):
         "verified_at",
     )
     reveal_permission = "accounts.reveal_identity_pii"
-    reveal_noun = "personal data"
+    reveal_noun = _("personal data")
     reveal_fields = (
-        ("legal_name", "Legal name"),
-        ("national_id", "National ID"),
-        ("phone", "Mobile phone"),
-        ("bank_card", "Bank card"),
+        ("legal_name", _("Legal name")),
+        ("national_id", _("National ID")),
+        ("phone", _("Mobile phone")),
+        ("bank_card", _("Bank card")),
     )
 
     def pii_reveal(self, obj, *, viewer, reason, request):
@@ -239,13 +242,13 @@ class EnterpriseAdmin(PiiRevealAdmin):
         "verified_at",
     )
     reveal_permission = "accounts.reveal_enterprise_pii"
-    reveal_noun = "enterprise data"
+    reveal_noun = _("enterprise data")
     reveal_fields = (
-        ("company_name", "Company name"),
-        ("credit_code", "Unified social credit code"),
-        ("legal_representative_name", "Legal representative"),
-        ("legal_representative_id", "Legal representative's resident ID"),
-        ("registered_address", "Registered address"),
+        ("company_name", _("Company name")),
+        ("credit_code", _("Unified social credit code")),
+        ("legal_representative_name", _("Legal representative")),
+        ("legal_representative_id", _("Legal representative's resident ID")),
+        ("registered_address", _("Registered address")),
     )
 
     def pii_reveal(self, obj, *, viewer, reason, request):

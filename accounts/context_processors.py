@@ -9,16 +9,16 @@ from accounts.roles import Role
 # exist, so the menu never links to a page that is not there.
 ROLE_LINKS = {
     Role.INVESTOR: [
-        ("Marketplace", ("lending:marketplace", "lending:loan-list")),
-        ("Portfolio", ("lending:portfolio",)),
-        ("Auto-invest", ("lending:auto-invest", "lending:auto-invest-rules")),
+        (_("Marketplace"), ("lending:marketplace", "lending:loan-list")),
+        (_("Portfolio"), ("lending:portfolio",)),
+        (_("Auto-invest"), ("lending:auto-invest", "lending:auto-invest-rules")),
     ],
     Role.BORROWER: [
-        ("Apply", ("lending:apply", "lending:application-create")),
-        ("My loans", ("lending:borrowings", "lending:borrowing-list", "lending:my-loans")),
+        (_("Apply"), ("lending:apply", "lending:application-create")),
+        (_("My loans"), ("lending:borrowings", "lending:borrowing-list", "lending:my-loans")),
     ],
     "customer": [
-        ("Wallet", ("custody:wallet", "custody:wallet-detail")),
+        (_("Wallet"), ("custody:wallet", "custody:wallet-detail")),
     ],
 }
 
@@ -37,7 +37,7 @@ def _links(role) -> list[dict]:
     for label, names in ROLE_LINKS[role]:
         url = _first_url(names)
         if url:
-            links.append({"label": label, "url": url})
+            links.append({"label": label, "url": url, "name": names[0]})
     return links
 
 
@@ -58,12 +58,14 @@ def navigation(request):
     if roles & {Role.INVESTOR, Role.BORROWER}:
         links += _links("customer")
     if Role.REGULATOR in roles:
-        # A regulator has no operations console: the portal (once it exists) and the public
-        # marketplace are what they read.
+        # A regulator has no operations console: the portal and the public marketplace are
+        # what they read.
         portal = _first_url(("compliance:portal",))
         if portal:
-            links.append({"label": _("Regulator portal"), "url": portal})
-        links += [link for link in _links(Role.INVESTOR) if link["label"] == "Marketplace"]
+            links.append(
+                {"label": _("Regulator portal"), "url": portal, "name": "compliance:portal"}
+            )
+        links += [link for link in _links(Role.INVESTOR) if link["name"] == "lending:marketplace"]
     return {
         "nav_roles": roles,
         "nav_is_staff": user.is_platform_staff,

@@ -1,5 +1,6 @@
 """Errors of accounts: each has a stable code, an HTTP status and a message."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from core.errors import DomainError
@@ -12,32 +13,32 @@ class AccountsError(DomainError):
 class MfaRequired(AccountsError):
     code = "mfa_required"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "Enrol an authenticator app before using staff functions."
+    message = _("Enrol an authenticator app before using staff functions.")
 
 
 class LoginUnlockInvalid(AccountsError):
     """An unlock link that was altered, has expired or was used already."""
 
     code = "unlock_link_invalid"
-    message = "This unlock link has expired or was used already."
+    message = _("This unlock link has expired or was used already.")
 
 
 class StaffEmailTaken(AccountsError):
     code = "email_taken"
     status_code = status.HTTP_409_CONFLICT
-    message = "An account with this email address already exists."
+    message = _("An account with this email address already exists.")
 
 
 class StaffRoleUnknown(AccountsError):
     code = "role_unknown"
-    message = "Not a staff role."
+    message = _("Not a staff role.")
 
 
 class StaffPasswordInvalid(AccountsError):
     """The password fails AUTH_PASSWORD_VALIDATORS; the message lists each reason."""
 
     code = "password_invalid"
-    message = "The password is too weak."
+    message = _("The password is too weak.")
 
 
 class IdentityRejected(AccountsError):
@@ -45,25 +46,25 @@ class IdentityRejected(AccountsError):
 
     code = "identity_rejected"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "The identity check did not pass."
+    message = _("The identity check did not pass.")
 
 
 class DuplicateIdentity(AccountsError):
     code = "duplicate_identity"
     status_code = status.HTTP_409_CONFLICT
-    message = "These details are already registered to another account."
+    message = _("These details are already registered to another account.")
 
 
 class IdentityAlreadyVerified(AccountsError):
     code = "identity_already_verified"
     status_code = status.HTTP_409_CONFLICT
-    message = "Your identity is already verified."
+    message = _("Your identity is already verified.")
 
 
 class IdentityAttemptsExceeded(AccountsError):
     code = "identity_attempts_exceeded"
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    message = "Too many failed identity checks. Try again tomorrow or contact support."
+    message = _("Too many failed identity checks. Try again tomorrow or contact support.")
 
 
 class NationalIdAttemptsExceeded(IdentityAttemptsExceeded):
@@ -71,7 +72,7 @@ class NationalIdAttemptsExceeded(IdentityAttemptsExceeded):
     cheap to make, so the per-account cap alone would let many of them probe one ID."""
 
     code = "national_id_attempts_exceeded"
-    message = (
+    message = _(
         "This ID number has failed too many identity checks in the last 24 hours. "
         "Try again tomorrow or contact support."
     )
@@ -82,7 +83,7 @@ class ClientAttemptsExceeded(IdentityAttemptsExceeded):
     client probing many ID numbers through many accounts."""
 
     code = "client_attempts_exceeded"
-    message = (
+    message = _(
         "Too many failed identity checks from your network in the last 24 hours. "
         "Try again tomorrow or contact support."
     )
@@ -91,12 +92,12 @@ class ClientAttemptsExceeded(IdentityAttemptsExceeded):
 class IdentityNotVerified(AccountsError):
     code = "identity_not_verified"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "Verify your identity first."
+    message = _("Verify your identity first.")
 
 
 class RoleNotAllowed(AccountsError):
     code = "role_not_allowed"
-    message = "Only the investor and borrower roles can be chosen."
+    message = _("Only the investor and borrower roles can be chosen.")
 
 
 class StaffNotAllowed(AccountsError):
@@ -104,7 +105,7 @@ class StaffNotAllowed(AccountsError):
 
     code = "staff_not_allowed"
     status_code = status.HTTP_403_FORBIDDEN
-    message = (
+    message = _(
         "Staff accounts cannot invest, borrow, hold a wallet, verify an identity or take a "
         "customer role. Use a personal account for that."
     )
@@ -113,7 +114,7 @@ class StaffNotAllowed(AccountsError):
 class RoleRequired(AccountsError):
     code = "role_required"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "This needs a role you do not hold."
+    message = _("This needs a role you do not hold.")
 
 
 class TextRefused(AccountsError):
@@ -121,19 +122,19 @@ class TextRefused(AccountsError):
     text_too_long, `field` in the details names the field."""
 
     code = "text_control_characters"
-    message = "This text cannot be shown to others."
+    message = _("This text cannot be shown to others.")
 
 
 class PiiRevealForbidden(AccountsError):
     code = "pii_view_forbidden"
     status_code = status.HTTP_403_FORBIDDEN
-    message = "You may not view personal data."
+    message = _("You may not view personal data.")
 
 
 class PiiRevealReasonRequired(AccountsError):
     code = "pii_view_reason_required"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "State why you need to see this person's data (at least 10 characters)."
+    message = _("State why you need to see this person's data (at least 10 characters).")
 
 
 class SuitabilityRefused(AccountsError):
@@ -149,58 +150,65 @@ class EnterpriseRejected(AccountsError):
 
     code = "enterprise_rejected"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "The enterprise could not be verified."
+    message = _("The enterprise could not be verified.")
 
 
 class DuplicateEnterprise(AccountsError):
     code = "duplicate_credit_code"
     status_code = status.HTTP_409_CONFLICT
-    message = "This credit code is already registered to another account."
+    message = _("This credit code is already registered to another account.")
 
 
 class EnterpriseAlreadyRegistered(AccountsError):
     code = "enterprise_already_registered"
     status_code = status.HTTP_409_CONFLICT
-    message = "Your account already borrows for a registered enterprise."
+    message = _("Your account already borrows for a registered enterprise.")
 
 
 class EnterpriseAttemptsExceeded(AccountsError):
     code = "enterprise_attempts_exceeded"
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    message = "Too many failed enterprise registrations. Try again tomorrow or contact support."
+    message = _("Too many failed enterprise registrations. Try again tomorrow or contact support.")
 
 
 # Enterprise reasons (input checks, the registry, the platform's rules) and their messages.
 ENTERPRISE_REASON_MESSAGES = {
-    "invalid_company_name": "Enter the company's full legal name as on its business licence.",
-    "invalid_credit_code": "A unified social credit code has 18 digits and capital letters "
-    "(no I, O, S, V or Z).",
-    "invalid_credit_code_checksum": "This credit code's check character is wrong: "
-    "check for a typing mistake.",
-    "credit_code_not_enterprise": "Only enterprises registered with the market regulator "
-    "(codes starting with 9) can borrow.",
-    "invalid_legal_representative_id": "The legal representative's ID number is not a valid "
-    "resident ID number.",
-    "legal_representative_mismatch": "The legal representative must be you: enter the name and "
-    "ID number of your verified identity.",
-    "invalid_registered_address": "Enter the registered address on the business licence.",
-    "enterprise_deregistered": "The registry shows this enterprise as deregistered.",
-    "enterprise_revoked": "The registry shows this enterprise's business licence as revoked.",
-    "enterprise_abnormal_operations": "The registry lists this enterprise for abnormal "
-    "operations. Contact support.",
-    "duplicate_credit_code": "This credit code is already registered to another account.",
+    "invalid_company_name": _("Enter the company's full legal name as on its business licence."),
+    "invalid_credit_code": _(
+        "A unified social credit code has 18 digits and capital letters (no I, O, S, V or Z)."
+    ),
+    "invalid_credit_code_checksum": _(
+        "This credit code's check character is wrong: check for a typing mistake."
+    ),
+    "credit_code_not_enterprise": _(
+        "Only enterprises registered with the market regulator (codes starting with 9) can borrow."
+    ),
+    "invalid_legal_representative_id": _(
+        "The legal representative's ID number is not a valid resident ID number."
+    ),
+    "legal_representative_mismatch": _(
+        "The legal representative must be you: enter the name and "
+        "ID number of your verified identity."
+    ),
+    "invalid_registered_address": _("Enter the registered address on the business licence."),
+    "enterprise_deregistered": _("The registry shows this enterprise as deregistered."),
+    "enterprise_revoked": _("The registry shows this enterprise's business licence as revoked."),
+    "enterprise_abnormal_operations": _(
+        "The registry lists this enterprise for abnormal operations. Contact support."
+    ),
+    "duplicate_credit_code": _("This credit code is already registered to another account."),
 }
 
 
 # Provider reasons and the messages a person sees for them.
 IDENTITY_REASON_MESSAGES = {
-    "invalid_legal_name": "Enter your legal name as on your ID card (2-30 letters, no digits).",
-    "invalid_national_id": "The ID number is not a valid resident ID number.",
-    "underage": "You must be 18 or older to use the platform.",
-    "invalid_phone": "Enter a China mobile number (11 digits starting with 1).",
-    "invalid_bank_card": "The bank card number is not valid (16-19 digits).",
-    "identity_blocklisted": "We cannot verify this identity. Contact support.",
-    "duplicate_identity": "This ID number is already registered to another account.",
-    "duplicate_phone": "This phone number is already registered to another account.",
-    "duplicate_bank_card": "This bank card is already registered to another account.",
+    "invalid_legal_name": _("Enter your legal name as on your ID card (2-30 letters, no digits)."),
+    "invalid_national_id": _("The ID number is not a valid resident ID number."),
+    "underage": _("You must be 18 or older to use the platform."),
+    "invalid_phone": _("Enter a China mobile number (11 digits starting with 1)."),
+    "invalid_bank_card": _("The bank card number is not valid (16-19 digits)."),
+    "identity_blocklisted": _("We cannot verify this identity. Contact support."),
+    "duplicate_identity": _("This ID number is already registered to another account."),
+    "duplicate_phone": _("This phone number is already registered to another account."),
+    "duplicate_bank_card": _("This bank card is already registered to another account."),
 }

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BorrowerProfile, InvestorProfile
@@ -31,34 +32,36 @@ class BoundedMultipleChoiceField(forms.MultipleChoiceField):
     def validate(self, value):
         if len(value) > len(self.choices):
             raise forms.ValidationError(
-                "Choose at most %(limit)d.", code="max_length", params={"limit": len(self.choices)}
+                _("Choose at most %(limit)d."),
+                code="max_length",
+                params={"limit": len(self.choices)},
             )
         super().validate(value)
 
 
 class IdentityForm(forms.Form):
     legal_name = forms.CharField(
-        label="Legal name",
+        label=_("Legal name"),
         max_length=60,
-        help_text="Exactly as printed on your resident ID card.",
+        help_text=_("Exactly as printed on your resident ID card."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     national_id = forms.CharField(
-        label="Resident ID number",
+        label=_("Resident ID number"),
         max_length=32,
-        help_text="18 characters; the last may be X.",
+        help_text=_("18 characters; the last may be X."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     phone = forms.CharField(
-        label="Mobile phone",
+        label=_("Mobile phone"),
         max_length=20,
-        help_text="A China mobile number in your name, e.g. 138 0013 8000.",
+        help_text=_("A China mobile number in your name, e.g. 138 0013 8000."),
         widget=forms.TextInput(attrs={"autocomplete": "tel-national", "inputmode": "tel"}),
     )
     bank_card = forms.CharField(
-        label="Bank card number",
+        label=_("Bank card number"),
         max_length=32,
-        help_text="A debit card in your own name; money only ever returns to this card.",
+        help_text=_("A debit card in your own name; money only ever returns to this card."),
         widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
     )
 
@@ -78,15 +81,15 @@ class IdentityForm(forms.Form):
 
 class EnterpriseForm(forms.Form):
     company_name = forms.CharField(
-        label="Company legal name",
+        label=_("Company legal name"),
         max_length=100,
-        help_text="Exactly as on the business licence (营业执照).",
+        help_text=_("Exactly as on the business licence (营业执照)."),
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     credit_code = forms.CharField(
-        label="Unified social credit code",
+        label=_("Unified social credit code"),
         max_length=24,
-        help_text="18 characters on the business licence, e.g. 91440300MA5XXXXXXX.",
+        help_text=_("18 characters on the business licence, e.g. 91440300MA5XXXXXXX."),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -96,22 +99,22 @@ class EnterpriseForm(forms.Form):
         ),
     )
     legal_representative_name = forms.CharField(
-        label="Legal representative",
+        label=_("Legal representative"),
         max_length=60,
-        help_text="You: the name of your verified identity.",
+        help_text=_("You: the name of your verified identity."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     legal_representative_id = forms.CharField(
-        label="Legal representative's resident ID",
+        label=_("Legal representative's resident ID"),
         max_length=32,
-        help_text="Your own resident ID number.",
+        help_text=_("Your own resident ID number."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     registered_address = forms.CharField(
-        label="Registered address",
+        label=_("Registered address"),
         max_length=200,
         validators=[PublicText(200)],
-        help_text="As on the business licence.",
+        help_text=_("As on the business licence."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
 
@@ -133,36 +136,41 @@ class EnterpriseForm(forms.Form):
 
 class RolesForm(forms.Form):
     roles = BoundedMultipleChoiceField(
-        label="I want to",
-        choices=[("investor", "Invest: lend money to borrowers"), ("borrower", "Borrow money")],
+        label=_("I want to"),
+        choices=[
+            ("investor", _("Invest: lend money to borrowers")),
+            ("borrower", _("Borrow money")),
+        ],
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one role."},
+        error_messages={"required": _("Choose at least one role.")},
     )
 
 
 class InvestorProfileForm(forms.Form):
     investor_type = forms.ChoiceField(
-        label="Investor type",
+        label=_("Investor type"),
         choices=InvestorProfile.InvestorType.choices,
         widget=forms.RadioSelect,
         initial="retail",
-        help_text="Sophisticated: net investible assets of ¥3,000,000 or more, "
-        "or annual income of ¥500,000 or more.",
+        help_text=_(
+            "Sophisticated: net investible assets of ¥3,000,000 or more, "
+            "or annual income of ¥500,000 or more."
+        ),
     )
     risk_tolerance = forms.ChoiceField(
-        label="How much loss could you accept?",
+        label=_("How much loss could you accept?"),
         choices=InvestorProfile.RiskTolerance.choices,
         widget=forms.RadioSelect,
     )
     investment_experience = forms.ChoiceField(
-        label="Your experience of lending or investing",
+        label=_("Your experience of lending or investing"),
         choices=InvestorProfile.Experience.choices,
         widget=forms.RadioSelect,
     )
-    annual_income_amount = money_field("Annual income (¥)", "Before tax, from all sources.")
+    annual_income_amount = money_field(_("Annual income (¥)"), _("Before tax, from all sources."))
     net_investible_assets_amount = money_field(
-        "Net investible assets (¥)",
-        "Savings and investments you could lend, excluding your home and pension.",
+        _("Net investible assets (¥)"),
+        _("Savings and investments you could lend, excluding your home and pension."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -171,45 +179,45 @@ class InvestorProfileForm(forms.Form):
             self.fields[f"risk_{key}"] = forms.BooleanField(
                 label=text,
                 required=True,
-                error_messages={"required": "Tick to confirm you understand this risk."},
+                error_messages={"required": _("Tick to confirm you understand this risk.")},
             )
 
     def risk_fields(self):
-        return [self[f"risk_{key}"] for key, _ in RISKS]
+        return [self[f"risk_{key}"] for key, _text in RISKS]
 
     def acknowledged(self) -> frozenset[str]:
-        return frozenset(key for key, _ in RISKS if self.cleaned_data.get(f"risk_{key}"))
+        return frozenset(key for key, _text in RISKS if self.cleaned_data.get(f"risk_{key}"))
 
 
 class BorrowerProfileForm(forms.Form):
     employment_status = forms.ChoiceField(
-        label="Employment", choices=BorrowerProfile.EmploymentStatus.choices
+        label=_("Employment"), choices=BorrowerProfile.EmploymentStatus.choices
     )
     employer = forms.CharField(
-        label="Employer or business name",
+        label=_("Employer or business name"),
         max_length=120,
         required=False,
         validators=[PublicText(120)],
     )
-    monthly_income_amount = money_field("Monthly income after tax (¥)")
+    monthly_income_amount = money_field(_("Monthly income after tax (¥)"))
     monthly_obligations_amount = money_field(
-        "Monthly debt and rent payments (¥)", "Mortgage or rent, card and loan repayments."
+        _("Monthly debt and rent payments (¥)"), _("Mortgage or rent, card and loan repayments.")
     )
     other_platform_outstanding_amount = money_field(
-        "Owed on other lending platforms (¥)",
-        "Total still owed on other online lending platforms; 0 if none.",
+        _("Owed on other lending platforms (¥)"),
+        _("Total still owed on other online lending platforms; 0 if none."),
     )
     purposes = BoundedMultipleChoiceField(
-        label="What would you borrow for?",
+        label=_("What would you borrow for?"),
         choices=BorrowerProfile.Purpose.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one purpose."},
+        error_messages={"required": _("Choose at least one purpose.")},
     )
 
     def clean(self):
         data = super().clean()
         if data.get("employment_status") == "employed" and not data.get("employer", "").strip():
-            self.add_error("employer", "Name your employer.")
+            self.add_error("employer", gettext("Name your employer."))
         return data
 
 
@@ -217,12 +225,14 @@ class PiiRevealForm(forms.Form):
     """The reason a staff member gives before seeing a person's data (kept in the audit)."""
 
     reason = forms.CharField(
-        label="Reason for viewing",
+        label=_("Reason for viewing"),
         min_length=10,
         max_length=500,
         validators=[PublicText(500, multiline=True)],
-        help_text="E.g. the complaint or case number and why the clear values are needed. "
-        "Recorded in the audit trail.",
+        help_text=_(
+            "E.g. the complaint or case number and why the clear values are needed. "
+            "Recorded in the audit trail."
+        ),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 

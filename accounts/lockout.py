@@ -32,6 +32,7 @@ from django.db.models import Sum
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.errors import LoginUnlockInvalid
 from accounts.models import LoginClient, LoginUnlock
@@ -135,17 +136,16 @@ class AccountLockoutHandler(AxesDatabaseHandler):
 
 def lockout_response(request, original_response=None, credentials=None):
     if getattr(request, "login_account_ceiling", False):
-        message = (
+        message = _(
             "Sign-in to this account is paused on this device after many failed attempts. "
             "If the account is yours, follow the link we emailed you, or sign in from a "
             "device you used before."
         )
     else:
-        message = (
-            "Too many failed sign-in attempts. Try again in "
-            f"{cooloff_minutes()} minutes, follow the link we emailed you, or reset your "
-            "password."
-        )
+        message = _(
+            "Too many failed sign-in attempts. Try again in %(minutes)s minutes, follow the "
+            "link we emailed you, or reset your password."
+        ) % {"minutes": cooloff_minutes()}
     if request.path.startswith(("/api/", "/_allauth/")):
         return json_error(429, "account_locked", message)
     return render(request, "account/lockout.html", {"message": message}, status=429)

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import MFA_REQUIRED_ROLES, STAFF_ROLES, Role
 from core.text import PublicText
@@ -37,7 +38,7 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(max_length=80, blank=True, validators=[PublicText(80)])
     # The language the user chose (the switch on every page), or the one they signed up in:
     # pages for them and the emails and notifications sent to them use it (see
@@ -87,9 +88,9 @@ class User(AbstractUser):
 
 
 class IdentityStatus(models.TextChoices):
-    UNVERIFIED = "unverified", "Not verified"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    UNVERIFIED = "unverified", _("Not verified")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
 
 
 class OnboardingCheck(models.Model):
@@ -98,8 +99,8 @@ class OnboardingCheck(models.Model):
     column and its `<source>_reference` (accounts.verification writes both)."""
 
     class Status(models.TextChoices):
-        VERIFIED = "verified", "Verified"
-        REJECTED = "rejected", "Rejected"
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
 
     status = models.CharField(max_length=16, choices=Status.choices)
     reasons = models.JSONField(default=list, blank=True)
@@ -131,9 +132,9 @@ class IdentityAttempt(models.Model):
     counted; rows older than the caps' window are deleted as new ones are claimed."""
 
     class Outcome(models.TextChoices):
-        PENDING = "pending", "Asked, not answered yet"
-        VERIFIED = "verified", "Verified"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Asked, not answered yet")
+        VERIFIED = "verified", _("Verified")
+        REJECTED = "rejected", _("Rejected")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     national_id_hash = models.CharField(max_length=64)
@@ -161,16 +162,16 @@ class Identity(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
     legal_name_encrypted = models.TextField()
-    legal_name_masked = models.CharField("legal name (masked)", max_length=64)
+    legal_name_masked = models.CharField(_("legal name (masked)"), max_length=64)
     national_id_encrypted = models.TextField()
     national_id_hash = models.CharField(max_length=64, unique=True)
-    national_id_masked = models.CharField("resident ID (masked)", max_length=32)
+    national_id_masked = models.CharField(_("resident ID (masked)"), max_length=32)
     phone_encrypted = models.TextField()
     phone_hash = models.CharField(max_length=64, unique=True)
-    phone_masked = models.CharField("mobile phone (masked)", max_length=32)
+    phone_masked = models.CharField(_("mobile phone (masked)"), max_length=32)
     bank_card_encrypted = models.TextField()
     bank_card_hash = models.CharField(max_length=64, unique=True)
-    bank_card_masked = models.CharField("bank card (masked)", max_length=32)
+    bank_card_masked = models.CharField(_("bank card (masked)"), max_length=32)
     birth_year = models.PositiveSmallIntegerField()
     identity_check = models.OneToOneField(
         IdentityCheck, on_delete=models.PROTECT, related_name="identity"
@@ -178,7 +179,7 @@ class Identity(models.Model):
     verified_at = models.DateTimeField()
 
     class Meta:
-        verbose_name_plural = "identities"
+        verbose_name_plural = _("identities")
         permissions = [("reveal_identity_pii", "Can reveal identity PII (audited)")]
 
     def __str__(self) -> str:
@@ -189,11 +190,11 @@ class FraudSignal(models.Model):
     """A suspicious fact found during onboarding, for the lending risk review to weigh."""
 
     class Kind(models.TextChoices):
-        DUPLICATE_NATIONAL_ID = "duplicate_national_id", "National ID used by another account"
-        DUPLICATE_PHONE = "duplicate_phone", "Phone used by another account"
-        DUPLICATE_BANK_CARD = "duplicate_bank_card", "Bank card used by another account"
-        BLOCKLISTED = "identity_blocklisted", "Identity on the blocklist"
-        DUPLICATE_CREDIT_CODE = "duplicate_credit_code", "Credit code used by another account"
+        DUPLICATE_NATIONAL_ID = "duplicate_national_id", _("National ID used by another account")
+        DUPLICATE_PHONE = "duplicate_phone", _("Phone used by another account")
+        DUPLICATE_BANK_CARD = "duplicate_bank_card", _("Bank card used by another account")
+        BLOCKLISTED = "identity_blocklisted", _("Identity on the blocklist")
+        DUPLICATE_CREDIT_CODE = "duplicate_credit_code", _("Credit code used by another account")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="fraud_signals")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -231,21 +232,21 @@ class Enterprise(models.Model):
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="enterprise")
     company_name_encrypted = models.TextField()
-    company_name_masked = models.CharField("company name (masked)", max_length=120)
+    company_name_masked = models.CharField(_("company name (masked)"), max_length=120)
     credit_code_encrypted = models.TextField()
     credit_code_hash = models.CharField(max_length=64, unique=True)
-    credit_code_masked = models.CharField("credit code (masked)", max_length=32)
+    credit_code_masked = models.CharField(_("credit code (masked)"), max_length=32)
     legal_representative_name_encrypted = models.TextField()
     legal_representative_name_masked = models.CharField(
-        "legal representative (masked)", max_length=64
+        _("legal representative (masked)"), max_length=64
     )
     legal_representative_id_encrypted = models.TextField()
     legal_representative_id_hash = models.CharField(max_length=64, db_index=True)
     legal_representative_id_masked = models.CharField(
-        "legal representative's resident ID (masked)", max_length=32
+        _("legal representative's resident ID (masked)"), max_length=32
     )
     registered_address_encrypted = models.TextField()
-    registered_address_masked = models.CharField("registered address (masked)", max_length=64)
+    registered_address_masked = models.CharField(_("registered address (masked)"), max_length=64)
     enterprise_check = models.OneToOneField(
         EnterpriseCheck, on_delete=models.PROTECT, related_name="enterprise"
     )
@@ -263,28 +264,28 @@ class InvestorProfile(models.Model):
     (core.policies holds the rules)."""
 
     class RiskTolerance(models.TextChoices):
-        VERY_LOW = "very_low", "Very low: I cannot accept any loss"
-        LOW = "low", "Low: small losses only"
-        MEDIUM = "medium", "Medium: some loss for a better return"
-        HIGH = "high", "High: large losses for a high return"
-        VERY_HIGH = "very_high", "Very high: I accept losing everything I lend"
+        VERY_LOW = "very_low", _("Very low: I cannot accept any loss")
+        LOW = "low", _("Low: small losses only")
+        MEDIUM = "medium", _("Medium: some loss for a better return")
+        HIGH = "high", _("High: large losses for a high return")
+        VERY_HIGH = "very_high", _("Very high: I accept losing everything I lend")
 
     class Experience(models.TextChoices):
-        NONE = "none", "None"
-        LIMITED = "limited", "Limited (under 2 years)"
-        MODERATE = "moderate", "Moderate (2-5 years)"
-        EXTENSIVE = "extensive", "Extensive (over 5 years)"
+        NONE = "none", _("None")
+        LIMITED = "limited", _("Limited (under 2 years)")
+        MODERATE = "moderate", _("Moderate (2-5 years)")
+        EXTENSIVE = "extensive", _("Extensive (over 5 years)")
 
     class InvestorType(models.TextChoices):
-        RETAIL = "retail", "Retail"
-        SOPHISTICATED = "sophisticated", "Sophisticated"
+        RETAIL = "retail", _("Retail")
+        SOPHISTICATED = "sophisticated", _("Sophisticated")
 
     class RiskLevel(models.TextChoices):
-        CONSERVATIVE = "conservative", "Conservative"
-        MODERATE = "moderate", "Moderate"
-        BALANCED = "balanced", "Balanced"
-        GROWTH = "growth", "Growth"
-        AGGRESSIVE = "aggressive", "Aggressive"
+        CONSERVATIVE = "conservative", _("Conservative")
+        MODERATE = "moderate", _("Moderate")
+        BALANCED = "balanced", _("Balanced")
+        GROWTH = "growth", _("Growth")
+        AGGRESSIVE = "aggressive", _("Aggressive")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="investor_profile")
     risk_tolerance = models.CharField(max_length=16, choices=RiskTolerance.choices)
@@ -327,23 +328,23 @@ class BorrowerProfile(models.Model):
     """What a borrower declares about work, income and debts; the risk review reads it."""
 
     class EmploymentStatus(models.TextChoices):
-        EMPLOYED = "employed", "Employed"
-        SELF_EMPLOYED = "self_employed", "Self-employed"
-        BUSINESS_OWNER = "business_owner", "Business owner"
-        RETIRED = "retired", "Retired"
-        STUDENT = "student", "Student"
-        UNEMPLOYED = "unemployed", "Not working"
+        EMPLOYED = "employed", _("Employed")
+        SELF_EMPLOYED = "self_employed", _("Self-employed")
+        BUSINESS_OWNER = "business_owner", _("Business owner")
+        RETIRED = "retired", _("Retired")
+        STUDENT = "student", _("Student")
+        UNEMPLOYED = "unemployed", _("Not working")
 
     class Purpose(models.TextChoices):
-        DEBT_CONSOLIDATION = "debt_consolidation", "Debt consolidation"
-        HOME_IMPROVEMENT = "home_improvement", "Home improvement"
-        EDUCATION = "education", "Education"
-        MEDICAL = "medical", "Medical expenses"
-        VEHICLE = "vehicle", "Vehicle"
-        BUSINESS = "business", "Small business"
-        WEDDING = "wedding", "Wedding"
-        TRAVEL = "travel", "Travel"
-        OTHER = "other", "Other"
+        DEBT_CONSOLIDATION = "debt_consolidation", _("Debt consolidation")
+        HOME_IMPROVEMENT = "home_improvement", _("Home improvement")
+        EDUCATION = "education", _("Education")
+        MEDICAL = "medical", _("Medical expenses")
+        VEHICLE = "vehicle", _("Vehicle")
+        BUSINESS = "business", _("Small business")
+        WEDDING = "wedding", _("Wedding")
+        TRAVEL = "travel", _("Travel")
+        OTHER = "other", _("Other")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="borrower_profile")
     employment_status = models.CharField(max_length=16, choices=EmploymentStatus.choices)

@@ -18,19 +18,20 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts import credit_code
 
 
 class PiiKind(models.TextChoices):
-    NATIONAL_ID = "national_id", "National ID"
-    PHONE = "phone", "Mobile phone"
-    BANK_CARD = "bank_card", "Bank card"
-    LEGAL_NAME = "legal_name", "Legal name"
+    NATIONAL_ID = "national_id", _("National ID")
+    PHONE = "phone", _("Mobile phone")
+    BANK_CARD = "bank_card", _("Bank card")
+    LEGAL_NAME = "legal_name", _("Legal name")
     # An enterprise borrower's facts (accounts.models.Enterprise).
-    COMPANY_NAME = "company_name", "Company name"
-    CREDIT_CODE = "credit_code", "Unified social credit code"
-    ADDRESS = "address", "Registered address"
+    COMPANY_NAME = "company_name", _("Company name")
+    CREDIT_CODE = "credit_code", _("Unified social credit code")
+    ADDRESS = "address", _("Registered address")
 
 
 class PiiKeyError(RuntimeError):

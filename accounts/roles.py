@@ -1,17 +1,18 @@
 """The platform's roles. Each role is a Django group; staff roles carry permissions."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    INVESTOR = "investor", "Investor"
-    BORROWER = "borrower", "Borrower"
-    REVIEWER = "reviewer", "Risk reviewer"
-    APPROVER = "approver", "Disbursement approver"
-    COLLECTIONS = "collections", "Collections agent"
-    COMPLIANCE = "compliance", "Compliance officer"
-    REGULATOR = "regulator", "Regulator"
-    OPERATIONS = "operations", "Operations"
+    INVESTOR = "investor", _("Investor")
+    BORROWER = "borrower", _("Borrower")
+    REVIEWER = "reviewer", _("Risk reviewer")
+    APPROVER = "approver", _("Disbursement approver")
+    COLLECTIONS = "collections", _("Collections agent")
+    COMPLIANCE = "compliance", _("Compliance officer")
+    REGULATOR = "regulator", _("Regulator")
+    OPERATIONS = "operations", _("Operations")
 
 
 CUSTOMER_ROLES = frozenset({Role.INVESTOR, Role.BORROWER})

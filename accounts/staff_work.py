@@ -9,6 +9,7 @@ there (or which the user may not open) is left out.
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 
@@ -40,8 +41,8 @@ _COMING: dict[str, Task] = {
         "compliance:portal",
     ),
     Role.COLLECTIONS: Task(
-        "Collections queue",
-        "Cases opened from the delinquency buckets: contacts, promises to pay.",
+        _("Collections queue"),
+        _("Cases opened from the delinquency buckets: contacts, promises to pay."),
         "admin:lending_collectioncase_changelist",
         permission="lending.view_collectioncase",
     ),
@@ -51,159 +52,175 @@ _WORK: dict[str, tuple[list[Task], str]] = {
     Role.REVIEWER: (
         [
             Task(
-                "Review queue",
-                "Applications waiting for a decision: open one to see the bureau report, "
-                "affordability and fraud flags, then approve or reject with a reason.",
+                _("Review queue"),
+                _(
+                    "Applications waiting for a decision: open one to see the bureau report, "
+                    "affordability and fraud flags, then approve or reject with a reason."
+                ),
                 "admin:lending_application_changelist",
                 "?queue=waiting",
                 "lending.view_application",
             ),
             Task(
-                "Blocklist",
-                "Block an ID number, phone, bank card, credit code or email.",
+                _("Blocklist"),
+                _("Block an ID number, phone, bank card, credit code or email."),
                 "admin:lending_blocklistentry_changelist",
                 permission="lending.view_blocklistentry",
             ),
             Task(
-                "Borrower profiles",
-                "Declared income, obligations and employment (masked).",
+                _("Borrower profiles"),
+                _("Declared income, obligations and employment (masked)."),
                 "admin:accounts_borrowerprofile_changelist",
                 permission="accounts.view_borrowerprofile",
             ),
         ],
-        "",
+        _(""),
     ),
     Role.APPROVER: (
         [
             Task(
-                "Disbursements to approve",
-                "Loans another person started paying out, above the maker-checker threshold.",
+                _("Disbursements to approve"),
+                _("Loans another person started paying out, above the maker-checker threshold."),
                 "admin:lending_loan_changelist",
                 "?disbursement=to_approve",
                 "lending.view_loan",
             ),
             Task(
-                "Funded loans to start",
-                "Fully funded loans waiting for their disbursement to start.",
+                _("Funded loans to start"),
+                _("Fully funded loans waiting for their disbursement to start."),
                 "admin:lending_loan_changelist",
                 "?disbursement=to_start",
                 "lending.view_loan",
             ),
             Task(
-                "Ledger",
-                "Journal entries, read-only.",
+                _("Ledger"),
+                _("Journal entries, read-only."),
                 "admin:custody_journalentry_changelist",
                 permission="custody.view_journalentry",
             ),
             Task(
-                "Adjustments",
-                "Proposed ledger corrections waiting for a second person.",
+                _("Adjustments"),
+                _("Proposed ledger corrections waiting for a second person."),
                 "admin:custody_adjustmentrequest_changelist",
                 permission="custody.view_adjustmentrequest",
             ),
         ],
-        "",
+        _(""),
     ),
     Role.OPERATIONS: (
         [
             Task(
-                "Products",
-                "Terms, amounts, repayment methods, rates by grade and fees.",
+                _("Products"),
+                _("Terms, amounts, repayment methods, rates by grade and fees."),
                 "admin:lending_product_changelist",
                 permission="lending.view_product",
             ),
             Task(
-                "Funded loans to start",
-                "Start a disbursement; above the threshold an approver then approves it.",
+                _("Funded loans to start"),
+                _("Start a disbursement; above the threshold an approver then approves it."),
                 "admin:lending_loan_changelist",
                 "?disbursement=to_start",
                 "lending.view_loan",
             ),
             Task(
-                "Applications",
-                "Every application and its status, read-only.",
+                _("Applications"),
+                _("Every application and its status, read-only."),
                 "admin:lending_application_changelist",
                 permission="lending.view_application",
             ),
         ],
-        "",
+        _(""),
     ),
     Role.COMPLIANCE: (
         [
             Task(
-                "Audit trail",
-                "Every regulated action: who, what, when and from where.",
+                _("Audit trail"),
+                _("Every regulated action: who, what, when and from where."),
                 "admin:core_auditevent_changelist",
                 permission="core.view_auditevent",
             ),
             Task(
-                "Reconciliation breaks",
-                "Differences between the custodian's statement and the ledger.",
+                _("Reconciliation breaks"),
+                _("Differences between the custodian's statement and the ledger."),
                 "admin:custody_reconciliationbreak_changelist",
                 permission="custody.view_reconciliationbreak",
             ),
             Task(
-                "Identities",
-                "Masked identities; reveal the clear values with a recorded reason.",
+                _("Identities"),
+                _("Masked identities; reveal the clear values with a recorded reason."),
                 "admin:accounts_identity_changelist",
                 permission="accounts.view_identity",
             ),
             Task(
-                "Inspection requests",
+                _("Inspection requests"),
                 "The regulators' requests for information: assign, answer with documents.",
                 "admin:compliance_inspectionrequest_changelist",
                 "?status__exact=open",
                 "compliance.view_inspectionrequest",
             ),
         ],
-        "",
+        _(""),
     ),
     Role.COLLECTIONS: (
         [
             Task(
-                "Overdue installments",
-                "Installments past their due date, with their loan, read-only.",
+                _("Overdue installments"),
+                _("Installments past their due date, with their loan, read-only."),
                 "admin:lending_installment_changelist",
                 "?status__exact=overdue",
                 "lending.view_installment",
             ),
             Task(
-                "Loans",
-                "Every loan with its status and borrower, read-only.",
+                _("Loans"),
+                _("Every loan with its status and borrower, read-only."),
                 "admin:lending_loan_changelist",
                 permission="lending.view_loan",
             ),
         ],
-        "The collections queue (cases opened from the delinquency buckets, with contact "
-        "notes and promises to pay) is not open yet. Until it is, use the overdue "
-        "installments and the loans above to prepare your calls; nothing here changes a loan.",
+        _(
+            "The collections queue (cases opened from the delinquency buckets, with contact "
+            "notes and promises to pay) is not open yet. Until it is, use the overdue "
+            "installments and the loans above to prepare your calls; nothing here changes a loan."
+        ),
     ),
     Role.REGULATOR: (
         [
             Task(
-                "Audit trail",
-                "Every regulated action, filtered and exported as CSV.",
+                _("Filings"),
+                _("Daily loan-level files and monthly statistics reports to download."),
+                "compliance:filing-list",
+            ),
+            Task(
+                _("Platform statistics"),
+                _("The published figures, each with the loans behind it."),
+                "disclosure:statistics",
+            ),
+            Task(
+                _("Audit trail"),
+                _("Every regulated action, filtered and exported as CSV."),
                 "compliance:audit-list",
             ),
             Task(
-                "Inspection requests",
-                "Ask the platform for information and documents; follow the answers.",
+                _("Inspection requests"),
+                _("Ask the platform for information and documents; follow the answers."),
                 "compliance:inspection-list",
             ),
             Task(
-                "Marketplace",
-                "Every loan open for funding, with the disclosure investors see.",
+                _("Marketplace"),
+                _("Every loan open for funding, with the disclosure investors see."),
                 "lending:loan-list",
             ),
             Task(
-                "API documentation",
-                "The platform's public API, including the endpoints for regulators.",
+                _("API documentation"),
+                _("The platform's public API, including the endpoints for regulators."),
                 "api-docs",
             ),
         ],
-        "The regulator portal (monthly filings to download, platform statistics and "
-        "inspection requests) is not open yet. Until it is, the platform's compliance officer "
-        "sends filings on request; they will be listed here when the portal opens.",
+        _(
+            "The regulator portal (monthly filings to download, platform statistics and "
+            "inspection requests) is not open yet. Until it is, the platform's compliance officer "
+            "sends filings on request; they will be listed here when the portal opens."
+        ),
     ),
 }
 

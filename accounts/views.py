@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -61,11 +62,11 @@ def _steps(state, current: str) -> list[dict]:
     if state.is_borrower or not state.is_investor:
         wanted.append("borrower")
     labels = {
-        "identity": "Verify identity",
-        "roles": "Choose roles",
-        "investor": "Investor profile",
-        "enterprise": "Company",
-        "borrower": "Borrower profile",
+        "identity": _("Verify identity"),
+        "roles": _("Choose roles"),
+        "investor": _("Investor profile"),
+        "enterprise": _("Company"),
+        "borrower": _("Borrower profile"),
     }
     done = {
         "identity": state.is_verified,
@@ -75,9 +76,9 @@ def _steps(state, current: str) -> list[dict]:
         "borrower": state.borrower_profile is not None,
     }
     optional = not (state.is_investor or state.is_borrower)
-    notes = {"enterprise": "if you borrow for a company"}
+    notes = {"enterprise": _("if you borrow for a company")}
     if optional:
-        notes.update(investor="if you invest / borrow", borrower="if you invest / borrow")
+        notes.update(investor=_("if you invest / borrow"), borrower=_("if you invest / borrow"))
     return [
         {
             "key": key,
@@ -119,7 +120,7 @@ def login_unlock(request, token: str):
     try:
         if request.method == "POST":
             lockout.login_unlock_redeem(token=token, request=request)
-            messages.success(request, "Sign-in is unlocked on this device. Sign in now.")
+            messages.success(request, _("Sign-in is unlocked on this device. Sign in now."))
             return redirect("account_login")
         lockout.login_unlock_check(token=token)
     except LoginUnlockInvalid as exc:
@@ -174,7 +175,7 @@ def onboarding_identity(request):
             _add_refusal_errors(form, exc, IDENTITY_REASON_MESSAGES)
             state = selectors.onboarding_get(request.user)
         else:
-            messages.success(request, "Your identity is verified.")
+            messages.success(request, _("Your identity is verified."))
             return redirect(_next(selectors.onboarding_get(request.user)))
     return render(
         request,
@@ -201,8 +202,11 @@ def onboarding_roles(request):
             form.add_error(None, exc.message)
         else:
             if granted:
-                names = " and ".join(sorted(granted))
-                messages.success(request, f"You are now registered as {names}.")
+                role_names = {"investor": _("investor"), "borrower": _("borrower")}
+                names = _(" and ").join(role_names.get(role, role) for role in sorted(granted))
+                messages.success(
+                    request, _("You are now registered as %(roles)s.") % {"roles": names}
+                )
             return redirect(_next(selectors.onboarding_get(request.user)))
     return render(
         request,
@@ -241,7 +245,7 @@ def _investor_initial(profile) -> dict:
 def onboarding_investor(request):
     state = selectors.onboarding_get(request.user)
     if not state.is_investor:
-        messages.info(request, "Choose the investor role first.")
+        messages.info(request, _("Choose the investor role first."))
         return redirect("accounts:onboarding-roles")
     form = InvestorProfileForm(_posted(request), initial=_investor_initial(state.investor_profile))
     if request.method == "POST" and form.is_valid():
@@ -256,8 +260,11 @@ def onboarding_investor(request):
         else:
             messages.success(
                 request,
-                f"Your risk level is {profile.get_risk_level_display().lower()}: "
-                f"you may invest in loans graded up to {profile.max_loan_grade}.",
+                _("Your risk level is %(level)s: you may invest in loans graded up to %(grade)s.")
+                % {
+                    "level": profile.get_risk_level_display().lower(),
+                    "grade": profile.max_loan_grade,
+                },
             )
             return redirect(_next(selectors.onboarding_get(request.user)))
     shown = (
@@ -302,7 +309,7 @@ def onboarding_investor_preview(request):
 def onboarding_borrower(request):
     state = selectors.onboarding_get(request.user)
     if not state.is_borrower:
-        messages.info(request, "Choose the borrower role first.")
+        messages.info(request, _("Choose the borrower role first."))
         return redirect("accounts:onboarding-roles")
     profile = state.borrower_profile
     initial = (
@@ -330,7 +337,7 @@ def onboarding_borrower(request):
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your borrower profile is saved.")
+            messages.success(request, _("Your borrower profile is saved."))
             return redirect(_next(selectors.onboarding_get(request.user)))
     return render(
         request,
@@ -357,7 +364,7 @@ def onboarding_enterprise(request):
     if not state.is_verified:
         return redirect("accounts:onboarding-identity")
     if not state.is_borrower:
-        messages.info(request, "Choose the borrower role first.")
+        messages.info(request, _("Choose the borrower role first."))
         return redirect("accounts:onboarding-roles")
     form = EnterpriseForm(_posted(request)) if not state.is_enterprise else None
     if form is not None and request.method == "POST" and form.is_valid():
@@ -369,7 +376,7 @@ def onboarding_enterprise(request):
             _add_refusal_errors(form, exc, ENTERPRISE_REASON_MESSAGES)
             state = selectors.onboarding_get(request.user)
         else:
-            messages.success(request, "Your company is registered: enterprise limits apply.")
+            messages.success(request, _("Your company is registered: enterprise limits apply."))
             return redirect(_next(selectors.onboarding_get(request.user)))
     return render(
         request,

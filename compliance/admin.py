@@ -7,6 +7,8 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from compliance.forms_portal import InspectionAnswerForm
 from compliance.models import (
@@ -52,7 +54,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 class AlertResolveForm(ResolutionNoteForm):
-    note_required = "Say what was found and what was done."
+    note_required = _("Say what was found and what was done.")
 
     class Meta:
         model = OpsAlert
@@ -117,9 +119,11 @@ class ComplaintAnswerForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=COMPLAINT_TEXT_LENGTH,
         required=False,
-        help_text="Written to the user in plain words; they are notified.",
+        help_text=_("Written to the user in plain words; they are notified."),
     )
-    close_after = forms.BooleanField(required=False, label="Close the complaint after this answer")
+    close_after = forms.BooleanField(
+        required=False, label=_("Close the complaint after this answer")
+    )
 
     class Meta:
         model = Complaint
@@ -128,7 +132,9 @@ class ComplaintAnswerForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         if not (data.get("answer") or "").strip() and not data.get("close_after"):
-            raise ValidationError("Write an answer, or tick close (after an earlier answer).")
+            raise ValidationError(
+                gettext("Write an answer, or tick close (after an earlier answer).")
+            )
         return data
 
 
@@ -170,7 +176,7 @@ class ComplaintAdmin(admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": readonly_fields}),
-        ("Answer", {"fields": ["answer", "close_after"]}),
+        (_("Answer"), {"fields": ["answer", "close_after"]}),
     ]
     actions = ["assign_to_me"]
 
@@ -197,7 +203,7 @@ class ComplaintAdmin(admin.ModelAdmin):
         if form.cleaned_data.get("close_after"):
             complaint_close(complaint_id=obj.pk, actor=request.user, context=context)
 
-    @admin.action(description="Assign to me")
+    @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request, queryset):
         for complaint in queryset:
             complaint_assign(

@@ -1,6 +1,8 @@
 """Complaint forms: the shape of what a user types; the services hold the rules."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from compliance.models import COMPLAINT_SUBJECT_LENGTH, COMPLAINT_TEXT_LENGTH, Complaint
 
@@ -25,20 +27,20 @@ class AttachmentsField(forms.FileField):
 class ComplaintForm(forms.Form):
     category = forms.ChoiceField(choices=Complaint.Category.choices)
     subject = forms.CharField(max_length=COMPLAINT_SUBJECT_LENGTH, strip=False)
-    loan = forms.ChoiceField(required=False, label="About a loan (optional)")
+    loan = forms.ChoiceField(required=False, label=_("About a loan (optional)"))
     text = forms.CharField(
         max_length=COMPLAINT_TEXT_LENGTH,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 6}),
-        label="What happened, and what you would like us to do",
+        label=_("What happened, and what you would like us to do"),
     )
     attachments = AttachmentsField(
-        help_text="Up to 3 PDF, PNG or JPEG files, 5 MB each (statements, screenshots)."
+        help_text=_("Up to 3 PDF, PNG or JPEG files, 5 MB each (statements, screenshots).")
     )
 
     def __init__(self, *args, loans=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["loan"].choices = [("", "Not about one loan")] + [
+        self.fields["loan"].choices = [("", gettext("Not about one loan"))] + [
             (str(loan.pk), loan.reference) for loan in loans
         ]
 
@@ -48,6 +50,6 @@ class ReplyForm(forms.Form):
         max_length=COMPLAINT_TEXT_LENGTH,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Your message",
+        label=_("Your message"),
     )
-    attachments = AttachmentsField(help_text="Up to 3 PDF, PNG or JPEG files, 5 MB each.")
+    attachments = AttachmentsField(help_text=_("Up to 3 PDF, PNG or JPEG files, 5 MB each."))

@@ -13,7 +13,7 @@ class OpsAlert(models.Model):
     per (kind, subject): a check that fails again does not pile up duplicates."""
 
     class Kind(models.TextChoices):
-        AUDIT_CHAIN_BROKEN = "audit_chain_broken", "Audit chain broken"
+        AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("Audit chain broken")
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     subject = models.CharField(max_length=80, blank=True, default="")
@@ -65,17 +65,17 @@ class Complaint(models.Model):
     within the SLA (COMPLAINT_SLA_DAYS), which the user may reopen after it is closed."""
 
     class Category(models.TextChoices):
-        REPAYMENT = "repayment", "Repayment or charges"
-        INVESTMENT = "investment", "Investment or returns"
-        WALLET = "wallet", "Deposits, withdrawals and the wallet"
-        ACCOUNT = "account", "Account, identity or personal data"
-        SERVICE = "service", "Service or staff conduct"
-        OTHER = "other", "Something else"
+        REPAYMENT = "repayment", _("Repayment or charges")
+        INVESTMENT = "investment", _("Investment or returns")
+        WALLET = "wallet", _("Deposits, withdrawals and the wallet")
+        ACCOUNT = "account", _("Account, identity or personal data")
+        SERVICE = "service", _("Service or staff conduct")
+        OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open: waiting for an answer"
-        ANSWERED = "answered", "Answered: waiting for you"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open: waiting for an answer")
+        ANSWERED = "answered", _("Answered: waiting for you")
+        CLOSED = "closed", _("Closed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints"
@@ -168,9 +168,9 @@ class ErasureRequest(models.Model):
     balanced."""
 
     class Status(models.TextChoices):
-        ERASED = "erased", "Erased"
-        RESTRICTED = "restricted", "Restricted until retention ends"
-        PURGED = "purged", "Purged after retention"
+        ERASED = "erased", _("Erased")
+        RESTRICTED = "restricted", _("Restricted until retention ends")
+        PURGED = "purged", _("Purged after retention")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="erasure_request"

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
@@ -73,7 +74,8 @@ def complaint_create(request):
         else:
             messages.success(
                 request,
-                f"Your complaint is filed. We answer within {settings.COMPLAINT_SLA_DAYS} days.",
+                _("Your complaint is filed. We answer within %(days)s days.")
+                % {"days": settings.COMPLAINT_SLA_DAYS},
             )
             return redirect("compliance:complaint-detail", pk=complaint.pk)
     return render(
@@ -121,7 +123,10 @@ def complaint_detail(request, pk: int):
         except DomainError as exc:
             form.add_error(_field_of(exc, default="text"), exc.message)
         else:
-            messages.success(request, f"Sent. We answer within {settings.COMPLAINT_SLA_DAYS} days.")
+            messages.success(
+                request,
+                _("Sent. We answer within %(days)s days.") % {"days": settings.COMPLAINT_SLA_DAYS},
+            )
             return redirect("compliance:complaint-detail", pk=pk)
     return render(
         request,
@@ -136,7 +141,7 @@ def complaint_detail(request, pk: int):
 def complaint_close_view(request, pk: int):
     selectors.complaint_for_user(request.user, pk)
     complaint_close(complaint_id=pk, actor=request.user, context=AuditContext.of(request))
-    messages.success(request, "Closed. You can reopen it if the problem comes back.")
+    messages.success(request, _("Closed. You can reopen it if the problem comes back."))
     return redirect("compliance:complaint-detail", pk=pk)
 
 
@@ -170,7 +175,7 @@ def personal_data(request):
     obstacles = erasure_obstacles(request.user)
     if request.method == "POST":
         if request.POST.get("confirm", "").strip().upper() != "ERASE":
-            messages.error(request, "Type ERASE to confirm: nothing was changed.")
+            messages.error(request, _("Type ERASE to confirm: nothing was changed."))
             return redirect("compliance:personal-data")
         try:
             erasure = erasure_request(user=request.user, context=AuditContext.of(request))

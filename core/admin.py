@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,7 +34,7 @@ class ActionsOnlyAdmin(admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST":
-            raise PermissionDenied("Change this through the actions on the list.")
+            raise PermissionDenied(gettext("Change this through the actions on the list."))
         extra_context = {
             **(extra_context or {}),
             "show_save": False,
@@ -47,7 +49,7 @@ class ResolutionNoteForm(forms.ModelForm):
     `resolution_note`, which must say something. Subclasses set Meta.model and the
     message `note_required`."""
 
-    note_required = "Say how it was resolved."
+    note_required = _("Say how it was resolved.")
 
     def clean_resolution_note(self):
         note = self.cleaned_data["resolution_note"].strip()

@@ -9,6 +9,7 @@ A database that cannot answer (a lost connection, a restarting server) is a 503
 
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 # The paths whose clients read errors as JSON `{code, message}`: the API, allauth's headless
@@ -29,7 +30,7 @@ class DomainError(Exception):
 
     code = "domain_error"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "The request cannot be carried out."
+    message = _("The request cannot be carried out.")
 
     def __init__(self, message: str | None = None, *, code: str | None = None, **context):
         self.message = message or self.message
@@ -42,7 +43,7 @@ class DomainError(Exception):
 class NotFound(DomainError):
     code = "not_found"
     status_code = status.HTTP_404_NOT_FOUND
-    message = "Not found."
+    message = _("Not found.")
 
 
 class Conflict(DomainError):
@@ -52,7 +53,7 @@ class Conflict(DomainError):
 
 class IdempotencyKeyRequired(DomainError):
     code = "idempotency_key_required"
-    message = "Send an Idempotency-Key header (1-255 printable ASCII characters)."
+    message = _("Send an Idempotency-Key header (1-255 printable ASCII characters).")
 
 
 class IdempotencyKeyReused(DomainError):
@@ -60,10 +61,10 @@ class IdempotencyKeyReused(DomainError):
 
     code = "idempotency_key_reused"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "This idempotency key was already used with different content."
+    message = _("This idempotency key was already used with different content.")
 
 
 class IdempotencyInProgress(DomainError):
     code = "idempotency_in_progress"
     status_code = status.HTTP_409_CONFLICT
-    message = "A request with this idempotency key is still being processed."
+    message = _("A request with this idempotency key is still being processed.")

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
@@ -16,7 +18,7 @@ from core import money
 from core.decimal_text import decimal_pattern, is_plain_decimal
 from core.text import SCHEMA_LINE_BREAKS, SCHEMA_REFUSED, PublicText
 
-_NOT_PLAIN = "Use only the digits 0-9 and one decimal point."
+_NOT_PLAIN = _("Use only the digits 0-9 and one decimal point.")
 
 
 class PlainDecimalFormField(forms.DecimalField):
@@ -201,7 +203,7 @@ class AmountField(serializers.Field):
         if isinstance(data, str) and data != data.strip(" \t\r\n"):
             # Pages may pad what people type; a JSON client's amount is exactly its text.
             raise serializers.ValidationError(
-                "Send the amount without white space around it.", code="amount_invalid"
+                gettext("Send the amount without white space around it."), code="amount_invalid"
             )
         try:
             return money.parse_amount(data, allow_zero=self.allow_zero)

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.defaults import bad_request as page_bad_request
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions, status
@@ -19,7 +21,7 @@ from rest_framework.views import exception_handler
 from core.errors import DATABASE_UNAVAILABLE, JSON_PATH_PREFIXES, DomainError, json_error
 from core.outage import ServiceUnavailable
 
-SERVICE_UNAVAILABLE = "The service is briefly unavailable. Retry the same request shortly."
+SERVICE_UNAVAILABLE = _("The service is briefly unavailable. Retry the same request shortly.")
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ def api_exception_handler(exc, context):
             code = "validation_error"
         response.data = {
             "code": code,
-            "message": "The request has invalid fields.",
+            "message": gettext("The request has invalid fields."),
             "fields": fields,
         }
     else:
@@ -120,7 +122,7 @@ def not_found(request, exception):
     """The 404 of a URL no route matches (e.g. /api/v1/loans/abc): JSON with a code on the
     JSON paths, as from every API view, and the usual page elsewhere."""
     if request.path.startswith(JSON_PATH_PREFIXES):
-        return json_error(404, "not_found", "Not found.")
+        return json_error(404, "not_found", gettext("Not found."))
     return page_not_found(request, exception)
 
 
@@ -128,7 +130,7 @@ def bad_request(request, exception):
     """The 400 Django answers itself (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
     fields, a disallowed Host): JSON with a code on the JSON paths, the usual page elsewhere."""
     if request.path.startswith(JSON_PATH_PREFIXES):
-        return json_error(400, "malformed_request", "The request cannot be read.")
+        return json_error(400, "malformed_request", gettext("The request cannot be read."))
     return page_bad_request(request, exception)
 
 
@@ -142,10 +144,10 @@ def api_server_error(request):
             response = json_error(503, "service_unavailable", SERVICE_UNAVAILABLE)
             response["Retry-After"] = _retry_after()
             return response
-        return json_error(500, "server_error", "Something went wrong on our side.")
+        return json_error(500, "server_error", gettext("Something went wrong on our side."))
     return server_error(request)
 
 
 def headless_not_found(request, *args, **kwargs):
     """A headless allauth endpoint this platform does not offer (see config.urls)."""
-    return json_error(404, "not_found", "Not found.")
+    return json_error(404, "not_found", gettext("Not found."))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from core import strict_json
 from core.errors import JSON_PATH_PREFIXES, json_error
@@ -40,8 +41,8 @@ class RefuseNulBytesMiddleware:
             or any("\x00" in v for v in request.COOKIES.values())
         ):
             if request.path.startswith(JSON_PATH_PREFIXES):
-                return json_error(400, "malformed_request", "NUL bytes are not allowed.")
-            return HttpResponseBadRequest("NUL bytes are not allowed.")
+                return json_error(400, "malformed_request", _("NUL bytes are not allowed."))
+            return HttpResponseBadRequest(_("NUL bytes are not allowed."))
         return self.get_response(request)
 
 
@@ -92,13 +93,15 @@ class JsonBodyMiddleware:
         if not body:
             return None
         if not _is_json(request.content_type):
-            return json_error(415, "unsupported_media_type", "Send the body as application/json.")
+            return json_error(
+                415, "unsupported_media_type", _("Send the body as application/json.")
+            )
         try:
             data = strict_json.loads(body)
         except strict_json.UnreadableJson as exc:
             return json_error(400, "malformed_request", str(exc))
         if request.path.startswith("/_allauth/") and not isinstance(data, dict):
-            return json_error(400, "malformed_request", "Send a JSON object.")
+            return json_error(400, "malformed_request", _("Send a JSON object."))
         return None
 
 
@@ -118,7 +121,11 @@ def _declared_length(request) -> int:
 
 
 def _too_large(bound: int):
-    return json_error(413, "request_too_large", f"The request body may be at most {bound} bytes.")
+    return json_error(
+        413,
+        "request_too_large",
+        _("The request body may be at most %(bound)s bytes.") % {"bound": bound},
+    )
 
 
 class ServiceUnavailableMiddleware:

@@ -3,6 +3,8 @@
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 
+from django.utils.translation import gettext as _
+
 from core.decimal_text import is_plain_decimal
 
 # The platform currency's minor unit. Every stored amount has exactly these places.
@@ -70,28 +72,33 @@ def parse_amount(raw, *, allow_zero: bool = False) -> Decimal:
     as cash to keep, not a movement).
     """
     if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise AmountError("amount_not_string", "Send the amount as a decimal string.")
+        raise AmountError("amount_not_string", _("Send the amount as a decimal string."))
     # ASCII white space only: str.strip() would also drop U+3000 and the like unseen.
     text = str(raw).strip(" \t\r\n")
     if not text or len(text) > MAX_TEXT_LENGTH:
-        raise AmountError("amount_invalid", "The amount is not a decimal number.")
+        raise AmountError("amount_invalid", _("The amount is not a decimal number."))
     if not is_plain_decimal(text):
-        raise AmountError("amount_invalid", "Use only the digits 0-9 and one decimal point.")
+        raise AmountError("amount_invalid", _("Use only the digits 0-9 and one decimal point."))
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise AmountError("amount_invalid", "The amount is not a decimal number.") from None
+        raise AmountError("amount_invalid", _("The amount is not a decimal number.")) from None
     if not value.is_finite():
-        raise AmountError("amount_invalid", "The amount is not a decimal number.")
+        raise AmountError("amount_invalid", _("The amount is not a decimal number."))
     if value == 0 and allow_zero:
         return quantize(abs(value))  # "-0" is zero, without the sign
     if value <= 0:
-        raise AmountError("amount_not_positive", "The amount must be greater than zero.")
+        raise AmountError("amount_not_positive", _("The amount must be greater than zero."))
     # Magnitude first: quantizing a value of 29+ digits signals InvalidOperation.
     if value > MAX_AMOUNT:
-        raise AmountError("amount_too_large", f"The amount may not exceed {MAX_AMOUNT:,.2f}.")
+        raise AmountError(
+            "amount_too_large",
+            _("The amount may not exceed %(max)s.") % {"max": f"{MAX_AMOUNT:,.2f}"},
+        )
     if not is_exact(value):
-        raise AmountError("amount_too_precise", f"Use at most {PLACES} decimal places.")
+        raise AmountError(
+            "amount_too_precise", _("Use at most %(places)s decimal places.") % {"places": PLACES}
+        )
     return quantize(value)
 
 
@@ -102,12 +109,12 @@ def parse_signed_amount(raw) -> Decimal:
     negative = isinstance(text, str) and text.startswith("-")
     magnitude = text[1:] if isinstance(text, str) and text[:1] in ("-", "+") else text
     if isinstance(magnitude, str) and magnitude[:1] in ("-", "+"):
-        raise AmountError("amount_invalid", "The amount is not a decimal number.")
+        raise AmountError("amount_invalid", _("The amount is not a decimal number."))
     try:
         value = parse_amount(magnitude)
     except AmountError as exc:
         if exc.code == "amount_not_positive":
-            raise AmountError("amount_zero", "The amount may not be zero.") from None
+            raise AmountError("amount_zero", _("The amount may not be zero.")) from None
         raise
     return -value if negative else value
 
@@ -146,6 +153,6 @@ def allocate(total: Decimal, weights: Sequence[tuple[int, Decimal]]) -> dict[int
     leftover = cents - sum(parts.values())
     # Largest remainder first; among equal remainders the lower id wins.
     remainders.sort(key=lambda item: (-item[0], item[1]))
-    for _, ident in remainders[:leftover]:
+    for _remainder, ident in remainders[:leftover]:
         parts[ident] += 1
     return {ident: sign * Decimal(parts[ident]) * CENT for ident in ids}

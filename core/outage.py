@@ -4,6 +4,8 @@ A module of its own, importing nothing of DRF's views: the API's throttles (whic
 imports while it builds APIView) catch it.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ServiceUnavailable(Exception):
     """Refuse the request with 503 `service_unavailable` and Retry-After, never a 500.
@@ -15,7 +17,7 @@ class ServiceUnavailable(Exception):
 
     code = "service_unavailable"
     status_code = 503
-    message = "The service is briefly unavailable. Try again in a few seconds."
+    message = _("The service is briefly unavailable. Try again in a few seconds.")
     retry_after = 5  # seconds
 
     def __init__(self, message: str | None = None):

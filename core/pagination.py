@@ -2,6 +2,7 @@
 size that is not a whole number from 1 is a 400, never quietly the default, and a page that
 is not a whole number from 1 (or lies past the end) is a 404."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ErrorDetail, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -27,7 +28,9 @@ class Pagination(PageNumberPagination):
         if raw is None:
             return self.page_size
         if not (_is_whole_number(raw) and len(raw) <= PAGE_SIZE_DIGITS and int(raw) >= 1):
-            message = f"page_size is a whole number from 1 to {self.max_page_size}."
+            message = _("page_size is a whole number from 1 to %(max)s.") % {
+                "max": self.max_page_size
+            }
             raise ValidationError(
                 {self.page_size_query_param: [ErrorDetail(message, code="invalid_page_size")]}
             )

@@ -7,6 +7,9 @@ A leaf module: no ORM and no app imports, so any app may call it and tests need 
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from core import money
 
 # Risk levels from most to least cautious; the index is the level's rank.
@@ -40,18 +43,24 @@ RETAIL_HIGHEST_LEVEL = "growth"
 # The ten risks a lender must acknowledge before investing (China 2017 Disclosure
 # Guidelines risk notice; FCA PS19/14 appropriateness topics).
 RISKS = (
-    ("total_loss", "You may lose all the money you lend."),
-    ("no_deposit_insurance", "Loans are not bank deposits and no deposit insurance covers them."),
-    ("illiquidity", "You may not be able to get your money back before a loan ends."),
-    ("borrower_default", "Borrowers may stop paying, partly or entirely."),
-    ("platform_failure", "The platform may fail; loans would then be run off by a successor."),
-    ("concentration", "Lending a large share to few borrowers multiplies the harm of one default."),
-    ("interest_rate", "Rates elsewhere may rise while your loans keep their fixed rate."),
-    ("fraud", "Borrowers may give false information despite the platform's checks."),
-    ("repayment_delay", "Repayments may arrive late, and recovery takes time."),
-    ("tax", "Interest is taxable income; you are responsible for declaring it."),
+    ("total_loss", _("You may lose all the money you lend.")),
+    (
+        "no_deposit_insurance",
+        _("Loans are not bank deposits and no deposit insurance covers them."),
+    ),
+    ("illiquidity", _("You may not be able to get your money back before a loan ends.")),
+    ("borrower_default", _("Borrowers may stop paying, partly or entirely.")),
+    ("platform_failure", _("The platform may fail; loans would then be run off by a successor.")),
+    (
+        "concentration",
+        _("Lending a large share to few borrowers multiplies the harm of one default."),
+    ),
+    ("interest_rate", _("Rates elsewhere may rise while your loans keep their fixed rate.")),
+    ("fraud", _("Borrowers may give false information despite the platform's checks.")),
+    ("repayment_delay", _("Repayments may arrive late, and recovery takes time.")),
+    ("tax", _("Interest is taxable income; you are responsible for declaring it.")),
 )
-RISK_KEYS = tuple(key for key, _ in RISKS)
+RISK_KEYS = tuple(key for key, _text in RISKS)
 
 # Thresholds for the sophisticated (qualified) investor, after the PRC 2018 asset
 # management rules: financial assets of 3,000,000 or yearly income of 500,000.
@@ -133,7 +142,9 @@ def investment_limits(
     the total, so a full portfolio spreads over at least 1/per_loan_share loans.
     """
     if net_investible_assets < 0:
-        raise SuitabilityRefused("invalid_amount", "Net investible assets cannot be negative.")
+        raise SuitabilityRefused(
+            "invalid_amount", gettext("Net investible assets cannot be negative.")
+        )
     share = retail_cap_share if investor_type == "retail" else Decimal(1)
     total = money.quantize_down(net_investible_assets * share)
     per_loan = money.quantize_down(total * per_loan_share)
@@ -148,18 +159,19 @@ def assess_suitability(
 ) -> Suitability:
     """Assess a complete questionnaire; refuse unacknowledged risks and unmet thresholds."""
     if answers.risk_tolerance not in RISK_TOLERANCES:
-        raise SuitabilityRefused("invalid_answer", "Unknown risk tolerance.")
+        raise SuitabilityRefused("invalid_answer", gettext("Unknown risk tolerance."))
     if answers.investment_experience not in INVESTMENT_EXPERIENCE_CAP:
-        raise SuitabilityRefused("invalid_answer", "Unknown investment experience.")
+        raise SuitabilityRefused("invalid_answer", gettext("Unknown investment experience."))
     if answers.investor_type not in INVESTOR_TYPES:
-        raise SuitabilityRefused("invalid_answer", "Unknown investor type.")
+        raise SuitabilityRefused("invalid_answer", gettext("Unknown investor type."))
     if answers.annual_income < 0 or answers.net_investible_assets < 0:
-        raise SuitabilityRefused("invalid_amount", "Amounts cannot be negative.")
+        raise SuitabilityRefused("invalid_amount", gettext("Amounts cannot be negative."))
     missing = missing_acknowledgements(answers.risks_acknowledged)
     if missing:
         raise SuitabilityRefused(
             "risks_not_acknowledged",
-            "Every risk must be acknowledged before investing: " + ", ".join(missing) + ".",
+            gettext("Every risk must be acknowledged before investing: %(risks)s.")
+            % {"risks": ", ".join(missing)},
         )
     if answers.investor_type == "sophisticated" and not qualifies_as_sophisticated(
         annual_income=answers.annual_income,
@@ -167,9 +179,14 @@ def assess_suitability(
     ):
         raise SuitabilityRefused(
             "sophisticated_not_qualified",
-            "A sophisticated investor needs net investible assets of at least "
-            f"{SOPHISTICATED_MIN_NET_ASSETS:,} or annual income of at least "
-            f"{SOPHISTICATED_MIN_ANNUAL_INCOME:,}.",
+            gettext(
+                "A sophisticated investor needs net investible assets of at least "
+                "%(assets)s or annual income of at least %(income)s."
+            )
+            % {
+                "assets": f"{SOPHISTICATED_MIN_NET_ASSETS:,}",
+                "income": f"{SOPHISTICATED_MIN_ANNUAL_INCOME:,}",
+            },
         )
     level = risk_level(
         risk_tolerance=answers.risk_tolerance,

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
@@ -15,7 +16,7 @@ class KnownFieldsSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if isinstance(data, Mapping) and (unknown := sorted(set(data) - set(self.fields))):
             raise serializers.ValidationError(
-                {name: [ErrorDetail("Unknown field.", code="unknown_field")] for name in unknown}
+                {name: [ErrorDetail(_("Unknown field."), code="unknown_field")] for name in unknown}
             )
         return super().to_internal_value(data)
 

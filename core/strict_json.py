@@ -11,6 +11,8 @@ json.loads alone accepts what reads two ways or fails later:
 import json
 import re
 
+from django.utils.translation import gettext as _
+
 # Far deeper than any real payload, far shallower than the recursion limit.
 MAX_DEPTH = 100
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
@@ -40,7 +42,7 @@ def depth_exceeds(body: bytes, limit: int = MAX_DEPTH) -> bool:
 def _refuse_duplicate_keys(pairs):
     keys = [key for key, _ in pairs]
     if len(set(keys)) != len(keys):
-        raise UnreadableJson("A JSON object names the same key twice.")
+        raise UnreadableJson(_("A JSON object names the same key twice."))
     return dict(pairs)
 
 
@@ -58,15 +60,15 @@ def loads(body: bytes, **kwargs):
     """The decoded body, or UnreadableJson: not UTF-8 JSON, nested deeper than MAX_DEPTH,
     a key given twice, or a lone surrogate. Keyword arguments go to json.loads."""
     if depth_exceeds(body):
-        raise UnreadableJson("The JSON is nested too deeply.")
+        raise UnreadableJson(_("The JSON is nested too deeply."))
     try:
         data = json.loads(body, object_pairs_hook=_refuse_duplicate_keys, **kwargs)
     except UnreadableJson:
         raise
     except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise UnreadableJson("The body is not valid JSON.") from None
+        raise UnreadableJson(_("The body is not valid JSON.")) from None
     if _has_lone_surrogate(data):
         raise UnreadableJson(
-            "A JSON string holds a lone surrogate (\\ud800-\\udfff), which is no character."
+            _("A JSON string holds a lone surrogate (\\ud800-\\udfff), which is no character.")
         )
     return data

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext as _
 
 # Refused everywhere: the C0 controls except the three below, DEL and the C1 controls
 # (Unicode category Cc); the bidirectional embeddings and overrides (U+202A-U+202E),
@@ -54,14 +55,17 @@ def public_text_refusal(
 ) -> TextRefusal | None:
     """Why `value` may not be shown to another person, or None when it may."""
     if len(value) > max_length:
-        return TextRefusal(TOO_LONG, f"Write at most {max_length} characters.")
+        return TextRefusal(TOO_LONG, _("Write at most %(max)s characters.") % {"max": max_length})
     refused = _MULTILINE_REFUSED if multiline else _SINGLE_LINE_REFUSED
     found = refused.search(value)
     if found is not None:
         return TextRefusal(
             CONTROL_CHARACTERS,
-            f"Others read this text: remove the control character or text-direction mark "
-            f"U+{ord(found.group()):04X} (character {found.start() + 1}).",
+            _(
+                "Others read this text: remove the control character or text-direction mark "
+                "U+%(code)s (character %(position)s)."
+            )
+            % {"code": f"{ord(found.group()):04X}", "position": found.start() + 1},
         )
     return None
 

@@ -4,6 +4,8 @@ reconciliation breaks queue, and maker-checker adjustment approvals."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core import money
 from core.admin import ReadOnlyAdmin, ResolutionNoteForm
@@ -95,7 +97,7 @@ class ReconciliationRunAdmin(ReadOnlyAdmin):
 
 
 class BreakResolveForm(ResolutionNoteForm):
-    note_required = "Say how the break was resolved."
+    note_required = _("Say how the break was resolved.")
 
     class Meta:
         model = ReconciliationBreak
@@ -153,7 +155,7 @@ class AdjustmentProposeForm(forms.ModelForm):
     # non-ASCII digits.
     amount = forms.CharField(
         max_length=33,
-        help_text="Positive credits the account, negative debits it; e.g. -12.50.",
+        help_text=_("Positive credits the account, negative debits it; e.g. -12.50."),
     )
 
     class Meta:
@@ -228,14 +230,18 @@ class AdjustmentRequestAdmin(admin.ModelAdmin):
                     actor=request.user, proposal_id=proposal.pk, context=AuditContext.of(request)
                 )
             except CustodyError as exc:
-                self.message_user(request, f"#{proposal.pk}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("#%(id)s: %(error)s") % {"id": proposal.pk, "error": exc.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"#{proposal.pk} {verb}.", messages.SUCCESS)
+                self.message_user(request, verb % {"id": proposal.pk}, messages.SUCCESS)
 
-    @admin.action(description="Approve and post selected adjustments", permissions=["change"])
+    @admin.action(description=_("Approve and post selected adjustments"), permissions=["change"])
     def approve(self, request, queryset):
-        self._decide(request, queryset, adjustment_approve, "approved and posted")
+        self._decide(request, queryset, adjustment_approve, _("#%(id)s approved and posted."))
 
-    @admin.action(description="Reject selected adjustments", permissions=["change"])
+    @admin.action(description=_("Reject selected adjustments"), permissions=["change"])
     def reject(self, request, queryset):
-        self._decide(request, queryset, adjustment_reject, "rejected")
+        self._decide(request, queryset, adjustment_reject, _("#%(id)s rejected."))

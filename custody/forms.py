@@ -3,6 +3,8 @@
 import uuid
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.fields import AmountFormField
 from custody.models import LedgerAccount
@@ -14,16 +16,16 @@ class _OnceForm(forms.Form):
 
 
 class DepositForm(_OnceForm):
-    amount = AmountFormField(label="Amount to deposit")
+    amount = AmountFormField(label=_("Amount to deposit"))
 
 
 class WithdrawalForm(_OnceForm):
-    amount = AmountFormField(label="Amount to withdraw")
+    amount = AmountFormField(label=_("Amount to withdraw"))
 
 
 class WithdrawalConfirmForm(WithdrawalForm):
     password = forms.CharField(
-        label="Transaction password (your account password)",
+        label=_("Transaction password (your account password)"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         max_length=256,
         strip=False,
@@ -33,28 +35,28 @@ class WithdrawalConfirmForm(WithdrawalForm):
 class HistoryFilterForm(forms.Form):
     account = forms.ChoiceField(
         required=False,
-        choices=[("", "All accounts"), *[(k, k.title()) for k in LedgerAccount.USER_KINDS]],
+        choices=[("", _("All accounts")), *[(k, k.label) for k in LedgerAccount.USER_KINDS]],
     )
     kind = forms.ChoiceField(
         required=False,
         choices=[
-            ("", "All kinds"),
-            ("deposit", "Deposits"),
-            ("withdrawal", "Withdrawals"),
-            ("reserve", "Reservations"),
-            ("release", "Releases"),
-            ("settle", "Settlements"),
-            ("adjustment", "Adjustments"),
+            ("", _("All kinds")),
+            ("deposit", _("Deposits")),
+            ("withdrawal", _("Withdrawals")),
+            ("reserve", _("Reservations")),
+            ("release", _("Releases")),
+            ("settle", _("Settlements")),
+            ("adjustment", _("Adjustments")),
         ],
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
     export = forms.ChoiceField(
-        required=False, choices=[("", "Page"), ("csv", "CSV")], widget=forms.HiddenInput
+        required=False, choices=[("", _("Page")), ("csv", "CSV")], widget=forms.HiddenInput
     )
 
     def clean(self):
@@ -62,6 +64,7 @@ class HistoryFilterForm(forms.Form):
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error(
-                "date_to", forms.ValidationError("Pick a date on or after From.", code="date_range")
+                "date_to",
+                forms.ValidationError(gettext("Pick a date on or after From."), code="date_range"),
             )
         return cleaned

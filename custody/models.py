@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.text import PublicText
 
@@ -34,17 +35,17 @@ class LedgerAccount(models.Model):
     """
 
     class Kind(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        RESERVED = "reserved", "Reserved"
-        CUSTODIAN = "custodian", "Custodian bank (outside world)"
-        FEE_INCOME = "fee_income", "Platform fee income"
-        ADJUSTMENT = "adjustment", "Manual adjustments (suspense)"
-        LOAN_RECEIVABLE = "loan_receivable", "Loans receivable (pass-through)"
+        AVAILABLE = "available", _("Available")
+        RESERVED = "reserved", _("Reserved")
+        CUSTODIAN = "custodian", _("Custodian bank (outside world)")
+        FEE_INCOME = "fee_income", _("Platform fee income")
+        ADJUSTMENT = "adjustment", _("Manual adjustments (suspense)")
+        LOAN_RECEIVABLE = "loan_receivable", _("Loans receivable (pass-through)")
         # Repayments between the borrower's payment and their distribution to investors.
-        REPAYMENT_CLEARING = "repayment_clearing", "Repayments awaiting distribution"
+        REPAYMENT_CLEARING = "repayment_clearing", _("Repayments awaiting distribution")
         # The platform's spending on promotion (referral rewards): an expense account, so its
         # balance runs below zero by what was paid out, as fee income runs above it.
-        MARKETING_BUDGET = "marketing_budget", "Marketing budget (promotion rewards)"
+        MARKETING_BUDGET = "marketing_budget", _("Marketing budget (promotion rewards)")
 
     USER_KINDS = (Kind.AVAILABLE, Kind.RESERVED)
 
@@ -127,7 +128,7 @@ class JournalEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name_plural = "journal entries"
+        verbose_name_plural = _("journal entries")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(
@@ -208,9 +209,9 @@ class Movement(models.Model):
     """Fields shared by deposits and withdrawals: a request to the custodian and its result."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(**MONEY)
@@ -284,8 +285,8 @@ class SandboxBankTransaction(models.Model):
     """The sandbox custodian's own book: what the bank says happened (its statement)."""
 
     class Kind(models.TextChoices):
-        DEPOSIT = "deposit", "Deposit"
-        WITHDRAWAL = "withdrawal", "Withdrawal"
+        DEPOSIT = "deposit", _("Deposit")
+        WITHDRAWAL = "withdrawal", _("Withdrawal")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     reference = models.UUIDField()
@@ -334,17 +335,17 @@ class ReconciliationBreak(models.Model):
     """A difference between the custodian's statement and the ledger, for ops to resolve."""
 
     class Kind(models.TextChoices):
-        MISSING = "missing", "Missing from statement"
-        DUPLICATE = "duplicate", "Duplicate on statement"
-        AMOUNT_MISMATCH = "amount_mismatch", "Amount mismatch"
-        UNKNOWN = "unknown", "Unknown to the ledger"
-        TIMING = "timing", "Booked on a different day"
-        BALANCE = "balance", "Cached balance differs from postings"
-        STATUS_MISMATCH = "status_mismatch", "Settled at the bank, not in the ledger"
+        MISSING = "missing", _("Missing from statement")
+        DUPLICATE = "duplicate", _("Duplicate on statement")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amount mismatch")
+        UNKNOWN = "unknown", _("Unknown to the ledger")
+        TIMING = "timing", _("Booked on a different day")
+        BALANCE = "balance", _("Cached balance differs from postings")
+        STATUS_MISMATCH = "status_mismatch", _("Settled at the bank, not in the ledger")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, related_name="breaks")
     statement_on = models.DateField()
@@ -381,9 +382,9 @@ class AdjustmentRequest(models.Model):
     is final (its entry is the record)."""
 
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
     # Positive credits the account (from the adjustment suspense account); negative debits it.

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, DecimalField, F, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.money import CENT
 from custody.adapters import CustodianUnavailable, custodian_adapter
@@ -143,31 +145,31 @@ def wallet_posting_list(
 # them: (entry kind, memo pattern, wording for the payer or holder, wording for a payee).
 # A memo no pattern knows is shown as written.
 _MEMO_WORDING = (
-    ("reserve", re.compile(r"Investing in (?P<ref>\S+)\Z"), "Reserved for {ref}", None),
+    ("reserve", re.compile(r"Investing in (?P<ref>\S+)\Z"), _("Reserved for %(ref)s"), None),
     (
         "release",
         re.compile(r"Cancelled investment in (?P<ref>\S+)\Z"),
-        "Returned from {ref} (you cancelled)",
+        _("Returned from %(ref)s (you cancelled)"),
         None,
     ),
     (
         "release",
         re.compile(r"Listing (?P<ref>\S+) expired\Z"),
-        "Returned from {ref} (listing expired)",
+        _("Returned from %(ref)s (listing expired)"),
         None,
     ),
     (
         "settle",
         re.compile(r"Disbursement of (?P<ref>\S+)\Z"),
-        "Lent to {ref}",
-        "Loan {ref} paid out to you",
+        _("Lent to %(ref)s"),
+        _("Loan %(ref)s paid out to you"),
     ),
 )
 _KIND_WORDING = {
-    "deposit": "Deposit from your bank card",
-    "withdrawal": "Withdrawal paid to your bank card",
-    "adjustment": "Correction by operations",
-    "reversal": "Correction",
+    "deposit": _("Deposit from your bank card"),
+    "withdrawal": _("Withdrawal paid to your bank card"),
+    "adjustment": _("Correction by operations"),
+    "reversal": _("Correction"),
 }
 
 
@@ -176,16 +178,16 @@ def movement_description(kind: str, memo: str, total_change: Decimal) -> str:
     they received it), without the movement UUIDs custody writes into its memos
     (custody.services.movements)."""
     if kind in _KIND_WORDING:
-        return _KIND_WORDING[kind]
+        return str(_KIND_WORDING[kind])
     if memo.startswith("Withdrawal "):
-        return "Reserved for a withdrawal"
+        return gettext("Reserved for a withdrawal")
     if memo.startswith("Failed withdrawal "):
-        return "Withdrawal failed: returned to available"
+        return gettext("Withdrawal failed: returned to available")
     for entry_kind, pattern, wording, payee_wording in _MEMO_WORDING:
         match = pattern.match(memo) if kind == entry_kind else None
         if match:
             chosen = payee_wording if payee_wording and total_change > 0 else wording
-            return chosen.format(ref=match["ref"])
+            return chosen % {"ref": match["ref"]}
     return memo or kind.replace("_", " ").capitalize()
 
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -69,8 +70,8 @@ def wallet_deposit(request):
         )
     messages.success(
         request,
-        f"Deposit of {money.display(deposit.amount, deposit.currency)} sent to the custodian bank; "
-        "it appears once the bank confirms.",
+        _("Deposit of %(amount)s sent to the custodian bank; it appears once the bank confirms.")
+        % {"amount": money.display(deposit.amount, deposit.currency)},
     )
     return redirect("custody:wallet")
 
@@ -87,8 +88,8 @@ def wallet_withdraw(request):
             if form.cleaned_data["amount"] > balance.available:
                 form.add_error(
                     "amount",
-                    f"You have {money.display(balance.available, balance.currency)} "
-                    "available to withdraw.",
+                    _("You have %(amount)s available to withdraw.")
+                    % {"amount": money.display(balance.available, balance.currency)},
                 )
             else:
                 confirm = WithdrawalConfirmForm(initial=form.cleaned_data)
@@ -123,8 +124,11 @@ def wallet_withdraw(request):
         else:
             messages.success(
                 request,
-                f"Withdrawal of {money.display(withdrawal.amount, withdrawal.currency)} requested; "
-                "the money is reserved until the custodian bank pays it out.",
+                _(
+                    "Withdrawal of %(amount)s requested; the money is reserved until the "
+                    "custodian bank pays it out."
+                )
+                % {"amount": money.display(withdrawal.amount, withdrawal.currency)},
             )
             return redirect("custody:wallet")
     amount = form.cleaned_data.get("amount") if hasattr(form, "cleaned_data") else None

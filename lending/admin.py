@@ -19,6 +19,8 @@ from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts import credit_code, pii
@@ -72,7 +74,7 @@ from lending.services.products import product_save
 
 
 class ReasonActionForm(ActionForm):
-    reason = forms.CharField(required=False, label="Reason", max_length=500)
+    reason = forms.CharField(required=False, label=_("Reason"), max_length=500)
 
 
 def _humanize(code: str) -> str:
@@ -84,12 +86,12 @@ def _humanize(code: str) -> str:
 
 # The credit bureau's and the disclosure's keys, as a reviewer reads them.
 _KEY_LABELS = {
-    "score": "Score",
-    "overdue_records_6m": "Overdue records, last 6 months",
-    "other_platform_borrowing": "Borrowing on other platforms",
-    "other_platform_count": "Other platforms borrowed from",
-    "court_judgments_2y": "Court judgments, last 2 years",
-    "tax_credit_rating": "Tax credit rating",
+    "score": _("Score"),
+    "overdue_records_6m": _("Overdue records, last 6 months"),
+    "other_platform_borrowing": _("Borrowing on other platforms"),
+    "other_platform_count": _("Other platforms borrowed from"),
+    "court_judgments_2y": _("Court judgments, last 2 years"),
+    "tax_credit_rating": _("Tax credit rating"),
 }
 
 
@@ -169,7 +171,18 @@ def _invalid(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
-_AMOUNT_HELP = "A plain decimal amount with at most 2 places, e.g. 100000.00."
+# A decision's outcome in the message the decider sees.
+_DECIDED = {"approve": _("approved"), "reject": _("rejected"), "refuse": _("refused")}
+
+# What a blocklist identifier of each hashed kind is called in a refusal.
+_BLOCKLIST_NOUNS = {
+    "national_id": _("national id"),
+    "phone": _("phone"),
+    "bank_account": _("bank account"),
+    "credit_code": _("enterprise credit code"),
+}
+
+_AMOUNT_HELP = _("A plain decimal amount with at most 2 places, e.g. 100000.00.")
 
 # The terms ops tick in the product form (months); a product's other saved terms are added.
 STANDARD_TERMS = (1, 3, 6, 9, 12, 18, 24, 36, 48, 60)
@@ -244,8 +257,11 @@ class GradeRatesField(forms.MultiValueField):
             ):
                 problems.append(
                     _invalid(
-                        f"Grade {grade}: {text!r} is not a rate. Write a fraction above 0 and "
-                        f"below 1 with at most six decimal places, e.g. {_RATE_EXAMPLE}.",
+                        gettext(
+                            "Grade %(grade)s: %(text)s is not a rate. Write a fraction above 0 "
+                            "and below 1 with at most six decimal places, e.g. %(example)s."
+                        )
+                        % {"grade": grade, "text": repr(text), "example": _RATE_EXAMPLE},
                         "rates",
                     )
                 )
@@ -254,7 +270,7 @@ class GradeRatesField(forms.MultiValueField):
         if problems:
             raise ValidationError(problems)
         if not rates:
-            raise _invalid("Price at least one grade.", "rates")
+            raise _invalid(gettext("Price at least one grade."), "rates")
         return rates
 
 
@@ -263,16 +279,16 @@ class ProductAdminForm(forms.ModelForm):
     be applied for and listed (a rate the loan cannot store would fail only at listing).
     Its money amounts use the platform's one strict amount parser (core.fields.AmountFormField)."""
 
-    min_amount = AmountFormField(label="Min amount", help_text=_AMOUNT_HELP)
-    max_amount = AmountFormField(label="Max amount", help_text=_AMOUNT_HELP)
+    min_amount = AmountFormField(label=_("Min amount"), help_text=_AMOUNT_HELP)
+    max_amount = AmountFormField(label=_("Max amount"), help_text=_AMOUNT_HELP)
     late_fee_amount = AmountFormField(
-        label="Late fee amount", allow_zero=True, initial=Decimal("0.00"), help_text=_AMOUNT_HELP
+        label=_("Late fee amount"), allow_zero=True, initial=Decimal("0.00"), help_text=_AMOUNT_HELP
     )
     min_investment_amount = AmountFormField(
-        label="Min investment amount", initial=Decimal("50.00"), help_text=_AMOUNT_HELP
+        label=_("Min investment amount"), initial=Decimal("50.00"), help_text=_AMOUNT_HELP
     )
     investment_step_amount = AmountFormField(
-        label="Investment step amount", initial=Decimal("50.00"), help_text=_AMOUNT_HELP
+        label=_("Investment step amount"), initial=Decimal("50.00"), help_text=_AMOUNT_HELP
     )
 
     class Meta:
@@ -282,23 +298,25 @@ class ProductAdminForm(forms.ModelForm):
         ]  # the admin's fieldsets choose among them
 
     term_options = forms.TypedMultipleChoiceField(
-        label="Terms offered (months)",
+        label=_("Terms offered (months)"),
         coerce=int,
         choices=[(t, f"{t} month{'s' if t > 1 else ''}") for t in STANDARD_TERMS],
         widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
-        help_text="Tick every term a borrower may choose.",
-        error_messages={"required": "Offer at least one term."},
+        help_text=_("Tick every term a borrower may choose."),
+        error_messages={"required": _("Offer at least one term.")},
     )
     methods = forms.MultipleChoiceField(
-        label="Repayment methods",
+        label=_("Repayment methods"),
         choices=RepaymentMethod.choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "inline-choices"}),
-        error_messages={"required": "Offer at least one repayment method."},
+        error_messages={"required": _("Offer at least one repayment method.")},
     )
     rates_by_grade = GradeRatesField(
-        label="Annual rate by grade",
-        help_text="A fraction per grade, e.g. 0.0800 for 8% a year, with at most six decimal "
-        "places. Leave a grade empty to decline it (its applications are refused).",
+        label=_("Annual rate by grade"),
+        help_text=_(
+            "A fraction per grade, e.g. 0.0800 for 8% a year, with at most six decimal "
+            "places. Leave a grade empty to decline it (its applications are refused)."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -328,7 +346,7 @@ class ProductAdminForm(forms.ModelForm):
         for name, one_allowed in fractions:
             value = data.get(name)
             if value is not None and not (0 <= value < 1 or (one_allowed and value == 1)):
-                self.add_error(name, _invalid("A fraction from 0 to below 1.", "fraction"))
+                self.add_error(name, _invalid(gettext("A fraction from 0 to below 1."), "fraction"))
         self._check_cost_ceiling(data)
         return data
 
@@ -353,16 +371,24 @@ class ProductAdminForm(forms.ModelForm):
         ]
         if above:
             named = "; ".join(
-                f"grade {w.grade}: APR {w.apr:.2%} at {w.term_months} months, "
-                f"{RepaymentMethod(w.method).label.lower()}"
+                gettext("grade %(grade)s: APR %(apr)s at %(months)s months, %(method)s")
+                % {
+                    "grade": w.grade,
+                    "apr": f"{w.apr:.2%}",
+                    "months": w.term_months,
+                    "method": str(RepaymentMethod(w.method).label).lower(),
+                }
                 for w in above
             )
             self.add_error(
                 "rates_by_grade",
                 _invalid(
-                    f"Above the {ceiling:.2%} ceiling on the cost of credit (interest and "
-                    f"fees): {named}. Lower the rate or the service fee, or drop the "
-                    "shortest terms.",
+                    gettext(
+                        "Above the %(ceiling)s ceiling on the cost of credit (interest and "
+                        "fees): %(named)s. Lower the rate or the service fee, or drop the "
+                        "shortest terms."
+                    )
+                    % {"ceiling": f"{ceiling:.2%}", "named": named},
                     "apr_above_cost_ceiling",
                 ),
             )
@@ -378,10 +404,10 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     fieldsets = [
         (None, {"fields": ["code", "name", "description", "is_active", "currency"]}),
-        ("Terms", {"fields": ["term_options", "min_amount", "max_amount", "methods"]}),
-        ("Pricing", {"fields": ["rates_by_grade"]}),
+        (_("Terms"), {"fields": ["term_options", "min_amount", "max_amount", "methods"]}),
+        (_("Pricing"), {"fields": ["rates_by_grade"]}),
         (
-            "Fees",
+            _("Fees"),
             {
                 "fields": [
                     "service_fee_rate",
@@ -394,11 +420,11 @@ class ProductAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Servicing",
+            _("Servicing"),
             {"fields": ["reminder_days", "default_after_days", "write_off_after_days"]},
         ),
         (
-            "Funding",
+            _("Funding"),
             {
                 "fields": [
                     "funding_window_days",
@@ -417,11 +443,11 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class ReviewQueueFilter(admin.SimpleListFilter):
-    title = "queue"
+    title = _("queue")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("waiting", "Waiting for a reviewer")]
+        return [("waiting", _("Waiting for a reviewer"))]
 
     def queryset(self, request, queryset):
         if self.value() == "waiting":
@@ -434,7 +460,7 @@ class ReviewQueueFilter(admin.SimpleListFilter):
 class ReviewDecisionForm(forms.Form):
     """The decision buttons on an application's page: approve or reject, with a reason."""
 
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     reason = forms.CharField(max_length=DECISION_REASON_LENGTH, strip=True)
 
 
@@ -464,7 +490,7 @@ class ApplicationAdmin(ActionsOnlyAdmin):
     actions = ["approve", "reject"]
     readonly_fields, exclude = _readable_fields(Application)
 
-    @admin.display(description="flags")
+    @admin.display(description=_("flags"))
     def flag_count(self, obj):
         return len(obj.fraud_flags or [])
 
@@ -485,9 +511,18 @@ class ApplicationAdmin(ActionsOnlyAdmin):
                 context=AuditContext.of(request),
             )
         except DomainError as exc:
-            self.message_user(request, f"{application_id}: {exc.message}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("%(item)s: %(error)s") % {"item": application_id, "error": exc.message},
+                messages.ERROR,
+            )
             return False
-        self.message_user(request, f"{application_id}: {decision}d.", messages.SUCCESS)
+        decided = _DECIDED.get(decision, decision)
+        self.message_user(
+            request,
+            gettext("%(item)s: %(decided)s.") % {"item": application_id, "decided": decided},
+            messages.SUCCESS,
+        )
         return True
 
     def decide_view(self, request, object_id: int):
@@ -502,7 +537,12 @@ class ApplicationAdmin(ActionsOnlyAdmin):
                 f"{ReviewDecisionForm.base_fields[name].label or name}: {' '.join(errors)}"
                 for name, errors in form.errors.items()
             )
-            self.message_user(request, f"{object_id}: nothing decided. {problems}", messages.ERROR)
+            self.message_user(
+                request,
+                gettext("%(item)s: nothing decided. %(problems)s")
+                % {"item": object_id, "problems": problems},
+                messages.ERROR,
+            )
         else:
             self._decide_one(
                 request, application.pk, form.cleaned_data["decision"], form.cleaned_data["reason"]
@@ -538,11 +578,11 @@ class ApplicationAdmin(ActionsOnlyAdmin):
         for application in queryset:
             self._decide_one(request, application.pk, decision, reason)
 
-    @admin.action(description="Approve (reason required)", permissions=["change"])
+    @admin.action(description=_("Approve (reason required)"), permissions=["change"])
     def approve(self, request, queryset):
         self._decide(request, queryset, "approve")
 
-    @admin.action(description="Reject (reason required)", permissions=["change"])
+    @admin.action(description=_("Reject (reason required)"), permissions=["change"])
     def reject(self, request, queryset):
         self._decide(request, queryset, "reject")
 
@@ -556,11 +596,14 @@ class InvestmentInline(admin.TabularInline):
 
 
 class DisbursementQueueFilter(admin.SimpleListFilter):
-    title = "disbursement"
+    title = _("disbursement")
     parameter_name = "disbursement"
 
     def lookups(self, request, model_admin):
-        return [("to_start", "Funded, not started"), ("to_approve", "Waiting for a checker")]
+        return [
+            ("to_start", _("Funded, not started")),
+            ("to_approve", _("Waiting for a checker")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "to_start":
@@ -593,7 +636,7 @@ class LoanAdmin(ActionsOnlyAdmin):
     actions = ["start_disbursement", "approve_disbursement"]
     readonly_fields, exclude = _readable_fields(Loan)
 
-    @admin.display(description="disbursement")
+    @admin.display(description=_("disbursement"))
     def disbursement_state(self, obj):
         disbursement = getattr(obj, "disbursement", None)
         threshold = money.display(settings.LENDING_DISBURSEMENT_CHECKER_THRESHOLD, obj.currency)
@@ -601,13 +644,16 @@ class LoanAdmin(ActionsOnlyAdmin):
             if obj.status != Loan.Status.FUNDED:
                 return "—"
             if needs_second_approval(obj.amount):
-                return f"to start; needs a second approval (above {threshold})"
-            return f"to start; no second approval (at or below {threshold})"
+                return gettext("to start; needs a second approval (above %(threshold)s)") % {
+                    "threshold": threshold
+                }
+            return gettext("to start; no second approval (at or below %(threshold)s)") % {
+                "threshold": threshold
+            }
         if disbursement.status == Disbursement.Status.PENDING_APPROVAL:
-            return (
-                f"waiting for a second approval: above {threshold} "
-                f"(maker {disbursement.requested_by})"
-            )
+            return gettext(
+                "waiting for a second approval: above %(threshold)s (maker %(maker)s)"
+            ) % {"threshold": threshold, "maker": disbursement.requested_by}
         return disbursement.get_status_display()
 
     def _run(self, request, queryset, service, key):
@@ -617,7 +663,11 @@ class LoanAdmin(ActionsOnlyAdmin):
                     loan_id=loan.pk, context=AuditContext.of(request), **{key: request.user}
                 )
             except DomainError as exc:
-                self.message_user(request, f"{loan.reference}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(error)s") % {"item": loan.reference, "error": exc.message},
+                    messages.ERROR,
+                )
             else:
                 level = (
                     messages.WARNING
@@ -634,12 +684,12 @@ class LoanAdmin(ActionsOnlyAdmin):
     def has_approve_disbursement_permission(self, request):
         return self.has_view_permission(request) and may_approve_disbursement(request.user)
 
-    @admin.action(description="Start disbursement (maker)", permissions=["start_disbursement"])
+    @admin.action(description=_("Start disbursement (maker)"), permissions=["start_disbursement"])
     def start_disbursement(self, request, queryset):
         self._run(request, queryset, disbursement_start, "maker")
 
     @admin.action(
-        description="Approve disbursement (checker)", permissions=["approve_disbursement"]
+        description=_("Approve disbursement (checker)"), permissions=["approve_disbursement"]
     )
     def approve_disbursement(self, request, queryset):
         self._run(request, queryset, disbursement_approve, "checker")
@@ -687,9 +737,11 @@ class BlocklistEntryAdminForm(forms.ModelForm):
     identifier = forms.CharField(
         required=False,
         max_length=254,
-        label="Identifier",
-        help_text="As written: the national ID, phone, bank card, credit code or email. "
-        "Only a keyed hash is stored, except for an email.",
+        label=_("Identifier"),
+        help_text=_(
+            "As written: the national ID, phone, bank card, credit code or email. "
+            "Only a keyed hash is stored, except for an email."
+        ),
     )
 
     class Meta:
@@ -703,12 +755,14 @@ class BlocklistEntryAdminForm(forms.ModelForm):
             return data
         if not typed:
             if self.instance.pk is None or kind != self.instance.kind:
-                self.add_error("identifier", _invalid("Type the identifier.", "required"))
+                self.add_error("identifier", _invalid(gettext("Type the identifier."), "required"))
             return data
         if not self._valid(kind, typed):
             return data
         if blocklist.entries_matching(kind, typed).exclude(pk=self.instance.pk).exists():
-            self.add_error("identifier", _invalid("This is already on the blocklist.", "duplicate"))
+            self.add_error(
+                "identifier", _invalid(gettext("This is already on the blocklist."), "duplicate")
+            )
             return data
         self.instance.value, self.instance.value_encrypted = blocklist.entry_values(kind, typed)
         return data
@@ -719,7 +773,9 @@ class BlocklistEntryAdminForm(forms.ModelForm):
             try:
                 validate_email(typed)
             except ValidationError:
-                self.add_error("identifier", _invalid("Not an email address.", "invalid_email"))
+                self.add_error(
+                    "identifier", _invalid(gettext("Not an email address."), "invalid_email")
+                )
                 return False
             self._shown = typed.lower()
             return True
@@ -729,9 +785,12 @@ class BlocklistEntryAdminForm(forms.ModelForm):
         else:
             refusal = identifier_refusal(pii_kind, typed)
         if refusal is not None or not pii.is_ascii_canonical(pii_kind, typed):
-            label = BlocklistEntry.Kind(kind).label.removesuffix(" (keyed hash)")
             self.add_error(
-                "identifier", _invalid(f"Not a valid {label.lower()}.", refusal or "invalid")
+                "identifier",
+                _invalid(
+                    gettext("Not a valid %(kind)s.") % {"kind": _BLOCKLIST_NOUNS.get(kind, kind)},
+                    refusal or "invalid",
+                ),
             )
             return False
         self._shown = pii.mask(pii_kind, typed)
@@ -792,43 +851,43 @@ class CollectionActionForm(ActionForm):
     collector = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(groups__name="collections").order_by("email"),
         required=False,
-        label="Collector",
-        empty_label="(collector)",
+        label=_("Collector"),
+        empty_label=_("(collector)"),
     )
     channel = forms.ChoiceField(
         choices=[("", "(channel)"), *CollectionContact.Channel.choices],
         required=False,
-        label="Channel",
+        label=_("Channel"),
     )
     outcome = forms.CharField(
         required=False,
         max_length=200,
-        label="Outcome",
-        widget=forms.TextInput(attrs={"placeholder": "What came of the contact"}),
+        label=_("Outcome"),
+        widget=forms.TextInput(attrs={"placeholder": _("What came of the contact")}),
     )
     amount = forms.CharField(
         required=False,
         max_length=32,
-        label="Promised amount",
+        label=_("Promised amount"),
         widget=forms.TextInput(attrs={"placeholder": "0.00", "inputmode": "decimal"}),
     )
     promised_on = forms.DateField(
-        required=False, label="by", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("by"), widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(
         required=False,
         max_length=500,
-        label="Investor note",
-        widget=forms.TextInput(attrs={"placeholder": "Plain words, no personal data"}),
+        label=_("Investor note"),
+        widget=forms.TextInput(attrs={"placeholder": _("Plain words, no personal data")}),
     )
 
 
 class AssignedFilter(admin.SimpleListFilter):
-    title = "assigned"
+    title = _("assigned")
     parameter_name = "assigned"
 
     def lookups(self, request, model_admin):
-        return [("me", "To me"), ("nobody", "To nobody"), ("others", "To others")]
+        return [("me", _("To me")), ("nobody", _("To nobody")), ("others", _("To others"))]
 
     def queryset(self, request, queryset):
         if self.value() == "me":
@@ -843,11 +902,11 @@ class AssignedFilter(admin.SimpleListFilter):
 class WorkingFilter(admin.SimpleListFilter):
     """Open and promised cases (the queue) by default; closed ones on request."""
 
-    title = "queue"
+    title = _("queue")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("working", "Open or promised"), ("closed", "Closed"), ("all", "All")]
+        return [("working", _("Open or promised")), ("closed", _("Closed")), ("all", _("All"))]
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:
@@ -942,25 +1001,28 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
             )
         )
 
-    @admin.display(description="bucket", ordering="loan__days_past_due")
+    @admin.display(description=_("bucket"), ordering="loan__days_past_due")
     def band(self, obj):
         return obj.bucket  # "31-60": the filter on the right spells it out
 
-    @admin.display(description="days past due", ordering="loan__days_past_due")
+    @admin.display(description=_("days past due"), ordering="loan__days_past_due")
     def days_past_due(self, obj):
         return obj.loan.days_past_due
 
-    @admin.display(description="amount overdue", ordering="overdue_amount")
+    @admin.display(description=_("amount overdue"), ordering="overdue_amount")
     def overdue(self, obj):
         return money.display(obj.overdue_amount, obj.loan.currency)
 
-    @admin.display(description="promise")
+    @admin.display(description=_("promise"))
     def promise(self, obj):
         if getattr(obj, "promised_amount", None) is None:
             return "—"
-        return f"{obj.promised_amount:,.2f} by {obj.promised_on:%Y-%m-%d}"
+        return gettext("%(amount)s by %(date)s") % {
+            "amount": f"{obj.promised_amount:,.2f}",
+            "date": f"{obj.promised_on:%Y-%m-%d}",
+        }
 
-    @admin.display(description="notes investors read")
+    @admin.display(description=_("notes investors read"))
     def investor_notes(self, obj):
         updates = LoanUpdate.objects.filter(loan_id=obj.loan_id).order_by("-id")[:10]
         if not updates:
@@ -977,15 +1039,23 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
             try:
                 call(case)
             except DomainError as exc:
-                self.message_user(request, f"{case.loan}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(error)s") % {"item": case.loan, "error": exc.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"{case.loan}: {label}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(done)s.") % {"item": case.loan, "done": label},
+                    messages.SUCCESS,
+                )
 
     def _assign(self, request, queryset, assignee):
         self._each(
             request,
             queryset,
-            f"assigned to {assignee}",
+            gettext("assigned to %(assignee)s") % {"assignee": assignee},
             lambda case: case_assign(
                 case_id=case.pk,
                 assignee=assignee,
@@ -994,7 +1064,7 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Assign to me", permissions=["collect"])
+    @admin.action(description=_("Assign to me"), permissions=["collect"])
     def assign_to_me(self, request, queryset):
         self._assign(request, queryset, request.user)
 
@@ -1003,21 +1073,21 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
         form.is_valid()
         return form.cleaned_data
 
-    @admin.action(description="Assign to the chosen collector", permissions=["collect"])
+    @admin.action(description=_("Assign to the chosen collector"), permissions=["collect"])
     def assign_to_collector(self, request, queryset):
         collector = self._form(request).get("collector")
         if collector is None:
-            self.message_user(request, "Choose a collector.", messages.ERROR)
+            self.message_user(request, gettext("Choose a collector."), messages.ERROR)
             return
         self._assign(request, queryset, collector)
 
-    @admin.action(description="Log a contact (channel, outcome)", permissions=["collect"])
+    @admin.action(description=_("Log a contact (channel, outcome)"), permissions=["collect"])
     def log_contact(self, request, queryset):
         data = self._form(request)
         self._each(
             request,
             queryset,
-            "contact logged",
+            gettext("contact logged"),
             lambda case: contact_log(
                 case_id=case.pk,
                 channel=data.get("channel", ""),
@@ -1027,21 +1097,28 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Record a promise to pay (amount, by date)", permissions=["collect"])
+    @admin.action(
+        description=_("Record a promise to pay (amount, by date)"), permissions=["collect"]
+    )
     def record_promise(self, request, queryset):
         data = self._form(request)
         try:
             amount = money.parse_amount(data.get("amount") or "")
         except money.AmountError as exc:
-            self.message_user(request, f"Promised amount: {exc}", messages.ERROR)
+            self.message_user(
+                request, gettext("Promised amount: %(error)s") % {"error": exc}, messages.ERROR
+            )
             return
         if data.get("promised_on") is None:
-            self.message_user(request, "Give the date the borrower promised.", messages.ERROR)
+            self.message_user(
+                request, gettext("Give the date the borrower promised."), messages.ERROR
+            )
             return
         self._each(
             request,
             queryset,
-            f"promise of {amount:,.2f} by {data['promised_on']:%Y-%m-%d} recorded",
+            gettext("promise of %(amount)s by %(date)s recorded")
+            % {"amount": f"{amount:,.2f}", "date": f"{data['promised_on']:%Y-%m-%d}"},
             lambda case: promise_record(
                 case_id=case.pk,
                 amount=amount,
@@ -1051,13 +1128,13 @@ class CollectionCaseAdmin(ActionsOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Post a note for the loan's investors", permissions=["collect"])
+    @admin.action(description=_("Post a note for the loan's investors"), permissions=["collect"])
     def post_investor_note(self, request, queryset):
         note = self._form(request).get("note", "")
         self._each(
             request,
             queryset,
-            "note posted for investors",
+            gettext("note posted for investors"),
             lambda case: loan_update_post(
                 loan_id=case.loan_id,
                 text=note,
@@ -1127,7 +1204,7 @@ class HardshipRequestAdmin(ActionsOnlyAdmin):
         "decided_at",
     ]
 
-    @admin.display(description="payments still to come now")
+    @admin.display(description=_("payments still to come now"))
     def current_schedule(self, obj):
         if obj.status != HardshipRequest.Status.SUBMITTED:
             return "—"
@@ -1145,7 +1222,7 @@ class HardshipRequestAdmin(ActionsOnlyAdmin):
             for i in installments
         )
 
-    @admin.display(description="schedule the borrower asked for")
+    @admin.display(description=_("schedule the borrower asked for"))
     def proposed_schedule(self, obj):
         return _schedule_table(obj.schedule_lines)
 
@@ -1164,15 +1241,26 @@ class HardshipRequestAdmin(ActionsOnlyAdmin):
                     context=AuditContext.of(request),
                 )
             except DomainError as exc:
-                self.message_user(request, f"{hardship.loan}: {exc.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(error)s") % {"item": hardship.loan, "error": exc.message},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"{hardship.loan}: {decision}d.", messages.SUCCESS)
+                decided = _DECIDED.get(decision, decision)
+                self.message_user(
+                    request,
+                    gettext("%(item)s: %(decided)s.") % {"item": hardship.loan, "decided": decided},
+                    messages.SUCCESS,
+                )
 
-    @admin.action(description="Approve (the new schedule replaces the old)", permissions=["decide"])
+    @admin.action(
+        description=_("Approve (the new schedule replaces the old)"), permissions=["decide"]
+    )
     def approve(self, request, queryset):
         self._decide(request, queryset, "approve")
 
-    @admin.action(description="Refuse (reason required)", permissions=["decide"])
+    @admin.action(description=_("Refuse (reason required)"), permissions=["decide"])
     def refuse(self, request, queryset):
         self._decide(request, queryset, "refuse")
 

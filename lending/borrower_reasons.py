@@ -10,6 +10,8 @@ limit, a changed registration), or a plain "not approved".
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class BorrowerReason:
@@ -18,22 +20,24 @@ class BorrowerReason:
 
 
 CREDIT_ASSESSMENT = BorrowerReason(
-    "credit_assessment", "Your credit assessment does not meet our lending criteria."
+    "credit_assessment", _("Your credit assessment does not meet our lending criteria.")
 )
 BORROWING_LIMIT = BorrowerReason(
     "borrowing_limit",
-    "The amount is above what you may still borrow, on this platform or across platforms.",
+    _("The amount is above what you may still borrow, on this platform or across platforms."),
 )
 BORROWER_CHANGED = BorrowerReason(
     "borrower_changed",
-    "Your borrower registration changed after you applied. You may apply again.",
+    _("Your borrower registration changed after you applied. You may apply again."),
 )
 COST_CEILING = BorrowerReason(
     "cost_ceiling",
-    "At your grade, the cost of this loan (interest and fees) would be above the legal "
-    "ceiling on the cost of credit. A longer term may bring it within the ceiling.",
+    _(
+        "At your grade, the cost of this loan (interest and fees) would be above the legal "
+        "ceiling on the cost of credit. A longer term may bring it within the ceiling."
+    ),
 )
-NOT_APPROVED = BorrowerReason("not_approved", "We could not approve this application.")
+NOT_APPROVED = BorrowerReason("not_approved", _("We could not approve this application."))
 
 
 def _shown_for(reason: str) -> BorrowerReason | None:

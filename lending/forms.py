@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.fields import AmountFormField, PlainDecimalFormField
 from core.idempotency import KEY_PATTERN
@@ -20,13 +22,13 @@ from lending.selectors import LOAN_ORDERINGS
 
 # A label for each of the selector's sort orders: a new order without one fails at import.
 ORDERING_LABELS = {
-    "deadline": "Closing soonest",
-    "rate": "Lowest rate",
-    "-rate": "Highest rate",
-    "left": "Least left",
-    "-left": "Most left",
-    "term": "Shortest term",
-    "newest": "Newest",
+    "deadline": _("Closing soonest"),
+    "rate": _("Lowest rate"),
+    "-rate": _("Highest rate"),
+    "left": _("Least left"),
+    "-left": _("Most left"),
+    "term": _("Shortest term"),
+    "newest": _("Newest"),
 }
 
 PERMITTED_PURPOSES = [(v, label) for v, label in Purpose.choices if v not in PROHIBITED_PURPOSES]
@@ -37,15 +39,15 @@ class ApplicationForm(forms.Form):
         queryset=Product.objects.filter(is_active=True), empty_label=None
     )
     amount = AmountFormField(initial=Decimal("20000"))
-    term_months = forms.TypedChoiceField(coerce=int, label="Term")
+    term_months = forms.TypedChoiceField(coerce=int, label=_("Term"))
     method = forms.ChoiceField(
-        choices=RepaymentMethod.choices, label="Repayment method", initial="equal_installment"
+        choices=RepaymentMethod.choices, label=_("Repayment method"), initial="equal_installment"
     )
     purpose = forms.ChoiceField(choices=PERMITTED_PURPOSES)
     purpose_detail = forms.CharField(
         max_length=PURPOSE_DETAIL_LENGTH,
         required=False,
-        label="Tell investors more (optional)",
+        label=_("Tell investors more (optional)"),
         validators=[PublicText(PURPOSE_DETAIL_LENGTH)],
     )
 
@@ -76,15 +78,17 @@ class MarketplaceFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     min_rate = PlainDecimalFormField(
-        required=False, max_digits=5, decimal_places=2, label="Min rate %"
+        required=False, max_digits=5, decimal_places=2, label=_("Min rate %")
     )
     max_rate = PlainDecimalFormField(
-        required=False, max_digits=5, decimal_places=2, label="Max rate %"
+        required=False, max_digits=5, decimal_places=2, label=_("Max rate %")
     )
     min_left = PlainDecimalFormField(
-        required=False, max_digits=14, decimal_places=2, label="Min left"
+        required=False, max_digits=14, decimal_places=2, label=_("Min left")
     )
-    purpose = forms.ChoiceField(choices=[("", "Any purpose"), *PERMITTED_PURPOSES], required=False)
+    purpose = forms.ChoiceField(
+        choices=[("", _("Any purpose")), *PERMITTED_PURPOSES], required=False
+    )
     ordering = forms.ChoiceField(
         choices=[(key, ORDERING_LABELS[key]) for key in LOAN_ORDERINGS],
         required=False,
@@ -107,10 +111,15 @@ class AutoInvestRuleForm(forms.Form):
     min_term_months = forms.IntegerField(min_value=1, max_value=60, initial=1)
     max_term_months = forms.IntegerField(min_value=1, max_value=60, initial=36)
     min_rate = PlainDecimalFormField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0, label="Min rate %"
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=0, label=_("Min rate %")
     )
     max_rate = PlainDecimalFormField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, initial=36, label="Max rate %"
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        initial=36,
+        label=_("Max rate %"),
     )
     amount_per_loan = AmountFormField()
     keep_cash_amount = AmountFormField(allow_zero=True, initial=0)
@@ -120,7 +129,7 @@ class AutoInvestRuleForm(forms.Form):
         min_value=Decimal("0.1"),
         max_value=Decimal("100"),
         initial=20,
-        label="Max share of one borrower %",
+        label=_("Max share of one borrower %"),
     )
 
     @staticmethod
@@ -144,9 +153,9 @@ class AutoInvestRuleForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("min_term_months", 0) > data.get("max_term_months", 60):
-            self.add_error("max_term_months", "Must be at least the minimum term.")
+            self.add_error("max_term_months", gettext("Must be at least the minimum term."))
         if data.get("min_rate", 0) > data.get("max_rate", 100):
-            self.add_error("max_rate", "Must be at least the minimum rate.")
+            self.add_error("max_rate", gettext("Must be at least the minimum rate."))
         return data
 
 
@@ -158,20 +167,20 @@ class HardshipForm(forms.Form):
         choices=HardshipRequest.Kind.choices,
         widget=forms.RadioSelect,
         initial=HardshipRequest.Kind.PAYMENT_HOLIDAY,
-        label="What would help",
+        label=_("What would help"),
     )
     months = forms.TypedChoiceField(
         choices=[(n, f"{n} month{'s' if n > 1 else ''}") for n in range(1, 13)],
         coerce=int,
         initial=3,
-        label="For how long",
+        label=_("For how long"),
     )
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         validators=[PublicText(500, multiline=True)],
-        label="Why you need it",
-        help_text="A sentence or two is enough, e.g. a lost job or an illness.",
+        label=_("Why you need it"),
+        help_text=_("A sentence or two is enough, e.g. a lost job or an illness."),
     )
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -185,15 +194,15 @@ class RepayForm(forms.Form):
     ALL = "all"
     OTHER = "other"
     CHOICES = [
-        (DUE, "Pay what is due now"),
-        (ALL, "Pay off the whole loan"),
-        (OTHER, "Pay another amount"),
+        (DUE, _("Pay what is due now")),
+        (ALL, _("Pay off the whole loan")),
+        (OTHER, _("Pay another amount")),
     ]
 
     choice = forms.ChoiceField(
-        choices=CHOICES, widget=forms.RadioSelect, label="What would you like to pay?"
+        choices=CHOICES, widget=forms.RadioSelect, label=_("What would you like to pay?")
     )
-    amount = AmountFormField(required=False, label="Amount")
+    amount = AmountFormField(required=False, label=_("Amount"))
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     idempotency_key = forms.RegexField(
         KEY_PATTERN, max_length=255, widget=forms.HiddenInput, required=False
@@ -207,9 +216,9 @@ class RepayForm(forms.Form):
             self.errors.pop("amount", None)
             data["amount"] = None
         elif choice == self.OTHER and "amount" not in self.errors and data.get("amount") is None:
-            self.add_error("amount", "Enter the amount to pay.")
+            self.add_error("amount", gettext("Enter the amount to pay."))
         if data.get("confirmed") and not data.get("idempotency_key"):
             raise forms.ValidationError(
-                "The confirmation was incomplete: review the repayment again."
+                gettext("The confirmation was incomplete: review the repayment again.")
             )
         return data

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core import money
 from core.errors import DomainError, NotFound
 from lending import eligibility, errors
@@ -49,19 +51,22 @@ def ensure_may_invest(order: Order, verified, limits, loan: Loan | None, today) 
         raise errors.InvestorProfileMissing()
     product, amount, cur = loan.product, order.amount, loan.currency
     if order.source == Investment.Source.MANUAL and loan.auto_invest_done_at is None:
-        raise errors.LoanNotOpen("The loan opens to investors in a moment.")
+        raise errors.LoanNotOpen(_("The loan opens to investors in a moment."))
     ensure_loan_suits(investor.pk, loan, investor_limits)
     if amount < product.min_investment_amount:
         raise errors.BelowMinimum(
-            f"The minimum investment is {money.display(product.min_investment_amount, cur)}."
+            _("The minimum investment is %(amount)s.")
+            % {"amount": money.display(product.min_investment_amount, cur)}
         )
     if amount % product.investment_step_amount != 0:
         raise errors.NotAStepMultiple(
-            f"Invest in multiples of {money.display(product.investment_step_amount, cur)}."
+            _("Invest in multiples of %(amount)s.")
+            % {"amount": money.display(product.investment_step_amount, cur)}
         )
     if amount > loan.amount - loan.funded_amount:
         raise errors.ExceedsRemaining(
-            f"The loan has {money.display(loan.amount - loan.funded_amount, cur)} left."
+            _("The loan has %(amount)s left.")
+            % {"amount": money.display(loan.amount - loan.funded_amount, cur)}
         )
 
 
@@ -72,8 +77,11 @@ def ensure_loan_suits(investor_id: int, loan: Loan, investor_limits) -> None:
         raise errors.OwnLoan()
     if not eligibility.grade_allowed(loan.grade, investor_limits.max_grade):
         raise errors.GradeNotAllowed(
-            f"Grade {loan.grade} is above your risk level: your suitability assessment "
-            f"allows loans up to grade {investor_limits.max_grade}."
+            _(
+                "Grade %(grade)s is above your risk level: your suitability assessment "
+                "allows loans up to grade %(max_grade)s."
+            )
+            % {"grade": loan.grade, "max_grade": investor_limits.max_grade}
         )
 
 
@@ -104,13 +112,19 @@ def within_limits(held: tuple[Decimal, Decimal], limits, amount: Decimal, curren
     in_loan, total = held[0] + amount, held[1] + amount
     if in_loan > limits.per_loan_limit:
         raise errors.PerLoanLimitExceeded(
-            f"Your limit per loan is {money.display(limits.per_loan_limit, currency)}"
-            f" and you hold {money.display(held[0], currency)} in this one."
+            _("Your limit per loan is %(limit)s and you hold %(held)s in this one.")
+            % {
+                "limit": money.display(limits.per_loan_limit, currency),
+                "held": money.display(held[0], currency),
+            }
         )
     if total > limits.total_limit:
         raise errors.TotalLimitExceeded(
-            f"Your total limit is {money.display(limits.total_limit, currency)}"
-            f" and you hold {money.display(held[1], currency)} in loans."
+            _("Your total limit is %(limit)s and you hold %(held)s in loans.")
+            % {
+                "limit": money.display(limits.total_limit, currency),
+                "held": money.display(held[1], currency),
+            }
         )
     return in_loan, total
 

@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.policies import DECLINED_GRADE, LOAN_GRADES
 from core.text import PublicText
@@ -24,28 +26,28 @@ DECISION_REASON_LENGTH = 500
 # The grades of core.policies (the one scale), and the declined band.
 Grade = models.TextChoices(
     "Grade",
-    [(g, (g, g)) for g in LOAN_GRADES] + [(DECLINED_GRADE, (DECLINED_GRADE, "HR (declined)"))],
+    [(g, (g, g)) for g in LOAN_GRADES] + [(DECLINED_GRADE, (DECLINED_GRADE, _("HR (declined)")))],
 )
 
 
 class RepaymentMethod(models.TextChoices):
-    EQUAL_INSTALLMENT = Method.EQUAL_INSTALLMENT, "Equal installments"
-    EQUAL_PRINCIPAL = Method.EQUAL_PRINCIPAL, "Equal principal"
-    INTEREST_ONLY = Method.INTEREST_ONLY, "Interest only, principal at maturity"
+    EQUAL_INSTALLMENT = Method.EQUAL_INSTALLMENT, _("Equal installments")
+    EQUAL_PRINCIPAL = Method.EQUAL_PRINCIPAL, _("Equal principal")
+    INTEREST_ONLY = Method.INTEREST_ONLY, _("Interest only, principal at maturity")
 
 
 class Purpose(models.TextChoices):
-    CONSUMPTION = "consumption", "Personal consumption"
-    EDUCATION = "education", "Education"
-    HOME_IMPROVEMENT = "home_improvement", "Home improvement"
-    MEDICAL = "medical", "Medical expenses"
-    VEHICLE = "vehicle", "Vehicle purchase"
-    WORKING_CAPITAL = "working_capital", "Business working capital"
-    EQUIPMENT = "equipment", "Business equipment"
+    CONSUMPTION = "consumption", _("Personal consumption")
+    EDUCATION = "education", _("Education")
+    HOME_IMPROVEMENT = "home_improvement", _("Home improvement")
+    MEDICAL = "medical", _("Medical expenses")
+    VEHICLE = "vehicle", _("Vehicle purchase")
+    WORKING_CAPITAL = "working_capital", _("Business working capital")
+    EQUIPMENT = "equipment", _("Business equipment")
     # Refused at submission (Interim Measures art. 10): kept so a refusal names the purpose.
-    SECURITIES = "securities", "Stocks and securities"
-    FUTURES = "futures", "Futures and derivatives"
-    HIGH_RISK = "high_risk", "Other high-risk investment"
+    SECURITIES = "securities", _("Stocks and securities")
+    FUTURES = "futures", _("Futures and derivatives")
+    HIGH_RISK = "high_risk", _("Other high-risk investment")
 
 
 PROHIBITED_PURPOSES = frozenset({Purpose.SECURITIES, Purpose.FUTURES, Purpose.HIGH_RISK})
@@ -74,19 +76,21 @@ class Product(models.Model):
     description = models.TextField(blank=True, validators=[PublicText(2000, multiline=True)])
     is_active = models.BooleanField(default=True)
     term_options = models.JSONField(
-        default=list, help_text="Allowed terms in months, e.g. [6, 12, 24]."
+        default=list, help_text=_("Allowed terms in months, e.g. [6, 12, 24].")
     )
     min_amount = models.DecimalField(**MONEY)
     max_amount = models.DecimalField(**MONEY)
-    methods = models.JSONField(default=list, help_text="Allowed repayment method codes.")
+    methods = models.JSONField(default=list, help_text=_("Allowed repayment method codes."))
     rates_by_grade = models.JSONField(
-        default=dict, help_text='Annual rate per grade as a fraction, e.g. {"A": "0.0800"}.'
+        default=dict, help_text=_('Annual rate per grade as a fraction, e.g. {"A": "0.0800"}.')
     )
     service_fee_rate = models.DecimalField(
-        **RATE, default=Decimal("0"), help_text="Fraction of the principal taken at disbursement."
+        **RATE,
+        default=Decimal("0"),
+        help_text=_("Fraction of the principal taken at disbursement."),
     )
     platform_fee_rate = models.DecimalField(
-        **RATE, default=Decimal("0"), help_text="Fraction of interest kept by the platform."
+        **RATE, default=Decimal("0"), help_text=_("Fraction of interest kept by the platform.")
     )
     late_fee_amount = models.DecimalField(**MONEY, default=Decimal("0"))
     penalty_daily_rate = models.DecimalField(**RATE, default=Decimal("0"))
@@ -94,24 +98,26 @@ class Product(models.Model):
     prepayment_fee_rate = models.DecimalField(
         **RATE,
         default=Decimal("0"),
-        help_text="Fraction of the principal repaid early, charged on an early payoff.",
+        help_text=_("Fraction of the principal repaid early, charged on an early payoff."),
     )
     default_after_days = models.PositiveSmallIntegerField(
-        default=90, help_text="Days past due after which a loan is declared in default."
+        default=90, help_text=_("Days past due after which a loan is declared in default.")
     )
     write_off_after_days = models.PositiveSmallIntegerField(
-        default=180, help_text="Days past due after which a defaulted loan is written off."
+        default=180, help_text=_("Days past due after which a defaulted loan is written off.")
     )
     reminder_days = models.JSONField(
         default=default_reminder_days,
         blank=True,
-        help_text="Days relative to the due date on which borrowers are reminded, "
-        "e.g. [-3, 0, 1, 7] (3 days before, on the day, 1 and 7 days after).",
+        help_text=_(
+            "Days relative to the due date on which borrowers are reminded, "
+            "e.g. [-3, 0, 1, 7] (3 days before, on the day, 1 and 7 days after)."
+        ),
     )
     funding_window_days = models.PositiveSmallIntegerField(default=7)
     offer_window_days = models.PositiveSmallIntegerField(
         default=7,
-        help_text="Days a borrower has to accept an approved application's final offer.",
+        help_text=_("Days a borrower has to accept an approved application's final offer."),
     )
     min_investment_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
     investment_step_amount = models.DecimalField(**MONEY, default=Decimal("50.00"))
@@ -120,7 +126,7 @@ class Product(models.Model):
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.500"),
-        help_text="Share of each loan auto-invest may take before manual investors see it.",
+        help_text=_("Share of each loan auto-invest may take before manual investors see it."),
     )
     currency = models.CharField(max_length=3, default="CNY")
 
@@ -161,20 +167,20 @@ class Application(models.Model):
     """A borrower's request for a loan, reviewed into approved or rejected."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        UNDER_REVIEW = "under_review", "Under review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        SUBMITTED = "submitted", _("Submitted")
+        UNDER_REVIEW = "under_review", _("Under review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     class BorrowerKind(models.TextChoices):
-        INDIVIDUAL = "individual", "Individual"
-        ENTERPRISE = "enterprise", "Enterprise"
+        INDIVIDUAL = "individual", _("Individual")
+        ENTERPRISE = "enterprise", _("Enterprise")
 
     class OfferStatus(models.TextChoices):
-        OPEN = "open", "Waiting for the borrower"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        LAPSED = "lapsed", "Lapsed"
+        OPEN = "open", _("Waiting for the borrower")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        LAPSED = "lapsed", _("Lapsed")
 
     OPEN_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW)
 
@@ -293,24 +299,24 @@ class LoanQuerySet(models.QuerySet):
 class DelinquencyBucket(models.TextChoices):
     """Days past due of a loan's oldest unpaid installment, in the bands collections use."""
 
-    CURRENT = "current", "Current"
-    DPD_1_30 = "1-30", "1-30 days past due"
-    DPD_31_60 = "31-60", "31-60 days past due"
-    DPD_61_90 = "61-90", "61-90 days past due"
-    DPD_90_PLUS = "90+", "Over 90 days past due"
+    CURRENT = "current", _("Current")
+    DPD_1_30 = "1-30", _("1-30 days past due")
+    DPD_31_60 = "31-60", _("31-60 days past due")
+    DPD_61_90 = "61-90", _("61-90 days past due")
+    DPD_90_PLUS = "90+", _("Over 90 days past due")
 
 
 class Loan(models.Model):
     """A listed loan: open for funding until its deadline, then funded, repaid or cancelled."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open for funding"
-        FUNDED = "funded", "Funded"
-        REPAYING = "repaying", "Repaying"
-        CLOSED = "closed", "Closed"
-        CANCELLED = "cancelled", "Cancelled"
-        DEFAULTED = "defaulted", "Defaulted"
-        WRITTEN_OFF = "written_off", "Written off"
+        OPEN = "open", _("Open for funding")
+        FUNDED = "funded", _("Funded")
+        REPAYING = "repaying", _("Repaying")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        DEFAULTED = "defaulted", _("Defaulted")
+        WRITTEN_OFF = "written_off", _("Written off")
 
     reference = models.CharField(max_length=20)
     application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="loan")
@@ -326,10 +332,10 @@ class Loan(models.Model):
     # listed, so a later change to the product never reprices a listed loan. No defaults:
     # a loan created without its fees fails loudly instead of being free.
     service_fee_rate = models.DecimalField(
-        **RATE, help_text="Fraction of the principal taken at disbursement."
+        **RATE, help_text=_("Fraction of the principal taken at disbursement.")
     )
     platform_fee_rate = models.DecimalField(
-        **RATE, help_text="Fraction of interest kept by the platform."
+        **RATE, help_text=_("Fraction of interest kept by the platform.")
     )
     late_fee_amount = models.DecimalField(**MONEY)
     penalty_daily_rate = models.DecimalField(**RATE)
@@ -337,14 +343,14 @@ class Loan(models.Model):
     prepayment_fee_rate = models.DecimalField(
         **RATE,
         default=Decimal("0"),
-        help_text="Fraction of the principal repaid early, charged on an early payoff.",
+        help_text=_("Fraction of the principal repaid early, charged on an early payoff."),
     )
     term_months = models.PositiveSmallIntegerField()
     method = models.CharField(max_length=24, choices=RepaymentMethod.choices)
     grade = models.CharField(max_length=2, choices=Grade.choices)
     purpose = models.CharField(max_length=24, choices=Purpose.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
-    disclosure = models.JSONField(default=dict, blank=True, help_text="Masked borrower facts.")
+    disclosure = models.JSONField(default=dict, blank=True, help_text=_("Masked borrower facts."))
     listed_on = models.DateField()
     funding_deadline_on = models.DateField()
     # Manual investors see and fund the loan only after auto-invest has had its turn.
@@ -432,7 +438,7 @@ class Loan(models.Model):
         """The status as people read it; an expired listing reads "Expired" on every page
         and in the admin, though its status stays `cancelled` (the API's contract)."""
         if self.is_expired:
-            return "Expired"
+            return gettext("Expired")
         return self.Status(self.status).label
 
     @property
@@ -472,16 +478,16 @@ class Investment(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending (being placed)"
-        REFUSED = "refused", "Refused"
-        RESERVED = "reserved", "Reserved"
-        CANCELLED = "cancelled", "Cancelled by the investor"
-        RELEASED = "released", "Released (listing cancelled)"
-        ACTIVE = "active", "Active (disbursed)"
+        PENDING = "pending", _("Pending (being placed)")
+        REFUSED = "refused", _("Refused")
+        RESERVED = "reserved", _("Reserved")
+        CANCELLED = "cancelled", _("Cancelled by the investor")
+        RELEASED = "released", _("Released (listing cancelled)")
+        ACTIVE = "active", _("Active (disbursed)")
 
     class Source(models.TextChoices):
-        MANUAL = "manual", "Manual"
-        AUTO = "auto", "Auto-invest"
+        MANUAL = "manual", _("Manual")
+        AUTO = "auto", _("Auto-invest")
 
     # Both indexed by the (loan, status) and (investor, status) indexes below.
     loan = models.ForeignKey(
@@ -540,14 +546,14 @@ class Installment(models.Model):
     paid of each part (lending.services.repayments keeps these; the daily batch charges)."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        DUE = "due", "Due"
-        PAID = "paid", "Paid"
-        OVERDUE = "overdue", "Overdue"
-        PAID_LATE = "paid_late", "Paid late"
-        WRITTEN_OFF = "written_off", "Written off"
+        SCHEDULED = "scheduled", _("Scheduled")
+        DUE = "due", _("Due")
+        PAID = "paid", _("Paid")
+        OVERDUE = "overdue", _("Overdue")
+        PAID_LATE = "paid_late", _("Paid late")
+        WRITTEN_OFF = "written_off", _("Written off")
         # Paid off early: the loan closed before this installment fell due.
-        CANCELLED = "cancelled", "Cancelled (paid off early)"
+        CANCELLED = "cancelled", _("Cancelled (paid off early)")
 
     OPEN_STATUSES = (Status.SCHEDULED, Status.DUE, Status.OVERDUE)
     SETTLED_STATUSES = (Status.PAID, Status.PAID_LATE, Status.CANCELLED)
@@ -661,13 +667,13 @@ class Repayment(models.Model):
     distributed to the loan's investors (Payout) by lending.services.distributions."""
 
     class Source(models.TextChoices):
-        BORROWER = "borrower", "Paid by the borrower"
-        AUTHORISED = "authorised", "Collected under the borrower's authorisation"
-        RECOVERY = "recovery", "Recovered after default"
+        BORROWER = "borrower", _("Paid by the borrower")
+        AUTHORISED = "authorised", _("Collected under the borrower's authorisation")
+        RECOVERY = "recovery", _("Recovered after default")
 
     class Distribution(models.TextChoices):
-        PENDING = "pending", "Waiting to be distributed"
-        DISTRIBUTED = "distributed", "Distributed to investors"
+        PENDING = "pending", _("Waiting to be distributed")
+        DISTRIBUTED = "distributed", _("Distributed to investors")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="repayments")
     borrower = models.ForeignKey(
@@ -682,9 +688,9 @@ class Repayment(models.Model):
     prepayment_fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     is_payoff = models.BooleanField(default=False)
     currency = models.CharField(max_length=3, default="CNY")
-    paid_on = models.DateField(help_text="The business date of the repayment.")
+    paid_on = models.DateField(help_text=_("The business date of the repayment."))
     idempotency_key = models.CharField(max_length=200)
-    entry_id = models.BigIntegerField(help_text="The ledger entry that moved the money.")
+    entry_id = models.BigIntegerField(help_text=_("The ledger entry that moved the money."))
     distribution = models.CharField(
         max_length=12, choices=Distribution.choices, default=Distribution.PENDING
     )
@@ -806,8 +812,8 @@ class Disbursement(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING_APPROVAL = "pending_approval", "Waiting for a second approver"
-        SETTLED = "settled", "Settled"
+        PENDING_APPROVAL = "pending_approval", _("Waiting for a second approver")
+        SETTLED = "settled", _("Settled")
 
     loan = models.OneToOneField(Loan, on_delete=models.PROTECT, related_name="disbursement")
     status = models.CharField(max_length=20, choices=Status.choices)
@@ -857,7 +863,7 @@ class AutoInvestRule(models.Model):
         max_digits=4,
         decimal_places=3,
         default=Decimal("0.200"),
-        help_text="Most of the investor's holdings that one borrower's loans may make up.",
+        help_text=_("Most of the investor's holdings that one borrower's loans may make up."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # When the rule last invested: auto-invest serves rules in a rotating queue, the one
@@ -902,11 +908,11 @@ class BlocklistEntry(models.Model):
     """
 
     class Kind(models.TextChoices):
-        NATIONAL_ID = "national_id", "National ID (keyed hash)"
-        PHONE = "phone", "Phone (keyed hash)"
-        BANK_ACCOUNT = "bank_account", "Bank account (keyed hash)"
-        EMAIL = "email", "Email"
-        CREDIT_CODE = "credit_code", "Enterprise credit code (keyed hash)"
+        NATIONAL_ID = "national_id", _("National ID (keyed hash)")
+        PHONE = "phone", _("Phone (keyed hash)")
+        BANK_ACCOUNT = "bank_account", _("Bank account (keyed hash)")
+        EMAIL = "email", _("Email")
+        CREDIT_CODE = "credit_code", _("Enterprise credit code (keyed hash)")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     value = models.CharField(max_length=128)
@@ -920,7 +926,7 @@ class BlocklistEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "value"], name="lending_blocklist_unique")
         ]
-        verbose_name_plural = "blocklist entries"
+        verbose_name_plural = _("blocklist entries")
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.value[:12]}"
@@ -995,9 +1001,9 @@ class CollectionCase(models.Model):
     current again, repaid, or written off."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        PROMISED = "promised", "Promise to pay"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        PROMISED = "promised", _("Promise to pay")
+        CLOSED = "closed", _("Closed")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -1035,10 +1041,10 @@ class CollectionContact(models.Model):
     """One attempt to reach the borrower, logged by a collector (staff-only)."""
 
     class Channel(models.TextChoices):
-        PHONE = "phone", "Phone"
-        SMS = "sms", "Text message"
-        EMAIL = "email", "Email"
-        LETTER = "letter", "Letter"
+        PHONE = "phone", _("Phone")
+        SMS = "sms", _("Text message")
+        EMAIL = "email", _("Email")
+        LETTER = "letter", _("Letter")
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="contacts")
     collector = models.ForeignKey(
@@ -1060,9 +1066,9 @@ class PromiseToPay(models.Model):
     broken, and a broken promise reopens the case."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        KEPT = "kept", "Kept"
-        BROKEN = "broken", "Broken"
+        PENDING = "pending", _("Pending")
+        KEPT = "kept", _("Kept")
+        BROKEN = "broken", _("Broken")
 
     case = models.ForeignKey(CollectionCase, on_delete=models.PROTECT, related_name="promises")
     amount = models.DecimalField(**MONEY)
@@ -1107,14 +1113,14 @@ class HardshipRequest(models.Model):
     (the new schedule replaces the open installments) or refuse it in the admin."""
 
     class Kind(models.TextChoices):
-        PAYMENT_HOLIDAY = "payment_holiday", "Payment holiday"
-        TERM_EXTENSION = "term_extension", "Longer term"
+        PAYMENT_HOLIDAY = "payment_holiday", _("Payment holiday")
+        TERM_EXTENSION = "term_extension", _("Longer term")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        APPROVED = "approved", "Approved"
-        REFUSED = "refused", "Refused"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="hardship_requests")
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -23,6 +23,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import money
 from core.errors import NotFound
@@ -216,7 +218,7 @@ def _slices(parts: dict[str, list], labels: dict[str, str]) -> list[Slice]:
     return [
         Slice(
             key=key,
-            label=labels.get(key, key),
+            label=str(labels.get(key, key)),
             amount=parts[key][0],
             loans=parts[key][1],
             share=_share(parts[key][0], total),
@@ -227,12 +229,12 @@ def _slices(parts: dict[str, list], labels: dict[str, str]) -> list[Slice]:
 
 
 STATUS_LABELS = {
-    DelinquencyBucket.CURRENT.value: "Current",
-    DelinquencyBucket.DPD_1_30.value: "1-30 days late",
-    DelinquencyBucket.DPD_31_60.value: "31-60 days late",
-    DelinquencyBucket.DPD_61_90.value: "61-90 days late",
-    DelinquencyBucket.DPD_90_PLUS.value: "Over 90 days late",
-    Loan.Status.DEFAULTED.value: "Defaulted",
+    DelinquencyBucket.CURRENT.value: gettext_lazy("Current"),
+    DelinquencyBucket.DPD_1_30.value: gettext_lazy("1-30 days late"),
+    DelinquencyBucket.DPD_31_60.value: gettext_lazy("31-60 days late"),
+    DelinquencyBucket.DPD_61_90.value: gettext_lazy("61-90 days late"),
+    DelinquencyBucket.DPD_90_PLUS.value: gettext_lazy("Over 90 days late"),
+    Loan.Status.DEFAULTED.value: gettext_lazy("Defaulted"),
 }
 
 
@@ -328,7 +330,9 @@ def portfolio_summary(user) -> Portfolio:
         expected=_expected_payments(_repaying_stakes(user.pk), as_of),
         xirr=rate,
         xirr_net_of_losses=rate_net,
-        by_grade=_slices(by_grade, {g: f"Grade {g}" for g in sorted(by_grade)}),
+        by_grade=_slices(
+            by_grade, {g: _("Grade %(grade)s") % {"grade": g} for g in sorted(by_grade)}
+        ),
         by_status=_slices(by_status, STATUS_LABELS),
         loans_active=loans_active,
         statement_years=sorted(years | {d.year for d in [*out_flows, *in_flows]}),
@@ -441,7 +445,7 @@ def investment_cash_flows(user, investment_id: int) -> InvestmentCashFlows:
         .first()
     )
     if investment is None:
-        raise NotFound("No such investment.")
+        raise NotFound(_("No such investment."))
     as_of = business_date()
     loan = investment.loan
     flows = []
@@ -601,7 +605,7 @@ def annual_statement(user, year: int) -> Statement:
         if _m(held)
     ]
     if not lines:
-        raise NotFound(f"You have no statement for {year}.")
+        raise NotFound(_("You have no statement for %(year)s.") % {"year": year})
     lines.sort(key=lambda x: (x.on, ("investment", "payout", "loss").index(x.kind)))
     lent = active.filter(loan__disbursed_on__lte=end).aggregate(
         lent=Sum("amount"),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from core import money
 from core.errors import DomainError
@@ -435,7 +436,7 @@ def schedule_preview(params) -> dict | None:
         return None
     raw_amount = params.get("amount")
     if raw_amount is None or raw_amount == "":
-        return {"error": "Enter an amount and a term."}
+        return {"error": _("Enter an amount and a term.")}
     try:
         # The strict parser, not Decimal(): NaN, Infinity, exponents and non-ASCII digits
         # parse as Decimals and then break every comparison below.
@@ -443,22 +444,22 @@ def schedule_preview(params) -> dict | None:
             str(raw_amount) if isinstance(raw_amount, Decimal) else raw_amount
         )
     except money.AmountError as exc:
-        return {"error": f"Check the amount. {exc}"}
+        return {"error": _("Check the amount. %(error)s") % {"error": exc}}
     try:
         product = Product.objects.filter(pk=int(params.get("product", 0)), is_active=True).first()
         term = int(params.get("term_months", 0))
     except (ValueError, TypeError, OverflowError):
-        return {"error": "Enter an amount and a term."}
+        return {"error": _("Enter an amount and a term.")}
     method = params.get("method", "")
     if product is None:
-        return {"error": "Enter an amount and a term."}
+        return {"error": _("Enter an amount and a term.")}
     try:
         ensure_application_terms(product=product, amount=amount, term_months=term, method=method)
     except errors.LendingError as refusal:
         return {"error": refusal.message}
     priced = [(g, product.rate_for(g)) for g in LOAN_GRADES if product.rate_for(g) is not None]
     if not priced:
-        return {"error": "This product is not priced yet."}
+        return {"error": _("This product is not priced yet.")}
     fee = service_fee(amount, product.service_fee_rate)
     by_grade = []
     for grade, rate in priced:

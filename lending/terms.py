@@ -4,6 +4,8 @@ submission and the disbursement."""
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from core import money
 from lending import errors
 from lending.cost import service_fee
@@ -19,8 +21,11 @@ def ensure_application_terms(*, product: Product, amount: Decimal, term_months: 
         raise errors.ProductUnavailable()
     if not (product.min_amount <= amount <= product.max_amount):
         raise errors.AmountOutOfRange(
-            f"The amount must be between {money.display(product.min_amount, product.currency)}"
-            f" and {money.display(product.max_amount, product.currency)}."
+            _("The amount must be between %(min)s and %(max)s.")
+            % {
+                "min": money.display(product.min_amount, product.currency),
+                "max": money.display(product.max_amount, product.currency),
+            }
         )
     if term_months not in (product.term_options or []):
         raise errors.TermNotOffered()

@@ -14,6 +14,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
@@ -111,7 +113,10 @@ def application_create(request):
             form.add_error(None, exc.message)
             status = exc.status_code
         else:
-            messages.success(request, f"Application {application.pk} submitted. We review it now.")
+            messages.success(
+                request,
+                _("Application %(id)s submitted. We review it now.") % {"id": application.pk},
+            )
             return redirect("lending:application-list")
     preview = selectors.schedule_preview(
         form.data if form.is_bound else {name: form[name].value() for name in form.fields}
@@ -185,7 +190,7 @@ def application_offer(request, pk: int):
 def application_offer_accept(request, pk: int):
     """Accept the offer; the box confirming the agreement's terms must be ticked."""
     if request.POST.get("confirm") != "yes":
-        messages.error(request, "Tick the box to confirm you accept the loan agreement.")
+        messages.error(request, _("Tick the box to confirm you accept the loan agreement."))
         return redirect("lending:application-offer", pk=pk)
     try:
         application = offer_accept(
@@ -199,7 +204,8 @@ def application_offer_accept(request, pk: int):
     loan = application.loan
     messages.success(
         request,
-        f"Offer accepted. Loan {loan.reference} is open for funding; your agreement is below.",
+        _("Offer accepted. Loan %(loan)s is open for funding; your agreement is below.")
+        % {"loan": loan.reference},
     )
     return redirect("lending:borrowing-detail", pk=loan.pk)
 
@@ -214,7 +220,9 @@ def application_offer_decline(request, pk: int):
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("lending:application-offer", pk=pk)
-    messages.success(request, "Offer declined. Nothing was listed or charged; you may apply again.")
+    messages.success(
+        request, _("Offer declined. Nothing was listed or charged; you may apply again.")
+    )
     return redirect("lending:application-list")
 
 
@@ -264,8 +272,10 @@ def borrowing_hardship(request, pk: int):
                     )
                     messages.success(
                         request,
-                        "Your request is with us. We will tell you when it is decided; until "
-                        "then your schedule is unchanged.",
+                        _(
+                            "Your request is with us. We will tell you when it is decided; until "
+                            "then your schedule is unchanged."
+                        ),
                     )
                     return redirect("lending:borrowing-hardship", pk=loan.pk)
                 context["plan"] = hardship_preview(
@@ -424,7 +434,9 @@ def loan_invest(request, pk: int):
         form.add_error(None, exc.message)
         return _loan_detail_refused(request, loan, form, exc.status_code)
     messages.success(
-        request, f"You invested {money.display(amount, loan.currency)} in {loan.reference}."
+        request,
+        _("You invested %(amount)s in %(loan)s.")
+        % {"amount": money.display(amount, loan.currency), "loan": loan.reference},
     )
     return redirect("lending:investment-list")
 
@@ -474,8 +486,11 @@ def investment_cancel_view(request, pk: int):
     else:
         messages.success(
             request,
-            f"Investment of {money.display(investment.amount, investment.currency)} in "
-            f"{investment.loan.reference} cancelled; the money is available again.",
+            _("Investment of %(amount)s in %(loan)s cancelled; the money is available again.")
+            % {
+                "amount": money.display(investment.amount, investment.currency),
+                "loan": investment.loan.reference,
+            },
         )
     return redirect("lending:investment-list")
 
@@ -505,7 +520,7 @@ def auto_invest_rule_list(request):
             status = exc.status_code
         else:
             messages.success(
-                request, "Auto-invest rule saved. It applies to loans opening from now."
+                request, _("Auto-invest rule saved. It applies to loans opening from now.")
             )
             return redirect("lending:auto-invest-rule-list")
     rules = selectors.auto_invest_rule_list(request.user)
@@ -539,7 +554,7 @@ def auto_invest_rule_edit(request, pk: int):
             form.add_error(None, exc.message)
             status = exc.status_code
         else:
-            messages.success(request, "Auto-invest rule changed.")
+            messages.success(request, _("Auto-invest rule changed."))
             return redirect("lending:auto-invest-rule-list")
     return render(
         request,
@@ -564,9 +579,9 @@ def _rule_switch(request, pk: int, *, is_active: bool):
     else:
         messages.success(
             request,
-            "Rule resumed: it invests in matching loans opening from now."
+            _("Rule resumed: it invests in matching loans opening from now.")
             if is_active
-            else "Rule paused: it invests in nothing until you resume it.",
+            else _("Rule paused: it invests in nothing until you resume it."),
         )
     return redirect("lending:auto-invest-rule-list")
 
@@ -601,7 +616,7 @@ def auto_invest_rule_delete_view(request, pk: int):
             raise Http404 from exc
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Rule deleted. Investments it made are unchanged.")
+        messages.success(request, _("Rule deleted. Investments it made are unchanged."))
     return redirect("lending:auto-invest-rule-list")
 
 
@@ -633,9 +648,17 @@ def notification_read_all(request):
     """Mark read the notifications up to the newest one the page showed (`up_to_id`)."""
     raw = request.POST.get("up_to_id", "")
     if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 18 and int(raw) > 0):
-        messages.error(request, "The page was out of date: nothing was marked. Try again.")
+        messages.error(request, _("The page was out of date: nothing was marked. Try again."))
         return redirect("lending:notification-list")
     marked = notifications_mark_read(user=request.user, up_to_id=int(raw))
     if marked:
-        messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} read.")
+        messages.success(
+            request,
+            ngettext(
+                "Marked %(count)s notification read.",
+                "Marked %(count)s notifications read.",
+                marked,
+            )
+            % {"count": marked},
+        )
     return redirect("lending:notification-list")

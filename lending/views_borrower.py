@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import money
@@ -114,15 +115,15 @@ def _amount_chosen(form: RepayForm, position: Position, currency: str) -> Decima
         return position.payoff_amount
     if choice == RepayForm.DUE:
         if position.due_amount <= 0:
-            form.add_error("choice", "Nothing is due today. You may pay another amount early.")
+            form.add_error("choice", _("Nothing is due today. You may pay another amount early."))
             return None
         return position.due_amount
     amount = form.cleaned_data["amount"]
     if amount > position.payoff_amount:
         form.add_error(
             "amount",
-            "Paying the whole loan off today takes "
-            f"{money.display(position.payoff_amount, currency)}: enter no more than that.",
+            _("Paying the whole loan off today takes %(payoff)s: enter no more than that.")
+            % {"payoff": money.display(position.payoff_amount, currency)},
         )
         return None
     return amount
@@ -182,9 +183,12 @@ def borrowing_repay(request, pk: int):
     if wallet.available < amount:
         form.add_error(
             None,
-            f"Your wallet has {money.display(wallet.available, wallet.currency)} available: "
-            f"add {money.display(amount - wallet.available, wallet.currency)} to pay "
-            f"{money.display(amount, loan.currency)}.",
+            _("Your wallet has %(available)s available: add %(missing)s to pay %(amount)s.")
+            % {
+                "available": money.display(wallet.available, wallet.currency),
+                "missing": money.display(amount - wallet.available, wallet.currency),
+                "amount": money.display(amount, loan.currency),
+            },
         )
         return _repay_page(request, loan, position, form, status=409, wallet=wallet)
     is_payoff = amount == position.payoff_amount
@@ -217,7 +221,7 @@ def _repay_confirmed(request, loan, position, form):
     """The confirmed repayment: exactly the amount reviewed, under the review's key."""
     amount, key = form.cleaned_data["amount"], form.cleaned_data["idempotency_key"]
     if amount is None:
-        form.add_error(None, "The confirmation was incomplete: review the repayment again.")
+        form.add_error(None, _("The confirmation was incomplete: review the repayment again."))
         return _repay_page(request, loan, position, form, status=400)
     repeated = selectors.repayment_list(loan).filter(idempotency_key=key).exists()
     if (
@@ -230,9 +234,14 @@ def _repay_confirmed(request, loan, position, form):
         # leave the loan open, which is not what the borrower confirmed.
         form.add_error(
             None,
-            "The payoff amount is now "
-            f"{money.display(position.payoff_amount, loan.currency)}; it was "
-            f"{money.display(amount, loan.currency)} when you reviewed it. Review it again.",
+            _(
+                "The payoff amount is now %(payoff)s; it was %(amount)s when you reviewed it. "
+                "Review it again."
+            )
+            % {
+                "payoff": money.display(position.payoff_amount, loan.currency),
+                "amount": money.display(amount, loan.currency),
+            },
         )
         return _repay_page(request, loan, position, form, status=409)
     try:
@@ -248,9 +257,17 @@ def _repay_confirmed(request, loan, position, form):
         return _repay_page(request, loan, position, form, status=exc.status_code)
     paid = money.display(repayment.amount, repayment.currency)
     if repayment.is_payoff:
-        messages.success(request, f"You paid {paid} and loan {loan.reference} is paid off.")
+        messages.success(
+            request,
+            _("You paid %(amount)s and loan %(loan)s is paid off.")
+            % {"amount": paid, "loan": loan.reference},
+        )
     else:
-        messages.success(request, f"You paid {paid} on loan {loan.reference}. Thank you.")
+        messages.success(
+            request,
+            _("You paid %(amount)s on loan %(loan)s. Thank you.")
+            % {"amount": paid, "loan": loan.reference},
+        )
     return redirect("lending:borrowing-detail", pk=loan.pk)
 
 
@@ -270,8 +287,11 @@ def borrowing_authorisation(request, pk: int):
                 )
                 messages.success(
                     request,
-                    f"Automatic repayment is on for {loan.reference}: each installment is "
-                    "collected from your wallet on its due date. You can turn it off any time.",
+                    _(
+                        "Automatic repayment is on for %(loan)s: each installment is collected "
+                        "from your wallet on its due date. You can turn it off any time."
+                    )
+                    % {"loan": loan.reference},
                 )
                 return redirect("lending:borrowing-detail", pk=loan.pk)
             if action == "revoke":
@@ -280,11 +300,14 @@ def borrowing_authorisation(request, pk: int):
                 )
                 messages.success(
                     request,
-                    f"Automatic repayment is off for {loan.reference}: nothing is collected "
-                    "unless you pay.",
+                    _(
+                        "Automatic repayment is off for %(loan)s: nothing is collected unless "
+                        "you pay."
+                    )
+                    % {"loan": loan.reference},
                 )
                 return redirect("lending:borrowing-detail", pk=loan.pk)
-            status, error = 400, "Choose to turn automatic repayment on or off."
+            status, error = 400, _("Choose to turn automatic repayment on or off.")
         except DomainError as exc:
             status, error = exc.status_code, exc.message
     return render(

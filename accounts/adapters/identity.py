@@ -15,6 +15,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from stdnum import luhn
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -198,19 +199,19 @@ def sandbox_test_values(seed: int) -> SandboxTestValues:
                 settings.IDENTITY_BLOCKLIST_NATIONAL_IDS[0]
                 if settings.IDENTITY_BLOCKLIST_NATIONAL_IDS
                 else "",
-                "on the provider's blocklist",
+                _("on the provider's blocklist"),
             ),
             (
                 "national_id",
                 sandbox_national_id(birth=child, sequence=seed % 1000, area="310104"),
-                "a ten-year-old: under 18",
+                _("a ten-year-old: under 18"),
             ),
             (
                 "legal_name",
                 settings.IDENTITY_BLOCKLIST_NAMES[-1] if settings.IDENTITY_BLOCKLIST_NAMES else "",
-                "a blocklisted name",
+                _("a blocklisted name"),
             ),
-            ("bank_card", bad_card, "wrong check digit (Luhn)"),
-            ("phone", "12345678901", "not a China mobile number"),
+            ("bank_card", bad_card, _("wrong check digit (Luhn)")),
+            ("phone", "12345678901", _("not a China mobile number")),
         ),
     )

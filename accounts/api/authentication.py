@@ -6,6 +6,7 @@ from allauth.headless.contrib.rest_framework.authentication import XSessionToken
 from allauth.headless.tokens.strategies.sessions import SessionTokenStrategy
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import NotAuthenticated
 
@@ -39,7 +40,7 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is None and self.get_session_token(request):
-            raise NotAuthenticated("The session token is invalid or has expired: sign in again.")
+            raise NotAuthenticated(_("The session token is invalid or has expired: sign in again."))
         if result is not None and lacks_required_mfa(result[0]):
             raise MfaRequired()
         return result

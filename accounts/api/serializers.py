@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
@@ -84,7 +85,7 @@ class BorrowerProfileInputSerializer(JsonTypedInput, serializers.Serializer):
             and not attrs.get("employer", "").strip()
         ):
             raise serializers.ValidationError(
-                {"employer": ["Name your employer."]}, code="employer_required"
+                {"employer": [_("Name your employer.")]}, code="employer_required"
             )
         return attrs
 

@@ -9,6 +9,7 @@ reads the `Enterprise` row to choose the caps.
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import credit_code, pii, selectors, verification
 from accounts.adapters.enterprise_registry import (
@@ -60,7 +61,7 @@ def _ensure_may_register(user: User) -> Identity:
     ensure_role(user, Role.BORROWER)
     identity = Identity.objects.filter(user=user).first()
     if identity is None:
-        raise IdentityNotVerified("Verify your own identity before registering a company.")
+        raise IdentityNotVerified(_("Verify your own identity before registering a company."))
     if Enterprise.objects.filter(user=user).exists():
         raise EnterpriseAlreadyRegistered()
     ensure_enterprise_attempts_left(user)

@@ -3,6 +3,7 @@ service calls first (staff never use customer paths, DESIGN.md section 7)."""
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.errors import (
     IdentityNotVerified,
@@ -51,7 +52,7 @@ def role_grant(*, user: User, roles, context: AuditContext = SYSTEM) -> set[str]
     # Again on the row read under the lock: a role granted meanwhile counts too.
     ensure_customer(user)
     if not Identity.objects.filter(user=user).exists():
-        raise IdentityNotVerified("Verify your identity before choosing a role.")
+        raise IdentityNotVerified(_("Verify your identity before choosing a role."))
     before = set(user.groups.values_list("name", flat=True))
     new = wanted - before
     if new:
@@ -73,7 +74,8 @@ def ensure_role(user: User, role: Role | str) -> None:
     role = Role(role)
     if not user.groups.filter(name=role.value).exists():
         raise RoleRequired(
-            f"Take the {role.label.lower()} role first.", code=f"{role.value}_role_required"
+            _("Take the %(role)s role first.") % {"role": str(role.label).lower()},
+            code=f"{role.value}_role_required",
         )
 
 

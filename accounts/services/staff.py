@@ -12,6 +12,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.auth_audit import audit_roles_changed
 from accounts.errors import StaffEmailTaken, StaffPasswordInvalid, StaffRoleUnknown
@@ -30,7 +31,10 @@ def staff_create(*, email: str, role: str, password: str | None = None, actor=No
     enrol TOTP before their first action (StaffMfaRequiredMiddleware).
     """
     if role not in {str(r) for r in STAFF_ROLES}:
-        raise StaffRoleUnknown(f"{role!r} is not one of {sorted(str(r) for r in STAFF_ROLES)}.")
+        raise StaffRoleUnknown(
+            _("%(role)s is not one of %(roles)s.")
+            % {"role": repr(role), "roles": sorted(str(r) for r in STAFF_ROLES)}
+        )
     User = get_user_model()
     email = User.objects.normalize_email(email).lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -40,7 +44,9 @@ def staff_create(*, email: str, role: str, password: str | None = None, actor=No
         try:
             validate_password(password, user=User(email=email, is_staff=is_staff))
         except ValidationError as exc:
-            raise StaffPasswordInvalid("Password refused: " + " ".join(exc.messages)) from exc
+            raise StaffPasswordInvalid(
+                _("Password refused: %(reasons)s") % {"reasons": " ".join(exc.messages)}
+            ) from exc
     user = User.objects.create_user(email=email, password=password or None, is_staff=is_staff)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     user.groups.add(Group.objects.get(name=role))

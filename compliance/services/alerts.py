@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.errors import RoleRequired
 from accounts.roles import Role
@@ -29,7 +30,7 @@ def alert_raise(*, kind: str, title: str, detail: str = "", subject: str = "") -
 def alert_resolve(*, alert_id: int, actor, note: str, context: AuditContext = SYSTEM) -> OpsAlert:
     """A person from operations or compliance closes an alert, saying what was done."""
     if not any(actor.has_role(role) for role in ALERT_RESOLVER_ROLES):
-        raise RoleRequired("Only operations or compliance may resolve an alert.")
+        raise RoleRequired(_("Only operations or compliance may resolve an alert."))
     alert = OpsAlert.objects.select_for_update().filter(pk=alert_id).first()
     if alert is None:
         raise NotFound()

@@ -13,6 +13,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.errors import RoleRequired, TextRefused
 from accounts.roles import Role
@@ -29,7 +31,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.text import public_text_refusal
 from custody.models import Posting
 from lending.models import Loan
-from lending.services.notifications import notification_send
+from lending.services.notifications import notice, notification_send
 
 # What an attachment may be, told by its first bytes (never by its name or declared type).
 SIGNATURES = {
@@ -46,17 +48,17 @@ class AttachmentRefused(DomainError):
 
 class ComplaintClosed(Conflict):
     code = "complaint_closed"
-    message = "This complaint is closed: reopen it to write again."
+    message = gettext_lazy("This complaint is closed: reopen it to write again.")
 
 
 class ComplaintNotClosed(Conflict):
     code = "complaint_not_closed"
-    message = "Only a closed complaint can be reopened."
+    message = gettext_lazy("Only a closed complaint can be reopened.")
 
 
 class SubjectNotYours(DomainError):
     code = "complaint_subject_not_found"
-    message = "That loan or wallet entry is not one of yours."
+    message = gettext_lazy("That loan or wallet entry is not one of yours.")
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,12 @@ class Upload:
 def _text(field: str, value: str, max_length: int, multiline: bool) -> str:
     value = (value or "").strip()
     if not value:
-        raise TextRefused(f"Write the {field}.", code="text_required", field=field)
+        required = {"subject": _("Write the subject."), "text": _("Write the text.")}
+        raise TextRefused(
+            required.get(field) or _("Write the %(field)s.") % {"field": field},
+            code="text_required",
+            field=field,
+        )
     refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
     if refusal is not None:
         raise TextRefused(refusal.message, code=refusal.code, field=field)
@@ -81,7 +88,8 @@ def _checked_uploads(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     """Refuse too many files, too large ones, and anything not a PDF, PNG or JPEG."""
     if len(uploads) > settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE:
         raise AttachmentRefused(
-            f"Attach at most {settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE} files to a message.",
+            _("Attach at most %(count)s files to a message.")
+            % {"count": settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE},
             code="too_many_attachments",
         )
     checked = []
@@ -89,12 +97,14 @@ def _checked_uploads(uploads: list[Upload]) -> list[tuple[Upload, str]]:
         if len(upload.data) > settings.COMPLAINT_ATTACHMENT_MAX_BYTES:
             limit_mb = settings.COMPLAINT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
             raise AttachmentRefused(
-                f"{upload.name[:60]} is larger than {limit_mb} MB.", code="attachment_too_large"
+                _("%(name)s is larger than %(limit)s MB.")
+                % {"name": upload.name[:60], "limit": limit_mb},
+                code="attachment_too_large",
             )
         kind = next((t for sig, t in SIGNATURES.items() if upload.data.startswith(sig)), None)
         if kind is None:
             raise AttachmentRefused(
-                f"{upload.name[:60]} is not a PDF, PNG or JPEG file.",
+                _("%(name)s is not a PDF, PNG or JPEG file.") % {"name": upload.name[:60]},
                 code="attachment_type_refused",
             )
         checked.append((upload, kind))
@@ -161,7 +171,7 @@ def complaint_file(
     answer them."""
     ensure_customer(user)  # staff answer complaints; they do not file them
     if category not in Complaint.Category.values:
-        raise TextRefused("Choose a category.", code="category_invalid", field="category")
+        raise TextRefused(_("Choose a category."), code="category_invalid", field="category")
     subject = _text("subject", subject, COMPLAINT_SUBJECT_LENGTH, multiline=False)
     text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     checked = _checked_uploads(list(uploads))
@@ -235,7 +245,10 @@ def complaint_reply(
         notification_send(
             user=complaint.user,
             kind="complaint_answered",
-            title=f"Your complaint \u201c{complaint.subject[:60]}\u201d has an answer",
+            title=notice(
+                gettext_lazy("Your complaint %(subject)s has an answer"),
+                subject=f"\u201c{complaint.subject[:60]}\u201d",
+            ),
             subject_type="complaint",
             subject_id=complaint.pk,
         )
@@ -246,7 +259,7 @@ def complaint_reply(
 def complaint_assign(*, complaint_id: int, actor, assignee, context=SYSTEM) -> Complaint:
     """Compliance staff give a complaint to a colleague (or themselves)."""
     if not _is_handler(actor) or not _is_handler(assignee):
-        raise RoleRequired("Complaints are handled by compliance staff.")
+        raise RoleRequired(_("Complaints are handled by compliance staff."))
     complaint = _locked(complaint_id)
     complaint.assigned_to = assignee
     complaint.save(update_fields=["assigned_to"])
@@ -271,7 +284,7 @@ def complaint_close(*, complaint_id: int, actor, context=SYSTEM) -> Complaint:
     if complaint.status == Complaint.Status.CLOSED:
         return complaint
     if staff and complaint.first_answered_at is None:
-        raise Conflict("Answer the complaint before closing it.", code="complaint_unanswered")
+        raise Conflict(_("Answer the complaint before closing it."), code="complaint_unanswered")
     complaint.status = Complaint.Status.CLOSED
     complaint.closed_at = timezone.now()
     complaint.save(update_fields=["status", "closed_at"])
@@ -340,9 +353,16 @@ def complaints_remind_breaches(*, now=None) -> int:
         )
         if recipients:
             send_mail(
-                f"Complaint {complaint.pk} is past its answer deadline",
-                f"Complaint {complaint.pk} ({complaint.get_category_display()}) was due for an "
-                f"answer by {complaint.answer_due_at:%Y-%m-%d %H:%M} UTC and has none yet.",
+                _("Complaint %(id)s is past its answer deadline") % {"id": complaint.pk},
+                _(
+                    "Complaint %(id)s (%(category)s) was due for an answer by %(due_at)s UTC "
+                    "and has none yet."
+                )
+                % {
+                    "id": complaint.pk,
+                    "category": complaint.get_category_display(),
+                    "due_at": f"{complaint.answer_due_at:%Y-%m-%d %H:%M}",
+                },
                 None,
                 recipients,
             )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import (
     BorrowerProfile,
@@ -49,7 +50,7 @@ def erasure_obstacles(user) -> list[str]:
     """Why the user cannot be erased now, in plain words (empty: they can)."""
     reasons = []
     if LedgerAccount.objects.filter(owner=user, balance_amount__gt=0).exists():
-        reasons.append("Your wallet still holds money: withdraw it first.")
+        reasons.append(_("Your wallet still holds money: withdraw it first."))
     if (
         Investment.objects.filter(investor=user)
         .filter(
@@ -58,13 +59,13 @@ def erasure_obstacles(user) -> list[str]:
         )
         .exists()
     ):
-        reasons.append("You have investments that are still running.")
+        reasons.append(_("You have investments that are still running."))
     if Loan.objects.filter(
         borrower=user, status__in=["open", "funded", "repaying", "defaulted"]
     ).exists():
-        reasons.append("You have a loan that is not repaid.")
+        reasons.append(_("You have a loan that is not repaid."))
     if Application.objects.filter(borrower=user, status__in=Application.OPEN_STATUSES).exists():
-        reasons.append("You have an application under review.")
+        reasons.append(_("You have an application under review."))
     return reasons
 
 

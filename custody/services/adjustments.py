@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from core import money
@@ -28,11 +29,11 @@ def adjustment_propose(
 ) -> AdjustmentRequest:
     """Record a proposed correction (maker). Nothing posts until a checker approves."""
     if not getattr(actor, "is_platform_staff", False):
-        raise ApproverRoleRequired("Only staff may propose adjustments.", code="staff_required")
+        raise ApproverRoleRequired(_("Only staff may propose adjustments."), code="staff_required")
     if not isinstance(amount, Decimal) or not money.is_exact(amount) or amount == 0:
-        raise InvalidAmount("An adjustment is a non-zero amount exact to the cent.")
+        raise InvalidAmount(_("An adjustment is a non-zero amount exact to the cent."))
     if not reason.strip():
-        raise InvalidTransition("Give the reason for the adjustment.", code="reason_required")
+        raise InvalidTransition(_("Give the reason for the adjustment."), code="reason_required")
     # The approver reads it before deciding.
     if refusal := public_text_refusal(
         reason.strip(), max_length=ADJUSTMENT_REASON_LENGTH, multiline=True
@@ -42,7 +43,7 @@ def adjustment_propose(
     if account.kind == LedgerAccount.Kind.ADJUSTMENT:
         # It is the other leg of every adjustment: an entry against itself moves nothing.
         raise InvalidTransition(
-            "The adjustment suspense account cannot be adjusted.",
+            _("The adjustment suspense account cannot be adjusted."),
             code="adjustment_account_refused",
         )
     proposal = AdjustmentRequest.objects.create(
@@ -62,7 +63,7 @@ def adjustment_propose(
 def _decide(actor, proposal_id: int) -> AdjustmentRequest:
     proposal = AdjustmentRequest.objects.select_for_update().get(pk=proposal_id)
     if proposal.status != AdjustmentRequest.Status.PROPOSED:
-        raise InvalidTransition("This adjustment was already decided and is final.")
+        raise InvalidTransition(_("This adjustment was already decided and is final."))
     if not actor.has_role(Role.APPROVER):
         raise ApproverRoleRequired()
     if actor.pk == proposal.proposed_by_id:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import money, strict_json
 from custody.adapters import custodian_adapter
@@ -38,9 +39,9 @@ def callback_verify(
     try:
         adapter = custodian_adapter(custodian)
     except LookupError:
-        raise CallbackRefused("Unknown custodian.", code="callback_unknown_custodian") from None
+        raise CallbackRefused(_("Unknown custodian."), code="callback_unknown_custodian") from None
     if len(body) > MAX_BODY_BYTES:
-        raise CallbackRefused("The callback body is too large.", code="callback_malformed")
+        raise CallbackRefused(_("The callback body is too large."), code="callback_malformed")
     timestamp = _header(headers, "X-Custodian-Timestamp")
     nonce = _header(headers, "X-Custodian-Nonce")
     signature = _header(headers, "X-Custodian-Signature")
@@ -51,12 +52,14 @@ def callback_verify(
         or not nonce.isascii()
         or not SIGNATURE_RE.fullmatch(signature)
     ):
-        raise CallbackSignatureInvalid("Missing or malformed signature headers.")
+        raise CallbackSignatureInvalid(_("Missing or malformed signature headers."))
     if not signature_matches(adapter.callback_secret(), timestamp, nonce, body, signature):
         raise CallbackSignatureInvalid()
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > CALLBACK_WINDOW_SECONDS:
-        raise CallbackRefused("The callback is outside the 5-minute window.", code="callback_stale")
+        raise CallbackRefused(
+            _("The callback is outside the 5-minute window."), code="callback_stale"
+        )
     return nonce
 
 
@@ -66,23 +69,24 @@ def _parse(body: bytes) -> dict:
     except strict_json.UnreadableJson as exc:
         raise CallbackRefused(str(exc), code="callback_malformed") from None
     if not isinstance(payload, dict) or payload.get("type") not in ("deposit", "withdrawal"):
-        raise CallbackRefused("Unknown callback type.", code="callback_malformed")
+        raise CallbackRefused(_("Unknown callback type."), code="callback_malformed")
     if payload.get("status") not in ("succeeded", "failed"):
-        raise CallbackRefused("Unknown status.", code="callback_malformed")
+        raise CallbackRefused(_("Unknown status."), code="callback_malformed")
     if payload.get("currency") != settings.PLATFORM_CURRENCY:
         # One platform currency: an amount in any other (or unnamed) is not ours to book.
         raise CallbackRefused(
-            f"The callback's currency is not {settings.PLATFORM_CURRENCY}.",
+            _("The callback's currency is not %(currency)s.")
+            % {"currency": settings.PLATFORM_CURRENCY},
             code="callback_currency_mismatch",
         )
     if any("\x00" in str(payload.get(name, "")) for name in ("custodian_ref", "reason")):
         # PostgreSQL cannot store NUL in text.
-        raise CallbackRefused("A text field holds a NUL character.", code="callback_malformed")
+        raise CallbackRefused(_("A text field holds a NUL character."), code="callback_malformed")
     try:
         payload["reference"] = uuid.UUID(str(payload.get("reference")))
         payload["amount"] = money.parse_amount(payload.get("amount"))
     except (ValueError, money.AmountError):
-        raise CallbackRefused("Bad reference or amount.", code="callback_malformed") from None
+        raise CallbackRefused(_("Bad reference or amount."), code="callback_malformed") from None
     return payload
 
 
@@ -113,7 +117,7 @@ def callback_receive(
         .first()
     )
     if movement_id is None:
-        raise CallbackRefused("No such movement.", code="callback_unknown_reference")
+        raise CallbackRefused(_("No such movement."), code="callback_unknown_reference")
     movement = settle(
         **{f"{payload['type']}_id": movement_id},
         succeeded=payload["status"] == "succeeded",

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import money
 from core.errors import IdempotencyKeyReused
@@ -49,16 +50,19 @@ def _content_hash(kind: str, legs: Sequence[Leg]) -> str:
 def ensure_balanced(legs: Sequence[Leg]) -> None:
     """Refuse an entry whose legs are not exact, non-zero amounts summing to zero."""
     if len(legs) < 2:
-        raise UnbalancedEntry("An entry needs at least two postings.")
+        raise UnbalancedEntry(_("An entry needs at least two postings."))
     total = Decimal(0)
     for leg in legs:
         if not isinstance(leg.amount, Decimal) or not money.is_exact(leg.amount):
-            raise InvalidAmount(f"Posting amount {leg.amount!r} is not exact to the cent.")
+            raise InvalidAmount(
+                _("Posting amount %(amount)s is not exact to the cent.")
+                % {"amount": repr(leg.amount)}
+            )
         if leg.amount == 0:
-            raise InvalidAmount("A posting amount may not be zero.")
+            raise InvalidAmount(_("A posting amount may not be zero."))
         total += leg.amount
     if total != 0:
-        raise UnbalancedEntry(f"The postings sum to {total}, not zero.")
+        raise UnbalancedEntry(_("The postings sum to %(total)s, not zero.") % {"total": total})
 
 
 def _entry_insert(
@@ -208,7 +212,8 @@ def ledger_post(
     legs = list(legs)
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise InvalidAmount(
-            "An entry needs an idempotency key of 1-200 characters.", code="invalid_idempotency_key"
+            _("An entry needs an idempotency key of 1-200 characters."),
+            code="invalid_idempotency_key",
         )
     ensure_balanced(legs)
     content_hash = _content_hash(kind, legs)
@@ -265,13 +270,16 @@ def entry_reverse(*, entry_id: int, idempotency_key: str, memo: str = "") -> Jou
     original = JournalEntry.objects.get(pk=entry_id)
     if original.reverses_id is not None:
         raise InvalidTransition(
-            f"Entry #{entry_id} is itself a reversal and cannot be reversed.",
+            _("Entry #%(entry)s is itself a reversal and cannot be reversed.")
+            % {"entry": entry_id},
             code="reversal_not_reversible",
         )
     existing = JournalEntry.objects.filter(reverses_id=entry_id).first()
     if existing is not None and existing.idempotency_key != idempotency_key:
         raise InvalidTransition(
-            f"Entry #{entry_id} is already reversed by #{existing.pk}.", code="already_reversed"
+            _("Entry #%(entry)s is already reversed by #%(reversal)s.")
+            % {"entry": entry_id, "reversal": existing.pk},
+            code="already_reversed",
         )
     legs = [
         Leg(a, -m)

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.services import ensure_customer
 from core.audit import SYSTEM, AuditContext, audit_record
@@ -88,7 +89,7 @@ def _create_once(model, *, user, amount: Decimal, request_key: str, custodian: s
     existing = model.objects.filter(user=user, request_key=request_key).first()
     if existing:
         if existing.amount != amount:
-            raise IdempotencyKeyReused("This request key was already used for another amount.")
+            raise IdempotencyKeyReused(_("This request key was already used for another amount."))
         return existing, False
     try:
         with transaction.atomic():
@@ -203,7 +204,14 @@ def _settled_already(movement, succeeded: bool, amount: Decimal):
     if movement.status == wanted:
         _ensure_amount_matches(movement, amount)
         return movement
-    raise InvalidTransition(f"The {movement._meta.model_name} is already {movement.status}.")
+    names = {"deposit": _("deposit"), "withdrawal": _("withdrawal")}
+    raise InvalidTransition(
+        _("The %(movement)s is already %(status)s.")
+        % {
+            "movement": names.get(movement._meta.model_name, movement._meta.model_name),
+            "status": movement.get_status_display().lower(),
+        }
+    )
 
 
 def _complete(movement, *, succeeded: bool, custodian_ref: str, reason: str) -> None:
@@ -231,7 +239,7 @@ def _complete(movement, *, succeeded: bool, custodian_ref: str, reason: str) -> 
 def _ensure_amount_matches(movement, amount: Decimal) -> None:
     if amount != movement.amount:
         raise CallbackRefused(
-            "The confirmed amount differs from the requested amount.",
+            _("The confirmed amount differs from the requested amount."),
             code="callback_amount_mismatch",
         )
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.text import public_text_refusal
@@ -215,9 +216,11 @@ def break_resolve(*, break_id: int, actor, note: str) -> ReconciliationBreak:
     """Close a break with the ops member's explanation (corrections go through adjustments)."""
     item = ReconciliationBreak.objects.select_for_update().get(pk=break_id)
     if item.status != ReconciliationBreak.Status.OPEN:
-        raise InvalidTransition("The break is already resolved.")
+        raise InvalidTransition(_("The break is already resolved."))
     if not note.strip():
-        raise InvalidTransition("Say how the break was resolved.", code="resolution_note_required")
+        raise InvalidTransition(
+            _("Say how the break was resolved."), code="resolution_note_required"
+        )
     if refusal := public_text_refusal(
         note.strip(), max_length=RESOLUTION_NOTE_LENGTH, multiline=True
     ):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core import money
 from custody.errors import InsufficientFunds, InvalidAmount
@@ -26,7 +27,9 @@ from custody.services.ledger import (
 def ensure_positive_amount(amount: Decimal) -> Decimal:
     """Refuse anything but a positive Decimal exact to the cent."""
     if not isinstance(amount, Decimal) or not money.is_exact(amount) or amount <= 0:
-        raise InvalidAmount(f"{amount!r} is not a positive amount exact to the cent.")
+        raise InvalidAmount(
+            _("%(amount)s is not a positive amount exact to the cent.") % {"amount": repr(amount)}
+        )
     return amount
 
 
@@ -69,7 +72,7 @@ def funds_reserve_batch(
     InsufficientFunds.code. Every user's accounts are locked in id order before any
     balance is read, so the answers hold until the caller's transaction ends.
     """
-    for _, amount in requests:
+    for _user_id, amount in requests:
         ensure_positive_amount(amount)
     accounts = user_account_ids_many({user_id for user_id, _ in requests})
     locked = {
@@ -129,7 +132,7 @@ def funds_settle(
     fee_amount. Either every payer pays or none does. Locks all accounts in id order.
     """
     if not legs:
-        raise InvalidAmount("A settlement needs at least one payer.")
+        raise InvalidAmount(_("A settlement needs at least one payer."))
     per_payer: dict[int, Decimal] = defaultdict(Decimal)
     for payer_user_id, amount in legs:
         per_payer[payer_user_id] += ensure_positive_amount(amount)
@@ -140,11 +143,11 @@ def funds_settle(
         or not 0 <= fee_amount <= total
     ):
         raise InvalidAmount(
-            "The fee must be exact to the cent, at least zero and at most the total."
+            _("The fee must be exact to the cent, at least zero and at most the total.")
         )
     accounts = user_account_ids_many([*per_payer, payee_user_id])
     postings = [Leg(accounts[payer][1], -amount) for payer, amount in sorted(per_payer.items())]
-    payee_available_id, _ = accounts[payee_user_id]
+    payee_available_id, _payee_reserved_id = accounts[payee_user_id]
     if total - fee_amount:
         postings.append(Leg(payee_available_id, total - fee_amount))
     if fee_amount:

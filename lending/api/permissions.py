@@ -1,5 +1,6 @@
 """API permissions by role: deny by default, allow the role that owns the endpoint."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from accounts.roles import CUSTOMER_ROLES
@@ -14,7 +15,7 @@ def role_required(*roles: str) -> type[BasePermission]:
     customer_only = all(r in {str(c) for c in CUSTOMER_ROLES} for r in roles)
 
     class HasRole(BasePermission):
-        message = "Your role does not allow this."
+        message = _("Your role does not allow this.")
 
         def has_permission(self, request, view) -> bool:
             user = request.user

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -543,9 +544,11 @@ class AutoInvestRuleSerializer(JsonTypedInput, serializers.ModelSerializer):
 
     def validate(self, attrs):
         if attrs.get("min_term_months", 1) > attrs.get("max_term_months", 60):
-            raise serializers.ValidationError({"max_term_months": "Must be at least the minimum."})
+            raise serializers.ValidationError(
+                {"max_term_months": _("Must be at least the minimum.")}
+            )
         if attrs.get("min_rate", 0) > attrs.get("max_rate", 1):
-            raise serializers.ValidationError({"max_rate": "Must be at least the minimum."})
+            raise serializers.ValidationError({"max_rate": _("Must be at least the minimum.")})
         return attrs
 
 
@@ -620,7 +623,7 @@ class HardshipRequestInSerializer(JsonTypedInput, KnownFieldsSerializer):
     def validate(self, attrs):
         if not attrs.get("preview") and not attrs.get("reason", "").strip():
             raise serializers.ValidationError(
-                {"reason": ["Tell us briefly why you need the change."]}, code="reason_required"
+                {"reason": [_("Tell us briefly why you need the change.")]}, code="reason_required"
             )
         return attrs
 

@@ -1,6 +1,7 @@
 """Lending API views: validate the shape, call one service or selector, render."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -203,7 +204,7 @@ class LoanDetailApi(APIView):
         loan = selectors.loan_get_public(pk)
         if loan is None:
             return Response(
-                {"code": "not_found", "message": "Not found."}, status=status.HTTP_404_NOT_FOUND
+                {"code": "not_found", "message": _("Not found.")}, status=status.HTTP_404_NOT_FOUND
             )
         if not request.user.is_authenticated:
             return Response(s.LoanPublicSerializer(loan).data)

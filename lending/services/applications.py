@@ -10,6 +10,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.services import ensure_customer
 from core import money
@@ -32,7 +35,7 @@ from lending.models import (
 )
 from lending.selectors import borrower_headroom, borrower_kind_locked, offer_figures_of
 from lending.services.blocklist import blocklisted_kinds
-from lending.services.notifications import notification_send
+from lending.services.notifications import notice, notification_send
 from lending.services.offers import offer_make, offer_notify
 from lending.terms import ensure_application_terms
 
@@ -101,11 +104,18 @@ def application_submit(
     headroom = borrower_headroom(borrower)
     if amount > headroom.amount:
         caps = headroom.caps  # always set by borrowing_headroom
-        kind = "a company" if caps.kind == "enterprise" else "a person"
+        kind = _("a company") if caps.kind == "enterprise" else _("a person")
         raise errors.CapExceeded(
-            f"You can borrow at most {money.display(headroom.amount, product.currency)} more: "
-            f"{kind} may owe at most "
-            f"{caps.platform:,.0f} on this platform and {caps.total:,.0f} on all platforms.",
+            _(
+                "You can borrow at most %(amount)s more: %(kind)s may owe at most "
+                "%(platform)s on this platform and %(total)s on all platforms."
+            )
+            % {
+                "amount": money.display(headroom.amount, product.currency),
+                "kind": kind,
+                "platform": f"{caps.platform:,.0f}",
+                "total": f"{caps.total:,.0f}",
+            },
             kind=caps.kind,
             binding_cap=headroom.binding_cap,
         )
@@ -304,8 +314,13 @@ def _after_decision(application: Application) -> None:
         notification_send(
             user=application.borrower,
             kind="application_rejected",
-            title="Your loan application was not approved",
-            body=" ".join(reason.message for reason in application.borrower_reasons),
+            title=notice(gettext_lazy("Your loan application was not approved")),
+            body=notice(
+                format_lazy(
+                    " ".join("{}" for _reason in application.borrower_reasons),
+                    *(reason.message for reason in application.borrower_reasons),
+                )
+            ),
             subject_type="application",
             subject_id=application.id,
         )
@@ -313,7 +328,7 @@ def _after_decision(application: Application) -> None:
         notification_send(
             user=application.borrower,
             kind="application_under_review",
-            title="Your loan application is with a reviewer",
+            title=notice(gettext_lazy("Your loan application is with a reviewer")),
             subject_type="application",
             subject_id=application.id,
         )
@@ -325,7 +340,7 @@ def application_decide(
 ) -> Application:
     """A reviewer approves or rejects an application waiting in the queue, with a reason."""
     if not reviewer.has_role("reviewer"):
-        raise errors.RoleRequired("Only a risk reviewer may decide applications.")
+        raise errors.RoleRequired(_("Only a risk reviewer may decide applications."))
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("borrower", "product")
@@ -345,7 +360,7 @@ def application_decide(
         raise errors.ReasonRequired()
     ensure_public_text("reason", reason, max_length=DECISION_REASON_LENGTH, multiline=True)
     if decision == "approve" and application.annual_rate is None:
-        raise errors.ApplicationNotReviewable("This grade is not priced by the product.")
+        raise errors.ApplicationNotReviewable(_("This grade is not priced by the product."))
     if decision == "approve":
         facts = eligibility.borrower_facts(application.borrower)
         if facts is None or facts.kind != application.borrower_kind:

@@ -7,6 +7,7 @@ an edit or a delete returns, no investment is placed under the rule as it was.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.services import ensure_customer
 from core.audit import SYSTEM, AuditContext, audit_record
@@ -41,9 +42,9 @@ def ensure_rule_consistent(rule: AutoInvestRule) -> None:
     """The ranges a rule's terms must keep (the database's CHECKs, refused as a 400 with a
     code instead of an integrity error): a request may change one end of a range only."""
     if rule.min_term_months > rule.max_term_months:
-        raise errors.AutoInvestRuleInvalid("The longest term must be at least the shortest.")
+        raise errors.AutoInvestRuleInvalid(_("The longest term must be at least the shortest."))
     if rule.min_rate > rule.max_rate:
-        raise errors.AutoInvestRuleInvalid("The highest rate must be at least the lowest.")
+        raise errors.AutoInvestRuleInvalid(_("The highest rate must be at least the lowest."))
 
 
 def _ensure_may_keep_rules(investor) -> None:

@@ -16,6 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from core import money
@@ -35,7 +37,7 @@ from lending.models import (
     Repayment,
 )
 from lending.services.applications import ensure_public_text
-from lending.services.notifications import notification_send_each, notification_send_many
+from lending.services.notifications import notice, notification_send_each, notification_send_many
 
 # Loans are defaulted and written off this many at a time: each chunk one transaction with
 # a handful of set-based statements, whatever the size of the book.
@@ -51,7 +53,7 @@ def may_collect(user) -> bool:
 
 def ensure_collector(user) -> None:
     if not may_collect(user):
-        raise errors.RoleRequired("Only the collections role may work collection cases.")
+        raise errors.RoleRequired(_("Only the collections role may work collection cases."))
 
 
 def _locked_case(case_id: int) -> CollectionCase:
@@ -102,7 +104,7 @@ def contact_log(
         raise errors.ContactChannelInvalid()
     outcome = (outcome or "").strip()
     if not outcome:
-        raise errors.LendingError("Say what came of the contact.", code="outcome_required")
+        raise errors.LendingError(_("Say what came of the contact."), code="outcome_required")
     ensure_public_text("outcome", outcome, max_length=200)
     case = _locked_case(case_id)
     contact = CollectionContact.objects.create(
@@ -349,12 +351,18 @@ def loans_default(*, as_of: date) -> dict:
             notified += _tell_investors(
                 loans,
                 kind="loan_defaulted",
-                title=lambda loan: f"Loan {loan.reference} is in default",
-                body=lambda loan, outstanding: (
-                    f"The borrower is {loan.days_past_due} days behind, so loan "
-                    f"{loan.reference} is now in default. Your outstanding principal is "
-                    f"{money.display(outstanding, loan.currency)}. We keep collecting; "
-                    "anything recovered is paid out to you like a repayment."
+                title=lambda loan: notice(
+                    gettext_lazy("Loan %(loan)s is in default"), loan=loan.reference
+                ),
+                body=lambda loan, outstanding: notice(
+                    gettext_lazy(
+                        "The borrower is %(days)s days behind, so loan %(loan)s is now in "
+                        "default. Your outstanding principal is %(outstanding)s. We keep "
+                        "collecting; anything recovered is paid out to you like a repayment."
+                    ),
+                    days=loan.days_past_due,
+                    loan=loan.reference,
+                    outstanding=money.display(outstanding, loan.currency),
                 ),
             )
             audit_record_many(_loan_events(loans, "lending.loan_defaulted", as_of))
@@ -429,12 +437,17 @@ def loans_write_off(*, as_of: date) -> dict:
             notified += _tell_investors(
                 loans,
                 kind="loan_written_off",
-                title=lambda loan: f"Loan {loan.reference} is written off",
-                body=lambda loan, outstanding: (
-                    f"Loan {loan.reference} has been written off after long non-payment. "
-                    f"Your loss is the principal still outstanding: "
-                    f"{money.display(outstanding, loan.currency)}. Anything recovered later "
-                    "is still paid out to you."
+                title=lambda loan: notice(
+                    gettext_lazy("Loan %(loan)s is written off"), loan=loan.reference
+                ),
+                body=lambda loan, outstanding: notice(
+                    gettext_lazy(
+                        "Loan %(loan)s has been written off after long non-payment. Your loss "
+                        "is the principal still outstanding: %(outstanding)s. Anything "
+                        "recovered later is still paid out to you."
+                    ),
+                    loan=loan.reference,
+                    outstanding=money.display(outstanding, loan.currency),
                 ),
             )
             audit_record_many(_loan_events(loans, "lending.loan_written_off", as_of))
@@ -467,7 +480,7 @@ def loan_update_post(*, loan_id: int, text: str, actor, context: AuditContext = 
     ensure_collector(actor)
     text = (text or "").strip()
     if not text:
-        raise errors.LendingError("Write the note investors will read.", code="text_required")
+        raise errors.LendingError(_("Write the note investors will read."), code="text_required")
     ensure_public_text("text", text, max_length=500, multiline=True)
     loan = (
         Loan.objects.select_for_update(of=("self",))
@@ -491,7 +504,7 @@ def loan_update_post(*, loan_id: int, text: str, actor, context: AuditContext = 
     notification_send_many(
         users=list(get_user_model().objects.filter(pk__in=investor_ids).order_by("pk")),
         kind="loan_update",
-        title=f"An update on loan {loan.reference}",
+        title=notice(gettext_lazy("An update on loan %(loan)s"), loan=loan.reference),
         body=text,
         subject_type="loan",
         subject_id=loan.pk,

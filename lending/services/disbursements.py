@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import money
 from core.audit import SYSTEM, AuditContext, audit_record
@@ -22,7 +24,7 @@ from lending import errors
 from lending.business_date import business_date
 from lending.models import Disbursement, Installment, Investment, Loan
 from lending.schedules import build_schedule
-from lending.services.notifications import notification_send, notification_send_many
+from lending.services.notifications import notice, notification_send, notification_send_many
 from lending.signals import investments_lent_send_on_commit
 from lending.terms import service_fee
 
@@ -71,12 +73,12 @@ def disbursement_summary(disbursement: Disbursement) -> str:
 
 def ensure_may_start_disbursement(user) -> None:
     if not may_start_disbursement(user):
-        raise errors.RoleRequired("Only operations or a disbursement approver may start this.")
+        raise errors.RoleRequired(_("Only operations or a disbursement approver may start this."))
 
 
 def ensure_approver(user) -> None:
     if not may_approve_disbursement(user):
-        raise errors.RoleRequired("Only a disbursement approver may do this.")
+        raise errors.RoleRequired(_("Only a disbursement approver may do this."))
 
 
 def _locked_loan(loan_id: int) -> Loan:
@@ -150,7 +152,7 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, context: AuditCont
         per_investor[investment.investor_id] += investment.amount
     legs = sorted(per_investor.items())
     if sum(amount for _, amount in legs) != loan.amount:
-        raise errors.LoanNotFunded("The reservations do not add up to the loan amount.")
+        raise errors.LoanNotFunded(_("The reservations do not add up to the loan amount."))
     custody.funds_settle(
         legs=legs,
         payee_user_id=loan.borrower_id,
@@ -204,18 +206,25 @@ def _settle(loan: Loan, disbursement: Disbursement, *, actor, context: AuditCont
     notification_send(
         user=loan.borrower,
         kind="loan_disbursed",
-        title=(
-            f"{money.display(disbursement.net_amount, loan.currency)} from loan "
-            f"{loan.reference} is in your wallet"
+        title=notice(
+            gettext_lazy("%(amount)s from loan %(loan)s is in your wallet"),
+            amount=money.display(disbursement.net_amount, loan.currency),
+            loan=loan.reference,
         ),
-        body=f"Your first installment is due on {lines[0].due_on}.",
+        body=notice(
+            gettext_lazy("Your first installment is due on %(due_on)s."),
+            due_on=str(lines[0].due_on),
+        ),
         subject_type="loan",
         subject_id=loan.pk,
     )
     notification_send_many(
         users=get_user_model().objects.filter(pk__in=per_investor),
         kind="loan_disbursed",
-        title=f"Loan {loan.reference} was disbursed; your investment is now active",
+        title=notice(
+            gettext_lazy("Loan %(loan)s was disbursed; your investment is now active"),
+            loan=loan.reference,
+        ),
         subject_type="loan",
         subject_id=loan.pk,
     )

@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core import money
 from core.enqueue import enqueue_on_commit
@@ -29,6 +30,7 @@ from custody import services as custody
 from custody.models import JournalEntry, LedgerAccount
 from lending import servicing
 from lending.models import Investment, Loan, Notification, Payout, Repayment, RepaymentLine
+from lending.services.notifications import notice, notifications_written
 
 
 def _chunk_key(repayment_id: int, index: int) -> str:
@@ -540,23 +542,33 @@ def _notify(loan: Loan, repayment: Repayment, payouts) -> None:
     """One in-app notification per payout, in one insert. Not emailed: a loan may have
     thousands of investors, each paid every month; the wallet and the portfolio show them."""
     Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=investor,
-                kind="payout_received",
-                title=(
-                    f"{money.display(share.net, loan.currency)} received from loan {loan.reference}"
-                ),
-                body=(
-                    f"Principal {share.principal}, interest {share.interest}, penalty interest "
-                    f"{share.penalty}, platform fee {share.fee}."
-                ),
-                subject_type="loan",
-                subject_id=str(loan.pk),
-            )
-            for share, investor in payouts
-            if share.net
-        ],
+        notifications_written(
+            [
+                Notification(
+                    user_id=investor,
+                    kind="payout_received",
+                    title=notice(
+                        gettext_lazy("%(amount)s received from loan %(loan)s"),
+                        amount=money.display(share.net, loan.currency),
+                        loan=loan.reference,
+                    ),
+                    body=notice(
+                        gettext_lazy(
+                            "Principal %(principal)s, interest %(interest)s, penalty interest "
+                            "%(penalty)s, platform fee %(fee)s."
+                        ),
+                        principal=share.principal,
+                        interest=share.interest,
+                        penalty=share.penalty,
+                        fee=share.fee,
+                    ),
+                    subject_type="loan",
+                    subject_id=str(loan.pk),
+                )
+                for share, investor in payouts
+                if share.net
+            ]
+        ),
         batch_size=1000,
     )
 

@@ -5,11 +5,12 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from custody import services as custody
 from lending.models import Investment, Loan
-from lending.services.notifications import notification_send, notification_send_many
+from lending.services.notifications import notice, notification_send, notification_send_many
 
 
 @transaction.atomic(durable=True)
@@ -48,15 +49,20 @@ def loan_expire(*, loan_id: int, as_of: date) -> bool:
     notification_send(
         user=loan.borrower,
         kind="loan_expired",
-        title=f"Loan {loan.reference} expired: it was not fully funded by its deadline",
-        body="Nothing was paid out and you owe nothing. You may apply again.",
+        title=notice(
+            gettext_lazy("Loan %(loan)s expired: it was not fully funded by its deadline"),
+            loan=loan.reference,
+        ),
+        body=notice(gettext_lazy("Nothing was paid out and you owe nothing. You may apply again.")),
         subject_type="loan",
         subject_id=loan.pk,
     )
     notification_send_many(
         users=get_user_model().objects.filter(pk__in={i.investor_id for i in investments}),
         kind="loan_expired",
-        title=f"Loan {loan.reference} expired; your reservation is released",
+        title=notice(
+            gettext_lazy("Loan %(loan)s expired; your reservation is released"), loan=loan.reference
+        ),
         subject_type="loan",
         subject_id=loan.pk,
     )

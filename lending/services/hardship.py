@@ -15,6 +15,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from accounts.roles import Role
 from accounts.services.roles import ensure_customer
@@ -25,7 +27,12 @@ from lending.business_date import business_date
 from lending.models import HardshipRequest, Installment, Investment, Loan, LoanUpdate
 from lending.schedules import ScheduleLine
 from lending.services.applications import ensure_public_text
-from lending.services.notifications import notification_send, notification_send_many
+from lending.services.notifications import (
+    Notice,
+    notice,
+    notification_send,
+    notification_send_many,
+)
 from lending.terms import service_fee
 
 # Operations decide hardship requests; collectors, who talk to the borrower, may too.
@@ -39,7 +46,7 @@ def may_decide_hardship(user) -> bool:
 
 def ensure_hardship_decider(user) -> None:
     if not may_decide_hardship(user):
-        raise errors.RoleRequired("Only operations or collections may decide hardship requests.")
+        raise errors.RoleRequired(_("Only operations or collections may decide hardship requests."))
 
 
 @dataclass(frozen=True)
@@ -182,7 +189,7 @@ def hardship_request_submit(
         raise errors.LoanNotRepaying()
     reason = (reason or "").strip() if isinstance(reason, str) else ""
     if not reason:
-        raise errors.ReasonRequired("Tell us briefly why you need the change.")
+        raise errors.ReasonRequired(_("Tell us briefly why you need the change."))
     ensure_public_text("reason", reason, max_length=500, multiline=True)
     if HardshipRequest.objects.filter(loan=loan, status=HardshipRequest.Status.SUBMITTED).exists():
         raise errors.HardshipRequestOpen()
@@ -211,30 +218,45 @@ def hardship_request_submit(
     notification_send(
         user=borrower,
         kind="hardship_requested",
-        title=f"We received your request for loan {loan.reference}",
-        body="We will tell you when it has been decided. Until then your schedule is unchanged.",
+        title=notice(
+            gettext_lazy("We received your request for loan %(loan)s"), loan=loan.reference
+        ),
+        body=notice(
+            gettext_lazy(
+                "We will tell you when it has been decided. Until then your schedule is unchanged."
+            )
+        ),
         subject_type="loan",
         subject_id=loan.pk,
     )
     return request
 
 
-def _words(request: HardshipRequest, lines) -> str:
+def _words(request: HardshipRequest, lines) -> Notice:
     """The arrangement as investors read it (no reason, nothing about the borrower)."""
-    months = f"{request.months} month{'s' if request.months != 1 else ''}"
     if request.kind == HardshipRequest.Kind.PAYMENT_HOLIDAY:
-        return (
-            f"The borrower asked for help and was granted a {request.months}-month payment "
-            "holiday. "
-            f"Payments resume on {lines[0].due_on:%Y-%m-%d}; the interest for the holiday "
-            "is spread over the remaining payments. Your expected payments on this page "
-            "show the new schedule."
+        return notice(
+            gettext_lazy(
+                "The borrower asked for help and was granted a %(months)s-month payment "
+                "holiday. Payments resume on %(resume_on)s; the interest for the holiday is "
+                "spread over the remaining payments. Your expected payments on this page show "
+                "the new schedule."
+            ),
+            months=request.months,
+            resume_on=f"{lines[0].due_on:%Y-%m-%d}",
         )
-    return (
-        f"The borrower asked for help and the loan's term was extended by {months}: the "
-        f"remaining principal is now repaid in smaller payments until "
-        f"{lines[-1].due_on:%Y-%m-%d}. Your expected payments on this page show the new "
-        "schedule."
+    return notice(
+        ngettext_lazy(
+            "The borrower asked for help and the loan's term was extended by %(months)s "
+            "month: the remaining principal is now repaid in smaller payments until "
+            "%(last_on)s. Your expected payments on this page show the new schedule.",
+            "The borrower asked for help and the loan's term was extended by %(months)s "
+            "months: the remaining principal is now repaid in smaller payments until "
+            "%(last_on)s. Your expected payments on this page show the new schedule.",
+            "months",
+        ),
+        months=request.months,
+        last_on=f"{lines[-1].due_on:%Y-%m-%d}",
     )
 
 
@@ -300,7 +322,7 @@ def hardship_request_decide(
     notification_send_many(
         users=list(get_user_model().objects.filter(pk__in=investor_ids).order_by("pk")),
         kind="loan_rescheduled",
-        title=f"Loan {loan.reference} has a new schedule",
+        title=notice(gettext_lazy("Loan %(loan)s has a new schedule"), loan=loan.reference),
         body=_words(request, plan.lines),
         subject_type="loan",
         subject_id=loan.pk,
@@ -360,15 +382,18 @@ def _close(request, loan, decider, status, reason, context, *, before=None, afte
     notification_send(
         user=loan.borrower,
         kind=f"hardship_{status}",
-        title=(
-            f"Your request for loan {loan.reference} was approved"
+        title=notice(
+            gettext_lazy("Your request for loan %(loan)s was approved")
             if approved
-            else f"Your request for loan {loan.reference} was not approved"
+            else gettext_lazy("Your request for loan %(loan)s was not approved"),
+            loan=loan.reference,
         ),
         body=(
-            "Your schedule now shows the new payments."
+            notice(gettext_lazy("Your schedule now shows the new payments."))
             if approved
-            else f"The reason: {reason} Your schedule is unchanged."
+            else notice(
+                gettext_lazy("The reason: %(reason)s Your schedule is unchanged."), reason=reason
+            )
         ),
         subject_type="loan",
         subject_id=loan.pk,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.services import ensure_customer
 from core.audit import SYSTEM, AuditContext, audit_record
@@ -100,7 +101,7 @@ def ensure_investment_allowed(*, investor, loan_id: int, amount: Decimal) -> Non
         loan.currency,
     )
     if wallet_balance(user_id=investor.pk).available < amount:
-        raise InsufficientFunds("Your available balance is less than this amount.")
+        raise InsufficientFunds(_("Your available balance is less than this amount."))
 
 
 @transaction.atomic(durable=True)

@@ -1,10 +1,19 @@
 """Notify users: a stored notification each, emailed by a Celery task enqueued after the
 transaction commits (so no request waits on the mail server, and a worker that dies before
-sending leaves the task to be redelivered); users mark their notifications read."""
+sending leaves the task to be redelivered); users mark their notifications read.
+
+A notification is stored as text, written in its recipient's language when it is created
+(never the language of whoever's request or task sends it): senders pass `notice(...)` texts,
+which are rendered per recipient here. Plain strings are stored as given."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.enqueue import enqueue_on_commit
 from core.errors import NotFound
@@ -13,8 +22,59 @@ from lending.models import Notification
 from lending.selectors import notification_paths
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A notification text still to be written in its recipient's language: a message marked
+    with gettext_lazy and the values of its named placeholders."""
+
+    message: object  # a gettext_lazy string
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """The text in the active language (ngettext_lazy picks its form from the params)."""
+        return str(self.message % self.params) if self.params else str(self.message)
+
+
+def notice(message, **params) -> Notice:
+    """`notice(gettext_lazy("Loan %(loan)s is fully funded"), loan=loan.reference)`."""
+    return Notice(message, params)
+
+
+def _languages(user_ids) -> dict[int, str]:
+    """Each user's language, where accounts stores one (User.language)."""
+    user_model = get_user_model()
+    if not any(f.name == "language" for f in user_model._meta.concrete_fields):
+        return {}
+    return dict(user_model.objects.filter(pk__in=set(user_ids)).values_list("pk", "language"))
+
+
+def language_of(language: str) -> str:
+    """A stored language, or the platform's default when there is none."""
+    return language or settings.LANGUAGE_CODE
+
+
+def notifications_written(notifications: list[Notification]) -> list[Notification]:
+    """Render each notification's `Notice` texts in its recipient's language."""
+    languages = _languages(n.user_id for n in notifications)
+    for notification in notifications:
+        with translation.override(language_of(languages.get(notification.user_id, ""))):
+            for name in ("title", "body"):
+                text = getattr(notification, name)
+                if isinstance(text, Notice):
+                    setattr(notification, name, text.render())
+                elif not isinstance(text, str):
+                    setattr(notification, name, str(text))
+    return notifications
+
+
 def notification_send(
-    *, user, kind: str, title: str, body: str = "", subject_type: str = "", subject_id=""
+    *,
+    user,
+    kind: str,
+    title: str | Notice,
+    body: str | Notice = "",
+    subject_type: str = "",
+    subject_id="",
 ) -> Notification:
     """Notify one user (see `notification_send_many`)."""
     return notification_send_many(
@@ -28,20 +88,30 @@ def notification_send(
 
 
 def notification_send_many(
-    *, users, kind: str, title: str, body: str = "", subject_type: str = "", subject_id=""
+    *,
+    users,
+    kind: str,
+    title: str | Notice,
+    body: str | Notice = "",
+    subject_type: str = "",
+    subject_id="",
 ) -> list[Notification]:
     """The same notification to each of `users`, in one insert, and one email task for all
     of them once the caller's transaction commits."""
     notifications = Notification.objects.bulk_create(
-        Notification(
-            user=user,
-            kind=kind,
-            title=title,
-            body=body,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
+        notifications_written(
+            [
+                Notification(
+                    user=user,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    subject_type=subject_type,
+                    subject_id=str(subject_id),
+                )
+                for user in users
+            ]
         )
-        for user in users
     )
     if notifications:
         enqueue_on_commit("lending.notification_emails", [n.pk for n in notifications])
@@ -51,7 +121,7 @@ def notification_send_many(
 def notification_send_each(*, notifications: list[Notification]) -> list[Notification]:
     """Notifications that differ per user (built unsaved by the caller), in one insert, and
     one email task for all of them once the caller's transaction commits."""
-    created = Notification.objects.bulk_create(notifications)
+    created = Notification.objects.bulk_create(notifications_written(list(notifications)))
     if created:
         enqueue_on_commit("lending.notification_emails", [n.pk for n in created])
     return created
@@ -69,11 +139,14 @@ def notification_emails_send(*, notification_ids) -> int:
         .order_by("pk")
     )
     paths = notification_paths(pending)
+    languages = _languages(n.user_id for n in pending)
     sent = 0
     for notification in pending:
         text = notification.body or notification.title
         if path := paths.get(notification.pk):
-            text += f"\n\nSee it on the platform: {site_url(path)}"
+            with translation.override(language_of(languages.get(notification.user_id, ""))):
+                link = gettext("See it on the platform: %(url)s") % {"url": site_url(path)}
+            text += f"\n\n{link}"
         send_mail(
             f"{getattr(settings, 'ACCOUNT_EMAIL_SUBJECT_PREFIX', '')}{notification.title}",
             text,

@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import SYSTEM, AuditContext, audit_record, audit_record_many
 from core.errors import NotFound
@@ -21,7 +23,7 @@ from lending.models import Application, Notification, Product
 from lending.selectors import offer_figures_of
 from lending.services.agreements import agreement_create
 from lending.services.listings import loan_open
-from lending.services.notifications import notification_send, notification_send_each
+from lending.services.notifications import notice, notification_send, notification_send_each
 
 
 def offer_terms_of(product: Product) -> dict:
@@ -34,8 +36,11 @@ def ensure_within_cost_ceiling(figures: OfferFigures) -> None:
     together stay under the legal ceiling on the cost of credit)."""
     if figures.apr > settings.LENDING_COST_CEILING_RATE:
         raise errors.AprAboveCeiling(
-            f"The offer's APR of {figures.apr:.2%} is above the ceiling on the cost of credit "
-            f"({settings.LENDING_COST_CEILING_RATE:.2%}): reject the application."
+            _(
+                "The offer's APR of %(apr)s is above the ceiling on the cost of credit "
+                "(%(ceiling)s): reject the application."
+            )
+            % {"apr": f"{figures.apr:.2%}", "ceiling": f"{settings.LENDING_COST_CEILING_RATE:.2%}"}
         )
 
 
@@ -57,10 +62,17 @@ def offer_notify(application: Application) -> None:
     notification_send(
         user=application.borrower,
         kind="offer_made",
-        title="Your application was approved: your loan offer is ready",
-        body=f"Grade {application.grade}, rate {application.annual_rate:.2%}, APR "
-        f"{application.offer_apr:.2%}. Accept or decline it by "
-        f"{application.offer_expires_on:%Y-%m-%d}; only an accepted offer is listed.",
+        title=notice(gettext_lazy("Your application was approved: your loan offer is ready")),
+        body=notice(
+            gettext_lazy(
+                "Grade %(grade)s, rate %(rate)s, APR %(apr)s. Accept or decline it by "
+                "%(expires_on)s; only an accepted offer is listed."
+            ),
+            grade=application.grade,
+            rate=f"{application.annual_rate:.2%}",
+            apr=f"{application.offer_apr:.2%}",
+            expires_on=f"{application.offer_expires_on:%Y-%m-%d}",
+        ),
         subject_type="offer",
         subject_id=application.pk,
     )
@@ -117,10 +129,19 @@ def offer_accept(*, application_id: int, borrower, context: AuditContext = SYSTE
     notification_send(
         user=application.borrower,
         kind="offer_accepted",
-        title=f"Offer accepted: loan {loan.reference} is open for funding",
-        body=f"Grade {loan.grade}, rate {loan.annual_rate:.2%}, APR "
-        f"{application.offer_apr:.2%}, funding until {loan.funding_deadline_on:%Y-%m-%d}. "
-        "Your loan agreement is on the loan's page.",
+        title=notice(
+            gettext_lazy("Offer accepted: loan %(loan)s is open for funding"), loan=loan.reference
+        ),
+        body=notice(
+            gettext_lazy(
+                "Grade %(grade)s, rate %(rate)s, APR %(apr)s, funding until %(deadline)s. "
+                "Your loan agreement is on the loan's page."
+            ),
+            grade=loan.grade,
+            rate=f"{loan.annual_rate:.2%}",
+            apr=f"{application.offer_apr:.2%}",
+            deadline=f"{loan.funding_deadline_on:%Y-%m-%d}",
+        ),
         subject_type="loan",
         subject_id=loan.pk,
     )
@@ -190,9 +211,17 @@ def offers_lapse(*, as_of: date) -> int:
             Notification(
                 user_id=borrower_id,
                 kind="offer_lapsed",
-                title=f"Your loan offer for application {pk} has lapsed",
-                body=f"It was not accepted by {expires_on:%Y-%m-%d}, so the loan was not "
-                "listed and nothing was charged. You may apply again.",
+                title=notice(
+                    gettext_lazy("Your loan offer for application %(application)s has lapsed"),
+                    application=pk,
+                ),
+                body=notice(
+                    gettext_lazy(
+                        "It was not accepted by %(expires_on)s, so the loan was not listed and "
+                        "nothing was charged. You may apply again."
+                    ),
+                    expires_on=f"{expires_on:%Y-%m-%d}",
+                ),
                 subject_type="offer",
                 subject_id=str(pk),
             )

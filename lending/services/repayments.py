@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.services.roles import ensure_customer
 from core import money
@@ -27,7 +29,7 @@ from lending.models import (
     RepaymentAuthorisation,
     RepaymentLine,
 )
-from lending.services.notifications import notification_send
+from lending.services.notifications import notice, notification_send
 
 # A loan takes repayments while it is being repaid; after default (and after write-off),
 # what the borrower pays is a recovery, distributed to the investors the same way.
@@ -113,12 +115,12 @@ def _amount_for(quote: Quote, *, amount: Decimal | None, kind: str | None) -> tu
         return quote.due_amount, quote.due_amount == quote.payoff_amount
     if not isinstance(amount, Decimal) or not money.is_exact(amount) or amount <= 0:
         raise errors.LendingError(
-            "The amount must be positive, in whole cents.", code="amount_invalid"
+            _("The amount must be positive, in whole cents."), code="amount_invalid"
         )
     if amount > quote.payoff_amount:
         raise errors.AmountAbovePayoff(
-            f"Paying the loan off today takes {quote.payoff_amount:,.2f}; "
-            "the amount is more than that.",
+            _("Paying the loan off today takes %(payoff)s; the amount is more than that.")
+            % {"payoff": f"{quote.payoff_amount:,.2f}"},
             payoff_amount=str(quote.payoff_amount),
         )
     return amount, amount == quote.payoff_amount
@@ -283,11 +285,15 @@ def _repay(
     notification_send(
         user=loan.borrower,
         kind="repayment_received",
-        title=f"We received {money.display(amount, loan.currency)} for loan {loan.reference}",
-        body=(
-            "Your loan is now closed. Thank you."
+        title=notice(
+            gettext_lazy("We received %(amount)s for loan %(loan)s"),
+            amount=money.display(amount, loan.currency),
+            loan=loan.reference,
+        ),
+        body=notice(
+            gettext_lazy("Your loan is now closed. Thank you.")
             if loan.status == Loan.Status.CLOSED
-            else "Thank you. Your schedule shows what is paid and what is next."
+            else gettext_lazy("Thank you. Your schedule shows what is paid and what is next.")
         ),
         subject_type="loan",
         subject_id=loan.pk,

@@ -45,6 +45,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from core.audit import AuditContext, audit_record_many
 from core.combining import Combiner
@@ -56,7 +57,7 @@ from lending.business_date import business_date
 from lending.investment_rules import Order, ensure_loan_open, ensure_may_invest, within_limits
 from lending.models import Investment, Loan
 from lending.selectors import investor_held_amounts
-from lending.services.notifications import notification_send, notification_send_many
+from lending.services.notifications import notice, notification_send, notification_send_many
 
 # The refusals a settlement batch can give an order, by code.
 _REFUSALS = {
@@ -413,8 +414,8 @@ def _notify_funded(loan: Loan) -> None:
     notification_send(
         user=loan.borrower,
         kind="loan_funded",
-        title=f"Your loan {loan.reference} is fully funded",
-        body="It will be paid out once operations complete the disbursement.",
+        title=notice(gettext_lazy("Your loan %(loan)s is fully funded"), loan=loan.reference),
+        body=notice(gettext_lazy("It will be paid out once operations complete the disbursement.")),
         subject_type="loan",
         subject_id=loan.pk,
     )
@@ -426,8 +427,8 @@ def _notify_funded(loan: Loan) -> None:
     notification_send_many(
         users=investors,
         kind="loan_funded",
-        title=f"Loan {loan.reference} is fully funded",
-        body="Your reservation will be lent when the loan is disbursed.",
+        title=notice(gettext_lazy("Loan %(loan)s is fully funded"), loan=loan.reference),
+        body=notice(gettext_lazy("Your reservation will be lent when the loan is disbursed.")),
         subject_type="loan",
         subject_id=loan.pk,
     )

@@ -85,7 +85,7 @@ def test_reviewer_decides_from_the_page_with_a_reason(client, reviewer, queued, 
     assert event.actor_id == reviewer.pk and event.after["reason"] == "Payslips for 6 months match."
     page = response.content.decode()
     assert response.redirect_chain[-1][0].endswith(f"/lending/application/{queued.pk}/change/")
-    assert f"{queued.pk}: {decision}d." in page
+    assert f"{queued.pk}: {status}." in page
     # Decided: the buttons are gone, the outcome and the reviewer are shown.
     assert 'name="decision"' not in page and f"decided by {reviewer}" in page
 

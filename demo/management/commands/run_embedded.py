@@ -13,6 +13,7 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -25,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, addr, port, no_seed, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write("Database migrated.")
+        self.stdout.write(_("Database migrated."))
         if not no_seed:
             call_command("seed_demo", stdout=self.stdout)
 

@@ -5,6 +5,7 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
+from django.utils.translation import gettext as _
 
 from demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_all
 
@@ -15,8 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEMO_DATA_ALLOWED:
             raise CommandError(
-                "Demo data is refused here (DEMO_DATA_ALLOWED is off): its staff accounts "
-                "share a published password and TOTP secret."
+                _(
+                    "Demo data is refused here (DEMO_DATA_ALLOWED is off): its staff accounts "
+                    "share a published password and TOTP secret."
+                )
             )
         # The demo sends dozens of notifications: keep them in the outbox, not the terminal.
         quiet_mail = (
@@ -28,8 +31,12 @@ class Command(BaseCommand):
         # first run made and completes the rest.
         with quiet_mail:
             logins = seed_all()
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all):"))
-        self.stdout.write(f"  password: {DEMO_PASSWORD}")
-        self.stdout.write(f"  staff TOTP secret (any authenticator app): {DEMO_TOTP_SECRET}")
+        self.stdout.write(self.style.SUCCESS(_("Demo data ready. Logins (password for all):")))
+        self.stdout.write("  " + _("password: %(password)s") % {"password": DEMO_PASSWORD})
+        self.stdout.write(
+            "  "
+            + _("staff TOTP secret (any authenticator app): %(secret)s")
+            % {"secret": DEMO_TOTP_SECRET}
+        )
         for email, description in logins:
             self.stdout.write(f"  {email:<32} {description}")
