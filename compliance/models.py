@@ -234,7 +234,10 @@ class InspectionRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Inspection request %(id)s: %(subject)s") % {"id": self.pk, "subject": self.subject}
+        return _("Inspection request %(id)s: %(subject)s") % {
+            "id": self.pk,
+            "subject": self.subject,
+        }
 
 
 class InspectionMessage(models.Model):

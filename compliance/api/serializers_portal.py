@@ -34,7 +34,11 @@ class AuditFilterSerializer(serializers.Serializer):
         start, end = attrs.get("date_from"), attrs.get("date_to")
         if start and end and start > end:
             raise serializers.ValidationError(
-                {"date_to": [serializers.ErrorDetail(_("On or after date_from."), code="date_range")]}
+                {
+                    "date_to": [
+                        serializers.ErrorDetail(_("On or after date_from."), code="date_range")
+                    ]
+                }
             )
         return attrs
 
