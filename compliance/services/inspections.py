@@ -398,9 +398,10 @@ def inspections_remind_overdue(*, today: date | None = None) -> int:
             send_mail(
                 _("Inspection request %(id)s is past its due date") % {"id": request.pk},
                 _(
-                    "The regulator's inspection request %(id)s (\u201c%(subject)s\u201d) was "
-                    "due on %(due_on)s and has no answer yet. Answer it in the operations "
-                    "console, under Compliance > Inspection requests."
+                    "The regulator's inspection request %(id)s "
+                    '("%(subject)s") was due on %(due_on)s and has no answer yet. '
+                    "Answer it in the operations console, under Compliance > Inspection "
+                    "requests."
                 )
                 % {
                     "id": request.pk,
