@@ -6,12 +6,10 @@ is audited; a request still open past its due date reminds compliance once per d
 Regulators write nothing else on the platform: raising, following up and closing these
 requests are their only writes (tests/compliance/test_portal_regulator_writes.py)."""
 
-import hashlib
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -26,10 +24,11 @@ from compliance.models import (
     InspectionMessage,
     InspectionRequest,
 )
-from compliance.services.complaints import SIGNATURES, AttachmentRefused, Upload, _safe_name
+from compliance.services.complaints import AttachmentRefused
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.text import public_text_refusal
+from core.uploads import Upload, upload_store, uploads_check
 from lending.business_date import business_date
 from lending.models import Loan
 from lending.services.notifications import notification_send
@@ -127,31 +126,14 @@ def _checked_due_on(due_on: date) -> date:
 def inspection_documents_check(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     """Refuse too many documents, too large ones, and anything not a PDF, PNG or JPEG (told
     by the first bytes, never by the name or the declared type)."""
-    if len(uploads) > settings.INSPECTION_DOCUMENTS_PER_MESSAGE:
-        raise AttachmentRefused(
-            _("Attach at most %(n)s documents to an answer.")
-            % {"n": settings.INSPECTION_DOCUMENTS_PER_MESSAGE},
-            code="too_many_attachments",
-        )
-    checked = []
-    for upload in uploads:
-        if len(upload.data) > settings.INSPECTION_DOCUMENT_MAX_BYTES:
-            raise AttachmentRefused(
-                _("%(name)s is larger than %(mb)s MB.")
-                % {
-                    "name": upload.name[:60],
-                    "mb": settings.INSPECTION_DOCUMENT_MAX_BYTES // (1024 * 1024),
-                },
-                code="attachment_too_large",
-            )
-        kind = next((t for sig, t in SIGNATURES.items() if upload.data.startswith(sig)), None)
-        if kind is None:
-            raise AttachmentRefused(
-                _("%(name)s is not a PDF, PNG or JPEG file.") % {"name": upload.name[:60]},
-                code="attachment_type_refused",
-            )
-        checked.append((upload, kind))
-    return checked
+    return uploads_check(
+        uploads,
+        max_bytes=settings.INSPECTION_DOCUMENT_MAX_BYTES,
+        max_count=settings.INSPECTION_DOCUMENTS_PER_MESSAGE,
+        refuse=AttachmentRefused,
+        too_many=_("Attach at most %(n)s documents to an answer.")
+        % {"n": settings.INSPECTION_DOCUMENTS_PER_MESSAGE},
+    )
 
 
 def _add_message(request: InspectionRequest, author, text: str, documents, *, answer: bool):
@@ -159,16 +141,7 @@ def _add_message(request: InspectionRequest, author, text: str, documents, *, an
         request=request, author=author, text=text, is_answer=answer
     )
     for upload, kind in documents:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        document = InspectionDocument(
-            message=message,
-            name=_safe_name(upload.name),
-            content_type=kind,
-            size=len(upload.data),
-            sha256=digest,
-        )
-        document.file.save(digest, ContentFile(upload.data), save=False)
-        document.save()
+        upload_store(InspectionDocument(message=message), upload, kind)
     return message
 
 
