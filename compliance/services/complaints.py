@@ -53,7 +53,9 @@ class SubjectNotYours(DomainError):
     message = gettext_lazy("That loan or wallet entry is not one of yours.")
 
 
-def _text(field: str, value: str, max_length: int, multiline: bool) -> str:
+def text_checked(field: str, value: str, max_length: int, multiline: bool) -> str:
+    """A required free text, trimmed: refused (TextRefused with the field) when empty or
+    when core.text refuses it."""
     value = (value or "").strip()
     if not value:
         required = {"subject": _("Write the subject."), "text": _("Write the text.")}
@@ -125,8 +127,8 @@ def complaint_file(
     ensure_customer(user)  # staff answer complaints; they do not file them
     if category not in Complaint.Category.values:
         raise TextRefused(_("Choose a category."), code="category_invalid", field="category")
-    subject = _text("subject", subject, COMPLAINT_SUBJECT_LENGTH, multiline=False)
-    text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
+    subject = text_checked("subject", subject, COMPLAINT_SUBJECT_LENGTH, multiline=False)
+    text = text_checked("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     checked = _checked_uploads(list(uploads))
     _ensure_subject_is_theirs(user, loan_id, entry_id)
     now = timezone.now()
@@ -173,7 +175,7 @@ def complaint_reply(
         raise NotFound()
     if complaint.status == Complaint.Status.CLOSED:
         raise ComplaintClosed()
-    text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     message = _add_message(complaint, author, text, _checked_uploads(list(uploads)), staff=staff)
     now = timezone.now()
     if staff:
@@ -262,7 +264,7 @@ def complaint_reopen(
         raise NotFound()
     if complaint.status != Complaint.Status.CLOSED:
         raise ComplaintNotClosed()
-    text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     _add_message(complaint, user, text, _checked_uploads(list(uploads)), staff=False)
     complaint.status = Complaint.Status.OPEN
     complaint.closed_at = None

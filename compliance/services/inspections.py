@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import RoleRequired, TextRefused
+from accounts.errors import RoleRequired
 from accounts.roles import Role
 from compliance.models import (
     INSPECTION_SUBJECT_LENGTH,
@@ -24,10 +24,9 @@ from compliance.models import (
     InspectionMessage,
     InspectionRequest,
 )
-from compliance.services.complaints import AttachmentRefused
+from compliance.services.complaints import AttachmentRefused, text_checked
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import Conflict, DomainError, NotFound
-from core.text import public_text_refusal
 from core.uploads import Upload, upload_store, uploads_check
 from lending.business_date import business_date
 from lending.models import Loan
@@ -93,18 +92,6 @@ def ensure_portal_reader(user) -> None:
         and (user.has_role(Role.REGULATOR) or user.has_role(Role.COMPLIANCE))
     ):
         raise RoleRequired(_("The regulator portal is for regulators and compliance staff."))
-
-
-def _text(field: str, value: str, max_length: int, multiline: bool) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise TextRefused(
-            _("Write the %(field)s.") % {"field": field}, code="text_required", field=field
-        )
-    refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
-    if refusal is not None:
-        raise TextRefused(refusal.message, code=refusal.code, field=field)
-    return value
 
 
 def _checked_due_on(due_on: date) -> date:
@@ -175,8 +162,8 @@ def inspection_raise(
     """A regulator asks for information by `due_on` (after today, within
     INSPECTION_MAX_DUE_DAYS), optionally about one loan named by its public reference."""
     ensure_regulator(regulator)
-    subject = _text("subject", subject, INSPECTION_SUBJECT_LENGTH, multiline=False)
-    text = _text("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
+    subject = text_checked("subject", subject, INSPECTION_SUBJECT_LENGTH, multiline=False)
+    text = text_checked("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
     due_on = _checked_due_on(due_on)
     loan = _loan_by_reference(loan_reference)
     request = InspectionRequest.objects.create(
@@ -229,7 +216,7 @@ def inspection_answer(
     """Compliance staff answer an open request, with documents; it waits for the regulator
     (answered), who is notified. The answerer is assigned if nobody was."""
     ensure_inspection_handler(author)
-    text = _text("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
     documents = inspection_documents_check(list(uploads))
     request = _locked(request_id)
     if request.status != InspectionRequest.Status.OPEN:
@@ -303,7 +290,7 @@ def inspection_reopen(
     is still needed (and, if they want, by a new due date): it waits for the platform again
     and a fresh overdue reminder may go out."""
     ensure_regulator(actor)
-    text = _text("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
     due_on = _checked_due_on(due_on) if due_on is not None else None
     request = _locked(request_id)
     if request.status == InspectionRequest.Status.OPEN:
