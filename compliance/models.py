@@ -139,25 +139,33 @@ def attachment_path(instance: "ComplaintAttachment", filename: str) -> str:
     return f"complaints/{instance.message.complaint_id}/{instance.sha256}"
 
 
-class ComplaintAttachment(models.Model):
+class StoredUpload(models.Model):
+    """A file someone uploaded, checked by its content (core.uploads) and stored under its
+    hash: the name it is shown under, its type, size and SHA-256. Subclasses add what it is
+    attached to and where its file goes."""
+
+    name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComplaintAttachment(StoredUpload):
     """A file attached to a message: a PDF or an image, checked by its content, bounded in
     size (COMPLAINT_ATTACHMENT_MAX_BYTES) and count per message."""
 
     message = models.ForeignKey(
         ComplaintMessage, on_delete=models.PROTECT, related_name="attachments"
     )
-    name = models.CharField(max_length=120)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ErasureRequest(models.Model):
@@ -264,7 +272,7 @@ def inspection_document_path(instance: "InspectionDocument", filename: str) -> s
     return f"inspections/{instance.message.request_id}/{instance.sha256}"
 
 
-class InspectionDocument(models.Model):
+class InspectionDocument(StoredUpload):
     """A document attached to an answer: a PDF or an image, checked by its content and
     bounded in size and count as complaint attachments are. Served only through the
     portal's download view, which checks the reader's role."""
@@ -272,18 +280,7 @@ class InspectionDocument(models.Model):
     message = models.ForeignKey(
         InspectionMessage, on_delete=models.PROTECT, related_name="documents"
     )
-    name = models.CharField(max_length=120)
-    content_type = models.CharField(max_length=40)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=inspection_document_path, max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 # --- Regulatory filings (issue 15) ----------------------------------------------------------

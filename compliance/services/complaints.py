@@ -2,13 +2,10 @@
 compliance staff assign and answer it within the SLA; the user replies, closes or reopens
 it. A breach of the SLA sends compliance a reminder once per deadline."""
 
-import hashlib
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -29,16 +26,11 @@ from compliance.models import (
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.text import public_text_refusal
+from core.uploads import Upload, upload_store, uploads_check
 from custody.models import Posting
 from lending.models import Loan
 from lending.services.notifications import notice, notification_send
 
-# What an attachment may be, told by its first bytes (never by its name or declared type).
-SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
 HANDLER_ROLES = (Role.COMPLIANCE,)
 
 
@@ -61,15 +53,9 @@ class SubjectNotYours(DomainError):
     message = gettext_lazy("That loan or wallet entry is not one of yours.")
 
 
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded file as the services take it: its name as given and its bytes."""
-
-    name: str
-    data: bytes
-
-
-def _text(field: str, value: str, max_length: int, multiline: bool) -> str:
+def text_checked(field: str, value: str, max_length: int, multiline: bool) -> str:
+    """A required free text, trimmed: refused (TextRefused with the field) when empty or
+    when core.text refuses it."""
     value = (value or "").strip()
     if not value:
         required = {"subject": _("Write the subject."), "text": _("Write the text.")}
@@ -86,29 +72,14 @@ def _text(field: str, value: str, max_length: int, multiline: bool) -> str:
 
 def _checked_uploads(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     """Refuse too many files, too large ones, and anything not a PDF, PNG or JPEG."""
-    if len(uploads) > settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE:
-        raise AttachmentRefused(
-            _("Attach at most %(count)s files to a message.")
-            % {"count": settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE},
-            code="too_many_attachments",
-        )
-    checked = []
-    for upload in uploads:
-        if len(upload.data) > settings.COMPLAINT_ATTACHMENT_MAX_BYTES:
-            limit_mb = settings.COMPLAINT_ATTACHMENT_MAX_BYTES // (1024 * 1024)
-            raise AttachmentRefused(
-                _("%(name)s is larger than %(limit)s MB.")
-                % {"name": upload.name[:60], "limit": limit_mb},
-                code="attachment_too_large",
-            )
-        kind = next((t for sig, t in SIGNATURES.items() if upload.data.startswith(sig)), None)
-        if kind is None:
-            raise AttachmentRefused(
-                _("%(name)s is not a PDF, PNG or JPEG file.") % {"name": upload.name[:60]},
-                code="attachment_type_refused",
-            )
-        checked.append((upload, kind))
-    return checked
+    return uploads_check(
+        uploads,
+        max_bytes=settings.COMPLAINT_ATTACHMENT_MAX_BYTES,
+        max_count=settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE,
+        refuse=AttachmentRefused,
+        too_many=_("Attach at most %(count)s files to a message.")
+        % {"count": settings.COMPLAINT_ATTACHMENTS_PER_MESSAGE},
+    )
 
 
 def _add_message(complaint: Complaint, author, text: str, uploads, *, staff: bool):
@@ -116,24 +87,8 @@ def _add_message(complaint: Complaint, author, text: str, uploads, *, staff: boo
         complaint=complaint, author=author, text=text, is_staff_reply=staff
     )
     for upload, kind in uploads:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        attachment = ComplaintAttachment(
-            message=message,
-            name=_safe_name(upload.name),
-            content_type=kind,
-            size=len(upload.data),
-            sha256=digest,
-        )
-        attachment.file.save(digest, ContentFile(upload.data), save=False)
-        attachment.save()
+        upload_store(ComplaintAttachment(message=message), upload, kind)
     return message
-
-
-def _safe_name(name: str) -> str:
-    """The file name as shown: its last path part, printable, at most 120 characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(c for c in base if c.isprintable() and c not in '<>:"|?*')
-    return cleaned[:120] or "attachment"
 
 
 def _ensure_subject_is_theirs(user, loan_id: int | None, entry_id: int | None) -> None:
@@ -172,8 +127,8 @@ def complaint_file(
     ensure_customer(user)  # staff answer complaints; they do not file them
     if category not in Complaint.Category.values:
         raise TextRefused(_("Choose a category."), code="category_invalid", field="category")
-    subject = _text("subject", subject, COMPLAINT_SUBJECT_LENGTH, multiline=False)
-    text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
+    subject = text_checked("subject", subject, COMPLAINT_SUBJECT_LENGTH, multiline=False)
+    text = text_checked("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     checked = _checked_uploads(list(uploads))
     _ensure_subject_is_theirs(user, loan_id, entry_id)
     now = timezone.now()
@@ -220,7 +175,7 @@ def complaint_reply(
         raise NotFound()
     if complaint.status == Complaint.Status.CLOSED:
         raise ComplaintClosed()
-    text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     message = _add_message(complaint, author, text, _checked_uploads(list(uploads)), staff=staff)
     now = timezone.now()
     if staff:
@@ -309,7 +264,7 @@ def complaint_reopen(
         raise NotFound()
     if complaint.status != Complaint.Status.CLOSED:
         raise ComplaintNotClosed()
-    text = _text("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, COMPLAINT_TEXT_LENGTH, multiline=True)
     _add_message(complaint, user, text, _checked_uploads(list(uploads)), staff=False)
     complaint.status = Complaint.Status.OPEN
     complaint.closed_at = None

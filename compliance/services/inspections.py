@@ -6,18 +6,16 @@ is audited; a request still open past its due date reminds compliance once per d
 Regulators write nothing else on the platform: raising, following up and closing these
 requests are their only writes (tests/compliance/test_portal_regulator_writes.py)."""
 
-import hashlib
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import RoleRequired, TextRefused
+from accounts.errors import RoleRequired
 from accounts.roles import Role
 from compliance.models import (
     INSPECTION_SUBJECT_LENGTH,
@@ -26,10 +24,10 @@ from compliance.models import (
     InspectionMessage,
     InspectionRequest,
 )
-from compliance.services.complaints import SIGNATURES, AttachmentRefused, Upload, _safe_name
+from compliance.services.complaints import AttachmentRefused, text_checked
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import Conflict, DomainError, NotFound
-from core.text import public_text_refusal
+from core.uploads import Upload, upload_store, uploads_check
 from lending.business_date import business_date
 from lending.models import Loan
 from lending.services.notifications import notification_send
@@ -96,18 +94,6 @@ def ensure_portal_reader(user) -> None:
         raise RoleRequired(_("The regulator portal is for regulators and compliance staff."))
 
 
-def _text(field: str, value: str, max_length: int, multiline: bool) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise TextRefused(
-            _("Write the %(field)s.") % {"field": field}, code="text_required", field=field
-        )
-    refusal = public_text_refusal(value, max_length=max_length, multiline=multiline)
-    if refusal is not None:
-        raise TextRefused(refusal.message, code=refusal.code, field=field)
-    return value
-
-
 def _checked_due_on(due_on: date) -> date:
     """A due date after today's business date and within INSPECTION_MAX_DUE_DAYS of it."""
     if not isinstance(due_on, date):
@@ -127,31 +113,14 @@ def _checked_due_on(due_on: date) -> date:
 def inspection_documents_check(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     """Refuse too many documents, too large ones, and anything not a PDF, PNG or JPEG (told
     by the first bytes, never by the name or the declared type)."""
-    if len(uploads) > settings.INSPECTION_DOCUMENTS_PER_MESSAGE:
-        raise AttachmentRefused(
-            _("Attach at most %(n)s documents to an answer.")
-            % {"n": settings.INSPECTION_DOCUMENTS_PER_MESSAGE},
-            code="too_many_attachments",
-        )
-    checked = []
-    for upload in uploads:
-        if len(upload.data) > settings.INSPECTION_DOCUMENT_MAX_BYTES:
-            raise AttachmentRefused(
-                _("%(name)s is larger than %(mb)s MB.")
-                % {
-                    "name": upload.name[:60],
-                    "mb": settings.INSPECTION_DOCUMENT_MAX_BYTES // (1024 * 1024),
-                },
-                code="attachment_too_large",
-            )
-        kind = next((t for sig, t in SIGNATURES.items() if upload.data.startswith(sig)), None)
-        if kind is None:
-            raise AttachmentRefused(
-                _("%(name)s is not a PDF, PNG or JPEG file.") % {"name": upload.name[:60]},
-                code="attachment_type_refused",
-            )
-        checked.append((upload, kind))
-    return checked
+    return uploads_check(
+        uploads,
+        max_bytes=settings.INSPECTION_DOCUMENT_MAX_BYTES,
+        max_count=settings.INSPECTION_DOCUMENTS_PER_MESSAGE,
+        refuse=AttachmentRefused,
+        too_many=_("Attach at most %(n)s documents to an answer.")
+        % {"n": settings.INSPECTION_DOCUMENTS_PER_MESSAGE},
+    )
 
 
 def _add_message(request: InspectionRequest, author, text: str, documents, *, answer: bool):
@@ -159,16 +128,7 @@ def _add_message(request: InspectionRequest, author, text: str, documents, *, an
         request=request, author=author, text=text, is_answer=answer
     )
     for upload, kind in documents:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        document = InspectionDocument(
-            message=message,
-            name=_safe_name(upload.name),
-            content_type=kind,
-            size=len(upload.data),
-            sha256=digest,
-        )
-        document.file.save(digest, ContentFile(upload.data), save=False)
-        document.save()
+        upload_store(InspectionDocument(message=message), upload, kind)
     return message
 
 
@@ -202,8 +162,8 @@ def inspection_raise(
     """A regulator asks for information by `due_on` (after today, within
     INSPECTION_MAX_DUE_DAYS), optionally about one loan named by its public reference."""
     ensure_regulator(regulator)
-    subject = _text("subject", subject, INSPECTION_SUBJECT_LENGTH, multiline=False)
-    text = _text("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
+    subject = text_checked("subject", subject, INSPECTION_SUBJECT_LENGTH, multiline=False)
+    text = text_checked("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
     due_on = _checked_due_on(due_on)
     loan = _loan_by_reference(loan_reference)
     request = InspectionRequest.objects.create(
@@ -256,7 +216,7 @@ def inspection_answer(
     """Compliance staff answer an open request, with documents; it waits for the regulator
     (answered), who is notified. The answerer is assigned if nobody was."""
     ensure_inspection_handler(author)
-    text = _text("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
     documents = inspection_documents_check(list(uploads))
     request = _locked(request_id)
     if request.status != InspectionRequest.Status.OPEN:
@@ -330,7 +290,7 @@ def inspection_reopen(
     is still needed (and, if they want, by a new due date): it waits for the platform again
     and a fresh overdue reminder may go out."""
     ensure_regulator(actor)
-    text = _text("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
+    text = text_checked("text", text, INSPECTION_TEXT_LENGTH, multiline=True)
     due_on = _checked_due_on(due_on) if due_on is not None else None
     request = _locked(request_id)
     if request.status == InspectionRequest.Status.OPEN:

@@ -13,25 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.text import public_text_refusal
+from core.uploads import EXTENSIONS, Upload, upload_kind
 from disclosure import errors
 from disclosure.models import InstitutionDocument
 
-# What a document may be, told by its first bytes (never by its name or declared type).
-SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-}
-EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 UPLOADER_ROLES = (Role.OPERATIONS,)
-
-
-@dataclass(frozen=True)
-class Upload:
-    """An uploaded file as the services take it: its name as given and its bytes."""
-
-    name: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -72,22 +58,12 @@ def may_upload_document(user) -> bool:
 def document_kind_of(upload: Upload) -> str:
     """The content type of an acceptable document; DocumentRefused (document_empty,
     document_too_large, document_type_refused) for anything else."""
-    if not upload.data:
-        raise errors.DocumentRefused(_("The file is empty."), code="document_empty")
-    limit = settings.DISCLOSURE_DOCUMENT_MAX_BYTES
-    if len(upload.data) > limit:
-        raise errors.DocumentRefused(
-            _("%(name)s is larger than %(mb)s MB.")
-            % {"name": upload.name[:60], "mb": f"{limit / (1024 * 1024):g}"},
-            code="document_too_large",
-        )
-    kind = next((t for sig, t in SIGNATURES.items() if upload.data.startswith(sig)), None)
-    if kind is None:
-        raise errors.DocumentRefused(
-            _("%(name)s is not a PDF, PNG or JPEG file.") % {"name": upload.name[:60]},
-            code="document_type_refused",
-        )
-    return kind
+    return upload_kind(
+        upload,
+        max_bytes=settings.DISCLOSURE_DOCUMENT_MAX_BYTES,
+        refuse=errors.DocumentRefused,
+        prefix="document",
+    )
 
 
 def _safe_name(name: str, kind: str) -> str:
