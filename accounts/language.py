@@ -34,6 +34,17 @@ def language_of(user) -> str:
     return supported(getattr(user, "language", "")) or settings.LANGUAGE_CODE
 
 
+def stored_values(code: str) -> tuple[list[str], bool]:
+    """The User.language values `language_of` reads as `code`, for senders that choose
+    recipients in SQL: (values, negated). The platform's default language is every value but
+    the other languages' (blank included); another language is its own code, the only value
+    `remember_language` stores for it."""
+    others = [other for other, _name in settings.LANGUAGES if other != code]
+    if code == settings.LANGUAGE_CODE:
+        return others, True
+    return [code], False
+
+
 def user_language(user) -> AbstractContextManager:
     """Activate `user`'s language for the block (translations, date and number formats)."""
     return translation.override(language_of(user))

@@ -36,8 +36,8 @@ class RoleWork:
 # leads the role's list and the role's "not available yet" note is no longer shown.
 _COMING: dict[str, Task] = {
     Role.REGULATOR: Task(
-        "Regulator portal",
-        "Filings, platform statistics, the audit trail and your inspection requests.",
+        _("Regulator portal"),
+        _("Filings, platform statistics, the audit trail and your inspection requests."),
         "compliance:portal",
     ),
     Role.COLLECTIONS: Task(
@@ -74,7 +74,7 @@ _WORK: dict[str, tuple[list[Task], str]] = {
                 permission="accounts.view_borrowerprofile",
             ),
         ],
-        _(""),
+        "",
     ),
     Role.APPROVER: (
         [
@@ -105,7 +105,7 @@ _WORK: dict[str, tuple[list[Task], str]] = {
                 permission="custody.view_adjustmentrequest",
             ),
         ],
-        _(""),
+        "",
     ),
     Role.OPERATIONS: (
         [
@@ -129,7 +129,7 @@ _WORK: dict[str, tuple[list[Task], str]] = {
                 permission="lending.view_application",
             ),
         ],
-        _(""),
+        "",
     ),
     Role.COMPLIANCE: (
         [
@@ -153,13 +153,13 @@ _WORK: dict[str, tuple[list[Task], str]] = {
             ),
             Task(
                 _("Inspection requests"),
-                "The regulators' requests for information: assign, answer with documents.",
+                _("The regulators' requests for information: assign, answer with documents."),
                 "admin:compliance_inspectionrequest_changelist",
                 "?status__exact=open",
                 "compliance.view_inspectionrequest",
             ),
         ],
-        _(""),
+        "",
     ),
     Role.COLLECTIONS: (
         [

@@ -231,9 +231,9 @@ class InspectionAnswerAdminForm(forms.ModelForm):
         uploads = [Upload(name=f.name, data=f.read()) for f in data.get("documents") or []]
         if not answer:
             if uploads:
-                self.add_error("answer", "Say what the documents are.")
+                self.add_error("answer", _("Say what the documents are."))
             else:
-                raise ValidationError("Write the answer to send it.")
+                raise ValidationError(_("Write the answer to send it."))
         if self.instance.status != InspectionRequest.Status.OPEN:
             raise ValidationError(InspectionNotAnswerable.message)
         try:
@@ -257,7 +257,7 @@ class InspectionMessageInline(admin.StackedInline):
     def has_change_permission(self, request, obj=None):
         return False  # the thread is read here; answers go through the service
 
-    @admin.display(description="Documents")
+    @admin.display(description=_("Documents"))
     def document_links(self, message):
         return (
             format_html_join(
@@ -303,7 +303,7 @@ class InspectionRequestAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(None, {"fields": self.readonly_fields})]
         if obj is not None and obj.status == InspectionRequest.Status.OPEN:
-            fieldsets.append(("Answer", {"fields": ["answer", "documents"]}))
+            fieldsets.append((_("Answer"), {"fields": ["answer", "documents"]}))
         return fieldsets
 
     def get_queryset(self, request):
@@ -337,7 +337,7 @@ class InspectionRequestAdmin(admin.ModelAdmin):
         except DomainError as exc:  # changed by someone else since the form was read
             self.message_user(request, exc.message, level=messages.ERROR)
 
-    @admin.action(description="Assign to me")
+    @admin.action(description=_("Assign to me"))
     def assign_to_me(self, request, queryset):
         for inspection in queryset:
             inspection_assign(

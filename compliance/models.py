@@ -242,7 +242,10 @@ class InspectionRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Inspection request {self.pk}: {self.subject}"
+        return _("Inspection request %(id)s: %(subject)s") % {
+            "id": self.pk,
+            "subject": self.subject,
+        }
 
 
 class InspectionMessage(models.Model):

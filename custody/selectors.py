@@ -143,7 +143,8 @@ def wallet_posting_list(
 
 # The memos lending writes on the entries that move an investor's money, as people read
 # them: (entry kind, memo pattern, wording for the payer or holder, wording for a payee).
-# A memo no pattern knows is shown as written.
+# A memo no pattern knows is shown as written, translated when a catalogue has it (the apps
+# above custody mark the memos they write with gettext_noop).
 _MEMO_WORDING = (
     ("reserve", re.compile(r"Investing in (?P<ref>\S+)\Z"), _("Reserved for %(ref)s"), None),
     (
@@ -188,7 +189,7 @@ def movement_description(kind: str, memo: str, total_change: Decimal) -> str:
         if match:
             chosen = payee_wording if payee_wording and total_change > 0 else wording
             return chosen % {"ref": match["ref"]}
-    return memo or kind.replace("_", " ").capitalize()
+    return gettext(memo) if memo else kind.replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

@@ -322,4 +322,4 @@ class RelatedParty(models.Model):
         verbose_name_plural = _("related parties")
 
     def __str__(self) -> str:
-        return f"Related party: user {self.borrower_id}"
+        return _("Related party: user %(id)s") % {"id": self.borrower_id}

@@ -10,7 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.roles import Role
@@ -48,11 +50,11 @@ SECTIONS = [
         ],
     ),
     (
-        _("Outstanding"),
+        pgettext_lazy("platform statistics", "Outstanding"),
         [
             (
                 "outstanding_principal_amount",
-                _("Outstanding principal"),
+                pgettext_lazy("platform statistics", "Outstanding principal"),
                 _(
                     "Unpaid principal of loans repaying or in default; closed and written-off "
                     "loans are not included."
@@ -285,7 +287,8 @@ def monthly_charts(months) -> list[dict]:
     volume, overdue = [], []
     for snapshot in months:
         figures = figures_from_json(snapshot.figures)
-        label = snapshot.as_of.strftime("%b")
+        # The month's short name in the reader's language ("May", "5月").
+        label = dateformat.format(snapshot.as_of, pgettext("chart month label", "M"))
         volume.append(
             (label, figures["loans_period_amount"], _compact(figures["loans_period_amount"]))
         )

@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -906,7 +906,11 @@ class WorkingFilter(admin.SimpleListFilter):
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("working", _("Open or promised")), ("closed", _("Closed")), ("all", _("All"))]
+        return [
+            ("working", _("Open or promised")),
+            ("closed", pgettext_lazy("collection case status", "Closed")),
+            ("all", _("All")),
+        ]
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:

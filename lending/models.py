@@ -7,8 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from core.policies import DECLINED_GRADE, LOAN_GRADES
 from core.text import PublicText
@@ -313,7 +313,8 @@ class Loan(models.Model):
         OPEN = "open", _("Open for funding")
         FUNDED = "funded", _("Funded")
         REPAYING = "repaying", _("Repaying")
-        CLOSED = "closed", _("Closed")
+        # "Closed" means repaid here, closed elsewhere (complaints, collection cases).
+        CLOSED = "closed", pgettext_lazy("loan status", "Closed")
         CANCELLED = "cancelled", _("Cancelled")
         DEFAULTED = "defaulted", _("Defaulted")
         WRITTEN_OFF = "written_off", _("Written off")
@@ -438,7 +439,7 @@ class Loan(models.Model):
         """The status as people read it; an expired listing reads "Expired" on every page
         and in the admin, though its status stays `cancelled` (the API's contract)."""
         if self.is_expired:
-            return gettext("Expired")
+            return pgettext("loan status", "Expired")
         return self.Status(self.status).label
 
     @property
@@ -1003,7 +1004,7 @@ class CollectionCase(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         PROMISED = "promised", _("Promise to pay")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("collection case status", "Closed")
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="collection_cases")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -50,6 +50,17 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the platform's default language: a request through the test
+    client leaves LocaleMiddleware's choice (Chinese, say) active in the test's thread."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

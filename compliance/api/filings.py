@@ -6,6 +6,7 @@ caller's own credentials) returns the file, and writes an audit event."""
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -64,7 +65,7 @@ class FilingQuerySerializer(serializers.Serializer):
         start, end = attrs.get("period_from"), attrs.get("period_to")
         if start and end and start > end:
             raise serializers.ValidationError(
-                {"period_to": "The period range ends before it starts."},
+                {"period_to": _("The period range ends before it starts.")},
                 code="period_range_invalid",
             )
         return attrs

@@ -2,6 +2,7 @@
 requests in and out (answer documents are downloaded through the portal's checked view)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -33,7 +34,11 @@ class AuditFilterSerializer(serializers.Serializer):
         start, end = attrs.get("date_from"), attrs.get("date_to")
         if start and end and start > end:
             raise serializers.ValidationError(
-                {"date_to": [serializers.ErrorDetail("On or after date_from.", code="date_range")]}
+                {
+                    "date_to": [
+                        serializers.ErrorDetail(_("On or after date_from."), code="date_range")
+                    ]
+                }
             )
         return attrs
 

@@ -356,10 +356,18 @@ def inspections_remind_overdue(*, today: date | None = None) -> int:
         )
         if recipients:
             send_mail(
-                f"Inspection request {request.pk} is past its due date",
-                f"The regulator's inspection request {request.pk} (\u201c{request.subject}\u201d) "
-                f"was due on {request.due_on:%Y-%m-%d} and has no answer yet. Answer it in "
-                "the operations console, under Compliance > Inspection requests.",
+                _("Inspection request %(id)s is past its due date") % {"id": request.pk},
+                _(
+                    "The regulator's inspection request %(id)s "
+                    '("%(subject)s") was due on %(due_on)s and has no answer yet. '
+                    "Answer it in the operations console, under Compliance > Inspection "
+                    "requests."
+                )
+                % {
+                    "id": request.pk,
+                    "subject": request.subject,
+                    "due_on": f"{request.due_on:%Y-%m-%d}",
+                },
                 None,
                 recipients,
             )

@@ -13,9 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.language import stored_values
 from accounts.roles import Role
 from core.audit import SYSTEM, AuditContext, audit_record
 from core.enqueue import enqueue_on_commit
@@ -242,7 +243,9 @@ def notice_send_back(
 
 def _notification_body(notice: EventNotice) -> str:
     link = site_url(reverse("disclosure:notice-detail", args=[notice.pk]))
-    return f"{notice.body}\n\n{_('Read the notice on the platform:')} {link}"
+    # Outside the f-string, where makemessages finds it.
+    read = _("Read the notice on the platform:")
+    return f"{notice.body}\n\n{read} {link}"
 
 
 # `WHERE TRUE` lets SQLite (the embedded mode) read ON CONFLICT as the upsert clause rather
@@ -253,7 +256,7 @@ INSERT INTO {notification} (user_id, kind, title, body, subject_type, subject_id
 SELECT holders.investor_id, %s, %s, %s, %s, %s, %s, %s
 FROM (SELECT DISTINCT i.investor_id
       FROM {investment} i JOIN {user} u ON u.id = i.investor_id
-      WHERE i.status IN ({statuses}) AND u.is_active) AS holders
+      WHERE i.status IN ({statuses}) AND u.is_active AND {language}) AS holders
 WHERE TRUE
 ORDER BY holders.investor_id
 ON CONFLICT DO NOTHING
@@ -274,26 +277,42 @@ def notice_investors_notify(*, notice_id: int) -> int:
     notice = EventNotice.objects.filter(pk=notice_id, status=EventNotice.Status.PUBLISHED).first()
     if notice is None:
         return 0
-    sql = _NOTIFY_SQL.format(
-        notification=connection.ops.quote_name(Notification._meta.db_table),
-        investment=connection.ops.quote_name(Investment._meta.db_table),
-        user=connection.ops.quote_name(get_user_model()._meta.db_table),
-        statuses=", ".join(["%s"] * len(INVESTOR_STATUSES)),
-    )
-    title = str(_("Major event notice: %(title)s") % {"title": notice.title})[:200]
-    params = [
-        "event_notice",
-        title,
-        _notification_body(notice),
-        "notice",
-        str(notice.pk),
-        timezone.now(),
-        notice.dedupe_key,
-        *(str(s) for s in INVESTOR_STATUSES),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        created = sorted(row[0] for row in cursor.fetchall())
+    # One INSERT ... SELECT per language, each written in it for the investors addressed in
+    # it (accounts.language), in the languages' order, so concurrent runs lock alike.
+    created = []
+    now = timezone.now()
+    for language, _name in settings.LANGUAGES:
+        values, negated = stored_values(language)
+        condition = (
+            f"u.language {'NOT IN' if negated else 'IN'} ({', '.join(['%s'] * len(values))})"
+            if values
+            else "TRUE"
+        )
+        sql = _NOTIFY_SQL.format(
+            notification=connection.ops.quote_name(Notification._meta.db_table),
+            investment=connection.ops.quote_name(Investment._meta.db_table),
+            user=connection.ops.quote_name(get_user_model()._meta.db_table),
+            statuses=", ".join(["%s"] * len(INVESTOR_STATUSES)),
+            language=condition,
+        )
+        with translation.override(language):
+            title = str(_("Major event notice: %(title)s") % {"title": notice.title})[:200]
+            body = _notification_body(notice)
+        params = [
+            "event_notice",
+            title,
+            body,
+            "notice",
+            str(notice.pk),
+            now,
+            notice.dedupe_key,
+            *(str(s) for s in INVESTOR_STATUSES),
+            *values,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            created += [row[0] for row in cursor.fetchall()]
+    created.sort()
     for start in range(0, len(created), EMAIL_CHUNK):
         enqueue_on_commit("lending.notification_emails", created[start : start + EMAIL_CHUNK])
     if created:

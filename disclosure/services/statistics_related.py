@@ -6,6 +6,7 @@ is the smallest way: one row per borrower, set in the admin."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from core.audit import SYSTEM, AuditContext, audit_record
@@ -19,7 +20,7 @@ MARKER_ROLES = (Role.REVIEWER, Role.COMPLIANCE)
 class RelatedPartyRoleRequired(StatisticsError):
     code = "role_required"
     status_code = 403
-    message = "Only a reviewer or compliance may mark related parties."
+    message = _("Only a reviewer or compliance may mark related parties.")
 
 
 def _ensure_marker(actor) -> None:
@@ -34,7 +35,7 @@ def related_party_mark(
     _ensure_marker(actor)
     relation = (relation or "").strip()[:200]
     if not relation:
-        raise StatisticsError("Say how the borrower is related.", code="relation_required")
+        raise StatisticsError(_("Say how the borrower is related."), code="relation_required")
     borrower = get_user_model().objects.filter(pk=borrower_id, is_staff=False).first()
     if borrower is None:
         raise NotFound()
@@ -44,7 +45,7 @@ def related_party_mark(
                 borrower=borrower, relation=relation, marked_by=actor
             )
     except IntegrityError as exc:
-        raise Conflict("The borrower is marked already.", code="already_marked") from exc
+        raise Conflict(_("The borrower is marked already."), code="already_marked") from exc
     audit_record(
         action="disclosure.related_party_marked",
         subject_type="user",

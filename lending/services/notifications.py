@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts.language import user_language
 from core.enqueue import enqueue_on_commit
 from core.errors import NotFound
 from core.site import site_url
@@ -40,24 +41,18 @@ def notice(message, **params) -> Notice:
     return Notice(message, params)
 
 
-def _languages(user_ids) -> dict[int, str]:
-    """Each user's language, where accounts stores one (User.language)."""
-    user_model = get_user_model()
-    if not any(f.name == "language" for f in user_model._meta.concrete_fields):
-        return {}
-    return dict(user_model.objects.filter(pk__in=set(user_ids)).values_list("pk", "language"))
-
-
-def language_of(language: str) -> str:
-    """A stored language, or the platform's default when there is none."""
-    return language or settings.LANGUAGE_CODE
+def _recipients(user_ids) -> dict:
+    """The recipients with their stored language, read fresh in one query (the caller's user
+    objects may predate a change of language)."""
+    return get_user_model().objects.only("pk", "language").in_bulk(set(user_ids))
 
 
 def notifications_written(notifications: list[Notification]) -> list[Notification]:
-    """Render each notification's `Notice` texts in its recipient's language."""
-    languages = _languages(n.user_id for n in notifications)
+    """Render each notification's `Notice` texts in its recipient's language
+    (accounts.language: their stored choice, else the platform default)."""
+    recipients = _recipients(n.user_id for n in notifications)
     for notification in notifications:
-        with translation.override(language_of(languages.get(notification.user_id, ""))):
+        with user_language(recipients[notification.user_id]):
             for name in ("title", "body"):
                 text = getattr(notification, name)
                 if isinstance(text, Notice):
@@ -139,12 +134,11 @@ def notification_emails_send(*, notification_ids) -> int:
         .order_by("pk")
     )
     paths = notification_paths(pending)
-    languages = _languages(n.user_id for n in pending)
     sent = 0
     for notification in pending:
         text = notification.body or notification.title
         if path := paths.get(notification.pk):
-            with translation.override(language_of(languages.get(notification.user_id, ""))):
+            with user_language(notification.user):
                 link = gettext("See it on the platform: %(url)s") % {"url": site_url(path)}
             text += f"\n\n{link}"
         send_mail(

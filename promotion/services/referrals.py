@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import IdentityNotVerified
 from accounts.models import FraudSignal, Identity, User
@@ -41,8 +42,9 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 SETTLE_TASK = "promotion.referral_settle"
 REWARD_ENTRY_KIND = "referral_reward"
-# The wallet shows an entry's memo when custody has no wording of its own for it.
-REWARD_MEMO = "Referral reward"
+# The wallet shows an entry's memo, in the reader's language, when custody has no wording of
+# its own for it: stored in English, marked so the catalogue holds its translation.
+REWARD_MEMO = gettext_noop("Referral reward")
 
 Reason = Referral.Reason
 # A fraud signal onboarding recorded between the two accounts -> the refusal it means.

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.test import override_settings
+from django.utils import translation
 
 from core.audit import AuditEvent
 from disclosure import errors
@@ -287,6 +288,26 @@ def test_each_investor_is_notified_once_when_the_task_runs_twice(
     assert one.subject_type == "notice" and one.subject_id == str(notice.pk)
     assert one.body.startswith("From 1 March 2026")
     assert one.body.endswith(f"/disclosure/notices/{notice.pk}/")
+
+
+@pytest.mark.django_db
+def test_each_investor_is_notified_in_their_own_language(make_user, product, ops, checker):
+    book = investors_book(make_user, product, count=3)
+    chinese, english, unset = book["holders"]
+    chinese.language = "zh-hans"
+    chinese.save(update_fields=["language"])
+    english.language = "en"
+    english.save(update_fields=["language"])
+    notice = published(ops, checker)
+    with translation.override("zh-hans"):  # whoever runs the task: not the readers' language
+        assert notice_investors_notify(notice_id=notice.pk) == 3
+    title = dict(Notification.objects.values_list("user_id", "title"))
+    body = dict(Notification.objects.values_list("user_id", "body"))
+    assert title[chinese.pk] == "重大事项公告\uff1aOur custodian bank changes on 1 March"
+    assert "在平台上阅读公告\uff1a" in body[chinese.pk]
+    for user in (english, unset):
+        assert title[user.pk] == "Major event notice: Our custodian bank changes on 1 March"
+        assert "Read the notice on the platform:" in body[user.pk]
 
 
 @pytest.mark.django_db
