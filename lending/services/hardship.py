@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
@@ -311,9 +311,10 @@ def hardship_request_decide(
         for i in plan.replaced
     )
     _replace_installments(loan, list(plan.replaced), list(plan.lines))
-    LoanUpdate.objects.create(
-        loan=loan, text=_words(request, plan.lines), posted_on=business_date()
-    )
+    # A loan update is shared text, read by every holder: kept in the platform's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        words = _words(request, plan.lines).render()
+    LoanUpdate.objects.create(loan=loan, text=words, posted_on=business_date())
     investor_ids = (
         Investment.objects.filter(loan=loan, status=Investment.Status.ACTIVE)
         .values_list("investor_id", flat=True)

@@ -1,8 +1,12 @@
 from rest_framework import serializers
 
+from core.fields import JsonTypedInput
+from core.serializers import KnownFieldsSerializer
 
-class ConsentSerializer(serializers.Serializer):
-    """The user's marketing consent: `granted` true or false (no answer yet reads false)."""
+
+class ConsentSerializer(JsonTypedInput, KnownFieldsSerializer):
+    """The user's marketing consent: `granted` true or false, JSON booleans only (no answer
+    yet reads false)."""
 
     granted = serializers.BooleanField()
     changed_at = serializers.DateTimeField(read_only=True, allow_null=True)

@@ -36,6 +36,7 @@ REGULATOR_WRITES = {
     "api:me-notification-read-all": "their own notifications: mark all read",
     "lending:notification-read-all": "their own notifications: mark all read (page)",
     "accounts:login-unlock": "sign-in: the emailed unlock link, for anyone",
+    "accounts:set-language": "their own account: the language they read the platform in",
 }
 # Pages that answer every method as they answer GET: they render and write nothing (the
 # no-write check below holds them to it).

@@ -116,7 +116,7 @@ def test_consent_through_the_api(api_client, make_user):
     response = api_client.put("/api/v1/me/marketing-consent", {"granted": True}, format="json")
     assert response.status_code == 200
     assert response.json()["granted"] is True
-    for bad in ({}, {"granted": "maybe"}, {"granted": None}):
+    for bad in ({}, {"granted": "maybe"}, {"granted": None}, {"granted": 0}, {"granted": "true"}):
         response = api_client.put("/api/v1/me/marketing-consent", bad, format="json")
         assert response.status_code == 400
         assert response.json()["code"]
