@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import BorrowerProfile, InvestorProfile
 from core.fields import PlainDecimalFormField
@@ -224,3 +225,18 @@ class PiiRevealForm(forms.Form):
         "Recorded in the audit trail.",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
+
+
+class SignupForm(forms.Form):
+    """Fields allauth's signup adds to email and password (ACCOUNT_SIGNUP_FORM_CLASS): the
+    marketing opt-in, unticked by default. The answer rides on the new user instance to the
+    promotion app's signup receiver, which records it."""
+
+    marketing_consent = forms.BooleanField(
+        required=False,
+        label=_("Send me news and offers by email"),
+        help_text=_("Optional. You can withdraw at any time in your account settings."),
+    )
+
+    def signup(self, request, user) -> None:
+        user.marketing_consent_answer = self.cleaned_data.get("marketing_consent", False)

@@ -150,6 +150,15 @@ ROLE_PERMISSIONS[Role.COMPLIANCE] += (
     "accounts.view_enterprisecheck",
     "accounts.reveal_enterprise_pii",
 )
+# Promotion (promotion.models): operations run campaigns and read where customers came from
+# and who agreed to marketing; compliance reads the same.
+_PROMOTION_VIEW = (
+    "promotion.view_attribution",
+    "promotion.view_marketingconsent",
+    "promotion.view_consentchange",
+)
+ROLE_PERMISSIONS[Role.OPERATIONS] += _PROMOTION_VIEW
+ROLE_PERMISSIONS[Role.COMPLIANCE] += _PROMOTION_VIEW
 
 
 def roles_sync(**kwargs) -> None:

@@ -24,6 +24,7 @@ from lending.models import (
     Payout,
     Repayment,
 )
+from promotion.models import Attribution, ConsentChange, MarketingConsent
 
 FORMAT_VERSION = 1
 
@@ -222,6 +223,13 @@ def personal_data_export(user) -> dict:
             .prefetch_related("messages__attachments")
             .order_by("pk")
         ],
+        "marketing_consent": _rows(
+            MarketingConsent.objects.filter(user=user), ["granted", "changed_at"]
+        ),
+        "marketing_consent_changes": _rows(
+            ConsentChange.objects.filter(user=user), ["granted", "source", "changed_at"]
+        ),
+        "attribution": _rows(Attribution.objects.filter(user=user), _model_fields(Attribution)),
         "audit_events": _rows(
             AuditEvent.objects.filter(actor=user),
             ["id", "occurred_at", "action", "subject_type", "subject_id", "ip_address"],

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("custody.api.urls")),
     path("", include("lending.api.urls")),
+    path("", include("promotion.api.urls")),
     path("", include("compliance.api.urls")),
 ]
 
@@ -50,5 +51,6 @@ urlpatterns = [
     path("", include("lending.urls")),
     path("", include("accounts.urls")),
     path("", include("custody.urls")),
+    path("", include("promotion.urls")),
     path("", include("compliance.urls")),
 ]

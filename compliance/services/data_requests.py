@@ -24,6 +24,7 @@ from core.audit import SYSTEM, AuditContext, audit_record
 from core.errors import Conflict
 from custody.models import LedgerAccount, Posting
 from lending.models import Application, AutoInvestRule, Investment, Loan, Notification
+from promotion.models import Attribution, ConsentChange, MarketingConsent
 
 
 class ErasureRefused(Conflict):
@@ -93,6 +94,10 @@ def _close_account(user) -> None:
     AutoInvestRule.objects.filter(investor=user).delete()
     InvestorProfile.objects.filter(user=user).delete()
     BorrowerProfile.objects.filter(user=user).delete()
+    # Marketing: nobody erased is ever in a campaign again; where they came from goes too.
+    MarketingConsent.objects.filter(user=user).delete()
+    ConsentChange.objects.filter(user=user).delete()
+    Attribution.objects.filter(user=user).delete()
     user.email = f"erased-{user.pk}@erased.invalid"
     user.display_name = ""
     user.is_active = False

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "lending",
     # Above lending, in layer order: their ready() adds their steps to the daily batch.
     "disclosure",
+    "promotion",
     "compliance",
     "demo",
 ]
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "promotion.middleware.CampaignLandingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -179,6 +181,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_ADAPTER = "accounts.account_adapter.AccountAdapter"
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[P2P Lending] "
 # Mail the owner on every security change (password, MFA, email); the adapter audits them.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
@@ -422,6 +425,13 @@ COMPLAINT_ATTACHMENTS_PER_MESSAGE = env.int("COMPLAINT_ATTACHMENTS_PER_MESSAGE",
 # Financial records (identity included) are kept this many years after the relationship ends
 # (the AML rules' five years); an erasure request restricts them until then, then purges.
 DATA_RETENTION_YEARS = env.int("DATA_RETENTION_YEARS", default=5)
+# Target segments (promotion.segments): idle cash at or above this amount; dormant after this
+# many days without an investment; "new" within this many days of a first investment;
+# borrowers "near payoff" with at most this share of the principal left.
+SEGMENT_IDLE_CASH_MIN = Decimal(env.str("SEGMENT_IDLE_CASH_MIN", "1000.00"))
+SEGMENT_DORMANT_DAYS = env.int("SEGMENT_DORMANT_DAYS", default=90)
+SEGMENT_NEW_DAYS = env.int("SEGMENT_NEW_DAYS", default=30)
+SEGMENT_PAYOFF_SHARE = Decimal(env.str("SEGMENT_PAYOFF_SHARE", "0.20"))
 # Cost of credit: interest, penalty interest, late fees and every other charge on a loan
 # together stay under this annual rate (24%: the Supreme People's Court's 2015
 # private-lending provisions, arts. 26, 29, 30; a deployment may set 4x the one-year LPR).

@@ -1,0 +1,1 @@
+"""Operation promotion: campaign attribution, marketing consent, referrals, target segments."""
