@@ -9,8 +9,12 @@ STAMP := $(VENV)/.installed-stamp
 run: $(STAMP)  ## Migrate, seed demo data, start web + worker + beat (embedded default)
 	$(BIN)/python manage.py run_embedded
 
+# pytest-xdist: one test process per core, each with its own test database, Celery queue and
+# cache keys (config.settings.test). PYTEST_XDIST= runs the suite in one process.
+PYTEST_XDIST ?= -n auto
+
 test: $(STAMP)  ## The whole test suite (real PostgreSQL/Redis when DATABASE_URL etc. are set)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP)  ## ruff, import-linter, migrations in sync, production deploy check
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@ real sockets, a Redis that dies) start it here, so each process is started and s
 same way.
 """
 
+import os
 import shutil
 import socket
 import subprocess
@@ -96,7 +97,13 @@ def process_start(command: list[str], env: dict, *, own_group: bool = False) -> 
     """Start `command` from the project directory. Its output goes to a temporary file, not
     a pipe: a chatty server never blocks on a full pipe nobody reads while the test runs.
     `own_group` starts it in a process group of its own (id = its pid), which a test can
-    kill whole, children included, as a crash or the OOM killer would."""
+    kill whole, children included, as a crash or the OOM killer would.
+
+    Under pytest-xdist the process inherits the test worker's id (PYTEST_XDIST_WORKER), so
+    a server on config.settings.test uses that worker's broker queue and cache keys."""
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker_id:
+        env = {"PYTEST_XDIST_WORKER": worker_id, **env}
     output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by process_stop
     process = subprocess.Popen(
         command,

@@ -14,7 +14,8 @@ from config.celery import app as celery_app
 
 @contextmanager
 def worker_running(*task_names: str):
-    """Run a solo worker on a queue emptied of earlier tests' messages; yield, per task
+    """Run a solo worker on a queue emptied of earlier tests' messages (this test process's
+    own default queue: under pytest-xdist each process has one); yield, per task
     name, an Event set once the worker has run that task. Waiting on the worker's signal
     rather than polling the database matters on the embedded SQLite database, where a
     reader in the test's thread would lock the tables the worker writes."""
@@ -27,7 +28,7 @@ def worker_running(*task_names: str):
     task_postrun.connect(on_postrun, weak=False)
     try:
         with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("celery")
+            conn.default_channel.queue_purge(celery_app.conf.task_default_queue)
         with start_worker(celery_app, perform_ping_check=False, pool="solo", concurrency=1):
             yield ran
     finally:

@@ -32,3 +32,16 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # Append-only tables refuse TRUNCATE unless the session opts in; the suite empties
     # tables between transactional tests, so its connections opt in.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c p2p.allow_truncate=on"
+
+# pytest-xdist (`make test`) runs the suite in several processes at once. pytest-django gives
+# each its own test database (test_<name>_gw0, ...); what they would otherwise share is kept
+# apart here by the process's worker id, which the servers a test starts inherit
+# (tests/servers.py): Celery's default queue (a worker of one process never takes another's
+# tasks), the cache's keys (its clear() deletes only its own) and the filesystem broker.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CELERY_TASK_DEFAULT_QUEUE = f"celery-{XDIST_WORKER}"
+    CELERY_BROKER_FILESYSTEM_DIR = VAR_DIR / f"test-broker-{XDIST_WORKER}"
+    if CACHES["default"]["BACKEND"] == "core.cache.RedisCache":
+        CACHES["default"]["BACKEND"] = "tests.cache.WorkerRedisCache"
+        CACHES["default"]["KEY_PREFIX"] = f"test-{XDIST_WORKER}"

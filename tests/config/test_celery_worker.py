@@ -97,6 +97,7 @@ def test_worker_runs_a_task_through_redis():
 
     url = redis_url()
     client = redis.Redis.from_url(url)
-    client.delete("celery")  # the default queue's list; this test owns its broker db
+    queue = app.conf.task_default_queue  # its list; this test process owns the queue
+    client.delete(queue)
     with _app_broker(url, {"visibility_timeout": 3600}):
-        _run_sessions_clear_expired_through_a_worker(lambda: client.llen("celery") > 0)
+        _run_sessions_clear_expired_through_a_worker(lambda: client.llen(queue) > 0)
