@@ -20,5 +20,5 @@ def test_the_disclosure_page_shows_the_complaint_statistics(client, make_user):
     # 3 complaints among 4 users: 7,500 per 10,000; one resolved (the same day: 0.0 days).
     assert "3 complaints in all: 7500.0 for every 10,000 users." in page
     assert "Half of those resolved were resolved within 0.0 days." in page
-    assert "Repayment or charges</td><td class=\"num\">2" in page
-    assert "Deposits, withdrawals and the wallet</td><td class=\"num\">1" in page
+    assert 'Repayment or charges</td><td class="num">2' in page
+    assert 'Deposits, withdrawals and the wallet</td><td class="num">1' in page
