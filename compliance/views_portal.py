@@ -3,7 +3,6 @@ its filters and CSV export, and inspection requests (raise, follow, close or reo
 download the answer documents). Regulators and compliance staff read; only regulators
 write, and only inspection requests."""
 
-import csv
 import json
 from functools import wraps
 
@@ -29,6 +28,7 @@ from compliance.services.inspections import (
     inspection_reopen,
 )
 from core.audit import AuditContext
+from core.csv_stream import csv_text, csv_writer
 from core.errors import DomainError
 from lending.business_date import business_date
 
@@ -47,7 +47,6 @@ CSV_COLUMNS = (
     "user_agent",
     "hash",
 )
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _refused(request, exc: DomainError):
@@ -183,36 +182,23 @@ def _changes(event) -> list[dict]:
     return lines
 
 
-class _Echo:
-    """A file-like sink whose write returns the line, so csv.writer feeds a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A cell a spreadsheet would run as a formula is quoted as text (CSV injection).
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
 def _csv_rows(events):
-    writer = csv.writer(_Echo())
+    writer = csv_writer()
     yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # the BOM: spreadsheets read it as UTF-8
     for event in events.iterator(chunk_size=2000):
         yield writer.writerow(
             [
                 event.id,
                 event.occurred_at.isoformat(),
-                _cell(event.action),
+                csv_text(event.action),
                 event.actor_id or "",
-                _cell(event.actor_label),
-                _cell(event.subject_type),
-                _cell(event.subject_id),
-                _cell(_json(event.before)),
-                _cell(_json(event.after)),
+                csv_text(event.actor_label),
+                csv_text(event.subject_type),
+                csv_text(event.subject_id),
+                csv_text(_json(event.before)),
+                csv_text(_json(event.after)),
                 event.ip_address or "",
-                _cell(event.user_agent),
+                csv_text(event.user_agent),
                 event.hash,
             ]
         )

@@ -1,28 +1,16 @@
 """CSV exports of a user's postings, shared by the wallet API and the history page."""
 
-import csv
-
 from django.http import StreamingHttpResponse
 
+from core.csv_stream import csv_text, csv_writer
+
 HEADER = ["id", "entry_id", "created_at", "account", "kind", "memo", "amount", "currency"]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_text(value: str) -> str:
-    """A text cell a spreadsheet shows as text: a leading formula character gets a `'`."""
-    return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 def postings_csv_response(postings, filename: str) -> StreamingHttpResponse:
     """Stream postings as CSV (no row limit, constant memory). Text cells are neutralised;
     the amount stays a plain signed number so it sums in a spreadsheet."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer()
 
     def rows():
         yield writer.writerow(HEADER)

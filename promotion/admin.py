@@ -3,8 +3,6 @@ its history (all read-only: they change only through the user's own answers); re
 with the refusals queue for ops (read-only: settlement decides them); target segments with
 their audited export, and the growth dashboards."""
 
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyAdmin
 from core.audit import AuditContext
+from core.csv_stream import csv_writer
 from core.enqueue import enqueue_on_commit
 from promotion import dashboards, selectors
 from promotion.models import (
@@ -78,13 +77,6 @@ class ConsentChangeAdmin(ReadOnlyAdmin):
 # --- Target segments and growth dashboards -----------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer in a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 @admin.register(SegmentSnapshot)
 class SegmentSnapshotAdmin(ReadOnlyAdmin):
     list_display = ["computed_on", "segment", "size", "export_link"]
@@ -121,7 +113,7 @@ class SegmentSnapshotAdmin(ReadOnlyAdmin):
         snapshot, _count, rows = segment_export(
             snapshot_id=snapshot_id, actor=request.user, context=AuditContext.of(request)
         )
-        writer = csv.writer(_Echo())
+        writer = csv_writer()
         response = StreamingHttpResponse(
             (writer.writerow(row) for row in _with_header(rows)), content_type="text/csv"
         )
