@@ -33,7 +33,8 @@ def test_a_regulator_filters_and_downloads_a_filing(page_login, live_server, mak
     _shot(page, "filings-1280.png")
     page.select_option("select[name=format]", "xlsx")
     page.fill("input[name=period_from]", "2026-02-02")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     rows = page.locator("table.filing-table tbody tr")
     assert rows.count() == 1
     assert "2026-02-02" in rows.first.inner_text()

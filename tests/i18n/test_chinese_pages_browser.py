@@ -88,8 +88,8 @@ def test_an_investor_switches_to_chinese_and_every_page_fits_a_phone(
 ):
     page = page_login(world["investor"])
     page.goto(f"{live_server.url}/dashboard/")
-    page.locator(".language-switch button[value='zh-hans']").click()
-    page.wait_for_url(f"{live_server.url}/dashboard/")
+    with page.expect_navigation(url=f"{live_server.url}/dashboard/"):
+        page.locator(".language-switch button[value='zh-hans']").click()
     assert page.locator("main h1").inner_text().startswith("欢迎")
     world["investor"].refresh_from_db()
     assert world["investor"].language == "zh-hans"
