@@ -311,7 +311,7 @@ class Loan(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open for funding")
-        FUNDED = "funded", _("Funded")
+        FUNDED = "funded", pgettext_lazy("loan status", "Funded")
         REPAYING = "repaying", _("Repaying")
         # "Closed" means repaid here, closed elsewhere (complaints, collection cases).
         CLOSED = "closed", pgettext_lazy("loan status", "Closed")
@@ -481,7 +481,7 @@ class Investment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending (being placed)")
         REFUSED = "refused", _("Refused")
-        RESERVED = "reserved", _("Reserved")
+        RESERVED = "reserved", pgettext_lazy("investment status", "Reserved")
         CANCELLED = "cancelled", _("Cancelled by the investor")
         RELEASED = "released", _("Released (listing cancelled)")
         ACTIVE = "active", _("Active (disbursed)")
@@ -548,7 +548,7 @@ class Installment(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
-        DUE = "due", _("Due")
+        DUE = "due", pgettext_lazy("installment status", "Due")
         PAID = "paid", _("Paid")
         OVERDUE = "overdue", _("Overdue")
         PAID_LATE = "paid_late", _("Paid late")
@@ -1002,7 +1002,7 @@ class CollectionCase(models.Model):
     current again, repaid, or written off."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("collection case status", "Open")
         PROMISED = "promised", _("Promise to pay")
         CLOSED = "closed", pgettext_lazy("collection case status", "Closed")
 
@@ -1067,7 +1067,7 @@ class PromiseToPay(models.Model):
     broken, and a broken promise reopens the case."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("promise to pay status", "Pending")
         KEPT = "kept", _("Kept")
         BROKEN = "broken", _("Broken")
 
