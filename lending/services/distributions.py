@@ -463,9 +463,9 @@ def _distribute_chunk_set_based(plan: _Plan, index: int, lo: int, hi: int | None
             "i.principal_received_amount + ins.principal_amount FROM ins "
             "WHERE i.id = ins.investment_id AND ins.principal_amount <> 0) "
             f"INSERT INTO {Notification._meta.db_table} (user_id, kind, title, body, "
-            "subject_type, subject_id, created_at, dedupe_key) "
+            "subject_type, subject_id, created_at, dedupe_key, email_wanted) "
             f"SELECT ins.investor_id, 'payout_received', {title}, {body}, "
-            "'loan', %(subject)s, %(now)s, '' "
+            "'loan', %(subject)s, %(now)s, '', FALSE "
             f"FROM ins JOIN {USER} u ON u.id = ins.investor_id "
             "WHERE ins.net_amount <> 0 ORDER BY ins.investment_id",
             params,
@@ -586,6 +586,7 @@ def _notify(loan: Loan, repayment: Repayment, payouts) -> None:
                     ),
                     subject_type="loan",
                     subject_id=str(loan.pk),
+                    email_wanted=False,
                 )
                 for share, investor in payouts
                 if share.net
