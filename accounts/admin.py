@@ -4,6 +4,8 @@ only on request, audited."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -17,6 +19,7 @@ from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
 from accounts.forms import PiiRevealForm
 from accounts.models import (
     BorrowerProfile,
+    DeviceSighting,
     Enterprise,
     EnterpriseCheck,
     FraudSignal,
@@ -40,6 +43,45 @@ def _roles_of(user) -> set[str]:
     return roles
 
 
+class DeviceSightingInline(admin.TabularInline):
+    """The browsers the user signed up or signed in on, read-only: the start of each
+    device's keyed hash (enough to tell them apart and to search the referral abuse by),
+    and how many other accounts used the same browser."""
+
+    model = DeviceSighting
+    fields = ("device", "other_accounts", "first_seen_at", "last_seen_at")
+    readonly_fields = fields
+    ordering = ("-last_seen_at",)
+    extra = 0
+    can_delete = False
+    verbose_name = _("device seen")
+    verbose_name_plural = _("devices seen (keyed hashes of the device cookie)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        others = (
+            DeviceSighting.objects.filter(device_hash=OuterRef("device_hash"))
+            .exclude(user_id=OuterRef("user_id"))
+            .values("device_hash")
+            .annotate(n=Count("user_id", distinct=True))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(others=Coalesce(Subquery(others), 0))
+
+    @admin.display(description=_("device"))
+    def device(self, obj) -> str:
+        return f"{obj.device_hash[:12]}…"
+
+    @admin.display(description=_("other accounts on it"))
+    def other_accounts(self, obj) -> int:
+        return obj.others
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
@@ -52,6 +94,10 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
+    inlines = (DeviceSightingInline,)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
 
     def save_model(self, request, obj, form, change):
         # Read what the user held before this save; groups are saved later, in save_related.
