@@ -4,22 +4,22 @@ only on request, audited."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.auth_audit import audit_roles_changed
+from accounts.devices import device_sightings_of
 from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
 from accounts.forms import PiiRevealForm
 from accounts.models import (
     BorrowerProfile,
-    DeviceSighting,
     Enterprise,
     EnterpriseCheck,
     FraudSignal,
@@ -32,6 +32,9 @@ from accounts.services import enterprise_pii_reveal, identity_pii_reveal
 from core.admin import ReadOnlyAdmin
 from core.audit import AuditContext
 
+# The user's page shows this many of their latest devices.
+DEVICES_SHOWN = 20
+
 
 def _roles_of(user) -> set[str]:
     """Roles as the audit trail records them: group names plus the admin flags."""
@@ -43,45 +46,6 @@ def _roles_of(user) -> set[str]:
     return roles
 
 
-class DeviceSightingInline(admin.TabularInline):
-    """The browsers the user signed up or signed in on, read-only: the start of each
-    device's keyed hash (enough to tell them apart and to search the referral abuse by),
-    and how many other accounts used the same browser."""
-
-    model = DeviceSighting
-    fields = ("device", "other_accounts", "first_seen_at", "last_seen_at")
-    readonly_fields = fields
-    ordering = ("-last_seen_at",)
-    extra = 0
-    can_delete = False
-    verbose_name = _("device seen")
-    verbose_name_plural = _("devices seen (keyed hashes of the device cookie)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        others = (
-            DeviceSighting.objects.filter(device_hash=OuterRef("device_hash"))
-            .exclude(user_id=OuterRef("user_id"))
-            .values("device_hash")
-            .annotate(n=Count("user_id", distinct=True))
-            .values("n")
-        )
-        return super().get_queryset(request).annotate(others=Coalesce(Subquery(others), 0))
-
-    @admin.display(description=_("device"))
-    def device(self, obj) -> str:
-        return f"{obj.device_hash[:12]}…"
-
-    @admin.display(description=_("other accounts on it"))
-    def other_accounts(self, obj) -> int:
-        return obj.others
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
@@ -91,13 +55,47 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("email", "password", "display_name")}),
         (_("Roles"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("devices seen (keyed hashes of the device cookie)"), {"fields": ("devices_seen",)}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined")
-    inlines = (DeviceSightingInline,)
+    readonly_fields = ("last_login", "date_joined", "devices_seen")
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else ()
+    @admin.display(description=_("devices seen"))
+    def devices_seen(self, obj):
+        """The browsers the user signed up or signed in on (accounts.devices), latest
+        first: the start of each keyed hash, enough to tell them apart, and how many other
+        accounts used the same browser. Read-only, and not a form: saving the user posts
+        nothing about them."""
+        sightings = device_sightings_of(obj, limit=DEVICES_SHOWN) if obj.pk else []
+        if not sightings:
+            return "-"
+        head = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (label,)
+                for label in (
+                    _("device"),
+                    _("other accounts on it"),
+                    _("first seen"),
+                    _("last seen"),
+                )
+            ),
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td class="device">{}…</td><td class="others">{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    s.device_hash[:12],
+                    s.other_accounts,
+                    formats.localize(timezone.localtime(s.first_seen_at)),
+                    formats.localize(timezone.localtime(s.last_seen_at)),
+                )
+                for s in sightings
+            ),
+        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
 
     def save_model(self, request, obj, form, change):
         # Read what the user held before this save; groups are saved later, in save_related.

@@ -15,6 +15,8 @@ check. The cookie itself is never stored.
 import secrets
 
 from django.conf import settings
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import pii
@@ -59,6 +61,23 @@ def device_sighting_record(*, user, device_id: str | None) -> None:
         update_conflicts=True,
         unique_fields=["user", "device_hash"],
         update_fields=["last_seen_at"],
+    )
+
+
+def device_sightings_of(user, *, limit: int) -> list[DeviceSighting]:
+    """The user's latest sightings, each with `other_accounts`: how many other users were
+    seen on the same device (for ops, in the user's admin page)."""
+    others = (
+        DeviceSighting.objects.filter(device_hash=OuterRef("device_hash"))
+        .exclude(user_id=user.pk)
+        .values("device_hash")
+        .annotate(n=Count("user_id", distinct=True))
+        .values("n")
+    )
+    return list(
+        DeviceSighting.objects.filter(user=user)
+        .annotate(other_accounts=Coalesce(Subquery(others), 0))
+        .order_by("-last_seen_at", "-id")[:limit]
     )
 
 
