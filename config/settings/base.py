@@ -507,6 +507,11 @@ LENDING_COST_CEILING_RATE = Decimal(env.str("LENDING_COST_CEILING_RATE", "0.24")
 # repayment may wait undistributed before the sweeper sends its distribution again.
 LENDING_DISTRIBUTION_CHUNK = env.int("LENDING_DISTRIBUTION_CHUNK", default=5000)
 LENDING_DISTRIBUTION_STUCK_MINUTES = env.int("LENDING_DISTRIBUTION_STUCK_MINUTES", default=5)
+# Notification emails whose task was lost are enqueued again after this many minutes (the
+# task usually runs within seconds), up to this many hours after the notification: older
+# news goes unmailed rather than late (the user still sees it on the platform).
+LENDING_EMAIL_STUCK_MINUTES = env.int("LENDING_EMAIL_STUCK_MINUTES", default=15)
+LENDING_EMAIL_RESEND_HOURS = env.int("LENDING_EMAIL_RESEND_HOURS", default=72)
 
 # The platform's one public origin (core.site): every link in an email names it, whatever
 # host a request came in on, and the sandbox custodian calls back to it. The default is the
