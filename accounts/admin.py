@@ -7,12 +7,15 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.auth_audit import audit_roles_changed
+from accounts.devices import device_sightings_of
 from accounts.errors import PiiRevealForbidden, PiiRevealReasonRequired
 from accounts.forms import PiiRevealForm
 from accounts.models import (
@@ -28,6 +31,9 @@ from accounts.models import (
 from accounts.services import enterprise_pii_reveal, identity_pii_reveal
 from core.admin import ReadOnlyAdmin
 from core.audit import AuditContext
+
+# The user's page shows this many of their latest devices.
+DEVICES_SHOWN = 20
 
 
 def _roles_of(user) -> set[str]:
@@ -49,9 +55,47 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ("email", "password", "display_name")}),
         (_("Roles"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("devices seen (keyed hashes of the device cookie)"), {"fields": ("devices_seen",)}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "devices_seen")
+
+    @admin.display(description=_("devices seen"))
+    def devices_seen(self, obj):
+        """The browsers the user signed up or signed in on (accounts.devices), latest
+        first: the start of each keyed hash, enough to tell them apart, and how many other
+        accounts used the same browser. Read-only, and not a form: saving the user posts
+        nothing about them."""
+        sightings = device_sightings_of(obj, limit=DEVICES_SHOWN) if obj.pk else []
+        if not sightings:
+            return "-"
+        head = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (label,)
+                for label in (
+                    _("device"),
+                    _("other accounts on it"),
+                    _("first seen"),
+                    _("last seen"),
+                )
+            ),
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td class="device">{}…</td><td class="others">{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (
+                    s.device_hash[:12],
+                    s.other_accounts,
+                    formats.localize(timezone.localtime(s.first_seen_at)),
+                    formats.localize(timezone.localtime(s.last_seen_at)),
+                )
+                for s in sightings
+            ),
+        )
+        return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows)
 
     def save_model(self, request, obj, form, change):
         # Read what the user held before this save; groups are saved later, in save_related.

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.devices import device_id_new, device_id_valid
 from accounts.errors import MfaRequired
 from accounts.language import supported
 from accounts.selectors import has_totp
@@ -84,5 +85,38 @@ class UserLanguageMiddleware:
                 secure=settings.LANGUAGE_COOKIE_SECURE,
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+class DeviceCookieMiddleware:
+    """Give each browser a long-lived random device cookie (accounts.devices) if it has
+    none, and put its value on `request.device_id` before the view runs, so a sign-up or
+    sign-in on the browser's very first request records the id the response hands out.
+
+    Not for allauth's app client (/_allauth/app/: a native app keeps a session token, not
+    cookies), and never on a response a shared cache may keep: a cached Set-Cookie would
+    give one id to every browser served from the cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = settings.DEVICE_COOKIE_NAME
+        issue = not device_id_valid(request.COOKIES.get(name)) and not request.path.startswith(
+            "/_allauth/app/"
+        )
+        request.device_id = device_id_new() if issue else request.COOKIES.get(name)
+        response = self.get_response(request)
+        if issue and "public" not in response.get("Cache-Control", ""):
+            response.set_cookie(
+                name,
+                request.device_id,
+                max_age=settings.DEVICE_COOKIE_AGE,
+                path="/",
+                domain=settings.SESSION_COOKIE_DOMAIN,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
             )
         return response

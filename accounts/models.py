@@ -406,3 +406,31 @@ class LoginUnlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M} used={bool(self.used_at)}"
+
+
+class DeviceSighting(models.Model):
+    """A browser the user signed up or signed in on, for the referral anti-abuse check
+    (promotion.services.referrals refuses a reward when referrer and referee share one).
+
+    The browser is the random device cookie accounts.middleware.DeviceCookieMiddleware
+    gives it (secrets, no fingerprinting); `device_hash` is its keyed hash (accounts.devices,
+    under the PII lookup keys), never the cookie itself, so a stolen table cannot be
+    replayed as a cookie. Neither is personal data about the person: it names a browser
+    profile, not a device's owner, and it is gone when the cookie is cleared. Rows go with
+    the account when it is closed (compliance erasure)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_sightings")
+    device_hash = models.CharField(_("device (keyed hash)"), max_length=64)
+    first_seen_at = models.DateTimeField(_("first seen"))
+    last_seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("device seen")
+        verbose_name_plural = _("devices seen")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "device_hash"], name="device_sighting_unique"),
+        ]
+        indexes = [models.Index(fields=["device_hash"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.device_hash[:12]}"

@@ -67,13 +67,13 @@ class OpsAlertAdmin(admin.ModelAdmin):
     and what was done (compliance.services.alert_resolve, audited)."""
 
     form = AlertResolveForm
-    list_display = ["id", "raised_at", "kind", "title", "resolved_at"]
+    list_display = ["id", "raised_at", "kind", "title_text", "resolved_at"]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "kind"]
     readonly_fields = [
         "kind",
         "subject",
-        "title",
-        "detail",
+        "title_text",
+        "detail_text",
         "raised_at",
         "resolved_at",
         "resolved_by",

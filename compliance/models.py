@@ -2,23 +2,32 @@
 verification runs."""
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class OpsAlert(models.Model):
     """Something ops or compliance must look at: a broken audit chain, a failed consistency
     check. Raised by the checks themselves; open until a person resolves it. One open alert
-    per (kind, subject): a check that fails again does not pile up duplicates."""
+    per (kind, subject): a check that fails again does not pile up duplicates.
+
+    Read by several people, each in their own language: `title` and `detail` hold the
+    English message with named placeholders (marked for the catalogue where it is raised)
+    and `params` their values, so each reader sees the alert written in theirs
+    (`title_text`, `detail_text`)."""
 
     class Kind(models.TextChoices):
         AUDIT_CHAIN_BROKEN = "audit_chain_broken", _("Audit chain broken")
+        STATISTICS_BLOCKED = "disclosure_statistics_blocked", _("Platform statistics blocked")
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     subject = models.CharField(max_length=80, blank=True, default="")
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
     raised_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -37,7 +46,24 @@ class OpsAlert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.title_text()
+
+    def _written(self, message: str) -> str:
+        """`message` in the active language with the alert's values put in."""
+        if not message:
+            return ""
+        try:
+            return gettext(message) % self.params
+        except (KeyError, TypeError, ValueError):  # a message raised before params existed
+            return message
+
+    @admin.display(description=_("title"))
+    def title_text(self) -> str:
+        return self._written(self.title)
+
+    @admin.display(description=_("detail"))
+    def detail_text(self) -> str:
+        return self._written(self.detail)
 
 
 class AuditChainCheck(models.Model):

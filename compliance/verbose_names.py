@@ -51,6 +51,7 @@ LABELS = (
     pgettext_lazy("field or model label", "name"),
     pgettext_lazy("field or model label", "ops alert"),
     pgettext_lazy("field or model label", "ops alerts"),
+    pgettext_lazy("field or model label", "params"),
     pgettext_lazy("field or model label", "period"),
     pgettext_lazy("field or model label", "period end"),
     pgettext_lazy("field or model label", "period start"),

@@ -102,6 +102,12 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
+    # Notification emails whose task was lost go out LENDING_EMAIL_STUCK_MINUTES late.
+    "lending-notification-emails-resend": {
+        "task": "lending.notification_emails_resend",
+        "schedule": timedelta(minutes=5),
+        "options": {"expires": 300},
+    },
     # The audit trail's hash chain, walked end to end; a break raises an ops alert.
     "compliance-audit-chain-verify": {
         "task": "compliance.audit_chain_verify",

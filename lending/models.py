@@ -311,7 +311,7 @@ class Loan(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open for funding")
-        FUNDED = "funded", _("Funded")
+        FUNDED = "funded", pgettext_lazy("loan status", "Funded")
         REPAYING = "repaying", _("Repaying")
         # "Closed" means repaid here, closed elsewhere (complaints, collection cases).
         CLOSED = "closed", pgettext_lazy("loan status", "Closed")
@@ -481,7 +481,7 @@ class Investment(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending (being placed)")
         REFUSED = "refused", _("Refused")
-        RESERVED = "reserved", _("Reserved")
+        RESERVED = "reserved", pgettext_lazy("investment status", "Reserved")
         CANCELLED = "cancelled", _("Cancelled by the investor")
         RELEASED = "released", _("Released (listing cancelled)")
         ACTIVE = "active", _("Active (disbursed)")
@@ -548,7 +548,7 @@ class Installment(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
-        DUE = "due", _("Due")
+        DUE = "due", pgettext_lazy("installment status", "Due")
         PAID = "paid", _("Paid")
         OVERDUE = "overdue", _("Overdue")
         PAID_LATE = "paid_late", _("Paid late")
@@ -934,7 +934,12 @@ class BlocklistEntry(models.Model):
 
 
 class Notification(models.Model):
-    """A message to a user about their application, loan or investment (also emailed)."""
+    """A message to a user about their application, loan or investment, also emailed unless
+    its sender says otherwise (`email_wanted`: payouts, thousands a month per loan, are not).
+    The email goes by a task enqueued after commit; one whose message was lost (a broker
+    down at commit, a process killed in between) is enqueued again by the sweep
+    (lending.services.notifications.notification_emails_resend), found through
+    `lending_notification_unsent`."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -947,13 +952,22 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # A database default too: the daily batch inserts reminders in SQL.
+    email_wanted = models.BooleanField(default=True, db_default=True)
     # Set by a sender that must notify once per occasion whatever reruns it (the daily
     # batch's reminders: "reminder:<installment>:<offset>"); unique per user when set.
     dedupe_key = models.CharField(max_length=80, blank=True, default="")
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True, email_wanted=True),
+                name="lending_notification_unsent",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "dedupe_key"],
@@ -1002,7 +1016,7 @@ class CollectionCase(models.Model):
     current again, repaid, or written off."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("collection case status", "Open")
         PROMISED = "promised", _("Promise to pay")
         CLOSED = "closed", pgettext_lazy("collection case status", "Closed")
 
@@ -1067,7 +1081,7 @@ class PromiseToPay(models.Model):
     broken, and a broken promise reopens the case."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("promise to pay status", "Pending")
         KEPT = "kept", _("Kept")
         BROKEN = "broken", _("Broken")
 

@@ -64,6 +64,7 @@ LABELS = (
     pgettext_lazy("field or model label", "distributed at"),
     pgettext_lazy("field or model label", "distribution"),
     pgettext_lazy("field or model label", "due on"),
+    pgettext_lazy("field or model label", "email wanted"),
     pgettext_lazy("field or model label", "emailed at"),
     pgettext_lazy("field or model label", "entry id"),
     pgettext_lazy("field or model label", "fee amount"),

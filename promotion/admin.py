@@ -153,7 +153,7 @@ def _with_header(rows):
 @admin.register(Referral)
 class ReferralAdmin(ReadOnlyAdmin):
     """Every referral and where it stands; filter `status = refused` by reason for the
-    abuse queue (shared identity, phone or card, withdrawal in the window), `hold` for the
+    abuse queue (shared identity, phone, card or device, withdrawal in the window), `hold` for the
     rewards waiting on the monthly budget."""
 
     list_display = [

@@ -139,6 +139,7 @@ class Referral(models.Model):
         SHARED_IDENTITY = "shared_identity", _("Same person (identity shared)")
         SHARED_PHONE = "shared_phone", _("Phone shared with the referrer")
         SHARED_BANK_CARD = "shared_bank_card", _("Bank card shared with the referrer")
+        SHARED_DEVICE = "shared_device", _("Device shared with the referrer")
         WITHDRAWAL_IN_WINDOW = "withdrawal_in_window", _("Withdrew money within the window")
         BELOW_MINIMUM = "below_minimum", _("Investment below the minimum")
         OUTSIDE_WINDOW = "outside_window", _("First investment after the window")

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.errors import RoleRequired
 from accounts.roles import Role
@@ -14,14 +15,22 @@ from core.errors import NotFound
 ALERT_RESOLVER_ROLES = (Role.OPERATIONS, Role.COMPLIANCE)
 
 
-def alert_raise(*, kind: str, title: str, detail: str = "", subject: str = "") -> OpsAlert:
-    """Raise an alert, or return the one still open for the same kind and subject."""
+def alert_raise(
+    *, kind: str, title: str, detail: str = "", subject: str = "", params: dict | None = None
+) -> OpsAlert:
+    """Raise an alert, or return the one still open for the same kind and subject.
+
+    `title` and `detail` are English messages marked with gettext_noop, their named
+    placeholders filled from `params` (JSON values) when a reader shows the alert, in the
+    reader's language (OpsAlert.title_text)."""
     open_alert = OpsAlert.objects.filter(kind=kind, subject=subject, resolved_at__isnull=True)
     if (existing := open_alert.first()) is not None:
         return existing
     try:
         with transaction.atomic():
-            return OpsAlert.objects.create(kind=kind, subject=subject, title=title, detail=detail)
+            return OpsAlert.objects.create(
+                kind=kind, subject=subject, title=title, detail=detail, params=params or {}
+            )
     except IntegrityError:  # raised by a concurrent check a moment ago
         return open_alert.get()
 
@@ -61,11 +70,12 @@ def audit_chain_check() -> AuditChainCheck:
         alert_raise(
             kind=OpsAlert.Kind.AUDIT_CHAIN_BROKEN,
             subject=f"event:{broken_id}",
-            title=f"The audit trail's hash chain is broken at event {broken_id}",
-            detail=(
-                f"Event {broken_id} does not follow from the event before it: it, or the one "
+            title=gettext_noop("The audit trail's hash chain is broken at event %(event)s"),
+            detail=gettext_noop(
+                "Event %(event)s does not follow from the event before it: it, or the one "
                 "before it, was changed, removed or inserted outside the platform. Compare "
                 "with the latest backup and the database logs."
             ),
+            params={"event": broken_id},
         )
     return check

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import (
     BorrowerProfile,
+    DeviceSighting,
     Enterprise,
     Identity,
     InvestorProfile,
@@ -90,6 +91,7 @@ def _close_account(user) -> None:
         session.end()  # signed out everywhere (allauth's record of each session)
     EmailAddress.objects.filter(user=user).delete()
     LoginClient.objects.filter(user=user).delete()
+    DeviceSighting.objects.filter(user=user).delete()
     LoginUnlock.objects.filter(user=user).delete()
     Notification.objects.filter(user=user).delete()
     AutoInvestRule.objects.filter(investor=user).delete()

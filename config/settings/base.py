@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "core.middleware.JsonBodyMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # A random cookie per browser, for the referral anti-abuse check (accounts.devices).
+    "accounts.middleware.DeviceCookieMiddleware",
     # The language: the signed-in user's choice (see accounts.middleware.UserLanguageMiddleware),
     # else the language cookie, else the browser's Accept-Language. No URL prefixes: the
     # API and the custodian's callbacks keep their paths.
@@ -225,6 +227,11 @@ AXES_HANDLER = "accounts.lockout.AccountLockoutHandler"
 LOGIN_ACCOUNT_FAILURE_CEILING = env.int("LOGIN_ACCOUNT_FAILURE_CEILING", default=20)
 LOGIN_KNOWN_CLIENT_DAYS = env.int("LOGIN_KNOWN_CLIENT_DAYS", default=90)
 LOGIN_UNLOCK_LINK_MINUTES = env.int("LOGIN_UNLOCK_LINK_MINUTES", default=60)
+# The random cookie naming a browser (accounts.devices): HttpOnly, SameSite=Lax, Secure
+# where the session cookie is; about two years, renewed by nothing (a cleared cookie is a
+# new device).
+DEVICE_COOKIE_NAME = "p2p_device"
+DEVICE_COOKIE_AGE = 2 * 365 * 24 * 60 * 60
 # One client-address rule for lockouts and the audit trail (see core.audit.client_ip).
 AXES_CLIENT_IP_CALLABLE = "core.audit.client_ip"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -500,6 +507,11 @@ LENDING_COST_CEILING_RATE = Decimal(env.str("LENDING_COST_CEILING_RATE", "0.24")
 # repayment may wait undistributed before the sweeper sends its distribution again.
 LENDING_DISTRIBUTION_CHUNK = env.int("LENDING_DISTRIBUTION_CHUNK", default=5000)
 LENDING_DISTRIBUTION_STUCK_MINUTES = env.int("LENDING_DISTRIBUTION_STUCK_MINUTES", default=5)
+# Notification emails whose task was lost are enqueued again after this many minutes (the
+# task usually runs within seconds), up to this many hours after the notification: older
+# news goes unmailed rather than late (the user still sees it on the platform).
+LENDING_EMAIL_STUCK_MINUTES = env.int("LENDING_EMAIL_STUCK_MINUTES", default=15)
+LENDING_EMAIL_RESEND_HOURS = env.int("LENDING_EMAIL_RESEND_HOURS", default=72)
 
 # The platform's one public origin (core.site): every link in an email names it, whatever
 # host a request came in on, and the sandbox custodian calls back to it. The default is the

@@ -19,9 +19,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext_lazy
 
+from accounts.language import local_date, sql_text, user_language
 from core.enqueue import enqueue_on_commit
 from core.errors import DomainError
 from custody.models import ReconciliationRun
@@ -55,6 +58,7 @@ NOTIFICATION = Notification._meta.db_table
 CHANGE = DelinquencyChange._meta.db_table
 CASE = CollectionCase._meta.db_table
 DISBURSEMENT = Disbursement._meta.db_table
+USER = get_user_model()._meta.db_table
 
 REPAYING = Loan.Status.REPAYING.value
 # Loans the delinquency step follows: a defaulted loan keeps its days past due growing.
@@ -265,18 +269,23 @@ def _missed_installment(loan_id: int, as_of: date) -> Installment | None:
 def _notify_short(loan_id: int, installment: Installment) -> None:
     """Tell the borrower, once per installment, that the authorised payment was not taken."""
     loan = Loan.objects.only("reference", "borrower_id").get(pk=loan_id)
+    borrower = get_user_model().objects.only("pk", "language").get(pk=loan.borrower_id)
+    with user_language(borrower):
+        title = gettext("We could not take your payment for loan %(loan)s") % {
+            "loan": loan.reference
+        }
+        body = gettext(
+            "Your wallet did not cover installment %(number)s, due on %(due_on)s, so nothing "
+            "was taken. Add money to your wallet: we try again each day, or pay from the "
+            "loan's page. Late fees and penalty interest apply once the grace days have passed."
+        ) % {"number": installment.number, "due_on": local_date(installment.due_on)}
     notification, created = Notification.objects.get_or_create(
         user_id=loan.borrower_id,
         dedupe_key=f"collect_short:{installment.pk}",
         defaults={
             "kind": "repayment_not_collected",
-            "title": f"We could not take your payment for loan {loan.reference}",
-            "body": (
-                f"Your wallet did not cover installment {installment.number}, due on "
-                f"{installment.due_on:%d %B %Y}, so nothing was taken. Add money to your "
-                "wallet: we try again each day, or pay from the loan's page. Late fees and "
-                "penalty interest apply once the grace days have passed."
-            ),
+            "title": title,
+            "body": body,
             "subject_type": "loan",
             "subject_id": str(loan_id),
         },
@@ -421,32 +430,65 @@ def late_charges_accrue(as_of: date) -> dict:
 # --- 4. reminders ----------------------------------------------------------------------------
 
 
-def _reminder_wording(offset: int) -> str:
+def _reminder_title(offset: int):
+    """The reminder's title for a reminder day (days relative to the due date)."""
     if offset < 0:
-        days = -offset
-        return f"is due in {days} day{'s' if days != 1 else ''}"
+        return ngettext_lazy(
+            "Your payment of %(amount)s for loan %(loan)s is due in %(days)s day",
+            "Your payment of %(amount)s for loan %(loan)s is due in %(days)s days",
+            "days",
+        )
     if offset == 0:
-        return "is due today"
-    return f"is {offset} day{'s' if offset != 1 else ''} overdue"
+        return gettext_lazy("Your payment of %(amount)s for loan %(loan)s is due today")
+    return ngettext_lazy(
+        "Your payment of %(amount)s for loan %(loan)s is %(days)s day overdue",
+        "Your payment of %(amount)s for loan %(loan)s is %(days)s days overdue",
+        "days",
+    )
+
+
+REMINDER_BODY = gettext_lazy(
+    "Installment %(number)s of loan %(loan)s falls due on %(due_on)s. Pay it from your "
+    "wallet on the loan's page, or keep enough in your wallet if you authorised automatic "
+    "payment. Late fees and penalty interest apply after the grace days."
+)
 
 
 def reminders_send(as_of: date) -> dict:
     """Remind borrowers of each open installment on the product's reminder days (days
     relative to the due date: [-3, 0, 1, 7] is 3 days before, on the day, 1 and 7 days
-    after), in the app and by email. Each reminder is inserted once per installment and
-    offset (`reminder:<installment>:<offset>`), so a rerun sends nothing new; an installment
-    paid by then is not reminded."""
+    after), in the app and by email, each in the borrower's language (accounts.language:
+    the texts are rendered per language here and chosen per row in the SQL). Each reminder
+    is inserted once per installment and offset (`reminder:<installment>:<offset>`), so a
+    rerun sends nothing new; an installment paid by then is not reminded."""
     by_offset: dict[int, list[int]] = {}
     for product_id, days in Product.objects.values_list("id", "reminder_days"):
         for offset in days or []:
             if isinstance(offset, int):
                 by_offset.setdefault(offset, []).append(product_id)
-    owed = _money_text(f"SUM({_OWED_CENTS})")
+    per_row = {
+        "amount": f"{_money_text(f'SUM({_OWED_CENTS})')} || ' ' || l.currency",
+        "loan": "l.reference",
+        "number": _text("i.number"),
+    }
     sent = []
     now = timezone.now()
     for offset, products in sorted(by_offset.items()):
         due_on = as_of - timedelta(days=offset)
-        wording = _reminder_wording(offset).replace("'", "''")
+        title, title_params = sql_text(
+            _reminder_title(offset),
+            name="title",
+            language="u.language",
+            fields={name: per_row[name] for name in ("amount", "loan")},
+            days=abs(offset),
+        )
+        body, body_params = sql_text(
+            REMINDER_BODY,
+            name="body",
+            language="u.language",
+            fields={name: per_row[name] for name in ("number", "loan")},
+            due_on=local_date(due_on),
+        )
         due_param = _date_param().replace("as_of", "due_on")
         placeholders = ", ".join(f"%(product_{n})s" for n in range(len(products)))
         for low, high in _chunks([REPAYING]):
@@ -457,22 +499,16 @@ def reminders_send(as_of: date) -> dict:
                         f"""
                         INSERT INTO {NOTIFICATION} (user_id, kind, title, body, subject_type,
                             subject_id, created_at, dedupe_key)
-                        SELECT l.borrower_id, 'repayment_reminder',
-                            'Your payment of ' || {owed} || ' ' || l.currency || ' for loan '
-                                || l.reference || ' {wording}',
-                            'Installment ' || {_text("i.number")} || ' of loan ' || l.reference
-                                || ' falls due on ' || {_text("i.due_on")} || '. Pay it from '
-                                || 'your wallet on the loan''s page, or keep enough in your '
-                                || 'wallet if you authorised automatic payment. Late fees and '
-                                || 'penalty interest apply after the grace days.',
+                        SELECT l.borrower_id, 'repayment_reminder', {title}, {body},
                             'loan', {_text("l.id")}, %(now)s,
                             'reminder:' || {_text("i.id")} || ':{offset}'
                         FROM {INSTALLMENT} i JOIN {LOAN} l ON l.id = i.loan_id
+                            JOIN {USER} u ON u.id = l.borrower_id
                         WHERE i.due_on = {due_param} AND i.status IN {_in(OPEN)}
                             AND l.status = '{REPAYING}' AND l.product_id IN ({placeholders})
                             AND l.id BETWEEN %(low)s AND %(high)s
                         GROUP BY i.id, i.number, i.due_on, l.id, l.borrower_id, l.currency,
-                            l.reference
+                            l.reference, u.language
                         ON CONFLICT DO NOTHING
                         RETURNING id
                         """,  # noqa: S608
@@ -481,6 +517,8 @@ def reminders_send(as_of: date) -> dict:
                             "due_on": due_on,
                             "low": low,
                             "high": high,
+                            **title_params,
+                            **body_params,
                             **{f"product_{n}": p for n, p in enumerate(products)},
                         },
                     )

@@ -20,10 +20,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from accounts.language import sql_text
 from core import money
 from core.enqueue import enqueue_on_commit
 from custody import services as custody
@@ -307,6 +309,14 @@ def _split(cursor, params: dict, weight: str, weight_sum: int, cents: int) -> _S
 
 
 _SHARES_TABLE = "lending_distribution_chunk"
+USER = get_user_model()._meta.db_table
+
+# An investor's payout notification (both ways of writing them use these).
+PAYOUT_TITLE = gettext_lazy("%(amount)s received from loan %(loan)s")
+PAYOUT_BODY = gettext_lazy(
+    "Principal %(principal)s, interest %(interest)s, penalty interest %(penalty)s, "
+    "platform fee %(fee)s."
+)
 
 
 def _shares_sql(plan: _Plan) -> tuple[str, dict]:
@@ -414,12 +424,29 @@ def _distribute_chunk_set_based(plan: _Plan, index: int, lo: int, hi: int | None
         idempotency_key=key, kind="payout", memo=_memo(loan, plan.installments), legs=legs
     )
     del legs
+    title, title_params = sql_text(
+        PAYOUT_TITLE,
+        name="title",
+        language="u.language",
+        fields={"amount": "to_char(ins.net_amount, 'FM999,999,999,999,990.00') || %(currency)s"},
+        loan=loan.reference,
+    )
+    body, body_params = sql_text(
+        PAYOUT_BODY,
+        name="body",
+        language="u.language",
+        fields={
+            part: f"ins.{part}_amount::text" for part in ("principal", "interest", "penalty", "fee")
+        },
+    )
     params.update(
         {
             "paid_on": repayment.paid_on,
             "now": timezone.now(),
-            "title": f" {loan.currency} received from loan {loan.reference}",
+            "currency": f" {loan.currency}",
             "subject": str(loan.pk),
+            **title_params,
+            **body_params,
         }
     )
     with connection.cursor() as cursor:
@@ -436,13 +463,11 @@ def _distribute_chunk_set_based(plan: _Plan, index: int, lo: int, hi: int | None
             "i.principal_received_amount + ins.principal_amount FROM ins "
             "WHERE i.id = ins.investment_id AND ins.principal_amount <> 0) "
             f"INSERT INTO {Notification._meta.db_table} (user_id, kind, title, body, "
-            "subject_type, subject_id, created_at, dedupe_key) "
-            "SELECT ins.investor_id, 'payout_received', "
-            "to_char(ins.net_amount, 'FM999,999,999,999,990.00') || %(title)s, "
-            "'Principal ' || ins.principal_amount || ', interest ' || ins.interest_amount || "
-            "', penalty interest ' || ins.penalty_amount || ', platform fee ' || "
-            "ins.fee_amount || '.', 'loan', %(subject)s, %(now)s, '' "
-            "FROM ins WHERE ins.net_amount <> 0 ORDER BY ins.investment_id",
+            "subject_type, subject_id, created_at, dedupe_key, email_wanted) "
+            f"SELECT ins.investor_id, 'payout_received', {title}, {body}, "
+            "'loan', %(subject)s, %(now)s, '', FALSE "
+            f"FROM ins JOIN {USER} u ON u.id = ins.investor_id "
+            "WHERE ins.net_amount <> 0 ORDER BY ins.investment_id",
             params,
         )
         # Gone at commit anyway; dropped now for a caller whose transaction goes on (a test's).
@@ -548,15 +573,12 @@ def _notify(loan: Loan, repayment: Repayment, payouts) -> None:
                     user_id=investor,
                     kind="payout_received",
                     title=notice(
-                        gettext_lazy("%(amount)s received from loan %(loan)s"),
+                        PAYOUT_TITLE,
                         amount=money.display(share.net, loan.currency),
                         loan=loan.reference,
                     ),
                     body=notice(
-                        gettext_lazy(
-                            "Principal %(principal)s, interest %(interest)s, penalty interest "
-                            "%(penalty)s, platform fee %(fee)s."
-                        ),
+                        PAYOUT_BODY,
                         principal=share.principal,
                         interest=share.interest,
                         penalty=share.penalty,
@@ -564,6 +586,7 @@ def _notify(loan: Loan, repayment: Repayment, payouts) -> None:
                     ),
                     subject_type="loan",
                     subject_id=str(loan.pk),
+                    email_wanted=False,
                 )
                 for share, investor in payouts
                 if share.net

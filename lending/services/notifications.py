@@ -8,6 +8,7 @@ which are rendered per recipient here. Plain strings are stored as given."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -151,6 +152,36 @@ def notification_emails_send(*, notification_ids) -> int:
             emailed_at=timezone.now()
         )
     return sent
+
+
+# Notifications one sweep enqueues at most, oldest first, and per email task; a backlog after
+# a long outage goes out over the next sweeps.
+RESEND_LIMIT = 5000
+EMAIL_CHUNK = 1000
+
+
+def notification_emails_resend(*, now=None) -> int:
+    """Enqueue again the emails of notifications still unsent after
+    LENDING_EMAIL_STUCK_MINUTES (their task was lost with a broker or a process), up to
+    LENDING_EMAIL_RESEND_HOURS old; return how many. The sweep, on beat every few minutes.
+
+    Sending is at least once already (`notification_emails_send` skips what was marked
+    emailed), so a task merely late when the sweep runs sends nothing twice unless both run
+    in the same instant."""
+    now = now or timezone.now()
+    unsent = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True,
+            email_wanted=True,
+            created_at__lt=now - timedelta(minutes=settings.LENDING_EMAIL_STUCK_MINUTES),
+            created_at__gte=now - timedelta(hours=settings.LENDING_EMAIL_RESEND_HOURS),
+        )
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:RESEND_LIMIT]
+    )
+    for start in range(0, len(unsent), EMAIL_CHUNK):
+        enqueue_on_commit("lending.notification_emails", unsent[start : start + EMAIL_CHUNK])
+    return len(unsent)
 
 
 def notifications_mark_read(*, user, up_to_id: int | None = None) -> int:

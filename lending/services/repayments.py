@@ -68,7 +68,11 @@ class Quote:
 
 
 def repayment_quote(*, loan: Loan, installments, as_of: date) -> Quote:
-    """The quote for `loan` from its open installments (ordered by number)."""
+    """The quote for `loan` from its open installments (ordered by number).
+
+    The prepayment fee compensates investors for interest a borrower in good standing
+    gives up by repaying early; a defaulted or written-off loan paying off is a recovery
+    of what is owed, not a prepayment, and is charged none."""
     owed = tuple(
         servicing.owed_of(i)
         for i in installments
@@ -81,7 +85,9 @@ def repayment_quote(*, loan: Loan, installments, as_of: date) -> Quote:
             owed=owed,
             as_of=as_of,
             disbursed_on=loan.disbursed_on or as_of,
-            prepayment_fee_rate=loan.prepayment_fee_rate,
+            prepayment_fee_rate=(
+                loan.prepayment_fee_rate if loan.status == Loan.Status.REPAYING else servicing.ZERO
+            ),
         ),
     )
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.errors import IdentityNotVerified
-from accounts.models import FraudSignal, Identity, User
+from accounts.models import DeviceSighting, FraudSignal, Identity, User
 from accounts.services import ensure_customer
 from core.audit import audit_record
 from core.enqueue import enqueue_on_commit
@@ -50,6 +50,8 @@ Reason = Referral.Reason
 # A fraud signal onboarding recorded between the two accounts -> the refusal it means.
 # Onboarding refuses a second account the same national ID, phone or card (the Identity
 # hashes are unique), so a shared detail shows as the signal left by the refused attempt.
+# After those, a browser both accounts signed up or signed in on (accounts.devices: the
+# keyed hash of its device cookie) refuses as SHARED_DEVICE.
 _SHARED_DETAIL = (
     (FraudSignal.Kind.DUPLICATE_NATIONAL_ID, Reason.SHARED_IDENTITY),
     (FraudSignal.Kind.DUPLICATE_PHONE, Reason.SHARED_PHONE),
@@ -142,6 +144,15 @@ def window_end(referral: Referral) -> datetime:
     return referral.signed_up_at + timedelta(days=settings.REFERRAL_WINDOW_DAYS)
 
 
+def _devices_shared(referee, referrer):
+    """The referee's sightings of a browser the referrer also used: one semi-join on the
+    indexed device hash. Each side is an id or a reference to an outer query's."""
+    return DeviceSighting.objects.filter(
+        user_id=referee,
+        device_hash__in=DeviceSighting.objects.filter(user_id=referrer).values("device_hash"),
+    )
+
+
 def _shared_detail(referral: Referral) -> str:
     """The refusal reason of a detail the two accounts share, or ""."""
     pair = Q(user_id=referral.referee_id, matched_user_id=referral.referrer_id) | Q(
@@ -151,6 +162,8 @@ def _shared_detail(referral: Referral) -> str:
     for kind, reason in _SHARED_DETAIL:
         if kind in kinds:
             return reason
+    if _devices_shared(referral.referee_id, referral.referrer_id).exists():
+        return Reason.SHARED_DEVICE
     return ""
 
 
@@ -339,8 +352,9 @@ def referral_settle(
 
 def referrals_due(*, now: datetime):
     """Pending referrals settlement may decide now, set-based in one query: the referee has
-    an investment lent out, withdrew, shares a detail with the referrer, or the window has
-    closed. The rest (waiting for a first investment inside the window) are not touched."""
+    an investment lent out, withdrew, shares a detail or a browser with the referrer, or the
+    window has closed. The rest (waiting for a first investment inside the window) are not
+    touched."""
     cutoff = now - timedelta(days=settings.REFERRAL_WINDOW_DAYS)
     referee = OuterRef("referee_id")
     return (
@@ -357,6 +371,8 @@ def referrals_due(*, now: datetime):
                     | Q(user_id=OuterRef("referrer_id"), matched_user_id=referee)
                 )
             )
+            # The referrer's sightings sit one query deeper than the referee's.
+            | Exists(_devices_shared(referee, OuterRef(OuterRef("referrer_id"))))
         )
         .order_by("id")
     )

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import translation
 
 from compliance.models import AuditChainCheck, OpsAlert
 from compliance.services import alert_resolve, audit_chain_check
@@ -51,8 +52,25 @@ def test_a_tampered_row_is_reported_at_exactly_that_row_with_one_alert():
     check = audit_chain_check()  # the nightly run finds it again: still one open alert
     assert not check.is_intact and check.first_broken_event_id == events[3].pk
     alert = OpsAlert.objects.get()
-    assert alert.kind == OpsAlert.Kind.AUDIT_CHAIN_BROKEN and str(events[3].pk) in alert.title
+    assert alert.kind == OpsAlert.Kind.AUDIT_CHAIN_BROKEN
+    assert alert.title_text() == f"The audit trail's hash chain is broken at event {events[3].pk}"
     assert alert.resolved_at is None
+
+
+@pytest.mark.django_db
+def test_each_reader_sees_the_alert_in_their_own_language(make_user, client):
+    _tamper(_record(1).pk)
+    alert = audit_chain_check() and OpsAlert.objects.get()
+    officer = make_user("compliance")
+    officer.language = "zh-hans"
+    officer.save(update_fields=["language"])
+    client.force_login(officer)
+    listed = client.get(reverse("admin:compliance_opsalert_changelist")).content.decode()
+    assert f"审计记录的哈希链在事件 {alert.params['event']} 处断裂" in listed
+    shown = client.get(reverse("admin:compliance_opsalert_change", args=[alert.pk]))
+    assert "请与最近的备份和数据库日志进行比对" in shown.content.decode()
+    with translation.override("en"):
+        assert alert.detail_text().startswith(f"Event {alert.params['event']} does not follow")
 
 
 @pytest.mark.django_db

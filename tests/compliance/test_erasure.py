@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Identity
+from accounts.devices import device_id_new, device_sighting_record
+from accounts.models import DeviceSighting, Identity
 from compliance.models import ErasureRequest
 from compliance.services.data_requests import erasure_purge_due, erasure_request
 from core.errors import DomainError
@@ -22,6 +23,7 @@ pytestmark = pytest.mark.django_db
 def test_a_user_without_financial_history_is_erased_at_once(client, make_user):
     user = verify(make_user())
     email = user.email
+    device_sighting_record(user=user, device_id=device_id_new())
     client.force_login(user)
     response = client.post(reverse("compliance:personal-data"), {"confirm": "ERASE"})
     assert (
@@ -32,6 +34,7 @@ def test_a_user_without_financial_history_is_erased_at_once(client, make_user):
     assert user.email == f"erased-{user.pk}@erased.invalid" and not user.is_active
     assert not user.has_usable_password()
     assert not Identity.objects.filter(user=user).exists()
+    assert not DeviceSighting.objects.filter(user=user).exists()
     assert ErasureRequest.objects.get(user=user).status == "erased"
     assert client.post("/accounts/login/", {"login": email, "password": "x"}).status_code != 302
 

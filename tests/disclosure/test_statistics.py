@@ -132,7 +132,7 @@ def test_a_holding_out_of_line_with_the_installments_blocks_publication_and_aler
     assert "91700.00" in snapshot.failed_checks[0]["detail"]
     alert = OpsAlert.objects.get(kind=ALERT_KIND, resolved_at__isnull=True)
     assert alert.subject == "statistics:2026-06:v1"
-    assert "outstanding_matches_holdings" in alert.title
+    assert "outstanding_matches_holdings" in alert.title_text()
     # Not public: no API, page or headline shows it.
     business_date_set(on=date(2026, 7, 1))
     assert selectors.statistics_latest() is None

@@ -133,11 +133,30 @@ def test_the_committed_catalogues_compile_and_the_mo_files_are_up_to_date(tmp_pa
         )
 
 
+def test_a_message_reads_the_same_in_every_catalogue():
+    """Django merges the catalogues (the project's over the apps', an earlier app's over a
+    later one's), so a msgid translated two ways is shown one way everywhere: a word that
+    means two things ("Due": a status, a date) needs a context, not a second translation."""
+    seen: dict[tuple, dict[tuple, list[str]]] = {}
+    for po in _catalogues(ROOT):
+        for entry in _entries(po):
+            key = (entry["msgctxt"], entry["msgid"])
+            where = str(po.relative_to(ROOT)).split("/")[0]
+            seen.setdefault(key, {}).setdefault(tuple(entry["msgstr"]), []).append(where)
+    differing = {
+        f"{'[' + ctx + '] ' if ctx else ''}{msgid!r}": {s[0]: w for s, w in ways.items()}
+        for (ctx, msgid), ways in seen.items()
+        if len(ways) > 1
+    }
+    assert not differing, f"Translated differently across catalogues: {differing}"
+
+
 def test_django_loads_the_catalogue():
     from django.utils import translation
 
     with translation.override("zh-hans"):
         assert translation.gettext("Open an account") == "开立账户"
         assert translation.pgettext("installment status", "Due") == "待还"
+        assert translation.gettext("Due") == "到期日"  # a column of dates
     with translation.override("en"):
         assert translation.gettext("Open an account") == "Open an account"

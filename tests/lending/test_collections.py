@@ -236,6 +236,28 @@ def test_a_written_off_loan_recovered_in_full_closes(make_user, onboarding, prod
     assert set(loan.installments.values_list("status", flat=True)) == {"paid_late"}
 
 
+def test_a_defaulted_loan_paid_off_is_charged_no_prepayment_fee(make_user, onboarding, product):
+    loan = repaying_loan(
+        make_user, onboarding, product, holdings=("1000.00",), prepayment_fee_rate=D("0.02")
+    )
+    first = loan.installments.get(number=1)
+    as_of = _behind(loan, 90)
+    loans_default(as_of=as_of)
+    business_date_set(on=as_of)
+    not_yet_due = sum(
+        loan.installments.filter(due_on__gt=as_of).values_list("principal_amount", flat=True)
+    )
+    assert not_yet_due > 0  # a payoff now repays principal before its due dates
+    fund(loan.borrower, "2000.00")
+    repayment = repayment_make(
+        loan_id=loan.pk, borrower=loan.borrower, kind="all", idempotency_key="all"
+    )
+    assert repayment.source == Repayment.Source.RECOVERY and repayment.is_payoff
+    assert repayment.prepayment_fee_amount == 0
+    assert first.due_on < as_of
+    assert_ledger_holds()
+
+
 def test_investor_notes_are_plain_words_without_borrower_pii(make_user, onboarding, product):
     loan = repaying_loan(make_user, onboarding, product)
     collector = make_user("collections")

@@ -1,11 +1,20 @@
 """Notification emails leave through a Celery task enqueued after commit: no request waits on
-the mail server, each notification is emailed once, and a real worker sends them."""
+the mail server, each notification is emailed once, a real worker sends them, and the sweep
+sends those whose task was lost."""
+
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from lending.models import Notification
-from lending.services.notifications import notification_emails_send, notification_send_many
+from lending.services.notifications import (
+    notification_emails_resend,
+    notification_emails_send,
+    notification_send_many,
+)
+from lending.tasks import notification_emails_resend_task
 from tests.worker import worker_running
 
 
@@ -102,3 +111,46 @@ def test_a_real_worker_emails_the_notifications(make_user, mailoutbox):
         assert ran["lending.notification_emails"].wait(60), "the worker sent no emails"
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
     assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
+
+
+def _lost(users, *, minutes_ago: int, **fields):
+    """Notifications whose email task never reached the broker (no enqueue), made
+    `minutes_ago` minutes ago."""
+    notifications = Notification.objects.bulk_create(
+        [Notification(user=u, kind="loan_funded", title="Funded", **fields) for u in users]
+    )
+    ids = [n.pk for n in notifications]
+    Notification.objects.filter(pk__in=ids).update(
+        created_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
+    return ids
+
+
+@pytest.mark.django_db
+def test_the_sweep_enqueues_again_only_the_emails_that_were_lost(
+    make_user, settings, django_capture_on_commit_callbacks
+):
+    settings.LENDING_EMAIL_STUCK_MINUTES = 15
+    settings.LENDING_EMAIL_RESEND_HOURS = 72
+    user = make_user("investor")
+    lost = _lost([user], minutes_ago=20)
+    _lost([user], minutes_ago=2)  # its task is most likely still on its way
+    _lost([user], minutes_ago=20, email_wanted=False)  # a payout: never emailed
+    _lost([user], minutes_ago=20, emailed_at=timezone.now())  # already sent
+    _lost([user], minutes_ago=73 * 60)  # too old to be news by email
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert notification_emails_resend() == 1
+    assert [c.args for c in callbacks] == [("lending.notification_emails", (lost,))]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_what_the_sweep_found(make_user, mailoutbox, settings):
+    settings.LENDING_EMAIL_STUCK_MINUTES = 15
+    users = [make_user("investor") for _ in range(2)]
+    ids = _lost(users, minutes_ago=30)
+    with worker_running("lending.notification_emails") as ran:
+        notification_emails_resend_task.delay()
+        assert ran["lending.notification_emails"].wait(60), "the worker sent no emails"
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
+    assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
+    assert notification_emails_resend() == 0  # nothing left to sweep

@@ -6,12 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.errors import IdentityNotVerified
-from accounts.models import FraudSignal
+from accounts.models import DeviceSighting, FraudSignal
 from core.audit import AuditEvent
 from core.errors import DomainError
 from custody.models import JournalEntry, Movement, Withdrawal
@@ -31,6 +32,7 @@ from promotion.services.referrals import (
 )
 from tests.accounts.auth_support import verification_code
 from tests.accounts.factories import UserFactory
+from tests.accounts.pii_scan import plaintext_found
 from tests.ledger import assert_ledger_holds, available
 from tests.promotion.referrals import (
     after_window,
@@ -188,6 +190,83 @@ def _submit(user, values):
     from accounts import services
 
     services.identity_submit(user=user, **values)
+
+
+def _sign_up_through(browser, code: str, email: str):
+    """The friend follows the link and signs up in `browser`; returns (user, referral)."""
+    browser.get("/", {"ref": code})
+    browser.post(
+        "/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD}
+    )
+    browser.post("/accounts/confirm-email/", {"code": verification_code(email)})
+    referral = Referral.objects.get(referee__email=email)
+    return referral.referee, referral
+
+
+def _signed_in(browser, user):
+    """The user signs in on `browser`, then out again (the browser keeps its device cookie)."""
+    response = browser.post(
+        "/accounts/login/", {"login": user.email, "password": user.test_password}
+    )
+    assert response.status_code == 302
+    browser.post("/accounts/logout/")
+
+
+def test_no_reward_when_the_referee_signed_up_on_the_referrers_device(client):
+    referrer, code = referrer_and_code()
+    _signed_in(client, referrer)
+    referee, referral = _sign_up_through(client, code, "friend@example.com")
+    device_id = client.cookies[settings.DEVICE_COOKIE_NAME].value
+    assert DeviceSighting.objects.filter(user=referee).count() == 1
+
+    # The daily sweep decides it at once: nothing the referee does later can qualify it.
+    assert referrals_settle(as_of=date(2026, 12, 6)) == {
+        "rewarded": 0,
+        "refused": 1,
+        "waiting": 0,
+    }
+    invested(referee, "3000.00")
+    settled = referral_settle(referral_id=referral.pk)
+
+    assert (settled.status, settled.reason) == (Referral.Status.REFUSED, "shared_device")
+    assert settled.get_reason_display() == "Device shared with the referrer"
+    assert available(referrer) == 0
+    assert not JournalEntry.objects.filter(kind="referral_reward").exists()
+    event = AuditEvent.objects.get(action="promotion.referral_refused")
+    assert event.after == {"status": "refused", "reason": "shared_device"}
+    # Recorded and compared as keyed hashes: the cookie itself is nowhere.
+    assert plaintext_found(device_id) == []
+
+
+def test_a_referee_on_a_device_of_their_own_is_paid(client):
+    referrer, code = referrer_and_code()
+    _signed_in(client, referrer)
+    referee, referral = _sign_up_through(Client(), code, "friend@example.com")
+    assert DeviceSighting.objects.filter(user=referee).exists()
+    # Nothing to decide yet: the sweep leaves it waiting for a first investment.
+    assert referrals_settle(as_of=date(2026, 12, 6)) == {
+        "rewarded": 0,
+        "refused": 0,
+        "waiting": 0,
+    }
+    invested(referee, "1000.00")
+
+    settled = referral_settle(referral_id=referral.pk)
+
+    assert (settled.status, settled.reason) == (Referral.Status.REWARDED, "")
+    assert available(referrer) == REWARD
+    assert JournalEntry.objects.filter(kind="referral_reward").count() == 1
+
+
+def test_signing_in_later_on_the_referrers_device_refuses_too(client):
+    referrer, code = referrer_and_code()
+    referee, referral = _sign_up_through(Client(), code, "friend@example.com")
+    referee.test_password = PASSWORD
+    _signed_in(client, referrer)
+    _signed_in(client, referee)
+    invested(referee, "1000.00")
+    settled = referral_settle(referral_id=referral.pk)
+    assert (settled.status, settled.reason) == (Referral.Status.REFUSED, "shared_device")
 
 
 def test_no_reward_when_the_referee_withdraws_within_the_window():
