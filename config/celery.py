@@ -102,9 +102,10 @@ app.conf.beat_schedule = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 60},
     },
-    # Notification emails whose task was lost go out LENDING_EMAIL_STUCK_MINUTES late.
-    "lending-notification-emails-resend": {
-        "task": "lending.notification_emails_resend",
+    # Reviews, auto-invest runs and notification emails whose task was lost (a broker down
+    # at commit, a process killed before the send) are enqueued again (lending.services.resend).
+    "lending-lost-work-resend": {
+        "task": "lending.lost_work_resend",
         "schedule": timedelta(minutes=5),
         "options": {"expires": 300},
     },

@@ -9,7 +9,8 @@ from lending.services.applications import application_review
 from lending.services.auto_invest import auto_invest_run
 from lending.services.batch import run_daily
 from lending.services.distributions import distributions_resend, repayment_distribute
-from lending.services.notifications import notification_emails_resend, notification_emails_send
+from lending.services.notifications import notification_emails_send
+from lending.services.resend import lost_work_resend
 
 
 @shared_task(name="lending.application_review", acks_late=True, reject_on_worker_lost=True)
@@ -44,10 +45,10 @@ def notification_emails_task(notification_ids: list[int]) -> int:
     return notification_emails_send(notification_ids=notification_ids)
 
 
-@shared_task(name="lending.notification_emails_resend", acks_late=True)
-def notification_emails_resend_task() -> int:
-    """Enqueue again the notification emails whose task was lost."""
-    return notification_emails_resend()
+@shared_task(name="lending.lost_work_resend", acks_late=True)
+def lost_work_resend_task() -> dict:
+    """Enqueue again reviews, auto-invest runs and emails whose task was lost."""
+    return lost_work_resend()
 
 
 @shared_task(name="lending.repayment_distribute", acks_late=True, reject_on_worker_lost=True)

@@ -7,5 +7,5 @@ from config.celery import app
 def test_every_scheduled_task_is_registered():
     app.loader.import_default_modules()
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert "lending.notification_emails_resend" in scheduled
+    assert "lending.lost_work_resend" in scheduled
     assert scheduled - set(app.tasks) == set()

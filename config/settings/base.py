@@ -511,6 +511,9 @@ LENDING_DISTRIBUTION_STUCK_MINUTES = env.int("LENDING_DISTRIBUTION_STUCK_MINUTES
 # task usually runs within seconds), up to this many hours after the notification: older
 # news goes unmailed rather than late (the user still sees it on the platform).
 LENDING_EMAIL_STUCK_MINUTES = env.int("LENDING_EMAIL_STUCK_MINUTES", default=15)
+# An application's automatic review and a new loan's auto-invest run within seconds; one
+# still waiting after this many minutes lost its task and is enqueued again.
+LENDING_TASK_STUCK_MINUTES = env.int("LENDING_TASK_STUCK_MINUTES", default=10)
 LENDING_EMAIL_RESEND_HOURS = env.int("LENDING_EMAIL_RESEND_HOURS", default=72)
 
 # The platform's one public origin (core.site): every link in an email names it, whatever

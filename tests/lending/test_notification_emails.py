@@ -14,7 +14,7 @@ from lending.services.notifications import (
     notification_emails_send,
     notification_send_many,
 )
-from lending.tasks import notification_emails_resend_task
+from lending.tasks import lost_work_resend_task
 from tests.worker import worker_running
 
 
@@ -149,7 +149,7 @@ def test_a_real_worker_sends_what_the_sweep_found(make_user, mailoutbox, setting
     users = [make_user("investor") for _ in range(2)]
     ids = _lost(users, minutes_ago=30)
     with worker_running("lending.notification_emails") as ran:
-        notification_emails_resend_task.delay()
+        lost_work_resend_task.delay()
         assert ran["lending.notification_emails"].wait(60), "the worker sent no emails"
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in users)
     assert not Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).exists()
