@@ -2,12 +2,17 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from core.labels import translate_default_labels
+
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts and onboarding")
 
     def ready(self) -> None:
+        # The admin shows the labels Django derives for fields and models translated.
+        translate_default_labels(self)
+
         from allauth.account.signals import user_signed_up
         from django.contrib.auth.signals import user_logged_in
 

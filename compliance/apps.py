@@ -1,12 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.labels import translate_default_labels
+
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = _("Compliance")
 
     def ready(self) -> None:
+        # The admin shows the labels Django derives for fields and models translated.
+        translate_default_labels(self)
+
         from compliance.services.filings import filings_daily
         from compliance.services.statistics_alerts import statistics_block_alert
         from disclosure.services.statistics import statistics_block_listener_register

@@ -1,7 +1,13 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.labels import translate_default_labels
+
 
 class CustodyConfig(AppConfig):
     name = "custody"
     verbose_name = _("Custody")
+
+    def ready(self) -> None:
+        # The admin shows the labels Django derives for fields and models translated.
+        translate_default_labels(self)

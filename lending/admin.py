@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.db import models, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +126,9 @@ def _structured(data) -> str:
     return "-" if data in (None, "") else str(data)
 
 
+_label_capitalized = lazy(lambda field: str(field.verbose_name).capitalize(), str)
+
+
 def _readable(field: models.Field):
     """The read-only admin view of one model field: money with separators and currency,
     rates as percentages, JSON as tables and lists; any other field by its name, as the
@@ -154,7 +158,9 @@ def _readable(field: models.Field):
 
     else:
         return name
-    show.short_description = field.verbose_name.capitalize()
+    # Read when the page renders, not now: the field's label becomes a translation only in
+    # LendingConfig.ready(), after the admin has imported this module.
+    show.short_description = _label_capitalized(field)
     show.__name__ = f"{name}_shown"  # the list's cell class: field-<name>_shown
     return show
 
