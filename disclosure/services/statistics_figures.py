@@ -18,6 +18,28 @@ Definitions (also shown on the disclosure page):
   lender's share is their outstanding holding (investments' unpaid principal) over all;
 - compensation: money the platform pays investors to make good a loss; the platform never
   pays any (it is an information intermediary, DESIGN.md section 1), so it is 0.
+
+Every stock figure is the book at the end of the as-of date, whenever it is computed, so a
+restatement of a past period publishes that period's book, not today's. The book keeps its
+current state and the dated records that changed it; a figure is the current state with
+what happened after the day taken back:
+- an installment's unpaid principal and interest then: unpaid now, plus what repayments
+  dated after the day paid of it (RepaymentLine by Repayment.paid_on); open then: open now
+  (or written off), or settled (paid, paid late, cancelled by a payoff) after the day;
+- a loan outstanding then: disbursed by the day, principal unpaid then, and not written off
+  by then (Loan.written_off_on; a written-off loan without the date is taken as written off
+  all along). Closing needs every installment settled, so principal unpaid then means open;
+- overdue then: an installment the daily batch marked late (overdue now, paid late, or
+  written off) whose due date plus the loan's grace days was before the day, and which was
+  not settled by then (Installment.paid_on, the business date it was settled in full);
+- an investment's holding then: unpaid now, plus the principal of its payouts dated after
+  the day (Payout.paid_on is the business date of the repayment it distributes);
+- a payoff rewrites the interest of the installments it cancels, so their scheduled
+  interest is rebuilt (payoff_interest_restored).
+Not kept as of the day: related-party marks (the current marks: a restatement is how a mark
+set or removed in error is corrected), and a hardship arrangement approved after the day
+(the installments it replaced take its amounts in place, and keep no copy: the principal
+is the same, the interest is the arrangement's), and the products' fees (the ones on sale).
 """
 
 from dataclasses import dataclass, field
@@ -44,6 +66,7 @@ from core import money
 from custody.models import ReconciliationBreak, ReconciliationRun
 from disclosure.models import RelatedParty
 from lending.models import (
+    HardshipRequest,
     Installment,
     Investment,
     Loan,
@@ -52,6 +75,7 @@ from lending.models import (
     Repayment,
     RepaymentLine,
 )
+from lending.schedules import build_schedule
 
 ZERO = Decimal("0.00")
 RATIO = Decimal("0.0001")  # shares and rates to a hundredth of a percent
@@ -92,31 +116,32 @@ def _line_after(as_of: date, part: str):
     )
 
 
-def principal_left(as_of: date):
+def principal_left(as_of: date, *, since: bool = True):
     """An installment's principal unpaid at the end of `as_of`: unpaid now, plus what
-    repayments after `as_of` paid of it."""
-    return (
-        F("principal_amount") - F("paid_principal_amount") + _line_after(as_of, "principal_amount")
-    )
+    repayments after `as_of` paid of it (`since`: whether any repayment is dated after it;
+    without one the book as it is is the book of that day)."""
+    left = F("principal_amount") - F("paid_principal_amount")
+    return left + _line_after(as_of, "principal_amount") if since else left
 
 
-def interest_left(as_of: date):
+def interest_left(as_of: date, *, since: bool = True):
     """An installment's scheduled interest unpaid at the end of `as_of` (see the module's
     note on payoffs and hardship arrangements)."""
-    return F("interest_amount") - F("paid_interest_amount") + _line_after(as_of, "interest_amount")
+    left = F("interest_amount") - F("paid_interest_amount")
+    return left + _line_after(as_of, "interest_amount") if since else left
 
 
-def holding_left(as_of: date):
+def holding_left(as_of: date, *, since: bool = True):
     """An investment's principal not yet paid back to it at the end of `as_of`: unpaid now,
-    plus the principal of its payouts dated after `as_of`."""
-    return (
-        F("amount")
-        - F("principal_received_amount")
-        + _after(
-            Payout.objects.filter(investment_id=OuterRef("pk"), paid_on__gt=as_of),
-            "investment_id",
-            "principal_amount",
-        )
+    plus the principal of its payouts dated after `as_of` (a payout is dated by the
+    repayment it distributes, so none is without a repayment after the day)."""
+    left = F("amount") - F("principal_received_amount")
+    if not since:
+        return left
+    return left + _after(
+        Payout.objects.filter(investment_id=OuterRef("pk"), paid_on__gt=as_of),
+        "investment_id",
+        "principal_amount",
     )
 
 
@@ -137,16 +162,16 @@ def held_loans(as_of: date):
     return serviced_loans(as_of).filter(disbursed_on__lte=as_of)
 
 
-def open_installments(as_of: date, loans):
+def open_installments(as_of: date, loans, *, since: bool = True):
     """The installments of `loans` not settled at the end of `as_of`: unsettled now, or
     settled (paid, paid late, cancelled by a payoff) on a later date."""
-    return Installment.objects.filter(_unsettled(as_of), loan__in=loans)
+    return Installment.objects.filter(_unsettled(as_of, since=since), loan__in=loans)
 
 
-def _unsettled(as_of: date) -> Q:
-    return Q(status__in=(*Installment.OPEN_STATUSES, Installment.Status.WRITTEN_OFF)) | Q(
-        paid_on__gt=as_of
-    )
+def _unsettled(as_of: date, *, since: bool = True) -> Q:
+    """Unsettled now, or (`since`) settled after `as_of`: only a repayment settles one."""
+    now = Q(status__in=(*Installment.OPEN_STATUSES, Installment.Status.WRITTEN_OFF))
+    return now | Q(paid_on__gt=as_of) if since else now
 
 
 # Which loan set each figure drills down to.
@@ -212,8 +237,51 @@ def _ids(queryset) -> list[int]:
     return sorted(queryset.values_list("pk", flat=True))
 
 
+def payoff_interest_restored(cancelled) -> Decimal:
+    """The scheduled interest that payoffs after the day took off `cancelled` (installments
+    a later payoff cancelled, still open at the end of the day).
+
+    A payoff rewrites the interest of the installments it cancels to what it charged (the
+    interest accrued to that day, none after), and keeps no copy of what they were to
+    charge. Their schedule is rebuilt from what made it: the loan's terms from its
+    disbursement (lending.services.disbursements), or the last hardship arrangement approved
+    for it (lending.services.hardship replaces the installments still to come with exactly
+    its stored schedule, numbered as they are). One rebuild per loan paid off after the day:
+    none when the day is today, a handful when a past period is restated."""
+    rows = list(cancelled.values_list("loan_id", "number", "interest_amount").order_by())
+    if not rows:
+        return ZERO
+    loans = Loan.objects.in_bulk({loan_id for loan_id, _, _ in rows})
+    arranged = {}
+    for request in HardshipRequest.objects.filter(
+        loan_id__in=loans, status=HardshipRequest.Status.APPROVED
+    ).order_by("decided_at", "id"):
+        arranged[request.loan_id] = request.schedule  # the last approved one wins
+    scheduled = {}
+    for loan_id, loan in loans.items():
+        lines = {
+            line.number: line.interest_amount
+            for line in build_schedule(
+                amount=loan.amount,
+                annual_rate=loan.annual_rate,
+                term_months=loan.term_months,
+                method=loan.method,
+                start_on=loan.disbursed_on,
+            )
+        }
+        for line in arranged.get(loan_id, ()):
+            lines[int(line["number"])] = Decimal(line["interest_amount"])
+        scheduled[loan_id] = lines
+    return sum(
+        (scheduled[loan_id].get(number, interest) - interest for loan_id, number, interest in rows),
+        ZERO,
+    )
+
+
 def figures_compute(*, as_of: date, period_start: date) -> Computed:
-    """Every figure for the book at the end of `as_of`, flows from `period_start`."""
+    """Every figure for the book at the end of `as_of`, flows from `period_start`: the
+    stock figures from the book as it was then (the module's notes), whenever this runs;
+    with `as_of` today, the book as it is."""
     result = Computed()
     figures = result.figures
 
@@ -235,20 +303,27 @@ def figures_compute(*, as_of: date, period_start: date) -> Computed:
 
     # Outstanding: loans on the book with principal unpaid at the end of the day, and the
     # unpaid principal and interest of their installments not settled by then.
+    # Whether anything was repaid after the day (a restatement): without it, the book as it
+    # is is the book of that day, and every figure reads it directly.
+    since = Repayment.objects.filter(paid_on__gt=as_of).exists()
     held = held_loans(as_of)
-    unpaid_principal = principal_left(as_of)
-    unpaid_interest = interest_left(as_of)
+    unpaid_principal = principal_left(as_of, since=since)
+    unpaid_interest = interest_left(as_of, since=since)
     outstanding_by_loan = (
-        open_installments(as_of, held)
+        open_installments(as_of, held, since=since)
         .values("loan_id")
         .annotate(principal=Sum(unpaid_principal))
         .filter(principal__gt=0)
         .values("loan_id")
     )
     outstanding = Loan.objects.filter(pk__in=Subquery(outstanding_by_loan))
-    in_book = open_installments(as_of, outstanding)
+    in_book = open_installments(as_of, outstanding, since=since)
     figures["outstanding_principal_amount"] = total = _sum(in_book, unpaid_principal)
     figures["outstanding_interest_amount"] = _sum(in_book, unpaid_interest)
+    if since:
+        figures["outstanding_interest_amount"] += payoff_interest_restored(
+            in_book.filter(status=Installment.Status.CANCELLED)
+        )
     result.loan_sets["outstanding"] = outstanding_ids = _ids(outstanding)
     figures["outstanding_count"] = len(outstanding_ids)
     figures["borrowers_current"] = outstanding.values("borrower_id").distinct().count()
@@ -272,7 +347,7 @@ def figures_compute(*, as_of: date, period_start: date) -> Computed:
     )
 
     # Lender concentration over outstanding holdings at the end of the day.
-    unpaid_holding = holding_left(as_of)
+    unpaid_holding = holding_left(as_of, since=since)
     holdings = (
         Investment.objects.filter(status=Investment.Status.ACTIVE, loan__in=outstanding)
         .annotate(held=unpaid_holding)
@@ -307,11 +382,11 @@ def figures_compute(*, as_of: date, period_start: date) -> Computed:
     # of the day: one the batch marked late (lending.services.daily.installments_mark_overdue:
     # unpaid once the loan's grace days after its due date have passed) and not settled then.
     grace_end = ExpressionWrapper(
-        F("due_on") + Cast("loan__grace_days", IntegerField()), output_field=DateField()
+        F("due_on") + Cast(OuterRef("grace_days"), IntegerField()), output_field=DateField()
     )
     oldest_overdue = (
         Installment.objects.filter(
-            _unsettled(as_of), loan_id=OuterRef("pk"), status__in=LATE_STATUSES
+            _unsettled(as_of, since=since), loan_id=OuterRef("pk"), status__in=LATE_STATUSES
         )
         .alias(grace_end=grace_end)
         .filter(grace_end__lt=as_of)
@@ -394,7 +469,8 @@ class Check:
 
 
 def checks_run(computed: Computed, *, as_of: date) -> list[Check]:
-    """The consistency checks a snapshot must pass before it is published.
+    """The consistency checks a snapshot must pass before it is published, on the figures'
+    as-of basis (both sides at the end of `as_of`).
 
     The ledger keeps no principal-receivable account (custody's `loan_receivable` is never
     posted: disbursement moves investors' reserved money straight to the borrower), so the
