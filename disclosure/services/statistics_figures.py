@@ -301,11 +301,12 @@ def figures_compute(*, as_of: date, period_start: date) -> Computed:
     result.loan_sets["book"] = _ids(book)
     result.loan_sets["period"] = _ids(period)
 
-    # Outstanding: loans on the book with principal unpaid at the end of the day, and the
-    # unpaid principal and interest of their installments not settled by then.
     # Whether anything was repaid after the day (a restatement): without it, the book as it
     # is is the book of that day, and every figure reads it directly.
     since = Repayment.objects.filter(paid_on__gt=as_of).exists()
+
+    # Outstanding: loans on the book with principal unpaid at the end of the day, and the
+    # unpaid principal and interest of their installments not settled by then.
     held = held_loans(as_of)
     unpaid_principal = principal_left(as_of, since=since)
     unpaid_interest = interest_left(as_of, since=since)
@@ -427,11 +428,17 @@ def figures_compute(*, as_of: date, period_start: date) -> Computed:
     # yet distributed: a repayment still waiting now, or the part of one that its payouts
     # dated after the day paid out.
     serviced = serviced_loans(as_of)
-    result.installments_principal = _sum(open_installments(as_of, serviced), unpaid_principal)
+    result.installments_principal = _sum(
+        open_installments(as_of, serviced, since=since), unpaid_principal
+    )
     repaid = Repayment.objects.filter(loan__in=serviced, paid_on__lte=as_of)
     result.undistributed_principal = _sum(
         repaid.filter(distribution=Repayment.Distribution.PENDING), F("principal_amount")
-    ) + _sum(Payout.objects.filter(repayment__in=repaid, paid_on__gt=as_of), F("principal_amount"))
+    )
+    if since:
+        result.undistributed_principal += _sum(
+            Payout.objects.filter(repayment__in=repaid, paid_on__gt=as_of), F("principal_amount")
+        )
     result.holdings_principal = _sum(
         Investment.objects.filter(status=Investment.Status.ACTIVE, loan__in=serviced),
         unpaid_holding,
