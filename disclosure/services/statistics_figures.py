@@ -26,9 +26,10 @@ what happened after the day taken back:
 - an installment's unpaid principal and interest then: unpaid now, plus what repayments
   dated after the day paid of it (RepaymentLine by Repayment.paid_on); open then: open now
   (or written off), or settled (paid, paid late, cancelled by a payoff) after the day;
-- a loan outstanding then: disbursed by the day, principal unpaid then, and not written off
-  by then (Loan.written_off_on; a written-off loan without the date is taken as written off
-  all along). Closing needs every installment settled, so principal unpaid then means open;
+- a loan outstanding then: disbursed by the day, principal unpaid then, not written off by
+  then (Loan.written_off_on; a written-off loan without the date is taken as written off
+  all along), and not closed by then (a repayment closes a loan as it settles its last
+  installments: a closed loan was open then if one was settled after the day);
 - overdue then: an installment the daily batch marked late (overdue now, paid late, or
   written off) whose due date plus the loan's grace days was before the day, and which was
   not settled by then (Installment.paid_on, the business date it was settled in full);
@@ -157,9 +158,14 @@ def serviced_loans(as_of: date):
     ).exclude(written_off)
 
 
-def held_loans(as_of: date):
-    """Loans on the book at the end of `as_of`: serviced then, and disbursed by then."""
-    return serviced_loans(as_of).filter(disbursed_on__lte=as_of)
+def held_loans(as_of: date, *, since: bool = True):
+    """Loans on the book at the end of `as_of`: serviced then, disbursed by then, and not
+    closed by then. A repayment closes a loan as it settles its last installments, so a
+    closed loan was open then only if one of them was settled after the day."""
+    closed = Q(status=Loan.Status.CLOSED)
+    if since:
+        closed &= ~Q(pk__in=Installment.objects.filter(paid_on__gt=as_of).values("loan_id"))
+    return serviced_loans(as_of).filter(disbursed_on__lte=as_of).exclude(closed)
 
 
 def open_installments(as_of: date, loans, *, since: bool = True):
@@ -307,7 +313,7 @@ def figures_compute(*, as_of: date, period_start: date) -> Computed:
 
     # Outstanding: loans on the book with principal unpaid at the end of the day, and the
     # unpaid principal and interest of their installments not settled by then.
-    held = held_loans(as_of)
+    held = held_loans(as_of, since=since)
     unpaid_principal = principal_left(as_of, since=since)
     unpaid_interest = interest_left(as_of, since=since)
     outstanding_by_loan = (
