@@ -4,6 +4,7 @@ from allauth.account.decorators import secure_admin_login
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.health import healthz
@@ -14,8 +15,8 @@ handler404 = "core.handlers.not_found"
 handler500 = "core.handlers.api_server_error"
 
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_header = "P2P Lending operations"
-admin.site.site_title = "P2P Lending ops"
+admin.site.site_header = _("P2P Lending operations")
+admin.site.site_title = _("P2P Lending ops")
 
 api_v1 = [
     path("", include("accounts.api.urls")),

@@ -81,6 +81,7 @@ def test_the_admin_index_names_the_models_in_chinese_from_the_browsers_language(
     for chinese in ["借贷", "还款期", "出借记录", "资金存管", "记账明细"]:
         assert chinese in html, chinese
     assert ">Installments<" not in html and ">Postings<" not in html
+    assert "P2P 网贷运营后台" in html and "P2P Lending operations" not in html
 
 
 def test_the_same_pages_stay_english_in_english(client, make_user, product):
