@@ -95,9 +95,11 @@ def statistics_snapshot_take(
     """Compute the period's figures and loan sets, run the consistency checks and store the
     next version: published if every check passed, else blocked (and the listeners told).
 
-    The stock figures describe the book as it is when this runs, so the batch takes a day's
-    snapshot at the end of that day and the monthly report at the month's last day. A
-    version after the first is a restatement and must say why."""
+    The stock figures describe the book at the end of the period's last day, whenever this
+    runs (statistics_figures: the current book with the repayments and payouts dated after
+    that day taken back), so a restatement of a past period publishes that period's book.
+    The batch takes a day's snapshot at the end of that day and the monthly report at the
+    month's last day. A version after the first is a restatement and must say why."""
     kind, start, end = period_parse(period)
     note = (note or "").strip()[:RESTATEMENT_NOTE_LENGTH]
     _period_lock(period)
@@ -175,8 +177,9 @@ def disclosure_snapshot(as_of: date) -> dict:
 def statistics_restate(
     *, period: str, note: str, actor, context: AuditContext = SYSTEM
 ) -> StatisticsSnapshot:
-    """Compliance or operations correct a period's figures: a new version computed now, with
-    the note published beside it; every earlier version stays as it was."""
+    """Compliance or operations correct a period's figures: a new version computed now, as
+    of the period's end, with the note published beside it; every earlier version stays as
+    it was."""
     if not any(actor.has_role(role) for role in RESTATER_ROLES):
         raise StatisticsRoleRequired()
     period_parse(period)
