@@ -25,34 +25,38 @@ from lending.services.notifications import notification_emails_resend
 LIMIT = 500
 
 
-def reviews_resend(*, now=None) -> int:
-    """Enqueue again the automatic review of applications still submitted after
-    LENDING_TASK_STUCK_MINUTES."""
+def _stuck_resend(queryset, *, waiting_since: str, task: str, now=None) -> int:
+    """Enqueue `task` again for each row of `queryset` whose `waiting_since` is older than
+    LENDING_TASK_STUCK_MINUTES, oldest first, at most LIMIT; return how many."""
     cutoff = (now or timezone.now()) - timedelta(minutes=settings.LENDING_TASK_STUCK_MINUTES)
     stuck = list(
-        Application.objects.filter(status=Application.Status.SUBMITTED, submitted_at__lt=cutoff)
-        .order_by("submitted_at", "id")
+        queryset.filter(**{f"{waiting_since}__lt": cutoff})
+        .order_by(waiting_since, "id")
         .values_list("id", flat=True)[:LIMIT]
     )
-    for application_id in stuck:
-        enqueue_on_commit("lending.application_review", application_id)
+    for pk in stuck:
+        enqueue_on_commit(task, pk)
     return len(stuck)
+
+
+def reviews_resend(*, now=None) -> int:
+    """The automatic review of applications still submitted."""
+    return _stuck_resend(
+        Application.objects.filter(status=Application.Status.SUBMITTED),
+        waiting_since="submitted_at",
+        task="lending.application_review",
+        now=now,
+    )
 
 
 def auto_invest_resend(*, now=None) -> int:
-    """Enqueue again auto-invest for open loans still waiting for it after
-    LENDING_TASK_STUCK_MINUTES."""
-    cutoff = (now or timezone.now()) - timedelta(minutes=settings.LENDING_TASK_STUCK_MINUTES)
-    stuck = list(
-        Loan.objects.filter(
-            status=Loan.Status.OPEN, auto_invest_done_at__isnull=True, created_at__lt=cutoff
-        )
-        .order_by("created_at", "id")
-        .values_list("id", flat=True)[:LIMIT]
+    """Auto-invest for open loans still waiting for it."""
+    return _stuck_resend(
+        Loan.objects.filter(status=Loan.Status.OPEN, auto_invest_done_at__isnull=True),
+        waiting_since="created_at",
+        task="lending.loan_auto_invest",
+        now=now,
     )
-    for loan_id in stuck:
-        enqueue_on_commit("lending.loan_auto_invest", loan_id)
-    return len(stuck)
 
 
 def lost_work_resend(*, now=None) -> dict:
