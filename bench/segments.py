@@ -103,10 +103,10 @@ def _build(users: int) -> None:
     with transaction.atomic():
         _execute(
             "INSERT INTO accounts_user (password, is_superuser, is_staff, is_active, "
-            "date_joined, email, display_name) "
+            "date_joined, email, display_name, language) "
             "SELECT '!', false, false, true, "
             "timestamptz '2024-07-01' + (g %% 730) * interval '1 day', "
-            "'u' || g || '@segments.bench', '' FROM generate_series(1, %s) g",
+            "'u' || g || '@segments.bench', '', '' FROM generate_series(1, %s) g",
             [users],
         )
         _execute(
