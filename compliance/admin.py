@@ -67,13 +67,13 @@ class OpsAlertAdmin(admin.ModelAdmin):
     and what was done (compliance.services.alert_resolve, audited)."""
 
     form = AlertResolveForm
-    list_display = ["id", "raised_at", "kind", "title_text", "resolved_at"]
+    list_display = ["id", "raised_at", "kind", "title_shown", "resolved_at"]
     list_filter = [("resolved_at", admin.EmptyFieldListFilter), "kind"]
     readonly_fields = [
         "kind",
         "subject",
-        "title_text",
-        "detail_text",
+        "title_shown",
+        "detail_shown",
         "raised_at",
         "resolved_at",
         "resolved_by",
@@ -84,6 +84,14 @@ class OpsAlertAdmin(admin.ModelAdmin):
         return (
             super().get_queryset(request).order_by(F("resolved_at").desc(nulls_first=True), "-id")
         )
+
+    @admin.display(description=_("title"))
+    def title_shown(self, obj):
+        return obj.title_text()
+
+    @admin.display(description=_("detail"))
+    def detail_shown(self, obj):
+        return obj.detail_text()
 
     def has_add_permission(self, request, obj=None):
         return False

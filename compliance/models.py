@@ -2,7 +2,6 @@
 verification runs."""
 
 from django.conf import settings
-from django.contrib import admin
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext
@@ -57,11 +56,9 @@ class OpsAlert(models.Model):
         except (KeyError, TypeError, ValueError):  # a message raised before params existed
             return message
 
-    @admin.display(description=_("title"))
     def title_text(self) -> str:
         return self._written(self.title)
 
-    @admin.display(description=_("detail"))
     def detail_text(self) -> str:
         return self._written(self.detail)
 

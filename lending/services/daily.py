@@ -268,9 +268,12 @@ def _missed_installment(loan_id: int, as_of: date) -> Installment | None:
 @transaction.atomic
 def _notify_short(loan_id: int, installment: Installment) -> None:
     """Tell the borrower, once per installment, that the authorised payment was not taken."""
-    loan = Loan.objects.only("reference", "borrower_id").get(pk=loan_id)
-    borrower = get_user_model().objects.only("pk", "language").get(pk=loan.borrower_id)
-    with user_language(borrower):
+    loan = (
+        Loan.objects.select_related("borrower")
+        .only("reference", "borrower__language")
+        .get(pk=loan_id)
+    )
+    with user_language(loan.borrower):
         title = gettext("We could not take your payment for loan %(loan)s") % {
             "loan": loan.reference
         }
